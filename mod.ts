@@ -1,0 +1,103 @@
+/**
+ * gradtape: automatic differentiation for TypeScript, with TensorFlow's `GradientTape` and
+ * JAX's transforms, on dual-number forward mode and tape-based reverse mode.
+ *
+ * ```ts
+ * import * as gt from "./mod.ts";
+ *
+ * const x = new gt.Variable(3.0, { name: "x" });
+ * const tape = new gt.GradientTape();
+ * const y = tape.record(() => x.square()); // Python: with tf.GradientTape() as tape: y = x ** 2
+ * console.log(tape.gradient(y, x)); // Tensor(6, shape=[], dtype=float32)
+ * ```
+ *
+ * @module
+ */
+export type { DType, TypedArray } from "./src/core/dtype.ts";
+export { Tensor } from "./src/core/tensor.ts";
+export type { Axis, NestedArray, NestedArrayOf, TensorLike } from "./src/core/tensor.ts";
+export { Variable } from "./src/core/variable.ts";
+export type { VariableOptions } from "./src/core/variable.ts";
+export type { MapLeaves, Structure } from "./src/core/structure.ts";
+export {
+  abs,
+  add,
+  addN,
+  broadcastTo,
+  cast,
+  ceil,
+  concat,
+  constant,
+  cos,
+  divide,
+  equal,
+  exp,
+  expandDims,
+  expm1,
+  eye,
+  fill,
+  floor,
+  greater,
+  greaterEqual,
+  less,
+  lessEqual,
+  linspace,
+  log,
+  log1p,
+  logicalAnd,
+  logicalNot,
+  logicalOr,
+  matmul,
+  maximum,
+  minimum,
+  multiply,
+  negative,
+  notEqual,
+  ones,
+  onesLike,
+  pad,
+  pow,
+  range,
+  reduceLogSumExp,
+  reduceMax,
+  reduceMean,
+  reduceMin,
+  reduceSum,
+  relu,
+  reshape,
+  round,
+  rsqrt,
+  sigmoid,
+  sign,
+  sin,
+  slice,
+  softplus,
+  split,
+  sqrt,
+  square,
+  squaredDifference,
+  squeeze,
+  stack,
+  stopGradient,
+  subtract,
+  tan,
+  tanh,
+  transpose,
+  where,
+  zeros,
+  zerosLike,
+} from "./src/ops/mod.ts";
+export type { ConstantOptions, MatmulOptions } from "./src/ops/mod.ts";
+export * as random from "./src/ops/random.ts";
+export { GradientTape } from "./src/tape/gradient_tape.ts";
+export type {
+  GradientOptions,
+  Gradients,
+  GradientTapeOptions,
+  JacobianOptions,
+  Sources,
+  Targets,
+  UnconnectedGradients,
+} from "./src/tape/gradient_tape.ts";
+export { ForwardAccumulator } from "./src/forward/accumulator.ts";
+export type { JvpOptions, Primals, Tangents } from "./src/forward/accumulator.ts";

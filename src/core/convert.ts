@@ -1,0 +1,119 @@
+/** Conversion of `TensorLike` values (numbers, nested arrays, typed arrays, variables) to tensors. */
+import { convertData, type DType, dtypeOfArray, type TypedArray } from "./dtype.ts";
+import { Tensor, type TensorLike } from "./tensor.ts";
+import { Variable } from "./variable.ts";
+
+/** Options of `toTensor`. */
+export interface ToTensorOptions {
+  /** The dtype for plain numbers and arrays (default: `float32`, or `bool` for booleans). */
+  dtype?: DType;
+  /** The op name for error messages. */
+  op?: string;
+}
+
+let packTensors: ((op: string, items: readonly unknown[]) => Tensor) | undefined;
+
+/** Lets `src/ops` say how an array of tensors becomes one tensor (a differentiable stack). */
+export function installPacker(fn: (op: string, items: readonly unknown[]) => Tensor): void {
+  packTensors = fn;
+}
+
+/** Converts `x` to a tensor: tensors pass through, variables are read, the rest are copied. */
+export function toTensor(x: TensorLike, options: ToTensorOptions = {}): Tensor {
+  if (x instanceof Tensor) return x;
+  if (x instanceof Variable) return x.value();
+  const op = options.op ?? "constant";
+  if (typeof x === "number" || typeof x === "boolean") {
+    const dtype = options.dtype ?? (typeof x === "boolean" ? "bool" : "float32");
+    return new Tensor(convertData([Number(x)], dtype), [], dtype);
+  }
+  const arrayDtype = dtypeOfArray(x);
+  if (arrayDtype !== undefined) {
+    const t = x as TypedArray;
+    const dtype = options.dtype ?? arrayDtype;
+    return new Tensor(convertData(t, dtype), [t.length], dtype);
+  }
+  if (Array.isArray(x)) return fromNested(op, x, options.dtype);
+  throw new TypeError(
+    `${op}: cannot make a tensor from ${describe(x)}: ` +
+      `pass a number, a boolean, a typed array, a nested array, a Tensor or a Variable`,
+  );
+}
+
+function describe(x: unknown): string {
+  if (x === null) return "null";
+  if (x === undefined) return "undefined";
+  if (typeof x === "object") return `an object of type ${x.constructor?.name ?? "Object"}`;
+  return `a value of type ${typeof x}`;
+}
+
+function fromNested(op: string, x: readonly unknown[], dtype: DType | undefined): Tensor {
+  const shape: number[] = [];
+  for (let level: unknown = x; Array.isArray(level); level = level[0]) {
+    shape.push(level.length);
+    if (level.length === 0) break;
+  }
+  const values: number[] = [];
+  let sawBool = false;
+  let sawNumber = false;
+  let sawTensor = false;
+  const walk = (v: unknown, depth: number, path: string): void => {
+    if (depth === shape.length) {
+      if (Array.isArray(v)) {
+        throw new Error(
+          `${op}: ragged nested array: element ${path} is an array, but its siblings are not; ` +
+            `every row must have the same length`,
+        );
+      }
+      if (typeof v === "number") sawNumber = true;
+      else if (typeof v === "boolean") sawBool = true;
+      else if (v instanceof Tensor || v instanceof Variable) sawTensor = true;
+      else {
+        throw new TypeError(
+          `${op}: element ${path} is ${describe(v)}; expected a number or boolean`,
+        );
+      }
+      values.push(Number(v));
+      return;
+    }
+    if (!Array.isArray(v) || v.length !== shape[depth]) {
+      const len = Array.isArray(v) ? `has length ${v.length}` : "is not an array";
+      throw new Error(
+        `${op}: ragged nested array: element ${path} ${len}, but ${shape[depth]} was expected ` +
+          `from the first row; every row must have the same length`,
+      );
+    }
+    for (let i = 0; i < v.length; i++) walk(v[i], depth + 1, `${path}[${i}]`);
+  };
+  walk(x, 0, "");
+  if (sawTensor) {
+    if (packTensors === undefined) throw new Error(`${op}: cannot pack tensors here`);
+    return packTensors(op, x);
+  }
+  const dt = dtype ?? (sawBool && !sawNumber ? "bool" : "float32");
+  return new Tensor(convertData(values, dt), shape, dt);
+}
+
+/**
+ * Converts several op arguments at once: plain numbers and arrays take the dtype of the first
+ * tensor or variable among them (as in TensorFlow), then every dtype must agree.
+ */
+export function toTensors(op: string, xs: readonly TensorLike[]): Tensor[] {
+  let dtype: DType | undefined;
+  for (const x of xs) {
+    if (x instanceof Tensor || x instanceof Variable) {
+      dtype = x.dtype;
+      break;
+    }
+  }
+  const out = xs.map((x) => toTensor(x, { dtype, op }));
+  for (let i = 1; i < out.length; i++) {
+    if (out[i].dtype !== out[0].dtype) {
+      throw new TypeError(
+        `${op}: dtypes differ: ${out[0].dtype} and ${out[i].dtype}: ` +
+          `cast one with cast(x, "${out[0].dtype}") first`,
+      );
+    }
+  }
+  return out;
+}

@@ -1,0 +1,50 @@
+/** The element types a tensor can hold. */
+export type DType = "float32" | "float64" | "int32" | "bool";
+
+/** The typed array that backs a tensor of each dtype. */
+export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
+
+const CTORS = {
+  float32: Float32Array,
+  float64: Float64Array,
+  int32: Int32Array,
+  bool: Uint8Array,
+} as const;
+
+/** Allocates a zeroed typed array for `n` elements of `dtype`. */
+export function allocate(dtype: DType, n: number): TypedArray {
+  return new CTORS[dtype](n);
+}
+
+/** Copies (and converts) `src` into a fresh typed array of `dtype`. */
+export function convertData(src: ArrayLike<number>, dtype: DType): TypedArray {
+  const out = allocate(dtype, src.length);
+  if (dtype === "bool") {
+    for (let i = 0; i < src.length; i++) out[i] = src[i] ? 1 : 0;
+  } else if (dtype === "int32") {
+    // NOTE: truncation toward zero, as TensorFlow's cast from float to int.
+    for (let i = 0; i < src.length; i++) out[i] = Math.trunc(src[i]);
+  } else {
+    out.set(src);
+  }
+  return out;
+}
+
+/** Whether `dtype` is a floating type, the only kind that carries gradients. */
+export function isFloat(dtype: DType): boolean {
+  return dtype === "float32" || dtype === "float64";
+}
+
+/** Whether `value` names one of the four dtypes. */
+export function isDType(value: unknown): value is DType {
+  return typeof value === "string" && value in CTORS;
+}
+
+/** The dtype whose typed array `data` is, or undefined. */
+export function dtypeOfArray(data: unknown): DType | undefined {
+  if (data instanceof Float32Array) return "float32";
+  if (data instanceof Float64Array) return "float64";
+  if (data instanceof Int32Array) return "int32";
+  if (data instanceof Uint8Array) return "bool";
+  return undefined;
+}

@@ -1,0 +1,89 @@
+/** TensorFlow-style text for tensors: `Tensor(6, shape=[], dtype=float32)` and numpy-style rows. */
+import type { DType, TypedArray } from "./dtype.ts";
+import { fmtShape } from "./shape.ts";
+
+/** Above this many elements a printout shows only the first and last few of each axis. */
+const SUMMARIZE_OVER = 1000;
+const EDGE_ITEMS = 3;
+
+/** The shortest decimal text that reads back as the same value in `dtype`. */
+export function formatNumber(v: number, dtype: DType): string {
+  if (dtype === "bool") return v ? "true" : "false";
+  if (dtype !== "float32" || !Number.isFinite(v)) return String(v);
+  // NOTE: float32 values widened to float64 print with float64 noise (0.1 → 0.10000000149…);
+  // the shortest text that rounds back to the same float32 is what numpy and TensorFlow show.
+  for (let p = 1; p < 10; p++) {
+    const s = v.toPrecision(p);
+    if (Math.fround(Number(s)) === v) return String(Number(s));
+  }
+  return String(v);
+}
+
+/** Nested-bracket rows, as numpy prints arrays, summarised with `...` when large. */
+export function formatValues(
+  data: TypedArray,
+  shape: readonly number[],
+  dtype: DType,
+): string {
+  if (shape.length === 0) return formatNumber(data[0], dtype);
+  const summarize = data.length > SUMMARIZE_OVER;
+  const strides: number[] = [];
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i];
+  }
+  const shown = (n: number): number[] =>
+    summarize && n > 2 * EDGE_ITEMS
+      ? [
+        ...Array.from({ length: EDGE_ITEMS }, (_, i) => i),
+        -1,
+        ...Array.from({ length: EDGE_ITEMS }, (_, i) => n - EDGE_ITEMS + i),
+      ]
+      : Array.from({ length: n }, (_, i) => i);
+  // Width of the widest element shown, so columns line up.
+  let width = 0;
+  const texts = new Map<number, string>();
+  const collect = (axis: number, offset: number): void => {
+    for (const i of shown(shape[axis])) {
+      if (i < 0) continue;
+      const off = offset + i * strides[axis];
+      if (axis === shape.length - 1) {
+        const t = formatNumber(data[off], dtype);
+        texts.set(off, t);
+        width = Math.max(width, t.length);
+      } else collect(axis + 1, off);
+    }
+  };
+  collect(0, 0);
+  const render = (axis: number, offset: number, indent: string): string => {
+    const parts: string[] = [];
+    for (const i of shown(shape[axis])) {
+      if (i < 0) {
+        parts.push("...");
+        continue;
+      }
+      const off = offset + i * strides[axis];
+      parts.push(
+        axis === shape.length - 1
+          ? texts.get(off)!.padStart(width)
+          : render(axis + 1, off, indent + " "),
+      );
+    }
+    if (axis === shape.length - 1) return `[${parts.join(" ")}]`;
+    const gap = "\n".repeat(shape.length - 1 - axis) + indent + " ";
+    return `[${parts.join(gap)}]`;
+  };
+  return render(0, 0, "");
+}
+
+/** The whole `Tensor(...)` text. */
+export function formatTensor(
+  data: TypedArray,
+  shape: readonly number[],
+  dtype: DType,
+): string {
+  const body = formatValues(data, shape, dtype);
+  const sep = shape.length > 1 ? "\n" : "";
+  return `Tensor(${sep}${body}, shape=${fmtShape(shape)}, dtype=${dtype})`;
+}

@@ -1,0 +1,210 @@
+/** Elementwise kernels: one tight loop per op, driven row by row for broadcasting. */
+import { allocate, type DType, type TypedArray } from "../dtype.ts";
+import { broadcastShapes, sameShape, sizeOf } from "../shape.ts";
+import { broadcastStrides, forEachRow } from "./strided.ts";
+
+/** A unary loop: `o[i] = f(a[i])` for `i < n`. */
+export type UnaryLoop = (o: TypedArray, a: TypedArray, n: number) => void;
+
+/** A binary row loop: `o[oi+i] = f(a[ai+i*sa], b[bi+i*sb])` for `i < n`. */
+export type BinaryLoop = (
+  o: TypedArray,
+  oi: number,
+  a: TypedArray,
+  ai: number,
+  sa: number,
+  b: TypedArray,
+  bi: number,
+  sb: number,
+  n: number,
+) => void;
+
+/** Applies a unary loop to all of `a`. */
+export function mapUnary(a: TypedArray, dtype: DType, loop: UnaryLoop): TypedArray {
+  const out = allocate(dtype, a.length);
+  loop(out, a, a.length);
+  return out;
+}
+
+/** Applies a binary loop with numpy broadcasting; returns the data and the output shape. */
+export function mapBinary(
+  op: string,
+  a: TypedArray,
+  aShape: readonly number[],
+  b: TypedArray,
+  bShape: readonly number[],
+  dtype: DType,
+  loop: BinaryLoop,
+): [TypedArray, number[]] {
+  const shape = broadcastShapes(op, aShape, bShape);
+  const n = sizeOf(shape);
+  const out = allocate(dtype, n);
+  if (sameShape(aShape, bShape)) loop(out, 0, a, 0, 1, b, 0, 1, n);
+  else if (a.length === 1 && b.length === n) loop(out, 0, a, 0, 0, b, 0, 1, n);
+  else if (b.length === 1 && a.length === n) loop(out, 0, a, 0, 1, b, 0, 0, n);
+  else {
+    const sa = broadcastStrides(aShape, shape);
+    const sb = broadcastStrides(bShape, shape);
+    const last = shape.length - 1;
+    forEachRow(shape, [sa, sb], (o, offs, len) => {
+      loop(out, o, a, offs[0], sa[last], b, offs[1], sb[last], len);
+    });
+  }
+  return [out, shape];
+}
+
+/** Unary loops, named by op. */
+export const unaryLoops = {
+  negative: (o, a, n) => {
+    for (let i = 0; i < n; i++) o[i] = -a[i];
+  },
+  abs: (o, a, n) => {
+    for (let i = 0; i < n; i++) o[i] = Math.abs(a[i]);
+  },
+  sign: (o, a, n) => {
+    for (let i = 0; i < n; i++) o[i] = a[i] > 0 ? 1 : a[i] < 0 ? -1 : a[i];
+  },
+  sqrt: (o, a, n) => {
+    for (let i = 0; i < n; i++) o[i] = Math.sqrt(a[i]);
+  },
+  exp: (o, a, n) => {
+    for (let i = 0; i < n; i++) o[i] = Math.exp(a[i]);
+  },
+  expm1: (o, a, n) => {
+    for (let i = 0; i < n; i++) o[i] = Math.expm1(a[i]);
+  },
+  log: (o, a, n) => {
+    for (let i = 0; i < n; i++) o[i] = Math.log(a[i]);
+  },
+  log1p: (o, a, n) => {
+    for (let i = 0; i < n; i++) o[i] = Math.log1p(a[i]);
+  },
+  sin: (o, a, n) => {
+    for (let i = 0; i < n; i++) o[i] = Math.sin(a[i]);
+  },
+  cos: (o, a, n) => {
+    for (let i = 0; i < n; i++) o[i] = Math.cos(a[i]);
+  },
+  tan: (o, a, n) => {
+    for (let i = 0; i < n; i++) o[i] = Math.tan(a[i]);
+  },
+  tanh: (o, a, n) => {
+    for (let i = 0; i < n; i++) o[i] = Math.tanh(a[i]);
+  },
+  sigmoid: (o, a, n) => {
+    // NOTE: split by sign so exp never overflows: σ(x) = 1/(1+e⁻ˣ) = eˣ/(1+eˣ).
+    for (let i = 0; i < n; i++) {
+      const x = a[i];
+      if (x >= 0) o[i] = 1 / (1 + Math.exp(-x));
+      else {
+        const e = Math.exp(x);
+        o[i] = e / (1 + e);
+      }
+    }
+  },
+  softplus: (o, a, n) => {
+    // NOTE: log(1+eˣ) = max(x,0) + log1p(e^-|x|), finite for any x.
+    for (let i = 0; i < n; i++) {
+      const x = a[i];
+      o[i] = Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+    }
+  },
+  relu: (o, a, n) => {
+    for (let i = 0; i < n; i++) o[i] = a[i] > 0 ? a[i] : (a[i] !== a[i] ? a[i] : 0);
+  },
+  floor: (o, a, n) => {
+    for (let i = 0; i < n; i++) o[i] = Math.floor(a[i]);
+  },
+  ceil: (o, a, n) => {
+    for (let i = 0; i < n; i++) o[i] = Math.ceil(a[i]);
+  },
+  round: (o, a, n) => {
+    // NOTE: TensorFlow rounds half to even (banker's rounding), unlike Math.round.
+    for (let i = 0; i < n; i++) {
+      const x = a[i];
+      const r = Math.round(x);
+      o[i] = Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+    }
+  },
+  logicalNot: (o, a, n) => {
+    for (let i = 0; i < n; i++) o[i] = a[i] ? 0 : 1;
+  },
+  identity: (o, a, n) => {
+    for (let i = 0; i < n; i++) o[i] = a[i];
+  },
+} satisfies Record<string, UnaryLoop>;
+
+/** Binary loops, named by op. */
+export const binaryLoops = {
+  add: (o, oi, a, ai, sa, b, bi, sb, n) => {
+    for (let i = 0; i < n; i++, ai += sa, bi += sb) o[oi + i] = a[ai] + b[bi];
+  },
+  subtract: (o, oi, a, ai, sa, b, bi, sb, n) => {
+    for (let i = 0; i < n; i++, ai += sa, bi += sb) o[oi + i] = a[ai] - b[bi];
+  },
+  multiply: (o, oi, a, ai, sa, b, bi, sb, n) => {
+    for (let i = 0; i < n; i++, ai += sa, bi += sb) o[oi + i] = a[ai] * b[bi];
+  },
+  divide: (o, oi, a, ai, sa, b, bi, sb, n) => {
+    for (let i = 0; i < n; i++, ai += sa, bi += sb) o[oi + i] = a[ai] / b[bi];
+  },
+  pow: (o, oi, a, ai, sa, b, bi, sb, n) => {
+    for (let i = 0; i < n; i++, ai += sa, bi += sb) o[oi + i] = Math.pow(a[ai], b[bi]);
+  },
+  maximum: (o, oi, a, ai, sa, b, bi, sb, n) => {
+    for (let i = 0; i < n; i++, ai += sa, bi += sb) o[oi + i] = Math.max(a[ai], b[bi]);
+  },
+  minimum: (o, oi, a, ai, sa, b, bi, sb, n) => {
+    for (let i = 0; i < n; i++, ai += sa, bi += sb) o[oi + i] = Math.min(a[ai], b[bi]);
+  },
+  equal: (o, oi, a, ai, sa, b, bi, sb, n) => {
+    for (let i = 0; i < n; i++, ai += sa, bi += sb) o[oi + i] = a[ai] === b[bi] ? 1 : 0;
+  },
+  notEqual: (o, oi, a, ai, sa, b, bi, sb, n) => {
+    for (let i = 0; i < n; i++, ai += sa, bi += sb) o[oi + i] = a[ai] !== b[bi] ? 1 : 0;
+  },
+  less: (o, oi, a, ai, sa, b, bi, sb, n) => {
+    for (let i = 0; i < n; i++, ai += sa, bi += sb) o[oi + i] = a[ai] < b[bi] ? 1 : 0;
+  },
+  lessEqual: (o, oi, a, ai, sa, b, bi, sb, n) => {
+    for (let i = 0; i < n; i++, ai += sa, bi += sb) o[oi + i] = a[ai] <= b[bi] ? 1 : 0;
+  },
+  greater: (o, oi, a, ai, sa, b, bi, sb, n) => {
+    for (let i = 0; i < n; i++, ai += sa, bi += sb) o[oi + i] = a[ai] > b[bi] ? 1 : 0;
+  },
+  greaterEqual: (o, oi, a, ai, sa, b, bi, sb, n) => {
+    for (let i = 0; i < n; i++, ai += sa, bi += sb) o[oi + i] = a[ai] >= b[bi] ? 1 : 0;
+  },
+  logicalAnd: (o, oi, a, ai, sa, b, bi, sb, n) => {
+    for (let i = 0; i < n; i++, ai += sa, bi += sb) o[oi + i] = a[ai] && b[bi] ? 1 : 0;
+  },
+  logicalOr: (o, oi, a, ai, sa, b, bi, sb, n) => {
+    for (let i = 0; i < n; i++, ai += sa, bi += sb) o[oi + i] = a[ai] || b[bi] ? 1 : 0;
+  },
+} satisfies Record<string, BinaryLoop>;
+
+/** `where(cond, a, b)` with all three broadcast together. */
+export function selectKernel(
+  c: TypedArray,
+  cShape: readonly number[],
+  a: TypedArray,
+  aShape: readonly number[],
+  b: TypedArray,
+  bShape: readonly number[],
+  dtype: DType,
+): [TypedArray, number[]] {
+  const shape = broadcastShapes("where", broadcastShapes("where", cShape, aShape), bShape);
+  const out = allocate(dtype, sizeOf(shape));
+  const sc = broadcastStrides(cShape, shape);
+  const sa = broadcastStrides(aShape, shape);
+  const sb = broadcastStrides(bShape, shape);
+  const last = shape.length - 1;
+  const [dc, da, db] = last < 0 ? [0, 0, 0] : [sc[last], sa[last], sb[last]];
+  forEachRow(shape, [sc, sa, sb], (o, offs, n) => {
+    let ci = offs[0], ai = offs[1], bi = offs[2];
+    for (let i = 0; i < n; i++, ci += dc, ai += da, bi += db) {
+      out[o + i] = c[ci] ? a[ai] : b[bi];
+    }
+  });
+  return [out, shape];
+}

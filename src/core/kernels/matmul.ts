@@ -1,0 +1,101 @@
+/** Batched matrix multiplication with transposes folded into the index order. */
+import { allocate, type DType, type TypedArray } from "../dtype.ts";
+import { broadcastShapes, fmtShape, sizeOf, stridesOf } from "../shape.ts";
+import { broadcastStrides, forEachRow } from "./strided.ts";
+
+/** The output shape of `a @ b` (rank ≥ 2 each, batch dimensions broadcast), or a clear error. */
+export function matmulShape(
+  aShape: readonly number[],
+  bShape: readonly number[],
+  transposeA: boolean,
+  transposeB: boolean,
+): { batch: number[]; m: number; k: number; n: number } {
+  if (aShape.length < 2 || bShape.length < 2) {
+    throw new Error(
+      `matmul: both operands need rank 2 or more, got ${fmtShape(aShape)} @ ${fmtShape(bShape)}: ` +
+        `reshape vectors to [1,n] or [n,1] first`,
+    );
+  }
+  const ra = aShape.length, rb = bShape.length;
+  const m = transposeA ? aShape[ra - 1] : aShape[ra - 2];
+  const k = transposeA ? aShape[ra - 2] : aShape[ra - 1];
+  const kb = transposeB ? bShape[rb - 1] : bShape[rb - 2];
+  const n = transposeB ? bShape[rb - 2] : bShape[rb - 1];
+  if (k !== kb) {
+    const t = (tr: boolean) => (tr ? " (transposed)" : "");
+    throw new Error(
+      `matmul: inner dimensions differ: ${fmtShape(aShape)}${t(transposeA)} @ ` +
+        `${fmtShape(bShape)}${t(transposeB)}`,
+    );
+  }
+  const batch = broadcastShapes("matmul", aShape.slice(0, -2), bShape.slice(0, -2));
+  return { batch, m, k, n };
+}
+
+/** `a @ b`, each optionally transposed in its last two axes; accumulates rows in float64. */
+export function matmulKernel(
+  a: TypedArray,
+  aShape: readonly number[],
+  b: TypedArray,
+  bShape: readonly number[],
+  transposeA: boolean,
+  transposeB: boolean,
+  dtype: DType,
+): [TypedArray, number[]] {
+  const { batch, m, k, n } = matmulShape(aShape, bShape, transposeA, transposeB);
+  const out = allocate(dtype, sizeOf(batch) * m * n);
+  const ra = aShape.length, rb = bShape.length;
+  // Element (i, p) of op(A) sits at i*ai + p*ap; element (p, j) of op(B) at p*bp + j*bj.
+  const [ai, ap] = transposeA ? [1, aShape[ra - 1]] : [aShape[ra - 1], 1];
+  const [bp, bj] = transposeB ? [1, bShape[rb - 1]] : [bShape[rb - 1], 1];
+  const aBatch = broadcastStrides(aShape.slice(0, -2), batch).map((s) =>
+    s * aShape[ra - 2] * aShape[ra - 1]
+  );
+  const bBatch = broadcastStrides(bShape.slice(0, -2), batch).map((s) =>
+    s * bShape[rb - 2] * bShape[rb - 1]
+  );
+  const row = new Float64Array(n);
+  const one = (aOff: number, bOff: number, oOff: number): void => {
+    for (let i = 0; i < m; i++) {
+      row.fill(0);
+      for (let p = 0; p < k; p++) {
+        const av = a[aOff + i * ai + p * ap];
+        let bi = bOff + p * bp;
+        for (let j = 0; j < n; j++, bi += bj) row[j] += av * b[bi];
+      }
+      out.set(row, oOff + i * n);
+    }
+  };
+  if (batch.length === 0) one(0, 0, 0);
+  else {
+    // Treat the batch dimensions as a shape whose "rows" are single matrices.
+    const bs = [...batch, 1];
+    const strides = [[...aBatch, 0], [...bBatch, 0]];
+    let o = 0;
+    forEachRow(bs, strides, (_, offs) => {
+      one(offs[0], offs[1], o);
+      o += m * n;
+    });
+  }
+  return [out, [...batch, m, n]];
+}
+
+/** Transposes `x` of `shape` by `perm` into a fresh row-major array. */
+export function transposeKernel(
+  x: TypedArray,
+  shape: readonly number[],
+  perm: readonly number[],
+  dtype: DType,
+): [TypedArray, number[]] {
+  const strides = stridesOf(shape);
+  const outShape = perm.map((p) => shape[p]);
+  const srcStrides = perm.map((p) => strides[p]);
+  const out = allocate(dtype, x.length);
+  const last = outShape.length - 1;
+  const s = last < 0 ? 0 : srcStrides[last];
+  forEachRow(outShape, [srcStrides], (o, offs, n) => {
+    let si = offs[0];
+    for (let i = 0; i < n; i++, si += s) out[o + i] = x[si];
+  });
+  return [out, outShape];
+}

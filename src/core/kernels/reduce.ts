@@ -1,0 +1,63 @@
+/** Reduction kernels: sum, product, max and min over any set of axes. */
+import { convertData, type DType, type TypedArray } from "../dtype.ts";
+import { sizeOf, stridesOf } from "../shape.ts";
+import { forEachRow } from "./strided.ts";
+
+/** The reductions that have a kernel. */
+export type ReduceKind = "sum" | "prod" | "max" | "min";
+
+const INIT: Record<ReduceKind, number> = { sum: 0, prod: 1, max: -Infinity, min: Infinity };
+
+type RowLoop = (
+  acc: Float64Array,
+  ai: number,
+  sa: number,
+  x: TypedArray,
+  xi: number,
+  n: number,
+) => void;
+
+const LOOPS: Record<ReduceKind, RowLoop> = {
+  sum: (acc, ai, sa, x, xi, n) => {
+    for (let i = 0; i < n; i++, ai += sa) acc[ai] += x[xi + i];
+  },
+  prod: (acc, ai, sa, x, xi, n) => {
+    for (let i = 0; i < n; i++, ai += sa) acc[ai] *= x[xi + i];
+  },
+  max: (acc, ai, sa, x, xi, n) => {
+    for (let i = 0; i < n; i++, ai += sa) {
+      const v = x[xi + i];
+      if (v > acc[ai] || v !== v) acc[ai] = v;
+    }
+  },
+  min: (acc, ai, sa, x, xi, n) => {
+    for (let i = 0; i < n; i++, ai += sa) {
+      const v = x[xi + i];
+      if (v < acc[ai] || v !== v) acc[ai] = v;
+    }
+  },
+};
+
+/**
+ * Reduces `x` of `shape` over the sorted, distinct `axes`. Returns the data in the kept-dims
+ * shape (reduced axes become 1); accumulates in float64 whatever the dtype.
+ */
+export function reduceKernel(
+  x: TypedArray,
+  shape: readonly number[],
+  axes: readonly number[],
+  kind: ReduceKind,
+  dtype: DType,
+): [TypedArray, number[]] {
+  const kept = shape.map((d, i) => (axes.includes(i) ? 1 : d));
+  const acc = new Float64Array(sizeOf(kept)).fill(INIT[kind]);
+  if (x.length > 0) {
+    const ks = stridesOf(kept);
+    const outStrides = shape.map((_, i) => (axes.includes(i) ? 0 : ks[i]));
+    const loop = LOOPS[kind];
+    const last = shape.length - 1;
+    const sa = last < 0 ? 0 : outStrides[last];
+    forEachRow(shape, [outStrides], (xi, offs, n) => loop(acc, offs[0], sa, x, xi, n));
+  }
+  return [convertData(acc, dtype), kept];
+}

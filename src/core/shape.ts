@@ -1,0 +1,98 @@
+/** Shape helpers: sizes, strides, broadcasting and axis normalisation. */
+
+/** The number of elements of a tensor of `shape`. */
+export function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (let i = 0; i < shape.length; i++) n *= shape[i];
+  return n;
+}
+
+/** Row-major strides of `shape`. */
+export function stridesOf(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i];
+  }
+  return strides;
+}
+
+/** Formats a shape as the error messages and printing show it: `[2,3]`. */
+export function fmtShape(shape: readonly number[]): string {
+  return `[${shape.join(",")}]`;
+}
+
+/** Whether two shapes are equal. */
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The numpy broadcast of two shapes, or an error naming the op and both shapes. */
+export function broadcastShapes(
+  op: string,
+  a: readonly number[],
+  b: readonly number[],
+): number[] {
+  if (sameShape(a, b)) return a.slice();
+  const rank = Math.max(a.length, b.length);
+  const out = new Array<number>(rank);
+  for (let i = 0; i < rank; i++) {
+    const da = a[a.length - rank + i] ?? 1;
+    const db = b[b.length - rank + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new Error(
+        `${op}: shapes ${fmtShape(a)} and ${fmtShape(b)} cannot be broadcast ` +
+          `together: dimension ${i} is ${da} in one and ${db} in the other`,
+      );
+    }
+    out[i] = da === 1 ? db : da;
+  }
+  return out;
+}
+
+/** Maps a possibly negative axis into `[0, rank)`, or throws naming the op, axis and rank. */
+export function normalizeAxis(op: string, axis: number, rank: number): number {
+  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
+    throw new RangeError(
+      `${op}: axis ${axis} is out of range for a tensor of rank ${rank}: ` +
+        `use an axis in [${-rank}, ${rank - 1}]`,
+    );
+  }
+  return axis < 0 ? axis + rank : axis;
+}
+
+/** Normalises an axis argument of a reduction into sorted, distinct axes (all axes when undefined). */
+export function normalizeAxes(
+  op: string,
+  axis: number | readonly number[] | undefined | null,
+  rank: number,
+): number[] {
+  if (axis === undefined || axis === null) {
+    return Array.from({ length: rank }, (_, i) => i);
+  }
+  const list = typeof axis === "number" ? [axis] : axis;
+  const out = list.map((a) => normalizeAxis(op, a, rank));
+  out.sort((x, y) => x - y);
+  for (let i = 1; i < out.length; i++) {
+    if (out[i] === out[i - 1]) {
+      throw new Error(`${op}: axis ${out[i]} is repeated in ${JSON.stringify(list)}`);
+    }
+  }
+  return out;
+}
+
+/** Checks that every entry of `shape` is a non-negative integer. */
+export function checkShape(op: string, shape: readonly number[]): void {
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) {
+      throw new Error(
+        `${op}: shape ${
+          fmtShape(shape)
+        } is not valid: every dimension must be a non-negative integer`,
+      );
+    }
+  }
+}

@@ -1,0 +1,310 @@
+/** The immutable `Tensor`, and the method forms it shares with `Variable`. */
+import type { DType, TypedArray } from "./dtype.ts";
+import { formatTensor } from "./format.ts";
+import { fmtShape, sizeOf } from "./shape.ts";
+import type { Variable } from "./variable.ts";
+
+/** A nested array of numbers or booleans, as `constant` accepts it. */
+export type NestedArray = number | boolean | readonly NestedArray[];
+
+/** Anything an op accepts where it takes a tensor. */
+export type TensorLike =
+  | Tensor
+  | Variable
+  | number
+  | boolean
+  | TypedArray
+  | readonly NestedArray[];
+
+/** An axis argument of a reduction: one axis, several, or all when omitted. */
+export type Axis = number | readonly number[];
+
+/**
+ * The ops behind the method forms. `src/ops` installs them, so that the core imports nothing
+ * from the layers above it.
+ */
+export interface MethodOps {
+  add(a: TensorLike, b: TensorLike): Tensor;
+  subtract(a: TensorLike, b: TensorLike): Tensor;
+  multiply(a: TensorLike, b: TensorLike): Tensor;
+  divide(a: TensorLike, b: TensorLike): Tensor;
+  pow(a: TensorLike, b: TensorLike): Tensor;
+  maximum(a: TensorLike, b: TensorLike): Tensor;
+  minimum(a: TensorLike, b: TensorLike): Tensor;
+  negative(x: TensorLike): Tensor;
+  square(x: TensorLike): Tensor;
+  sqrt(x: TensorLike): Tensor;
+  exp(x: TensorLike): Tensor;
+  log(x: TensorLike): Tensor;
+  sin(x: TensorLike): Tensor;
+  cos(x: TensorLike): Tensor;
+  tanh(x: TensorLike): Tensor;
+  sigmoid(x: TensorLike): Tensor;
+  relu(x: TensorLike): Tensor;
+  abs(x: TensorLike): Tensor;
+  matmul(a: TensorLike, b: TensorLike): Tensor;
+  reduceSum(x: TensorLike, axis?: Axis, keepDims?: boolean): Tensor;
+  reduceMean(x: TensorLike, axis?: Axis, keepDims?: boolean): Tensor;
+  reduceMax(x: TensorLike, axis?: Axis, keepDims?: boolean): Tensor;
+  reduceMin(x: TensorLike, axis?: Axis, keepDims?: boolean): Tensor;
+  reshape(x: TensorLike, shape: readonly number[]): Tensor;
+  transpose(x: TensorLike, perm?: readonly number[]): Tensor;
+  cast(x: TensorLike, dtype: DType): Tensor;
+}
+
+let ops: MethodOps | undefined;
+
+/** Installs the ops behind the method forms (called once by `src/ops`). */
+export function installMethodOps(table: MethodOps): void {
+  ops = table;
+}
+
+function op(): MethodOps {
+  if (ops === undefined) {
+    throw new Error("gradtape: the ops are not loaded: import gradtape from its mod.ts");
+  }
+  return ops;
+}
+
+/**
+ * The chaining methods that `Tensor` and `Variable` share: `x.add(y)` is `add(x, y)`.
+ */
+export abstract class TensorMethods {
+  /** The shape, one entry per dimension. */
+  abstract get shape(): readonly number[];
+  /** The element type. */
+  abstract get dtype(): DType;
+
+  /** The number of dimensions. */
+  get rank(): number {
+    return this.shape.length;
+  }
+  /** The number of elements. */
+  get size(): number {
+    return sizeOf(this.shape);
+  }
+
+  #self(): TensorLike {
+    return this as unknown as TensorLike;
+  }
+
+  /** `add(this, y)`. */
+  add(y: TensorLike): Tensor {
+    return op().add(this.#self(), y);
+  }
+  /** `subtract(this, y)`. */
+  sub(y: TensorLike): Tensor {
+    return op().subtract(this.#self(), y);
+  }
+  /** `multiply(this, y)`. */
+  mul(y: TensorLike): Tensor {
+    return op().multiply(this.#self(), y);
+  }
+  /** `divide(this, y)`. */
+  div(y: TensorLike): Tensor {
+    return op().divide(this.#self(), y);
+  }
+  /** `pow(this, y)`. */
+  pow(y: TensorLike): Tensor {
+    return op().pow(this.#self(), y);
+  }
+  /** `maximum(this, y)`. */
+  maximum(y: TensorLike): Tensor {
+    return op().maximum(this.#self(), y);
+  }
+  /** `minimum(this, y)`. */
+  minimum(y: TensorLike): Tensor {
+    return op().minimum(this.#self(), y);
+  }
+  /** `negative(this)`. */
+  neg(): Tensor {
+    return op().negative(this.#self());
+  }
+  /** `square(this)`. */
+  square(): Tensor {
+    return op().square(this.#self());
+  }
+  /** `sqrt(this)`. */
+  sqrt(): Tensor {
+    return op().sqrt(this.#self());
+  }
+  /** `exp(this)`. */
+  exp(): Tensor {
+    return op().exp(this.#self());
+  }
+  /** `log(this)`. */
+  log(): Tensor {
+    return op().log(this.#self());
+  }
+  /** `sin(this)`. */
+  sin(): Tensor {
+    return op().sin(this.#self());
+  }
+  /** `cos(this)`. */
+  cos(): Tensor {
+    return op().cos(this.#self());
+  }
+  /** `tanh(this)`. */
+  tanh(): Tensor {
+    return op().tanh(this.#self());
+  }
+  /** `sigmoid(this)`. */
+  sigmoid(): Tensor {
+    return op().sigmoid(this.#self());
+  }
+  /** `relu(this)`. */
+  relu(): Tensor {
+    return op().relu(this.#self());
+  }
+  /** `abs(this)`. */
+  abs(): Tensor {
+    return op().abs(this.#self());
+  }
+  /** `matmul(this, w)`. */
+  matmul(w: TensorLike): Tensor {
+    return op().matmul(this.#self(), w);
+  }
+  /** `reduceSum(this, axis, keepDims)`. */
+  sum(axis?: Axis, keepDims?: boolean): Tensor {
+    return op().reduceSum(this.#self(), axis, keepDims);
+  }
+  /** `reduceMean(this, axis, keepDims)`. */
+  mean(axis?: Axis, keepDims?: boolean): Tensor {
+    return op().reduceMean(this.#self(), axis, keepDims);
+  }
+  /** `reduceMax(this, axis, keepDims)`. */
+  max(axis?: Axis, keepDims?: boolean): Tensor {
+    return op().reduceMax(this.#self(), axis, keepDims);
+  }
+  /** `reduceMin(this, axis, keepDims)`. */
+  min(axis?: Axis, keepDims?: boolean): Tensor {
+    return op().reduceMin(this.#self(), axis, keepDims);
+  }
+  /** `reshape(this, shape)`. */
+  reshape(shape: readonly number[]): Tensor {
+    return op().reshape(this.#self(), shape);
+  }
+  /** `transpose(this, perm)`. */
+  transpose(perm?: readonly number[]): Tensor {
+    return op().transpose(this.#self(), perm);
+  }
+  /** `cast(this, dtype)`. */
+  cast(dtype: DType): Tensor {
+    return op().cast(this.#self(), dtype);
+  }
+}
+
+let readData: (t: Tensor) => TypedArray;
+
+/**
+ * An immutable n-dimensional array of one dtype, stored row-major in a typed array.
+ *
+ * Make tensors with `constant`, `zeros`, `ones` and the other creation ops; every op returns a
+ * new tensor and never changes its inputs.
+ *
+ * @example Reading a tensor back
+ * ```ts
+ * import { constant } from "./mod.ts";
+ * const t = constant([[1, 2], [3, 4]]);
+ * console.log(t.shape, t.dtype, t.toArray()); // [2, 2] float32 [[1, 2], [3, 4]]
+ * ```
+ */
+export class Tensor extends TensorMethods {
+  readonly #data: TypedArray;
+  readonly #shape: readonly number[];
+  readonly #dtype: DType;
+
+  static {
+    readData = (t) => t.#data;
+  }
+
+  /**
+   * Wraps `data` (not copied: the caller gives up ownership) as a tensor of `shape` and `dtype`.
+   * Most code wants `constant` instead.
+   */
+  constructor(data: TypedArray, shape: readonly number[], dtype: DType) {
+    super();
+    if (data.length !== sizeOf(shape)) {
+      throw new Error(
+        `Tensor: ${data.length} values do not fill shape ${fmtShape(shape)} ` +
+          `(${sizeOf(shape)} elements)`,
+      );
+    }
+    this.#data = data;
+    this.#shape = Object.freeze(shape.slice());
+    this.#dtype = dtype;
+  }
+
+  /** The shape, one entry per dimension (`[]` for a scalar). */
+  get shape(): readonly number[] {
+    return this.#shape;
+  }
+  /** The element type. */
+  get dtype(): DType {
+    return this.#dtype;
+  }
+  /** The number of dimensions. */
+  override get rank(): number {
+    return this.#shape.length;
+  }
+  /** The number of elements. */
+  override get size(): number {
+    return this.#data.length;
+  }
+
+  /** The single value of a tensor with one element; an error for any other size. */
+  item(): number {
+    if (this.#data.length !== 1) {
+      throw new Error(
+        `item: the tensor has shape ${fmtShape(this.#shape)} (${this.#data.length} elements); ` +
+          `item() needs exactly one element: reduce it first, or use toArray()`,
+      );
+    }
+    return this.#data[0];
+  }
+
+  /** The values as nested arrays (a number for a scalar; booleans for `bool`). */
+  toArray(): NestedArrayOf<number | boolean> {
+    const data = this.#data;
+    const shape = this.#shape;
+    const cast = this.#dtype === "bool" ? (v: number) => v !== 0 : (v: number) => v;
+    if (shape.length === 0) return cast(data[0]);
+    let offset = 0;
+    const build = (axis: number): NestedArrayOf<number | boolean>[] => {
+      const n = shape[axis];
+      const out = new Array<NestedArrayOf<number | boolean>>(n);
+      for (let i = 0; i < n; i++) {
+        out[i] = axis === shape.length - 1 ? cast(data[offset++]) : build(axis + 1);
+      }
+      return out;
+    };
+    return build(0);
+  }
+
+  /** A fresh copy of the values, as a typed array of the tensor's dtype. */
+  data(): TypedArray {
+    return this.#data.slice();
+  }
+
+  /** TensorFlow's layout: `Tensor(6, shape=[], dtype=float32)`. */
+  override toString(): string {
+    return formatTensor(this.#data, this.#shape, this.#dtype);
+  }
+
+  /** Deno's `console.log` hook. */
+  [Symbol.for("Deno.customInspect")](): string {
+    return this.toString();
+  }
+  /** Node's `console.log` hook. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+}
+
+/** Nested arrays of `T`, as `toArray` returns them. */
+export type NestedArrayOf<T> = T | NestedArrayOf<T>[];
+
+/** The backing typed array of `t`, without a copy. Internal: never hand it to users. */
+export function dataOf(t: Tensor): TypedArray {
+  return readData(t);
+}

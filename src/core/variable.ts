@@ -1,0 +1,141 @@
+/** `Variable`: a named, mutable holder of a tensor, watched by tapes when read. */
+import { convertData, type DType, isDType } from "./dtype.ts";
+import { notifyVariableRead } from "./dispatch.ts";
+import { formatValues } from "./format.ts";
+import { dataOf, Tensor, TensorLike, TensorMethods } from "./tensor.ts";
+import { fmtShape } from "./shape.ts";
+import { toTensor } from "./convert.ts";
+
+/** Options of `new Variable`. */
+export interface VariableOptions {
+  /** The name shown in printouts and error messages (default `"Variable"`). */
+  name?: string;
+  /** Whether tapes watch it when it is read while they record (default `true`). */
+  trainable?: boolean;
+  /** The dtype to convert the initial value to. */
+  dtype?: DType;
+}
+
+/**
+ * A mutable tensor-valued holder, as `tf.Variable`. Reading it in an op while a tape records
+ * takes a snapshot: later assignments change neither the recorded values nor the gradient.
+ *
+ * @example Training a variable by hand
+ * ```ts
+ * import { GradientTape, Variable } from "./mod.ts";
+ * const w = new Variable(3, { name: "w" });
+ * const tape = new GradientTape();
+ * const loss = tape.record(() => w.square());
+ * w.assignSub(tape.gradient(loss, w)!.mul(0.1));
+ * console.log(w.value().item()); // 2.4000000953674316
+ * ```
+ */
+export class Variable extends TensorMethods {
+  #value: Tensor;
+  readonly #name: string;
+  readonly #trainable: boolean;
+
+  /** Makes a variable holding `initial`, converted to `dtype` when given. */
+  constructor(initial: TensorLike, options: VariableOptions = {}) {
+    super();
+    if (options.dtype !== undefined && !isDType(options.dtype)) {
+      throw new TypeError(`Variable: unknown dtype ${JSON.stringify(options.dtype)}`);
+    }
+    const value = toTensor(initial, { dtype: options.dtype, op: "Variable" });
+    this.#value = options.dtype && value.dtype !== options.dtype
+      ? new Tensor(convertData(dataOf(value), options.dtype), value.shape, options.dtype)
+      : value;
+    this.#name = options.name ?? "Variable";
+    this.#trainable = options.trainable ?? true;
+  }
+
+  /** The name given at construction. */
+  get name(): string {
+    return this.#name;
+  }
+  /** Whether tapes watch it automatically. */
+  get trainable(): boolean {
+    return this.#trainable;
+  }
+  /** The shape of its value (fixed for its lifetime). */
+  get shape(): readonly number[] {
+    return this.#value.shape;
+  }
+  /** The dtype of its value (fixed for its lifetime). */
+  get dtype(): DType {
+    return this.#value.dtype;
+  }
+
+  /** The current value, as an immutable tensor; the active tapes see the read. */
+  value(): Tensor {
+    const v = this.#value;
+    notifyVariableRead(this, v);
+    return v;
+  }
+
+  /** The current value without telling any tape (for printing and optimizers' bookkeeping). */
+  peek(): Tensor {
+    return this.#value;
+  }
+
+  /** Replaces the value with `v`, which must have the same shape and dtype. Returns this variable. */
+  assign(v: TensorLike): this {
+    this.#value = this.#checked("assign", v);
+    return this;
+  }
+  /** Adds `v` to the value. Returns this variable. */
+  assignAdd(v: TensorLike): this {
+    return this.#update("assignAdd", v, 1);
+  }
+  /** Subtracts `v` from the value. Returns this variable. */
+  assignSub(v: TensorLike): this {
+    return this.#update("assignSub", v, -1);
+  }
+
+  #update(op: string, v: TensorLike, sign: 1 | -1): this {
+    const d = dataOf(this.#checked(op, v));
+    const cur = dataOf(this.#value);
+    const next = cur.slice();
+    for (let i = 0; i < next.length; i++) next[i] = cur[i] + sign * d[i];
+    this.#value = new Tensor(next, this.#value.shape, this.#value.dtype);
+    return this;
+  }
+
+  // Converts and checks `v` without touching the variable, so a refused update changes nothing.
+  #checked(op: string, v: TensorLike): Tensor {
+    const t = toTensor(v, { dtype: this.dtype, op: `${this.#name}.${op}` });
+    if (t.dtype !== this.dtype) {
+      throw new TypeError(
+        `${op}: variable '${this.#name}' has dtype ${this.dtype} but the value has dtype ` +
+          `${t.dtype}: cast the value first`,
+      );
+    }
+    const same = t.shape.length === this.shape.length &&
+      t.shape.every((d, i) => d === this.shape[i]);
+    if (!same) {
+      throw new Error(
+        `${op}: variable '${this.#name}' has shape ${fmtShape(this.shape)} but the value has ` +
+          `shape ${fmtShape(t.shape)}: a variable's shape cannot change`,
+      );
+    }
+    return t;
+  }
+
+  /** `Variable 'x' shape=[] dtype=float32, value=3`. */
+  override toString(): string {
+    const v = this.#value;
+    const body = formatValues(dataOf(v), v.shape, v.dtype);
+    const sep = v.rank > 1 ? "\n" : "";
+    return `Variable '${this.#name}' shape=${
+      fmtShape(v.shape)
+    } dtype=${v.dtype}, value=${sep}${body}`;
+  }
+  /** Deno's `console.log` hook. */
+  [Symbol.for("Deno.customInspect")](): string {
+    return this.toString();
+  }
+  /** Node's `console.log` hook. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+}

@@ -1,0 +1,153 @@
+/** `ForwardAccumulator`: TensorFlow's `tf.autodiff.ForwardAccumulator`, with `record(fn)`. */
+import { withTransform } from "../core/dispatch.ts";
+import { isFloat } from "../core/dtype.ts";
+import { fmtShape, sameShape } from "../core/shape.ts";
+import { flatten, leafName, type MapLeaves, type Structure, unflatten } from "../core/structure.ts";
+import { Tensor, type TensorLike } from "../core/tensor.ts";
+import { Variable } from "../core/variable.ts";
+import { toTensor } from "../core/convert.ts";
+import { zerosLike } from "../ops/creation.ts";
+import { ForwardEngine } from "./engine.ts";
+import type { UnconnectedGradients } from "../tape/gradient_tape.ts";
+
+/** Options of `ForwardAccumulator.jvp`. */
+export interface JvpOptions {
+  /** `"none"` (default): `null` for a target with no tangent; `"zero"`: zeros; `"error"`: throw. */
+  unconnectedGradients?: UnconnectedGradients;
+}
+
+/** The primals an accumulator takes: one tensor or variable, or an array of them. */
+export type Primals = Tensor | Variable | readonly (Tensor | Variable)[];
+
+/** Tangents matching `Primals`: one per primal, of its shape. */
+export type Tangents = TensorLike | readonly TensorLike[];
+
+/**
+ * Forward-mode differentiation by dual numbers: every op run inside `record` carries the
+ * directional derivative of its output along `tangents`.
+ *
+ * @example The directional derivative of x³ at 2 along 1
+ * ```ts
+ * import { constant, ForwardAccumulator } from "./mod.ts";
+ * const x = constant(2);
+ * const acc = new ForwardAccumulator(x, constant(1));
+ * const y = acc.record(() => x.pow(3));
+ * console.log(acc.jvp(y)?.item()); // 12
+ * ```
+ */
+export class ForwardAccumulator {
+  #engine = new ForwardEngine();
+  #recording = false;
+
+  /**
+   * Starts an accumulator whose primals have the given tangents.
+   *
+   * @param primals A tensor or variable, or an array of them.
+   * @param tangents Of the same structure, each of its primal's shape and dtype.
+   */
+  constructor(primals: Primals, tangents: Tangents) {
+    const multi = Array.isArray(primals);
+    const ps: readonly (Tensor | Variable)[] = multi ? primals : [primals as Tensor | Variable];
+    if (multi && (!Array.isArray(tangents) || tangents.length !== ps.length)) {
+      const got = Array.isArray(tangents) ? `${tangents.length} tangents` : "a single tangent";
+      throw new Error(
+        `ForwardAccumulator: ${ps.length} primals but ${got}: give an array with one tangent per primal`,
+      );
+    }
+    const ts = multi ? (tangents as readonly TensorLike[]) : [tangents as TensorLike];
+    // Check everything before seeding anything, so a refused call leaves nothing behind.
+    const checked = ps.map((p, i) => {
+      if (!(p instanceof Tensor || p instanceof Variable)) {
+        throw new TypeError(`ForwardAccumulator: primal ${i} is not a Tensor or Variable`);
+      }
+      const t = toTensor(ts[i], { dtype: p.dtype, op: "ForwardAccumulator" });
+      if (!isFloat(p.dtype)) {
+        throw new TypeError(
+          `ForwardAccumulator: primal ${i} has dtype ${p.dtype}; only float32 and float64 carry tangents`,
+        );
+      }
+      if (!sameShape(t.shape, p.shape) || t.dtype !== p.dtype) {
+        throw new Error(
+          `ForwardAccumulator: tangent ${i} has shape ${fmtShape(t.shape)} and dtype ${t.dtype}, ` +
+            `but its primal has shape ${fmtShape(p.shape)} and dtype ${p.dtype}: they must match`,
+        );
+      }
+      return t;
+    });
+    ps.forEach((p, i) => {
+      if (p instanceof Variable) this.#engine.seedVariable(p, checked[i]);
+      else this.#engine.seed(p, checked[i]);
+    });
+  }
+
+  /**
+   * Runs `fn` with tangents flowing through every op; returns what `fn` returns.
+   *
+   * @param fn The computation.
+   * @returns `fn`'s result.
+   * @example Recording
+   * ```ts
+   * import { constant, ForwardAccumulator, sin } from "./mod.ts";
+   * const x = constant(0);
+   * const acc = new ForwardAccumulator(x, constant(1));
+   * const y = acc.record(() => sin(x));
+   * console.log(acc.jvp(y)?.item()); // 1
+   * ```
+   */
+  record<T>(fn: () => T): T {
+    if (this.#recording) return fn();
+    this.#recording = true;
+    try {
+      const result = withTransform(this.#engine, fn);
+      if (
+        result !== null && typeof result === "object" &&
+        typeof (result as { then?: unknown }).then === "function"
+      ) {
+        throw new TypeError(
+          "ForwardAccumulator.record: fn returned a Promise, but recording must be synchronous",
+        );
+      }
+      return result;
+    } finally {
+      this.#recording = false;
+    }
+  }
+
+  /**
+   * The directional derivative of `target` along the tangents: a tensor of `target`'s shape,
+   * or `null` when `target` does not depend on the primals. `target` may be an array or record;
+   * the result has the same structure.
+   *
+   * @param target What to differentiate.
+   * @param options `unconnectedGradients`.
+   * @returns The tangents, shaped like `target`.
+   * @example Two primals at once
+   * ```ts
+   * import { constant, ForwardAccumulator, multiply } from "./mod.ts";
+   * const a = constant(2), b = constant(3);
+   * const acc = new ForwardAccumulator([a, b], [constant(1), constant(0)]);
+   * const y = acc.record(() => multiply(a, b));
+   * console.log(acc.jvp(y)?.item()); // 3
+   * ```
+   */
+  jvp<const S extends Structure<Tensor | Variable>>(
+    target: S,
+    options: JvpOptions = {},
+  ): MapLeaves<S, Tensor | null> {
+    const mode = options.unconnectedGradients ?? "none";
+    const { leaves, paths } = flatten(target, "ForwardAccumulator.jvp");
+    const out = leaves.map((leaf, i) => {
+      const t = leaf instanceof Variable
+        ? this.#engine.tangentOfVariable(leaf)
+        : this.#engine.tangentOf(leaf);
+      if (t !== null || mode === "none") return t;
+      const value = leaf instanceof Variable ? leaf.peek() : leaf;
+      if (mode === "zero") return zerosLike(value);
+      throw new Error(
+        `ForwardAccumulator.jvp: ${leafName(leaf, paths[i])} has no tangent: it was not computed ` +
+          `from the primals inside record, or the path was cut by an op with no gradient`,
+      );
+    });
+    return unflatten(target, out) as MapLeaves<S, Tensor | null>;
+  }
+}

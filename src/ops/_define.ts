@@ -1,0 +1,66 @@
+/** Helpers that turn a kernel and a derivative into a primitive, for the common shapes of op. */
+import { bind, type Maybe, type Primitive } from "../core/dispatch.ts";
+import { type DType, isFloat } from "../core/dtype.ts";
+import { toTensor, toTensors } from "../core/convert.ts";
+import { dataOf, Tensor, type TensorLike } from "../core/tensor.ts";
+import { type BinaryLoop, mapBinary } from "../core/kernels/elementwise.ts";
+
+/** Throws unless `x` has a floating dtype; `op` names the caller. */
+export function requireFloat(op: string, x: Tensor): void {
+  if (!isFloat(x.dtype)) {
+    throw new TypeError(
+      `${op}: expects a float32 or float64 tensor, got ${x.dtype}: cast it with cast(x, "float32")`,
+    );
+  }
+}
+
+/** What a binary primitive needs; rules see the already broadcast output. */
+export interface BinarySpec {
+  loop: BinaryLoop;
+  /** The output dtype when it is not the inputs' (comparisons give bool). */
+  outDtype?: DType;
+  /** Whether int32 and bool inputs are allowed. */
+  ints?: boolean;
+  jvp?: Primitive<void>["jvp"];
+  vjp?: Primitive<void>["vjp"];
+}
+
+/** A binary elementwise primitive with numpy broadcasting. */
+export function binaryPrim(name: string, spec: BinarySpec): Primitive<void> {
+  return {
+    name,
+    kernel([a, b]) {
+      if (spec.ints === false) requireFloat(name, a);
+      const dtype = spec.outDtype ?? a.dtype;
+      const [data, shape] = mapBinary(
+        name,
+        dataOf(a),
+        a.shape,
+        dataOf(b),
+        b.shape,
+        dtype,
+        spec.loop,
+      );
+      return new Tensor(data, shape, dtype);
+    },
+    jvp: spec.jvp ?? null,
+    vjp: spec.vjp ?? null,
+  };
+}
+
+/** Wraps a binary primitive as a public op (plain numbers take the other operand's dtype). */
+export function binaryOp(prim: Primitive<void>): (a: TensorLike, b: TensorLike) => Tensor {
+  return (a, b) => bind(prim, toTensors(prim.name, [a, b]), undefined);
+}
+
+/** Adds two maybe-absent tangents (`null` is zero). */
+export function addMaybe(a: Maybe, b: Maybe, add: (a: Tensor, b: Tensor) => Tensor): Maybe {
+  if (a === null) return b;
+  if (b === null) return a;
+  return add(a, b);
+}
+
+/** Wraps a one-input primitive without attributes as a public op. */
+export function unaryOp(prim: Primitive<void>): (x: TensorLike) => Tensor {
+  return (x) => bind(prim, [toTensor(x, { op: prim.name })], undefined);
+}

@@ -1,0 +1,258 @@
+/**
+ * Elementwise arithmetic of two inputs, with numpy broadcasting. Reverse rules sum the
+ * cotangent back to each input's shape (`sumTo`); forward rules broadcast the tangents.
+ */
+import type { Maybe, Primitive } from "../core/dispatch.ts";
+import type { Tensor, TensorLike } from "../core/tensor.ts";
+import { toTensors } from "../core/convert.ts";
+import { fmtShape, sameShape } from "../core/shape.ts";
+import { binaryLoops as L } from "../core/kernels/elementwise.ts";
+import { binaryOp, binaryPrim } from "./_define.ts";
+import { greater, greaterEqual, lessEqual, where } from "./compare.ts";
+import { broadcastTo, sumTo } from "./movement.ts";
+import { log, negative } from "./unary.ts";
+import { zerosLike } from "./creation.ts";
+
+/** A tangent of an input, broadcast to the output's shape (as `out` is). */
+function spread(t: Tensor, out: Tensor): Tensor {
+  return broadcastTo(t, out.shape);
+}
+
+/** `a + b` over maybe-absent terms, broadcast to `out`. */
+function sum2(a: Maybe, b: Maybe, out: Tensor): Maybe {
+  if (a === null) return b && spread(b, out);
+  if (b === null) return spread(a, out);
+  return add(a, b);
+}
+
+/** The binary arithmetic primitives, by name. */
+export const binaryPrims = {
+  // d(x + y) = dx + dy
+  add: binaryPrim("add", {
+    loop: L.add,
+    ints: true,
+    jvp: ([tx, ty], _, out) => sum2(tx, ty, out),
+    vjp: (g, [x, y]) => [sumTo(g, x.shape), sumTo(g, y.shape)],
+  }),
+  // d(x - y) = dx - dy
+  subtract: binaryPrim("subtract", {
+    loop: L.subtract,
+    ints: true,
+    jvp: ([tx, ty], _, out) => sum2(tx, ty && negative(ty), out),
+    vjp: (
+      g,
+      [x, y],
+      _,
+      __,
+      needs,
+    ) => [sumTo(g, x.shape), needs[1] ? sumTo(negative(g), y.shape) : null],
+  }),
+  // d(x·y) = dx·y + x·dy
+  multiply: binaryPrim("multiply", {
+    loop: L.multiply,
+    ints: true,
+    jvp: ([tx, ty], [x, y], out) => sum2(tx && multiply(tx, y), ty && multiply(x, ty), out),
+    vjp: (g, [x, y], _, __, needs) => [
+      needs[0] ? sumTo(multiply(g, y), x.shape) : null,
+      needs[1] ? sumTo(multiply(g, x), y.shape) : null,
+    ],
+  }),
+  // d(x/y) = dx/y - (x/y)·dy/y, reusing the output as recorded
+  divide: binaryPrim("divide", {
+    loop: L.divide,
+    ints: true,
+    jvp: ([tx, ty], [, y], out) =>
+      sum2(tx && divide(tx, y), ty && negative(divide(multiply(out, ty), y)), out),
+    vjp: (g, [x, y], out, __, needs) => [
+      needs[0] ? sumTo(divide(g, y), x.shape) : null,
+      needs[1] ? sumTo(negative(divide(multiply(g, out), y)), y.shape) : null,
+    ],
+  }),
+  // d(xʸ) = y·xʸ⁻¹·dx + xʸ·log(x)·dy (log taken as 0 where x ≤ 0, as TensorFlow)
+  pow: binaryPrim("pow", {
+    loop: L.pow,
+    ints: false,
+    jvp: ([tx, ty], [x, y], out) =>
+      sum2(tx && multiply(tx, powDx(x, y)), ty && multiply(ty, powDy(x, out)), out),
+    vjp: (g, [x, y], out, __, needs) => [
+      needs[0] ? sumTo(multiply(g, powDx(x, y)), x.shape) : null,
+      needs[1] ? sumTo(multiply(g, powDy(x, out)), y.shape) : null,
+    ],
+  }),
+  // d max(x, y) = dx where x ≥ y, else dy (ties go to x, as TensorFlow)
+  maximum: binaryPrim("maximum", {
+    loop: L.maximum,
+    ints: true,
+    jvp: ([tx, ty], [x, y], out) => pick(greaterEqual(x, y), tx, ty, out),
+    vjp: (g, [x, y]) => split(greaterEqual(x, y), g, x, y),
+  }),
+  // d min(x, y) = dx where x ≤ y, else dy
+  minimum: binaryPrim("minimum", {
+    loop: L.minimum,
+    ints: true,
+    jvp: ([tx, ty], [x, y], out) => pick(lessEqual(x, y), tx, ty, out),
+    vjp: (g, [x, y]) => split(lessEqual(x, y), g, x, y),
+  }),
+} satisfies Record<string, Primitive<void>>;
+
+function powDx(x: Tensor, y: Tensor): Tensor {
+  return multiply(y, pow(x, subtract(y, 1)));
+}
+
+function powDy(x: Tensor, out: Tensor): Tensor {
+  // NOTE: log of a safe x, not where(x > 0, log(x), 0): the unused branch's NaN would leak
+  // into the second derivative through where's gradient.
+  const positive = greater(x, 0);
+  const safe = where(positive, x, 1);
+  return where(positive, multiply(out, log(safe)), 0);
+}
+
+function pick(mask: Tensor, tx: Maybe, ty: Maybe, out: Tensor): Maybe {
+  if (tx === null && ty === null) return null;
+  return where(mask, tx ?? zerosLike(out), ty ?? zerosLike(out));
+}
+
+function split(mask: Tensor, g: Tensor, x: Tensor, y: Tensor): Maybe[] {
+  const zero = zerosLike(g);
+  return [sumTo(where(mask, g, zero), x.shape), sumTo(where(mask, zero, g), y.shape)];
+}
+
+/**
+ * Elementwise `a + b`, broadcasting like numpy.
+ *
+ * @param a The first operand (a plain number takes the other operand's dtype).
+ * @param b The second operand.
+ * @returns The sum, of the broadcast shape.
+ * @example Adding a row to each row of a matrix
+ * ```ts
+ * import { add } from "./mod.ts";
+ * console.log(add([[1, 2], [3, 4]], [10, 20]).toArray()); // [[11, 22], [13, 24]]
+ * ```
+ */
+export const add: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(binaryPrims.add);
+
+/**
+ * Elementwise `a - b`, broadcasting like numpy.
+ *
+ * @param a The first operand.
+ * @param b The second operand.
+ * @returns The difference.
+ * @example Subtracting
+ * ```ts
+ * import { subtract } from "./mod.ts";
+ * console.log(subtract([5, 7], 2).toArray()); // [3, 5]
+ * ```
+ */
+export const subtract: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(binaryPrims.subtract);
+
+/**
+ * Elementwise `a · b`, broadcasting like numpy.
+ *
+ * @param a The first operand.
+ * @param b The second operand.
+ * @returns The product.
+ * @example Scaling
+ * ```ts
+ * import { multiply } from "./mod.ts";
+ * console.log(multiply([1, 2], 3).toArray()); // [3, 6]
+ * ```
+ */
+export const multiply: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(binaryPrims.multiply);
+
+/**
+ * Elementwise `a / b`, broadcasting like numpy.
+ *
+ * @param a The numerator.
+ * @param b The denominator.
+ * @returns The quotient.
+ * @example Dividing
+ * ```ts
+ * import { divide } from "./mod.ts";
+ * console.log(divide([1, 3], 2).toArray()); // [0.5, 1.5]
+ * ```
+ */
+export const divide: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(binaryPrims.divide);
+
+/**
+ * Elementwise `aᵇ`, broadcasting like numpy.
+ *
+ * @param a The base, float32 or float64.
+ * @param b The exponent.
+ * @returns The power.
+ * @example Cubes
+ * ```ts
+ * import { pow } from "./mod.ts";
+ * console.log(pow([2, 3], 3).toArray()); // [8, 27]
+ * ```
+ */
+export const pow: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(binaryPrims.pow);
+
+/**
+ * Elementwise maximum; at ties the gradient goes to `a`.
+ *
+ * @param a The first operand.
+ * @param b The second operand.
+ * @returns `max(a, b)`.
+ * @example Clipping from below
+ * ```ts
+ * import { maximum } from "./mod.ts";
+ * console.log(maximum([-1, 2], 0).toArray()); // [0, 2]
+ * ```
+ */
+export const maximum: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(binaryPrims.maximum);
+
+/**
+ * Elementwise minimum; at ties the gradient goes to `a`.
+ *
+ * @param a The first operand.
+ * @param b The second operand.
+ * @returns `min(a, b)`.
+ * @example Clipping from above
+ * ```ts
+ * import { minimum } from "./mod.ts";
+ * console.log(minimum([-1, 2], 0).toArray()); // [-1, 0]
+ * ```
+ */
+export const minimum: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(binaryPrims.minimum);
+
+/**
+ * `(a - b)²`, elementwise (a composite).
+ *
+ * @param a The first operand.
+ * @param b The second operand.
+ * @returns The squared difference.
+ * @example Squared error
+ * ```ts
+ * import { squaredDifference } from "./mod.ts";
+ * console.log(squaredDifference([1, 4], [3, 1]).toArray()); // [4, 9]
+ * ```
+ */
+export function squaredDifference(a: TensorLike, b: TensorLike): Tensor {
+  const d = subtract(a, b);
+  return multiply(d, d);
+}
+
+/**
+ * The elementwise sum of a list of tensors of one shape and dtype (a composite).
+ *
+ * @param tensors One or more tensors.
+ * @returns Their sum.
+ * @example Summing three vectors
+ * ```ts
+ * import { addN } from "./mod.ts";
+ * console.log(addN([[1, 2], [3, 4], [5, 6]]).toArray()); // [9, 12]
+ * ```
+ */
+export function addN(tensors: readonly TensorLike[]): Tensor {
+  if (tensors.length === 0) throw new Error("addN: needs at least one tensor");
+  const ts = toTensors("addN", tensors);
+  for (const t of ts) {
+    if (!sameShape(t.shape, ts[0].shape)) {
+      throw new Error(
+        `addN: shapes differ: ${fmtShape(ts[0].shape)} and ${fmtShape(t.shape)}: ` +
+          `addN does not broadcast; use add for that`,
+      );
+    }
+  }
+  return ts.reduce((acc, t) => add(acc, t));
+}

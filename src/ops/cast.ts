@@ -1,0 +1,78 @@
+/** `cast` and `stopGradient`: ops that change how gradients flow rather than values. */
+import { bind, type Primitive } from "../core/dispatch.ts";
+import { convertData, type DType, isDType, isFloat } from "../core/dtype.ts";
+import { toTensor } from "../core/convert.ts";
+import { dataOf, Tensor, type TensorLike } from "../core/tensor.ts";
+
+interface CastAttrs {
+  dtype: DType;
+}
+
+/** The primitives of this family, by name. */
+export const castPrims = {
+  // Between float types d cast(x) = cast(dx); to int32 or bool the path is cut.
+  cast: {
+    name: "cast",
+    kernel: ([x], { dtype }) => new Tensor(convertData(dataOf(x), dtype), x.shape, dtype),
+    jvp: (
+      [t],
+      [x],
+      _,
+      { dtype },
+    ) => (t && isFloat(x.dtype) && isFloat(dtype) ? cast(t, dtype) : null),
+    vjp: (g, [x]) => [isFloat(x.dtype) ? cast(g, x.dtype) : null],
+    describe: ({ dtype }) => `cast (to ${dtype})`,
+  } satisfies Primitive<CastAttrs>,
+  // The identity, with no derivative in either mode.
+  stopGradient: {
+    name: "stopGradient",
+    kernel: ([x]) => new Tensor(dataOf(x), x.shape, x.dtype),
+    jvp: null,
+    vjp: null,
+  } satisfies Primitive<void>,
+};
+
+/**
+ * Converts `x` to `dtype`. Between `float32` and `float64` the gradient passes through; a cast
+ * to `int32` or `bool` cuts it (floats are truncated toward zero).
+ *
+ * @param x The input.
+ * @param dtype The target dtype.
+ * @returns The converted tensor.
+ * @example Truncating to integers
+ * ```ts
+ * import { cast } from "./mod.ts";
+ * const t = cast([1.7, -1.7], "int32");
+ * console.log(t.dtype, t.toArray()); // int32 [1, -1]
+ * ```
+ */
+export function cast(x: TensorLike, dtype: DType): Tensor {
+  if (!isDType(dtype)) {
+    throw new TypeError(
+      `cast: unknown dtype ${JSON.stringify(dtype)}: use "float32", "float64", "int32" or "bool"`,
+    );
+  }
+  const t = toTensor(x, { op: "cast" });
+  if (t.dtype === dtype) return t;
+  return bind(castPrims.cast, [t], { dtype });
+}
+
+/**
+ * The identity in value, but a constant for differentiation: no gradient flows through it, in
+ * either mode.
+ *
+ * @param x The input.
+ * @returns `x`'s values, cut from every tape and accumulator.
+ * @example A gradient that ignores one path
+ * ```ts
+ * import { GradientTape, constant, multiply, stopGradient } from "./mod.ts";
+ * const x = constant(3);
+ * const tape = new GradientTape();
+ * tape.watch(x);
+ * const y = tape.record(() => multiply(x, stopGradient(x)));
+ * console.log(tape.gradient(y, x)!.item()); // 3
+ * ```
+ */
+export function stopGradient(x: TensorLike): Tensor {
+  return bind(castPrims.stopGradient, [toTensor(x, { op: "stopGradient" })], undefined);
+}

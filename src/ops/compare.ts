@@ -1,0 +1,231 @@
+/** Comparisons and logic (bool outputs, no gradient), and `where`. */
+import { bind, type Primitive } from "../core/dispatch.ts";
+import { toTensor, toTensors } from "../core/convert.ts";
+import { dataOf, Tensor, type TensorLike } from "../core/tensor.ts";
+import { binaryLoops as L, selectKernel, unaryLoops } from "../core/kernels/elementwise.ts";
+import { binaryOp, binaryPrim, unaryOp } from "./_define.ts";
+import { sumTo } from "./movement.ts";
+import { zerosLike } from "./creation.ts";
+
+function compare(name: keyof typeof L): Primitive<void> {
+  return binaryPrim(name, { loop: L[name], outDtype: "bool", ints: true });
+}
+
+function requireBool(op: string, x: Tensor): void {
+  if (x.dtype !== "bool") {
+    throw new TypeError(
+      `${op}: expects bool tensors, got ${x.dtype}: compare first, e.g. greater(x, 0)`,
+    );
+  }
+}
+
+function logical(name: "logicalAnd" | "logicalOr"): Primitive<void> {
+  const p = binaryPrim(name, { loop: L[name], outDtype: "bool", ints: true });
+  return {
+    ...p,
+    kernel(inputs, attrs) {
+      for (const x of inputs) requireBool(name, x);
+      return p.kernel(inputs, attrs);
+    },
+  };
+}
+
+/** The comparison, logic and selection primitives, by name. */
+export const comparePrims = {
+  equal: compare("equal"),
+  notEqual: compare("notEqual"),
+  less: compare("less"),
+  lessEqual: compare("lessEqual"),
+  greater: compare("greater"),
+  greaterEqual: compare("greaterEqual"),
+  logicalAnd: logical("logicalAnd"),
+  logicalOr: logical("logicalOr"),
+  logicalNot: {
+    name: "logicalNot",
+    kernel([x]) {
+      requireBool("logicalNot", x);
+      const out = new Uint8Array(x.size);
+      unaryLoops.logicalNot(out, dataOf(x), x.size);
+      return new Tensor(out, x.shape, "bool");
+    },
+    jvp: null,
+    vjp: null,
+  },
+  // d where(c, a, b) = where(c, da, db); the condition gets no gradient
+  where: {
+    name: "where",
+    kernel([c, a, b]) {
+      requireBool("where", c);
+      const [data, shape] = selectKernel(
+        dataOf(c),
+        c.shape,
+        dataOf(a),
+        a.shape,
+        dataOf(b),
+        b.shape,
+        a.dtype,
+      );
+      return new Tensor(data, shape, a.dtype);
+    },
+    jvp: ([, ta, tb], [c], out) =>
+      ta === null && tb === null ? null : where(c, ta ?? zerosLike(out), tb ?? zerosLike(out)),
+    vjp: (g, [c, a, b], _, __, needs) => {
+      const zero = zerosLike(g);
+      return [
+        null,
+        needs[1] ? sumTo(where(c, g, zero), a.shape) : null,
+        needs[2] ? sumTo(where(c, zero, g), b.shape) : null,
+      ];
+    },
+  },
+} satisfies Record<string, Primitive<void>>;
+
+/**
+ * Elementwise `a == b`, broadcasting. No gradient.
+ *
+ * @param a The first operand.
+ * @param b The second operand.
+ * @returns A bool tensor.
+ * @example Equality
+ * ```ts
+ * import { equal } from "./mod.ts";
+ * console.log(equal([1, 2], 2).toArray()); // [false, true]
+ * ```
+ */
+export const equal: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(comparePrims.equal);
+
+/**
+ * Elementwise `a != b`, broadcasting. No gradient.
+ *
+ * @param a The first operand.
+ * @param b The second operand.
+ * @returns A bool tensor.
+ * @example Inequality
+ * ```ts
+ * import { notEqual } from "./mod.ts";
+ * console.log(notEqual([1, 2], 2).toArray()); // [true, false]
+ * ```
+ */
+export const notEqual: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(comparePrims.notEqual);
+
+/**
+ * Elementwise `a < b`, broadcasting. No gradient.
+ *
+ * @param a The first operand.
+ * @param b The second operand.
+ * @returns A bool tensor.
+ * @example Less than
+ * ```ts
+ * import { less } from "./mod.ts";
+ * console.log(less([1, 2], 2).toArray()); // [true, false]
+ * ```
+ */
+export const less: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(comparePrims.less);
+
+/**
+ * Elementwise `a <= b`, broadcasting. No gradient.
+ *
+ * @param a The first operand.
+ * @param b The second operand.
+ * @returns A bool tensor.
+ * @example Less or equal
+ * ```ts
+ * import { lessEqual } from "./mod.ts";
+ * console.log(lessEqual([1, 3], 2).toArray()); // [true, false]
+ * ```
+ */
+export const lessEqual: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(comparePrims.lessEqual);
+
+/**
+ * Elementwise `a > b`, broadcasting. No gradient.
+ *
+ * @param a The first operand.
+ * @param b The second operand.
+ * @returns A bool tensor.
+ * @example Greater than
+ * ```ts
+ * import { greater } from "./mod.ts";
+ * console.log(greater([1, 3], 2).toArray()); // [false, true]
+ * ```
+ */
+export const greater: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(comparePrims.greater);
+
+/**
+ * Elementwise `a >= b`, broadcasting. No gradient.
+ *
+ * @param a The first operand.
+ * @param b The second operand.
+ * @returns A bool tensor.
+ * @example Greater or equal
+ * ```ts
+ * import { greaterEqual } from "./mod.ts";
+ * console.log(greaterEqual([1, 2], 2).toArray()); // [false, true]
+ * ```
+ */
+export const greaterEqual: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(
+  comparePrims.greaterEqual,
+);
+
+/**
+ * Elementwise logical and of bool tensors, broadcasting.
+ *
+ * @param a A bool tensor.
+ * @param b A bool tensor.
+ * @returns `a && b`.
+ * @example And
+ * ```ts
+ * import { logicalAnd } from "./mod.ts";
+ * console.log(logicalAnd([true, true], [true, false]).toArray()); // [true, false]
+ * ```
+ */
+export const logicalAnd: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(
+  comparePrims.logicalAnd,
+);
+
+/**
+ * Elementwise logical or of bool tensors, broadcasting.
+ *
+ * @param a A bool tensor.
+ * @param b A bool tensor.
+ * @returns `a || b`.
+ * @example Or
+ * ```ts
+ * import { logicalOr } from "./mod.ts";
+ * console.log(logicalOr([true, false], [false, false]).toArray()); // [true, false]
+ * ```
+ */
+export const logicalOr: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(comparePrims.logicalOr);
+
+/**
+ * Elementwise logical not of a bool tensor.
+ *
+ * @param x A bool tensor.
+ * @returns `!x`.
+ * @example Not
+ * ```ts
+ * import { logicalNot } from "./mod.ts";
+ * console.log(logicalNot([true, false]).toArray()); // [false, true]
+ * ```
+ */
+export const logicalNot: (x: TensorLike) => Tensor = unaryOp(comparePrims.logicalNot);
+
+/**
+ * Picks from `a` where `cond` is true and from `b` elsewhere, broadcasting all three.
+ * The gradient flows to `a` and `b` (each where it was picked), never to `cond`.
+ *
+ * @param cond A bool tensor.
+ * @param a Values where `cond` is true.
+ * @param b Values where `cond` is false.
+ * @returns A tensor of the broadcast shape and `a`'s dtype.
+ * @example Replacing negatives by zero
+ * ```ts
+ * import { greater, where } from "./mod.ts";
+ * const x = [-1, 2, -3];
+ * console.log(where(greater(x, 0), x, 0).toArray()); // [0, 2, 0]
+ * ```
+ */
+export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
+  const c = toTensor(cond, { op: "where" });
+  const [ta, tb] = toTensors("where", [a, b]);
+  return bind(comparePrims.where, [c, ta, tb], undefined);
+}

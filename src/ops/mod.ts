@@ -1,0 +1,53 @@
+/** Every public op, and the method forms of `Tensor` and `Variable` wired to them. */
+import { installMethodOps } from "../core/tensor.ts";
+import { add, divide, maximum, minimum, multiply, pow, subtract } from "./binary.ts";
+import { cast } from "./cast.ts";
+import { matmul } from "./linalg.ts";
+import { reshape, stack, transpose } from "./movement.ts";
+import { installPacker } from "../core/convert.ts";
+import type { Tensor, TensorLike } from "../core/tensor.ts";
+import { reduceMax, reduceMean, reduceMin, reduceSum } from "./reduce.ts";
+import { abs, cos, exp, log, negative, relu, sigmoid, sin, sqrt, square, tanh } from "./unary.ts";
+
+export * from "./binary.ts";
+export * from "./cast.ts";
+export * from "./compare.ts";
+export * from "./creation.ts";
+export * from "./linalg.ts";
+export * from "./movement.ts";
+export * from "./reduce.ts";
+export * from "./unary.ts";
+
+installMethodOps({
+  add,
+  subtract,
+  multiply,
+  divide,
+  pow,
+  maximum,
+  minimum,
+  negative,
+  square,
+  sqrt,
+  exp,
+  log,
+  sin,
+  cos,
+  tanh,
+  sigmoid,
+  relu,
+  abs,
+  matmul: (a, b) => matmul(a, b),
+  reduceSum,
+  reduceMean,
+  reduceMax,
+  reduceMin,
+  reshape,
+  transpose,
+  cast,
+});
+
+// Nested arrays that hold tensors become a (differentiable) stack, as in TensorFlow.
+const pack = (op: string, items: readonly unknown[]): Tensor =>
+  stack(items.map((it) => (Array.isArray(it) ? pack(op, it) : it as TensorLike)));
+installPacker(pack);

@@ -1,0 +1,488 @@
+/** Ops that move or regroup elements without arithmetic: reshape, transpose, broadcast. */
+import { bind, type Primitive } from "../core/dispatch.ts";
+import { toTensor } from "../core/convert.ts";
+import { dataOf, Tensor, type TensorLike } from "../core/tensor.ts";
+import {
+  broadcastShapes,
+  checkShape,
+  fmtShape,
+  normalizeAxes,
+  normalizeAxis,
+  sameShape,
+  sizeOf,
+  stridesOf,
+} from "../core/shape.ts";
+import { allocate } from "../core/dtype.ts";
+import { toTensors } from "../core/convert.ts";
+import { broadcastStrides, stridedCopy, writeBlock } from "../core/kernels/strided.ts";
+import { transposeKernel } from "../core/kernels/matmul.ts";
+import { reduceSum } from "./reduce.ts";
+
+interface ShapeAttrs {
+  shape: readonly number[];
+}
+interface PermAttrs {
+  perm: readonly number[];
+}
+
+/** The movement primitives, by name. */
+export const movementPrims = {
+  // Linear: d reshape(x) = reshape(dx); the data is shared, never copied.
+  reshape: {
+    name: "reshape",
+    kernel: ([x], { shape }) => new Tensor(dataOf(x), shape, x.dtype),
+    jvp: ([t], _, __, { shape }) => t && reshape(t, shape),
+    vjp: (g, [x]) => [reshape(g, x.shape)],
+  } satisfies Primitive<ShapeAttrs>,
+  // Linear: d transpose(x) = transpose(dx); its reverse is the inverse permutation.
+  transpose: {
+    name: "transpose",
+    kernel([x], { perm }) {
+      const [data, shape] = transposeKernel(dataOf(x), x.shape, perm, x.dtype);
+      return new Tensor(data, shape, x.dtype);
+    },
+    jvp: ([t], _, __, { perm }) => t && transpose(t, perm),
+    vjp: (g, _, __, { perm }) => [transpose(g, inversePerm(perm))],
+  } satisfies Primitive<PermAttrs>,
+  // Linear: its reverse sums over the broadcast axes.
+  broadcastTo: {
+    name: "broadcastTo",
+    kernel([x], { shape }) {
+      const data = stridedCopy(dataOf(x), broadcastStrides(x.shape, shape), shape, x.dtype);
+      return new Tensor(data, shape, x.dtype);
+    },
+    jvp: ([t], _, __, { shape }) => t && broadcastTo(t, shape),
+    vjp: (g, [x]) => [sumTo(g, x.shape)],
+  } satisfies Primitive<ShapeAttrs>,
+};
+
+function inversePerm(perm: readonly number[]): number[] {
+  const inv = new Array<number>(perm.length);
+  perm.forEach((p, i) => (inv[p] = i));
+  return inv;
+}
+
+/**
+ * Gives `x` a new shape with the same elements in the same order; one entry may be `-1`,
+ * inferred from the others.
+ *
+ * @param x The input.
+ * @param shape The new shape.
+ * @returns The reshaped tensor (sharing storage: tensors are immutable).
+ * @example Rows to columns
+ * ```ts
+ * import { reshape } from "./mod.ts";
+ * console.log(reshape([1, 2, 3, 4, 5, 6], [-1, 2]).shape); // [3, 2]
+ * ```
+ */
+export function reshape(x: TensorLike, shape: readonly number[]): Tensor {
+  const t = toTensor(x, { op: "reshape" });
+  const resolved = resolveShape(t, shape);
+  if (sameShape(resolved, t.shape)) return t;
+  return bind(movementPrims.reshape, [t], { shape: resolved });
+}
+
+function resolveShape(t: Tensor, shape: readonly number[]): number[] {
+  const out = Array.from(shape);
+  const unknown = out.indexOf(-1);
+  if (unknown !== out.lastIndexOf(-1)) {
+    throw new Error(`reshape: only one dimension may be -1, got ${fmtShape(shape)}`);
+  }
+  if (unknown >= 0) {
+    const known = sizeOf(out.filter((_, i) => i !== unknown));
+    if (known === 0 || t.size % known !== 0) {
+      throw new Error(
+        `reshape: cannot reshape ${fmtShape(t.shape)} (${t.size} elements) into ${
+          fmtShape(shape)
+        }: ` +
+          `${t.size} is not a multiple of ${known}`,
+      );
+    }
+    out[unknown] = t.size / known;
+  }
+  checkShape("reshape", out);
+  if (sizeOf(out) !== t.size) {
+    throw new Error(
+      `reshape: cannot reshape ${fmtShape(t.shape)} (${t.size} elements) into ${fmtShape(out)} ` +
+        `(${sizeOf(out)} elements): the element counts must match`,
+    );
+  }
+  return out;
+}
+
+/**
+ * Permutes the axes of `x`: output axis `i` is input axis `perm[i]`. Without `perm`, reverses
+ * the axes (a matrix transpose for rank 2).
+ *
+ * @param x The input.
+ * @param perm A permutation of `0 … rank-1`.
+ * @returns The transposed tensor.
+ * @example Transposing a matrix
+ * ```ts
+ * import { transpose } from "./mod.ts";
+ * console.log(transpose([[1, 2, 3], [4, 5, 6]]).toArray()); // [[1, 4], [2, 5], [3, 6]]
+ * ```
+ */
+export function transpose(x: TensorLike, perm?: readonly number[]): Tensor {
+  const t = toTensor(x, { op: "transpose" });
+  const p = perm ?? t.shape.map((_, i) => t.rank - 1 - i);
+  const seen = new Set(p.map((a) => normalizeAxis("transpose", a, t.rank)));
+  if (p.length !== t.rank || seen.size !== t.rank) {
+    throw new Error(
+      `transpose: perm ${fmtShape(p)} is not a permutation of the ${t.rank} axes of a tensor of ` +
+        `shape ${fmtShape(t.shape)}`,
+    );
+  }
+  const norm = [...seen];
+  if (norm.every((a, i) => a === i)) return t;
+  return bind(movementPrims.transpose, [t], { perm: norm });
+}
+
+/**
+ * Broadcasts `x` to `shape` by numpy's rules, copying elements along new or size-1 axes.
+ *
+ * @param x The input.
+ * @param shape The target shape; `x`'s shape must broadcast to it.
+ * @returns A tensor of `shape`.
+ * @example Repeating a row
+ * ```ts
+ * import { broadcastTo } from "./mod.ts";
+ * console.log(broadcastTo([1, 2], [2, 2]).toArray()); // [[1, 2], [1, 2]]
+ * ```
+ */
+export function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
+  const t = toTensor(x, { op: "broadcastTo" });
+  checkShape("broadcastTo", shape);
+  if (sameShape(t.shape, shape)) return t;
+  const b = broadcastShapes("broadcastTo", t.shape, shape);
+  if (!sameShape(b, shape)) {
+    throw new Error(`broadcastTo: cannot broadcast ${fmtShape(t.shape)} to ${fmtShape(shape)}`);
+  }
+  return bind(movementPrims.broadcastTo, [t], { shape: [...shape] });
+}
+
+/**
+ * Sums `g` over the axes along which `shape` was broadcast to `g`'s shape, giving a tensor of
+ * `shape` (the reverse of `broadcastTo`). Internal to the gradient rules.
+ */
+export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
+  if (sameShape(g.shape, shape)) return g;
+  const lead = g.rank - shape.length;
+  const axes: number[] = [];
+  for (let i = 0; i < g.rank; i++) {
+    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
+  }
+  return reshape(reduceSum(g, axes, true), shape);
+}
+
+/**
+ * Inserts an axis of length 1 at `axis` (negative counts from the end of the result).
+ *
+ * @param x The input.
+ * @param axis Where the new axis goes, in `[-rank-1, rank]`.
+ * @returns A tensor of rank one more.
+ * @example A column from a vector
+ * ```ts
+ * import { expandDims } from "./mod.ts";
+ * console.log(expandDims([1, 2, 3], 1).shape); // [3, 1]
+ * ```
+ */
+export function expandDims(x: TensorLike, axis: number): Tensor {
+  const t = toTensor(x, { op: "expandDims" });
+  const a = normalizeAxis("expandDims", axis, t.rank + 1);
+  const shape = [...t.shape];
+  shape.splice(a, 0, 1);
+  return reshape(t, shape);
+}
+
+/**
+ * Removes axes of length 1: all of them, or those named by `axis` (which must have length 1).
+ *
+ * @param x The input.
+ * @param axis The axes to remove.
+ * @returns The squeezed tensor.
+ * @example Dropping unit axes
+ * ```ts
+ * import { squeeze } from "./mod.ts";
+ * console.log(squeeze([[[1], [2]]]).shape); // [2]
+ * ```
+ */
+export function squeeze(x: TensorLike, axis?: number | readonly number[]): Tensor {
+  const t = toTensor(x, { op: "squeeze" });
+  const drop = axis === undefined
+    ? t.shape.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0)
+    : normalizeAxes("squeeze", axis, t.rank);
+  for (const a of drop) {
+    if (t.shape[a] !== 1) {
+      throw new Error(
+        `squeeze: axis ${a} of shape ${fmtShape(t.shape)} has length ${t.shape[a]}, not 1: ` +
+          `only axes of length 1 can be squeezed`,
+      );
+    }
+  }
+  return reshape(t, t.shape.filter((_, i) => !drop.includes(i)));
+}
+
+interface SliceAttrs {
+  begin: readonly number[];
+  size: readonly number[];
+}
+interface PadAttrs {
+  paddings: readonly (readonly [number, number])[];
+  value: number;
+}
+interface ConcatAttrs {
+  axis: number;
+}
+
+// Slicing, padding and concatenation: each one's reverse rule is written with another.
+
+// Linear: reverse pads the cotangent back to the input's shape with zeros.
+const slicePrim: Primitive<SliceAttrs> = {
+  name: "slice",
+  kernel([x], { begin, size }) {
+    const strides = stridesOf(x.shape);
+    let offset = 0;
+    for (let i = 0; i < begin.length; i++) offset += begin[i] * strides[i];
+    return new Tensor(stridedCopy(dataOf(x), strides, size, x.dtype, offset), size, x.dtype);
+  },
+  jvp: ([t], _, __, attrs) => t && bind(slicePrim, [t], attrs),
+  vjp: (g, [x], _, { begin, size }) => [
+    bind(padPrim, [g], {
+      paddings: begin.map((b, i) => [b, x.shape[i] - b - size[i]] as [number, number]),
+      value: 0,
+    }),
+  ],
+};
+
+// Affine in x: d pad(x) = pad(dx, 0); reverse slices the padding off.
+const padPrim: Primitive<PadAttrs> = {
+  name: "pad",
+  kernel([x], { paddings, value }) {
+    const shape = x.shape.map((d, i) => d + paddings[i][0] + paddings[i][1]);
+    const out = allocate(x.dtype, sizeOf(shape)).fill(value);
+    writeBlock(out, shape, dataOf(x), x.shape, paddings.map((p) => p[0]));
+    return new Tensor(out, shape, x.dtype);
+  },
+  jvp: ([t], _, __, { paddings }) => t && bind(padPrim, [t], { paddings, value: 0 }),
+  vjp: (g, [x], _, { paddings }) => [
+    bind(slicePrim, [g], { begin: paddings.map((p) => p[0]), size: x.shape }),
+  ],
+};
+
+// Linear: d concat(xs) = concat(dxs); reverse slices each input's block out.
+const concatPrim: Primitive<ConcatAttrs> = {
+  name: "concat",
+  kernel(xs, { axis }) {
+    const shape = [...xs[0].shape];
+    shape[axis] = xs.reduce((n, x) => n + x.shape[axis], 0);
+    const out = allocate(xs[0].dtype, sizeOf(shape));
+    const begin = shape.map(() => 0);
+    for (const x of xs) {
+      writeBlock(out, shape, dataOf(x), x.shape, begin);
+      begin[axis] += x.shape[axis];
+    }
+    return new Tensor(out, shape, xs[0].dtype);
+  },
+  jvp: (ts, xs, _, attrs) =>
+    ts.every((t) => t === null)
+      ? null
+      : bind(concatPrim, ts.map((t, i) => t ?? fillLike(xs[i], 0)), attrs),
+  vjp: (g, xs, _, { axis }, needs) => {
+    let start = 0;
+    return xs.map((x, i) => {
+      const begin = g.shape.map((_, d) => (d === axis ? start : 0));
+      start += x.shape[axis];
+      return needs[i] ? bind(slicePrim, [g], { begin, size: x.shape }) : null;
+    });
+  },
+};
+
+/** The block primitives, by name. */
+export const blockPrims = { slice: slicePrim, pad: padPrim, concat: concatPrim };
+
+function fillLike(x: Tensor, v: number): Tensor {
+  return new Tensor(allocate(x.dtype, x.size).fill(v), x.shape, x.dtype);
+}
+
+/**
+ * A block of `x`: `size[i]` elements from `begin[i]` along each axis (`-1` in `size`: to the end).
+ *
+ * @param x The input.
+ * @param begin Where the block starts, one entry per axis.
+ * @param size The block's extent per axis; `-1` runs to the end.
+ * @returns The block.
+ * @example The middle of a vector
+ * ```ts
+ * import { slice } from "./mod.ts";
+ * console.log(slice([1, 2, 3, 4], [1], [2]).toArray()); // [2, 3]
+ * ```
+ */
+export function slice(x: TensorLike, begin: readonly number[], size: readonly number[]): Tensor {
+  const t = toTensor(x, { op: "slice" });
+  if (begin.length !== t.rank || size.length !== t.rank) {
+    throw new Error(
+      `slice: begin ${fmtShape(begin)} and size ${fmtShape(size)} need one entry per axis of ` +
+        `shape ${fmtShape(t.shape)}`,
+    );
+  }
+  const sz = size.map((s, i) => (s === -1 ? t.shape[i] - begin[i] : s));
+  for (let i = 0; i < t.rank; i++) {
+    if (!(begin[i] >= 0 && sz[i] >= 0 && begin[i] + sz[i] <= t.shape[i])) {
+      throw new RangeError(
+        `slice: axis ${i} of shape ${fmtShape(t.shape)} has length ${t.shape[i]}, but the block ` +
+          `runs from ${begin[i]} for ${sz[i]} elements`,
+      );
+    }
+  }
+  if (sameShape(sz, t.shape)) return t;
+  return bind(slicePrim, [t], { begin: [...begin], size: sz });
+}
+
+/**
+ * Pads `x` with `constantValue`: `paddings[i] = [before, after]` elements along axis `i`.
+ *
+ * @param x The input.
+ * @param paddings One `[before, after]` pair per axis.
+ * @param constantValue The fill value (default 0).
+ * @returns The padded tensor.
+ * @example A zero border
+ * ```ts
+ * import { pad } from "./mod.ts";
+ * console.log(pad([1, 2], [[1, 1]]).toArray()); // [0, 1, 2, 0]
+ * ```
+ */
+export function pad(
+  x: TensorLike,
+  paddings: readonly (readonly [number, number])[],
+  constantValue = 0,
+): Tensor {
+  const t = toTensor(x, { op: "pad" });
+  if (paddings.length !== t.rank) {
+    throw new Error(
+      `pad: paddings has ${paddings.length} pairs but the tensor of shape ${fmtShape(t.shape)} ` +
+        `has ${t.rank} axes: give one [before, after] pair per axis`,
+    );
+  }
+  for (const p of paddings) {
+    if (p.length !== 2 || !p.every((n) => Number.isInteger(n) && n >= 0)) {
+      throw new Error(
+        `pad: each padding must be a [before, after] pair of non-negative integers, got ${
+          JSON.stringify(p)
+        }`,
+      );
+    }
+  }
+  return bind(padPrim, [t], {
+    paddings: paddings.map((p) => [p[0], p[1]] as [number, number]),
+    value: constantValue,
+  });
+}
+
+/**
+ * Joins tensors along an existing axis; all other dimensions must agree.
+ *
+ * @param xs The tensors, of one dtype and rank.
+ * @param axis The axis to join along (negative counts from the end).
+ * @returns The joined tensor.
+ * @example Stacking rows
+ * ```ts
+ * import { concat } from "./mod.ts";
+ * console.log(concat([[[1, 2]], [[3, 4]]], 0).toArray()); // [[1, 2], [3, 4]]
+ * ```
+ */
+export function concat(xs: readonly TensorLike[], axis: number): Tensor {
+  if (xs.length === 0) throw new Error("concat: needs at least one tensor");
+  const ts = toTensors("concat", xs);
+  const rank = ts[0].rank;
+  if (rank === 0) throw new Error("concat: cannot join scalars along an axis: use stack");
+  const a = normalizeAxis("concat", axis, rank);
+  for (const t of ts) {
+    if (t.rank !== rank || t.shape.some((d, i) => i !== a && d !== ts[0].shape[i])) {
+      throw new Error(
+        `concat: shapes ${fmtShape(ts[0].shape)} and ${fmtShape(t.shape)} differ outside axis ${a}`,
+      );
+    }
+  }
+  if (ts.length === 1) return ts[0];
+  return bind(concatPrim, ts, { axis: a });
+}
+
+/**
+ * Stacks tensors of one shape along a new axis (a composite of `expandDims` and `concat`).
+ *
+ * @param xs The tensors, of one shape and dtype.
+ * @param axis Where the new axis goes (default 0).
+ * @returns A tensor of rank one more.
+ * @example Stacking vectors into a matrix
+ * ```ts
+ * import { stack } from "./mod.ts";
+ * console.log(stack([[1, 2], [3, 4]], 1).toArray()); // [[1, 3], [2, 4]]
+ * ```
+ */
+export function stack(xs: readonly TensorLike[], axis = 0): Tensor {
+  if (xs.length === 0) throw new Error("stack: needs at least one tensor");
+  const ts = toTensors("stack", xs);
+  for (const t of ts) {
+    if (!sameShape(t.shape, ts[0].shape)) {
+      throw new Error(`stack: shapes differ: ${fmtShape(ts[0].shape)} and ${fmtShape(t.shape)}`);
+    }
+  }
+  const a = normalizeAxis("stack", axis, ts[0].rank + 1);
+  return concat(ts.map((t) => expandDims(t, a)), a);
+}
+
+/**
+ * Splits `x` along `axis` into equal parts, or into parts of the given sizes (a composite of
+ * `slice`).
+ *
+ * @param x The input.
+ * @param numOrSizeSplits How many equal parts, or the size of each part (one may be -1).
+ * @param axis The axis to split (default 0).
+ * @returns The parts.
+ * @example Halves
+ * ```ts
+ * import { split } from "./mod.ts";
+ * console.log(split([1, 2, 3, 4], 2).map((t) => t.toArray())); // [[1, 2], [3, 4]]
+ * ```
+ */
+export function split(
+  x: TensorLike,
+  numOrSizeSplits: number | readonly number[],
+  axis = 0,
+): Tensor[] {
+  const t = toTensor(x, { op: "split" });
+  const a = normalizeAxis("split", axis, t.rank);
+  const len = t.shape[a];
+  let sizes: number[];
+  if (typeof numOrSizeSplits === "number") {
+    if (!Number.isInteger(numOrSizeSplits) || numOrSizeSplits <= 0 || len % numOrSizeSplits !== 0) {
+      throw new Error(
+        `split: axis ${a} of shape ${fmtShape(t.shape)} has length ${len}, which does not divide ` +
+          `into ${numOrSizeSplits} equal parts`,
+      );
+    }
+    sizes = new Array(numOrSizeSplits).fill(len / numOrSizeSplits);
+  } else {
+    sizes = [...numOrSizeSplits];
+    const unknown = sizes.indexOf(-1);
+    if (unknown >= 0) {
+      sizes[unknown] = len - sizes.reduce((s, n, i) => (i === unknown ? s : s + n), 0);
+    }
+    if (sizes.some((n) => n < 0) || sizes.reduce((s, n) => s + n, 0) !== len) {
+      throw new Error(
+        `split: sizes ${
+          fmtShape(numOrSizeSplits)
+        } do not add up to ${len}, the length of axis ${a} ` +
+          `of shape ${fmtShape(t.shape)}`,
+      );
+    }
+  }
+  let start = 0;
+  return sizes.map((n) => {
+    const begin = t.shape.map((_, i) => (i === a ? start : 0));
+    const size = t.shape.map((d, i) => (i === a ? n : d));
+    start += n;
+    return slice(t, begin, size);
+  });
+}

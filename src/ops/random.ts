@@ -1,0 +1,114 @@
+/** Seeded random tensors: `random.normal`, `random.uniform` and `random.setSeed`. */
+import { allocate, type DType, isFloat } from "../core/dtype.ts";
+import { Generator } from "../core/random.ts";
+import { checkShape, sizeOf } from "../core/shape.ts";
+import { Tensor } from "../core/tensor.ts";
+
+let global = new Generator(Date.now() ^ (Math.random() * 0x100000000));
+
+/**
+ * Seeds the global generator, so that the random ops that follow give the same numbers on
+ * every run and runtime.
+ *
+ * @param seed Any finite number.
+ * @example Repeatable draws
+ * ```ts
+ * import { random } from "./mod.ts";
+ * random.setSeed(42);
+ * const a = random.normal([3]).toArray();
+ * random.setSeed(42);
+ * console.log(random.normal([3]).toArray(), a); // the same numbers twice
+ * ```
+ */
+export function setSeed(seed: number): void {
+  if (!Number.isFinite(seed)) {
+    throw new RangeError(`random.setSeed: seed must be finite, got ${seed}`);
+  }
+  global = new Generator(seed);
+}
+
+/** Options of `random.normal`. */
+export interface NormalOptions {
+  /** The mean (default 0). */
+  mean?: number;
+  /** The standard deviation (default 1). */
+  stddev?: number;
+  /** `float32` (default) or `float64`. */
+  dtype?: DType;
+  /** A seed for this call alone: the same seed always gives the same numbers. */
+  seed?: number;
+}
+
+/** Options of `random.uniform`. */
+export interface UniformOptions {
+  /** The lower bound, included (default 0). */
+  minval?: number;
+  /** The upper bound, excluded (default 1). */
+  maxval?: number;
+  /** `float32` (default) or `float64`. */
+  dtype?: DType;
+  /** A seed for this call alone: the same seed always gives the same numbers. */
+  seed?: number;
+}
+
+function draw(
+  op: string,
+  shape: readonly number[],
+  dtype: DType,
+  seed: number | undefined,
+  next: (g: Generator) => number,
+): Tensor {
+  checkShape(op, shape);
+  if (!isFloat(dtype)) {
+    throw new TypeError(`${op}: dtype must be float32 or float64, got ${JSON.stringify(dtype)}`);
+  }
+  const g = seed === undefined ? global : new Generator(seed);
+  const data = allocate(dtype, sizeOf(shape));
+  for (let i = 0; i < data.length; i++) data[i] = next(g);
+  return new Tensor(data, shape, dtype);
+}
+
+/**
+ * Normally distributed values.
+ *
+ * @param shape The shape.
+ * @param options `mean`, `stddev`, `dtype` and `seed`.
+ * @returns A new tensor.
+ * @example Small initial weights
+ * ```ts
+ * import { random } from "./mod.ts";
+ * const w = random.normal([3, 2], { stddev: 0.1, seed: 7 });
+ * console.log(w.shape); // [3, 2]
+ * ```
+ */
+export function normal(shape: readonly number[], options: NormalOptions = {}): Tensor {
+  const { mean = 0, stddev = 1, dtype = "float32", seed } = options;
+  return draw("random.normal", shape, dtype, seed, (g) => mean + stddev * g.nextNormal());
+}
+
+/**
+ * Uniformly distributed values in `[minval, maxval)`.
+ *
+ * @param shape The shape.
+ * @param options `minval`, `maxval`, `dtype` and `seed`.
+ * @returns A new tensor.
+ * @example Points in [-1, 1)
+ * ```ts
+ * import { random } from "./mod.ts";
+ * const x = random.uniform([100, 1], { minval: -1, maxval: 1, seed: 1 });
+ * console.log(x.shape); // [100, 1]
+ * ```
+ */
+export function uniform(shape: readonly number[], options: UniformOptions = {}): Tensor {
+  const { minval = 0, maxval = 1, dtype = "float32", seed } = options;
+  if (!(maxval > minval)) {
+    throw new RangeError(
+      `random.uniform: maxval (${maxval}) must be greater than minval (${minval})`,
+    );
+  }
+  return draw("random.uniform", shape, dtype, seed, (g) => {
+    const v = minval + (maxval - minval) * g.nextFloat();
+    // Rounding to float32 can land on maxval; keep the bound excluded.
+    return dtype === "float32" && Math.fround(v) >= maxval ? minval : v;
+  });
+}

@@ -1,0 +1,175 @@
+/** Reductions over axes. `reduceSum`, `reduceMax` and `reduceMin` are primitives; the rest compose them. */
+import { bind, type Primitive } from "../core/dispatch.ts";
+import { toTensor } from "../core/convert.ts";
+import { type Axis, dataOf, Tensor, type TensorLike } from "../core/tensor.ts";
+import { fmtShape, normalizeAxes } from "../core/shape.ts";
+import { reduceKernel, type ReduceKind } from "../core/kernels/reduce.ts";
+import { add, divide, multiply, subtract } from "./binary.ts";
+import { equal } from "./compare.ts";
+import { cast, stopGradient } from "./cast.ts";
+import { broadcastTo, reshape } from "./movement.ts";
+import { exp, log } from "./unary.ts";
+
+interface ReduceAttrs {
+  axes: readonly number[];
+  keepDims: boolean;
+}
+
+function kernel(kind: ReduceKind, name: string): Primitive<ReduceAttrs>["kernel"] {
+  return ([x], { axes, keepDims }) => {
+    if (x.dtype === "bool") {
+      throw new TypeError(`${name}: expects a numeric tensor, got bool: cast it first`);
+    }
+    if (kind !== "sum" && x.size === 0) {
+      throw new Error(`${name}: cannot reduce an empty tensor of shape ${fmtShape(x.shape)}`);
+    }
+    const [data, kept] = reduceKernel(dataOf(x), x.shape, axes, kind, x.dtype);
+    const shape = keepDims ? kept : kept.filter((_, i) => !axes.includes(i));
+    return new Tensor(data, shape, x.dtype);
+  };
+}
+
+/** `out` (or a cotangent of its shape) brought back to `x`'s shape. */
+function expandBack(t: Tensor, x: Tensor, { axes }: ReduceAttrs): Tensor {
+  const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+  return broadcastTo(reshape(t, kept), x.shape);
+}
+
+// Where x attains the extreme, divided among ties (as TensorFlow does).
+function extremeWeights(x: Tensor, out: Tensor, attrs: ReduceAttrs): Tensor {
+  const mask = cast(equal(x, expandBack(out, x, attrs)), x.dtype);
+  const count = reduceSum(mask, attrs.axes, true);
+  return divide(mask, count);
+}
+
+function extremePrim(kind: "max" | "min", name: string): Primitive<ReduceAttrs> {
+  return {
+    name,
+    kernel: kernel(kind, name),
+    // d max(x) = Σ w·dx, w the normalised indicator of the maxima
+    jvp: ([t], [x], out, attrs) =>
+      t && reduceSum(multiply(t, extremeWeights(x, out, attrs)), attrs.axes, attrs.keepDims),
+    vjp: (g, [x], out, attrs) => [multiply(expandBack(g, x, attrs), extremeWeights(x, out, attrs))],
+  };
+}
+
+/** The reduction primitives, by name. */
+export const reducePrims = {
+  // Linear: d Σx = Σ dx; its reverse broadcasts the cotangent back.
+  reduceSum: {
+    name: "reduceSum",
+    kernel: kernel("sum", "reduceSum"),
+    jvp: ([t], _, __, { axes, keepDims }) => t && reduceSum(t, axes, keepDims),
+    vjp: (g, [x], _, attrs) => [expandBack(g, x, attrs)],
+  } satisfies Primitive<ReduceAttrs>,
+  reduceMax: extremePrim("max", "reduceMax"),
+  reduceMin: extremePrim("min", "reduceMin"),
+};
+
+function reduceWith(
+  prim: Primitive<ReduceAttrs>,
+  x: TensorLike,
+  axis: Axis | undefined,
+  keepDims: boolean,
+): Tensor {
+  const t = toTensor(x, { op: prim.name });
+  const axes = normalizeAxes(prim.name, axis, t.rank);
+  if (axes.length === 0) return t;
+  return bind(prim, [t], { axes, keepDims });
+}
+
+/**
+ * Sums over `axis` (one axis, several, or all when omitted; negative axes count from the end).
+ *
+ * @param x The input.
+ * @param axis The axes to reduce.
+ * @param keepDims Keep reduced axes as length 1 (default false).
+ * @returns The sums.
+ * @example Column sums
+ * ```ts
+ * import { reduceSum } from "./mod.ts";
+ * console.log(reduceSum([[1, 2], [3, 4]], 0).toArray()); // [4, 6]
+ * ```
+ */
+export function reduceSum(x: TensorLike, axis?: Axis, keepDims = false): Tensor {
+  return reduceWith(reducePrims.reduceSum, x, axis, keepDims);
+}
+
+/**
+ * Maximum over `axis`; the gradient is shared equally among tied maxima.
+ *
+ * @param x The input.
+ * @param axis The axes to reduce (all when omitted).
+ * @param keepDims Keep reduced axes as length 1 (default false).
+ * @returns The maxima.
+ * @example Row maxima
+ * ```ts
+ * import { reduceMax } from "./mod.ts";
+ * console.log(reduceMax([[1, 5], [7, 2]], -1).toArray()); // [5, 7]
+ * ```
+ */
+export function reduceMax(x: TensorLike, axis?: Axis, keepDims = false): Tensor {
+  return reduceWith(reducePrims.reduceMax, x, axis, keepDims);
+}
+
+/**
+ * Minimum over `axis`; the gradient is shared equally among tied minima.
+ *
+ * @param x The input.
+ * @param axis The axes to reduce (all when omitted).
+ * @param keepDims Keep reduced axes as length 1 (default false).
+ * @returns The minima.
+ * @example Row minima
+ * ```ts
+ * import { reduceMin } from "./mod.ts";
+ * console.log(reduceMin([[1, 5], [7, 2]], 1).toArray()); // [1, 2]
+ * ```
+ */
+export function reduceMin(x: TensorLike, axis?: Axis, keepDims = false): Tensor {
+  return reduceWith(reducePrims.reduceMin, x, axis, keepDims);
+}
+
+/**
+ * Mean over `axis` (a composite: the sum divided by the count).
+ *
+ * @param x The input, float32 or float64.
+ * @param axis The axes to reduce (all when omitted).
+ * @param keepDims Keep reduced axes as length 1 (default false).
+ * @returns The means.
+ * @example Mean of all elements
+ * ```ts
+ * import { reduceMean } from "./mod.ts";
+ * console.log(reduceMean([[1, 2], [3, 4]]).item()); // 2.5
+ * ```
+ */
+export function reduceMean(x: TensorLike, axis?: Axis, keepDims = false): Tensor {
+  const t = toTensor(x, { op: "reduceMean" });
+  const axes = normalizeAxes("reduceMean", axis, t.rank);
+  let count = 1;
+  for (const a of axes) count *= t.shape[a];
+  return divide(reduceSum(t, axes, keepDims), count);
+}
+
+/**
+ * `log(Σ exp(x))` over `axis`, computed stably (the maximum is taken out first), so it stays
+ * finite for inputs of any size.
+ *
+ * @param x The input, float32 or float64.
+ * @param axis The axes to reduce (all when omitted).
+ * @param keepDims Keep reduced axes as length 1 (default false).
+ * @returns The log-sum-exp.
+ * @example Large inputs stay finite
+ * ```ts
+ * import { reduceLogSumExp } from "./mod.ts";
+ * console.log(reduceLogSumExp([1000, 1000]).item()); // 1000.6931762695312
+ * ```
+ */
+export function reduceLogSumExp(x: TensorLike, axis?: Axis, keepDims = false): Tensor {
+  const t = toTensor(x, { op: "reduceLogSumExp" });
+  const axes = normalizeAxes("reduceLogSumExp", axis, t.rank);
+  // NOTE: the shift is a constant for differentiation; the result's gradient is softmax either way.
+  const m = stopGradient(reduceMax(t, axes, true));
+  const s = log(reduceSum(exp(subtract(t, m)), axes, true));
+  const r = add(s, m);
+  return keepDims ? r : reshape(r, r.shape.filter((_, i) => !axes.includes(i)));
+}

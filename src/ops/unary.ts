@@ -1,0 +1,350 @@
+/**
+ * Elementwise ops of one input. Each primitive states f'(x) once, in differentiable ops;
+ * both rules follow from it: jvp = t·f'(x), vjp = g·f'(x).
+ */
+import type { Primitive } from "../core/dispatch.ts";
+import type { DType } from "../core/dtype.ts";
+import { dataOf, Tensor, type TensorLike } from "../core/tensor.ts";
+import { mapUnary, type UnaryLoop, unaryLoops as L } from "../core/kernels/elementwise.ts";
+import { requireFloat, unaryOp } from "./_define.ts";
+import { add, divide, multiply, subtract } from "./binary.ts";
+import { cast } from "./cast.ts";
+import { greater } from "./compare.ts";
+
+interface UnarySpec {
+  loop: UnaryLoop;
+  /** Whether int32 inputs are allowed (else floats only). */
+  ints?: boolean;
+  /** The output dtype, when it is not the input's. */
+  outDtype?: DType;
+  /** f'(x), given x and the output y as recorded; omitted for ops with no gradient. */
+  deriv?: (x: Tensor, y: Tensor) => Tensor;
+}
+
+function unaryPrim(name: string, spec: UnarySpec): Primitive<void> {
+  const { loop, deriv } = spec;
+  return {
+    name,
+    kernel([x]) {
+      if (!spec.ints) requireFloat(name, x);
+      const dtype = spec.outDtype ?? x.dtype;
+      return new Tensor(mapUnary(dataOf(x), dtype, loop), x.shape, dtype);
+    },
+    jvp: deriv ? ([t], [x], y) => t && multiply(t, deriv(x, y)) : null,
+    vjp: deriv ? (g, [x], y) => [multiply(g, deriv(x, y))] : null,
+  };
+}
+
+/** The unary primitives, by name. */
+export const unaryPrims = {
+  // d(-x) = -dx
+  negative: {
+    ...unaryPrim("negative", { loop: L.negative, ints: true }),
+    jvp: ([t]) => t && negative(t),
+    vjp: (g) => [negative(g)],
+  },
+  // d|x| = sign(x)·dx (0 at 0, as TensorFlow)
+  abs: unaryPrim("abs", { loop: L.abs, ints: true, deriv: (x) => sign(x) }),
+  sign: unaryPrim("sign", { loop: L.sign, ints: true }),
+  // d√x = dx / (2√x)
+  sqrt: unaryPrim("sqrt", { loop: L.sqrt, deriv: (_, y) => divide(0.5, y) }),
+  // d eˣ = eˣ·dx, reusing the output as recorded
+  exp: unaryPrim("exp", { loop: L.exp, deriv: (_, y) => y }),
+  // d(eˣ - 1) = eˣ·dx = (y + 1)·dx
+  expm1: unaryPrim("expm1", { loop: L.expm1, deriv: (_, y) => add(y, 1) }),
+  // d log x = dx / x
+  log: unaryPrim("log", { loop: L.log, deriv: (x) => divide(1, x) }),
+  // d log(1 + x) = dx / (1 + x)
+  log1p: unaryPrim("log1p", { loop: L.log1p, deriv: (x) => divide(1, add(x, 1)) }),
+  // d sin x = cos x·dx
+  sin: unaryPrim("sin", { loop: L.sin, deriv: (x) => cos(x) }),
+  // d cos x = -sin x·dx
+  cos: unaryPrim("cos", { loop: L.cos, deriv: (x) => negative(sin(x)) }),
+  // d tan x = (1 + tan²x)·dx
+  tan: unaryPrim("tan", { loop: L.tan, deriv: (_, y) => add(1, multiply(y, y)) }),
+  // d tanh x = (1 - tanh²x)·dx
+  tanh: unaryPrim("tanh", { loop: L.tanh, deriv: (_, y) => subtract(1, multiply(y, y)) }),
+  // NOTE: a primitive rather than 1/(1+e⁻ˣ), which overflows for large negative x.
+  // dσ = σ(1 - σ)·dx
+  sigmoid: unaryPrim("sigmoid", {
+    loop: L.sigmoid,
+    deriv: (_, y) => multiply(y, subtract(1, y)),
+  }),
+  // NOTE: a primitive rather than log(1 + eˣ), which overflows for large x.
+  // d softplus x = σ(x)·dx
+  softplus: unaryPrim("softplus", { loop: L.softplus, deriv: (x) => sigmoid(x) }),
+  // NOTE: not maximum(x, 0): that splits the gradient at 0; relu's is 0 there, as TensorFlow's.
+  // d relu x = [x > 0]·dx
+  relu: unaryPrim("relu", {
+    loop: L.relu,
+    ints: true,
+    deriv: (x) => cast(greater(x, 0), x.dtype),
+  }),
+  floor: unaryPrim("floor", { loop: L.floor }),
+  ceil: unaryPrim("ceil", { loop: L.ceil }),
+  round: unaryPrim("round", { loop: L.round }),
+} satisfies Record<string, Primitive<void>>;
+
+/**
+ * Elementwise `-x`.
+ *
+ * @param x The input.
+ * @returns A tensor of `x`'s shape and dtype.
+ * @example Negating a vector
+ * ```ts
+ * import { negative } from "./mod.ts";
+ * console.log(negative([1, -2]).toArray()); // [-1, 2]
+ * ```
+ */
+export const negative: (x: TensorLike) => Tensor = unaryOp(unaryPrims.negative);
+
+/**
+ * Elementwise absolute value. Its gradient is `sign(x)`, so 0 at 0.
+ *
+ * @param x The input.
+ * @returns `|x|`.
+ * @example Absolute values
+ * ```ts
+ * import { abs } from "./mod.ts";
+ * console.log(abs([-1.5, 2]).toArray()); // [1.5, 2]
+ * ```
+ */
+export const abs: (x: TensorLike) => Tensor = unaryOp(unaryPrims.abs);
+
+/**
+ * Elementwise sign: -1, 0 or 1 (NaN stays NaN). No gradient.
+ *
+ * @param x The input.
+ * @returns `sign(x)`, of `x`'s dtype.
+ * @example Signs
+ * ```ts
+ * import { sign } from "./mod.ts";
+ * console.log(sign([-3, 0, 2]).toArray()); // [-1, 0, 1]
+ * ```
+ */
+export const sign: (x: TensorLike) => Tensor = unaryOp(unaryPrims.sign);
+
+/**
+ * Elementwise square root.
+ *
+ * @param x The input, float32 or float64.
+ * @returns `√x`.
+ * @example Square roots
+ * ```ts
+ * import { sqrt } from "./mod.ts";
+ * console.log(sqrt([4, 9]).toArray()); // [2, 3]
+ * ```
+ */
+export const sqrt: (x: TensorLike) => Tensor = unaryOp(unaryPrims.sqrt);
+
+/**
+ * Elementwise `eˣ`.
+ *
+ * @param x The input, float32 or float64.
+ * @returns `exp(x)`.
+ * @example The exponential
+ * ```ts
+ * import { exp } from "./mod.ts";
+ * console.log(exp(0).item()); // 1
+ * ```
+ */
+export const exp: (x: TensorLike) => Tensor = unaryOp(unaryPrims.exp);
+
+/**
+ * Elementwise `eˣ - 1`, accurate near 0.
+ *
+ * @param x The input, float32 or float64.
+ * @returns `expm1(x)`.
+ * @example Near zero
+ * ```ts
+ * import { constant, expm1 } from "./mod.ts";
+ * console.log(expm1(constant(1e-10, { dtype: "float64" })).item()); // 1.00000000005e-10
+ * ```
+ */
+export const expm1: (x: TensorLike) => Tensor = unaryOp(unaryPrims.expm1);
+
+/**
+ * Elementwise natural logarithm.
+ *
+ * @param x The input, float32 or float64.
+ * @returns `log(x)` (`-Infinity` at 0, NaN below).
+ * @example Logarithms
+ * ```ts
+ * import { log } from "./mod.ts";
+ * console.log(log(1).item()); // 0
+ * ```
+ */
+export const log: (x: TensorLike) => Tensor = unaryOp(unaryPrims.log);
+
+/**
+ * Elementwise `log(1 + x)`, accurate near 0.
+ *
+ * @param x The input, float32 or float64.
+ * @returns `log1p(x)`.
+ * @example Near zero
+ * ```ts
+ * import { log1p } from "./mod.ts";
+ * console.log(log1p(0).item()); // 0
+ * ```
+ */
+export const log1p: (x: TensorLike) => Tensor = unaryOp(unaryPrims.log1p);
+
+/**
+ * Elementwise sine.
+ *
+ * @param x The input in radians, float32 or float64.
+ * @returns `sin(x)`.
+ * @example Sine
+ * ```ts
+ * import { sin } from "./mod.ts";
+ * console.log(sin(0).item()); // 0
+ * ```
+ */
+export const sin: (x: TensorLike) => Tensor = unaryOp(unaryPrims.sin);
+
+/**
+ * Elementwise cosine.
+ *
+ * @param x The input in radians, float32 or float64.
+ * @returns `cos(x)`.
+ * @example Cosine
+ * ```ts
+ * import { cos } from "./mod.ts";
+ * console.log(cos(0).item()); // 1
+ * ```
+ */
+export const cos: (x: TensorLike) => Tensor = unaryOp(unaryPrims.cos);
+
+/**
+ * Elementwise tangent.
+ *
+ * @param x The input in radians, float32 or float64.
+ * @returns `tan(x)`.
+ * @example Tangent
+ * ```ts
+ * import { tan } from "./mod.ts";
+ * console.log(tan(0).item()); // 0
+ * ```
+ */
+export const tan: (x: TensorLike) => Tensor = unaryOp(unaryPrims.tan);
+
+/**
+ * Elementwise hyperbolic tangent.
+ *
+ * @param x The input, float32 or float64.
+ * @returns `tanh(x)`.
+ * @example Hyperbolic tangent
+ * ```ts
+ * import { tanh } from "./mod.ts";
+ * console.log(tanh(0).item()); // 0
+ * ```
+ */
+export const tanh: (x: TensorLike) => Tensor = unaryOp(unaryPrims.tanh);
+
+/**
+ * Elementwise logistic sigmoid `1 / (1 + e⁻ˣ)`, finite for inputs of any size.
+ *
+ * @param x The input, float32 or float64.
+ * @returns `σ(x)`, in [0, 1].
+ * @example Sigmoid
+ * ```ts
+ * import { sigmoid } from "./mod.ts";
+ * console.log(sigmoid(0).item()); // 0.5
+ * ```
+ */
+export const sigmoid: (x: TensorLike) => Tensor = unaryOp(unaryPrims.sigmoid);
+
+/**
+ * Elementwise `log(1 + eˣ)`, finite for inputs of any size.
+ *
+ * @param x The input, float32 or float64.
+ * @returns `softplus(x)`.
+ * @example Softplus
+ * ```ts
+ * import { softplus } from "./mod.ts";
+ * console.log(softplus(0).item()); // 0.6931471824645996
+ * ```
+ */
+export const softplus: (x: TensorLike) => Tensor = unaryOp(unaryPrims.softplus);
+
+/**
+ * Elementwise `max(x, 0)`; its gradient is 1 where `x > 0` and 0 elsewhere (0 at 0).
+ *
+ * @param x The input.
+ * @returns `relu(x)`.
+ * @example ReLU
+ * ```ts
+ * import { relu } from "./mod.ts";
+ * console.log(relu([-1, 2]).toArray()); // [0, 2]
+ * ```
+ */
+export const relu: (x: TensorLike) => Tensor = unaryOp(unaryPrims.relu);
+
+/**
+ * Elementwise floor. No gradient.
+ *
+ * @param x The input, float32 or float64.
+ * @returns `⌊x⌋`.
+ * @example Floor
+ * ```ts
+ * import { floor } from "./mod.ts";
+ * console.log(floor([1.5, -1.5]).toArray()); // [1, -2]
+ * ```
+ */
+export const floor: (x: TensorLike) => Tensor = unaryOp(unaryPrims.floor);
+
+/**
+ * Elementwise ceiling. No gradient.
+ *
+ * @param x The input, float32 or float64.
+ * @returns `⌈x⌉`.
+ * @example Ceiling
+ * ```ts
+ * import { ceil } from "./mod.ts";
+ * console.log(ceil([1.5, -1.5]).toArray()); // [2, -1]
+ * ```
+ */
+export const ceil: (x: TensorLike) => Tensor = unaryOp(unaryPrims.ceil);
+
+/**
+ * Elementwise rounding, half to even as TensorFlow does. No gradient.
+ *
+ * @param x The input, float32 or float64.
+ * @returns `x` rounded.
+ * @example Rounding half to even
+ * ```ts
+ * import { round } from "./mod.ts";
+ * console.log(round([0.5, 1.5, 2.5]).toArray()); // [0, 2, 2]
+ * ```
+ */
+export const round: (x: TensorLike) => Tensor = unaryOp(unaryPrims.round);
+
+/**
+ * Elementwise `x²` (a composite: `x·x`).
+ *
+ * @param x The input.
+ * @returns `x²`.
+ * @example Squares
+ * ```ts
+ * import { square } from "./mod.ts";
+ * console.log(square([2, 3]).toArray()); // [4, 9]
+ * ```
+ */
+export function square(x: TensorLike): Tensor {
+  return multiply(x, x);
+}
+
+/**
+ * Elementwise `1 / √x` (a composite).
+ *
+ * @param x The input, float32 or float64.
+ * @returns `1/√x`.
+ * @example Reciprocal square root
+ * ```ts
+ * import { rsqrt } from "./mod.ts";
+ * console.log(rsqrt(4).item()); // 0.5
+ * ```
+ */
+export function rsqrt(x: TensorLike): Tensor {
+  return divide(1, sqrt(x));
+}
