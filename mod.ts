@@ -101,3 +101,16 @@ export type {
 } from "./src/tape/gradient_tape.ts";
 export { ForwardAccumulator } from "./src/forward/accumulator.ts";
 export type { JvpOptions, Primals, Tangents } from "./src/forward/accumulator.ts";
+export {
+  grad,
+  hessian,
+  hvp,
+  jacfwd,
+  jacrev,
+  jvp,
+  valueAndGrad,
+  vjp,
+} from "./src/transforms/functional.ts";
+export type { ArgnumsOptions, TensorFn } from "./src/transforms/functional.ts";
+export { customGradient } from "./src/transforms/custom_gradient.ts";
+export type { CustomGradientResult, GradFn } from "./src/transforms/custom_gradient.ts";

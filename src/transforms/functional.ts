@@ -1,0 +1,355 @@
+/** JAX-style functional transforms, built on `GradientTape` and `ForwardAccumulator`. */
+import { isFloat } from "../core/dtype.ts";
+import { fmtShape, sameShape } from "../core/shape.ts";
+import { Tensor, type TensorLike } from "../core/tensor.ts";
+import { Variable } from "../core/variable.ts";
+import { toTensor } from "../core/convert.ts";
+import { GradientTape } from "../tape/gradient_tape.ts";
+import { ForwardAccumulator } from "../forward/accumulator.ts";
+import { reshape, stack } from "../ops/movement.ts";
+import { fill } from "../ops/creation.ts";
+
+/** A function of tensors returning a tensor, as the transforms take it. */
+// deno-lint-ignore no-explicit-any
+export type TensorFn = (...args: any[]) => Tensor;
+
+/** Options of the transforms that differentiate with respect to chosen arguments. */
+export interface ArgnumsOptions {
+  /** The argument (a number) or arguments (an array) to differentiate with respect to (default 0). */
+  argnums?: number | readonly number[];
+}
+
+function argnumList(op: string, options: ArgnumsOptions, nargs: number): number[] {
+  const a = options.argnums ?? 0;
+  const list = typeof a === "number" ? [a] : [...a];
+  for (const i of list) {
+    if (!Number.isInteger(i) || i < 0 || i >= nargs) {
+      throw new RangeError(
+        `${op}: argnums ${i} is out of range for a call with ${nargs} arguments`,
+      );
+    }
+  }
+  return list;
+}
+
+// Differentiated arguments become float tensors (variables stay variables, to be watched).
+function prepare(op: string, args: readonly unknown[], nums: readonly number[]): unknown[] {
+  const out = [...args];
+  for (const i of nums) {
+    const a = out[i];
+    if (a instanceof Variable) continue;
+    const t = toTensor(a as TensorLike, { op });
+    if (!isFloat(t.dtype)) {
+      throw new TypeError(
+        `${op}: argument ${i} has dtype ${t.dtype}; only float32 and float64 arguments can be ` +
+          `differentiated`,
+      );
+    }
+    out[i] = t;
+  }
+  return out;
+}
+
+function requireScalar(op: string, y: unknown): Tensor {
+  if (!(y instanceof Tensor)) throw new TypeError(`${op}: f must return a Tensor`);
+  if (y.size !== 1) {
+    throw new Error(
+      `${op}: f must return a scalar, got shape ${fmtShape(y.shape)}: use vjp or jacrev for ` +
+        `non-scalar outputs`,
+    );
+  }
+  return y;
+}
+
+/**
+ * `f`'s value and its gradient with respect to the arguments named by `argnums`.
+ *
+ * @param f A function returning a scalar tensor.
+ * @param options `argnums`: a number (one gradient) or an array (an array of gradients).
+ * @returns A function `(...args) => [value, grads]`.
+ * @example Value and gradient together
+ * ```ts
+ * import { valueAndGrad, multiply } from "./mod.ts";
+ * const f = valueAndGrad((x) => multiply(x, x));
+ * const [v, g] = f(3);
+ * console.log(v.item(), g.item()); // 9 6
+ * ```
+ */
+export function valueAndGrad(
+  f: TensorFn,
+  options?: { argnums?: number },
+): (...args: unknown[]) => [Tensor, Tensor];
+export function valueAndGrad(
+  f: TensorFn,
+  options: { argnums: readonly number[] },
+): (...args: unknown[]) => [Tensor, Tensor[]];
+export function valueAndGrad(
+  f: TensorFn,
+  options: ArgnumsOptions = {},
+): (...args: unknown[]) => [Tensor, Tensor | Tensor[]] {
+  return (...args) => {
+    const nums = argnumList("valueAndGrad", options, args.length);
+    const xs = prepare("valueAndGrad", args, nums);
+    const sources = nums.map((i) => xs[i] as Tensor | Variable);
+    const tape = new GradientTape();
+    const y = tape.record(() => {
+      tape.watch(sources);
+      return requireScalar("grad", f(...xs));
+    });
+    const grads = tape.gradient(y, sources, { unconnectedGradients: "zero" }) as Tensor[];
+    return [y, typeof (options.argnums ?? 0) === "number" ? grads[0] : grads];
+  };
+}
+
+/**
+ * The gradient of a scalar function with respect to the arguments named by `argnums`.
+ *
+ * @param f A function returning a scalar tensor.
+ * @param options `argnums`: a number (one gradient) or an array (an array of gradients).
+ * @returns A function computing the gradient(s).
+ * @example The derivative of sin
+ * ```ts
+ * import { grad, sin } from "./mod.ts";
+ * console.log(grad(sin)(0).item()); // 1
+ * ```
+ */
+export function grad(f: TensorFn, options?: { argnums?: number }): (...args: unknown[]) => Tensor;
+export function grad(
+  f: TensorFn,
+  options: { argnums: readonly number[] },
+): (...args: unknown[]) => Tensor[];
+export function grad(
+  f: TensorFn,
+  options: ArgnumsOptions = {},
+): (...args: unknown[]) => Tensor | Tensor[] {
+  const vg = valueAndGrad(f, options as { argnums: readonly number[] });
+  return (...args) => vg(...args)[1];
+}
+
+/**
+ * Forward mode: `f`'s output and its directional derivative along `tangents`.
+ *
+ * @param f The function.
+ * @param primals Where to evaluate, one value per argument of `f`.
+ * @param tangents The direction, one tensor per primal, of its shape.
+ * @returns `[out, tangentOut]`.
+ * @example The derivative of x³ along 1 at 2
+ * ```ts
+ * import { jvp, pow } from "./mod.ts";
+ * const [y, dy] = jvp((x) => pow(x, 3), [2], [1]);
+ * console.log(y.item(), dy.item()); // 8 12
+ * ```
+ */
+export function jvp(
+  f: TensorFn,
+  primals: readonly TensorLike[],
+  tangents: readonly TensorLike[],
+): [Tensor, Tensor] {
+  if (primals.length !== tangents.length) {
+    throw new Error(
+      `jvp: ${primals.length} primals but ${tangents.length} tangents: give one per primal`,
+    );
+  }
+  const xs = prepare("jvp", primals, primals.map((_, i) => i)) as (Tensor | Variable)[];
+  const acc = new ForwardAccumulator(xs, [...tangents]);
+  const y = acc.record(() => f(...xs));
+  if (!(y instanceof Tensor)) throw new TypeError("jvp: f must return a Tensor");
+  return [y, acc.jvp(y, { unconnectedGradients: "zero" })!];
+}
+
+/**
+ * Reverse mode: `f`'s output and a function that pulls a cotangent of the output back to one
+ * gradient per primal.
+ *
+ * @param f The function.
+ * @param primals Where to evaluate, one value per argument of `f`.
+ * @returns `[out, vjpFn]`; `vjpFn(cotangent)` may be called any number of times.
+ * @example Pulling back a cotangent
+ * ```ts
+ * import { multiply, vjp } from "./mod.ts";
+ * const [y, back] = vjp((a, b) => multiply(a, b), 2, 3);
+ * console.log(y.item(), back(1).map((g) => g.item())); // 6 [3, 2]
+ * ```
+ */
+export function vjp(
+  f: TensorFn,
+  ...primals: TensorLike[]
+): [Tensor, (cotangent: TensorLike) => Tensor[]] {
+  const xs = prepare("vjp", primals, primals.map((_, i) => i)) as (Tensor | Variable)[];
+  const tape = new GradientTape({ persistent: true });
+  const y = tape.record(() => {
+    tape.watch(xs);
+    return f(...xs);
+  });
+  if (!(y instanceof Tensor)) throw new TypeError("vjp: f must return a Tensor");
+  const back = (ct: TensorLike): Tensor[] => {
+    const c = toTensor(ct, { dtype: y.dtype, op: "vjp" });
+    if (!sameShape(c.shape, y.shape)) {
+      throw new Error(
+        `vjp: the cotangent has shape ${fmtShape(c.shape)} but f's output has shape ${
+          fmtShape(y.shape)
+        }`,
+      );
+    }
+    return tape.gradient(y, xs, { outputGradients: c, unconnectedGradients: "zero" }) as Tensor[];
+  };
+  return [y, back];
+}
+
+function oneHot(like: Tensor, i: number): Tensor {
+  const data = new Float64Array(like.size);
+  data[i] = 1;
+  return reshape(toTensor(data, { dtype: like.dtype }), like.shape);
+}
+
+// Builds a Jacobian transform from one "column" or "row" computation per input element.
+function jacobianWith(
+  op: string,
+  f: TensorFn,
+  options: ArgnumsOptions,
+  forward: boolean,
+): (...args: unknown[]) => Tensor | Tensor[] {
+  return (...args) => {
+    const nums = argnumList(op, options, args.length);
+    const xs = prepare(op, args, nums);
+    const jacs = nums.map((i) => {
+      const x = xs[i] as Tensor;
+      const fi = (xi: Tensor) => f(...xs.map((a, k) => (k === i ? xi : a)));
+      if (forward) {
+        const cols: Tensor[] = [];
+        let yShape: readonly number[] = [];
+        for (let j = 0; j < x.size; j++) {
+          const [y, dy] = jvp(fi, [x], [oneHot(x, j)]);
+          yShape = y.shape;
+          cols.push(dy);
+        }
+        if (x.size === 0) yShape = fi(x).shape;
+        return x.size === 0
+          ? zerosOf([...yShape, ...x.shape], x)
+          : reshape(stack(cols, -1), [...yShape, ...x.shape]);
+      }
+      const [y, back] = vjp(fi, x);
+      if (y.size === 0) return zerosOf([...y.shape, ...x.shape], x);
+      const rows: Tensor[] = [];
+      for (let j = 0; j < y.size; j++) rows.push(back(oneHot(y, j))[0]);
+      return reshape(stack(rows), [...y.shape, ...x.shape]);
+    });
+    return typeof (options.argnums ?? 0) === "number" ? jacs[0] : jacs;
+  };
+}
+
+function zerosOf(shape: number[], like: Tensor): Tensor {
+  return fill(shape, 0, like.dtype);
+}
+
+/**
+ * The Jacobian by forward mode (one JVP per input element): shape
+ * `[...out.shape, ...arg.shape]`. Best for functions with fewer inputs than outputs.
+ *
+ * @param f The function.
+ * @param options `argnums`.
+ * @returns A function computing the Jacobian(s).
+ * @example Jacobian of an elementwise square
+ * ```ts
+ * import { jacfwd, square } from "./mod.ts";
+ * console.log(jacfwd(square)([1, 2]).toArray()); // [[2, 0], [0, 4]]
+ * ```
+ */
+export function jacfwd(f: TensorFn, options?: { argnums?: number }): (...args: unknown[]) => Tensor;
+export function jacfwd(
+  f: TensorFn,
+  options: { argnums: readonly number[] },
+): (...args: unknown[]) => Tensor[];
+export function jacfwd(
+  f: TensorFn,
+  options: ArgnumsOptions = {},
+): (...args: unknown[]) => Tensor | Tensor[] {
+  return jacobianWith("jacfwd", f, options, true);
+}
+
+/**
+ * The Jacobian by reverse mode (one VJP per output element): shape
+ * `[...out.shape, ...arg.shape]`. Best for functions with fewer outputs than inputs.
+ *
+ * @param f The function.
+ * @param options `argnums`.
+ * @returns A function computing the Jacobian(s).
+ * @example Jacobian of a matrix-vector product
+ * ```ts
+ * import { jacrev, matmul, reshape } from "./mod.ts";
+ * const A = [[1, 2], [3, 4], [5, 6]];
+ * const f = (x: Parameters<typeof reshape>[0]) => reshape(matmul(A, reshape(x, [2, 1])), [3]);
+ * console.log(jacrev(f)([1, 1]).toArray()); // [[1, 2], [3, 4], [5, 6]]
+ * ```
+ */
+export function jacrev(f: TensorFn, options?: { argnums?: number }): (...args: unknown[]) => Tensor;
+export function jacrev(
+  f: TensorFn,
+  options: { argnums: readonly number[] },
+): (...args: unknown[]) => Tensor[];
+export function jacrev(
+  f: TensorFn,
+  options: ArgnumsOptions = {},
+): (...args: unknown[]) => Tensor | Tensor[] {
+  return jacobianWith("jacrev", f, options, false);
+}
+
+/**
+ * The Hessian of a scalar function, by reverse over forward: each row is the gradient of a
+ * directional derivative. Shape `[...arg.shape, ...arg.shape]`.
+ *
+ * @param f A function returning a scalar tensor.
+ * @param options `argnums` (a single argument).
+ * @returns A function computing the Hessian.
+ * @example The Hessian of Σx³
+ * ```ts
+ * import { hessian, pow, reduceSum } from "./mod.ts";
+ * console.log(hessian((v) => reduceSum(pow(v, 3)))([1, 2]).toArray()); // [[6, 0], [0, 12]]
+ * ```
+ */
+export function hessian(
+  f: TensorFn,
+  options: { argnums?: number } = {},
+): (...args: unknown[]) => Tensor {
+  return (...args) => {
+    const [i] = argnumList("hessian", options, args.length);
+    const xs = prepare("hessian", args, [i]);
+    const x = xs[i] as Tensor;
+    const fi = (xi: Tensor) => requireScalar("hessian", f(...xs.map((a, k) => (k === i ? xi : a))));
+    const rows: Tensor[] = [];
+    for (let j = 0; j < x.size; j++) rows.push(hvp(fi, [x], [oneHot(x, j)])[0]);
+    if (x.size === 0) return zerosOf([...x.shape, ...x.shape], x);
+    return reshape(stack(rows), [...x.shape, ...x.shape]);
+  };
+}
+
+/**
+ * The Hessian-vector product `H·v` of a scalar function, by reverse over forward, without
+ * forming the Hessian: about the cost of two gradients.
+ *
+ * @param f A function returning a scalar tensor.
+ * @param primals Where to evaluate, one value per argument.
+ * @param tangents The vector, one tensor per primal.
+ * @returns One tensor per primal.
+ * @example H·v for Σx³
+ * ```ts
+ * import { hvp, pow, reduceSum } from "./mod.ts";
+ * const [hv] = hvp((x) => reduceSum(pow(x, 3)), [[1, 2]], [[1, 1]]);
+ * console.log(hv.toArray()); // [6, 12]
+ * ```
+ */
+export function hvp(
+  f: TensorFn,
+  primals: readonly TensorLike[],
+  tangents: readonly TensorLike[],
+): Tensor[] {
+  const xs = prepare("hvp", primals, primals.map((_, i) => i)) as Tensor[];
+  const tape = new GradientTape();
+  const d = tape.record(() => {
+    tape.watch(xs);
+    const [y, dy] = jvp(f, xs, tangents);
+    requireScalar("hvp", y);
+    return dy;
+  });
+  return tape.gradient(d, xs, { unconnectedGradients: "zero" }) as Tensor[];
+}
