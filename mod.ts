@@ -3,7 +3,7 @@
  * JAX's transforms, on dual-number forward mode and tape-based reverse mode.
  *
  * ```ts
- * import * as gt from "./mod.ts";
+ * import * as gt from "@gradtape/gradtape";
  *
  * const x = new gt.Variable(3.0, { name: "x" });
  * const tape = new gt.GradientTape();
@@ -14,7 +14,7 @@
  * @module
  */
 export type { DType, TypedArray } from "./src/core/dtype.ts";
-export { Tensor } from "./src/core/tensor.ts";
+export { Tensor, TensorMethods } from "./src/core/tensor.ts";
 export type { Axis, NestedArray, NestedArrayOf, TensorLike } from "./src/core/tensor.ts";
 export { Variable } from "./src/core/variable.ts";
 export type { VariableOptions } from "./src/core/variable.ts";
@@ -88,6 +88,16 @@ export {
   zerosLike,
 } from "./src/ops/mod.ts";
 export type { ConstantOptions, MatmulOptions } from "./src/ops/mod.ts";
+/**
+ * Seeded random tensors: `random.normal`, `random.uniform` and `random.setSeed`.
+ *
+ * @example Repeatable initial weights
+ * ```ts
+ * import { random } from "@gradtape/gradtape";
+ * random.setSeed(0);
+ * console.log(random.normal([2, 2], { stddev: 0.1 }).shape); // [2, 2]
+ * ```
+ */
 export * as random from "./src/ops/random.ts";
 export { GradientTape } from "./src/tape/gradient_tape.ts";
 export type {

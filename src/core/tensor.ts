@@ -68,6 +68,12 @@ function op(): MethodOps {
 
 /**
  * The chaining methods that `Tensor` and `Variable` share: `x.add(y)` is `add(x, y)`.
+ *
+ * @example Chaining
+ * ```ts
+ * import { constant } from "@gradtape/gradtape";
+ * console.log(constant([1, 2]).mul(3).add(1).sum().item()); // 11
+ * ```
  */
 export abstract class TensorMethods {
   /** The shape, one entry per dimension. */
@@ -204,7 +210,7 @@ let readData: (t: Tensor) => TypedArray;
  *
  * @example Reading a tensor back
  * ```ts
- * import { constant } from "./mod.ts";
+ * import { constant } from "@gradtape/gradtape";
  * const t = constant([[1, 2], [3, 4]]);
  * console.log(t.shape, t.dtype, t.toArray()); // [2, 2] float32 [[1, 2], [3, 4]]
  * ```

@@ -2,7 +2,7 @@
 import { convertData, type DType, isDType } from "./dtype.ts";
 import { notifyVariableRead } from "./dispatch.ts";
 import { formatValues } from "./format.ts";
-import { dataOf, Tensor, TensorLike, TensorMethods } from "./tensor.ts";
+import { dataOf, Tensor, type TensorLike, TensorMethods } from "./tensor.ts";
 import { fmtShape } from "./shape.ts";
 import { toTensor } from "./convert.ts";
 
@@ -22,7 +22,7 @@ export interface VariableOptions {
  *
  * @example Training a variable by hand
  * ```ts
- * import { GradientTape, Variable } from "./mod.ts";
+ * import { GradientTape, Variable } from "@gradtape/gradtape";
  * const w = new Variable(3, { name: "w" });
  * const tape = new GradientTape();
  * const loss = tape.record(() => w.square());

@@ -28,7 +28,7 @@ export type Tangents = TensorLike | readonly TensorLike[];
  *
  * @example The directional derivative of x³ at 2 along 1
  * ```ts
- * import { constant, ForwardAccumulator } from "./mod.ts";
+ * import { constant, ForwardAccumulator } from "@gradtape/gradtape";
  * const x = constant(2);
  * const acc = new ForwardAccumulator(x, constant(1));
  * const y = acc.record(() => x.pow(3));
@@ -87,7 +87,7 @@ export class ForwardAccumulator {
    * @returns `fn`'s result.
    * @example Recording
    * ```ts
-   * import { constant, ForwardAccumulator, sin } from "./mod.ts";
+   * import { constant, ForwardAccumulator, sin } from "@gradtape/gradtape";
    * const x = constant(0);
    * const acc = new ForwardAccumulator(x, constant(1));
    * const y = acc.record(() => sin(x));
@@ -123,7 +123,7 @@ export class ForwardAccumulator {
    * @returns The tangents, shaped like `target`.
    * @example Two primals at once
    * ```ts
-   * import { constant, ForwardAccumulator, multiply } from "./mod.ts";
+   * import { constant, ForwardAccumulator, multiply } from "@gradtape/gradtape";
    * const a = constant(2), b = constant(3);
    * const acc = new ForwardAccumulator([a, b], [constant(1), constant(0)]);
    * const y = acc.record(() => multiply(a, b));

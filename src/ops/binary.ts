@@ -125,7 +125,7 @@ function split(mask: Tensor, g: Tensor, x: Tensor, y: Tensor): Maybe[] {
  * @returns The sum, of the broadcast shape.
  * @example Adding a row to each row of a matrix
  * ```ts
- * import { add } from "./mod.ts";
+ * import { add } from "@gradtape/gradtape";
  * console.log(add([[1, 2], [3, 4]], [10, 20]).toArray()); // [[11, 22], [13, 24]]
  * ```
  */
@@ -139,7 +139,7 @@ export const add: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(binaryPrim
  * @returns The difference.
  * @example Subtracting
  * ```ts
- * import { subtract } from "./mod.ts";
+ * import { subtract } from "@gradtape/gradtape";
  * console.log(subtract([5, 7], 2).toArray()); // [3, 5]
  * ```
  */
@@ -153,7 +153,7 @@ export const subtract: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(binar
  * @returns The product.
  * @example Scaling
  * ```ts
- * import { multiply } from "./mod.ts";
+ * import { multiply } from "@gradtape/gradtape";
  * console.log(multiply([1, 2], 3).toArray()); // [3, 6]
  * ```
  */
@@ -167,7 +167,7 @@ export const multiply: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(binar
  * @returns The quotient.
  * @example Dividing
  * ```ts
- * import { divide } from "./mod.ts";
+ * import { divide } from "@gradtape/gradtape";
  * console.log(divide([1, 3], 2).toArray()); // [0.5, 1.5]
  * ```
  */
@@ -181,7 +181,7 @@ export const divide: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(binaryP
  * @returns The power.
  * @example Cubes
  * ```ts
- * import { pow } from "./mod.ts";
+ * import { pow } from "@gradtape/gradtape";
  * console.log(pow([2, 3], 3).toArray()); // [8, 27]
  * ```
  */
@@ -195,7 +195,7 @@ export const pow: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(binaryPrim
  * @returns `max(a, b)`.
  * @example Clipping from below
  * ```ts
- * import { maximum } from "./mod.ts";
+ * import { maximum } from "@gradtape/gradtape";
  * console.log(maximum([-1, 2], 0).toArray()); // [0, 2]
  * ```
  */
@@ -209,7 +209,7 @@ export const maximum: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(binary
  * @returns `min(a, b)`.
  * @example Clipping from above
  * ```ts
- * import { minimum } from "./mod.ts";
+ * import { minimum } from "@gradtape/gradtape";
  * console.log(minimum([-1, 2], 0).toArray()); // [-1, 0]
  * ```
  */
@@ -223,7 +223,7 @@ export const minimum: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(binary
  * @returns The squared difference.
  * @example Squared error
  * ```ts
- * import { squaredDifference } from "./mod.ts";
+ * import { squaredDifference } from "@gradtape/gradtape";
  * console.log(squaredDifference([1, 4], [3, 1]).toArray()); // [4, 9]
  * ```
  */
@@ -239,7 +239,7 @@ export function squaredDifference(a: TensorLike, b: TensorLike): Tensor {
  * @returns Their sum.
  * @example Summing three vectors
  * ```ts
- * import { addN } from "./mod.ts";
+ * import { addN } from "@gradtape/gradtape";
  * console.log(addN([[1, 2], [3, 4], [5, 6]]).toArray()); // [9, 12]
  * ```
  */

@@ -41,7 +41,7 @@ export const castPrims = {
  * @returns The converted tensor.
  * @example Truncating to integers
  * ```ts
- * import { cast } from "./mod.ts";
+ * import { cast } from "@gradtape/gradtape";
  * const t = cast([1.7, -1.7], "int32");
  * console.log(t.dtype, t.toArray()); // int32 [1, -1]
  * ```
@@ -65,7 +65,7 @@ export function cast(x: TensorLike, dtype: DType): Tensor {
  * @returns `x`'s values, cut from every tape and accumulator.
  * @example A gradient that ignores one path
  * ```ts
- * import { GradientTape, constant, multiply, stopGradient } from "./mod.ts";
+ * import { GradientTape, constant, multiply, stopGradient } from "@gradtape/gradtape";
  * const x = constant(3);
  * const tape = new GradientTape();
  * tape.watch(x);

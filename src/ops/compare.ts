@@ -88,7 +88,7 @@ export const comparePrims = {
  * @returns A bool tensor.
  * @example Equality
  * ```ts
- * import { equal } from "./mod.ts";
+ * import { equal } from "@gradtape/gradtape";
  * console.log(equal([1, 2], 2).toArray()); // [false, true]
  * ```
  */
@@ -102,7 +102,7 @@ export const equal: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(compareP
  * @returns A bool tensor.
  * @example Inequality
  * ```ts
- * import { notEqual } from "./mod.ts";
+ * import { notEqual } from "@gradtape/gradtape";
  * console.log(notEqual([1, 2], 2).toArray()); // [true, false]
  * ```
  */
@@ -116,7 +116,7 @@ export const notEqual: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(compa
  * @returns A bool tensor.
  * @example Less than
  * ```ts
- * import { less } from "./mod.ts";
+ * import { less } from "@gradtape/gradtape";
  * console.log(less([1, 2], 2).toArray()); // [true, false]
  * ```
  */
@@ -130,7 +130,7 @@ export const less: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(comparePr
  * @returns A bool tensor.
  * @example Less or equal
  * ```ts
- * import { lessEqual } from "./mod.ts";
+ * import { lessEqual } from "@gradtape/gradtape";
  * console.log(lessEqual([1, 3], 2).toArray()); // [true, false]
  * ```
  */
@@ -144,7 +144,7 @@ export const lessEqual: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(comp
  * @returns A bool tensor.
  * @example Greater than
  * ```ts
- * import { greater } from "./mod.ts";
+ * import { greater } from "@gradtape/gradtape";
  * console.log(greater([1, 3], 2).toArray()); // [false, true]
  * ```
  */
@@ -158,7 +158,7 @@ export const greater: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(compar
  * @returns A bool tensor.
  * @example Greater or equal
  * ```ts
- * import { greaterEqual } from "./mod.ts";
+ * import { greaterEqual } from "@gradtape/gradtape";
  * console.log(greaterEqual([1, 2], 2).toArray()); // [false, true]
  * ```
  */
@@ -174,7 +174,7 @@ export const greaterEqual: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(
  * @returns `a && b`.
  * @example And
  * ```ts
- * import { logicalAnd } from "./mod.ts";
+ * import { logicalAnd } from "@gradtape/gradtape";
  * console.log(logicalAnd([true, true], [true, false]).toArray()); // [true, false]
  * ```
  */
@@ -190,7 +190,7 @@ export const logicalAnd: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(
  * @returns `a || b`.
  * @example Or
  * ```ts
- * import { logicalOr } from "./mod.ts";
+ * import { logicalOr } from "@gradtape/gradtape";
  * console.log(logicalOr([true, false], [false, false]).toArray()); // [true, false]
  * ```
  */
@@ -203,7 +203,7 @@ export const logicalOr: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(comp
  * @returns `!x`.
  * @example Not
  * ```ts
- * import { logicalNot } from "./mod.ts";
+ * import { logicalNot } from "@gradtape/gradtape";
  * console.log(logicalNot([true, false]).toArray()); // [false, true]
  * ```
  */
@@ -219,7 +219,7 @@ export const logicalNot: (x: TensorLike) => Tensor = unaryOp(comparePrims.logica
  * @returns A tensor of the broadcast shape and `a`'s dtype.
  * @example Replacing negatives by zero
  * ```ts
- * import { greater, where } from "./mod.ts";
+ * import { greater, where } from "@gradtape/gradtape";
  * const x = [-1, 2, -3];
  * console.log(where(greater(x, 0), x, 0).toArray()); // [0, 2, 0]
  * ```

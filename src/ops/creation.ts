@@ -30,7 +30,7 @@ function checkDtype(op: string, dtype: DType | undefined): void {
  * @returns A new tensor.
  * @example From nested arrays
  * ```ts
- * import { constant } from "./mod.ts";
+ * import { constant } from "@gradtape/gradtape";
  * console.log(constant([[1, 2], [3, 4]], { dtype: "float64" }).toString());
  * ```
  */
@@ -65,7 +65,7 @@ export function constant(value: TensorLike, options: ConstantOptions = {}): Tens
  * @returns A new tensor.
  * @example Sevens
  * ```ts
- * import { fill } from "./mod.ts";
+ * import { fill } from "@gradtape/gradtape";
  * console.log(fill([2], 7).toArray()); // [7, 7]
  * ```
  */
@@ -89,7 +89,7 @@ export function fill(
  * @returns A new tensor.
  * @example A zero matrix
  * ```ts
- * import { zeros } from "./mod.ts";
+ * import { zeros } from "@gradtape/gradtape";
  * console.log(zeros([2, 2]).toArray()); // [[0, 0], [0, 0]]
  * ```
  */
@@ -105,7 +105,7 @@ export function zeros(shape: readonly number[], dtype: DType = "float32"): Tenso
  * @returns A new tensor.
  * @example A row of ones
  * ```ts
- * import { ones } from "./mod.ts";
+ * import { ones } from "@gradtape/gradtape";
  * console.log(ones([3]).toArray()); // [1, 1, 1]
  * ```
  */
@@ -125,7 +125,7 @@ function shapeAndDtype(x: TensorLike): [readonly number[], DType] {
  * @returns A new tensor.
  * @example Zeros like a matrix
  * ```ts
- * import { zerosLike } from "./mod.ts";
+ * import { zerosLike } from "@gradtape/gradtape";
  * console.log(zerosLike([[1, 2]]).toArray()); // [[0, 0]]
  * ```
  */
@@ -141,7 +141,7 @@ export function zerosLike(x: TensorLike): Tensor {
  * @returns A new tensor.
  * @example Ones like a vector
  * ```ts
- * import { onesLike } from "./mod.ts";
+ * import { onesLike } from "@gradtape/gradtape";
  * console.log(onesLike([5, 6]).toArray()); // [1, 1]
  * ```
  */
@@ -158,7 +158,7 @@ export function onesLike(x: TensorLike): Tensor {
  * @returns A new tensor.
  * @example A 2×2 identity
  * ```ts
- * import { eye } from "./mod.ts";
+ * import { eye } from "@gradtape/gradtape";
  * console.log(eye(2).toArray()); // [[1, 0], [0, 1]]
  * ```
  */
@@ -178,7 +178,7 @@ export function eye(n: number, dtype: DType = "float32"): Tensor {
  * @returns A 1-D tensor.
  * @example Five points on [0, 1]
  * ```ts
- * import { linspace } from "./mod.ts";
+ * import { linspace } from "@gradtape/gradtape";
  * console.log(linspace(0, 1, 5).toArray()); // [0, 0.25, 0.5, 0.75, 1]
  * ```
  */
@@ -203,7 +203,7 @@ export function linspace(start: number, stop: number, num: number): Tensor {
  * @returns A 1-D tensor.
  * @example Counting
  * ```ts
- * import { range } from "./mod.ts";
+ * import { range } from "@gradtape/gradtape";
  * console.log(range(5).toArray(), range(1, 2, 0.25).dtype); // [0, 1, 2, 3, 4] float32
  * ```
  */

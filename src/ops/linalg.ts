@@ -73,7 +73,7 @@ export const linalgPrims = {
  * @returns A tensor of shape `[...batch, m, n]`.
  * @example A 2×3 by 3×1 product
  * ```ts
- * import { matmul } from "./mod.ts";
+ * import { matmul } from "@gradtape/gradtape";
  * console.log(matmul([[1, 2, 3], [4, 5, 6]], [[1], [0], [1]]).toArray()); // [[4], [10]]
  * ```
  */

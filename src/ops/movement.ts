@@ -71,7 +71,7 @@ function inversePerm(perm: readonly number[]): number[] {
  * @returns The reshaped tensor (sharing storage: tensors are immutable).
  * @example Rows to columns
  * ```ts
- * import { reshape } from "./mod.ts";
+ * import { reshape } from "@gradtape/gradtape";
  * console.log(reshape([1, 2, 3, 4, 5, 6], [-1, 2]).shape); // [3, 2]
  * ```
  */
@@ -119,7 +119,7 @@ function resolveShape(t: Tensor, shape: readonly number[]): number[] {
  * @returns The transposed tensor.
  * @example Transposing a matrix
  * ```ts
- * import { transpose } from "./mod.ts";
+ * import { transpose } from "@gradtape/gradtape";
  * console.log(transpose([[1, 2, 3], [4, 5, 6]]).toArray()); // [[1, 4], [2, 5], [3, 6]]
  * ```
  */
@@ -146,7 +146,7 @@ export function transpose(x: TensorLike, perm?: readonly number[]): Tensor {
  * @returns A tensor of `shape`.
  * @example Repeating a row
  * ```ts
- * import { broadcastTo } from "./mod.ts";
+ * import { broadcastTo } from "@gradtape/gradtape";
  * console.log(broadcastTo([1, 2], [2, 2]).toArray()); // [[1, 2], [1, 2]]
  * ```
  */
@@ -183,7 +183,7 @@ export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
  * @returns A tensor of rank one more.
  * @example A column from a vector
  * ```ts
- * import { expandDims } from "./mod.ts";
+ * import { expandDims } from "@gradtape/gradtape";
  * console.log(expandDims([1, 2, 3], 1).shape); // [3, 1]
  * ```
  */
@@ -203,7 +203,7 @@ export function expandDims(x: TensorLike, axis: number): Tensor {
  * @returns The squeezed tensor.
  * @example Dropping unit axes
  * ```ts
- * import { squeeze } from "./mod.ts";
+ * import { squeeze } from "@gradtape/gradtape";
  * console.log(squeeze([[[1], [2]]]).shape); // [2]
  * ```
  */
@@ -314,7 +314,7 @@ function fillLike(x: Tensor, v: number): Tensor {
  * @returns The block.
  * @example The middle of a vector
  * ```ts
- * import { slice } from "./mod.ts";
+ * import { slice } from "@gradtape/gradtape";
  * console.log(slice([1, 2, 3, 4], [1], [2]).toArray()); // [2, 3]
  * ```
  */
@@ -348,7 +348,7 @@ export function slice(x: TensorLike, begin: readonly number[], size: readonly nu
  * @returns The padded tensor.
  * @example A zero border
  * ```ts
- * import { pad } from "./mod.ts";
+ * import { pad } from "@gradtape/gradtape";
  * console.log(pad([1, 2], [[1, 1]]).toArray()); // [0, 1, 2, 0]
  * ```
  */
@@ -387,7 +387,7 @@ export function pad(
  * @returns The joined tensor.
  * @example Stacking rows
  * ```ts
- * import { concat } from "./mod.ts";
+ * import { concat } from "@gradtape/gradtape";
  * console.log(concat([[[1, 2]], [[3, 4]]], 0).toArray()); // [[1, 2], [3, 4]]
  * ```
  */
@@ -416,7 +416,7 @@ export function concat(xs: readonly TensorLike[], axis: number): Tensor {
  * @returns A tensor of rank one more.
  * @example Stacking vectors into a matrix
  * ```ts
- * import { stack } from "./mod.ts";
+ * import { stack } from "@gradtape/gradtape";
  * console.log(stack([[1, 2], [3, 4]], 1).toArray()); // [[1, 3], [2, 4]]
  * ```
  */
@@ -442,7 +442,7 @@ export function stack(xs: readonly TensorLike[], axis = 0): Tensor {
  * @returns The parts.
  * @example Halves
  * ```ts
- * import { split } from "./mod.ts";
+ * import { split } from "@gradtape/gradtape";
  * console.log(split([1, 2, 3, 4], 2).map((t) => t.toArray())); // [[1, 2], [3, 4]]
  * ```
  */

@@ -13,7 +13,7 @@ let global = new Generator(Date.now() ^ (Math.random() * 0x100000000));
  * @param seed Any finite number.
  * @example Repeatable draws
  * ```ts
- * import { random } from "./mod.ts";
+ * import { random } from "@gradtape/gradtape";
  * random.setSeed(42);
  * const a = random.normal([3]).toArray();
  * random.setSeed(42);
@@ -76,7 +76,7 @@ function draw(
  * @returns A new tensor.
  * @example Small initial weights
  * ```ts
- * import { random } from "./mod.ts";
+ * import { random } from "@gradtape/gradtape";
  * const w = random.normal([3, 2], { stddev: 0.1, seed: 7 });
  * console.log(w.shape); // [3, 2]
  * ```
@@ -94,7 +94,7 @@ export function normal(shape: readonly number[], options: NormalOptions = {}): T
  * @returns A new tensor.
  * @example Points in [-1, 1)
  * ```ts
- * import { random } from "./mod.ts";
+ * import { random } from "@gradtape/gradtape";
  * const x = random.uniform([100, 1], { minval: -1, maxval: 1, seed: 1 });
  * console.log(x.shape); // [100, 1]
  * ```

@@ -87,7 +87,7 @@ function reduceWith(
  * @returns The sums.
  * @example Column sums
  * ```ts
- * import { reduceSum } from "./mod.ts";
+ * import { reduceSum } from "@gradtape/gradtape";
  * console.log(reduceSum([[1, 2], [3, 4]], 0).toArray()); // [4, 6]
  * ```
  */
@@ -104,7 +104,7 @@ export function reduceSum(x: TensorLike, axis?: Axis, keepDims = false): Tensor 
  * @returns The maxima.
  * @example Row maxima
  * ```ts
- * import { reduceMax } from "./mod.ts";
+ * import { reduceMax } from "@gradtape/gradtape";
  * console.log(reduceMax([[1, 5], [7, 2]], -1).toArray()); // [5, 7]
  * ```
  */
@@ -121,7 +121,7 @@ export function reduceMax(x: TensorLike, axis?: Axis, keepDims = false): Tensor 
  * @returns The minima.
  * @example Row minima
  * ```ts
- * import { reduceMin } from "./mod.ts";
+ * import { reduceMin } from "@gradtape/gradtape";
  * console.log(reduceMin([[1, 5], [7, 2]], 1).toArray()); // [1, 2]
  * ```
  */
@@ -138,7 +138,7 @@ export function reduceMin(x: TensorLike, axis?: Axis, keepDims = false): Tensor 
  * @returns The means.
  * @example Mean of all elements
  * ```ts
- * import { reduceMean } from "./mod.ts";
+ * import { reduceMean } from "@gradtape/gradtape";
  * console.log(reduceMean([[1, 2], [3, 4]]).item()); // 2.5
  * ```
  */
@@ -160,7 +160,7 @@ export function reduceMean(x: TensorLike, axis?: Axis, keepDims = false): Tensor
  * @returns The log-sum-exp.
  * @example Large inputs stay finite
  * ```ts
- * import { reduceLogSumExp } from "./mod.ts";
+ * import { reduceLogSumExp } from "@gradtape/gradtape";
  * console.log(reduceLogSumExp([1000, 1000]).item()); // 1000.6931762695312
  * ```
  */

@@ -92,7 +92,7 @@ export const unaryPrims = {
  * @returns A tensor of `x`'s shape and dtype.
  * @example Negating a vector
  * ```ts
- * import { negative } from "./mod.ts";
+ * import { negative } from "@gradtape/gradtape";
  * console.log(negative([1, -2]).toArray()); // [-1, 2]
  * ```
  */
@@ -105,7 +105,7 @@ export const negative: (x: TensorLike) => Tensor = unaryOp(unaryPrims.negative);
  * @returns `|x|`.
  * @example Absolute values
  * ```ts
- * import { abs } from "./mod.ts";
+ * import { abs } from "@gradtape/gradtape";
  * console.log(abs([-1.5, 2]).toArray()); // [1.5, 2]
  * ```
  */
@@ -118,7 +118,7 @@ export const abs: (x: TensorLike) => Tensor = unaryOp(unaryPrims.abs);
  * @returns `sign(x)`, of `x`'s dtype.
  * @example Signs
  * ```ts
- * import { sign } from "./mod.ts";
+ * import { sign } from "@gradtape/gradtape";
  * console.log(sign([-3, 0, 2]).toArray()); // [-1, 0, 1]
  * ```
  */
@@ -131,7 +131,7 @@ export const sign: (x: TensorLike) => Tensor = unaryOp(unaryPrims.sign);
  * @returns `√x`.
  * @example Square roots
  * ```ts
- * import { sqrt } from "./mod.ts";
+ * import { sqrt } from "@gradtape/gradtape";
  * console.log(sqrt([4, 9]).toArray()); // [2, 3]
  * ```
  */
@@ -144,7 +144,7 @@ export const sqrt: (x: TensorLike) => Tensor = unaryOp(unaryPrims.sqrt);
  * @returns `exp(x)`.
  * @example The exponential
  * ```ts
- * import { exp } from "./mod.ts";
+ * import { exp } from "@gradtape/gradtape";
  * console.log(exp(0).item()); // 1
  * ```
  */
@@ -157,7 +157,7 @@ export const exp: (x: TensorLike) => Tensor = unaryOp(unaryPrims.exp);
  * @returns `expm1(x)`.
  * @example Near zero
  * ```ts
- * import { constant, expm1 } from "./mod.ts";
+ * import { constant, expm1 } from "@gradtape/gradtape";
  * console.log(expm1(constant(1e-10, { dtype: "float64" })).item()); // 1.00000000005e-10
  * ```
  */
@@ -170,7 +170,7 @@ export const expm1: (x: TensorLike) => Tensor = unaryOp(unaryPrims.expm1);
  * @returns `log(x)` (`-Infinity` at 0, NaN below).
  * @example Logarithms
  * ```ts
- * import { log } from "./mod.ts";
+ * import { log } from "@gradtape/gradtape";
  * console.log(log(1).item()); // 0
  * ```
  */
@@ -183,7 +183,7 @@ export const log: (x: TensorLike) => Tensor = unaryOp(unaryPrims.log);
  * @returns `log1p(x)`.
  * @example Near zero
  * ```ts
- * import { log1p } from "./mod.ts";
+ * import { log1p } from "@gradtape/gradtape";
  * console.log(log1p(0).item()); // 0
  * ```
  */
@@ -196,7 +196,7 @@ export const log1p: (x: TensorLike) => Tensor = unaryOp(unaryPrims.log1p);
  * @returns `sin(x)`.
  * @example Sine
  * ```ts
- * import { sin } from "./mod.ts";
+ * import { sin } from "@gradtape/gradtape";
  * console.log(sin(0).item()); // 0
  * ```
  */
@@ -209,7 +209,7 @@ export const sin: (x: TensorLike) => Tensor = unaryOp(unaryPrims.sin);
  * @returns `cos(x)`.
  * @example Cosine
  * ```ts
- * import { cos } from "./mod.ts";
+ * import { cos } from "@gradtape/gradtape";
  * console.log(cos(0).item()); // 1
  * ```
  */
@@ -222,7 +222,7 @@ export const cos: (x: TensorLike) => Tensor = unaryOp(unaryPrims.cos);
  * @returns `tan(x)`.
  * @example Tangent
  * ```ts
- * import { tan } from "./mod.ts";
+ * import { tan } from "@gradtape/gradtape";
  * console.log(tan(0).item()); // 0
  * ```
  */
@@ -235,7 +235,7 @@ export const tan: (x: TensorLike) => Tensor = unaryOp(unaryPrims.tan);
  * @returns `tanh(x)`.
  * @example Hyperbolic tangent
  * ```ts
- * import { tanh } from "./mod.ts";
+ * import { tanh } from "@gradtape/gradtape";
  * console.log(tanh(0).item()); // 0
  * ```
  */
@@ -248,7 +248,7 @@ export const tanh: (x: TensorLike) => Tensor = unaryOp(unaryPrims.tanh);
  * @returns `σ(x)`, in [0, 1].
  * @example Sigmoid
  * ```ts
- * import { sigmoid } from "./mod.ts";
+ * import { sigmoid } from "@gradtape/gradtape";
  * console.log(sigmoid(0).item()); // 0.5
  * ```
  */
@@ -261,7 +261,7 @@ export const sigmoid: (x: TensorLike) => Tensor = unaryOp(unaryPrims.sigmoid);
  * @returns `softplus(x)`.
  * @example Softplus
  * ```ts
- * import { softplus } from "./mod.ts";
+ * import { softplus } from "@gradtape/gradtape";
  * console.log(softplus(0).item()); // 0.6931471824645996
  * ```
  */
@@ -274,7 +274,7 @@ export const softplus: (x: TensorLike) => Tensor = unaryOp(unaryPrims.softplus);
  * @returns `relu(x)`.
  * @example ReLU
  * ```ts
- * import { relu } from "./mod.ts";
+ * import { relu } from "@gradtape/gradtape";
  * console.log(relu([-1, 2]).toArray()); // [0, 2]
  * ```
  */
@@ -287,7 +287,7 @@ export const relu: (x: TensorLike) => Tensor = unaryOp(unaryPrims.relu);
  * @returns `⌊x⌋`.
  * @example Floor
  * ```ts
- * import { floor } from "./mod.ts";
+ * import { floor } from "@gradtape/gradtape";
  * console.log(floor([1.5, -1.5]).toArray()); // [1, -2]
  * ```
  */
@@ -300,7 +300,7 @@ export const floor: (x: TensorLike) => Tensor = unaryOp(unaryPrims.floor);
  * @returns `⌈x⌉`.
  * @example Ceiling
  * ```ts
- * import { ceil } from "./mod.ts";
+ * import { ceil } from "@gradtape/gradtape";
  * console.log(ceil([1.5, -1.5]).toArray()); // [2, -1]
  * ```
  */
@@ -313,7 +313,7 @@ export const ceil: (x: TensorLike) => Tensor = unaryOp(unaryPrims.ceil);
  * @returns `x` rounded.
  * @example Rounding half to even
  * ```ts
- * import { round } from "./mod.ts";
+ * import { round } from "@gradtape/gradtape";
  * console.log(round([0.5, 1.5, 2.5]).toArray()); // [0, 2, 2]
  * ```
  */
@@ -326,7 +326,7 @@ export const round: (x: TensorLike) => Tensor = unaryOp(unaryPrims.round);
  * @returns `x²`.
  * @example Squares
  * ```ts
- * import { square } from "./mod.ts";
+ * import { square } from "@gradtape/gradtape";
  * console.log(square([2, 3]).toArray()); // [4, 9]
  * ```
  */
@@ -341,7 +341,7 @@ export function square(x: TensorLike): Tensor {
  * @returns `1/√x`.
  * @example Reciprocal square root
  * ```ts
- * import { rsqrt } from "./mod.ts";
+ * import { rsqrt } from "@gradtape/gradtape";
  * console.log(rsqrt(4).item()); // 0.5
  * ```
  */

@@ -51,7 +51,7 @@ export type Targets = Tensor | Variable | readonly (Tensor | Variable)[];
  *
  * @example The derivative of x² at 3
  * ```ts
- * import { GradientTape, Variable } from "./mod.ts";
+ * import { GradientTape, Variable } from "@gradtape/gradtape";
  * const x = new Variable(3.0, { name: "x" });
  * const tape = new GradientTape();
  * const y = tape.record(() => x.square());
@@ -86,7 +86,7 @@ export class GradientTape {
    * @returns `fn`'s result.
    * @example Recording a computation
    * ```ts
-   * import { GradientTape, Variable } from "./mod.ts";
+   * import { GradientTape, Variable } from "@gradtape/gradtape";
    * const w = new Variable(2);
    * const tape = new GradientTape();
    * const y = tape.record(() => w.mul(w).add(1));
@@ -112,7 +112,7 @@ export class GradientTape {
    * @param x What to watch.
    * @example Watching a constant
    * ```ts
-   * import { constant, GradientTape } from "./mod.ts";
+   * import { constant, GradientTape } from "@gradtape/gradtape";
    * const x = constant(3);
    * const tape = new GradientTape();
    * const y = tape.record(() => {
@@ -140,7 +140,7 @@ export class GradientTape {
    * @returns The gradients, shaped like `sources`.
    * @example Gradients as a record
    * ```ts
-   * import { GradientTape, Variable } from "./mod.ts";
+   * import { GradientTape, Variable } from "@gradtape/gradtape";
    * const x = new Variable(2), y = new Variable(3);
    * const tape = new GradientTape();
    * const z = tape.record(() => x.mul(y));
@@ -174,7 +174,7 @@ export class GradientTape {
    * @returns The Jacobians, shaped like `sources`.
    * @example The Jacobian of an elementwise square
    * ```ts
-   * import { constant, GradientTape } from "./mod.ts";
+   * import { constant, GradientTape } from "@gradtape/gradtape";
    * const x = constant([1, 2]);
    * const tape = new GradientTape();
    * tape.watch(x);
@@ -215,7 +215,7 @@ export class GradientTape {
    * @returns The batch of Jacobians, or `null` when not connected.
    * @example Per-example Jacobians
    * ```ts
-   * import { constant, GradientTape } from "./mod.ts";
+   * import { constant, GradientTape } from "@gradtape/gradtape";
    * const x = constant([[1, 2], [3, 4]]);
    * const tape = new GradientTape();
    * tape.watch(x);
@@ -260,7 +260,7 @@ export class GradientTape {
    * @returns `fn`'s result.
    * @example Leaving a computation out
    * ```ts
-   * import { GradientTape, Variable } from "./mod.ts";
+   * import { GradientTape, Variable } from "@gradtape/gradtape";
    * const x = new Variable(2);
    * const tape = new GradientTape();
    * const y = tape.record(() => x.mul(tape.stopRecording(() => x.mul(3))));
@@ -278,7 +278,7 @@ export class GradientTape {
    *
    * @example Starting over
    * ```ts
-   * import { GradientTape, Variable } from "./mod.ts";
+   * import { GradientTape, Variable } from "@gradtape/gradtape";
    * const x = new Variable(2);
    * const tape = new GradientTape({ persistent: true });
    * tape.record(() => x.square());
@@ -298,7 +298,7 @@ export class GradientTape {
    * @returns The variables.
    * @example Variables read while recording
    * ```ts
-   * import { GradientTape, Variable } from "./mod.ts";
+   * import { GradientTape, Variable } from "@gradtape/gradtape";
    * const a = new Variable(1, { name: "a" });
    * const tape = new GradientTape();
    * tape.record(() => a.add(1));
@@ -315,7 +315,7 @@ export class GradientTape {
    *
    * @example Freeing a persistent tape
    * ```ts
-   * import { GradientTape } from "./mod.ts";
+   * import { GradientTape } from "@gradtape/gradtape";
    * const tape = new GradientTape({ persistent: true });
    * tape.dispose();
    * ```

@@ -29,8 +29,8 @@ export function indexOf(i: number, shape: readonly number[]): string {
  * @param options `rtol`, `atol` and `msg`.
  * @example Comparing a gradient with its closed form
  * ```ts
- * import { GradientTape, Variable } from "../../mod.ts";
- * import { assertAllClose } from "./mod.ts";
+ * import { GradientTape, Variable } from "@gradtape/gradtape";
+ * import { assertAllClose } from "@gradtape/gradtape/testing";
  * const x = new Variable(3);
  * const tape = new GradientTape();
  * const y = tape.record(() => x.pow(2));

@@ -48,8 +48,8 @@ interface Ctx {
  * @param options `order`, `modes`, `eps`, `rtol`, `atol` and `seed`.
  * @example Checking a function to second order
  * ```ts
- * import { multiply, sin } from "../../mod.ts";
- * import { checkGrads } from "./mod.ts";
+ * import { multiply, sin } from "@gradtape/gradtape";
+ * import { checkGrads } from "@gradtape/gradtape/testing";
  * checkGrads((x, y) => multiply(sin(x), y), [[0.5, 1], [2, 3]], { order: 2 });
  * ```
  */

@@ -4,8 +4,8 @@
  * against finite differences.
  *
  * ```ts
- * import { exp, multiply } from "../../mod.ts";
- * import { assertAllClose, checkGrads } from "./mod.ts";
+ * import { exp, multiply } from "@gradtape/gradtape";
+ * import { assertAllClose, checkGrads } from "@gradtape/gradtape/testing";
  *
  * assertAllClose(exp(0), 1);
  * checkGrads((x) => multiply(exp(x), x), [[0.1, 0.2]]);

@@ -62,7 +62,7 @@ const customPrim: Primitive<CustomAttrs> = {
  * @returns The function with the custom rule attached.
  * @example A clipped gradient
  * ```ts
- * import { customGradient, GradientTape, constant, minimum, multiply } from "./mod.ts";
+ * import { customGradient, GradientTape, constant, minimum, multiply } from "@gradtape/gradtape";
  * const clipped = customGradient((x) => [multiply(x, 10), (dy) => minimum(multiply(dy, 10), 1)]);
  * const x = constant(2);
  * const tape = new GradientTape();

@@ -69,7 +69,7 @@ function requireScalar(op: string, y: unknown): Tensor {
  * @returns A function `(...args) => [value, grads]`.
  * @example Value and gradient together
  * ```ts
- * import { valueAndGrad, multiply } from "./mod.ts";
+ * import { valueAndGrad, multiply } from "@gradtape/gradtape";
  * const f = valueAndGrad((x) => multiply(x, x));
  * const [v, g] = f(3);
  * console.log(v.item(), g.item()); // 9 6
@@ -79,6 +79,19 @@ export function valueAndGrad(
   f: TensorFn,
   options?: { argnums?: number },
 ): (...args: unknown[]) => [Tensor, Tensor];
+/**
+ * `valueAndGrad` with `argnums` an array: the value and one gradient per named argument.
+ *
+ * @param f A function returning a scalar tensor.
+ * @param options `argnums`, an array of argument indices.
+ * @returns A function `(...args) => [value, grads]`.
+ * @example Two gradients at once
+ * ```ts
+ * import { multiply, valueAndGrad } from "@gradtape/gradtape";
+ * const [v, [ga, gb]] = valueAndGrad((a, b) => multiply(a, b), { argnums: [0, 1] })(2, 3);
+ * console.log(v.item(), ga.item(), gb.item()); // 6 3 2
+ * ```
+ */
 export function valueAndGrad(
   f: TensorFn,
   options: { argnums: readonly number[] },
@@ -109,11 +122,24 @@ export function valueAndGrad(
  * @returns A function computing the gradient(s).
  * @example The derivative of sin
  * ```ts
- * import { grad, sin } from "./mod.ts";
+ * import { grad, sin } from "@gradtape/gradtape";
  * console.log(grad(sin)(0).item()); // 1
  * ```
  */
 export function grad(f: TensorFn, options?: { argnums?: number }): (...args: unknown[]) => Tensor;
+/**
+ * `grad` with `argnums` an array: one gradient per named argument.
+ *
+ * @param f A function returning a scalar tensor.
+ * @param options `argnums`, an array of argument indices.
+ * @returns A function computing the gradients.
+ * @example Gradients with respect to both arguments
+ * ```ts
+ * import { grad, multiply } from "@gradtape/gradtape";
+ * const [ga, gb] = grad((a, b) => multiply(a, b), { argnums: [0, 1] })(2, 3);
+ * console.log(ga.item(), gb.item()); // 3 2
+ * ```
+ */
 export function grad(
   f: TensorFn,
   options: { argnums: readonly number[] },
@@ -135,7 +161,7 @@ export function grad(
  * @returns `[out, tangentOut]`.
  * @example The derivative of x³ along 1 at 2
  * ```ts
- * import { jvp, pow } from "./mod.ts";
+ * import { jvp, pow } from "@gradtape/gradtape";
  * const [y, dy] = jvp((x) => pow(x, 3), [2], [1]);
  * console.log(y.item(), dy.item()); // 8 12
  * ```
@@ -166,7 +192,7 @@ export function jvp(
  * @returns `[out, vjpFn]`; `vjpFn(cotangent)` may be called any number of times.
  * @example Pulling back a cotangent
  * ```ts
- * import { multiply, vjp } from "./mod.ts";
+ * import { multiply, vjp } from "@gradtape/gradtape";
  * const [y, back] = vjp((a, b) => multiply(a, b), 2, 3);
  * console.log(y.item(), back(1).map((g) => g.item())); // 6 [3, 2]
  * ```
@@ -251,11 +277,24 @@ function zerosOf(shape: number[], like: Tensor): Tensor {
  * @returns A function computing the Jacobian(s).
  * @example Jacobian of an elementwise square
  * ```ts
- * import { jacfwd, square } from "./mod.ts";
+ * import { jacfwd, square } from "@gradtape/gradtape";
  * console.log(jacfwd(square)([1, 2]).toArray()); // [[2, 0], [0, 4]]
  * ```
  */
 export function jacfwd(f: TensorFn, options?: { argnums?: number }): (...args: unknown[]) => Tensor;
+/**
+ * `jacfwd` with `argnums` an array: one Jacobian per named argument.
+ *
+ * @param f The function.
+ * @param options `argnums`, an array of argument indices.
+ * @returns A function computing the Jacobians.
+ * @example Jacobians with respect to both arguments
+ * ```ts
+ * import { jacfwd, multiply } from "@gradtape/gradtape";
+ * const [ja, jb] = jacfwd((a, b) => multiply(a, b), { argnums: [0, 1] })([1, 2], [3, 4]);
+ * console.log(ja.toArray(), jb.toArray()); // [[3, 0], [0, 4]] [[1, 0], [0, 2]]
+ * ```
+ */
 export function jacfwd(
   f: TensorFn,
   options: { argnums: readonly number[] },
@@ -276,13 +315,26 @@ export function jacfwd(
  * @returns A function computing the Jacobian(s).
  * @example Jacobian of a matrix-vector product
  * ```ts
- * import { jacrev, matmul, reshape } from "./mod.ts";
+ * import { jacrev, matmul, reshape } from "@gradtape/gradtape";
  * const A = [[1, 2], [3, 4], [5, 6]];
  * const f = (x: Parameters<typeof reshape>[0]) => reshape(matmul(A, reshape(x, [2, 1])), [3]);
  * console.log(jacrev(f)([1, 1]).toArray()); // [[1, 2], [3, 4], [5, 6]]
  * ```
  */
 export function jacrev(f: TensorFn, options?: { argnums?: number }): (...args: unknown[]) => Tensor;
+/**
+ * `jacrev` with `argnums` an array: one Jacobian per named argument.
+ *
+ * @param f The function.
+ * @param options `argnums`, an array of argument indices.
+ * @returns A function computing the Jacobians.
+ * @example Jacobians with respect to both arguments
+ * ```ts
+ * import { jacrev, multiply } from "@gradtape/gradtape";
+ * const [ja, jb] = jacrev((a, b) => multiply(a, b), { argnums: [0, 1] })([1, 2], [3, 4]);
+ * console.log(ja.toArray(), jb.toArray()); // [[3, 0], [0, 4]] [[1, 0], [0, 2]]
+ * ```
+ */
 export function jacrev(
   f: TensorFn,
   options: { argnums: readonly number[] },
@@ -303,7 +355,7 @@ export function jacrev(
  * @returns A function computing the Hessian.
  * @example The Hessian of Σx³
  * ```ts
- * import { hessian, pow, reduceSum } from "./mod.ts";
+ * import { hessian, pow, reduceSum } from "@gradtape/gradtape";
  * console.log(hessian((v) => reduceSum(pow(v, 3)))([1, 2]).toArray()); // [[6, 0], [0, 12]]
  * ```
  */
@@ -333,7 +385,7 @@ export function hessian(
  * @returns One tensor per primal.
  * @example H·v for Σx³
  * ```ts
- * import { hvp, pow, reduceSum } from "./mod.ts";
+ * import { hvp, pow, reduceSum } from "@gradtape/gradtape";
  * const [hv] = hvp((x) => reduceSum(pow(x, 3)), [[1, 2]], [[1, 1]]);
  * console.log(hv.toArray()); // [6, 12]
  * ```
