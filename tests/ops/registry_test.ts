@@ -1,0 +1,228 @@
+/**
+ * One table over the whole registry: every primitive's derivatives, in both modes, to second
+ * order, against finite differences in float64 (through `checkGrads`). The table is typed by the
+ * registry, so a primitive without a row does not compile, and is checked against it at run time.
+ */
+import assert from "node:assert/strict";
+import * as gt from "../../mod.ts";
+import { type PrimitiveName, primitives } from "../../src/ops/registry.ts";
+import { assertAllClose, checkGrads } from "../../src/testing/mod.ts";
+import type { Tensor, TensorLike } from "../../mod.ts";
+
+type Fn = (...xs: Tensor[]) => Tensor;
+
+interface Case {
+  /** The function under test, of float tensors. */
+  f: Fn;
+  /** Inputs inside the op's domain: positive for log, away from ties for max, from kinks for abs. */
+  args: TensorLike[];
+  /** Finite-difference step and tolerances, where the default ones do not fit. */
+  eps?: number;
+  atol?: number;
+  rtol?: number;
+}
+
+/** A row: the cases that exercise a primitive, or `"no gradient"` with one case that uses it. */
+type Row = { cases: Case[] } | { noGradient: Case };
+
+const x23 = [[0.3, -1.2, 0.8], [1.5, -0.4, 2.1]];
+const pos23 = [[0.3, 1.2, 0.8], [1.5, 0.4, 2.1]];
+const unary = (f: (x: Tensor) => Tensor, args: TensorLike = x23): Row => ({
+  cases: [{ f, args: [args] }],
+});
+const noGrad = (f: Fn, ...args: TensorLike[]): Row => ({ noGradient: { f, args } });
+const cond = [[true, false, true], [false, false, true]];
+
+const rows: Record<PrimitiveName, Row> = {
+  negative: unary(gt.negative),
+  abs: unary(gt.abs),
+  sign: noGrad((x) => gt.sign(x), x23),
+  sqrt: unary(gt.sqrt, pos23),
+  exp: unary(gt.exp),
+  expm1: unary(gt.expm1),
+  log: unary(gt.log, pos23),
+  log1p: unary(gt.log1p, [[-0.5, 0.2, 3]]),
+  sin: unary(gt.sin),
+  cos: unary(gt.cos),
+  tan: unary(gt.tan, [[0.3, -0.7, 1.1]]),
+  tanh: unary(gt.tanh),
+  sigmoid: unary(gt.sigmoid),
+  softplus: unary(gt.softplus),
+  relu: unary(gt.relu),
+  floor: noGrad((x) => gt.floor(x), x23),
+  ceil: noGrad((x) => gt.ceil(x), x23),
+  round: noGrad((x) => gt.round(x), x23),
+  add: {
+    cases: [
+      { f: gt.add, args: [x23, x23] },
+      { f: gt.add, args: [x23, [0.5, -1, 2]] }, // broadcast a row
+      { f: gt.add, args: [[[1], [2]], 3] }, // column and scalar
+    ],
+  },
+  subtract: {
+    cases: [{ f: gt.subtract, args: [x23, [[0.5], [-1]]] }, { f: gt.subtract, args: [2, x23] }],
+  },
+  multiply: {
+    cases: [{ f: gt.multiply, args: [x23, pos23] }, { f: gt.multiply, args: [x23, [2, -1, 0.5]] }],
+  },
+  divide: {
+    cases: [{ f: gt.divide, args: [x23, pos23] }, { f: gt.divide, args: [[1.5], pos23] }],
+  },
+  pow: {
+    cases: [
+      { f: gt.pow, args: [pos23, [[2, 0.5, -1.5], [3, 1.2, 0.7]]] },
+      { f: gt.pow, args: [pos23, 3] },
+    ],
+  },
+  maximum: {
+    cases: [{ f: gt.maximum, args: [x23, [[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]]] }, {
+      f: gt.maximum,
+      args: [x23, 0.25],
+    }],
+  },
+  minimum: {
+    cases: [{ f: gt.minimum, args: [x23, [[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]]] }, {
+      f: gt.minimum,
+      args: [x23, 0.25],
+    }],
+  },
+  equal: noGrad((a, b) => gt.cast(gt.equal(a, b), a.dtype), x23, x23),
+  notEqual: noGrad((a, b) => gt.cast(gt.notEqual(a, b), a.dtype), x23, pos23),
+  less: noGrad((a, b) => gt.cast(gt.less(a, b), a.dtype), x23, pos23),
+  lessEqual: noGrad((a, b) => gt.cast(gt.lessEqual(a, b), a.dtype), x23, pos23),
+  greater: noGrad((a, b) => gt.cast(gt.greater(a, b), a.dtype), x23, pos23),
+  greaterEqual: noGrad((a, b) => gt.cast(gt.greaterEqual(a, b), a.dtype), x23, pos23),
+  logicalAnd: noGrad(
+    (a, b) => gt.cast(gt.logicalAnd(gt.greater(a, 0), gt.greater(b, 0)), a.dtype),
+    x23,
+    pos23,
+  ),
+  logicalOr: noGrad(
+    (a, b) => gt.cast(gt.logicalOr(gt.greater(a, 0), gt.greater(b, 0)), a.dtype),
+    x23,
+    pos23,
+  ),
+  logicalNot: noGrad((a) => gt.cast(gt.logicalNot(gt.greater(a, 0)), a.dtype), x23),
+  where: {
+    cases: [
+      { f: (a, b) => gt.where(cond, a, b), args: [x23, pos23] },
+      { f: (a, b) => gt.where(cond, a, b), args: [[1, 2, 3], 0.5] }, // broadcast both branches
+    ],
+  },
+  reduceSum: {
+    cases: [
+      { f: (x) => gt.reduceSum(x), args: [x23] },
+      { f: (x) => gt.reduceSum(x, 1), args: [x23] },
+      { f: (x) => gt.reduceSum(x, [0], true), args: [x23] },
+    ],
+  },
+  reduceMax: {
+    cases: [{ f: (x) => gt.reduceMax(x, -1), args: [x23] }, {
+      f: (x) => gt.reduceMax(x),
+      args: [x23],
+    }],
+  },
+  reduceMin: {
+    cases: [{ f: (x) => gt.reduceMin(x, 0, true), args: [x23] }, {
+      f: (x) => gt.reduceMin(x),
+      args: [x23],
+    }],
+  },
+  reshape: unary((x) => gt.reshape(gt.sin(x), [3, -1])),
+  transpose: {
+    cases: [
+      { f: (x) => gt.transpose(gt.sin(x)), args: [x23] },
+      {
+        f: (x) => gt.transpose(gt.exp(x), [2, 0, 1]),
+        args: [[[[0.1, 0.2], [0.3, 0.4]], [[0.5, 0.6], [0.7, 0.8]]]],
+      },
+    ],
+  },
+  broadcastTo: unary((x) =>
+    gt.multiply(
+      gt.broadcastTo(x, [4, 2, 3]),
+      gt.range(24, undefined, 1, x.dtype).reshape([4, 2, 3]),
+    )
+  ),
+  slice: unary((x) => gt.sin(gt.slice(x, [0, 1], [2, -1]))),
+  pad: unary((x) => gt.exp(gt.pad(x, [[1, 0], [2, 1]], 0.5))),
+  concat: {
+    cases: [{ f: (a, b) => gt.sin(gt.concat([a, b, a], 1)), args: [x23, [[1], [2]]] }],
+  },
+  matmul: {
+    cases: [
+      { f: (a, b) => gt.matmul(a, b), args: [x23, [[0.5, 1], [-1, 2], [0.3, 0.2]]] },
+      { f: (a, b) => gt.matmul(a, b, { transposeA: true }), args: [x23, pos23] },
+      { f: (a, b) => gt.matmul(a, b, { transposeB: true }), args: [x23, pos23] },
+      {
+        f: (a, b) => gt.matmul(a, b, { transposeA: true, transposeB: true }),
+        args: [x23, [[1, 2], [3, 4], [5, 6]]],
+      },
+      // Batched, with the batch dimension broadcast from b.
+      { f: (a, b) => gt.matmul(a, b), args: [[x23, pos23], [[0.5, 1], [-1, 2], [0.3, 0.2]]] },
+    ],
+  },
+  cast: {
+    // float64 → float32 → float64: the values lose float32 precision, so a larger step.
+    cases: [{
+      f: (x) => gt.cast(gt.cast(x, "float32"), "float64"),
+      args: [x23],
+      eps: 1e-2,
+      atol: 1e-4,
+    }],
+  },
+  stopGradient: noGrad((x) => gt.stopGradient(x), x23),
+};
+
+Deno.test("registry: every primitive has exactly one row in the gradient table", () => {
+  const names = Object.keys(primitives).sort();
+  assert.deepEqual(Object.keys(rows).sort(), names);
+  for (const name of names) {
+    const p = primitives[name as PrimitiveName];
+    assert.equal(p.name, name, `primitive registered as ${name} calls itself ${p.name}`);
+    assert.equal(p.jvp === null, p.vjp === null, `${name} has a rule for one mode only`);
+    assert.equal("noGradient" in rows[name as PrimitiveName], p.vjp === null, `${name}: row kind`);
+  }
+});
+
+for (const [name, row] of Object.entries(rows)) {
+  if ("noGradient" in row) {
+    Deno.test(`${name}() has no gradient in either mode`, () => {
+      const { f, args } = row.noGradient;
+      const xs = args.map((a) => gt.constant(a as number[], { dtype: "float64" }));
+      const tape = new gt.GradientTape();
+      const y = tape.record(() => {
+        tape.watch(xs);
+        return f(...xs);
+      });
+      assert.deepEqual(tape.gradient(y, xs), xs.map(() => null));
+      const acc = new gt.ForwardAccumulator(xs, xs.map((x) => gt.onesLike(x)));
+      assert.equal(acc.jvp(acc.record(() => f(...xs))), null);
+    });
+    continue;
+  }
+  Deno.test(`${name}() derivatives match finite differences to order 2, forward and reverse`, async (t) => {
+    for (const [i, c] of row.cases.entries()) {
+      await t.step(`case ${i}`, () => {
+        checkGrads(c.f, c.args, { order: 2, eps: c.eps, atol: c.atol, rtol: c.rtol });
+      });
+      await t.step(`case ${i}: float32 gradients agree with float64`, () => {
+        const grads = (dtype: "float32" | "float64") => {
+          const xs = c.args.map((a) => gt.constant(a as number[], { dtype }));
+          const tape = new gt.GradientTape();
+          const y = tape.record(() => {
+            tape.watch(xs);
+            return c.f(...xs);
+          });
+          return tape.gradient(y, xs);
+        };
+        const g32 = grads("float32"), g64 = grads("float64");
+        g32.forEach((g, k) => {
+          assert.ok(g !== null && g64[k] !== null, `argument ${k} has a gradient`);
+          assert.equal(g.dtype, "float32");
+          assertAllClose(g, g64[k]!, { rtol: 1e-4, atol: 1e-4 });
+        });
+      });
+    }
+  });
+}
