@@ -19,8 +19,17 @@ import type { Variable } from "../core/variable.ts";
 /** One accumulator's tangents. */
 export class ForwardEngine implements Transform {
   paused = 0;
+  /**
+   * Leading dimensions every tangent carries before its primal's shape: `[n]` pushes n
+   * directions through one pass (the rules are written for any leading dimensions).
+   */
+  readonly batch: readonly number[];
   #tangents = new Map<Tensor, Tensor>();
   #variableTangents = new Map<Variable, Tensor>();
+
+  constructor(batch: readonly number[] = []) {
+    this.batch = batch;
+  }
 
   /** Gives `t` the tangent `dt`. */
   seed(t: Tensor, dt: Tensor): void {
@@ -57,11 +66,13 @@ export class ForwardEngine implements Transform {
     const jvp = prim.jvp;
     const dt = withPaused(levelOf(this), () => jvp(ts, inputs, out, attrs as never));
     if (dt === null) return;
-    if (!sameShape(dt.shape, out.shape) || dt.dtype !== out.dtype) {
+    if (!sameShape(dt.shape, [...this.batch, ...out.shape]) || dt.dtype !== out.dtype) {
       throw new Error(
         `gradtape internal error: the forward rule of ${prim.name} gave a tangent of shape ` +
           `${fmtShape(dt.shape)} and dtype ${dt.dtype} for an output of shape ` +
-          `${fmtShape(out.shape)} and dtype ${out.dtype}; please report this`,
+          `${fmtShape(out.shape)} and dtype ${out.dtype} (batch ${
+            fmtShape(this.batch)
+          }); please report this`,
       );
     }
     tangents.set(out, dt);

@@ -11,18 +11,20 @@ import { binaryOp, binaryPrim } from "./_define.ts";
 import { greater, greaterEqual, lessEqual, where } from "./compare.ts";
 import { broadcastTo, sumTo } from "./movement.ts";
 import { log, negative } from "./unary.ts";
+import { lift } from "./_batch.ts";
 import { zerosLike } from "./creation.ts";
 
-/** A tangent of an input, broadcast to the output's shape (as `out` is). */
-function spread(t: Tensor, out: Tensor): Tensor {
-  return broadcastTo(t, out.shape);
+// Forward rules accept tangents with leading batch dimensions (see _batch.ts): each tangent is
+// lifted to broadcast against the output, and the sum of the terms is spread to its full shape.
+function lifted(tx: Maybe, ty: Maybe, x: Tensor, y: Tensor, out: Tensor): [Maybe, Maybe] {
+  return [tx && lift(tx, x, out), ty && lift(ty, y, out)];
 }
 
-/** `a + b` over maybe-absent terms, broadcast to `out`. */
-function sum2(a: Maybe, b: Maybe, out: Tensor): Maybe {
-  if (a === null) return b && spread(b, out);
-  if (b === null) return spread(a, out);
-  return add(a, b);
+function combine(out: Tensor, a: Maybe, b: Maybe): Maybe {
+  const sum = a === null ? b : b === null ? a : add(a, b);
+  if (sum === null) return null;
+  const full = [...sum.shape.slice(0, sum.rank - out.rank), ...out.shape];
+  return sameShape(sum.shape, full) ? sum : broadcastTo(sum, full);
 }
 
 /** The binary arithmetic primitives, by name. */
@@ -31,14 +33,17 @@ export const binaryPrims = {
   add: binaryPrim("add", {
     loop: L.add,
     ints: true,
-    jvp: ([tx, ty], _, out) => sum2(tx, ty, out),
+    jvp: ([tx, ty], [x, y], out) => combine(out, ...lifted(tx, ty, x, y, out)),
     vjp: (g, [x, y]) => [sumTo(g, x.shape), sumTo(g, y.shape)],
   }),
   // d(x - y) = dx - dy
   subtract: binaryPrim("subtract", {
     loop: L.subtract,
     ints: true,
-    jvp: ([tx, ty], _, out) => sum2(tx, ty && negative(ty), out),
+    jvp: ([tx, ty], [x, y], out) => {
+      const [lx, ly] = lifted(tx, ty, x, y, out);
+      return combine(out, lx, ly && negative(ly));
+    },
     vjp: (
       g,
       [x, y],
@@ -51,7 +56,10 @@ export const binaryPrims = {
   multiply: binaryPrim("multiply", {
     loop: L.multiply,
     ints: true,
-    jvp: ([tx, ty], [x, y], out) => sum2(tx && multiply(tx, y), ty && multiply(x, ty), out),
+    jvp: ([tx, ty], [x, y], out) => {
+      const [lx, ly] = lifted(tx, ty, x, y, out);
+      return combine(out, lx && multiply(lx, y), ly && multiply(x, ly));
+    },
     vjp: (g, [x, y], _, __, needs) => [
       needs[0] ? sumTo(multiply(g, y), x.shape) : null,
       needs[1] ? sumTo(multiply(g, x), y.shape) : null,
@@ -61,8 +69,10 @@ export const binaryPrims = {
   divide: binaryPrim("divide", {
     loop: L.divide,
     ints: true,
-    jvp: ([tx, ty], [, y], out) =>
-      sum2(tx && divide(tx, y), ty && negative(divide(multiply(out, ty), y)), out),
+    jvp: ([tx, ty], [x, y], out) => {
+      const [lx, ly] = lifted(tx, ty, x, y, out);
+      return combine(out, lx && divide(lx, y), ly && negative(divide(multiply(out, ly), y)));
+    },
     vjp: (g, [x, y], out, __, needs) => [
       needs[0] ? sumTo(divide(g, y), x.shape) : null,
       needs[1] ? sumTo(negative(divide(multiply(g, out), y)), y.shape) : null,
@@ -72,8 +82,10 @@ export const binaryPrims = {
   pow: binaryPrim("pow", {
     loop: L.pow,
     ints: false,
-    jvp: ([tx, ty], [x, y], out) =>
-      sum2(tx && multiply(tx, powDx(x, y)), ty && multiply(ty, powDy(x, out)), out),
+    jvp: ([tx, ty], [x, y], out) => {
+      const [lx, ly] = lifted(tx, ty, x, y, out);
+      return combine(out, lx && multiply(lx, powDx(x, y)), ly && multiply(ly, powDy(x, out)));
+    },
     vjp: (g, [x, y], out, __, needs) => [
       needs[0] ? sumTo(multiply(g, powDx(x, y)), x.shape) : null,
       needs[1] ? sumTo(multiply(g, powDy(x, out)), y.shape) : null,
@@ -83,14 +95,14 @@ export const binaryPrims = {
   maximum: binaryPrim("maximum", {
     loop: L.maximum,
     ints: true,
-    jvp: ([tx, ty], [x, y], out) => pick(greaterEqual(x, y), tx, ty, out),
+    jvp: ([tx, ty], [x, y], out) => pick(greaterEqual(x, y), ...lifted(tx, ty, x, y, out), out),
     vjp: (g, [x, y]) => split(greaterEqual(x, y), g, x, y),
   }),
   // d min(x, y) = dx where x ≤ y, else dy
   minimum: binaryPrim("minimum", {
     loop: L.minimum,
     ints: true,
-    jvp: ([tx, ty], [x, y], out) => pick(lessEqual(x, y), tx, ty, out),
+    jvp: ([tx, ty], [x, y], out) => pick(lessEqual(x, y), ...lifted(tx, ty, x, y, out), out),
     vjp: (g, [x, y]) => split(lessEqual(x, y), g, x, y),
   }),
 } satisfies Record<string, Primitive<void>>;
@@ -107,9 +119,9 @@ function powDy(x: Tensor, out: Tensor): Tensor {
   return where(positive, multiply(out, log(safe)), 0);
 }
 
-function pick(mask: Tensor, tx: Maybe, ty: Maybe, out: Tensor): Maybe {
-  if (tx === null && ty === null) return null;
-  return where(mask, tx ?? zerosLike(out), ty ?? zerosLike(out));
+function pick(mask: Tensor, lx: Maybe, ly: Maybe, out: Tensor): Maybe {
+  if (lx === null && ly === null) return null;
+  return combine(out, where(mask, lx ?? zerosLike(out), ly ?? zerosLike(out)), null);
 }
 
 function split(mask: Tensor, g: Tensor, x: Tensor, y: Tensor): Maybe[] {

@@ -6,6 +6,7 @@ import { binaryLoops as L, selectKernel, unaryLoops } from "../core/kernels/elem
 import { binaryOp, binaryPrim, unaryOp } from "./_define.ts";
 import { sumTo } from "./movement.ts";
 import { zerosLike } from "./creation.ts";
+import { lift, spread } from "./_batch.ts";
 
 function compare(name: keyof typeof L): Primitive<void> {
   return binaryPrim(name, { loop: L[name], outDtype: "bool", ints: true });
@@ -67,8 +68,12 @@ export const comparePrims = {
       );
       return new Tensor(data, shape, a.dtype);
     },
-    jvp: ([, ta, tb], [c], out) =>
-      ta === null && tb === null ? null : where(c, ta ?? zerosLike(out), tb ?? zerosLike(out)),
+    jvp: ([, ta, tb], [c, a, b], out) =>
+      ta === null && tb === null ? null : spread(
+        where(c, ta ? lift(ta, a, out) : zerosLike(out), tb ? lift(tb, b, out) : zerosLike(out)),
+        out,
+        out,
+      ),
     vjp: (g, [c, a, b], _, __, needs) => {
       const zero = zerosLike(g);
       return [

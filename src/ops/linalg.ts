@@ -6,6 +6,7 @@ import { matmulKernel } from "../core/kernels/matmul.ts";
 import { add } from "./binary.ts";
 import { sumTo } from "./movement.ts";
 import { requireFloat } from "./_define.ts";
+import { lift } from "./_batch.ts";
 
 interface MatmulAttrs {
   transposeA: boolean;
@@ -38,9 +39,9 @@ export const linalgPrims = {
       );
       return new Tensor(data, shape, a.dtype);
     },
-    jvp: ([ta, tb], [a, b], _, o) => {
-      const l = ta && matmul(ta, b, o);
-      const r = tb && matmul(a, tb, o);
+    jvp: ([ta, tb], [a, b], out, o) => {
+      const l = ta && matmul(lift(ta, a, out), b, o);
+      const r = tb && matmul(a, lift(tb, b, out), o);
       return l === null ? r : r === null ? l : add(l, r);
     },
     vjp: (g, [a, b], _, { transposeA: tA, transposeB: tB }, needs) => [

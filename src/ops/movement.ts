@@ -17,6 +17,7 @@ import { toTensors } from "../core/convert.ts";
 import { broadcastStrides, stridedCopy, writeBlock } from "../core/kernels/strided.ts";
 import { transposeKernel } from "../core/kernels/matmul.ts";
 import { reduceSum } from "./reduce.ts";
+import { lead, spread } from "./_batch.ts";
 
 interface ShapeAttrs {
   shape: readonly number[];
@@ -31,7 +32,7 @@ export const movementPrims = {
   reshape: {
     name: "reshape",
     kernel: ([x], { shape }) => new Tensor(dataOf(x), shape, x.dtype),
-    jvp: ([t], _, __, { shape }) => t && reshape(t, shape),
+    jvp: ([t], [x], __, { shape }) => t && reshape(t, [...lead(t, x), ...shape]),
     vjp: (g, [x]) => [reshape(g, x.shape)],
   } satisfies Primitive<ShapeAttrs>,
   // Linear: d transpose(x) = transpose(dx); its reverse is the inverse permutation.
@@ -41,7 +42,11 @@ export const movementPrims = {
       const [data, shape] = transposeKernel(dataOf(x), x.shape, perm, x.dtype);
       return new Tensor(data, shape, x.dtype);
     },
-    jvp: ([t], _, __, { perm }) => t && transpose(t, perm),
+    jvp: ([t], [x], __, { perm }) => {
+      if (t === null) return null;
+      const n = t.rank - x.rank;
+      return transpose(t, [...lead(t, x).map((_, i) => i), ...perm.map((p) => p + n)]);
+    },
     vjp: (g, _, __, { perm }) => [transpose(g, inversePerm(perm))],
   } satisfies Primitive<PermAttrs>,
   // Linear: its reverse sums over the broadcast axes.
@@ -51,7 +56,7 @@ export const movementPrims = {
       const data = stridedCopy(dataOf(x), broadcastStrides(x.shape, shape), shape, x.dtype);
       return new Tensor(data, shape, x.dtype);
     },
-    jvp: ([t], _, __, { shape }) => t && broadcastTo(t, shape),
+    jvp: ([t], [x], out) => t && spread(t, x, out),
     vjp: (g, [x]) => [sumTo(g, x.shape)],
   } satisfies Primitive<ShapeAttrs>,
 };
@@ -246,7 +251,11 @@ const slicePrim: Primitive<SliceAttrs> = {
     for (let i = 0; i < begin.length; i++) offset += begin[i] * strides[i];
     return new Tensor(stridedCopy(dataOf(x), strides, size, x.dtype, offset), size, x.dtype);
   },
-  jvp: ([t], _, __, attrs) => t && bind(slicePrim, [t], attrs),
+  jvp: ([t], [x], __, { begin, size }) => {
+    if (t === null) return null;
+    const l = lead(t, x);
+    return bind(slicePrim, [t], { begin: [...l.map(() => 0), ...begin], size: [...l, ...size] });
+  },
   vjp: (g, [x], _, { begin, size }) => [
     bind(padPrim, [g], {
       paddings: begin.map((b, i) => [b, x.shape[i] - b - size[i]] as [number, number]),
@@ -264,7 +273,11 @@ const padPrim: Primitive<PadAttrs> = {
     writeBlock(out, shape, dataOf(x), x.shape, paddings.map((p) => p[0]));
     return new Tensor(out, shape, x.dtype);
   },
-  jvp: ([t], _, __, { paddings }) => t && bind(padPrim, [t], { paddings, value: 0 }),
+  jvp: ([t], [x], __, { paddings }) => {
+    if (t === null) return null;
+    const none = lead(t, x).map(() => [0, 0] as [number, number]);
+    return bind(padPrim, [t], { paddings: [...none, ...paddings], value: 0 });
+  },
   vjp: (g, [x], _, { paddings }) => [
     bind(slicePrim, [g], { begin: paddings.map((p) => p[0]), size: x.shape }),
   ],
@@ -284,10 +297,13 @@ const concatPrim: Primitive<ConcatAttrs> = {
     }
     return new Tensor(out, shape, xs[0].dtype);
   },
-  jvp: (ts, xs, _, attrs) =>
-    ts.every((t) => t === null)
-      ? null
-      : bind(concatPrim, ts.map((t, i) => t ?? fillLike(xs[i], 0)), attrs),
+  jvp: (ts, xs, _, { axis }) => {
+    const some = ts.find((t) => t !== null);
+    if (some === undefined || some === null) return null;
+    const l = lead(some, xs[0]);
+    const parts = ts.map((t, i) => t ?? fillShape([...l, ...xs[i].shape], xs[i]));
+    return bind(concatPrim, parts, { axis: axis + l.length });
+  },
   vjp: (g, xs, _, { axis }, needs) => {
     let start = 0;
     return xs.map((x, i) => {
@@ -301,8 +317,8 @@ const concatPrim: Primitive<ConcatAttrs> = {
 /** The block primitives, by name. */
 export const blockPrims = { slice: slicePrim, pad: padPrim, concat: concatPrim };
 
-function fillLike(x: Tensor, v: number): Tensor {
-  return new Tensor(allocate(x.dtype, x.size).fill(v), x.shape, x.dtype);
+function fillShape(shape: readonly number[], like: Tensor): Tensor {
+  return new Tensor(allocate(like.dtype, sizeOf(shape)), shape, like.dtype);
 }
 
 /**

@@ -9,6 +9,7 @@ import { equal } from "./compare.ts";
 import { cast, stopGradient } from "./cast.ts";
 import { broadcastTo, reshape } from "./movement.ts";
 import { exp, log } from "./unary.ts";
+import { shiftAxes } from "./_batch.ts";
 
 interface ReduceAttrs {
   axes: readonly number[];
@@ -48,7 +49,12 @@ function extremePrim(kind: "max" | "min", name: string): Primitive<ReduceAttrs> 
     kernel: kernel(kind, name),
     // d max(x) = Σ w·dx, w the normalised indicator of the maxima
     jvp: ([t], [x], out, attrs) =>
-      t && reduceSum(multiply(t, extremeWeights(x, out, attrs)), attrs.axes, attrs.keepDims),
+      t &&
+      reduceSum(
+        multiply(t, extremeWeights(x, out, attrs)),
+        shiftAxes(attrs.axes, t, x),
+        attrs.keepDims,
+      ),
     vjp: (g, [x], out, attrs) => [multiply(expandBack(g, x, attrs), extremeWeights(x, out, attrs))],
   };
 }
@@ -59,7 +65,7 @@ export const reducePrims = {
   reduceSum: {
     name: "reduceSum",
     kernel: kernel("sum", "reduceSum"),
-    jvp: ([t], _, __, { axes, keepDims }) => t && reduceSum(t, axes, keepDims),
+    jvp: ([t], [x], __, { axes, keepDims }) => t && reduceSum(t, shiftAxes(axes, t, x), keepDims),
     vjp: (g, [x], _, attrs) => [expandBack(g, x, attrs)],
   } satisfies Primitive<ReduceAttrs>,
   reduceMax: extremePrim("max", "reduceMax"),

@@ -1,0 +1,27 @@
+/**
+ * Forward mode with many directions at once: each tangent carries a leading axis of n
+ * directions, so `jacfwd` and `hessian` pay the per-op overhead once rather than n times.
+ */
+import { withTransform } from "../core/dispatch.ts";
+import { Tensor } from "../core/tensor.ts";
+import { eye, fill } from "../ops/creation.ts";
+import { reshape, transpose } from "../ops/movement.ts";
+import { ForwardEngine } from "./engine.ts";
+
+/**
+ * The Jacobian of `f` at `x` by one forward pass with all `x.size` unit directions:
+ * shape `[...y.shape, ...x.shape]`.
+ */
+export function forwardJacobian(f: (x: Tensor) => Tensor, x: Tensor): Tensor {
+  const n = x.size;
+  const engine = new ForwardEngine([n]);
+  engine.seed(x, reshape(eye(n, x.dtype), [n, ...x.shape]));
+  const y = withTransform(engine, () => f(x));
+  if (!(y instanceof Tensor)) throw new TypeError("jacfwd: f must return a Tensor");
+  const shape = [...y.shape, ...x.shape];
+  const dy = engine.tangentOf(y);
+  if (dy === null) return fill(shape, 0, y.dtype);
+  // dy is [n, ...y.shape]: move the direction axis last, then unfold it into x's shape.
+  const perm = [...y.shape.map((_, i) => i + 1), 0];
+  return reshape(transpose(dy, perm), shape);
+}
