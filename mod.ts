@@ -124,3 +124,15 @@ export {
 export type { ArgnumsOptions, TensorFn } from "./src/transforms/functional.ts";
 export { customGradient } from "./src/transforms/custom_gradient.ts";
 export type { CustomGradientResult, GradFn } from "./src/transforms/custom_gradient.ts";
+/**
+ * Optimizers with Keras's `applyGradients`: `optimizers.SGD` (with momentum) and
+ * `optimizers.Adam`.
+ *
+ * @example Gradient descent with momentum
+ * ```ts
+ * import { optimizers } from "@gradtape/gradtape";
+ * const opt = new optimizers.SGD({ learningRate: 0.01, momentum: 0.9 });
+ * console.log(opt.momentum); // 0.9
+ * ```
+ */
+export * as optimizers from "./src/optimizers/mod.ts";
