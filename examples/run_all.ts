@@ -1,0 +1,34 @@
+/**
+ * Runs every example in order, in this process: `deno task demo [--out DIR]`.
+ *
+ * @module
+ */
+import { main as basics } from "./01_basics.ts";
+import { main as watching } from "./02_watching_constants_and_variables.ts";
+import { main as persistent } from "./03_persistent_tape.ts";
+import { main as higherOrder } from "./04_higher_order.ts";
+import { main as tensors } from "./05_gradients_of_tensors.ts";
+import { main as linearModel } from "./06_training_linear_model.ts";
+import { main as gotchas } from "./07_gotchas.ts";
+import { main as polynomial } from "./08_polynomial_regression_l2.ts";
+
+const examples: [title: string, run: (args: readonly string[]) => void | Promise<void>][] = [
+  ["01 Basic GradientTape usage", basics],
+  ["02 Watching constants and multiple variables", watching],
+  ["03 Persistent GradientTape", persistent],
+  ["04 Higher-order derivatives", higherOrder],
+  ["05 Gradients with respect to tensors", tensors],
+  ["06 Training a simple linear model", linearModel],
+  ["07 Common gotchas and best practices", gotchas],
+  ["08 Custom loss with L2 regularization", polynomial],
+];
+
+/** Runs the examples one after another, passing `args` (such as `--out DIR`) to each. */
+export async function main(args: readonly string[] = []): Promise<void> {
+  for (const [title, run] of examples) {
+    console.log(`\n${"=".repeat(8)} ${title} ${"=".repeat(Math.max(4, 80 - title.length))}\n`);
+    await run(args);
+  }
+}
+
+if (import.meta.main) await main(Deno.args);

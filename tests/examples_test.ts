@@ -1,0 +1,432 @@
+/**
+ * Runs every example of examples/ as its own process and checks what it prints against the values
+ * the TensorFlow tutorial states, worked out here from their formulas, never pasted from output.
+ */
+import assert from "node:assert/strict";
+import { assertAllClose } from "../src/testing/mod.ts";
+import { setup as polynomialSetup } from "../examples/08_polynomial_regression_l2.ts";
+
+const root = new URL("../", import.meta.url);
+
+interface Run {
+  stdout: string;
+  out: string;
+}
+
+/** Runs one example with `--out` pointing at a fresh folder. */
+async function runExample(file: string, permissions: string[] = ["-A"]): Promise<Run> {
+  const out = await Deno.makeTempDir({ prefix: "gradtape_examples_" });
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...permissions, `examples/${file}`, "--out", out],
+    cwd: root,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(stdout);
+  assert.equal(code, 0, `${file} exited with ${code}:\n${new TextDecoder().decode(stderr)}`);
+  return { stdout: text, out };
+}
+
+// The examples, in the order run_all.ts runs them.
+const files = [
+  "01_basics.ts",
+  "02_watching_constants_and_variables.ts",
+  "03_persistent_tape.ts",
+  "04_higher_order.ts",
+  "05_gradients_of_tensors.ts",
+  "06_training_linear_model.ts",
+  "07_gotchas.ts",
+  "08_polynomial_regression_l2.ts",
+] as const;
+
+/** The one line that starts with `prefix`, without the prefix. */
+function lineAfter(stdout: string, prefix: string): string {
+  const lines = stdout.split("\n").filter((l) => l.startsWith(prefix));
+  assert.equal(lines.length, 1, `expected one line starting with ${JSON.stringify(prefix)}`);
+  return lines[0].slice(prefix.length);
+}
+
+/** The number that makes up the rest of the one line that starts with `prefix` and a number. */
+function numberAfter(stdout: string, prefix: string): number {
+  const numbers = stdout.split("\n")
+    .filter((l) => l.startsWith(prefix))
+    .map((l) => l.slice(prefix.length).trim())
+    .filter((rest) => /^-?\d+(\.\d+)?$/.test(rest));
+  assert.equal(numbers.length, 1, `expected one number after ${JSON.stringify(prefix)}`);
+  return Number(numbers[0]);
+}
+
+interface Printed {
+  values: number[];
+  shape: number[];
+}
+
+const tensorPattern = /Tensor\(([^()]*?), shape=\[([\d,]*)\], dtype=float32\)/g;
+
+/** The tensors printed in `text` (their `toString()` form), in order. */
+function tensorsIn(text: string): Printed[] {
+  return [...text.matchAll(tensorPattern)].map((m) => ({
+    values: (m[1].match(/-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?/g) ?? []).map(Number),
+    shape: m[2] === "" ? [] : m[2].split(",").map(Number),
+  }));
+}
+
+/** The first tensor printed after the line that starts with `prefix` (or on that line). */
+function tensorAfter(stdout: string, prefix: string): Printed {
+  lineAfter(stdout, prefix); // the label is there, once
+  const start = stdout.split("\n").findIndex((l) => l.startsWith(prefix));
+  const rest = stdout.split("\n").slice(start).join("\n");
+  const first = tensorsIn(rest)[0];
+  assert.ok(first !== undefined, `no tensor printed after ${JSON.stringify(prefix)}`);
+  return first;
+}
+
+/** The scalar tensor printed on the line that starts with `prefix`. */
+function scalarAfter(stdout: string, prefix: string): number {
+  const [t, ...more] = tensorsIn(lineAfter(stdout, prefix));
+  assert.ok(t !== undefined && more.length === 0, `expected one tensor after ${prefix}`);
+  assert.deepEqual(t.shape, []);
+  return t.values[0];
+}
+
+/** The scalars in a printed list like `[ Tensor(4, …), Tensor(6, …) ]`. */
+function scalarsAfter(stdout: string, prefix: string): number[] {
+  const ts = tensorsIn(lineAfter(stdout, prefix));
+  for (const t of ts) assert.deepEqual(t.shape, []);
+  return ts.map((t) => t.values[0]);
+}
+
+// Printed float32 values carry about 8 significant digits.
+const f32 = { rtol: 1e-6, atol: 1e-7 };
+// `.toFixed(4)` rounds to within 5e-5; a little more covers float32 arithmetic.
+const fixed4 = { rtol: 0, atol: 6e-5 };
+
+/** Checks that `text` is well-formed XML with an `<svg>` root: tags balance, entities are known. */
+function assertWellFormedSvg(text: string): void {
+  const body = text.replace(/^<\?xml[^>]*\?>\s*/, "").replace(/<!--[\s\S]*?-->/g, "");
+  const tag = /<(\/?)([A-Za-z][\w:.-]*)((?:\s+[\w:.-]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>/g;
+  const stack: string[] = [];
+  let roots = 0, last = 0;
+  for (const m of body.matchAll(tag)) {
+    const between = body.slice(last, m.index);
+    assert.ok(!between.includes("<") && !between.includes(">"), `stray markup: ${between}`);
+    assert.doesNotMatch(between, /&(?!(amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);)/);
+    last = m.index + m[0].length;
+    const [, closing, name, , selfClosing] = m;
+    if (closing) {
+      assert.equal(stack.pop(), name, `</${name}> closes the wrong element`);
+    } else {
+      if (stack.length === 0) {
+        roots++;
+        assert.equal(name, "svg");
+        assert.match(m[3], /xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+      }
+      if (!selfClosing) stack.push(name);
+    }
+  }
+  assert.equal(body.slice(last).trim(), "", "text after the root element");
+  assert.deepEqual(stack, [], "unclosed elements");
+  assert.equal(roots, 1, "one root element");
+}
+
+/** Checks the figure written by an example: valid SVG, one plot per title, each with marks. */
+async function assertFigure(
+  run: Run,
+  name: string,
+  titles: string[],
+  legendLabels: (string | RegExp)[],
+): Promise<void> {
+  const path = `${run.out}/${name}`;
+  assert.match(run.stdout, new RegExp(`written to ${path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
+  const svg = await Deno.readTextFile(path);
+  assertWellFormedSvg(svg);
+  // vega gives each subplot of an hconcat a group named concat_<i>_group.
+  const plots = [...svg.matchAll(/class="mark-group role-scope concat_(\d+)_group"/g)];
+  assert.deepEqual(plots.map((m) => Number(m[1])), titles.map((_, i) => i), "number of plots");
+  const texts = (role: string) =>
+    [...svg.matchAll(new RegExp(`class="mark-text ${role}"[^>]*>[\\s\\S]*?</g>`, "g"))]
+      .flatMap((m) => [...m[0].matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((t) => t[1]));
+  assert.deepEqual(texts("role-title-text"), titles);
+  const labels = texts("role-legend-label");
+  assert.equal(labels.length, legendLabels.length, `legend labels: ${labels.join(", ")}`);
+  legendLabels.forEach((want, i) =>
+    typeof want === "string" ? assert.equal(labels[i], want) : assert.match(labels[i], want)
+  );
+  // Every plot drew something: a mark with a non-empty path.
+  for (let i = 0; i < titles.length; i++) {
+    const start = svg.indexOf(`concat_${i}_group`);
+    const end = i + 1 < titles.length ? svg.indexOf(`concat_${i + 1}_group`) : svg.length;
+    assert.match(svg.slice(start, end), /role-mark[\s\S]*?<path[^>]* d="M/, `plot ${i} is empty`);
+  }
+}
+
+/** Solves `a·x = b` by Gaussian elimination with partial pivoting (small, dense systems). */
+function solve(a: number[][], b: number[]): number[] {
+  const n = b.length;
+  const m = a.map((row, i) => [...row, b[i]]);
+  for (let k = 0; k < n; k++) {
+    const p = m.slice(k).reduce(
+      (best, row, i) => Math.abs(row[k]) > Math.abs(m[best][k]) ? k + i : best,
+      k,
+    );
+    [m[k], m[p]] = [m[p], m[k]];
+    for (let i = k + 1; i < n; i++) {
+      const f = m[i][k] / m[k][k];
+      for (let j = k; j <= n; j++) m[i][j] -= f * m[k][j];
+    }
+  }
+  const x = new Array<number>(n).fill(0);
+  for (let i = n - 1; i >= 0; i--) {
+    let s = m[i][n];
+    for (let j = i + 1; j < n; j++) s -= m[i][j] * x[j];
+    x[i] = s / m[i][i];
+  }
+  return x;
+}
+
+Deno.test("the examples print the values the tutorial states", async (t) => {
+  // Every example starts at once, so the steps take as long as the slowest one. A failure is
+  // reported by the step that awaits it, not as an unhandled rejection while another step runs.
+  const runs = new Map(files.map((f) => {
+    const run = runExample(f);
+    run.catch(() => {});
+    return [f, run];
+  }));
+  try {
+    await t.step("01: x² at 3 and 3x³ + 2x² + x + 1 at 2", async () => {
+      const { stdout } = await runs.get("01_basics.ts")!;
+      assert.equal(scalarAfter(stdout, "Gradient dy/dx at x=3: "), 2 * 3);
+      const x = 2;
+      assert.equal(
+        scalarAfter(stdout, "f(2) = 3(2)^3 + 2(2)^2 + 2 + 1 = "),
+        3 * x ** 3 + 2 * x ** 2 + x + 1,
+      );
+      assert.equal(scalarAfter(stdout, "Gradient at x=2: "), 9 * x ** 2 + 4 * x + 1);
+      assert.equal(numberAfter(stdout, "Expected (9*4 + 4*2 + 1): "), 9 * x ** 2 + 4 * x + 1);
+    });
+
+    await t.step("02: a watched constant, and x² + 3xy + y³ at (2, 3)", async () => {
+      const { stdout } = await runs.get("02_watching_constants_and_variables.ts")!;
+      assert.equal(scalarAfter(stdout, "Gradient of constant: "), 2 * 3);
+      const [x, y] = [2, 3];
+      assert.equal(
+        scalarAfter(stdout, "f(2,3) = 2^2 + 3(2)(3) + 3^3 = "),
+        x ** 2 + 3 * x * y + y ** 3,
+      );
+      assert.equal(scalarAfter(stdout, "Gradient with respect to x: "), 2 * x + 3 * y);
+      assert.equal(scalarAfter(stdout, "Gradient with respect to y: "), 3 * x + 3 * y ** 2);
+      const dict = lineAfter(stdout, "Gradients as dict: ");
+      assert.match(dict, /^\{ x: Tensor\(.*\), y: Tensor\(.*\) \}$/);
+      assert.deepEqual(scalarsAfter(stdout, "Gradients as dict: "), [
+        2 * x + 3 * y,
+        3 * x + 3 * y ** 2,
+      ]);
+    });
+
+    await t.step("03: one persistent tape, three functions", async () => {
+      const { stdout } = await runs.get("03_persistent_tape.ts")!;
+      const [x, y] = [2, 3];
+      assert.equal(scalarAfter(stdout, "Function 1: z1 = x^2 + y^2 = "), x ** 2 + y ** 2);
+      assert.deepEqual(scalarsAfter(stdout, "Gradients of z1: "), [2 * x, 2 * y]);
+      assert.equal(scalarAfter(stdout, "Function 2: z2 = xy = "), x * y);
+      assert.deepEqual(scalarsAfter(stdout, "Gradients of z2: "), [y, x]);
+      assertAllClose(
+        scalarAfter(stdout, "Function 3: z3 = sin(x) + cos(y) = "),
+        Math.sin(x) + Math.cos(y),
+        f32,
+      );
+      assertAllClose(scalarsAfter(stdout, "Gradients of z3: "), [Math.cos(x), -Math.sin(y)], f32);
+      assert.match(stdout, /^Persistent tape deleted to free memory$/m);
+    });
+
+    await t.step("04: second derivatives of x⁴ at 2 and of eˣ·sin x at 1", async () => {
+      const { stdout } = await runs.get("04_higher_order.ts")!;
+      const x = 2;
+      assert.equal(scalarAfter(stdout, "Function: y = x^4 = "), x ** 4);
+      assert.equal(scalarAfter(stdout, "First derivative: dy/dx = "), 4 * x ** 3);
+      assert.equal(scalarAfter(stdout, "Second derivative: d²y/dx² = "), 12 * x ** 2);
+      const e = Math.E;
+      assertAllClose(
+        numberAfter(stdout, "Complex function: y = e^x * sin(x) = "),
+        e * Math.sin(1),
+        fixed4,
+      );
+      assertAllClose(
+        numberAfter(stdout, "First derivative: "),
+        e * (Math.sin(1) + Math.cos(1)),
+        fixed4,
+      );
+      assertAllClose(numberAfter(stdout, "Second derivative: "), 2 * e * Math.cos(1), fixed4);
+    });
+
+    await t.step("05: predictions, loss, dL/dW and dL/db of a linear layer", async () => {
+      const { stdout } = await runs.get("05_gradients_of_tensors.ts")!;
+      const x = [[1, 2, 3], [4, 5, 6]];
+      const W = [[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]];
+      const b = [0.1, 0.2];
+      const targets = [[1, 0], [0, 1]];
+      // P = xW + b; L = mean((P - T)²); dL/dP = 2(P - T)/4; dL/dW = xᵀ·dL/dP; dL/db = Σ_rows dL/dP
+      const P = x.map((row) =>
+        b.map((bj, j) => bj + row.reduce((s, xi, i) => s + xi * W[i][j], 0))
+      );
+      const diff = P.map((row, i) => row.map((p, j) => p - targets[i][j]));
+      const loss = diff.flat().reduce((s, d) => s + d * d, 0) / 4;
+      const dP = diff.map((row) => row.map((d) => (2 * d) / 4));
+      const dW = W.map((_, i) =>
+        b.map((_, j) => x.reduce((s, row, r) => s + row[i] * dP[r][j], 0))
+      );
+      const db = b.map((_, j) => dP.reduce((s, row) => s + row[j], 0));
+
+      assert.equal(lineAfter(stdout, "Predictions shape: "), "[2,2]");
+      const predictions = tensorAfter(stdout, "Predictions:");
+      assert.deepEqual(predictions.shape, [2, 2]);
+      assertAllClose(predictions.values, P.flat(), f32);
+      assertAllClose(scalarAfter(stdout, "Loss: "), loss, f32);
+      const gradW = tensorAfter(stdout, "Gradient of loss w.r.t. weights (dL/dW):");
+      assert.deepEqual(gradW.shape, [3, 2]);
+      assertAllClose(gradW.values, dW.flat(), f32);
+      const gradB = tensorAfter(stdout, "Gradient of loss w.r.t. bias (dL/db):");
+      assert.deepEqual(gradB.shape, [2]);
+      assertAllClose(gradB.values, db, f32);
+      const shapes = stdout.split("\n").filter((l) => l.startsWith("Shape: "));
+      assert.deepEqual(shapes, ["Shape: [3,2]", "Shape: [2]"]);
+    });
+
+    await t.step("06: the linear model learns w ≈ 3 and b ≈ 2", async () => {
+      const run = await runs.get("06_training_linear_model.ts")!;
+      const m = lineAfter(run.stdout, "Final parameters: ").match(/^w=(-?[\d.]+), b=(-?[\d.]+)$/);
+      assert.ok(m !== null, "final parameters line");
+      const [w, b] = [Number(m[1]), Number(m[2])];
+      assert.ok(Math.abs(w - 3) < 0.1, `w = ${w}, want 3 ± 0.1`);
+      assert.ok(Math.abs(b - 2) < 0.1, `b = ${b}, want 2 ± 0.1`);
+      const losses = [...run.stdout.matchAll(/^Epoch +\d+: Loss = ([\d.]+),/gm)].map((l) =>
+        Number(l[1])
+      );
+      assert.equal(losses.length, 5, "progress every 20 of 100 epochs");
+      losses.slice(1).forEach((l, i) => assert.ok(l <= losses[i], `loss went up: ${losses}`));
+      await assertFigure(run, "06_training_linear_model.svg", [
+        "Training Loss",
+        "Linear Regression Result",
+      ], [
+        "Data",
+        /^Learned: y = -?\d+\.\d\dx \+ -?\d+\.\d\d$/,
+        "True: y = 3x + 2",
+      ]);
+    });
+
+    await t.step("07: a used-up tape throws; outside work and int casts give null", async () => {
+      const { stdout } = await runs.get("07_gotchas.ts")!;
+      assert.equal(scalarAfter(stdout, "First gradient call: "), 2 * 2);
+      // The tutorial says None; TensorFlow and gradtape refuse a second call on a used-up tape.
+      assert.match(lineAfter(stdout, "Second gradient call threw: "), /persistent: true/);
+      assert.equal(lineAfter(stdout, "Gradient when y=x^2 is outside tape: "), "null");
+      assert.equal(scalarAfter(stdout, "Gradient when all operations inside tape: "), 2 * 3);
+      assert.equal(lineAfter(stdout, "Gradient through type casting: "), "null");
+      assert.equal(scalarAfter(stdout, "Gradient is valid: "), 2 * 1);
+    });
+
+    await t.step("08: polynomial regression with L2 matches plain gradient descent", async () => {
+      const run = await runs.get("08_polynomial_regression_l2.ts")!;
+      // The tutorial's settings, not read from the example.
+      const [learningRate, epochs, l2Weight] = [0.01, 200, 0.001];
+      const targets = [0.5, -2, 1, 1];
+
+      // An independent reference: the same data and starting point, with the gradient of
+      // mean((y − Xθ)²) + λ|θ|² written out by hand, in float64: −(2/n)·Xᵀ(y − Xθ) + 2λθ.
+      const s = polynomialSetup();
+      const xs = Array.from(s.xTrain.data());
+      const ys = Array.from(s.yTrain.data());
+      const n = xs.length;
+      const X = xs.map((x) => [x ** 3, x ** 2, x, 1]);
+      const theta0 = [s.w3, s.w2, s.w1, s.b].map((v) => v.value().item());
+      const descend = (
+        steps: number,
+        log?: (epoch: number, theta: number[], losses: number[]) => void,
+      ) => {
+        let theta = [...theta0];
+        for (let epoch = 0; epoch < steps; epoch++) {
+          const r = X.map((row, i) => ys[i] - row.reduce((acc, f, k) => acc + f * theta[k], 0));
+          const mse = r.reduce((acc, v) => acc + v * v, 0) / n;
+          const l2 = theta.reduce((acc, v) => acc + v * v, 0);
+          const grad = theta.map((v, k) =>
+            (-2 / n) * X.reduce((acc, row, i) => acc + row[k] * r[i], 0) + 2 * l2Weight * v
+          );
+          theta = theta.map((v, k) => v - learningRate * grad[k]);
+          log?.(epoch, theta, [mse + l2Weight * l2, mse, l2]);
+        }
+        return theta;
+      };
+      const logged: { theta: number[]; losses: number[] }[] = [];
+      const final = descend(epochs, (epoch, theta, losses) => {
+        if (epoch % 50 === 0) logged.push({ theta, losses });
+      });
+
+      const num = String.raw`(-?[\d.]+)`;
+      const progressLines = new RegExp(
+        String.raw`^Epoch +(\d+): Total Loss = ${num}, MSE = ${num}, L2 = ${num}\n {2}` +
+          String.raw`Coefficients: w3=${num}, w2=${num}, w1=${num}, b=${num}$`,
+        "gm",
+      );
+      const progress = [...run.stdout.matchAll(progressLines)];
+      assert.deepEqual(progress.map((p) => Number(p[1])), [0, 50, 100, 150]);
+      progress.forEach((p, i) => {
+        // Losses print with 4 decimals, coefficients with 3; float32 adds a little.
+        assertAllClose(p.slice(2, 5).map(Number), logged[i].losses, { rtol: 1e-5, atol: 1e-4 });
+        assertAllClose(p.slice(5, 9).map(Number), logged[i].theta, { rtol: 0, atol: 1e-3 });
+      });
+      const printed = ["w3 = ", "w2 = ", "w1 = ", "b  = "].map((label) => {
+        const m = lineAfter(run.stdout, `  ${label}`).match(/^(-?[\d.]+) \(target: (-?[\d.]+)\)$/);
+        assert.ok(m !== null, `final ${label}`);
+        return [Number(m[1]), Number(m[2])];
+      });
+      assert.deepEqual(printed.map(([, target]) => target), targets);
+      assertAllClose(printed.map(([value]) => value), final, { rtol: 0, atol: 1e-3 });
+
+      // The minimiser of the same loss, in closed form: (XᵀX/n + λI)θ = Xᵀy/n. With noise of
+      // standard deviation 0.3 on 50 points, it lies within about 0.15 of the true coefficients.
+      const A = [0, 1, 2, 3].map((j) =>
+        [0, 1, 2, 3].map((k) =>
+          X.reduce((acc, row) => acc + row[j] * row[k], 0) / n + (j === k ? l2Weight : 0)
+        )
+      );
+      const rhs = [0, 1, 2, 3].map((j) => X.reduce((acc, row, i) => acc + row[j] * ys[i], 0) / n);
+      const optimum = solve(A, rhs);
+      assertAllClose(optimum, targets, { rtol: 0, atol: 0.15 });
+      // The example's note: 200 epochs stop short, about 2000 get there.
+      assert.ok(
+        Math.max(...final.map((v, k) => Math.abs(v - optimum[k]))) > 0.1,
+        "200 epochs are enough",
+      );
+      assertAllClose(descend(2000), optimum, { rtol: 0, atol: 0.01 });
+
+      await assertFigure(
+        run,
+        "08_polynomial_regression_l2.svg",
+        ["Training Curves", "Polynomial Fit", "Residuals"],
+        ["Total Loss", "MSE Loss", "L2 Loss (scaled)", "Data", "Fitted", "True"],
+      );
+    });
+  } finally {
+    // Let every process finish and clean up, even after a failed step.
+    for (const r of await Promise.allSettled(runs.values())) {
+      if (r.status === "fulfilled") await Deno.remove(r.value.out, { recursive: true });
+    }
+  }
+});
+
+Deno.test("deno task demo runs every example with the task's permissions", async () => {
+  // The same flags as the demo task in deno.json, so that a permission it lacks fails here.
+  const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", root)));
+  const [deno, sub, ...rest] = String(config.tasks.demo).split(/\s+/);
+  assert.deepEqual([deno, sub, rest.at(-1)], ["deno", "run", "examples/run_all.ts"]);
+  const run = await runExample("run_all.ts", rest.slice(0, -1));
+  try {
+    const headers = [...run.stdout.matchAll(/^=+ (\d\d) .+ =+$/gm)].map((m) => m[1]);
+    assert.deepEqual(headers, files.map((f) => f.slice(0, 2)));
+    for (const name of ["06_training_linear_model.svg", "08_polynomial_regression_l2.svg"]) {
+      assert.ok((await Deno.stat(`${run.out}/${name}`)).size > 0, name);
+    }
+  } finally {
+    await Deno.remove(run.out, { recursive: true });
+  }
+});
