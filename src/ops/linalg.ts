@@ -4,7 +4,9 @@ import { toTensors } from "../core/convert.ts";
 import { dataOf, Tensor, type TensorLike } from "../core/tensor.ts";
 import { matmulKernel } from "../core/kernels/matmul.ts";
 import { add } from "./binary.ts";
-import { sumTo } from "./movement.ts";
+import { reshape, sumTo, transpose } from "./movement.ts";
+import { reduceSum } from "./reduce.ts";
+import { fmtShape, normalizeAxis, sizeOf } from "../core/shape.ts";
 import { requireFloat } from "./_define.ts";
 import { lift } from "./_batch.ts";
 
@@ -84,4 +86,141 @@ export function matmul(a: TensorLike, b: TensorLike, options: MatmulOptions = {}
     transposeA: options.transposeA ?? false,
     transposeB: options.transposeB ?? false,
   });
+}
+
+/**
+ * Sums products over the given axes of `a` and `b` (a composite of transpose, reshape and
+ * matmul): `axes = k` contracts the last k axes of `a` with the first k of `b`; `[axesA, axesB]`
+ * names them. The result has `a`'s free axes, then `b`'s.
+ *
+ * @param a The first tensor.
+ * @param b The second tensor.
+ * @param axes How many trailing/leading axes to contract, or the two lists of axes.
+ * @returns The contracted tensor.
+ * @example An outer product and an inner product
+ * ```ts
+ * import { tensordot } from "@gradtape/gradtape";
+ * console.log(tensordot([1, 2], [3, 4], 0).toArray(), tensordot([1, 2], [3, 4], 1).item()); // [[3, 4], [6, 8]] 11
+ * ```
+ */
+export function tensordot(
+  a: TensorLike,
+  b: TensorLike,
+  axes: number | readonly [readonly number[], readonly number[]],
+): Tensor {
+  const [ta, tb] = toTensors("tensordot", [a, b]);
+  let axA: number[], axB: number[];
+  if (typeof axes === "number") {
+    if (!Number.isInteger(axes) || axes < 0 || axes > ta.rank || axes > tb.rank) {
+      throw new RangeError(
+        `tensordot: cannot contract ${axes} axes of shapes ${fmtShape(ta.shape)} and ${
+          fmtShape(tb.shape)
+        }`,
+      );
+    }
+    axA = Array.from({ length: axes }, (_, i) => ta.rank - axes + i);
+    axB = Array.from({ length: axes }, (_, i) => i);
+  } else {
+    axA = axes[0].map((x) => normalizeAxis("tensordot", x, ta.rank));
+    axB = axes[1].map((x) => normalizeAxis("tensordot", x, tb.rank));
+  }
+  if (axA.length !== axB.length || axA.some((x, i) => ta.shape[x] !== tb.shape[axB[i]])) {
+    throw new Error(
+      `tensordot: axes ${fmtShape(axA)} of ${fmtShape(ta.shape)} and ${fmtShape(axB)} of ` +
+        `${fmtShape(tb.shape)} differ in length: contracted axes must match one to one`,
+    );
+  }
+  const freeA = [...ta.shape.keys()].filter((i) => !axA.includes(i));
+  const freeB = [...tb.shape.keys()].filter((i) => !axB.includes(i));
+  const c = sizeOf(axA.map((i) => ta.shape[i]));
+  const a2 = reshape(transpose(ta, [...freeA, ...axA]), [-1, c]);
+  const b2 = reshape(transpose(tb, [...axB, ...freeB]), [c, -1]);
+  return reshape(matmul(a2, b2), [
+    ...freeA.map((i) => ta.shape[i]),
+    ...freeB.map((i) => tb.shape[i]),
+  ]);
+}
+
+/**
+ * Einstein summation over one or two operands, e.g. `"ij,jk->ik"` (matmul), `"bij,bjk->bik"`
+ * (batched), `"i,i->"` (dot), `"ij->ji"`, `"ij->j"`; without `->` the output is the indices that
+ * appear once, in alphabetical order. A composite of transpose, reduceSum and matmul.
+ *
+ * @param equation The subscripts, as numpy's and TensorFlow's.
+ * @param operands One or two tensors.
+ * @returns The result.
+ * @example A matrix product
+ * ```ts
+ * import { einsum } from "@gradtape/gradtape";
+ * console.log(einsum("ij,jk->ik", [[1, 2]], [[3], [4]]).toArray()); // [[11]]
+ * ```
+ */
+export function einsum(equation: string, ...operands: TensorLike[]): Tensor {
+  const ts = toTensors("einsum", operands);
+  const eq = equation.replace(/\s+/g, "");
+  const [lhs, rhs] = eq.includes("->") ? eq.split("->") : [eq, undefined];
+  const subs = lhs.split(",");
+  if (subs.length !== ts.length || ts.length < 1 || ts.length > 2) {
+    throw new Error(
+      `einsum: "${equation}" names ${subs.length} operands but ${ts.length} were given ` +
+        `(one or two are supported)`,
+    );
+  }
+  const dims = new Map<string, number>();
+  subs.forEach((s, k) => {
+    if (!/^[a-zA-Z]*$/.test(s) || new Set(s).size !== s.length || s.length !== ts[k].rank) {
+      throw new Error(
+        `einsum: subscripts "${s}" do not fit operand ${k} of shape ${fmtShape(ts[k].shape)}: ` +
+          `give one distinct letter per axis (repeated indices and ... are not supported)`,
+      );
+    }
+    [...s].forEach((ch, i) => {
+      const d = ts[k].shape[i];
+      if (dims.has(ch) && dims.get(ch) !== d) {
+        throw new Error(
+          `einsum: index ${ch} has length ${dims.get(ch)} in one place and ${d} in another`,
+        );
+      }
+      dims.set(ch, d);
+    });
+  });
+  const counts = [...subs.join("")].reduce(
+    (m, ch) => m.set(ch, (m.get(ch) ?? 0) + 1),
+    new Map<string, number>(),
+  );
+  const out = rhs ?? [...counts.keys()].filter((ch) => counts.get(ch) === 1).sort().join("");
+  for (const ch of out) {
+    if (!dims.has(ch)) throw new Error(`einsum: output index ${ch} appears in no operand`);
+  }
+  // Sum away the indices that appear in one operand only and not in the output.
+  const reduced = subs.map((s, k) => {
+    const other = subs[1 - k] ?? "";
+    const gone = [...s].filter((ch) => !out.includes(ch) && !other.includes(ch));
+    const keep = [...s].filter((ch) => !gone.includes(ch)).join("");
+    const t = gone.length ? reduceSum(ts[k], gone.map((ch) => s.indexOf(ch))) : ts[k];
+    return { s: keep, t };
+  });
+  if (reduced.length === 1) {
+    const { s, t } = reduced[0];
+    return transpose(t, [...out].map((ch) => s.indexOf(ch)));
+  }
+  const [A, B] = reduced;
+  const batch = [...out].filter((ch) => A.s.includes(ch) && B.s.includes(ch));
+  const contract = [...A.s].filter((ch) => B.s.includes(ch) && !out.includes(ch));
+  const fa = [...A.s].filter((ch) => !B.s.includes(ch));
+  const fb = [...B.s].filter((ch) => !A.s.includes(ch));
+  const size = (chs: string[]) => sizeOf(chs.map((ch) => dims.get(ch)!));
+  const a3 = reshape(transpose(A.t, [...batch, ...fa, ...contract].map((ch) => A.s.indexOf(ch))), [
+    size(batch),
+    size(fa),
+    size(contract),
+  ]);
+  const b3 = reshape(transpose(B.t, [...batch, ...contract, ...fb].map((ch) => B.s.indexOf(ch))), [
+    size(batch),
+    size(contract),
+    size(fb),
+  ]);
+  const order = [...batch, ...fa, ...fb];
+  const r = reshape(matmul(a3, b3), order.map((ch) => dims.get(ch)!));
+  return transpose(r, [...out].map((ch) => order.indexOf(ch)));
 }

@@ -13,6 +13,8 @@ export * from "./binary.ts";
 export * from "./cast.ts";
 export * from "./compare.ts";
 export * from "./creation.ts";
+export * from "./indexing.ts";
+export * from "./nn.ts";
 export * from "./linalg.ts";
 export * from "./movement.ts";
 export * from "./reduce.ts";

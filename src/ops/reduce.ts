@@ -2,13 +2,14 @@
 import { bind, type Primitive } from "../core/dispatch.ts";
 import { toTensor } from "../core/convert.ts";
 import { type Axis, dataOf, Tensor, type TensorLike } from "../core/tensor.ts";
-import { fmtShape, normalizeAxes } from "../core/shape.ts";
+import { fmtShape, normalizeAxes, normalizeAxis, sizeOf } from "../core/shape.ts";
 import { reduceKernel, type ReduceKind } from "../core/kernels/reduce.ts";
 import { add, divide, multiply, subtract } from "./binary.ts";
-import { equal } from "./compare.ts";
+import { equal, less, where } from "./compare.ts";
 import { cast, stopGradient } from "./cast.ts";
-import { broadcastTo, reshape } from "./movement.ts";
-import { exp, log } from "./unary.ts";
+import { broadcastTo, concat, reshape, slice, transpose } from "./movement.ts";
+import { fill } from "./creation.ts";
+import { abs, exp, log } from "./unary.ts";
 import { shiftAxes } from "./_batch.ts";
 
 interface ReduceAttrs {
@@ -59,6 +60,45 @@ function extremePrim(kind: "max" | "min", name: string): Primitive<ReduceAttrs> 
   };
 }
 
+interface ArgAttrs {
+  axis: number;
+  kind: "max" | "min";
+}
+
+const argPrim: Primitive<ArgAttrs> = {
+  name: "argExtreme",
+  kernel([x], { axis, kind }) {
+    if (x.shape[axis] === 0) {
+      throw new Error(
+        `arg${kind === "max" ? "Max" : "Min"}: axis ${axis} of shape ${fmtShape(x.shape)} is empty`,
+      );
+    }
+    const outer = sizeOf(x.shape.slice(0, axis)), n = x.shape[axis];
+    const inner = sizeOf(x.shape.slice(axis + 1));
+    const src = dataOf(x), out = new Int32Array(outer * inner);
+    const better = kind === "max"
+      ? (a: number, b: number) => a > b
+      : (a: number, b: number) => a < b;
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        let best = 0, bv = src[o * n * inner + i];
+        for (let j = 1; j < n && bv === bv; j++) {
+          const v = src[(o * n + j) * inner + i];
+          // NaN wins, as in numpy; otherwise the first extreme wins ties.
+          if (better(v, bv) || v !== v) {
+            best = j;
+            bv = v;
+          }
+        }
+        out[o * inner + i] = best;
+      }
+    }
+    return new Tensor(out, x.shape.filter((_, i) => i !== axis), "int32");
+  },
+  jvp: null,
+  vjp: null,
+};
+
 /** The reduction primitives, by name. */
 export const reducePrims = {
   // Linear: d Σx = Σ dx; its reverse broadcasts the cotangent back.
@@ -70,6 +110,7 @@ export const reducePrims = {
   } satisfies Primitive<ReduceAttrs>,
   reduceMax: extremePrim("max", "reduceMax"),
   reduceMin: extremePrim("min", "reduceMin"),
+  argExtreme: argPrim,
 };
 
 function reduceWith(
@@ -174,8 +215,82 @@ export function reduceLogSumExp(x: TensorLike, axis?: Axis, keepDims = false): T
   const t = toTensor(x, { op: "reduceLogSumExp" });
   const axes = normalizeAxes("reduceLogSumExp", axis, t.rank);
   // NOTE: the shift is a constant for differentiation; the result's gradient is softmax either way.
-  const m = stopGradient(reduceMax(t, axes, true));
+  // An infinite maximum (all -Infinity, say) would make x - m NaN; shift by 0 there instead.
+  const raw = reduceMax(t, axes, true);
+  const m = stopGradient(where(less(abs(raw), Infinity), raw, 0));
   const s = log(reduceSum(exp(subtract(t, m)), axes, true));
   const r = add(s, m);
   return keepDims ? r : reshape(r, r.shape.filter((_, i) => !axes.includes(i)));
+}
+
+/**
+ * Product over `axis` (a composite: halves multiplied pairwise, so it is exact with zeros in
+ * every order of derivative, in log₂(n) steps).
+ *
+ * @param x The input.
+ * @param axis The axes to reduce (all when omitted).
+ * @param keepDims Keep reduced axes as length 1 (default false).
+ * @returns The products.
+ * @example Row products
+ * ```ts
+ * import { reduceProd } from "@gradtape/gradtape";
+ * console.log(reduceProd([[1, 2, 3], [4, 5, 6]], 1).toArray()); // [6, 120]
+ * ```
+ */
+export function reduceProd(x: TensorLike, axis?: Axis, keepDims = false): Tensor {
+  const t = toTensor(x, { op: "reduceProd" });
+  const axes = normalizeAxes("reduceProd", axis, t.rank);
+  const kept = t.shape.filter((_, i) => !axes.includes(i));
+  // Move the reduced axes last and flatten them: [rest, n].
+  const perm = [...t.shape.keys()].filter((i) => !axes.includes(i)).concat(axes);
+  let cur = reshape(transpose(t, perm), [sizeOf(kept), -1]);
+  if (cur.shape[1] === 0) cur = fill([cur.shape[0], 1], 1, t.dtype);
+  while (cur.shape[1] > 1) {
+    const half = Math.floor(cur.shape[1] / 2);
+    const odd = cur.shape[1] % 2;
+    const lo = slice(cur, [0, 0], [-1, half]);
+    const hi = slice(cur, [0, half], [-1, half]);
+    const prod = multiply(lo, hi);
+    cur = odd ? concat([prod, slice(cur, [0, 2 * half], [-1, 1])], 1) : prod;
+  }
+  const shape = keepDims ? t.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : kept;
+  return reshape(cur, shape);
+}
+
+function argExtreme(op: string, x: TensorLike, axis: number, kind: "max" | "min"): Tensor {
+  const t = toTensor(x, { op });
+  if (t.dtype === "bool") throw new TypeError(`${op}: expects a numeric tensor, got bool`);
+  return bind(argPrim, [t], { axis: normalizeAxis(op, axis, t.rank), kind });
+}
+
+/**
+ * The index of the largest value along `axis` (int32; the first one at ties). No gradient.
+ *
+ * @param x The input.
+ * @param axis The axis (default 0).
+ * @returns Indices, of `x`'s shape without `axis`.
+ * @example Predicted classes
+ * ```ts
+ * import { argMax } from "@gradtape/gradtape";
+ * console.log(argMax([[0.1, 0.7, 0.2], [0.5, 0.3, 0.2]], 1).toArray()); // [1, 0]
+ * ```
+ */
+export function argMax(x: TensorLike, axis = 0): Tensor {
+  return argExtreme("argMax", x, axis, "max");
+}
+
+/**
+ * The index of the smallest value along `axis` (int32; the first one at ties). No gradient.
+ *
+ * @param x The input.
+ * @param axis The axis (default 0).
+ * @returns Indices, of `x`'s shape without `axis`.
+ * @example Column minima
+ * ```ts
+ * import { argMin } from "@gradtape/gradtape";
+ * console.log(argMin([[3, 1], [2, 4]]).toArray()); // [1, 0]
+ * ```
+ */
+export function argMin(x: TensorLike, axis = 0): Tensor {
+  return argExtreme("argMin", x, axis, "min");
 }

@@ -3,6 +3,7 @@ import type { Primitive } from "../core/dispatch.ts";
 import { binaryPrims } from "./binary.ts";
 import { castPrims } from "./cast.ts";
 import { comparePrims } from "./compare.ts";
+import { indexingPrims } from "./indexing.ts";
 import { linalgPrims } from "./linalg.ts";
 import { blockPrims, movementPrims } from "./movement.ts";
 import { reducePrims } from "./reduce.ts";
@@ -17,6 +18,7 @@ export const primitives = {
   ...movementPrims,
   ...blockPrims,
   ...linalgPrims,
+  ...indexingPrims,
   ...castPrims,
 };
 

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import * as gt from "../../mod.ts";
 import { type PrimitiveName, primitives } from "../../src/ops/registry.ts";
+import { bind } from "../../src/core/dispatch.ts";
 import { assertAllClose, checkGrads } from "../../src/testing/mod.ts";
 import type { Tensor, TensorLike } from "../../mod.ts";
 
@@ -172,6 +173,26 @@ const rows: Record<PrimitiveName, Row> = {
     }],
   },
   stopGradient: noGrad((x) => gt.stopGradient(x), x23),
+  argExtreme: noGrad((x) => gt.cast(gt.argMax(x, 1), x.dtype), x23),
+  gather: {
+    cases: [
+      { f: (x) => gt.sin(gt.gather(x, [2, 0, 2], 1)), args: [x23] }, // a repeated index accumulates
+      { f: (x) => gt.exp(gt.gather(x, [[1, 0], [1, 1]])), args: [x23] },
+    ],
+  },
+  scatterAdd: {
+    // Not public: it is gather's adjoint, reached here directly.
+    cases: [{
+      f: (g) =>
+        gt.sin(
+          bind(primitives.scatterAdd, [g, gt.constant([2, 0, 2], { dtype: "int32" })], {
+            axis: 1,
+            size: 4,
+          }),
+        ),
+      args: [x23],
+    }],
+  },
 };
 
 Deno.test("registry: every primitive has exactly one row in the gradient table", () => {

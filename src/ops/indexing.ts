@@ -1,0 +1,134 @@
+/** Indexing: `gather` (with its adjoint, a scatter-add) and `tile`. */
+import { bind, type Primitive } from "../core/dispatch.ts";
+import { allocate } from "../core/dtype.ts";
+import { toTensor } from "../core/convert.ts";
+import { dataOf, Tensor, type TensorLike } from "../core/tensor.ts";
+import { fmtShape, normalizeAxis, sizeOf } from "../core/shape.ts";
+import { broadcastTo, reshape } from "./movement.ts";
+import { lead } from "./_batch.ts";
+
+interface GatherAttrs {
+  axis: number;
+}
+interface ScatterAttrs {
+  axis: number;
+  /** The length of `axis` in the result. */
+  size: number;
+}
+
+// Views a tensor as [outer, axis, inner] around `axis`.
+function around(shape: readonly number[], axis: number): [number, number, number] {
+  return [sizeOf(shape.slice(0, axis)), shape[axis], sizeOf(shape.slice(axis + 1))];
+}
+
+// Linear in x: its reverse adds each cotangent row back where it was taken from.
+const gatherPrim: Primitive<GatherAttrs> = {
+  name: "gather",
+  kernel([x, indices], { axis }) {
+    const [outer, n, inner] = around(x.shape, axis);
+    const idx = dataOf(indices), src = dataOf(x);
+    const k = idx.length;
+    const out = allocate(x.dtype, outer * k * inner);
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < k; j++) {
+        const from = (o * n + idx[j]) * inner;
+        out.set(src.subarray(from, from + inner), (o * k + j) * inner);
+      }
+    }
+    const shape = [...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)];
+    return new Tensor(out, shape, x.dtype);
+  },
+  jvp: ([t, _], [x, indices], __, { axis }) =>
+    t && bind(gatherPrim, [t, indices], { axis: axis + lead(t, x).length }),
+  vjp: (g, [x, indices], _, { axis }) => [
+    bind(scatterPrim, [g, indices], { axis, size: x.shape[axis] }),
+    null,
+  ],
+};
+
+// The adjoint of gather: sums the rows of g into the positions `indices` name.
+const scatterPrim: Primitive<ScatterAttrs> = {
+  name: "scatterAdd",
+  kernel([g, indices], { axis, size }) {
+    const k = indices.size;
+    const shape = [...g.shape.slice(0, axis), size, ...g.shape.slice(axis + indices.rank)];
+    const [outer, , inner] = around(shape, axis);
+    const idx = dataOf(indices), src = dataOf(g);
+    const out = allocate(g.dtype, sizeOf(shape));
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < k; j++) {
+        const from = (o * k + j) * inner, to = (o * size + idx[j]) * inner;
+        for (let i = 0; i < inner; i++) out[to + i] += src[from + i];
+      }
+    }
+    return new Tensor(out, shape, g.dtype);
+  },
+  jvp: ([t, _], [g, indices], __, attrs) =>
+    t && bind(scatterPrim, [t, indices], { ...attrs, axis: attrs.axis + lead(t, g).length }),
+  vjp: (ct, [, indices], _, { axis }) => [bind(gatherPrim, [ct, indices], { axis }), null],
+};
+
+/** The indexing primitives, by name. */
+export const indexingPrims = { gather: gatherPrim, scatterAdd: scatterPrim };
+
+/**
+ * Takes the slices of `x` along `axis` at `indices` (int32, any shape): the result's shape is
+ * `x.shape[:axis] + indices.shape + x.shape[axis+1:]`. The gradient adds back into the rows
+ * taken (repeated indices accumulate).
+ *
+ * @param x The input.
+ * @param indices Integer positions along `axis`, each in `[0, x.shape[axis])`.
+ * @param axis The axis to index (default 0; negative counts from the end).
+ * @returns The gathered tensor.
+ * @example Picking rows
+ * ```ts
+ * import { gather } from "@gradtape/gradtape";
+ * console.log(gather([[1, 2], [3, 4], [5, 6]], [2, 0]).toArray()); // [[5, 6], [1, 2]]
+ * ```
+ */
+export function gather(x: TensorLike, indices: TensorLike, axis = 0): Tensor {
+  const t = toTensor(x, { op: "gather" });
+  const idx = toTensor(indices, { dtype: "int32", op: "gather" });
+  if (idx.dtype !== "int32") {
+    throw new TypeError(
+      `gather: indices must be int32, got ${idx.dtype}: cast them with cast(i, "int32")`,
+    );
+  }
+  const a = normalizeAxis("gather", axis, t.rank);
+  const n = t.shape[a];
+  for (const i of dataOf(idx)) {
+    if (i < 0 || i >= n) {
+      throw new RangeError(
+        `gather: index ${i} is out of range for axis ${a} of shape ${fmtShape(t.shape)}: ` +
+          `indices must be in [0, ${n - 1}]`,
+      );
+    }
+  }
+  return bind(gatherPrim, [t, idx], { axis: a });
+}
+
+/**
+ * Repeats `x` `multiples[i]` times along each axis `i` (a composite of reshape and broadcast).
+ *
+ * @param x The input.
+ * @param multiples One non-negative integer per axis.
+ * @returns The tiled tensor.
+ * @example Repeating a row
+ * ```ts
+ * import { tile } from "@gradtape/gradtape";
+ * console.log(tile([[1, 2]], [2, 2]).toArray()); // [[1, 2, 1, 2], [1, 2, 1, 2]]
+ * ```
+ */
+export function tile(x: TensorLike, multiples: readonly number[]): Tensor {
+  const t = toTensor(x, { op: "tile" });
+  if (multiples.length !== t.rank || !multiples.every((m) => Number.isInteger(m) && m >= 0)) {
+    throw new Error(
+      `tile: multiples ${fmtShape(multiples)} must give one non-negative integer per axis of ` +
+        `shape ${fmtShape(t.shape)}`,
+    );
+  }
+  // [a, b] → [1, a, 1, b] → [m, a, n, b] → [m·a, n·b]
+  const spaced = t.shape.flatMap((d) => [1, d]);
+  const wide = t.shape.flatMap((d, i) => [multiples[i], d]);
+  return reshape(broadcastTo(reshape(t, spaced), wide), t.shape.map((d, i) => d * multiples[i]));
+}
