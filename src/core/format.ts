@@ -41,8 +41,9 @@ export function formatValues(
         ...Array.from({ length: EDGE_ITEMS }, (_, i) => n - EDGE_ITEMS + i),
       ]
       : Array.from({ length: n }, (_, i) => i);
-  // Width of the widest element shown, so columns line up.
-  let width = 0;
+  // Columns line up on the decimal point, as numpy's do: integer parts padded on the left,
+  // fractions on the right.
+  let intWidth = 0, fracWidth = 0;
   const texts = new Map<number, string>();
   const collect = (axis: number, offset: number): void => {
     for (const i of shown(shape[axis])) {
@@ -51,11 +52,17 @@ export function formatValues(
       if (axis === shape.length - 1) {
         const t = formatNumber(data[off], dtype);
         texts.set(off, t);
-        width = Math.max(width, t.length);
+        const [int, frac] = splitPoint(t);
+        intWidth = Math.max(intWidth, int.length);
+        fracWidth = Math.max(fracWidth, frac.length);
       } else collect(axis + 1, off);
     }
   };
   collect(0, 0);
+  const cell = (t: string): string => {
+    const [int, frac] = splitPoint(t);
+    return int.padStart(intWidth) + frac.padEnd(fracWidth);
+  };
   const render = (axis: number, offset: number, indent: string): string => {
     const parts: string[] = [];
     for (const i of shown(shape[axis])) {
@@ -66,7 +73,7 @@ export function formatValues(
       const off = offset + i * strides[axis];
       parts.push(
         axis === shape.length - 1
-          ? texts.get(off)!.padStart(width)
+          ? cell(texts.get(off)!)
           : render(axis + 1, off, indent + " "),
       );
     }
@@ -77,6 +84,11 @@ export function formatValues(
   return render(0, 0, "");
 }
 
+function splitPoint(t: string): [string, string] {
+  const i = t.search(/[.e]/);
+  return i < 0 ? [t, ""] : [t.slice(0, i), t.slice(i)];
+}
+
 /** The whole `Tensor(...)` text. */
 export function formatTensor(
   data: TypedArray,
@@ -84,6 +96,7 @@ export function formatTensor(
   dtype: DType,
 ): string {
   const body = formatValues(data, shape, dtype);
-  const sep = shape.length > 1 ? "\n" : "";
+  // A printout over several lines starts on its own line, as TensorFlow's does.
+  const sep = body.includes("\n") ? "\n" : "";
   return `Tensor(${sep}${body}, shape=${fmtShape(shape)}, dtype=${dtype})`;
 }

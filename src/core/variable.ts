@@ -125,7 +125,7 @@ export class Variable extends TensorMethods {
   override toString(): string {
     const v = this.#value;
     const body = formatValues(dataOf(v), v.shape, v.dtype);
-    const sep = v.rank > 1 ? "\n" : "";
+    const sep = body.includes("\n") ? "\n" : "";
     return `Variable '${this.#name}' shape=${
       fmtShape(v.shape)
     } dtype=${v.dtype}, value=${sep}${body}`;
