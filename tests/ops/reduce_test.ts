@@ -1,0 +1,256 @@
+/**
+ * Concrete values of the reductions (reduceSum, reduceMean, reduceMax, reduceMin,
+ * reduceLogSumExp) over every kind of axis argument, with and without keepDims, against a naive
+ * reference; their special values, dtypes and errors; and the method forms.
+ */
+import assert from "node:assert/strict";
+import * as gt from "../../mod.ts";
+import type { Tensor, TensorLike } from "../../mod.ts";
+import { assertAllClose } from "../../src/testing/mod.ts";
+
+type Axis = number | number[] | undefined;
+
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+/**
+ * The reduction written out: every input element is sent to the output element whose index is
+ * its own with the reduced axes zeroed; then `f` reduces each group.
+ */
+function refReduce(
+  data: ArrayLike<number>,
+  shape: number[],
+  axis: Axis,
+  keepDims: boolean,
+  f: (group: number[]) => number,
+): { data: number[]; shape: number[] } {
+  const rank = shape.length;
+  const list = axis === undefined
+    ? shape.map((_, i) => i)
+    : typeof axis === "number"
+    ? [axis]
+    : axis;
+  const axes = list.map((a) => (a < 0 ? a + rank : a));
+  const kept = shape.map((d, i) => (axes.includes(i) ? 1 : d));
+  const groups: number[][] = Array.from({ length: kept.reduce((a, b) => a * b, 1) }, () => []);
+  for (let flat = 0; flat < data.length; flat++) {
+    let rem = flat;
+    const idx = new Array(rank);
+    for (let i = rank - 1; i >= 0; i--) {
+      idx[i] = rem % shape[i];
+      rem = Math.floor(rem / shape[i]);
+    }
+    let out = 0;
+    for (let i = 0; i < rank; i++) out = out * kept[i] + (axes.includes(i) ? 0 : idx[i]);
+    groups[out].push(data[flat]);
+  }
+  return {
+    data: groups.map(f),
+    shape: keepDims ? kept : shape.filter((_, i) => !axes.includes(i)),
+  };
+}
+
+const sum = (g: number[]) => g.reduce((a, b) => a + b, 0);
+const reducers: {
+  name: string;
+  fn: (x: TensorLike, axis?: number | number[], keepDims?: boolean) => Tensor;
+  ref: (g: number[]) => number;
+}[] = [
+  { name: "reduceSum", fn: gt.reduceSum, ref: sum },
+  { name: "reduceMean", fn: gt.reduceMean, ref: (g) => sum(g) / g.length },
+  { name: "reduceMax", fn: gt.reduceMax, ref: (g) => Math.max(...g) },
+  { name: "reduceMin", fn: gt.reduceMin, ref: (g) => Math.min(...g) },
+  {
+    name: "reduceLogSumExp",
+    fn: gt.reduceLogSumExp,
+    ref: (g) => Math.log(sum(g.map(Math.exp))),
+  },
+];
+
+const axes: Axis[] = [undefined, 0, 1, 2, -1, -3, [0, 2], [-1, 0], [1, 2], [0, 1, 2]];
+
+Deno.test("reductions match a naive reference for every axis argument", async (t) => {
+  const shape = [2, 3, 4];
+  const next = lcg(5);
+  for (const dtype of ["float32", "float64"] as const) {
+    const x = gt.constant(
+      Array.from({ length: 24 }, () => 6 * next() - 3),
+      { dtype, shape },
+    );
+    const data = x.data();
+    for (const r of reducers) {
+      for (const axis of axes) {
+        for (const keepDims of [false, true]) {
+          await t.step(
+            `${r.name} axis=${JSON.stringify(axis)} keepDims=${keepDims} ${dtype}`,
+            () => {
+              const y = r.fn(x, axis, keepDims);
+              const e = refReduce(data, shape, axis, keepDims, r.ref);
+              assert.equal(y.dtype, dtype);
+              assert.deepEqual(y.shape, e.shape);
+              const tol = dtype === "float32"
+                ? { rtol: 1e-6, atol: 1e-6 }
+                : { rtol: 1e-13, atol: 1e-13 };
+              assertAllClose(y, gt.constant(e.data, { dtype: "float64", shape: e.shape }), tol);
+            },
+          );
+        }
+      }
+    }
+  }
+});
+
+Deno.test("reductions by hand on a small matrix", () => {
+  const m = [[1, 5, 3], [-2, 0, 4]];
+  assert.equal(gt.reduceSum(m).item(), 11);
+  assert.deepEqual(gt.reduceSum(m, 0).toArray(), [-1, 5, 7]);
+  assert.deepEqual(gt.reduceSum(m, 1, true).toArray(), [[9], [2]]);
+  assert.deepEqual(gt.reduceMean(m, -1).toArray(), [3, 2 / 3].map(Math.fround));
+  assert.deepEqual(gt.reduceMax(m, 0).toArray(), [1, 5, 4]);
+  assert.deepEqual(gt.reduceMin(m, 1).toArray(), [1, -2]);
+  assert.deepEqual(gt.reduceMax(m, undefined, true).toArray(), [[5]]);
+});
+
+Deno.test("an empty axis list leaves the tensor as it is", () => {
+  const x = gt.constant([[1, 2], [3, 4]]);
+  for (const r of reducers) {
+    const y = r.fn(x, []);
+    assert.deepEqual(y.shape, [2, 2], r.name);
+    assertAllClose(y, x, { msg: r.name });
+  }
+});
+
+Deno.test("a scalar reduces to itself", () => {
+  for (const r of reducers) {
+    const y = r.fn(2.5);
+    assert.deepEqual(y.shape, [], r.name);
+    assert.equal(y.item(), 2.5, r.name);
+    assert.deepEqual(r.fn(2.5, undefined, true).shape, [], r.name);
+  }
+});
+
+Deno.test("reduceLogSumExp is stable for large inputs", async (t) => {
+  await t.step("[1000, 1000] is 1000 + log 2", () => {
+    assertAllClose(gt.reduceLogSumExp([1000, 1000]), 1000 + Math.LN2, { rtol: 1e-7 });
+  });
+  await t.step("[-1000, -1000] is -1000 + log 2", () => {
+    assertAllClose(gt.reduceLogSumExp([-1000, -1000]), -1000 + Math.LN2, { rtol: 1e-7 });
+  });
+  await t.step("rows of very different scale", () => {
+    const x = gt.constant([[500, 499], [-500, -501]], { dtype: "float64" });
+    const e = [500 + Math.log1p(Math.exp(-1)), -500 + Math.log1p(Math.exp(-1))];
+    assertAllClose(gt.reduceLogSumExp(x, 1), e, { rtol: 1e-14 });
+  });
+  await t.step("a -Infinity element contributes nothing", () => {
+    assertAllClose(gt.reduceLogSumExp([-Infinity, 0]), 0);
+  });
+});
+
+Deno.test("reduceLogSumExp of infinities is infinite, as TensorFlow's", () => {
+  // The shift by the maximum must not compute ∞ - ∞ (TensorFlow shifts by 0 there).
+  assert.equal(gt.reduceLogSumExp([-Infinity, -Infinity]).item(), -Infinity);
+  assert.equal(gt.reduceLogSumExp([Infinity, 1]).item(), Infinity);
+  const rows = gt.reduceLogSumExp([[-Infinity, -Infinity], [0, 0]], 1).data();
+  assert.equal(rows[0], -Infinity);
+  assert.equal(rows[1], Math.fround(Math.LN2));
+});
+
+Deno.test("reduceMax and reduceMin propagate NaN and handle infinities", () => {
+  assert.ok(Number.isNaN(gt.reduceMax([1, NaN, 2]).item()));
+  assert.ok(Number.isNaN(gt.reduceMin([1, NaN, 2]).item()));
+  assert.ok(Number.isNaN(gt.reduceMax([NaN, 1]).item()));
+  assert.ok(Number.isNaN(gt.reduceMin([3, 1, NaN]).item()));
+  assert.deepEqual(gt.reduceMax([[1, NaN], [3, 2]], 1).toArray(), [NaN, 3]);
+  assert.equal(gt.reduceMax([-Infinity, -Infinity]).item(), -Infinity);
+  assert.equal(gt.reduceMin([Infinity, 5]).item(), 5);
+  assert.ok(Number.isNaN(gt.reduceSum([Infinity, -Infinity]).item()));
+});
+
+Deno.test("reduceSum of an empty tensor is 0", () => {
+  assert.equal(gt.reduceSum(gt.zeros([0])).item(), 0);
+  assert.deepEqual(gt.reduceSum(gt.zeros([0, 3]), 0).toArray(), [0, 0, 0]);
+  assert.deepEqual(gt.reduceSum(gt.zeros([3, 0]), 1).toArray(), [0, 0, 0]);
+});
+
+Deno.test("reductions on int32", async (t) => {
+  const x = gt.constant([[1, -7, 3], [4, 5, -6]], { dtype: "int32" });
+  await t.step("reduceSum, reduceMax and reduceMin stay int32", () => {
+    const s = gt.reduceSum(x, 0);
+    assert.equal(s.dtype, "int32");
+    assert.deepEqual(s.toArray(), [5, -2, -3]);
+    assert.deepEqual(gt.reduceMax(x, 1).toArray(), [3, 5]);
+    assert.deepEqual(gt.reduceMin(x).toArray(), -7);
+    assert.equal(gt.reduceMax(x).dtype, "int32");
+  });
+  await t.step("reduceMean is an integer mean, truncated toward zero, as TensorFlow's", () => {
+    const m = gt.reduceMean(gt.constant([[1, 2], [-1, -2]], { dtype: "int32" }), 1);
+    assert.equal(m.dtype, "int32");
+    assert.deepEqual(m.toArray(), [1, -1]);
+  });
+  await t.step("a sum past 2^24 is exact (no float32 accumulation)", () => {
+    const big = gt.constant([16777216, 1, 1], { dtype: "int32" });
+    assert.equal(gt.reduceSum(big).item(), 16777218);
+  });
+});
+
+Deno.test("float32 sums are accumulated accurately", () => {
+  // 10000 × 0.1 in float32 steps drifts to about 999.9; an accurate sum rounds to 1000.
+  const x = gt.fill([10000], 0.1);
+  assertAllClose(gt.reduceSum(x), 10000 * Math.fround(0.1), { rtol: 1e-7 });
+  assertAllClose(gt.reduceMean(x), Math.fround(0.1), { rtol: 1e-7 });
+});
+
+Deno.test("reduction errors", async (t) => {
+  const x = gt.zeros([2, 3]);
+  for (const r of reducers) {
+    await t.step(`${r.name}: an axis out of range names the axis and the rank`, () => {
+      assert.throws(
+        () => r.fn(x, 2),
+        (e: Error) =>
+          e.message.startsWith(`${r.name}:`) && e.message.includes("axis 2") &&
+          e.message.includes("rank 2"),
+      );
+      assert.throws(
+        () => r.fn(x, [0, -3]),
+        (e: Error) => e.message.includes("axis -3") && e.message.includes("rank 2"),
+      );
+    });
+    await t.step(`${r.name}: a repeated axis`, () => {
+      assert.throws(() => r.fn(x, [1, -1]), /repeated/);
+    });
+  }
+  await t.step("bool tensors cannot be summed", () => {
+    assert.throws(() => gt.reduceSum([true, false]), /reduceSum.*bool/);
+    assert.throws(() => gt.reduceMax([true, false]), /reduceMax.*bool/);
+  });
+});
+
+Deno.test("reduction method forms agree with the functions", async (t) => {
+  const x = gt.constant([[[1, 8], [3, -4]], [[5, 0], [-7, 2]]]);
+  const pairs: [string, Tensor, Tensor][] = [
+    ["sum()", x.sum(), gt.reduceSum(x)],
+    ["sum(1, true)", x.sum(1, true), gt.reduceSum(x, 1, true)],
+    ["mean(-1)", x.mean(-1), gt.reduceMean(x, -1)],
+    ["mean([0, 2], true)", x.mean([0, 2], true), gt.reduceMean(x, [0, 2], true)],
+    ["max(0)", x.max(0), gt.reduceMax(x, 0)],
+    ["max([1, 2])", x.max([1, 2]), gt.reduceMax(x, [1, 2])],
+    ["min(-2, true)", x.min(-2, true), gt.reduceMin(x, -2, true)],
+    ["min()", x.min(), gt.reduceMin(x)],
+  ];
+  for (const [name, method, fn] of pairs) {
+    await t.step(name, () => {
+      assert.deepEqual(method.shape, fn.shape);
+      assert.deepEqual(method.toArray(), fn.toArray());
+    });
+  }
+  await t.step("values", () => {
+    assert.equal(x.sum().item(), 8);
+    assert.deepEqual(x.max(0).toArray(), [[5, 8], [3, 2]]);
+    assert.deepEqual(x.min(-2, true).toArray(), [[[1, -4]], [[-7, 0]]]);
+  });
+});
