@@ -72,9 +72,7 @@ export function formatValues(
       }
       const off = offset + i * strides[axis];
       parts.push(
-        axis === shape.length - 1
-          ? cell(texts.get(off)!)
-          : render(axis + 1, off, indent + " "),
+        axis === shape.length - 1 ? cell(texts.get(off)!) : render(axis + 1, off, indent + " "),
       );
     }
     if (axis === shape.length - 1) return `[${parts.join(" ")}]`;

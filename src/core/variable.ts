@@ -1,5 +1,5 @@
 /** `Variable`: a named, mutable holder of a tensor, watched by tapes when read. */
-import { convertData, type DType, isDType } from "./dtype.ts";
+import { allocate, convertData, type DType, isDType } from "./dtype.ts";
 import { notifyVariableRead } from "./dispatch.ts";
 import { formatValues } from "./format.ts";
 import { dataOf, Tensor, type TensorLike, TensorMethods } from "./tensor.ts";
@@ -95,7 +95,7 @@ export class Variable extends TensorMethods {
   #update(op: string, v: TensorLike, sign: 1 | -1): this {
     const d = dataOf(this.#checked(op, v));
     const cur = dataOf(this.#value);
-    const next = cur.slice();
+    const next = allocate(this.dtype, cur.length);
     for (let i = 0; i < next.length; i++) next[i] = cur[i] + sign * d[i];
     this.#value = new Tensor(next, this.#value.shape, this.#value.dtype);
     return this;

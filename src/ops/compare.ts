@@ -1,5 +1,6 @@
 /** Comparisons and logic (bool outputs, no gradient), and `where`. */
 import { bind, type Primitive } from "../core/dispatch.ts";
+import { allocate } from "../core/dtype.ts";
 import { toTensor, toTensors } from "../core/convert.ts";
 import { dataOf, Tensor, type TensorLike } from "../core/tensor.ts";
 import { binaryLoops as L, selectKernel, unaryLoops } from "../core/kernels/elementwise.ts";
@@ -45,7 +46,7 @@ export const comparePrims = {
     name: "logicalNot",
     kernel([x]) {
       requireBool("logicalNot", x);
-      const out = new Uint8Array(x.size);
+      const out = allocate("bool", x.size);
       unaryLoops.logicalNot(out, dataOf(x), x.size);
       return new Tensor(out, x.shape, "bool");
     },

@@ -1,5 +1,5 @@
 /** What the optimizers share: checking gradient/variable pairs and per-variable state. */
-import { isFloat } from "../core/dtype.ts";
+import { convertData, isFloat } from "../core/dtype.ts";
 import { fmtShape, sameShape } from "../core/shape.ts";
 import { dataOf, Tensor } from "../core/tensor.ts";
 import type { Variable } from "../core/variable.ts";
@@ -51,8 +51,7 @@ export class Slots {
 /** Writes `next` into `v` as its new value (converted to its dtype). */
 export function writeVariable(v: Variable, next: Float64Array): void {
   const cur = v.peek();
-  const data = dataOf(cur).slice();
-  data.set(next);
+  const data = convertData(next, cur.dtype);
   v.assign(new Tensor(data, cur.shape, cur.dtype));
 }
 

@@ -1,5 +1,5 @@
 /** Batched matrix multiplication with transposes folded into the index order. */
-import { allocate, type DType, type TypedArray } from "../dtype.ts";
+import { allocate, allocateF64, type DType, type TypedArray } from "../dtype.ts";
 import { broadcastShapes, fmtShape, sizeOf, stridesOf } from "../shape.ts";
 import { broadcastStrides, forEachRow } from "./strided.ts";
 
@@ -54,7 +54,7 @@ export function matmulKernel(
   const bBatch = broadcastStrides(bShape.slice(0, -2), batch).map((s) =>
     s * bShape[rb - 2] * bShape[rb - 1]
   );
-  const row = new Float64Array(n);
+  const row = allocateF64(n);
   const one = (aOff: number, bOff: number, oOff: number): void => {
     for (let i = 0; i < m; i++) {
       row.fill(0);

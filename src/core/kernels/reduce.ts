@@ -1,5 +1,5 @@
 /** Reduction kernels: sum, product, max and min over any set of axes. */
-import { convertData, type DType, type TypedArray } from "../dtype.ts";
+import { allocateF64, convertData, type DType, type TypedArray } from "../dtype.ts";
 import { sizeOf, stridesOf } from "../shape.ts";
 import { forEachRow } from "./strided.ts";
 
@@ -50,7 +50,7 @@ export function reduceKernel(
   dtype: DType,
 ): [TypedArray, number[]] {
   const kept = shape.map((d, i) => (axes.includes(i) ? 1 : d));
-  const acc = new Float64Array(sizeOf(kept)).fill(INIT[kind]);
+  const acc = allocateF64(sizeOf(kept)).fill(INIT[kind]);
   if (x.length > 0) {
     const ks = stridesOf(kept);
     const outStrides = shape.map((_, i) => (axes.includes(i) ? 0 : ks[i]));
