@@ -25,6 +25,7 @@ export function toTensor(x: TensorLike, options: ToTensorOptions = {}): Tensor {
   const op = options.op ?? "constant";
   if (typeof x === "number" || typeof x === "boolean") {
     const dtype = options.dtype ?? (typeof x === "boolean" ? "bool" : "float32");
+    if (dtype === "int32") checkIntegers(op, [Number(x)]);
     return new Tensor(convertData([Number(x)], dtype), [], dtype);
   }
   const arrayDtype = dtypeOfArray(x);
@@ -91,7 +92,19 @@ function fromNested(op: string, x: readonly unknown[], dtype: DType | undefined)
     return packTensors(op, x);
   }
   const dt = dtype ?? (sawBool && !sawNumber ? "bool" : "float32");
+  if (dt === "int32") checkIntegers(op, values);
   return new Tensor(convertData(values, dt), shape, dt);
+}
+
+function checkIntegers(op: string, values: readonly number[]): void {
+  for (const v of values) {
+    if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647) {
+      throw new TypeError(
+        `${op}: cannot convert ${v} to int32 without changing it: use an integer in int32's range, ` +
+          `or cast the int32 tensor to float32 first`,
+      );
+    }
+  }
 }
 
 /**

@@ -104,7 +104,12 @@ export function withPaused<T>(level: number, fn: () => T): T {
   }
 }
 
-/** Runs `fn` with every transform paused, as `stopRecording` does. */
-export function withAllPaused<T>(fn: () => T): T {
-  return withPaused(0, fn);
+/** Runs `fn` with `t` alone paused (a tape's `stopRecording`). */
+export function withOnlyPaused<T>(t: Transform, fn: () => T): T {
+  t.paused++;
+  try {
+    return fn();
+  } finally {
+    t.paused--;
+  }
 }

@@ -17,8 +17,11 @@ export class Generator {
 
   /** Seeds the stream; any finite number is a seed. */
   constructor(seed: number) {
-    const st = { s: (Math.trunc(seed) ^ Math.trunc(seed / 0x100000000)) | 0 };
-    for (let i = 0; i < 4; i++) this.#s[i] = splitmix32(st);
+    // Both 32-bit halves of an integer seed count, so every safe integer is its own seed.
+    const s = Math.trunc(seed);
+    const lo = { s: s % 0x100000000 | 0 };
+    const hi = { s: (Math.floor(s / 0x100000000) ^ 0x5bd1e995) | 0 };
+    for (let i = 0; i < 4; i++) this.#s[i] = splitmix32(lo) ^ splitmix32(hi);
   }
 
   /** The next 32 random bits, as an unsigned integer. */

@@ -4,8 +4,8 @@ import { formatTensor } from "./format.ts";
 import { fmtShape, sizeOf } from "./shape.ts";
 import type { Variable } from "./variable.ts";
 
-/** A nested array of numbers or booleans, as `constant` accepts it. */
-export type NestedArray = number | boolean | readonly NestedArray[];
+/** A nested array of numbers, booleans, tensors or variables, as `constant` accepts it. */
+export type NestedArray = number | boolean | Tensor | Variable | readonly NestedArray[];
 
 /** Anything an op accepts where it takes a tensor. */
 export type TensorLike =

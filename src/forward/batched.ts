@@ -4,6 +4,7 @@
  */
 import { withTransform } from "../core/dispatch.ts";
 import { Tensor } from "../core/tensor.ts";
+import { Variable } from "../core/variable.ts";
 import { eye, fill } from "../ops/creation.ts";
 import { reshape, transpose } from "../ops/movement.ts";
 import { ForwardEngine } from "./engine.ts";
@@ -12,10 +13,12 @@ import { ForwardEngine } from "./engine.ts";
  * The Jacobian of `f` at `x` by one forward pass with all `x.size` unit directions:
  * shape `[...y.shape, ...x.shape]`.
  */
-export function forwardJacobian(f: (x: Tensor) => Tensor, x: Tensor): Tensor {
+export function forwardJacobian<X extends Tensor | Variable>(f: (x: X) => Tensor, x: X): Tensor {
   const n = x.size;
   const engine = new ForwardEngine([n]);
-  engine.seed(x, reshape(eye(n, x.dtype), [n, ...x.shape]));
+  const directions = reshape(eye(n, x.dtype), [n, ...x.shape]);
+  if (x instanceof Variable) engine.seedVariable(x, directions);
+  else engine.seed(x as Tensor, directions);
   const y = withTransform(engine, () => f(x));
   if (!(y instanceof Tensor)) throw new TypeError("jacfwd: f must return a Tensor");
   const shape = [...y.shape, ...x.shape];

@@ -19,8 +19,6 @@ export interface BinarySpec {
   loop: BinaryLoop;
   /** The output dtype when it is not the inputs' (comparisons give bool). */
   outDtype?: DType;
-  /** Whether int32 and bool inputs are allowed. */
-  ints?: boolean;
   jvp?: Primitive<void>["jvp"];
   vjp?: Primitive<void>["vjp"];
 }
@@ -30,7 +28,11 @@ export function binaryPrim(name: string, spec: BinarySpec): Primitive<void> {
   return {
     name,
     kernel([a, b]) {
-      if (spec.ints === false) requireFloat(name, a);
+      if (spec.outDtype === undefined && a.dtype === "bool") {
+        throw new TypeError(
+          `${name}: no arithmetic on bool tensors: cast them first, e.g. cast(x, "float32")`,
+        );
+      }
       const dtype = spec.outDtype ?? a.dtype;
       const [data, shape] = mapBinary(
         name,

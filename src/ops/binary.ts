@@ -5,6 +5,8 @@
 import type { Maybe, Primitive } from "../core/dispatch.ts";
 import type { Tensor, TensorLike } from "../core/tensor.ts";
 import { toTensors } from "../core/convert.ts";
+import { bind } from "../core/dispatch.ts";
+import { cast } from "./cast.ts";
 import { fmtShape, sameShape } from "../core/shape.ts";
 import { binaryLoops as L } from "../core/kernels/elementwise.ts";
 import { binaryOp, binaryPrim } from "./_define.ts";
@@ -32,14 +34,12 @@ export const binaryPrims = {
   // d(x + y) = dx + dy
   add: binaryPrim("add", {
     loop: L.add,
-    ints: true,
     jvp: ([tx, ty], [x, y], out) => combine(out, ...lifted(tx, ty, x, y, out)),
     vjp: (g, [x, y]) => [sumTo(g, x.shape), sumTo(g, y.shape)],
   }),
   // d(x - y) = dx - dy
   subtract: binaryPrim("subtract", {
     loop: L.subtract,
-    ints: true,
     jvp: ([tx, ty], [x, y], out) => {
       const [lx, ly] = lifted(tx, ty, x, y, out);
       return combine(out, lx, ly && negative(ly));
@@ -55,7 +55,6 @@ export const binaryPrims = {
   // d(x·y) = dx·y + x·dy
   multiply: binaryPrim("multiply", {
     loop: L.multiply,
-    ints: true,
     jvp: ([tx, ty], [x, y], out) => {
       const [lx, ly] = lifted(tx, ty, x, y, out);
       return combine(out, lx && multiply(lx, y), ly && multiply(x, ly));
@@ -68,7 +67,6 @@ export const binaryPrims = {
   // d(x/y) = dx/y - (x/y)·dy/y, reusing the output as recorded
   divide: binaryPrim("divide", {
     loop: L.divide,
-    ints: true,
     jvp: ([tx, ty], [x, y], out) => {
       const [lx, ly] = lifted(tx, ty, x, y, out);
       return combine(out, lx && divide(lx, y), ly && negative(divide(multiply(out, ly), y)));
@@ -81,7 +79,6 @@ export const binaryPrims = {
   // d(xʸ) = y·xʸ⁻¹·dx + xʸ·log(x)·dy (log taken as 0 where x ≤ 0, as TensorFlow)
   pow: binaryPrim("pow", {
     loop: L.pow,
-    ints: false,
     jvp: ([tx, ty], [x, y], out) => {
       const [lx, ly] = lifted(tx, ty, x, y, out);
       return combine(out, lx && multiply(lx, powDx(x, y)), ly && multiply(ly, powDy(x, out)));
@@ -94,14 +91,12 @@ export const binaryPrims = {
   // d max(x, y) = dx where x ≥ y, else dy (ties go to x, as TensorFlow)
   maximum: binaryPrim("maximum", {
     loop: L.maximum,
-    ints: true,
     jvp: ([tx, ty], [x, y], out) => pick(greaterEqual(x, y), ...lifted(tx, ty, x, y, out), out),
     vjp: (g, [x, y]) => split(greaterEqual(x, y), g, x, y),
   }),
   // d min(x, y) = dx where x ≤ y, else dy
   minimum: binaryPrim("minimum", {
     loop: L.minimum,
-    ints: true,
     jvp: ([tx, ty], [x, y], out) => pick(lessEqual(x, y), ...lifted(tx, ty, x, y, out), out),
     vjp: (g, [x, y]) => split(lessEqual(x, y), g, x, y),
   }),
@@ -176,14 +171,21 @@ export const multiply: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(binar
  *
  * @param a The numerator.
  * @param b The denominator.
- * @returns The quotient.
+ * @returns The quotient (float64 for int32 operands, as TensorFlow's true division).
  * @example Dividing
  * ```ts
  * import { divide } from "@gradtape/gradtape";
  * console.log(divide([1, 3], 2).toArray()); // [0.5, 1.5]
  * ```
  */
-export const divide: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(binaryPrims.divide);
+export function divide(a: TensorLike, b: TensorLike): Tensor {
+  const [x, y] = toTensors("divide", [a, b]);
+  // True division, as TensorFlow's: int32 operands give float64 rather than a truncated int.
+  if (x.dtype === "int32") {
+    return bind(binaryPrims.divide, [cast(x, "float64"), cast(y, "float64")], undefined);
+  }
+  return bind(binaryPrims.divide, [x, y], undefined);
+}
 
 /**
  * Elementwise `aᵇ`, broadcasting like numpy.

@@ -10,7 +10,7 @@ import { zerosLike } from "./creation.ts";
 import { lift, spread } from "./_batch.ts";
 
 function compare(name: keyof typeof L): Primitive<void> {
-  return binaryPrim(name, { loop: L[name], outDtype: "bool", ints: true });
+  return binaryPrim(name, { loop: L[name], outDtype: "bool" });
 }
 
 function requireBool(op: string, x: Tensor): void {
@@ -22,7 +22,7 @@ function requireBool(op: string, x: Tensor): void {
 }
 
 function logical(name: "logicalAnd" | "logicalOr"): Primitive<void> {
-  const p = binaryPrim(name, { loop: L[name], outDtype: "bool", ints: true });
+  const p = binaryPrim(name, { loop: L[name], outDtype: "bool" });
   return {
     ...p,
     kernel(inputs, attrs) {

@@ -74,8 +74,17 @@ export function fill(
   value: number | boolean,
   dtype: DType = "float32",
 ): Tensor {
-  checkShape("fill", shape);
-  checkDtype("fill", dtype);
+  return filled("fill", shape, value, dtype);
+}
+
+function filled(
+  op: string,
+  shape: readonly number[],
+  value: number | boolean,
+  dtype: DType,
+): Tensor {
+  checkShape(op, shape);
+  checkDtype(op, dtype);
   const data = allocate(dtype, sizeOf(shape));
   data.fill(Number(value));
   return new Tensor(data, shape, dtype);
@@ -94,7 +103,7 @@ export function fill(
  * ```
  */
 export function zeros(shape: readonly number[], dtype: DType = "float32"): Tensor {
-  return fill(shape, 0, dtype);
+  return filled("zeros", shape, 0, dtype);
 }
 
 /**
@@ -110,7 +119,7 @@ export function zeros(shape: readonly number[], dtype: DType = "float32"): Tenso
  * ```
  */
 export function ones(shape: readonly number[], dtype: DType = "float32"): Tensor {
-  return fill(shape, 1, dtype);
+  return filled("ones", shape, 1, dtype);
 }
 
 function shapeAndDtype(x: TensorLike): [readonly number[], DType] {
@@ -210,6 +219,12 @@ export function linspace(start: number, stop: number, num: number): Tensor {
 export function range(start: number, limit?: number, delta = 1, dtype?: DType): Tensor {
   if (limit === undefined) [start, limit] = [0, start];
   if (delta === 0) throw new RangeError("range: delta must not be 0");
+  if ((limit - start) * delta < 0) {
+    throw new RangeError(
+      `range: cannot go from ${start} to ${limit} in steps of ${delta}: ` +
+        `use a ${delta > 0 ? "negative" : "positive"} delta, or swap start and limit`,
+    );
+  }
   checkDtype("range", dtype);
   const n = Math.max(0, Math.ceil((limit - start) / delta));
   const dt = dtype ??

@@ -7,7 +7,6 @@ import { add } from "./binary.ts";
 import { reshape, sumTo, transpose } from "./movement.ts";
 import { reduceSum } from "./reduce.ts";
 import { fmtShape, normalizeAxis, sizeOf } from "../core/shape.ts";
-import { requireFloat } from "./_define.ts";
 import { lift } from "./_batch.ts";
 
 interface MatmulAttrs {
@@ -29,7 +28,9 @@ export const linalgPrims = {
   matmul: {
     name: "matmul",
     kernel([a, b], { transposeA, transposeB }) {
-      requireFloat("matmul", a);
+      if (a.dtype === "bool") {
+        throw new TypeError("matmul: no arithmetic on bool tensors: cast them first");
+      }
       const [data, shape] = matmulKernel(
         dataOf(a),
         a.shape,

@@ -194,7 +194,13 @@ export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
  */
 export function expandDims(x: TensorLike, axis: number): Tensor {
   const t = toTensor(x, { op: "expandDims" });
-  const a = normalizeAxis("expandDims", axis, t.rank + 1);
+  if (!Number.isInteger(axis) || axis < -t.rank - 1 || axis > t.rank) {
+    throw new RangeError(
+      `expandDims: axis ${axis} is out of range for a tensor of rank ${t.rank}: ` +
+        `use an axis in [${-t.rank - 1}, ${t.rank}]`,
+    );
+  }
+  const a = axis < 0 ? axis + t.rank + 1 : axis;
   const shape = [...t.shape];
   shape.splice(a, 0, 1);
   return reshape(t, shape);
@@ -342,6 +348,13 @@ export function slice(x: TensorLike, begin: readonly number[], size: readonly nu
         `shape ${fmtShape(t.shape)}`,
     );
   }
+  for (const v of [...begin, ...size]) {
+    if (!Number.isInteger(v)) {
+      throw new TypeError(
+        `slice: begin ${fmtShape(begin)} and size ${fmtShape(size)} must hold integers, got ${v}`,
+      );
+    }
+  }
   const sz = size.map((s, i) => (s === -1 ? t.shape[i] - begin[i] : s));
   for (let i = 0; i < t.rank; i++) {
     if (!(begin[i] >= 0 && sz[i] >= 0 && begin[i] + sz[i] <= t.shape[i])) {
@@ -480,6 +493,9 @@ export function split(
     }
     sizes = new Array(numOrSizeSplits).fill(len / numOrSizeSplits);
   } else {
+    if (!numOrSizeSplits.every(Number.isInteger)) {
+      throw new TypeError(`split: sizes ${fmtShape(numOrSizeSplits)} must be integers`);
+    }
     sizes = [...numOrSizeSplits];
     const unknown = sizes.indexOf(-1);
     if (unknown >= 0) {

@@ -22,9 +22,6 @@ function kernel(kind: ReduceKind, name: string): Primitive<ReduceAttrs>["kernel"
     if (x.dtype === "bool") {
       throw new TypeError(`${name}: expects a numeric tensor, got bool: cast it first`);
     }
-    if (kind !== "sum" && x.size === 0) {
-      throw new Error(`${name}: cannot reduce an empty tensor of shape ${fmtShape(x.shape)}`);
-    }
     const [data, kept] = reduceKernel(dataOf(x), x.shape, axes, kind, x.dtype);
     const shape = keepDims ? kept : kept.filter((_, i) => !axes.includes(i));
     return new Tensor(data, shape, x.dtype);
@@ -194,7 +191,9 @@ export function reduceMean(x: TensorLike, axis?: Axis, keepDims = false): Tensor
   const axes = normalizeAxes("reduceMean", axis, t.rank);
   let count = 1;
   for (const a of axes) count *= t.shape[a];
-  return divide(reduceSum(t, axes, keepDims), count);
+  const mean = divide(reduceSum(t, axes, keepDims), count);
+  // An int32 mean stays int32, truncated toward zero, as TensorFlow's.
+  return t.dtype === "int32" ? cast(mean, "int32") : mean;
 }
 
 /**

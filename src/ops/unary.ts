@@ -26,6 +26,11 @@ function unaryPrim(name: string, spec: UnarySpec): Primitive<void> {
   return {
     name,
     kernel([x]) {
+      if (spec.ints && x.dtype === "bool") {
+        throw new TypeError(
+          `${name}: no arithmetic on bool tensors: cast them first, e.g. cast(x, "float32")`,
+        );
+      }
       if (!spec.ints) requireFloat(name, x);
       const dtype = spec.outDtype ?? x.dtype;
       return new Tensor(mapUnary(dataOf(x), dtype, loop), x.shape, dtype);

@@ -35,6 +35,8 @@ export class ReverseEngine implements Transform {
   #explicitVars = new Set<Variable>();
   #watchedVars = new Set<Variable>();
   #reads = new Map<Variable, Tensor[]>();
+  // Every variable read while recording, watched or not, to explain a missing gradient.
+  #seen = new WeakSet<Variable>();
 
   constructor(watchAccessedVariables: boolean) {
     this.watchAccessedVariables = watchAccessedVariables;
@@ -59,6 +61,11 @@ export class ReverseEngine implements Transform {
   /** Whether `t` is watched directly or computed from a watched tensor. */
   isTracked(t: Tensor): boolean {
     return this.#tracked.has(t);
+  }
+
+  /** Whether `v` was read while this tape recorded, watched or not. */
+  wasRead(v: Variable): boolean {
+    return this.#seen.has(v);
   }
 
   /** The tensors read from `v` while watched. */
@@ -100,6 +107,7 @@ export class ReverseEngine implements Transform {
   }
 
   onVariableRead(v: Variable, value: Tensor): void {
+    this.#seen.add(v);
     if (this.#explicitVars.has(v) || (this.watchAccessedVariables && v.trainable)) {
       this.#noteRead(v, value);
     }
@@ -173,6 +181,7 @@ export class ReverseEngine implements Transform {
     this.#explicitVars = new Set();
     this.#watchedVars = new Set();
     this.#reads = new Map();
+    this.#seen = new WeakSet();
   }
 }
 

@@ -1,5 +1,11 @@
 /** `GradientTape`: TensorFlow's tape, with `record(fn)` in place of the `with` block. */
-import { levelOf, removeTransform, withPaused, withTransform } from "../core/dispatch.ts";
+import {
+  levelOf,
+  removeTransform,
+  withOnlyPaused,
+  withPaused,
+  withTransform,
+} from "../core/dispatch.ts";
 import { isFloat } from "../core/dtype.ts";
 import { fmtShape, sameShape } from "../core/shape.ts";
 import { flatten, leafName, type MapLeaves, type Structure, unflatten } from "../core/structure.ts";
@@ -159,7 +165,9 @@ export class GradientTape {
     const targets = toTargets(target);
     const seeds = seedsFor(targets, options.outputGradients);
     const grads = this.#run(seeds, leaves);
-    const out = leaves.map((leaf, i) => this.#finish(grads[i], leaf, paths[i], targets, mode));
+    const out = leaves.map((leaf, i) =>
+      this.#finish("gradient", grads[i], leaf, paths[i], targets, mode)
+    );
     this.#release();
     return unflatten(sources, out) as Gradients<S>;
   }
@@ -196,7 +204,8 @@ export class GradientTape {
       const shape = [...t.shape, ...leaf.shape];
       const parts = rows.map((r) => r[k]);
       if (parts.every((p) => p === null)) {
-        return this.#finish(null, leaf, paths[k], [t], mode) && fill(shape, 0, leaf.dtype);
+        return this.#finish("jacobian", null, leaf, paths[k], [t], mode) &&
+          fill(shape, 0, leaf.dtype);
       }
       const filled = parts.map((p) => p ?? zerosLike(leafValue(leaf)));
       return reshape(t.size === 0 ? fill(shape, 0, leaf.dtype) : stack(filled), shape);
@@ -246,7 +255,7 @@ export class GradientTape {
     const parts = rows.map((r) => r[0]);
     this.#release();
     if (parts.every((p) => p === null)) {
-      const g = this.#finish(null, source, "", [t], mode);
+      const g = this.#finish("batchJacobian", null, source, "", [t], mode);
       return g && fill(shape, 0, source.dtype);
     }
     const filled = parts.map((p) => p ?? zerosLike(leafValue(source)));
@@ -254,7 +263,7 @@ export class GradientTape {
   }
 
   /**
-   * Runs `fn` with this tape (and any tape or accumulator inside it) not recording.
+   * Runs `fn` with this tape not recording; other tapes and accumulators go on recording.
    *
    * @param fn The computation to leave out.
    * @returns `fn`'s result.
@@ -269,8 +278,8 @@ export class GradientTape {
    */
   stopRecording<T>(fn: () => T): T {
     this.#check("stopRecording");
-    const level = levelOf(this.#engine);
-    return level < 0 ? fn() : withPaused(level, fn);
+    // As TensorFlow's: only this tape stops; tapes and accumulators inside it go on recording.
+    return withOnlyPaused(this.#engine, fn);
   }
 
   /**
@@ -379,6 +388,7 @@ export class GradientTape {
   }
 
   #finish(
+    op: string,
     g: Tensor | null,
     leaf: Tensor | Variable,
     path: string,
@@ -387,19 +397,30 @@ export class GradientTape {
   ): Tensor | null {
     if (g !== null || !isFloat(leaf.dtype) || mode === "none") return g;
     if (mode === "zero") return zerosLike(leafValue(leaf));
-    const tensors = leaf instanceof Variable ? this.#engine.readsOf(leaf) : [leaf];
-    const why = this.#engine.explain(tensors, targets);
     const name = leafName(leaf, path);
-    const reason = why.kind === "cut"
-      ? `the path from it to the target is cut by ${why.op}, which has no gradient`
-      : why.kind === "not-watched"
-      ? leaf instanceof Variable
-        ? `it was never read while the tape recorded${
-          leaf.trainable ? "" : " (it is not trainable: watch it with tape.watch)"
-        }`
-        : "it was never watched: call tape.watch(x) inside record, or use a trainable Variable"
-      : "it is watched but not used in computing the target inside the recording";
-    throw new Error(`GradientTape.gradient: ${name} is not connected to the target: ${reason}`);
+    const reason = this.#reason(leaf, targets);
+    throw new Error(`GradientTape.${op}: ${name} is not connected to the target: ${reason}`);
+  }
+
+  // Why `leaf` got no gradient, in words a user can act on.
+  #reason(leaf: Tensor | Variable, targets: readonly Tensor[]): string {
+    const engine = this.#engine;
+    if (leaf instanceof Variable && engine.readsOf(leaf).length === 0) {
+      if (!engine.wasRead(leaf)) return "it was never read while the tape recorded";
+      const why = leaf.trainable
+        ? "the tape has watchAccessedVariables: false"
+        : "it is not trainable";
+      return `it was read while the tape recorded but not watched (${why}): call tape.watch(v) inside record`;
+    }
+    const tensors = leaf instanceof Variable ? engine.readsOf(leaf) : [leaf];
+    const why = engine.explain(tensors, targets);
+    if (why.kind === "cut") {
+      return `the path from it to the target is cut by ${why.op}, which has no gradient`;
+    }
+    if (why.kind === "not-watched") {
+      return "it was never watched: call tape.watch(x) inside record, or use a trainable Variable";
+    }
+    return "it is watched but not used in computing the target inside the recording";
   }
 
   #release(): void {

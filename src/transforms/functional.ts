@@ -101,14 +101,22 @@ export function valueAndGrad(
   f: TensorFn,
   options: ArgnumsOptions = {},
 ): (...args: unknown[]) => [Tensor, Tensor | Tensor[]] {
+  return valueAndGradAs("valueAndGrad", f, options);
+}
+
+function valueAndGradAs(
+  op: string,
+  f: TensorFn,
+  options: ArgnumsOptions,
+): (...args: unknown[]) => [Tensor, Tensor | Tensor[]] {
   return (...args) => {
-    const nums = argnumList("valueAndGrad", options, args.length);
-    const xs = prepare("valueAndGrad", args, nums);
+    const nums = argnumList(op, options, args.length);
+    const xs = prepare(op, args, nums);
     const sources = nums.map((i) => xs[i] as Tensor | Variable);
     const tape = new GradientTape();
     const y = tape.record(() => {
       tape.watch(sources);
-      return requireScalar("grad", f(...xs));
+      return requireScalar(op, f(...xs));
     });
     const grads = tape.gradient(y, sources, { unconnectedGradients: "zero" }) as Tensor[];
     return [y, typeof (options.argnums ?? 0) === "number" ? grads[0] : grads];
@@ -149,7 +157,7 @@ export function grad(
   f: TensorFn,
   options: ArgnumsOptions = {},
 ): (...args: unknown[]) => Tensor | Tensor[] {
-  const vg = valueAndGrad(f, options as { argnums: readonly number[] });
+  const vg = valueAndGradAs("grad", f, options);
   return (...args) => vg(...args)[1];
 }
 

@@ -92,9 +92,14 @@ Deno.test("an explicit dtype converts numbers and arrays", () => {
   const d = gt.constant([0.1, 0.2], { dtype: "float64" });
   assert.equal(d.dtype, "float64");
   assert.deepEqual(d.toArray(), [0.1, 0.2]);
-  const i = gt.constant([1.7, -1.7, 3], { dtype: "int32" });
+  const i = gt.constant([1, -1, 3], { dtype: "int32" });
   assert.equal(i.dtype, "int32");
-  assert.deepEqual(i.toArray(), [1, -1, 3]); // truncation toward zero, as a cast
+  assert.deepEqual(i.toArray(), [1, -1, 3]);
+  // As TensorFlow: a fraction is not silently dropped; cast() truncates on purpose.
+  assert.throws(
+    () => gt.constant([1.7, -1.7, 3], { dtype: "int32" }),
+    /constant: cannot convert 1\.7 to int32/,
+  );
   const b = gt.constant([0, 2, -1], { dtype: "bool" });
   assert.deepEqual(b.toArray(), [false, true, true]);
 });

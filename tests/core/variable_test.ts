@@ -26,9 +26,10 @@ Deno.test("new Variable: defaults and options", async (t) => {
     const d = new gt.Variable(0.1, { dtype: "float64" });
     assert.equal(d.dtype, "float64");
     assert.equal(d.value().item(), 0.1);
-    const i = new gt.Variable([2.9, -2.9], { dtype: "int32" });
+    const i = new gt.Variable([2, -2], { dtype: "int32" });
     assert.equal(i.dtype, "int32");
     assert.deepEqual(i.value().toArray(), [2, -2]);
+    assert.throws(() => new gt.Variable([2.9], { dtype: "int32" }), /cannot convert 2\.9 to int32/);
   });
   await t.step("a tensor's dtype and shape carry over", () => {
     const v = new gt.Variable(gt.zeros([2, 3], "float64"));
