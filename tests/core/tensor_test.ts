@@ -242,11 +242,7 @@ Deno.test("shape, dtype, rank and size describe the tensor", () => {
 });
 
 Deno.test("a nested array of tensors is stacked", () => {
-  // BUG: the contract makes "nested arrays of" tensors and variables a TensorLike, but the
-  // NestedArray type admits only numbers and booleans, so this needs a cast to compile. Once the
-  // type is fixed, drop the cast: `gt.constant([gt.constant([1, 2]), gt.constant([3, 4])])`.
-  const rows = [gt.constant([1, 2]), gt.constant([3, 4])] as unknown as TensorLike;
-  const x = gt.constant(rows);
+  const x = gt.constant([gt.constant([1, 2]), gt.constant([3, 4])]);
   assert.deepEqual(x.shape, [2, 2]);
   assert.deepEqual(x.toArray(), [[1, 2], [3, 4]]);
 });
