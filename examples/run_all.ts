@@ -11,6 +11,10 @@ import { main as tensors } from "./05_gradients_of_tensors.ts";
 import { main as linearModel } from "./06_training_linear_model.ts";
 import { main as gotchas } from "./07_gotchas.ts";
 import { main as polynomial } from "./08_polynomial_regression_l2.ts";
+import { main as directional } from "./09_directional_derivatives.ts";
+import { main as newton } from "./10_newton_rosenbrock.ts";
+import { main as conjugateGradient } from "./11_conjugate_gradient_hvp.ts";
+import { main as adam } from "./12_polynomial_adam.ts";
 
 const examples: [title: string, run: (args: readonly string[]) => void | Promise<void>][] = [
   ["01 Basic GradientTape usage", basics],
@@ -21,6 +25,11 @@ const examples: [title: string, run: (args: readonly string[]) => void | Promise
   ["06 Training a simple linear model", linearModel],
   ["07 Common gotchas and best practices", gotchas],
   ["08 Custom loss with L2 regularization", polynomial],
+  // Beyond the tutorial: forward mode, the functional transforms and the optimizers.
+  ["09 Directional derivatives with ForwardAccumulator", directional],
+  ["10 Newton's method on the Rosenbrock function", newton],
+  ["11 Conjugate gradient with Hessian-vector products", conjugateGradient],
+  ["12 Polynomial regression with Adam", adam],
 ];
 
 /** Runs the examples one after another, passing `args` (such as `--out DIR`) to each. */

@@ -37,6 +37,10 @@ const files = [
   "06_training_linear_model.ts",
   "07_gotchas.ts",
   "08_polynomial_regression_l2.ts",
+  "09_directional_derivatives.ts",
+  "10_newton_rosenbrock.ts",
+  "11_conjugate_gradient_hvp.ts",
+  "12_polynomial_adam.ts",
 ] as const;
 
 /** The one line that starts with `prefix`, without the prefix. */
@@ -54,6 +58,21 @@ function numberAfter(stdout: string, prefix: string): number {
     .filter((rest) => /^-?\d+(\.\d+)?$/.test(rest));
   assert.equal(numbers.length, 1, `expected one number after ${JSON.stringify(prefix)}`);
   return Number(numbers[0]);
+}
+
+/** The numbers of the `[a, b, …]` list on the one line that starts with `prefix`. */
+function listAfter(stdout: string, prefix: string): number[] {
+  const m = lineAfter(stdout, prefix).trim().match(/^\[(.*)\]$/);
+  assert.ok(m !== null, `no list after ${JSON.stringify(prefix)}`);
+  return m[1].split(",").map(Number);
+}
+
+/** The `count` rows of numbers printed on the lines after the one line that is `label`. */
+function rowsAfter(stdout: string, label: string, count: number): number[][] {
+  const lines = stdout.split("\n");
+  const at = lines.flatMap((l, i) => l === label ? [i] : []);
+  assert.equal(at.length, 1, `expected one line ${JSON.stringify(label)}`);
+  return lines.slice(at[0] + 1, at[0] + 1 + count).map((l) => l.trim().split(/ +/).map(Number));
 }
 
 interface Printed {
@@ -100,6 +119,9 @@ function scalarsAfter(stdout: string, prefix: string): number[] {
 const f32 = { rtol: 1e-6, atol: 1e-7 };
 // `.toFixed(4)` rounds to within 5e-5; a little more covers float32 arithmetic.
 const fixed4 = { rtol: 0, atol: 6e-5 };
+// float64 printed with `.toFixed(12)` or `.toFixed(10)`: rounding plus a little.
+const fixed12 = { rtol: 0, atol: 1e-11 };
+const fixed10 = { rtol: 0, atol: 1e-9 };
 
 /** Checks that `text` is well-formed XML with an `<svg>` root: tags balance, entities are known. */
 function assertWellFormedSvg(text: string): void {
@@ -182,6 +204,51 @@ function solve(a: number[][], b: number[]): number[] {
     x[i] = s / m[i][i];
   }
   return x;
+}
+
+/**
+ * Example 08's problem in plain float64 numbers, an independent reference for 08 and 12: the
+ * same data and starting point, the loss mean((y − Xθ)²) + λ|θ|² and its gradient written out by
+ * hand, −(2/n)·Xᵀ(y − Xθ) + 2λθ, gradient descent on it, and its minimiser in closed form.
+ */
+function polynomialReference(learningRate: number, l2Weight: number) {
+  const s = polynomialSetup();
+  const xs = Array.from(s.xTrain.data());
+  const ys = Array.from(s.yTrain.data());
+  const n = xs.length;
+  const X = xs.map((x) => [x ** 3, x ** 2, x, 1]);
+  const theta0 = [s.w3, s.w2, s.w1, s.b].map((v) => v.value().item());
+  /** [total, mse, l2] at θ. */
+  const lossAt = (theta: number[]) => {
+    const r = X.map((row, i) => ys[i] - row.reduce((acc, f, k) => acc + f * theta[k], 0));
+    const mse = r.reduce((acc, v) => acc + v * v, 0) / n;
+    const l2 = theta.reduce((acc, v) => acc + v * v, 0);
+    return [mse + l2Weight * l2, mse, l2];
+  };
+  const descend = (
+    steps: number,
+    log?: (epoch: number, theta: number[], losses: number[]) => void,
+  ) => {
+    let theta = [...theta0];
+    for (let epoch = 0; epoch < steps; epoch++) {
+      const r = X.map((row, i) => ys[i] - row.reduce((acc, f, k) => acc + f * theta[k], 0));
+      const grad = theta.map((v, k) =>
+        (-2 / n) * X.reduce((acc, row, i) => acc + row[k] * r[i], 0) + 2 * l2Weight * v
+      );
+      const losses = lossAt(theta);
+      theta = theta.map((v, k) => v - learningRate * grad[k]);
+      log?.(epoch, theta, losses);
+    }
+    return theta;
+  };
+  // The minimiser: (XᵀX/n + λI)θ = Xᵀy/n.
+  const A = [0, 1, 2, 3].map((j) =>
+    [0, 1, 2, 3].map((k) =>
+      X.reduce((acc, row) => acc + row[j] * row[k], 0) / n + (j === k ? l2Weight : 0)
+    )
+  );
+  const rhs = [0, 1, 2, 3].map((j) => X.reduce((acc, row, i) => acc + row[j] * ys[i], 0) / n);
+  return { theta0, lossAt, descend, optimum: solve(A, rhs) };
 }
 
 Deno.test("the examples print the values the tutorial states", async (t) => {
@@ -331,31 +398,7 @@ Deno.test("the examples print the values the tutorial states", async (t) => {
       const [learningRate, epochs, l2Weight] = [0.01, 200, 0.001];
       const targets = [0.5, -2, 1, 1];
 
-      // An independent reference: the same data and starting point, with the gradient of
-      // mean((y − Xθ)²) + λ|θ|² written out by hand, in float64: −(2/n)·Xᵀ(y − Xθ) + 2λθ.
-      const s = polynomialSetup();
-      const xs = Array.from(s.xTrain.data());
-      const ys = Array.from(s.yTrain.data());
-      const n = xs.length;
-      const X = xs.map((x) => [x ** 3, x ** 2, x, 1]);
-      const theta0 = [s.w3, s.w2, s.w1, s.b].map((v) => v.value().item());
-      const descend = (
-        steps: number,
-        log?: (epoch: number, theta: number[], losses: number[]) => void,
-      ) => {
-        let theta = [...theta0];
-        for (let epoch = 0; epoch < steps; epoch++) {
-          const r = X.map((row, i) => ys[i] - row.reduce((acc, f, k) => acc + f * theta[k], 0));
-          const mse = r.reduce((acc, v) => acc + v * v, 0) / n;
-          const l2 = theta.reduce((acc, v) => acc + v * v, 0);
-          const grad = theta.map((v, k) =>
-            (-2 / n) * X.reduce((acc, row, i) => acc + row[k] * r[i], 0) + 2 * l2Weight * v
-          );
-          theta = theta.map((v, k) => v - learningRate * grad[k]);
-          log?.(epoch, theta, [mse + l2Weight * l2, mse, l2]);
-        }
-        return theta;
-      };
+      const { descend, optimum } = polynomialReference(learningRate, l2Weight);
       const logged: { theta: number[]; losses: number[] }[] = [];
       const final = descend(epochs, (epoch, theta, losses) => {
         if (epoch % 50 === 0) logged.push({ theta, losses });
@@ -382,15 +425,8 @@ Deno.test("the examples print the values the tutorial states", async (t) => {
       assert.deepEqual(printed.map(([, target]) => target), targets);
       assertAllClose(printed.map(([value]) => value), final, { rtol: 0, atol: 1e-3 });
 
-      // The minimiser of the same loss, in closed form: (XᵀX/n + λI)θ = Xᵀy/n. With noise of
-      // standard deviation 0.3 on 50 points, it lies within about 0.15 of the true coefficients.
-      const A = [0, 1, 2, 3].map((j) =>
-        [0, 1, 2, 3].map((k) =>
-          X.reduce((acc, row) => acc + row[j] * row[k], 0) / n + (j === k ? l2Weight : 0)
-        )
-      );
-      const rhs = [0, 1, 2, 3].map((j) => X.reduce((acc, row, i) => acc + row[j] * ys[i], 0) / n);
-      const optimum = solve(A, rhs);
+      // The minimiser of the same loss, in closed form. With noise of standard deviation 0.3 on 50
+      // points, it lies within about 0.15 of the true coefficients.
       assertAllClose(optimum, targets, { rtol: 0, atol: 0.15 });
       // The example's note: 200 epochs stop short, about 2000 get there.
       assert.ok(
@@ -404,6 +440,262 @@ Deno.test("the examples print the values the tutorial states", async (t) => {
         "08_polynomial_regression_l2.svg",
         ["Training Curves", "Polynomial Fit", "Residuals"],
         ["Total Loss", "MSE Loss", "L2 Loss (scaled)", "Data", "Fitted", "True"],
+      );
+    });
+
+    await t.step("09: a directional derivative, a JVP, and jacfwd = jacrev", async () => {
+      const { stdout } = await runs.get("09_directional_derivatives.ts")!;
+      // f(x, y, z) = x²y + y·sin z + e^(xz) at (1, 2, 0.5), along u = (1, 2, 2)/3.
+      const f = (x: number, y: number, z: number) => x * x * y + y * Math.sin(z) + Math.exp(x * z);
+      const [x, y, z] = [1, 2, 0.5];
+      const u = [1 / 3, 2 / 3, 2 / 3];
+      const gradient = [
+        2 * x * y + z * Math.exp(x * z),
+        x * x + Math.sin(z),
+        y * Math.cos(z) + x * Math.exp(x * z),
+      ];
+      const directional = gradient.reduce((acc, g, i) => acc + g * u[i], 0);
+      // The closed form is itself checked against a central difference along u.
+      const h = 1e-5;
+      const along = (t: number) => f(x + t * u[0], y + t * u[1], z + t * u[2]);
+      assertAllClose((along(h) - along(-h)) / (2 * h), directional, { rtol: 1e-9, atol: 0 });
+
+      assertAllClose(numberAfter(stdout, "f(1, 2, 0.5) = "), f(x, y, z), fixed12);
+      const sameDerivative = [
+        "Directional derivative (ForwardAccumulator): ",
+        "Gradient · u: ",
+        "Sum of three one-variable JVPs: ",
+        "Expected (closed form ∇f·u): ",
+      ];
+      for (const label of sameDerivative) {
+        assertAllClose(numberAfter(stdout, label), directional, fixed12);
+      }
+      assertAllClose(listAfter(stdout, "Gradient from a GradientTape: "), gradient, fixed12);
+
+      // F(r, θ, φ) = (r sinθ cosφ, r sinθ sinφ, r cosθ) at (2, π/3, π/4); its Jacobian's columns
+      // are ∂F/∂r, ∂F/∂θ, ∂F/∂φ.
+      const [r, th, ph] = [2, Math.PI / 3, Math.PI / 4];
+      const v = [0.5, -1, 2];
+      const [st, ct, sp, cp] = [Math.sin(th), Math.cos(th), Math.sin(ph), Math.cos(ph)];
+      const J = [
+        [st * cp, r * ct * cp, -r * st * sp],
+        [st * sp, r * ct * sp, r * st * cp],
+        [ct, -r * st, 0],
+      ];
+      const Jv = J.map((row) => row.reduce((acc, a, j) => acc + a * v[j], 0));
+      assertAllClose(listAfter(stdout, "JVP (ForwardAccumulator): "), Jv, fixed12);
+      assertAllClose(listAfter(stdout, "JVP (gt.jvp): "), Jv, fixed12);
+      assert.equal(lineAfter(stdout, "Jacobian shapes: "), "jacfwd [3,3], jacrev [3,3]");
+      for (const label of ["jacfwd:", "jacrev:"]) {
+        assertAllClose(rowsAfter(stdout, label, 3), J, fixed12);
+      }
+    });
+
+    await t.step("10: Newton's method reaches (1, 1) in a handful of steps", async () => {
+      const { stdout } = await runs.get("10_newton_rosenbrock.ts")!;
+      // f = (1 − x)² + 100(y − x²)²; its gradient and Hessian by hand.
+      const f = ([x, y]: number[]) => (1 - x) ** 2 + 100 * (y - x * x) ** 2;
+      const gradient = (
+        [x, y]: number[],
+      ) => [-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)];
+      const hessian = ([x, y]: number[]) => [
+        [2 - 400 * (y - x * x) + 800 * x * x, -400 * x],
+        [-400 * x, 200],
+      ];
+      const start = [-1.2, 1];
+      assertAllClose(listAfter(stdout, "Gradient at the start: "), gradient(start), fixed10);
+      assertAllClose(
+        listAfter(stdout, "Hessian at the start (row by row): "),
+        hessian(start).flat(),
+        fixed10,
+      );
+
+      const rows = [
+        ...stdout.matchAll(/^ +(\d+) +(-?\d+\.\d{12}) +(-?\d+\.\d{12}) +(\S+)( +\S+)?$/gm),
+      ];
+      assert.deepEqual(rows.map((m) => Number(m[1])), rows.map((_, k) => k), "iteration numbers");
+      assert.ok(rows.length - 1 <= 10, `${rows.length - 1} Newton steps is more than a handful`);
+      // The same iteration with the closed forms, solving H·Δ = −g by elimination.
+      let p = start;
+      for (const [k, m] of rows.entries()) {
+        if (k > 0) {
+          const step = solve(hessian(p), gradient(p).map((g) => -g));
+          p = p.map((v, i) => v + step[i]);
+          assertAllClose(Number(m[5]), Math.hypot(...step), { rtol: 0.06, atol: 1e-15 });
+        }
+        assertAllClose([Number(m[2]), Number(m[3])], p, { rtol: 0, atol: 1e-9 });
+        assertAllClose(Number(m[4]), f(p), { rtol: 1e-6, atol: 1e-18 });
+      }
+      const final = lineAfter(stdout, "Final point: ").match(/^\((\S+), (\S+)\)$/);
+      assert.ok(final !== null, "final point");
+      const [x, y] = [Number(final[1]), Number(final[2])];
+      assert.ok(Math.hypot(x - 1, y - 1) < 1e-6, `final point (${x}, ${y}) is not (1, 1)`);
+      const finalF = Number(lineAfter(stdout, "Final f: "));
+      assert.ok(finalF >= 0 && finalF < 1e-20, `final f = ${finalF}`);
+    });
+
+    await t.step("11: CG on Hessian-vector products solves H·p = −g", async () => {
+      const { stdout } = await runs.get("11_conjugate_gradient_hvp.ts")!;
+      // f(x) = Σ xᵢ² + ½ Σ (xᵢ₊₁ − xᵢ)² − bᵀx + Σ log(1 + xᵢ²)/10, bᵢ = sin(i + 1), at
+      // x₀ᵢ = 2cos(0.3i). Its gradient and Hessian by hand: the chain's Laplacian L has degree
+      // minus neighbours; log(1 + x²)/10 has derivatives x/(5(1 + x²)), (1 − x²)/(5(1 + x²)²).
+      const problem = (n: number) => {
+        const b = Array.from({ length: n }, (_, i) => Math.sin(i + 1));
+        const f = (x: number[]) =>
+          x.reduce(
+            (acc, v, i) =>
+              acc + v * v + (i + 1 < n ? (x[i + 1] - v) ** 2 / 2 : 0) - b[i] * v +
+              Math.log1p(v * v) / 10,
+            0,
+          );
+        const gradient = (x: number[]) =>
+          x.map((v, i) =>
+            2 * v + (i > 0 ? v - x[i - 1] : 0) + (i + 1 < n ? v - x[i + 1] : 0) - b[i] +
+            v / (5 * (1 + v * v))
+          );
+        const hessian = (x: number[]) =>
+          x.map((v, i) =>
+            x.map((_, j) =>
+              i === j
+                ? 2 + (i > 0 ? 1 : 0) + (i + 1 < n ? 1 : 0) + (1 - v * v) / (5 * (1 + v * v) ** 2)
+                : Math.abs(i - j) === 1
+                ? -1
+                : 0
+            )
+          );
+        const x0 = Array.from({ length: n }, (_, i) => 2 * Math.cos(0.3 * i));
+        return { f, gradient, hessian, x0 };
+      };
+      const matVec = (a: number[][], v: number[]) =>
+        a.map((row) => row.reduce((acc, aij, j) => acc + aij * v[j], 0));
+      const norm = (v: number[]) => Math.hypot(...v);
+
+      const { f, gradient, hessian, x0 } = problem(50);
+      const g = gradient(x0), H = hessian(x0);
+      const start = lineAfter(stdout, "At x₀ (x₀ᵢ = 2cos(0.3i)): ").match(
+        /^f = (\S+), ‖g‖ = (\S+)$/,
+      );
+      assert.ok(start !== null, "f and ‖g‖ at x₀");
+      assertAllClose([Number(start[1]), Number(start[2])], [f(x0), norm(g)], fixed12);
+
+      // The residual norms: the test's own CG on the explicit H gives the same sequence.
+      const residuals = [...stdout.matchAll(/^ {2}CG iteration +(\d+): ‖r‖ = (\S+)$/gm)];
+      assert.deepEqual(residuals.map((m) => Number(m[1])), residuals.map((_, k) => k + 1));
+      const printed = residuals.map((m) => Number(m[2]));
+      const expected: number[] = [];
+      {
+        let p = x0.map(() => 0), r = g.map((v) => -v), d = [...r];
+        let rr = r.reduce((acc, v) => acc + v * v, 0);
+        while (Math.sqrt(rr) > 1e-10 * norm(g) && expected.length < 100) {
+          const Hd = matVec(H, d);
+          const alpha = rr / d.reduce((acc, v, i) => acc + v * Hd[i], 0);
+          p = p.map((v, i) => v + alpha * d[i]);
+          r = r.map((v, i) => v - alpha * Hd[i]);
+          const next = r.reduce((acc, v) => acc + v * v, 0);
+          d = r.map((v, i) => v + (next / rr) * d[i]);
+          rr = next;
+          expected.push(Math.sqrt(rr));
+        }
+      }
+      assert.equal(printed.length, expected.length, "CG iterations");
+      assert.ok(printed.length < 50, "CG needs fewer iterations than unknowns");
+      assertAllClose(printed, expected, { rtol: 1e-5, atol: 0 });
+      printed.slice(1).forEach((v, k) =>
+        assert.ok(v < printed[k], `the residual went up at iteration ${k + 2}`)
+      );
+      assert.ok(
+        printed.at(-1)! <= 1e-10 * norm(g) * (1 + 1e-6),
+        "the residual is small at the end",
+      );
+
+      // The printed step solves H·p = −g, with H written out here, and matches elimination.
+      const p = [...stdout.matchAll(/^ {2}p\[ *(\d+)\.\. *(\d+)\]: (.*)$/gm)].flatMap((m) =>
+        m[3].trim().split(/ +/).map(Number)
+      );
+      assert.equal(p.length, 50, "the step's entries");
+      const Hp = matVec(H, p);
+      const mismatch = norm(Hp.map((v, i) => v + g[i]));
+      assert.ok(mismatch <= 1.1e-10 * norm(g), `‖H·p + g‖ = ${mismatch}`);
+      assertAllClose(p, solve(H, g.map((v) => -v)), { rtol: 0, atol: 1e-9 });
+
+      // Newton-CG: the first step lands at x₀ + p; the last at the minimum, found here by Newton
+      // with elimination.
+      const steps = [...stdout.matchAll(/^ {2}Newton step (\d): f = (\S+), ‖∇f‖ = (\S+)$/gm)];
+      assertAllClose(Number(steps[0][2]), f(x0.map((v, i) => v + p[i])), fixed12);
+      let x = x0;
+      for (let k = 0; k < 20 && norm(gradient(x)) > 1e-13; k++) {
+        const step = solve(hessian(x), gradient(x).map((v) => -v));
+        x = x.map((v, i) => v + step[i]);
+      }
+      assertAllClose(Number(steps.at(-1)![2]), f(x), fixed12);
+      assert.ok(Number(steps.at(-1)![3]) < 1e-10, "Newton-CG ends at a zero gradient");
+
+      // n = 6: the printed Hessian is the closed form, and both columns solve H·p = −g.
+      const small = problem(6);
+      const H6 = small.hessian(small.x0);
+      assertAllClose(
+        rowsAfter(stdout, "Small case, n = 6: the Hessian from gt.hessian:", 6),
+        H6,
+        { rtol: 0, atol: 5e-7 },
+      );
+      const columns = [...stdout.matchAll(/^ +(\d) +(-?\d+\.\d{12}) +(-?\d+\.\d{12})$/gm)];
+      assert.deepEqual(columns.map((m) => Number(m[1])), [0, 1, 2, 3, 4, 5]);
+      const p6 = solve(H6, small.gradient(small.x0).map((v) => -v));
+      assertAllClose(columns.map((m) => Number(m[2])), p6, fixed12);
+      assertAllClose(columns.map((m) => Number(m[3])), p6, fixed12);
+    });
+
+    await t.step("12: Adam reaches the least-squares coefficients in 200 epochs", async () => {
+      const run = await runs.get("12_polynomial_adam.ts")!;
+      const targets = [0.5, -2, 1, 1];
+      // Example 08's loss, gradient descent at 08's learning rate, and the closed-form minimiser.
+      const { theta0, lossAt, descend, optimum } = polynomialReference(0.01, 0.001);
+
+      const num = String.raw`(-?[\d.]+)`;
+      const progress = [
+        ...run.stdout.matchAll(
+          new RegExp(
+            String.raw`^Epoch +(\d+): Loss = ${num}\n {2}` +
+              String.raw`Coefficients: w3=${num}, w2=${num}, w1=${num}, b=${num}$`,
+            "gm",
+          ),
+        ),
+      ];
+      assert.deepEqual(progress.map((p) => Number(p[1])), [0, 50, 100, 150]);
+      // The first loss is at the starting point (float32, printed with 6 decimals).
+      assertAllClose(Number(progress[0][2]), lossAt(theta0)[0], { rtol: 1e-5, atol: 1e-6 });
+      const losses = progress.map((p) => Number(p[2]));
+      losses.slice(1).forEach((l, i) => assert.ok(l < losses[i], `loss went up: ${losses}`));
+
+      const printed = ["w3 = ", "w2 = ", "w1 = ", "b  = "].map((label) => {
+        const m = lineAfter(run.stdout, `  ${label}`).match(/^(-?[\d.]+) \(target: (-?[\d.]+)\)$/);
+        assert.ok(m !== null, `final ${label}`);
+        return [Number(m[1]), Number(m[2])];
+      });
+      assert.deepEqual(printed.map(([, target]) => target), targets);
+      // Three decimals printed; Adam at a constant learning rate settles within about 1e-3.
+      assertAllClose(printed.map(([value]) => value), optimum, { rtol: 0, atol: 2e-3 });
+
+      // The comparison run is example 08's plain gradient descent, which stops short.
+      const descent = descend(200);
+      const gd = lineAfter(run.stdout, "Plain gradient descent after 200 epochs (example 08): ")
+        .split(", ").map(Number);
+      assertAllClose(gd, descent, { rtol: 0, atol: 1e-3 });
+      const final = lineAfter(run.stdout, "Final loss: ").match(
+        /^Adam ([\d.]+), gradient descent ([\d.]+)$/,
+      );
+      assert.ok(final !== null, "final losses");
+      assertAllClose(Number(final[1]), lossAt(optimum)[0], { rtol: 1e-5, atol: 1e-6 });
+      assertAllClose(Number(final[2]), lossAt(descent)[0], { rtol: 1e-5, atol: 1e-6 });
+      assert.ok(Number(final[1]) < Number(final[2]), "Adam ends below gradient descent");
+      const gradNorm = lineAfter(run.stdout, "‖gradient‖ at Adam's final coefficients: ");
+      assert.ok(Number(gradNorm.split(" ")[0]) < 1e-3, gradNorm);
+
+      await assertFigure(
+        run,
+        "12_polynomial_adam.svg",
+        ["Training Loss", "Polynomial Fit"],
+        ["Adam", "Gradient descent", "Data", "Adam", "Gradient descent", "True"],
       );
     });
   } finally {
@@ -423,7 +715,12 @@ Deno.test("deno task demo runs every example with the task's permissions", async
   try {
     const headers = [...run.stdout.matchAll(/^=+ (\d\d) .+ =+$/gm)].map((m) => m[1]);
     assert.deepEqual(headers, files.map((f) => f.slice(0, 2)));
-    for (const name of ["06_training_linear_model.svg", "08_polynomial_regression_l2.svg"]) {
+    const figures = [
+      "06_training_linear_model.svg",
+      "08_polynomial_regression_l2.svg",
+      "12_polynomial_adam.svg",
+    ];
+    for (const name of figures) {
       assert.ok((await Deno.stat(`${run.out}/${name}`)).size > 0, name);
     }
   } finally {
