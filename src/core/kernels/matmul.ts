@@ -2,6 +2,9 @@
 import { allocate, allocateF64, type DType, type TypedArray } from "../dtype.ts";
 import { broadcastShapes, fmtShape, sizeOf, stridesOf } from "../shape.ts";
 import { broadcastStrides, forEachRow } from "./strided.ts";
+import { wasmGemm, wasmGemmAvailable } from "./wasm/gemm.ts";
+
+const WASM_MIN_WORK = 4096;
 
 /** The output shape of `a @ b` (rank ≥ 2 each, batch dimensions broadcast), or a clear error. */
 export function matmulShape(
@@ -32,7 +35,10 @@ export function matmulShape(
   return { batch, m, k, n };
 }
 
-/** `a @ b`, each optionally transposed in its last two axes; accumulates rows in float64. */
+/**
+ * `a @ b`, each optionally transposed in its last two axes. `reference` forces the plain loop
+ * (rows accumulated in float64), which the fast kernels are tested against.
+ */
 export function matmulKernel(
   a: TypedArray,
   aShape: readonly number[],
@@ -41,6 +47,7 @@ export function matmulKernel(
   transposeA: boolean,
   transposeB: boolean,
   dtype: DType,
+  reference = false,
 ): [TypedArray, number[]] {
   const { batch, m, k, n } = matmulShape(aShape, bShape, transposeA, transposeB);
   const out = allocate(dtype, sizeOf(batch) * m * n);
@@ -55,7 +62,15 @@ export function matmulKernel(
     s * bShape[rb - 2] * bShape[rb - 1]
   );
   const row = allocateF64(n);
+  // NOTE: the WebAssembly SIMD kernel pays for packing, so it takes over above a few
+  // thousand multiply-adds; the loop below stays as the reference and the fallback.
+  const useWasm = !reference && dtype === "float32" && m * n * k >= WASM_MIN_WORK &&
+    wasmGemmAvailable();
   const one = (aOff: number, bOff: number, oOff: number): void => {
+    if (useWasm) {
+      wasmGemm(a, aOff, ai, ap, b, bOff, bp, bj, out as Float32Array, oOff, m, n, k);
+      return;
+    }
     for (let i = 0; i < m; i++) {
       row.fill(0);
       for (let p = 0; p < k; p++) {

@@ -1,0 +1,44 @@
+/** The fast kernels against the plain reference loops they replace. */
+import assert from "node:assert/strict";
+import { matmulKernel } from "../../src/core/kernels/matmul.ts";
+import { wasmGemmAvailable } from "../../src/core/kernels/wasm/gemm.ts";
+import { Generator } from "../../src/core/random.ts";
+import { assertAllClose } from "../../src/testing/mod.ts";
+
+function randomF32(n: number, g: Generator): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = g.nextNormal();
+  return a;
+}
+
+Deno.test("the WebAssembly SIMD kernel is available in Deno", () => {
+  assert.ok(wasmGemmAvailable());
+});
+
+Deno.test("float32 matmul (WebAssembly SIMD) matches the reference loop", async (t) => {
+  const g = new Generator(7);
+  // Odd sizes exercise the padding of panels; transposes the packing; batches the strides.
+  const cases: [number[], number[], boolean, boolean][] = [
+    [[33, 17], [17, 45], false, false],
+    [[64, 64], [64, 64], false, false],
+    [[17, 33], [17, 45], true, false],
+    [[33, 17], [45, 17], false, true],
+    [[17, 33], [45, 17], true, true],
+    [[3, 20, 300], [300, 9], false, false],
+    [[2, 1, 12, 40], [3, 40, 70], false, false],
+    [[300, 5], [5, 300], false, false],
+    [[1, 600], [600, 1], false, false],
+  ];
+  for (const [as, bs, ta, tb] of cases) {
+    await t.step(`[${as}]${ta ? "ᵀ" : ""} @ [${bs}]${tb ? "ᵀ" : ""}`, () => {
+      const a = randomF32(as.reduce((x, y) => x * y), g);
+      const b = randomF32(bs.reduce((x, y) => x * y), g);
+      const [fast, shape] = matmulKernel(a, as, b, bs, ta, tb, "float32");
+      const [ref, refShape] = matmulKernel(a, as, b, bs, ta, tb, "float32", true);
+      assert.deepEqual(shape, refShape);
+      const k = ta ? as[as.length - 2] : as[as.length - 1];
+      // float32 sums of k products: error grows like √k·ε relative to the terms' scale.
+      assertAllClose(fast, ref, { rtol: 1e-5, atol: 1e-6 * Math.sqrt(k) * 4 });
+    });
+  }
+});
