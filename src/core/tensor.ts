@@ -1,7 +1,7 @@
 /** The immutable `Tensor`, and the method forms it shares with `Variable`. */
 import type { DType, TypedArray } from "./dtype.ts";
 import { formatTensor } from "./format.ts";
-import { fmtShape, sizeOf } from "./shape.ts";
+import { copyShape, fmtShape, sizeOf } from "./shape.ts";
 import type { Variable } from "./variable.ts";
 
 /** A nested array of numbers, booleans, tensors or variables, as `constant` accepts it. */
@@ -237,7 +237,8 @@ export class Tensor extends TensorMethods {
       );
     }
     this.#data = data;
-    this.#shape = Object.freeze(shape.slice());
+    // Shapes are frozen, so a frozen one (another tensor's) can be shared rather than copied.
+    this.#shape = Object.isFrozen(shape) ? shape : Object.freeze(copyShape(shape));
     this.#dtype = dtype;
   }
 

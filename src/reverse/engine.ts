@@ -29,14 +29,13 @@ export class ReverseEngine implements Transform {
   readonly watchAccessedVariables: boolean;
   #entries: Entry[] = [];
   #tracked = new Set<Tensor>();
-  // Ops with no gradient that consumed a tracked tensor, and what depends on their outputs.
-  #cuts: Entry[] = [];
-  #cutFrom = new Map<Tensor, string>();
-  #explicitVars = new Set<Variable>();
-  #watchedVars = new Set<Variable>();
-  #reads = new Map<Variable, Tensor[]>();
-  // Every variable read while recording, watched or not, to explain a missing gradient.
-  #seen = new WeakSet<Variable>();
+  // Ops with no gradient that consumed a tracked tensor, and what depends on their outputs;
+  // made on the first cut only, as are the variables' records, to keep a plain tape cheap.
+  #cuts: Entry[] | null = null;
+  #cutFrom: Map<Tensor, string> | null = null;
+  // Every variable read (or watched) while recording: whether tape.watch named it, and the
+  // tensors read from it while watched (null when read but not watched).
+  #vars: Map<Variable, { explicit: boolean; reads: Tensor[] | null }> | null = null;
 
   constructor(watchAccessedVariables: boolean) {
     this.watchAccessedVariables = watchAccessedVariables;
@@ -49,13 +48,15 @@ export class ReverseEngine implements Transform {
 
   /** Watches `v`: its current value now, and every later read while recording. */
   watchVariable(v: Variable): void {
-    this.#explicitVars.add(v);
+    this.#varInfo(v).explicit = true;
     this.#noteRead(v, v.peek());
   }
 
-  /** The variables watched so far, in the order first watched. */
+  /** The variables watched so far, in the order first seen. */
   watchedVariables(): Variable[] {
-    return [...this.#watchedVars];
+    const out: Variable[] = [];
+    for (const [v, info] of this.#vars ?? []) if (info.reads !== null) out.push(v);
+    return out;
   }
 
   /** Whether `t` is watched directly or computed from a watched tensor. */
@@ -65,12 +66,19 @@ export class ReverseEngine implements Transform {
 
   /** Whether `v` was read while this tape recorded, watched or not. */
   wasRead(v: Variable): boolean {
-    return this.#seen.has(v);
+    return this.#vars?.has(v) ?? false;
   }
 
   /** The tensors read from `v` while watched. */
   readsOf(v: Variable): readonly Tensor[] {
-    return this.#reads.get(v) ?? [];
+    return this.#vars?.get(v)?.reads ?? [];
+  }
+
+  #varInfo(v: Variable): { explicit: boolean; reads: Tensor[] | null } {
+    const vars = this.#vars ??= new Map();
+    let info = vars.get(v);
+    if (info === undefined) vars.set(v, info = { explicit: false, reads: null });
+    return info;
   }
 
   process(prim: Primitive, inputs: readonly Tensor[], out: Tensor, attrs: unknown): void {
@@ -83,43 +91,43 @@ export class ReverseEngine implements Transform {
       }
     }
     if (!touched) {
-      if (this.#cutFrom.size > 0) this.#followCut(inputs, out);
+      if (this.#cutFrom !== null) this.#followCut(this.#cutFrom, inputs, out);
       return;
     }
     const entry = { prim, inputs, out, attrs };
     if (prim.vjp === null || !isFloat(out.dtype)) {
-      this.#cuts.push(entry);
-      this.#cutFrom.set(out, prim.describe ? prim.describe(attrs as never) : prim.name);
+      (this.#cuts ??= []).push(entry);
+      (this.#cutFrom ??= new Map()).set(
+        out,
+        prim.describe ? prim.describe(attrs as never) : prim.name,
+      );
       return;
     }
     this.#entries.push(entry);
     tracked.add(out);
   }
 
-  #followCut(inputs: readonly Tensor[], out: Tensor): void {
+  #followCut(cutFrom: Map<Tensor, string>, inputs: readonly Tensor[], out: Tensor): void {
     for (const x of inputs) {
-      const op = this.#cutFrom.get(x);
+      const op = cutFrom.get(x);
       if (op !== undefined) {
-        this.#cutFrom.set(out, op);
+        cutFrom.set(out, op);
         return;
       }
     }
   }
 
   onVariableRead(v: Variable, value: Tensor): void {
-    this.#seen.add(v);
-    if (this.#explicitVars.has(v) || (this.watchAccessedVariables && v.trainable)) {
-      this.#noteRead(v, value);
-    }
+    const info = this.#varInfo(v);
+    if (info.explicit || (this.watchAccessedVariables && v.trainable)) this.#noteRead(v, value);
   }
 
   #noteRead(v: Variable, value: Tensor): void {
-    this.#watchedVars.add(v);
+    const info = this.#varInfo(v);
+    const reads = info.reads ??= [];
     if (!isFloat(value.dtype)) return;
     this.#tracked.add(value);
-    const reads = this.#reads.get(v);
-    if (reads === undefined) this.#reads.set(v, [value]);
-    else if (!reads.includes(value)) reads.push(value);
+    if (!reads.includes(value)) reads.push(value);
   }
 
   /**
@@ -133,6 +141,7 @@ export class ReverseEngine implements Transform {
   ): Map<Tensor, Tensor> {
     const grads = new Map(seeds);
     const entries = this.#entries;
+    const tracked = this.#tracked;
     // A snapshot of the count: a persistent tape recording its own pass appends to the same list.
     const n = entries.length;
     withPaused(pauseLevel, () => {
@@ -141,7 +150,8 @@ export class ReverseEngine implements Transform {
         const g = grads.get(e.out);
         if (g === undefined) continue;
         if (!keep.has(e.out)) grads.delete(e.out);
-        const needs = e.inputs.map((x) => this.#tracked.has(x));
+        const needs = new Array<boolean>(e.inputs.length);
+        for (let j = 0; j < needs.length; j++) needs[j] = tracked.has(e.inputs[j]);
         const dxs = e.prim.vjp!(g, e.inputs, e.out, e.attrs as never, needs);
         for (let j = 0; j < e.inputs.length; j++) {
           const dx = dxs[j];
@@ -160,7 +170,7 @@ export class ReverseEngine implements Transform {
   explain(sources: readonly Tensor[], targets: readonly Tensor[]): Disconnection {
     if (!sources.some((s) => this.#tracked.has(s))) return { kind: "not-watched" };
     for (const t of targets) {
-      const op = this.#cutFrom.get(t);
+      const op = this.#cutFrom?.get(t);
       if (op !== undefined && this.#reachesCut(sources)) return { kind: "cut", op };
     }
     return { kind: "unused" };
@@ -169,19 +179,16 @@ export class ReverseEngine implements Transform {
   #reachesCut(sources: readonly Tensor[]): boolean {
     const reached = new Set(sources);
     for (const e of this.#entries) if (e.inputs.some((x) => reached.has(x))) reached.add(e.out);
-    return this.#cuts.some((c) => c.inputs.some((x) => reached.has(x)));
+    return (this.#cuts ?? []).some((c) => c.inputs.some((x) => reached.has(x)));
   }
 
   /** Drops everything recorded, keeping the settings. */
   clear(): void {
     this.#entries = [];
     this.#tracked = new Set();
-    this.#cuts = [];
-    this.#cutFrom = new Map();
-    this.#explicitVars = new Set();
-    this.#watchedVars = new Set();
-    this.#reads = new Map();
-    this.#seen = new WeakSet();
+    this.#cuts = null;
+    this.#cutFrom = null;
+    this.#vars = null;
   }
 }
 

@@ -35,7 +35,7 @@ export function mapBinary(
   bShape: readonly number[],
   dtype: DType,
   loop: BinaryLoop,
-): [TypedArray, number[]] {
+): [TypedArray, readonly number[]] {
   const shape = broadcastShapes(op, aShape, bShape);
   const n = sizeOf(shape);
   const out = allocate(dtype, n);
@@ -192,7 +192,7 @@ export function selectKernel(
   b: TypedArray,
   bShape: readonly number[],
   dtype: DType,
-): [TypedArray, number[]] {
+): [TypedArray, readonly number[]] {
   const shape = broadcastShapes("where", broadcastShapes("where", cShape, aShape), bShape);
   const out = allocate(dtype, sizeOf(shape));
   const sc = broadcastStrides(cShape, shape);

@@ -12,7 +12,7 @@ export function matmulShape(
   bShape: readonly number[],
   transposeA: boolean,
   transposeB: boolean,
-): { batch: number[]; m: number; k: number; n: number } {
+): { batch: readonly number[]; m: number; k: number; n: number } {
   if (aShape.length < 2 || bShape.length < 2) {
     throw new Error(
       `matmul: both operands need rank 2 or more, got ${fmtShape(aShape)} @ ${fmtShape(bShape)}: ` +
