@@ -7,12 +7,15 @@ import type { DType } from "../core/dtype.ts";
 import { dataOf, Tensor, type TensorLike } from "../core/tensor.ts";
 import { mapUnary, type UnaryLoop, unaryLoops as L } from "../core/kernels/elementwise.ts";
 import { requireFloat, unaryOp } from "./_define.ts";
+import { cosF32, expF32, sinF32 } from "../core/kernels/fast_math.ts";
 import { add, divide, multiply, subtract } from "./binary.ts";
 import { cast } from "./cast.ts";
 import { greater } from "./compare.ts";
 
 interface UnarySpec {
   loop: UnaryLoop;
+  /** A faster loop for float32 data, accurate to float32 (the plain loop is its reference). */
+  loop32?: UnaryLoop;
   /** Whether int32 inputs are allowed (else floats only). */
   ints?: boolean;
   /** The output dtype, when it is not the input's. */
@@ -33,7 +36,8 @@ function unaryPrim(name: string, spec: UnarySpec): Primitive<void> {
       }
       if (!spec.ints) requireFloat(name, x);
       const dtype = spec.outDtype ?? x.dtype;
-      return new Tensor(mapUnary(dataOf(x), dtype, loop), x.shape, dtype);
+      const fast = x.dtype === "float32" && spec.loop32 !== undefined ? spec.loop32 : loop;
+      return new Tensor(mapUnary(dataOf(x), dtype, fast), x.shape, dtype);
     },
     jvp: deriv ? ([t], [x], y) => t && multiply(t, deriv(x, y)) : null,
     vjp: deriv ? (g, [x], y) => [multiply(g, deriv(x, y))] : null,
@@ -54,7 +58,7 @@ export const unaryPrims = {
   // d√x = dx / (2√x)
   sqrt: unaryPrim("sqrt", { loop: L.sqrt, deriv: (_, y) => divide(0.5, y) }),
   // d eˣ = eˣ·dx, reusing the output as recorded
-  exp: unaryPrim("exp", { loop: L.exp, deriv: (_, y) => y }),
+  exp: unaryPrim("exp", { loop: L.exp, loop32: expF32, deriv: (_, y) => y }),
   // d(eˣ - 1) = eˣ·dx = (y + 1)·dx
   expm1: unaryPrim("expm1", { loop: L.expm1, deriv: (_, y) => add(y, 1) }),
   // d log x = dx / x
@@ -62,9 +66,9 @@ export const unaryPrims = {
   // d log(1 + x) = dx / (1 + x)
   log1p: unaryPrim("log1p", { loop: L.log1p, deriv: (x) => divide(1, add(x, 1)) }),
   // d sin x = cos x·dx
-  sin: unaryPrim("sin", { loop: L.sin, deriv: (x) => cos(x) }),
+  sin: unaryPrim("sin", { loop: L.sin, loop32: sinF32, deriv: (x) => cos(x) }),
   // d cos x = -sin x·dx
-  cos: unaryPrim("cos", { loop: L.cos, deriv: (x) => negative(sin(x)) }),
+  cos: unaryPrim("cos", { loop: L.cos, loop32: cosF32, deriv: (x) => negative(sin(x)) }),
   // d tan x = (1 + tan²x)·dx
   tan: unaryPrim("tan", { loop: L.tan, deriv: (_, y) => add(1, multiply(y, y)) }),
   // d tanh x = (1 - tanh²x)·dx
