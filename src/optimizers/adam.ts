@@ -1,12 +1,5 @@
 /** Adam, as `keras.optimizers.Adam`. */
-import {
-  checkPairs,
-  type GradientPair,
-  gradValues,
-  readVariable,
-  Slots,
-  writeVariable,
-} from "./optimizer.ts";
+import { checkPairs, type GradientPair, Slots, update } from "./optimizer.ts";
 
 /** Options of `Adam`. */
 export interface AdamOptions {
@@ -92,13 +85,13 @@ export class Adam {
     for (const [g, v] of pairs) {
       if (g === null) continue;
       const [m, s] = this.#moments.of(v);
-      const w = readVariable(v), gv = gradValues(g);
-      for (let i = 0; i < w.length; i++) {
-        m[i] = b1 * m[i] + (1 - b1) * gv[i];
-        s[i] = b2 * s[i] + (1 - b2) * gv[i] * gv[i];
-        w[i] -= alpha * m[i] / (Math.sqrt(s[i]) + eps);
-      }
-      writeVariable(v, w);
+      update(v, g, (w, gv, out) => {
+        for (let i = 0; i < w.length; i++) {
+          m[i] = b1 * m[i] + (1 - b1) * gv[i];
+          s[i] = b2 * s[i] + (1 - b2) * gv[i] * gv[i];
+          out[i] = w[i] - alpha * m[i] / (Math.sqrt(s[i]) + eps);
+        }
+      });
     }
     this.#iterations++;
   }

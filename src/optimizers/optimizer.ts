@@ -1,5 +1,5 @@
 /** What the optimizers share: checking gradient/variable pairs and per-variable state. */
-import { convertData, isFloat } from "../core/dtype.ts";
+import { allocate, isFloat, type TypedArray } from "../core/dtype.ts";
 import { fmtShape, sameShape } from "../core/shape.ts";
 import { dataOf, Tensor } from "../core/tensor.ts";
 import type { Variable } from "../core/variable.ts";
@@ -48,19 +48,18 @@ export class Slots {
   }
 }
 
-/** Writes `next` into `v` as its new value (converted to its dtype). */
-export function writeVariable(v: Variable, next: Float64Array): void {
+/**
+ * Gives `v` a new value computed by `step(w, g, out)` from its current values `w` and the
+ * gradient's `g`, written into `out` (of the variable's dtype): no float64 copies of the
+ * operands, since a model's weights are large.
+ */
+export function update(
+  v: Variable,
+  g: Tensor,
+  step: (w: TypedArray, g: TypedArray, out: TypedArray) => void,
+): void {
   const cur = v.peek();
-  const data = convertData(next, cur.dtype);
-  v.assign(new Tensor(data, cur.shape, cur.dtype));
-}
-
-/** The current values of `v`, widened to float64 for the update arithmetic. */
-export function readVariable(v: Variable): Float64Array {
-  return Float64Array.from(dataOf(v.peek()));
-}
-
-/** The values of `g` as float64. */
-export function gradValues(g: Tensor): Float64Array {
-  return Float64Array.from(dataOf(g));
+  const out = allocate(cur.dtype, cur.size);
+  step(dataOf(cur), dataOf(g), out);
+  v.assign(new Tensor(out, cur.shape, cur.dtype));
 }

@@ -1,12 +1,5 @@
 /** Stochastic gradient descent with optional momentum, as `keras.optimizers.SGD`. */
-import {
-  checkPairs,
-  type GradientPair,
-  gradValues,
-  readVariable,
-  Slots,
-  writeVariable,
-} from "./optimizer.ts";
+import { checkPairs, type GradientPair, Slots, update } from "./optimizer.ts";
 
 /** Options of `SGD`. */
 export interface SGDOptions {
@@ -74,17 +67,19 @@ export class SGD {
     const lr = this.learningRate, m = this.momentum;
     for (const [g, v] of pairs) {
       if (g === null) continue;
-      const w = readVariable(v), gv = gradValues(g);
       if (m === 0) {
-        for (let i = 0; i < w.length; i++) w[i] -= lr * gv[i];
-      } else {
-        const [vel] = this.#velocity.of(v);
+        update(v, g, (w, gv, out) => {
+          for (let i = 0; i < w.length; i++) out[i] = w[i] - lr * gv[i];
+        });
+        continue;
+      }
+      const [vel] = this.#velocity.of(v);
+      update(v, g, (w, gv, out) => {
         for (let i = 0; i < w.length; i++) {
           vel[i] = m * vel[i] - lr * gv[i];
-          w[i] += vel[i];
+          out[i] = w[i] + vel[i];
         }
-      }
-      writeVariable(v, w);
+      });
     }
     this.#iterations++;
   }
