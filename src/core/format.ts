@@ -75,11 +75,32 @@ export function formatValues(
         axis === shape.length - 1 ? cell(texts.get(off)!) : render(axis + 1, off, indent + " "),
       );
     }
-    if (axis === shape.length - 1) return `[${parts.join(" ")}]`;
+    if (axis === shape.length - 1) return wrapRow(parts, indent);
     const gap = "\n".repeat(shape.length - 1 - axis) + indent + " ";
     return `[${parts.join(gap)}]`;
   };
   return render(0, 0, "");
+}
+
+// Rows wrap at numpy's line width, continuing under the first element.
+const LINE_WIDTH = 75;
+
+function wrapRow(parts: readonly string[], indent: string): string {
+  let out = "[", line = indent.length + 1;
+  parts.forEach((p, i) => {
+    if (i > 0) {
+      if (line + 1 + p.length > LINE_WIDTH) {
+        out += "\n" + indent + " ";
+        line = indent.length + 1;
+      } else {
+        out += " ";
+        line += 1;
+      }
+    }
+    out += p;
+    line += p.length;
+  });
+  return out + "]";
 }
 
 function splitPoint(t: string): [string, string] {
@@ -97,4 +118,38 @@ export function formatTensor(
   // A printout over several lines starts on its own line, as TensorFlow's does.
   const sep = body.includes("\n") ? "\n" : "";
   return `Tensor(${sep}${body}, shape=${fmtShape(shape)}, dtype=${dtype})`;
+}
+
+const escape = (t: string): string => t.replace(/&/g, "&amp;").replace(/</g, "&lt;");
+
+/**
+ * A small HTML view for notebooks: a scalar or vector as one row, a matrix as a table, higher
+ * ranks (and large tensors) as the text printout in a <pre>; with a caption of shape and dtype.
+ */
+export function formatHtml(
+  data: TypedArray,
+  shape: readonly number[],
+  dtype: DType,
+  title: string,
+): string {
+  const caption = `<caption style="caption-side:bottom;text-align:left;font-size:smaller">` +
+    `${escape(title)} shape=${fmtShape(shape)} dtype=${dtype}</caption>`;
+  const rows = shape.length === 0 ? 1 : shape.length === 1 ? 1 : shape[0];
+  const cols = shape.length === 0 ? 1 : shape[shape.length - 1];
+  if (shape.length > 2 || rows * cols > 400) {
+    return `<figure style="margin:0"><pre>${escape(formatValues(data, shape, dtype))}</pre>` +
+      `<figcaption style="font-size:smaller">${escape(title)} shape=${fmtShape(shape)} ` +
+      `dtype=${dtype}</figcaption></figure>`;
+  }
+  let body = "";
+  for (let r = 0; r < rows; r++) {
+    body += "<tr>";
+    for (let c = 0; c < cols; c++) {
+      body += `<td style="text-align:right;font-family:monospace">${
+        formatNumber(data[r * cols + c], dtype)
+      }</td>`;
+    }
+    body += "</tr>";
+  }
+  return `<table>${caption}${body}</table>`;
 }

@@ -1,6 +1,6 @@
 /** The immutable `Tensor`, and the method forms it shares with `Variable`. */
 import type { DType, TypedArray } from "./dtype.ts";
-import { formatTensor } from "./format.ts";
+import { formatHtml, formatTensor } from "./format.ts";
 import { copyShape, fmtShape, sizeOf } from "./shape.ts";
 import type { Variable } from "./variable.ts";
 
@@ -305,6 +305,13 @@ export class Tensor extends TensorMethods {
   /** Node's `console.log` hook. */
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return this.toString();
+  }
+  /** Deno's Jupyter kernel shows a tensor as a small HTML table. */
+  [Symbol.for("Jupyter.display")](): Record<string, string> {
+    return {
+      "text/plain": this.toString(),
+      "text/html": formatHtml(this.#data, this.#shape, this.#dtype, "Tensor"),
+    };
   }
 }
 

@@ -1,7 +1,7 @@
 /** `Variable`: a named, mutable holder of a tensor, watched by tapes when read. */
 import { allocate, convertData, type DType, isDType } from "./dtype.ts";
 import { notifyVariableRead } from "./dispatch.ts";
-import { formatValues } from "./format.ts";
+import { formatHtml, formatValues } from "./format.ts";
 import { dataOf, Tensor, type TensorLike, TensorMethods } from "./tensor.ts";
 import { fmtShape } from "./shape.ts";
 import { toTensor } from "./convert.ts";
@@ -137,5 +137,13 @@ export class Variable extends TensorMethods {
   /** Node's `console.log` hook. */
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return this.toString();
+  }
+  /** Deno's Jupyter kernel shows a variable as a small HTML table. */
+  [Symbol.for("Jupyter.display")](): Record<string, string> {
+    const v = this.#value;
+    return {
+      "text/plain": this.toString(),
+      "text/html": formatHtml(dataOf(v), v.shape, v.dtype, `Variable '${this.#name}'`),
+    };
   }
 }
