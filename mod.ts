@@ -1,15 +1,45 @@
 /**
  * gradtape: automatic differentiation for TypeScript, with TensorFlow's `GradientTape` and
- * JAX's transforms, on dual-number forward mode and tape-based reverse mode.
+ * JAX's transforms, on two engines — dual-number forward mode and tape-based reverse mode — that
+ * nest in any order, to any order of derivative. No runtime dependencies.
+ *
+ * ## Quick start
  *
  * ```ts
  * import * as gt from "@gradtape/gradtape";
  *
+ * // Reverse mode, as TensorFlow: `tape.record(fn)` is the `with tf.GradientTape() as tape:` block.
  * const x = new gt.Variable(3.0, { name: "x" });
  * const tape = new gt.GradientTape();
- * const y = tape.record(() => x.square()); // Python: with tf.GradientTape() as tape: y = x ** 2
+ * const y = tape.record(() => x.square());
  * console.log(tape.gradient(y, x)); // Tensor(6, shape=[], dtype=float32)
+ *
+ * // Forward mode: the directional derivative along a tangent.
+ * const acc = new gt.ForwardAccumulator(x, gt.constant(1));
+ * console.log(acc.jvp(acc.record(() => gt.exp(x)))); // e³ ≈ 20.09
+ *
+ * // JAX-style transforms.
+ * const f = (v: gt.Tensor) => gt.reduceSum(gt.pow(v, 3));
+ * console.log(gt.grad(f)([1, 2]), gt.hessian(f)([1, 2])); // [3, 12] and [[6, 0], [0, 12]]
  * ```
+ *
+ * ## Where things are
+ *
+ * - Tensors and variables: {@linkcode Tensor}, {@linkcode Variable}, {@linkcode constant} and the
+ *   creation ops, {@linkcode random}.
+ * - Ops, named as TensorFlow's in camelCase (`tf.reduce_mean` → {@linkcode reduceMean}); each
+ *   broadcasts like numpy and is differentiable in both modes to any order.
+ * - Reverse mode: {@linkcode GradientTape} (`gradient`, `jacobian`, `batchJacobian`).
+ * - Forward mode: {@linkcode ForwardAccumulator}.
+ * - Transforms: {@linkcode grad}, {@linkcode valueAndGrad}, {@linkcode jvp}, {@linkcode vjp},
+ *   {@linkcode jacfwd}, {@linkcode jacrev}, {@linkcode hessian}, {@linkcode hvp},
+ *   {@linkcode customGradient}, {@linkcode stopGradient}.
+ * - Training: {@linkcode optimizers} (`SGD`, `Adam`).
+ * - Checking your own gradients: the `@gradtape/gradtape/testing` entry point
+ *   (`assertAllClose`, `checkGrads`).
+ *
+ * A gradient of `null` means the source is not connected to the target: pass
+ * `{ unconnectedGradients: "error" }` to `gradient` to be told why.
  *
  * @module
  */
