@@ -8,6 +8,7 @@
  * @module
  */
 import * as gt from "../mod.ts";
+import { Progress } from "./_progress.ts";
 import { outDir, writeFigure } from "./_plot.ts";
 
 /** Runs the section, prints what the notebook prints and writes its figure under `--out`. */
@@ -38,6 +39,7 @@ export async function main(args: readonly string[] = []): Promise<void> {
   const epochs = 100;
   const losses: number[] = [];
 
+  const progress = new Progress("training", epochs);
   for (let epoch = 0; epoch < epochs; epoch++) {
     const tape = new gt.GradientTape();
     const loss = tape.record(() => {
@@ -52,6 +54,7 @@ export async function main(args: readonly string[] = []): Promise<void> {
     b.assignSub(gt.multiply(learningRate, gradB!));
 
     losses.push(loss.item());
+    progress.tick(epoch, { loss: losses[epoch] });
 
     if (epoch % 20 === 0) {
       console.log(
@@ -62,6 +65,7 @@ export async function main(args: readonly string[] = []): Promise<void> {
     }
   }
 
+  progress.done();
   console.log(`\nFinal parameters: w=${fmt(w, 3)}, b=${fmt(b, 3)}`);
   console.log(`True parameters: w=3.000, b=2.000`);
   console.log(`Final loss: ${losses[losses.length - 1].toFixed(6)}`);

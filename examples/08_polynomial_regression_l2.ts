@@ -8,6 +8,7 @@
  * @module
  */
 import * as gt from "../mod.ts";
+import { Progress } from "./_progress.ts";
 import { outDir, writeFigure } from "./_plot.ts";
 
 /** The training data and the model's parameters before training. */
@@ -84,6 +85,7 @@ export async function main(args: readonly string[] = []): Promise<void> {
 
   const fmt = (v: gt.Variable): string => v.value().item().toFixed(3);
 
+  const progress = new Progress("training", epochs);
   for (let epoch = 0; epoch < epochs; epoch++) {
     const tape = new gt.GradientTape();
     const [totalLoss, mseLoss, l2Loss] = tape.record(() => {
@@ -104,6 +106,7 @@ export async function main(args: readonly string[] = []): Promise<void> {
     totalLosses.push(totalLoss.item());
     mseLosses.push(mseLoss.item());
     l2Losses.push(l2Loss.item());
+    progress.tick(epoch, { loss: totalLosses[epoch] });
 
     if (epoch % 50 === 0) {
       console.log(
@@ -116,6 +119,7 @@ export async function main(args: readonly string[] = []): Promise<void> {
     }
   }
 
+  progress.done();
   console.log(`\nFinal coefficients:`);
   console.log(`  w3 = ${fmt(w3)} (target: 0.5)`);
   console.log(`  w2 = ${fmt(w2)} (target: -2.0)`);

@@ -8,6 +8,7 @@
  * @module
  */
 import * as gt from "../mod.ts";
+import { Progress } from "./_progress.ts";
 import { outDir, writeFigure } from "./_plot.ts";
 import { setup } from "./08_polynomial_regression_l2.ts";
 
@@ -45,6 +46,7 @@ function train(
   const { xTrain, yTrain, w3, w2, w1, b } = setup();
   const parameters = [w3, w2, w1, b];
   const losses: number[] = [];
+  const bar = new Progress(optimizer.constructor.name, epochs);
   for (let epoch = 0; epoch < epochs; epoch++) {
     const tape = new gt.GradientTape();
     const value = tape.record(() => loss(xTrain, yTrain, parameters));
@@ -53,7 +55,9 @@ function train(
     optimizer.applyGradients(gradients.map((g, i) => [g, parameters[i]]));
     losses.push(value.item());
     progress?.(epoch, value.item(), parameters);
+    bar.tick(epoch, { loss: losses[epoch] });
   }
+  bar.done();
   return { parameters, losses, xTrain, yTrain };
 }
 
