@@ -1,7 +1,11 @@
 /** The fast kernels against the plain reference loops they replace. */
 import assert from "node:assert/strict";
 import { matmulKernel } from "../../src/core/kernels/matmul.ts";
-import { wasmGemmAvailable } from "../../src/core/kernels/wasm/gemm.ts";
+import {
+  wasmGemmAvailable,
+  wasmGemmThreaded,
+  wasmGemmThreadedRuns,
+} from "../../src/core/kernels/wasm/gemm.ts";
 import { Generator } from "../../src/core/random.ts";
 import { assertAllClose } from "../../src/testing/mod.ts";
 
@@ -11,8 +15,9 @@ function randomF32(n: number, g: Generator): Float32Array {
   return a;
 }
 
-Deno.test("the WebAssembly SIMD kernel is available in Deno", () => {
+Deno.test("the WebAssembly SIMD kernel is available in Deno, with a worker thread", () => {
   assert.ok(wasmGemmAvailable());
+  assert.ok(wasmGemmThreaded());
 });
 
 Deno.test("float32 matmul (WebAssembly SIMD) matches the reference loop", async (t) => {
@@ -28,6 +33,9 @@ Deno.test("float32 matmul (WebAssembly SIMD) matches the reference loop", async 
     [[2, 1, 12, 40], [3, 40, 70], false, false],
     [[300, 5], [5, 300], false, false],
     [[1, 600], [600, 1], false, false],
+    // Large enough for a worker to take half the rows, where workers are available.
+    [[260, 300], [300, 264], false, false],
+    [[300, 260], [264, 300], true, true],
   ];
   for (const [as, bs, ta, tb] of cases) {
     await t.step(`[${as}]${ta ? "ᵀ" : ""} @ [${bs}]${tb ? "ᵀ" : ""}`, () => {
@@ -41,4 +49,21 @@ Deno.test("float32 matmul (WebAssembly SIMD) matches the reference loop", async 
       assertAllClose(fast, ref, { rtol: 1e-5, atol: 1e-6 * Math.sqrt(k) * 4 });
     });
   }
+});
+
+Deno.test("a large product split with the worker matches the reference loop", async () => {
+  const g = new Generator(11);
+  const as = [300, 280], bs = [280, 270];
+  const a = randomF32(300 * 280, g), b = randomF32(280 * 270, g);
+  const [ref] = matmulKernel(a, as, b, bs, false, false, "float32", true);
+  // The worker starts on the first large product and is ready a moment later.
+  const before = wasmGemmThreadedRuns();
+  for (let i = 0; i < 100 && wasmGemmThreadedRuns() === before; i++) {
+    const [fast] = matmulKernel(a, as, b, bs, false, false, "float32");
+    assertAllClose(fast, ref, { rtol: 1e-5, atol: 1e-4 });
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.ok(wasmGemmThreadedRuns() > before, "a worker shared the product");
+  const [fast] = matmulKernel(a, as, b, bs, false, false, "float32");
+  assertAllClose(fast, ref, { rtol: 1e-5, atol: 1e-4 });
 });

@@ -1,12 +1,13 @@
 /**
  * float32 matmul through the WebAssembly SIMD kernel in gemm.wat: operands are packed into the
  * module's memory (transposes folded into the packing), multiplied, and the result copied out.
- * Falls back to `null` where WebAssembly SIMD is unavailable, and the caller uses its loop.
+ * Where workers, shared memory and blocking waits are available (Deno; not a browser's main
+ * thread, nor Node without a global Worker), a worker takes half the rows of large products.
+ * Where WebAssembly SIMD is unavailable, `wasmGemm` returns false and the caller's loop runs.
  */
-import { gemmWasm } from "./gemm_wasm.ts";
+import { gemmSharedWasm, gemmWasm } from "./gemm_wasm.ts";
 
 interface GemmExports {
-  memory: WebAssembly.Memory;
   gemm(
     a: number,
     b: number,
@@ -19,23 +20,146 @@ interface GemmExports {
   ): void;
 }
 
-let exports: GemmExports | null | undefined;
+interface Kernel {
+  memory: WebAssembly.Memory;
+  exports: GemmExports;
+  /** The compiled shared-memory module, for workers; null when single-threaded. */
+  shared: WebAssembly.Module | null;
+}
 
-function load(): GemmExports | null {
-  if (exports !== undefined) return exports;
+// The first bytes of memory are the control block shared with the worker; data starts after.
+const CTL_WORDS = 16;
+const DATA = CTL_WORDS * 4;
+const STATE = 0; // 0 starting, 1 idle, 2 job posted, 3 exited
+const PARAMS = 1; // 8 words: the gemm arguments of the worker's half
+// Below this many multiply-adds a second thread costs more than it saves.
+const THREAD_MIN_WORK = 1 << 22;
+// A worker with no job for this long exits, so that it never keeps a program alive.
+const IDLE_MS = 500;
+
+let kernel: Kernel | null | undefined;
+
+function decode(b64: string): Uint8Array {
+  return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+}
+
+function canThread(): boolean {
+  if (
+    typeof SharedArrayBuffer === "undefined" || typeof Worker === "undefined" ||
+    typeof Blob === "undefined" || typeof URL?.createObjectURL !== "function"
+  ) return false;
   try {
-    const bytes = Uint8Array.from(atob(gemmWasm), (c) => c.charCodeAt(0));
-    exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), {})
-      .exports as unknown as GemmExports;
+    // Throws where this thread may not block (a browser's main thread).
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+    return true;
   } catch {
-    exports = null;
+    return false;
   }
-  return exports;
+}
+
+function load(): Kernel | null {
+  if (kernel !== undefined) return kernel;
+  try {
+    if (canThread()) {
+      const shared = new WebAssembly.Module(decode(gemmSharedWasm) as BufferSource);
+      const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+      const instance = new WebAssembly.Instance(shared, { env: { memory } });
+      kernel = { memory, exports: instance.exports as unknown as GemmExports, shared };
+    } else {
+      const instance = new WebAssembly.Instance(
+        new WebAssembly.Module(decode(gemmWasm) as BufferSource),
+        {},
+      );
+      const memory = instance.exports.memory as WebAssembly.Memory;
+      kernel = { memory, exports: instance.exports as unknown as GemmExports, shared: null };
+    }
+  } catch {
+    kernel = null;
+  }
+  return kernel;
 }
 
 /** Whether the WebAssembly kernel can run here. */
 export function wasmGemmAvailable(): boolean {
   return load() !== null;
+}
+
+/** Whether large products are split with a worker thread here. */
+export function wasmGemmThreaded(): boolean {
+  return load()?.shared != null;
+}
+
+// The worker: instantiate the shared module on the shared memory, then run posted halves
+// until idle for IDLE_MS, when it claims the exit (so a job posted meanwhile is never lost).
+const WORKER_SOURCE = `
+self.onmessage = ({ data: { module, memory, idleMs } }) => {
+  const { exports } = new WebAssembly.Instance(module, { env: { memory } });
+  const ctl = new Int32Array(memory.buffer, 0, ${CTL_WORDS});
+  Atomics.store(ctl, ${STATE}, 1);
+  Atomics.notify(ctl, ${STATE});
+  for (;;) {
+    const woke = Atomics.wait(ctl, ${STATE}, 1, idleMs);
+    const state = Atomics.load(ctl, ${STATE});
+    if (state === 2) {
+      const p = ctl.slice(${PARAMS}, ${PARAMS} + 8);
+      exports.gemm(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]);
+      Atomics.store(ctl, ${STATE}, 1);
+      Atomics.notify(ctl, ${STATE});
+    } else if (woke === "timed-out" && Atomics.compareExchange(ctl, ${STATE}, 1, 3) === 1) {
+      self.close();
+      return;
+    }
+  }
+};
+`;
+
+let workerState: "none" | "started" = "none";
+let threadedRuns = 0;
+
+/** How many products a worker has shared so far (for tests and benchmarks). */
+export function wasmGemmThreadedRuns(): number {
+  return threadedRuns;
+}
+
+function control(k: Kernel): Int32Array {
+  return new Int32Array(k.memory.buffer, 0, CTL_WORDS);
+}
+
+// Starts a worker if none is running; it becomes usable (state 1) a little later.
+function ensureWorker(k: Kernel): void {
+  const ctl = control(k);
+  if (workerState === "started" && Atomics.load(ctl, STATE) !== 3) return;
+  Atomics.store(ctl, STATE, 0);
+  const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "text/javascript" }));
+  try {
+    const worker = new Worker(url, { type: "module" });
+    worker.postMessage({ module: k.shared, memory: k.memory, idleMs: IDLE_MS });
+    workerState = "started";
+  } catch {
+    k.shared = null; // no workers after all: stay single-threaded
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+}
+
+// Runs gemm over rows [0, mp): the worker takes the upper half when it is idle and ready.
+function run(k: Kernel, args: [number, number, number, number, number, number], mp: number): void {
+  const [a, b, c, np, ldc, kk] = args;
+  const work = mp * np * kk;
+  if (k.shared !== null && work >= THREAD_MIN_WORK && mp >= 8) {
+    ensureWorker(k);
+    const ctl = control(k);
+    const split = Math.ceil(mp / 8) * 4;
+    ctl.set([a, b, c, np, ldc, kk, split, mp], PARAMS);
+    if (Atomics.compareExchange(ctl, STATE, 1, 2) === 1) {
+      Atomics.notify(ctl, STATE);
+      k.exports.gemm(a, b, c, np, ldc, kk, 0, split);
+      while (Atomics.load(ctl, STATE) === 2) Atomics.wait(ctl, STATE, 2);
+      threadedRuns++;
+      return;
+    }
+  }
+  k.exports.gemm(a, b, c, np, ldc, kk, 0, mp);
 }
 
 const ceil = (n: number, m: number) => Math.ceil(n / m) * m;
@@ -66,20 +190,19 @@ export function wasmGemm(
   // NOTE: rows of C a multiple of 1 KiB apart alias in the cache; a little padding avoids it.
   const ldc = np % 256 === 0 ? np + 8 : np;
   const aBytes = mp * k * 4, bBytes = np * k * 4, cBytes = mp * ldc * 4;
-  const need = aBytes + bBytes + cBytes;
+  const need = DATA + aBytes + bBytes + cBytes;
   const have = w.memory.buffer.byteLength;
   if (need > have) w.memory.grow(Math.ceil((need - have) / 65536));
   const mem = new Float32Array(w.memory.buffer);
-  const aPtr = 0, bPtr = aBytes, cPtr = aBytes + bBytes;
+  const aPtr = DATA, bPtr = aPtr + aBytes, cPtr = bPtr + bBytes;
   packA(a, aOff, ai, ap, m, k, mem, aPtr / 4);
   packB(b, bOff, bp, bj, n, k, mem, bPtr / 4);
   mem.fill(0, cPtr / 4, cPtr / 4 + mp * ldc);
-  w.gemm(aPtr, bPtr, cPtr, np, ldc, k, 0, mp);
+  run(w, [aPtr, bPtr, cPtr, np, ldc, k], mp);
   const c = cPtr / 4;
   for (let i = 0; i < m; i++) out.set(mem.subarray(c + i * ldc, c + i * ldc + n), oOff + i * n);
   return true;
 }
-
 // Panels of 4 rows, each stored [k][4]; rows past m are zero.
 function packA(
   a: ArrayLike<number>,
