@@ -7,31 +7,7 @@ import assert from "node:assert/strict";
 import * as gt from "../../mod.ts";
 import { anyActive } from "../../src/core/dispatch.ts";
 import { assertAllClose } from "../../src/testing/mod.ts";
-
-const f64 = (v: gt.TensorLike) => gt.constant(v, { dtype: "float64" });
-
-function present(g: gt.Tensor | null, what = "tangent"): gt.Tensor {
-  assert.ok(g instanceof gt.Tensor, `expected a Tensor for the ${what}, got ${g}`);
-  return g;
-}
-
-function throwsWith(
-  fn: () => unknown,
-  cls: ErrorConstructor | TypeErrorConstructor,
-  ...patterns: RegExp[]
-): string {
-  let caught: unknown = undefined;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught !== undefined, "expected an error, but nothing was thrown");
-  assert.ok(caught instanceof cls, `expected a ${cls.name}, got ${caught}`);
-  const message = (caught as Error).message;
-  for (const p of patterns) assert.match(message, p);
-  return message;
-}
+import { f64, present, throwsWith } from "../_helpers.ts";
 
 Deno.test("ForwardAccumulator.jvp along tangents", async (t) => {
   await t.step("one primal: the directional derivative f'(x)·t, of the target's shape", () => {

@@ -5,27 +5,9 @@
 import assert from "node:assert/strict";
 import * as gt from "../../mod.ts";
 import { assertAllClose } from "../../src/testing/mod.ts";
+import { f64, throwsWith } from "../_helpers.ts";
 
-const f64 = (v: gt.TensorLike) => gt.constant(v, { dtype: "float64" });
 const tight = { rtol: 1e-10, atol: 1e-12 };
-
-function throwsWith(
-  fn: () => unknown,
-  cls: ErrorConstructor | TypeErrorConstructor | RangeErrorConstructor,
-  ...patterns: RegExp[]
-): string {
-  let caught: unknown = undefined;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught !== undefined, "expected an error, but nothing was thrown");
-  assert.ok(caught instanceof cls, `expected a ${cls.name}, got ${caught}`);
-  const message = (caught as Error).message;
-  for (const p of patterns) assert.match(message, p);
-  return message;
-}
 
 type Matrix = number[][];
 const matVec = (M: Matrix, v: number[]) => M.map((row) => row.reduce((s, m, j) => s + m * v[j], 0));

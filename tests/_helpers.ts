@@ -1,0 +1,31 @@
+/** Small assertions the behavioural tests share. */
+import assert from "node:assert/strict";
+import * as gt from "../mod.ts";
+
+/** A float64 tensor, for comparisons against closed forms. */
+export const f64 = (v: gt.TensorLike): gt.Tensor => gt.constant(v, { dtype: "float64" });
+
+/** Asserts that `g` is a tensor (not null) and returns it, for the comparisons that follow. */
+export function present(g: gt.Tensor | null, what = "gradient"): gt.Tensor {
+  assert.ok(g instanceof gt.Tensor, `expected a Tensor for the ${what}, got ${g}`);
+  return g;
+}
+
+/** Asserts that `fn` throws an instance of `cls` whose message matches every pattern. */
+export function throwsWith(
+  fn: () => unknown,
+  cls: ErrorConstructor | TypeErrorConstructor | RangeErrorConstructor,
+  ...patterns: RegExp[]
+): string {
+  let caught: unknown = undefined;
+  try {
+    fn();
+  } catch (e) {
+    caught = e;
+  }
+  assert.ok(caught !== undefined, "expected an error, but nothing was thrown");
+  assert.ok(caught instanceof cls, `expected a ${cls.name}, got ${caught}`);
+  const message = (caught as Error).message;
+  for (const p of patterns) assert.match(message, p);
+  return message;
+}
