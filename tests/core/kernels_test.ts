@@ -33,6 +33,14 @@ Deno.test("float32 matmul (WebAssembly SIMD) matches the reference loop", async 
     [[2, 1, 12, 40], [3, 40, 70], false, false],
     [[300, 5], [5, 300], false, false],
     [[1, 600], [600, 1], false, false],
+    // One operand shared by every batch: done as a single product (rows stacked, or columns
+    // side by side), with and without transposes.
+    [[5, 30, 40], [40, 20], false, false],
+    [[5, 30, 40], [20, 40], false, true],
+    [[30, 40], [5, 40, 20], false, false],
+    [[40, 30], [5, 20, 40], true, true],
+    [[2, 3, 30, 40], [40, 1], false, false],
+    [[100, 100], [100, 100, 1], false, false],
     // Large enough for a worker to take half the rows, where workers are available.
     [[260, 300], [300, 264], false, false],
     [[300, 260], [264, 300], true, true],

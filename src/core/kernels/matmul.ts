@@ -82,7 +82,26 @@ export function matmulKernel(
     }
   };
   if (batch.length === 0) one(0, 0, 0);
-  else {
+  else if (
+    !reference && dtype === "float32" &&
+    sharedOperandGemm(
+      a,
+      aShape,
+      b,
+      bShape,
+      transposeA,
+      ai,
+      ap,
+      bp,
+      bj,
+      out as Float32Array,
+      m,
+      n,
+      k,
+    )
+  ) {
+    // done as one product
+  } else {
     // Treat the batch dimensions as a shape whose "rows" are single matrices.
     const bs = [...batch, 1];
     const strides = [[...aBatch, 0], [...bBatch, 0]];
@@ -113,4 +132,48 @@ export function transposeKernel(
     for (let i = 0; i < n; i++, si += s) out[o + i] = x[si];
   });
   return [out, outShape];
+}
+
+// NOTE: a batch where one operand is the same matrix for every batch (batched tangents meeting
+// a weight matrix, as in jacfwd and hessian) is one large product rather than many small ones:
+// shared B stacks A's rows; shared A lays B's batches side by side as columns. Many small
+// products would repack the shared operand each time and waste the SIMD lanes on thin matrices.
+function sharedOperandGemm(
+  a: TypedArray,
+  aShape: readonly number[],
+  b: TypedArray,
+  bShape: readonly number[],
+  transposeA: boolean,
+  ai: number,
+  ap: number,
+  bp: number,
+  bj: number,
+  out: Float32Array,
+  m: number,
+  n: number,
+  k: number,
+): boolean {
+  const aCount = sizeOf(aShape.slice(0, -2)), bCount = sizeOf(bShape.slice(0, -2));
+  const count = Math.max(aCount, bCount);
+  if (count * m * n * k < WASM_MIN_WORK || !wasmGemmAvailable()) return false;
+  if (bCount === 1 && aCount === count && !transposeA) {
+    return wasmGemm(a, 0, ai, ap, b, 0, bp, bj, out, 0, count * m, n, k);
+  }
+  if (aCount !== 1 || bCount !== count) return false;
+  const width = count * n, size = k * n;
+  const cat = allocate("float32", k * width) as Float32Array;
+  for (let t = 0; t < count; t++) {
+    for (let p = 0; p < k; p++) {
+      const from = t * size + p * bp, to = p * width + t * n;
+      for (let j = 0; j < n; j++) cat[to + j] = b[from + j * bj];
+    }
+  }
+  const wide = allocate("float32", m * width) as Float32Array;
+  if (!wasmGemm(a, 0, ai, ap, cat, 0, width, 1, wide, 0, m, width, k)) return false;
+  for (let t = 0; t < count; t++) {
+    for (let i = 0; i < m; i++) {
+      out.set(wide.subarray(i * width + t * n, i * width + t * n + n), (t * m + i) * n);
+    }
+  }
+  return true;
 }
