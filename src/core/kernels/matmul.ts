@@ -172,7 +172,8 @@ function sharedOperandGemm(
   if (!wasmGemm(a, 0, ai, ap, cat, 0, width, 1, wide, 0, m, width, k)) return false;
   for (let t = 0; t < count; t++) {
     for (let i = 0; i < m; i++) {
-      out.set(wide.subarray(i * width + t * n, i * width + t * n + n), (t * m + i) * n);
+      const from = i * width + t * n, to = (t * m + i) * n;
+      for (let j = 0; j < n; j++) out[to + j] = wide[from + j];
     }
   }
   return true;
