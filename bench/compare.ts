@@ -1,0 +1,293 @@
+/**
+ * The comparison benchmark of the performance issue: workloads W1–W7 on gradtape, TensorFlow.js
+ * 4.22 (cpu and wasm backends) and jax-js 0.1.25 (wasm, eager and under `jit`), all fed the same
+ * seeded float32 inputs. Every library's first two results of each workload are checked against
+ * float64 references (closed forms where there are any): a wrong result is reported, not timed.
+ * Then each is warmed up, and timed in samples of enough runs to last ≥ 20 ms; the table shows the
+ * median sample. A peer that fails to load, or fails a workload, is reported and skipped.
+ *
+ * Run: `deno task bench:compare [--only W1,W5] [--libs gradtape,jax-jit] [--runs N] [--out DIR]`
+ * (progress goes to stderr; the table to stdout; `latest.json`, `latest.md` and `latest.svg` to
+ * DIR, `bench/results` by default). Not part of CI: the whole run takes a few minutes.
+ *
+ * @module
+ */
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { gradtape } from "./compare/gradtape.ts";
+import { jaxImpl } from "./compare/jax.ts";
+import {
+  type Cell,
+  type Column,
+  failureNotes,
+  markdownTable,
+  ratioChart,
+  type Row,
+} from "./compare/report.ts";
+import { loadTfjs } from "./compare/tfjs_loader.ts";
+import { tfjsImpl } from "./compare/tfjs.ts";
+import { type Data, type Impl, makeData, type Prepared, WORKLOADS } from "./compare/workloads.ts";
+
+/** A library under comparison: how to load it, and what it is. */
+interface Library extends Column {
+  load(): Promise<Impl>;
+}
+
+let tfjs: ReturnType<typeof loadTfjs> | undefined;
+const tfjsBackend = async (backend: string): Promise<Impl> => {
+  tfjs ??= loadTfjs();
+  const { tf, backends, failures } = await tfjs;
+  if (!backends.includes(backend)) throw new Error(failures[backend] ?? "not registered");
+  return tfjsImpl(tf, backend);
+};
+
+let jax: Promise<typeof import("@jax-js/jax")> | undefined;
+const jaxWasm = async (jitted: boolean): Promise<Impl> => {
+  jax ??= (async () => {
+    const m = await import("@jax-js/jax");
+    const devices = await m.init("wasm");
+    if (!devices.includes("wasm")) throw new Error(`jax-js: no wasm device (got ${devices})`);
+    m.defaultDevice("wasm");
+    return m;
+  })();
+  return jaxImpl(await jax, jitted);
+};
+
+const LIBRARIES: readonly Library[] = [
+  { id: "gradtape", label: "gradtape", load: () => Promise.resolve(gradtape) },
+  { id: "tfjs-cpu", label: "tfjs cpu", load: () => tfjsBackend("cpu") },
+  { id: "tfjs-wasm", label: "tfjs wasm", load: () => tfjsBackend("wasm") },
+  { id: "jax-eager", label: "jax-js wasm", load: () => jaxWasm(false) },
+  { id: "jax-jit", label: "jax-js jit", load: () => jaxWasm(true) },
+];
+
+const MIN_SAMPLE_SECONDS = 0.02;
+const WARMUP_SECONDS = 0.3;
+/** Past this much timing, a cell stops at `MIN_SAMPLES` samples. */
+const CELL_BUDGET_SECONDS = 15;
+const MIN_SAMPLES = 3;
+
+const now = () => performance.now() / 1000;
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const message = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+
+/** Checks the first two runs, warms up, and times the median run. */
+function measure(
+  prep: Prepared<unknown>,
+  check: (outs: unknown[]) => string | null,
+  runs: number,
+): Cell {
+  const outs: unknown[] = [];
+  const start = now();
+  for (let i = 0; i < 2; i++) outs.push(prep.run());
+  const wrong = check(outs);
+  if (wrong !== null) return { status: "wrong", message: wrong };
+  // Warm-up, for the JIT compilers: the checked runs, then batches of doubling size until a batch
+  // lasts a sample's minimum and the warm-up its time; the last batch's size is the sample's.
+  let reps = 1;
+  for (;;) {
+    const t = now();
+    for (let r = 0; r < reps; r++) prep.run();
+    const took = now() - t;
+    if (took >= MIN_SAMPLE_SECONDS && now() - start >= WARMUP_SECONDS) break;
+    if (took > 2 * CELL_BUDGET_SECONDS / runs) break;
+    if (took < MIN_SAMPLE_SECONDS) reps *= 2;
+  }
+  const samples: number[] = [];
+  const timing = now();
+  while (samples.length < runs) {
+    const t = now();
+    for (let r = 0; r < reps; r++) prep.run();
+    samples.push((now() - t) / reps);
+    if (samples.length >= MIN_SAMPLES && now() - timing > CELL_BUDGET_SECONDS) break;
+  }
+  const seconds = median(samples);
+  return { status: "ok", value: 0, seconds, samples, reps };
+}
+
+async function gitCommit(): Promise<string> {
+  try {
+    const head = (await readFile(new URL("../.git/HEAD", import.meta.url), "utf8")).trim();
+    if (!head.startsWith("ref: ")) return head;
+    const ref = head.slice(5);
+    try {
+      return (await readFile(new URL(`../.git/${ref}`, import.meta.url), "utf8")).trim();
+    } catch {
+      const packed = await readFile(new URL("../.git/packed-refs", import.meta.url), "utf8");
+      return packed.split("\n").find((l) => l.endsWith(` ${ref}`))?.split(" ")[0] ?? "unknown";
+    }
+  } catch {
+    return "unknown";
+  }
+}
+
+async function cpuModel(): Promise<string> {
+  try {
+    const info = await Deno.readTextFile("/proc/cpuinfo");
+    return info.match(/^model name\s*:\s*(.*)$/m)?.[1] ?? "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+async function loadAverage(): Promise<string> {
+  try {
+    return (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
+  } catch {
+    return "unknown";
+  }
+}
+
+async function main(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      only: { type: "string" },
+      libs: { type: "string" },
+      runs: { type: "string", default: "7" },
+      out: { type: "string", default: "bench/results" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    console.log(
+      "deno task bench:compare [--only W1,W5,...] [--libs gradtape,tfjs-cpu,tfjs-wasm," +
+        "jax-eager,jax-jit] [--runs N (default 7)] [--out DIR (default bench/results)]",
+    );
+    return;
+  }
+  const runs = Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs: expected a positive integer`);
+  const split = (s: string | undefined) => s?.split(",").map((x) => x.trim()).filter(Boolean);
+  const only = split(values.only);
+  const workloads = WORKLOADS.filter((w) =>
+    only === undefined || only.some((o) => w.id === o || w.id.startsWith(`${o}@`))
+  );
+  if (workloads.length === 0) throw new Error(`--only ${values.only}: no such workload`);
+  const libIds = split(values.libs);
+  const unknown = libIds?.filter((id) => !LIBRARIES.some((l) => l.id === id)) ?? [];
+  if (unknown.length > 0) throw new Error(`--libs: unknown ${unknown.join(", ")}`);
+  const libraries = LIBRARIES.filter((l) => libIds === undefined || libIds.includes(l.id));
+
+  const log = (s: string) => console.error(s);
+  const loadBefore = await loadAverage();
+  log(`load average ${loadBefore}; making the shared inputs…`);
+  const data: Data = makeData();
+  const rows: Row[] = workloads.map((w) => ({
+    id: w.id,
+    title: w.title,
+    unit: w.unit,
+    goal: w.goal,
+    cells: {},
+  }));
+  const loaded: Record<string, { status: "loaded" | "failed"; error?: string }> = {};
+
+  for (const lib of libraries) {
+    let impl: Impl;
+    try {
+      log(`${lib.label}: loading…`);
+      impl = await lib.load();
+      loaded[lib.id] = { status: "loaded" };
+    } catch (e) {
+      loaded[lib.id] = { status: "failed", error: message(e) };
+      log(`${lib.label}: failed to load, skipped: ${message(e)}`);
+      for (const row of rows) row.cells[lib.id] = { status: "skipped", message: "did not load" };
+      continue;
+    }
+    for (const [i, w] of workloads.entries()) {
+      const row = rows[i];
+      const factory = impl[w.kind] as
+        | ((d: Data, n: number) => Promise<Prepared<unknown>>)
+        | undefined;
+      if (factory === undefined) {
+        row.cells[lib.id] = { status: "skipped", message: "not implemented" };
+        continue;
+      }
+      const t0 = now();
+      let prep: Prepared<unknown> | undefined;
+      let cell: Cell;
+      try {
+        prep = await factory(data, w.n);
+        cell = measure(prep, (outs) => w.check(outs, data), runs);
+        if (cell.status === "ok") {
+          const s = cell.seconds;
+          cell.value = w.unit === "µs" ? s * 1e6 : w.unit === "ms" ? s * 1e3 : w.flops! / s / 1e9;
+        }
+      } catch (e) {
+        cell = { status: "error", message: message(e) };
+      }
+      try {
+        prep?.dispose?.();
+      } catch (e) {
+        log(`  (${lib.label} ${w.id}: dispose failed: ${message(e)})`);
+      }
+      row.cells[lib.id] = cell;
+      const what = cell.status === "ok"
+        ? `${cell.value.toPrecision(3)} ${w.unit} (median of ${cell.samples.length} × ${cell.reps})`
+        : `${cell.status.toUpperCase()}: ${cell.message}`;
+      log(`${lib.label} ${w.id}: ${what} [${(now() - t0).toFixed(1)} s]`);
+    }
+  }
+
+  const columns: Column[] = libraries.map(({ id, label }) => ({ id, label }));
+  const peers = columns.filter((c) => c.id !== "gradtape");
+  const table = markdownTable(rows, columns);
+  const notes = failureNotes(rows, columns);
+  const legend = "In each peer's column, (r×) is gradtape's speed relative to that peer: the " +
+    "peer's time over gradtape's (above 1×, gradtape is faster). Times are medians; GFLOP/s = " +
+    "2N³ / median time.";
+  console.log(table);
+  console.log(`\n${legend}`);
+  for (const n of notes) console.log(`- ${n}`);
+
+  const commit = await gitCommit();
+  const machine = {
+    deno: Deno.version.deno,
+    v8: Deno.version.v8,
+    os: Deno.build.os,
+    arch: Deno.build.arch,
+    cpu: await cpuModel(),
+    cores: navigator.hardwareConcurrency,
+    // Other processes on the machine skew the numbers: the 1, 5 and 15-minute load averages.
+    loadAverage: { before: loadBefore, after: await loadAverage() },
+  };
+  const outDir = values.out!;
+  await mkdir(outDir, { recursive: true });
+  const date = new Date().toISOString();
+  const json = {
+    date,
+    gradtapeCommit: commit,
+    machine,
+    settings: {
+      runs,
+      minSampleSeconds: MIN_SAMPLE_SECONDS,
+      warmupSeconds: WARMUP_SECONDS,
+      cellBudgetSeconds: CELL_BUDGET_SECONDS,
+    },
+    libraries: libraries.map((l) => ({ id: l.id, label: l.label, ...loaded[l.id] })),
+    workloads: rows,
+  };
+  const md = [
+    `Measured ${date.slice(0, 10)} at gradtape ${commit.slice(0, 7)}; Deno ${machine.deno}, ` +
+    `${machine.cpu}, ${machine.cores} cores.`,
+    "",
+    table,
+    "",
+    legend,
+    ...notes.map((n) => `- ${n}`),
+    "",
+  ].join("\n");
+  await writeFile(join(outDir, "latest.json"), JSON.stringify(json, null, 2) + "\n");
+  await writeFile(join(outDir, "latest.md"), md);
+  await writeFile(
+    join(outDir, "latest.svg"),
+    ratioChart(rows, peers, `gradtape vs peers, ${date.slice(0, 10)} (${commit.slice(0, 7)})`),
+  );
+  log(`wrote ${join(outDir, "latest.json")}, latest.md and latest.svg`);
+}
+
+if (import.meta.main) await main(Deno.args);

@@ -1,0 +1,481 @@
+/**
+ * The comparison's workloads W1–W7 (from the performance issue): their shared inputs, made once
+ * with gradtape's seeded `random` and handed as the same Float32Arrays to every library, and the
+ * correctness check of each, against float64 references computed here in plain JavaScript
+ * (closed forms where there are any), so that a wrong result is caught whichever library gives it.
+ *
+ * @module
+ */
+import * as gt from "../../mod.ts";
+
+/** What each kind of workload returns from one run, read back into JavaScript. */
+export interface Outputs {
+  /** The derivative, as a number. */
+  W1: number;
+  /** The final `[w, b]`. */
+  W2: number[];
+  /** The final `[w3, w2, w1, b]`. */
+  W3: number[];
+  /** The step's loss. */
+  W4: number;
+  /** The product, row-major. */
+  W5: ArrayLike<number>;
+  /** `[dA, dB]`. */
+  W5g: ArrayLike<number>[];
+  /** The gradient. */
+  W6: ArrayLike<number>;
+  /** The Hessian, row-major. */
+  W7: ArrayLike<number>;
+}
+
+/** A kind of workload. */
+export type Kind = keyof Outputs;
+
+/** A library's implementation of one workload, ready to run. */
+export interface Prepared<T> {
+  /** One timed unit of work, ending with the result read back into JavaScript. */
+  run(): T;
+  /** Frees what `prepare` allocated (tensors, variables, compiled functions). */
+  dispose?(): void;
+}
+
+/** A library's factories, one per kind of workload it implements; `n` is W5's size. */
+export type Impl = { [K in Kind]?: (data: Data, n: number) => Promise<Prepared<Outputs[K]>> };
+
+/** The shared inputs. Every array is float32 and row-major. */
+export interface Data {
+  /** W2: x [100, 1] uniform in [-1, 1), y = 3x + 2 + 0.1·noise, and the initial w, b. */
+  linear: { x: Float32Array; y: Float32Array; w: number; b: number };
+  /** W3: x [50, 1] = linspace(-2, 2), the noisy cubic, and the initial w3, w2, w1, b. */
+  poly: { x: Float32Array; y: Float32Array; init: number[] };
+  /** W4: a batch x [128, 784], one-hot labels [128, 10], and the initial parameters. */
+  mlp: {
+    x: Float32Array;
+    labels: Float32Array;
+    w1: Float32Array;
+    b1: Float32Array;
+    w2: Float32Array;
+    b2: Float32Array;
+  };
+  /** W5 and W5g: a pair of N×N standard-normal matrices for each N. */
+  matmul: Map<number, { a: Float32Array; b: Float32Array }>;
+  /** W6: 1,000,000 values uniform in [-2, 2). */
+  sinExp: Float32Array;
+  /** W7: x [100] and A [100, 100], standard normal. */
+  hessian: { x: Float32Array; a: Float32Array };
+}
+
+/** Hyperparameters of the training workloads (the tutorial's). */
+export const LINEAR = { samples: 100, epochs: 100, lr: 0.1 };
+export const POLY = { samples: 50, epochs: 200, lr: 0.01, l2: 0.001 };
+export const MLP = { batch: 128, inputs: 784, hidden: 256, classes: 10, lr: 0.1 };
+export const SIN_EXP_SIZE = 1_000_000;
+export const HESSIAN_SIZE = 100;
+export const MATMUL_SIZES = [128, 256, 512, 1024];
+export const MATMUL_GRAD_SIZE = 512;
+
+/**
+ * The float32 tolerance of the elementwise checks (W5–W7): each value may differ from the float64
+ * reference by this much of the sum of the magnitudes of the terms that make it. Summation order
+ * alone stays near 1e-6, and the margin leaves room for approximate transcendental functions
+ * (jax-js's `power` is accurate to about 5e-5) while a wrong kernel still misses by far.
+ */
+export const RTOL = 1e-4;
+
+/** The display unit of a workload's value. */
+export type Unit = "µs" | "ms" | "GFLOP/s";
+
+/** One row of the comparison. */
+export interface Workload {
+  /** `W1` … `W7`, with `@N` for W5's sizes. */
+  id: string;
+  kind: Kind;
+  /** W5's matrix size (0 elsewhere). */
+  n: number;
+  title: string;
+  unit: Unit;
+  /** Floating-point operations of one run, for GFLOP/s. */
+  flops?: number;
+  /** gradtape's goal from the issue, in `unit`. */
+  goal?: { value: number; atLeast: boolean };
+  /** `null` when the outputs of the first runs are right, else what is wrong. */
+  check(outputs: readonly unknown[], data: Data): string | null;
+}
+
+const f32 = (t: gt.Tensor): Float32Array => t.data() as Float32Array;
+
+/** Makes every input from fixed seeds: the same numbers on every run and machine. */
+export function makeData(): Data {
+  const uniform = (shape: number[], seed: number, minval = 0, maxval = 1) =>
+    f32(gt.random.uniform(shape, { minval, maxval, seed }));
+  const normal = (shape: number[], seed: number, stddev = 1) =>
+    f32(gt.random.normal(shape, { stddev, seed }));
+
+  const lx = uniform([LINEAR.samples], 1, -1, 1);
+  const ln = normal([LINEAR.samples], 2);
+  const ly = lx.map((x, i) => 3 * x + 2 + 0.1 * ln[i]);
+
+  const px = f32(gt.linspace(-2, 2, POLY.samples));
+  const pn = normal([POLY.samples], 4);
+  const py = px.map((x, i) => 0.5 * x ** 3 - 2 * x ** 2 + x + 1 + 0.3 * pn[i]);
+
+  const { batch, inputs, hidden, classes } = MLP;
+  const cls = uniform([batch], 11);
+  const labels = new Float32Array(batch * classes);
+  cls.forEach((u, i) => labels[i * classes + Math.min(classes - 1, Math.floor(u * classes))] = 1);
+
+  const matmul = new Map<number, { a: Float32Array; b: Float32Array }>();
+  for (const n of MATMUL_SIZES) {
+    matmul.set(n, { a: normal([n, n], 20 + n), b: normal([n, n], 40 + n) });
+  }
+
+  return {
+    linear: { x: lx, y: ly, w: normal([1], 3)[0], b: 0 },
+    poly: { x: px, y: py, init: [...normal([3], 5, 0.1), 0] },
+    mlp: {
+      x: uniform([batch, inputs], 10),
+      labels,
+      w1: normal([inputs, hidden], 12, Math.sqrt(2 / inputs)),
+      b1: new Float32Array(hidden),
+      w2: normal([hidden, classes], 13, Math.sqrt(2 / hidden)),
+      b2: new Float32Array(classes),
+    },
+    matmul,
+    sinExp: uniform([SIN_EXP_SIZE], 30, -2, 2),
+    hessian: { x: normal([HESSIAN_SIZE], 31), a: normal([HESSIAN_SIZE, HESSIAN_SIZE], 32) },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// float64 references
+
+/** Full-batch gradient descent on y ≈ w·x + b in float64, reading the loss as the tutorial does. */
+export function referenceLinear(d: Data): number[] {
+  const { x, y } = d.linear;
+  let w = d.linear.w, b = d.linear.b;
+  const n = x.length;
+  for (let epoch = 0; epoch < LINEAR.epochs; epoch++) {
+    let gw = 0, gb = 0;
+    for (let i = 0; i < n; i++) {
+      const r = w * x[i] + b - y[i];
+      gw += (2 / n) * r * x[i];
+      gb += (2 / n) * r;
+    }
+    w -= LINEAR.lr * gw;
+    b -= LINEAR.lr * gb;
+  }
+  return [w, b];
+}
+
+/** Gradient descent on the cubic with the L2 penalty, in float64. */
+export function referencePoly(d: Data): number[] {
+  const { x, y } = d.poly;
+  const p = [...d.poly.init]; // w3, w2, w1, b
+  const n = x.length;
+  for (let epoch = 0; epoch < POLY.epochs; epoch++) {
+    const g = p.map((v) => 2 * POLY.l2 * v);
+    for (let i = 0; i < n; i++) {
+      const f = [x[i] ** 3, x[i] ** 2, x[i], 1];
+      const r = p[0] * f[0] + p[1] * f[1] + p[2] * f[2] + p[3] - y[i];
+      for (let k = 0; k < 4; k++) g[k] += (2 / n) * r * f[k];
+    }
+    for (let k = 0; k < 4; k++) p[k] -= POLY.lr * g[k];
+  }
+  return p;
+}
+
+/** The MLP's losses at its first two SGD steps, in float64. */
+export function referenceMlp(d: Data): number[] {
+  const { batch: B, inputs: I, hidden: H, classes: C, lr } = MLP;
+  const { x, labels } = d.mlp;
+  const w1 = Float64Array.from(d.mlp.w1), b1 = Float64Array.from(d.mlp.b1);
+  const w2 = Float64Array.from(d.mlp.w2), b2 = Float64Array.from(d.mlp.b2);
+  const losses: number[] = [];
+  for (let step = 0; step < 2; step++) {
+    const z1 = new Float64Array(B * H);
+    for (let i = 0; i < B; i++) {
+      for (let j = 0; j < H; j++) z1[i * H + j] = b1[j];
+      for (let k = 0; k < I; k++) {
+        const xv = x[i * I + k];
+        if (xv === 0) continue;
+        for (let j = 0; j < H; j++) z1[i * H + j] += xv * w1[k * H + j];
+      }
+    }
+    const h = z1.map((v) => Math.max(v, 0));
+    const dLogits = new Float64Array(B * C);
+    let loss = 0;
+    for (let i = 0; i < B; i++) {
+      const logits = new Float64Array(C);
+      for (let c = 0; c < C; c++) {
+        let s = b2[c];
+        for (let j = 0; j < H; j++) s += h[i * H + j] * w2[j * C + c];
+        logits[c] = s;
+      }
+      const m = Math.max(...logits);
+      const lse = m + Math.log(logits.reduce((s, v) => s + Math.exp(v - m), 0));
+      for (let c = 0; c < C; c++) {
+        loss -= labels[i * C + c] * (logits[c] - lse) / B;
+        dLogits[i * C + c] = (Math.exp(logits[c] - lse) - labels[i * C + c]) / B;
+      }
+    }
+    losses.push(loss);
+    const dz1 = new Float64Array(B * H);
+    for (let i = 0; i < B; i++) {
+      for (let j = 0; j < H; j++) {
+        if (z1[i * H + j] <= 0) continue;
+        let s = 0;
+        for (let c = 0; c < C; c++) s += dLogits[i * C + c] * w2[j * C + c];
+        dz1[i * H + j] = s;
+      }
+    }
+    for (let j = 0; j < H; j++) {
+      for (let c = 0; c < C; c++) {
+        let s = 0;
+        for (let i = 0; i < B; i++) s += h[i * H + j] * dLogits[i * C + c];
+        w2[j * C + c] -= lr * s;
+      }
+    }
+    for (let c = 0; c < C; c++) {
+      let s = 0;
+      for (let i = 0; i < B; i++) s += dLogits[i * C + c];
+      b2[c] -= lr * s;
+    }
+    const gw1 = new Float64Array(I * H);
+    for (let i = 0; i < B; i++) {
+      for (let k = 0; k < I; k++) {
+        const xv = x[i * I + k];
+        if (xv === 0) continue;
+        for (let j = 0; j < H; j++) gw1[k * H + j] += xv * dz1[i * H + j];
+      }
+    }
+    for (let t = 0; t < I * H; t++) w1[t] -= lr * gw1[t];
+    for (let j = 0; j < H; j++) {
+      let s = 0;
+      for (let i = 0; i < B; i++) s += dz1[i * H + j];
+      b1[j] -= lr * s;
+    }
+  }
+  return losses;
+}
+
+// ---------------------------------------------------------------------------------------------
+// checks
+
+/** `null` if every `got[i]` is within `tol(i)` of `want(i)`; else the first miss, described. */
+function compareAll(
+  what: string,
+  got: ArrayLike<number>,
+  size: number,
+  want: (i: number) => number,
+  tol: (i: number) => number,
+): string | null {
+  if (got === undefined || got === null || got.length !== size) {
+    return `${what}: expected ${size} values, got ${got?.length}`;
+  }
+  for (let i = 0; i < size; i++) {
+    const w = want(i);
+    // Written so that NaN fails.
+    if (!(Math.abs(got[i] - w) <= tol(i))) return `${what}[${i}] = ${got[i]}, expected ${w}`;
+  }
+  return null;
+}
+
+const close = (what: string, got: number[], want: number[], rtol: number): string | null =>
+  compareAll(what, got, want.length, (i) => want[i], (i) => rtol * Math.max(1, Math.abs(want[i])));
+
+function memo<T>(f: (d: Data) => T): (d: Data) => T {
+  const cache = new WeakMap<Data, T>();
+  return (d) => {
+    if (!cache.has(d)) cache.set(d, f(d));
+    return cache.get(d)!;
+  };
+}
+
+const linearRef = memo(referenceLinear);
+const polyRef = memo(referencePoly);
+const mlpRef = memo(referenceMlp);
+
+/** Row sums of B and column sums of A (and their absolute versions), for W5 and W5g. */
+const sums = memo((d: Data) => {
+  const out = new Map<number, { colA: Float64Array; rowB: Float64Array; rowAbsB: Float64Array }>();
+  for (const [n, { a, b }] of d.matmul) {
+    const colA = new Float64Array(n), rowB = new Float64Array(n), rowAbsB = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < n; k++) {
+        colA[k] += a[i * n + k];
+        rowB[i] += b[i * n + k];
+        rowAbsB[i] += Math.abs(b[i * n + k]);
+      }
+    }
+    out.set(n, { colA, rowB, rowAbsB });
+  }
+  return out;
+});
+
+function checkMatmul(n: number, c: ArrayLike<number>, d: Data): string | null {
+  const { a, b } = d.matmul.get(n)!;
+  if (c?.length !== n * n) return `product: expected ${n * n} values, got ${c?.length}`;
+  // Checksum: Σ(A·B) = Σₖ (Σᵢ aᵢₖ)(Σⱼ bₖⱼ), exactly, in O(N²).
+  const { colA, rowB } = sums(d).get(n)!;
+  let want = 0, got = 0, scale = 0;
+  for (let k = 0; k < n; k++) want += colA[k] * rowB[k];
+  for (let i = 0; i < n * n; i++) {
+    got += c[i];
+    scale += Math.abs(c[i]);
+  }
+  if (!(Math.abs(got - want) <= RTOL * scale + 1e-3)) {
+    return `checksum Σ(A·B) = ${got}, expected ${want}`;
+  }
+  // And 64 entries in float64.
+  for (let s = 0; s < 64; s++) {
+    const i = (s * 7919) % n, j = (s * 104729 + 13) % n;
+    let w = 0, mag = 0;
+    for (let k = 0; k < n; k++) {
+      w += a[i * n + k] * b[k * n + j];
+      mag += Math.abs(a[i * n + k] * b[k * n + j]);
+    }
+    if (!(Math.abs(c[i * n + j] - w) <= RTOL * mag + 1e-6)) {
+      return `C[${i}, ${j}] = ${c[i * n + j]}, expected ${w}`;
+    }
+  }
+  return null;
+}
+
+function checkMatmulGrad(out: ArrayLike<number>[], d: Data): string | null {
+  const n = MATMUL_GRAD_SIZE;
+  const { a } = d.matmul.get(n)!;
+  const { colA, rowB, rowAbsB } = sums(d).get(n)!;
+  if (!Array.isArray(out) || out.length !== 2) return "expected [dA, dB]";
+  const colAbsA = new Float64Array(n);
+  for (let i = 0; i < n * n; i++) colAbsA[i % n] += Math.abs(a[i]);
+  // d/dA Σ(A·B) = 1·Bᵀ: dA[i, k] = Σⱼ B[k, j]; d/dB: dB[k, j] = Σᵢ A[i, k].
+  return compareAll("dA", out[0], n * n, (i) => rowB[i % n], (i) => RTOL * rowAbsB[i % n] + 1e-6) ??
+    compareAll(
+      "dB",
+      out[1],
+      n * n,
+      (i) => colA[Math.floor(i / n)],
+      (i) => RTOL * colAbsA[Math.floor(i / n)] + 1e-6,
+    );
+}
+
+function checkSinExp(g: ArrayLike<number>, d: Data): string | null {
+  const x = d.sinExp;
+  // d/dx (sin x · eˣ + x²) = eˣ(cos x + sin x) + 2x
+  return compareAll(
+    "gradient",
+    g,
+    x.length,
+    (i) => Math.exp(x[i]) * (Math.cos(x[i]) + Math.sin(x[i])) + 2 * x[i],
+    (i) =>
+      RTOL *
+        (Math.exp(x[i]) * (Math.abs(Math.cos(x[i])) + Math.abs(Math.sin(x[i]))) +
+          2 * Math.abs(x[i])) + 1e-6,
+  );
+}
+
+function checkHessian(h: ArrayLike<number>, d: Data): string | null {
+  const n = HESSIAN_SIZE;
+  const { x, a } = d.hessian;
+  // ∇²(Σx⁴ + x·Ax) = diag(12x²) + A + Aᵀ
+  const want = (t: number) => {
+    const i = Math.floor(t / n), j = t % n;
+    return (i === j ? 12 * x[i] ** 2 : 0) + a[i * n + j] + a[j * n + i];
+  };
+  const tol = (t: number) => {
+    const i = Math.floor(t / n), j = t % n;
+    return RTOL *
+        ((i === j ? 12 * x[i] ** 2 : 0) + Math.abs(a[i * n + j]) + Math.abs(a[j * n + i])) +
+      1e-5;
+  };
+  return compareAll("Hessian", h, n * n, want, tol);
+}
+
+/** Applies `one` to each output and reports the first failure. */
+const each =
+  (one: (out: unknown, d: Data) => string | null) => (outs: readonly unknown[], d: Data) => {
+    for (const [i, out] of outs.entries()) {
+      const why = one(out, d);
+      if (why !== null) return outs.length > 1 ? `run ${i + 1}: ${why}` : why;
+    }
+    return null;
+  };
+
+/** The rows of the comparison, in order. */
+export const WORKLOADS: readonly Workload[] = [
+  {
+    id: "W1",
+    kind: "W1",
+    n: 0,
+    title: "W1 tape overhead: d/dx (3x³ + 2x² + x + 1) at 2",
+    unit: "µs",
+    goal: { value: 3, atLeast: false },
+    check: each((v) => (Math.abs((v as number) - 45) <= 1e-4 ? null : `got ${v}, expected 45`)),
+  },
+  {
+    id: "W2",
+    kind: "W2",
+    n: 0,
+    title: "W2 linear regression, 100 epochs",
+    unit: "ms",
+    goal: { value: 1, atLeast: false },
+    check: each((v, d) => close("[w, b]", v as number[], linearRef(d), 1e-3)),
+  },
+  {
+    id: "W3",
+    kind: "W3",
+    n: 0,
+    title: "W3 polynomial regression + L2, 200 epochs",
+    unit: "ms",
+    goal: { value: 4, atLeast: false },
+    check: each((v, d) => close("[w3, w2, w1, b]", v as number[], polyRef(d), 1e-3)),
+  },
+  {
+    id: "W4",
+    kind: "W4",
+    n: 0,
+    title: "W4 MLP 784-256-10 SGD step, batch 128",
+    unit: "ms",
+    goal: { value: 3, atLeast: false },
+    // The first two steps start from the shared initial parameters: their losses check the
+    // forward pass and, through the second, the update.
+    check: (outs, d) => close("losses of steps 1 and 2", outs as number[], mlpRef(d), 1e-4),
+  },
+  ...MATMUL_SIZES.map((n): Workload => ({
+    id: `W5@${n}`,
+    kind: "W5",
+    n,
+    title: `W5 matmul ${n}×${n}`,
+    unit: "GFLOP/s",
+    flops: 2 * n ** 3,
+    goal: n === 1024 ? { value: 60, atLeast: true } : undefined,
+    check: each((c, d) => checkMatmul(n, c as ArrayLike<number>, d)),
+  })),
+  {
+    id: "W5g",
+    kind: "W5g",
+    n: 0,
+    title: "W5g ∇ sum(A·B) w.r.t. A and B, 512×512",
+    unit: "ms",
+    goal: { value: 8, atLeast: false },
+    check: each((v, d) => checkMatmulGrad(v as ArrayLike<number>[], d)),
+  },
+  {
+    id: "W6",
+    kind: "W6",
+    n: 0,
+    title: "W6 ∇ sum(sin x·eˣ + x·x), 10⁶ elements",
+    unit: "ms",
+    goal: { value: 10, atLeast: false },
+    check: each((v, d) => checkSinExp(v as ArrayLike<number>, d)),
+  },
+  {
+    id: "W7",
+    kind: "W7",
+    n: 0,
+    title: "W7 Hessian of Σx⁴ + x·Ax, n = 100",
+    unit: "ms",
+    goal: { value: 1.3, atLeast: false },
+    check: each((v, d) => checkHessian(v as ArrayLike<number>, d)),
+  },
+];
