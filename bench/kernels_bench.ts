@@ -1,0 +1,110 @@
+/**
+ * Kernel benchmarks: matmul by size and with transposes, elementwise unary and binary ops by size
+ * and broadcasting pattern, and reductions over each axis. Each group has a baseline, so that
+ * `deno bench` prints the others as ratios to it.
+ */
+import * as gt from "../mod.ts";
+
+const normal = (shape: number[], seed: number) => gt.random.normal(shape, { seed });
+
+// ---------------------------------------------------------------------------------------------
+// matmul
+
+for (const n of [64, 128, 256, 512]) {
+  const a = normal([n, n], n), b = normal([n, n], n + 1);
+  Deno.bench({
+    name: `matmul ${n}×${n}`,
+    group: "matmul N×N",
+    baseline: n === 256,
+    fn: () => {
+      gt.matmul(a, b);
+    },
+  });
+}
+
+{
+  const n = 256;
+  const a = normal([n, n], 1), b = normal([n, n], 2);
+  for (
+    const [name, options] of [
+      ["a·b", {}],
+      ["aᵀ·b", { transposeA: true }],
+      ["a·bᵀ", { transposeB: true }],
+      ["aᵀ·bᵀ", { transposeA: true, transposeB: true }],
+    ] as const
+  ) {
+    Deno.bench({
+      name: `matmul 256, ${name}`,
+      group: "matmul 256×256 transposes",
+      baseline: name === "a·b",
+      fn: () => {
+        gt.matmul(a, b, options);
+      },
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// elementwise
+
+/** Each size with the 2-D shape its broadcasting variants use. */
+const SIZES: [label: string, rows: number, cols: number][] = [
+  ["1e3", 10, 100],
+  ["1e5", 100, 1000],
+  ["1e6", 1000, 1000],
+];
+
+for (const [label, rows, cols] of SIZES) {
+  const x = gt.random.uniform([rows, cols], { minval: -2, maxval: 2, seed: rows });
+  for (const [name, op] of [["exp", gt.exp], ["sin", gt.sin], ["tanh", gt.tanh]] as const) {
+    Deno.bench({
+      name: `${name}, ${label} elements`,
+      group: `unary, ${label} elements`,
+      baseline: name === "exp",
+      fn: () => {
+        op(x);
+      },
+    });
+  }
+}
+
+for (const [label, rows, cols] of SIZES) {
+  const x = normal([rows, cols], rows + 7);
+  const others: [string, gt.Tensor][] = [
+    ["same shape", normal([rows, cols], 3)],
+    [`row [${cols}]`, normal([cols], 4)],
+    [`column [${rows}, 1]`, normal([rows, 1], 5)],
+    ["scalar", gt.constant(1.5)],
+  ];
+  for (const [name, op] of [["add", gt.add], ["multiply", gt.multiply]] as const) {
+    for (const [variant, y] of others) {
+      Deno.bench({
+        name: `${name} [${rows}, ${cols}] with ${variant}`,
+        group: `${name}, ${label} elements`,
+        baseline: variant === "same shape",
+        fn: () => {
+          op(x, y);
+        },
+      });
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// reductions
+
+{
+  const x = normal([1000, 1000], 11);
+  for (const [name, op] of [["reduceSum", gt.reduceSum], ["reduceMax", gt.reduceMax]] as const) {
+    for (const [variant, axis] of [["axis 0", 0], ["axis 1", 1], ["all", undefined]] as const) {
+      Deno.bench({
+        name: `${name} [1000, 1000], ${variant}`,
+        group: `${name} [1000, 1000]`,
+        baseline: variant === "axis 0",
+        fn: () => {
+          op(x, axis);
+        },
+      });
+    }
+  }
+}
