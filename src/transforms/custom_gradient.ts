@@ -52,6 +52,13 @@ const customPrim: Primitive<CustomAttrs> = {
   },
 };
 
+let applications = 0;
+
+/** How many times a custom-gradient function has run (lets `hessian` notice one). */
+export function customGradientApplications(): number {
+  return applications;
+}
+
 /**
  * Gives `f` a reverse rule of your own, as `tf.custom_gradient`: `f(...xs)` returns
  * `[y, (dy) => dxs]`, where `dxs` is a tensor when `f` takes one input and otherwise an array
@@ -83,6 +90,7 @@ export function customGradient(
       throw new TypeError("customGradient: f must return [y, gradFn], a Tensor and a function");
     }
     const [y, gradFn] = result;
+    applications++;
     return bind(customPrim, [...xs, y], { gradFn, arity: xs.length });
   };
 }

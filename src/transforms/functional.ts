@@ -7,6 +7,7 @@ import { toTensor } from "../core/convert.ts";
 import { GradientTape } from "../tape/gradient_tape.ts";
 import { ForwardAccumulator } from "../forward/accumulator.ts";
 import { forwardJacobian } from "../forward/batched.ts";
+import { customGradientApplications } from "./custom_gradient.ts";
 import { reshape, stack } from "../ops/movement.ts";
 import { fill } from "../ops/creation.ts";
 
@@ -344,9 +345,9 @@ export function jacrev(
 }
 
 /**
- * The Hessian of a scalar function, shape `[...arg.shape, ...arg.shape]`: the forward-mode
- * Jacobian of the reverse-mode gradient, with all n directions pushed through one batched pass
- * (so the per-op overhead is paid once, not n times). For one Hessian-vector product, `hvp`.
+ * The Hessian of a scalar function, shape `[...arg.shape, ...arg.shape]`, as reverse over
+ * forward defines it: with all n directions pushed through one batched pass, so the per-op
+ * overhead is paid once, not n times. For one Hessian-vector product, `hvp`.
  *
  * @param f A function returning a scalar tensor.
  * @param options `argnums` (a single argument).
@@ -364,8 +365,18 @@ export function hessian(
   return (...args) => {
     const [i] = argnumList("hessian", options, args.length);
     const xs = prepare("hessian", args, [i]);
+    const x = xs[i] as Tensor;
     const fi = (xi: Tensor) => requireScalar("hessian", f(...xs.map((a, k) => (k === i ? xi : a))));
-    return forwardJacobian(grad(fi), xs[i] as Tensor);
+    // NOTE: the Hessian is the same matrix whichever way the two modes nest, so it is computed
+    // as the forward Jacobian of the gradient: all n directions in one batched pass, against n
+    // reverse-over-forward passes. Only a customGradient function tells the nestings apart
+    // (reverse over forward differentiates its forward computation, as the contract says), so
+    // when one ran, the rows are recomputed by reverse over forward.
+    const before = customGradientApplications();
+    const h = forwardJacobian(grad(fi), x);
+    if (customGradientApplications() === before) return h;
+    const rows = Array.from({ length: x.size }, (_, j) => hvp(fi, [x], [oneHot(x, j)])[0]);
+    return x.size === 0 ? h : reshape(stack(rows), [...x.shape, ...x.shape]);
   };
 }
 
