@@ -45,9 +45,8 @@ export function mapBinary(
   else {
     const sa = broadcastStrides(aShape, shape);
     const sb = broadcastStrides(bShape, shape);
-    const last = shape.length - 1;
-    forEachRow(shape, [sa, sb], (o, offs, len) => {
-      loop(out, o, a, offs[0], sa[last], b, offs[1], sb[last], len);
+    forEachRow(shape, [sa, sb], (o, offs, len, inner) => {
+      loop(out, o, a, offs[0], inner[0], b, offs[1], inner[1], len);
     });
   }
   return [out, shape];
@@ -198,9 +197,8 @@ export function selectKernel(
   const sc = broadcastStrides(cShape, shape);
   const sa = broadcastStrides(aShape, shape);
   const sb = broadcastStrides(bShape, shape);
-  const last = shape.length - 1;
-  const [dc, da, db] = last < 0 ? [0, 0, 0] : [sc[last], sa[last], sb[last]];
-  forEachRow(shape, [sc, sa, sb], (o, offs, n) => {
+  forEachRow(shape, [sc, sa, sb], (o, offs, n, inner) => {
+    const [dc, da, db] = inner;
     let ci = offs[0], ai = offs[1], bi = offs[2];
     for (let i = 0; i < n; i++, ci += dc, ai += da, bi += db) {
       out[o + i] = c[ci] ? a[ai] : b[bi];

@@ -102,13 +102,12 @@ export function matmulKernel(
   ) {
     // done as one product
   } else {
-    // Treat the batch dimensions as a shape whose "rows" are single matrices.
-    const bs = [...batch, 1];
-    const strides = [[...aBatch, 0], [...bBatch, 0]];
+    // Walk the batch dimensions as a shape whose elements are whole matrices.
     let o = 0;
-    forEachRow(bs, strides, (_, offs) => {
-      one(offs[0], offs[1], o);
-      o += m * n;
+    forEachRow(batch, [aBatch, bBatch], (_, offs, len, inner) => {
+      for (let i = 0; i < len; i++, o += m * n) {
+        one(offs[0] + i * inner[0], offs[1] + i * inner[1], o);
+      }
     });
   }
   return [out, [...batch, m, n]];
@@ -125,9 +124,8 @@ export function transposeKernel(
   const outShape = perm.map((p) => shape[p]);
   const srcStrides = perm.map((p) => strides[p]);
   const out = allocate(dtype, x.length);
-  const last = outShape.length - 1;
-  const s = last < 0 ? 0 : srcStrides[last];
-  forEachRow(outShape, [srcStrides], (o, offs, n) => {
+  forEachRow(outShape, [srcStrides], (o, offs, n, inner) => {
+    const s = inner[0];
     let si = offs[0];
     for (let i = 0; i < n; i++, si += s) out[o + i] = x[si];
   });

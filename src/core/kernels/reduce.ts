@@ -55,9 +55,7 @@ export function reduceKernel(
     const ks = stridesOf(kept);
     const outStrides = shape.map((_, i) => (axes.includes(i) ? 0 : ks[i]));
     const loop = LOOPS[kind];
-    const last = shape.length - 1;
-    const sa = last < 0 ? 0 : outStrides[last];
-    forEachRow(shape, [outStrides], (xi, offs, n) => loop(acc, offs[0], sa, x, xi, n));
+    forEachRow(shape, [outStrides], (xi, offs, n, inner) => loop(acc, offs[0], inner[0], x, xi, n));
   }
   return [convertData(acc, dtype), kept];
 }
