@@ -1,0 +1,268 @@
+/**
+ * Property-based fuzzing of compositions: random small programs (2–6 ops over 1–3 float64
+ * inputs of broadcast-compatible shapes) must have correct derivatives to order 2 in both modes
+ * (`checkGrads`: forward against finite differences, reverse against them through
+ * ⟨ȳ, J·t⟩ = ⟨Jᵀ·ȳ, t⟩, and every nesting of the two at order 2); `jacfwd` must agree with
+ * `jacrev`, and `hessian` with reverse over reverse, to rounding. The programs and their
+ * interpreter are in `programs.ts`; programs that come too near a kink, or are too badly scaled
+ * for finite differences, are skipped (and counted).
+ *
+ * CI runs a fixed seed for a few seconds; `deno task fuzz` runs for five minutes. Environment:
+ * - `GRADTAPE_FUZZ_SECONDS`: the time budget (default 5).
+ * - `GRADTAPE_FUZZ_SEED`: the seed (default 42).
+ * - `GRADTAPE_FUZZ_PATH`: with the seed, replays the shrunk counterexample a failure reported.
+ */
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import * as gt from "../../mod.ts";
+import type { Tensor } from "../../mod.ts";
+import { assertAllClose, checkGrads } from "../../src/testing/mod.ts";
+import {
+  inputValues,
+  MAX_SPEED,
+  MAX_VALUE,
+  MIN_MARGIN,
+  type OpDef,
+  OPS,
+  type Plan,
+  planProgram,
+  type Pool,
+  type Program,
+  programArbitrary,
+} from "./programs.ts";
+
+/**
+ * Finite differences in float64 with a step of 1e-5 are good to ~1e-9 relative on functions of
+ * this scale, and forward and reverse Jacobians differ only by rounding: both tolerances leave
+ * a wide margin for a correct implementation and none for a wrong rule.
+ */
+const GRAD_TOLERANCES = { eps: 1e-5, rtol: 1e-5, atol: 1e-6 };
+/**
+ * Where a composition curves fast (sin of a value that moves fast, say), the O(ε²) truncation
+ * error of central differences can still reach 1e-5. A failure is therefore confirmed with a
+ * ten times smaller step, which divides that error by a hundred: a wrong rule fails at both
+ * steps, as its error does not depend on the step.
+ */
+const FINE_EPS = 1e-6;
+/** Two exact computations of one derivative differ by rounding only. */
+const JACOBIAN_RTOL = 1e-9;
+
+interface Settings {
+  seconds: number;
+  seed: number;
+  path: string | undefined;
+}
+
+function env(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch {
+    return undefined; // no --allow-env: the defaults
+  }
+}
+
+function settings(): Settings {
+  const seconds = Number(env("GRADTAPE_FUZZ_SECONDS") ?? "5");
+  const seed = Number(env("GRADTAPE_FUZZ_SEED") ?? "42");
+  if (!(seconds > 0)) {
+    throw new Error(`GRADTAPE_FUZZ_SECONDS must be a positive number of seconds, got ${seconds}`);
+  }
+  if (!Number.isInteger(seed)) {
+    throw new Error(`GRADTAPE_FUZZ_SEED must be an integer, got ${seed}`);
+  }
+  return { seconds, seed, path: env("GRADTAPE_FUZZ_PATH") || undefined };
+}
+
+function maxAbs(t: Tensor): number {
+  let m = 0;
+  for (const v of t.data()) m = Math.max(m, Math.abs(Number(v)));
+  return m;
+}
+
+function assertExactlyClose(actual: Tensor, expected: Tensor, msg: string): void {
+  const atol = JACOBIAN_RTOL * (1 + maxAbs(expected));
+  assertAllClose(actual, expected, { rtol: JACOBIAN_RTOL, atol, msg });
+}
+
+/**
+ * Forward and reverse Jacobians with respect to every input, element by element; and the
+ * Hessian of a weighted sum of the output by `hessian` (all directions at once, forward over
+ * reverse) against reverse over reverse (`jacrev` of `grad`).
+ */
+function compareJacobians(f: (...xs: Tensor[]) => Tensor, xs: readonly Tensor[]): void {
+  const argnums = xs.map((_, i) => i);
+  const fwd = gt.jacfwd(f, { argnums })(...xs);
+  const rev = gt.jacrev(f, { argnums })(...xs);
+  fwd.forEach((j, i) => assertExactlyClose(j, rev[i], `jacfwd vs jacrev, argument ${i}`));
+  const y = f(...xs);
+  const w = gt.constant(inputValues(1, 0, y.size), { dtype: "float64", shape: y.shape });
+  const s = (...zs: Tensor[]) => gt.reduceSum(gt.multiply(f(...zs), w));
+  for (const i of argnums) {
+    const h = gt.hessian(s, { argnums: i })(...xs);
+    const hh = gt.jacrev(gt.grad(s, { argnums: i }), { argnums: i })(...xs);
+    assertExactlyClose(h, hh, `hessian vs jacrev of grad, argument ${i}`);
+  }
+}
+
+/**
+ * The checks every program must pass; on failure, the message ends with the program. Returns
+ * whether the finite differences needed the finer step.
+ */
+export function checkPlan(plan: Plan): boolean {
+  let fine = false;
+  try {
+    try {
+      checkGrads(plan.f, plan.inputs, { order: 2, ...GRAD_TOLERANCES });
+    } catch (coarse) {
+      try {
+        checkGrads(plan.f, plan.inputs, { order: 2, ...GRAD_TOLERANCES, eps: FINE_EPS });
+      } catch (e) {
+        throw new Error(
+          `${e instanceof Error ? e.message : e}\n(with a step of ${FINE_EPS}; with ` +
+            `${GRAD_TOLERANCES.eps}: ${coarse instanceof Error ? coarse.message : coarse})`,
+          { cause: e },
+        );
+      }
+      fine = true;
+    }
+    compareJacobians(plan.f, plan.inputs);
+  } catch (e) {
+    const args = plan.inputs.map((_, i) => `x${i}`).join(", ");
+    const { rtol, atol } = GRAD_TOLERANCES;
+    throw new Error(
+      `${e instanceof Error ? e.message : e}\n\nThe program (gt is the library, checkGrads ` +
+        `from its testing module):\n\n${plan.source}\n` +
+        `checkGrads(f, [${args}], { order: 2, eps: ${FINE_EPS}, rtol: ${rtol}, atol: ${atol} });\n`,
+      { cause: e },
+    );
+  }
+  return fine;
+}
+
+/** How many programs a property checked, and how many it skipped. */
+interface Tally {
+  checked: number;
+  skipped: number;
+  /** Checked, but only at the finer finite-difference step. */
+  fine: number;
+}
+
+/** The property over programs drawn from `pool`. */
+function programProperty(pool: Pool, tally: Tally): fc.IPropertyWithHooks<[Program]> {
+  return fc.property(programArbitrary(pool), (program) => {
+    const plan = planProgram(program, pool);
+    // Too near a kink for finite differences, or badly scaled: draw another.
+    if (plan.margin < MIN_MARGIN || plan.largest > MAX_VALUE || plan.speed > MAX_SPEED) {
+      tally.skipped++;
+      fc.pre(false);
+    }
+    if (checkPlan(plan)) tally.fine++;
+    tally.checked++;
+  });
+}
+
+Deno.test("fuzz: random programs have right derivatives to order 2, forward and reverse", () => {
+  const { seconds, seed, path } = settings();
+  const tally: Tally = { checked: 0, skipped: 0, fine: 0 };
+  const start = performance.now();
+  try {
+    fc.assert(programProperty(OPS, tally), {
+      seed,
+      path,
+      // A path replays one program; otherwise the time budget ends the run.
+      numRuns: path === undefined ? Number.MAX_SAFE_INTEGER : 1,
+      endOnFailure: path !== undefined,
+      plugins: [fc.interruptAfterTimeLimit(seconds * 1000)],
+      includeErrorInReport: true,
+    });
+  } catch (e) {
+    throw new Error(
+      `${e instanceof Error ? e.message : e}\n\nTo run it again: GRADTAPE_FUZZ_SEED=${seed} ` +
+        `GRADTAPE_FUZZ_SECONDS=${seconds} deno test --allow-read --allow-env tests/fuzz/ (or ` +
+        `add GRADTAPE_FUZZ_PATH=<the path above> to replay the shrunk program alone)`,
+    );
+  }
+  const elapsed = (performance.now() - start) / 1000;
+  console.log(
+    `fuzz: ${tally.checked} random programs checked (seed ${seed}, ${elapsed.toFixed(1)} s); ` +
+      `${tally.skipped} skipped as too near a kink or badly scaled, ${tally.fine} needed the ` +
+      `finer step`,
+  );
+  assert.ok(tally.checked > 0, "no program was checked in the time budget");
+});
+
+// ---------------------------------------------------------------------------------------------
+// The fuzzer itself: it covers the pool, prints what it runs, and shrinks a failure.
+
+Deno.test("fuzz: every op of the pool applies in some program", () => {
+  const seen = new Set<string>();
+  for (const program of fc.sample(programArbitrary(OPS), { seed: 1, numRuns: 400 })) {
+    for (const op of planProgram(program, OPS).ops) seen.add(op);
+  }
+  assert.deepEqual(Object.keys(OPS).filter((op) => !seen.has(op)), []);
+});
+
+Deno.test("fuzz: a program's printed source computes exactly what was checked", () => {
+  for (const program of fc.sample(programArbitrary(OPS), { seed: 2, numRuns: 100 })) {
+    const plan = planProgram(program, OPS);
+    const args = plan.inputs.map((_, i) => `x${i}`);
+    const run = new Function("gt", `${plan.source}\nreturn f(${args});`) as (
+      m: typeof gt,
+    ) => Tensor;
+    const y = plan.f(...plan.inputs);
+    assert.deepEqual(run(gt).data(), y.data(), plan.source);
+  }
+});
+
+/** `sin` with a reverse rule that has a typo: sin where cos belongs. */
+const buggySin: OpDef = {
+  arity: 1,
+  prelude:
+    `const buggySin = gt.customGradient((x) => [gt.sin(x), (dy) => gt.multiply(dy, gt.sin(x))]);`,
+  plan: () => ({ expr: (a) => `buggySin(${a})` }),
+};
+
+Deno.test("fuzz: a planted wrong rule is found and shrinks to a small program, with its seed", () => {
+  const pool: Pool = { ...OPS, buggySin };
+  const seed = 7;
+  const tally: Tally = { checked: 0, skipped: 0, fine: 0 };
+  const details = fc.check(programProperty(pool, tally), {
+    seed,
+    numRuns: 1000,
+    includeErrorInReport: true,
+  });
+  assert.ok(details.failed, "the planted bug was not found");
+  assert.ok(details.counterexample !== null);
+  const [program] = details.counterexample;
+  const plan = planProgram(program, pool);
+  // Shrunk: the bug and at most one other op, one input, a scalar or a small vector.
+  assert.ok(plan.lines.length <= 2, `not shrunk:\n${plan.source}`);
+  assert.ok(plan.ops.includes("buggySin"), plan.source);
+  assert.equal(program.inputs.length, 1, plan.source);
+  assert.ok(plan.inputs[0].size <= 2, plan.source);
+  // The report names the seed and the path to replay, and prints the program.
+  const message = fc.defaultReportMessage(details) ?? "";
+  assert.ok(message.includes(`seed: ${seed}`), message);
+  assert.ok(message.includes(`path: "${details.counterexamplePath}"`), message);
+  assert.ok(message.includes(plan.source), message);
+  assert.match(message, /checkGrads: argument 0, mode (rev|fwd over rev|rev over \w+)/);
+  // The seed and path replay it alone.
+  const replay = { checked: 0, skipped: 0, fine: 0 };
+  assert.throws(
+    () =>
+      fc.assert(programProperty(pool, replay), {
+        seed,
+        path: details.counterexamplePath!,
+        endOnFailure: true,
+        includeErrorInReport: true,
+      }),
+    (e: Error) => e.message.includes(plan.source),
+  );
+  // And the printed program fails on its own, with the library alone.
+  const run = new Function(
+    "gt",
+    "checkGrads",
+    `${plan.source}\ncheckGrads(f, [x0], { order: 2 });`,
+  ) as (m: typeof gt, c: typeof checkGrads) => void;
+  assert.throws(() => run(gt, checkGrads), /reverse vs finite differences/);
+});
