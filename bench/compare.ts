@@ -13,7 +13,9 @@
  * @module
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { gradtape } from "./compare/gradtape.ts";
 import { jaxImpl } from "./compare/jax.ts";
@@ -24,6 +26,7 @@ import {
   markdownTable,
   ratioChart,
   type Row,
+  wrap,
 } from "./compare/report.ts";
 import { loadTfjs } from "./compare/tfjs_loader.ts";
 import { tfjsImpl } from "./compare/tfjs.ts";
@@ -125,18 +128,19 @@ async function gitCommit(): Promise<string> {
   }
 }
 
-async function cpuModel(): Promise<string> {
+/** The CPU's model name, or "unknown" without `--allow-sys=cpus`. */
+function cpuModel(): string {
   try {
-    const info = await Deno.readTextFile("/proc/cpuinfo");
-    return info.match(/^model name\s*:\s*(.*)$/m)?.[1] ?? "unknown";
+    return cpus()[0]?.model ?? "unknown";
   } catch {
     return "unknown";
   }
 }
 
-async function loadAverage(): Promise<string> {
+/** The 1, 5 and 15-minute load averages, or "unknown" without `--allow-sys=loadavg`. */
+function loadAverage(): string {
   try {
-    return (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
+    return loadavg().map((l) => l.toFixed(2)).join(" ");
   } catch {
     return "unknown";
   }
@@ -149,7 +153,7 @@ async function main(args: string[]): Promise<void> {
       only: { type: "string" },
       libs: { type: "string" },
       runs: { type: "string", default: "7" },
-      out: { type: "string", default: "bench/results" },
+      out: { type: "string", default: fileURLToPath(new URL("results", import.meta.url)) },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -174,7 +178,7 @@ async function main(args: string[]): Promise<void> {
   const libraries = LIBRARIES.filter((l) => libIds === undefined || libIds.includes(l.id));
 
   const log = (s: string) => console.error(s);
-  const loadBefore = await loadAverage();
+  const loadBefore = loadAverage();
   log(`load average ${loadBefore}; making the shared inputs…`);
   const data: Data = makeData();
   const rows: Row[] = workloads.map((w) => ({
@@ -250,10 +254,10 @@ async function main(args: string[]): Promise<void> {
     v8: Deno.version.v8,
     os: Deno.build.os,
     arch: Deno.build.arch,
-    cpu: await cpuModel(),
+    cpu: cpuModel(),
     cores: navigator.hardwareConcurrency,
     // Other processes on the machine skew the numbers: the 1, 5 and 15-minute load averages.
-    loadAverage: { before: loadBefore, after: await loadAverage() },
+    loadAverage: { before: loadBefore, after: loadAverage() },
   };
   const outDir = values.out!;
   await mkdir(outDir, { recursive: true });
@@ -271,14 +275,19 @@ async function main(args: string[]): Promise<void> {
     libraries: libraries.map((l) => ({ id: l.id, label: l.label, ...loaded[l.id] })),
     workloads: rows,
   };
+  const busy = Number(loadBefore.split(" ")[0]) >= machine.cores;
+  if (busy) log(`note: the machine was busy (load average ${loadBefore}): expect noisy numbers`);
   const md = [
-    `Measured ${date.slice(0, 10)} at gradtape ${commit.slice(0, 7)}; Deno ${machine.deno}, ` +
-    `${machine.cpu}, ${machine.cores} cores.`,
+    wrap(
+      `Measured ${date.slice(0, 10)} at gradtape ${commit.slice(0, 7)}; Deno ${machine.deno}, ` +
+        `${machine.cpu}, ${machine.cores} cores; load average ${loadBefore} at the start` +
+        (busy ? " (other processes were running: the numbers are noisy)." : "."),
+    ),
     "",
     table,
     "",
-    legend,
-    ...notes.map((n) => `- ${n}`),
+    wrap(legend),
+    ...(notes.length > 0 ? ["", ...notes.map((n) => wrap(`- ${n}`))] : []),
     "",
   ].join("\n");
   await writeFile(join(outDir, "latest.json"), JSON.stringify(json, null, 2) + "\n");

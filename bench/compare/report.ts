@@ -85,6 +85,27 @@ export function markdownTable(rows: readonly Row[], columns: readonly Column[]):
     .join("\n");
 }
 
+/**
+ * Wraps prose at `width` columns as `deno fmt` does, so that the Markdown written stays
+ * fmt-clean; a line that starts with `- ` continues indented by two spaces.
+ */
+export function wrap(text: string, width = 100): string {
+  const indent = text.startsWith("- ") ? "  " : "";
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ").filter((w) => w !== "")) {
+    const next = line === "" ? word : `${line} ${word}`;
+    if ([...next].length > width && line !== "") {
+      lines.push(line);
+      line = indent + word;
+    } else {
+      line = next;
+    }
+  }
+  if (line !== "") lines.push(line);
+  return lines.join("\n");
+}
+
 /** The notes under the table: failures, in one line each. */
 export function failureNotes(rows: readonly Row[], columns: readonly Column[]): string[] {
   const notes: string[] = [];
