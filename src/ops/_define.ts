@@ -1,5 +1,5 @@
 /** Helpers that turn a kernel and a derivative into a primitive, for the common shapes of op. */
-import { bind, type Maybe, type Primitive } from "../core/dispatch.ts";
+import { bind, type Primitive } from "../core/dispatch.ts";
 import { type DType, isFloat } from "../core/dtype.ts";
 import { toTensor, toTensors } from "../core/convert.ts";
 import { dataOf, Tensor, type TensorLike } from "../core/tensor.ts";
@@ -53,13 +53,6 @@ export function binaryPrim(name: string, spec: BinarySpec): Primitive<void> {
 /** Wraps a binary primitive as a public op (plain numbers take the other operand's dtype). */
 export function binaryOp(prim: Primitive<void>): (a: TensorLike, b: TensorLike) => Tensor {
   return (a, b) => bind(prim, toTensors(prim.name, [a, b]), undefined);
-}
-
-/** Adds two maybe-absent tangents (`null` is zero). */
-export function addMaybe(a: Maybe, b: Maybe, add: (a: Tensor, b: Tensor) => Tensor): Maybe {
-  if (a === null) return b;
-  if (b === null) return a;
-  return add(a, b);
 }
 
 /** Wraps a one-input primitive without attributes as a public op. */

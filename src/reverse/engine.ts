@@ -59,11 +59,6 @@ export class ReverseEngine implements Transform {
     return out;
   }
 
-  /** Whether `t` is watched directly or computed from a watched tensor. */
-  isTracked(t: Tensor): boolean {
-    return this.#tracked.has(t);
-  }
-
   /** Whether `v` was read while this tape recorded, watched or not. */
   wasRead(v: Variable): boolean {
     return this.#vars?.has(v) ?? false;
