@@ -241,11 +241,10 @@ export class GradientTape {
     const mode = checkMode(options.unconnectedGradients);
     const t = target instanceof Variable ? target.peek() : target;
     if (t.rank < 1 || source.rank < 1 || t.shape[0] !== source.shape[0]) {
+      const ts = fmtShape(t.shape), ss = fmtShape(source.shape);
       throw new Error(
-        `batchJacobian: target ${fmtShape(t.shape)} and source ${
-          fmtShape(source.shape)
-        } need the ` +
-          `same leading batch dimension`,
+        `GradientTape.batchJacobian: target ${ts} and source ${ss} need the same leading ` +
+          `batch dimension`,
       );
     }
     const b = t.shape[0];
@@ -253,13 +252,17 @@ export class GradientTape {
     const rows = this.#rows(t, [source], per, (j) => batchOneHot(t, j));
     const shape = [b, ...t.shape.slice(1), ...source.shape.slice(1)];
     const parts = rows.map((r) => r[0]);
-    this.#release();
+    let result: Tensor | null;
     if (parts.every((p) => p === null)) {
+      // Explained before the recording is released: the reason comes from it.
       const g = this.#finish("batchJacobian", null, source, "", [t], mode);
-      return g && fill(shape, 0, source.dtype);
+      result = g && fill(shape, 0, source.dtype);
+    } else {
+      const filled = parts.map((p) => p ?? zerosLike(leafValue(source)));
+      result = reshape(stack(filled, 1), shape);
     }
-    const filled = parts.map((p) => p ?? zerosLike(leafValue(source)));
-    return reshape(stack(filled, 1), shape);
+    this.#release();
+    return result;
   }
 
   /**

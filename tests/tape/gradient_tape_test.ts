@@ -972,3 +972,15 @@ Deno.test("GradientTape.stopRecording, reset, dispose", async (t) => {
     throwsWith(() => tape.record(() => 1), Error, /disposed/);
   });
 });
+
+Deno.test("batchJacobian on a non-persistent tape explains a cut path before releasing", () => {
+  const x = f64([[1, 2], [3, 4]]);
+  const tape = new gt.GradientTape();
+  tape.watch(x);
+  const y = tape.record(() => gt.cast(gt.cast(x, "int32"), "float64"));
+  throwsWith(
+    () => tape.batchJacobian(y, x, { unconnectedGradients: "error" }),
+    Error,
+    /^GradientTape\.batchJacobian: .*cut by cast \(to int32\)/,
+  );
+});
