@@ -267,8 +267,8 @@ function zerosOf(shape: number[], like: Tensor): Tensor {
 }
 
 /**
- * The Jacobian by forward mode (one JVP per input element): shape
- * `[...out.shape, ...arg.shape]`. Best for functions with fewer inputs than outputs.
+ * The Jacobian by forward mode, with every input direction pushed through one batched pass:
+ * shape `[...out.shape, ...arg.shape]`. Best for functions with fewer inputs than outputs.
  *
  * @param f The function.
  * @param options `argnums`.
