@@ -167,10 +167,11 @@ async function main(args: string[]): Promise<void> {
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs: expected a positive integer`);
   const split = (s: string | undefined) => s?.split(",").map((x) => x.trim()).filter(Boolean);
-  const only = split(values.only);
-  const workloads = WORKLOADS.filter((w) =>
-    only === undefined || only.some((o) => w.id === o || w.id.startsWith(`${o}@`))
-  );
+  const only = split(values.only)?.map((o) => o.toLowerCase());
+  const workloads = WORKLOADS.filter((w) => {
+    const id = w.id.toLowerCase();
+    return only === undefined || only.some((o) => id === o || id.startsWith(`${o}@`));
+  });
   if (workloads.length === 0) throw new Error(`--only ${values.only}: no such workload`);
   const libIds = split(values.libs);
   const unknown = libIds?.filter((id) => !LIBRARIES.some((l) => l.id === id)) ?? [];
