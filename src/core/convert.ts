@@ -107,19 +107,46 @@ function checkIntegers(op: string, values: readonly number[]): void {
   }
 }
 
+// Plain numbers met by ops (the 3 in 3·x, the 1 in a rule's y - 1) recur constantly; tensors
+// are immutable, so each (value, dtype) becomes one shared scalar. Only op arguments use it:
+// `constant` and `toTensor` always make a fresh tensor, which a tape may watch.
+const SCALAR_CACHE_LIMIT = 256;
+const scalars = new Map<string, Map<number, Tensor>>();
+
+function opScalar(v: number, dtype: DType, op: string): Tensor {
+  let byValue = scalars.get(dtype);
+  if (byValue === undefined) scalars.set(dtype, byValue = new Map());
+  let t = byValue.get(v);
+  if (t === undefined || Object.is(v, -0)) {
+    t = toTensor(v, { dtype, op });
+    if (byValue.size < SCALAR_CACHE_LIMIT && !Object.is(v, -0)) byValue.set(v, t);
+  }
+  return t;
+}
+
+function argToTensor(x: TensorLike, dtype: DType | undefined, op: string): Tensor {
+  if (x instanceof Tensor) return x;
+  if (typeof x === "number" && dtype !== undefined && dtype !== "int32") {
+    return opScalar(x, dtype, op);
+  }
+  return toTensor(x, { dtype, op });
+}
+
 /**
  * Converts several op arguments at once: plain numbers and arrays take the dtype of the first
  * tensor or variable among them (as in TensorFlow), then every dtype must agree.
  */
 export function toTensors(op: string, xs: readonly TensorLike[]): Tensor[] {
   let dtype: DType | undefined;
-  for (const x of xs) {
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i];
     if (x instanceof Tensor || x instanceof Variable) {
       dtype = x.dtype;
       break;
     }
   }
-  const out = xs.map((x) => toTensor(x, { dtype, op }));
+  const out = new Array<Tensor>(xs.length);
+  for (let i = 0; i < xs.length; i++) out[i] = argToTensor(xs[i], dtype, op);
   for (let i = 1; i < out.length; i++) {
     if (out[i].dtype !== out[0].dtype) {
       throw new TypeError(
