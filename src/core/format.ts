@@ -132,7 +132,8 @@ export function formatHtml(
   dtype: DType,
   title: string,
 ): string {
-  const caption = `<caption style="caption-side:bottom;text-align:left;font-size:smaller">` +
+  const caption =
+    `<caption style="caption-side:bottom;text-align:left;font-size:smaller;white-space:nowrap">` +
     `${escape(title)} shape=${fmtShape(shape)} dtype=${dtype}</caption>`;
   const rows = shape.length === 0 ? 1 : shape.length === 1 ? 1 : shape[0];
   const cols = shape.length === 0 ? 1 : shape[shape.length - 1];
