@@ -178,7 +178,24 @@ async function main(args: string[]): Promise<void> {
   if (unknown.length > 0) throw new Error(`--libs: unknown ${unknown.join(", ")}`);
   const libraries = LIBRARIES.filter((l) => libIds === undefined || libIds.includes(l.id));
 
-  const log = (s: string) => console.error(s);
+  // On a terminal, one progress line redrawn in place (done, total, time left); elsewhere (CI, a
+  // pipe, a file) plain lines, one per result.
+  const live = Deno.stderr.isTerminal();
+  const encoder = new TextEncoder();
+  const started = now();
+  const total = libraries.length * workloads.length;
+  let done = 0;
+  const log = (s: string) => {
+    if (live) Deno.stderr.writeSync(encoder.encode("\r\x1b[2K"));
+    console.error(s);
+  };
+  const progress = (s: string) => {
+    if (!live) return log(s);
+    const left = done === 0
+      ? ""
+      : `, ~${((now() - started) / done * (total - done)).toFixed(0)} s left`;
+    Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K[${done}/${total}${left}] ${s}`));
+  };
   const loadBefore = loadAverage();
   log(`load average ${loadBefore}; making the shared inputs…`);
   const data: Data = makeData();
@@ -234,10 +251,12 @@ async function main(args: string[]): Promise<void> {
       const what = cell.status === "ok"
         ? `${cell.value.toPrecision(3)} ${w.unit} (median of ${cell.samples.length} × ${cell.reps})`
         : `${cell.status.toUpperCase()}: ${cell.message}`;
-      log(`${lib.label} ${w.id}: ${what} [${(now() - t0).toFixed(1)} s]`);
+      done++;
+      progress(`${lib.label} ${w.id}: ${what} [${(now() - t0).toFixed(1)} s]`);
     }
   }
 
+  if (live) Deno.stderr.writeSync(encoder.encode("\r\x1b[2K"));
   const columns: Column[] = libraries.map(({ id, label }) => ({ id, label }));
   const peers = columns.filter((c) => c.id !== "gradtape");
   const table = markdownTable(rows, columns);
