@@ -5,7 +5,7 @@
  * thread, nor Node without a global Worker), a worker takes half the rows of large products.
  * Where WebAssembly SIMD is unavailable, `wasmGemm` returns false and the caller's loop runs.
  */
-import { gemmSharedWasm, gemmWasm } from "./gemm_wasm.ts";
+import { gemmFusedWasm, gemmSharedFusedWasm, gemmSharedWasm, gemmWasm } from "./gemm_wasm.ts";
 
 interface GemmExports {
   gemm(
@@ -57,19 +57,25 @@ function canThread(): boolean {
   }
 }
 
+// The build with relaxed fused multiply-adds where the engine has them, else the plain one.
+function compile(fused: string, plain: string): WebAssembly.Module {
+  try {
+    return new WebAssembly.Module(decode(fused) as BufferSource);
+  } catch {
+    return new WebAssembly.Module(decode(plain) as BufferSource);
+  }
+}
+
 function load(): Kernel | null {
   if (kernel !== undefined) return kernel;
   try {
     if (canThread()) {
-      const shared = new WebAssembly.Module(decode(gemmSharedWasm) as BufferSource);
+      const shared = compile(gemmSharedFusedWasm, gemmSharedWasm);
       const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
       const instance = new WebAssembly.Instance(shared, { env: { memory } });
       kernel = { memory, exports: instance.exports as unknown as GemmExports, shared };
     } else {
-      const instance = new WebAssembly.Instance(
-        new WebAssembly.Module(decode(gemmWasm) as BufferSource),
-        {},
-      );
+      const instance = new WebAssembly.Instance(compile(gemmFusedWasm, gemmWasm), {});
       const memory = instance.exports.memory as WebAssembly.Memory;
       kernel = { memory, exports: instance.exports as unknown as GemmExports, shared: null };
     }
