@@ -94,107 +94,360 @@ export abstract class TensorMethods {
     return this as unknown as TensorLike;
   }
 
-  /** `add(this, y)`. */
+  /**
+   * `add(this, y)`.
+   *
+   * @param y The other operand (broadcast like numpy).
+   * @returns A new tensor.
+   * @example The method form
+   * ```ts
+   * import { constant } from "@gradtape/gradtape";
+   * console.log(constant([1, 2]).add(3).toArray()); // [4, 5]
+   * ```
+   */
   add(y: TensorLike): Tensor {
     return op().add(this.#self(), y);
   }
-  /** `subtract(this, y)`. */
+  /**
+   * `subtract(this, y)`.
+   *
+   * @param y The operand to subtract.
+   * @returns A new tensor.
+   * @example The method form
+   * ```ts
+   * import { constant } from "@gradtape/gradtape";
+   * console.log(constant([5, 7]).sub(2).toArray()); // [3, 5]
+   * ```
+   */
   sub(y: TensorLike): Tensor {
     return op().subtract(this.#self(), y);
   }
-  /** `multiply(this, y)`. */
+  /**
+   * `multiply(this, y)`.
+   *
+   * @param y The other factor.
+   * @returns A new tensor.
+   * @example The method form
+   * ```ts
+   * import { constant } from "@gradtape/gradtape";
+   * console.log(constant([1, 2]).mul(3).toArray()); // [3, 6]
+   * ```
+   */
   mul(y: TensorLike): Tensor {
     return op().multiply(this.#self(), y);
   }
-  /** `divide(this, y)`. */
+  /**
+   * `divide(this, y)`.
+   *
+   * @param y The denominator.
+   * @returns A new tensor.
+   * @example The method form
+   * ```ts
+   * import { constant } from "@gradtape/gradtape";
+   * console.log(constant([1, 3]).div(2).toArray()); // [0.5, 1.5]
+   * ```
+   */
   div(y: TensorLike): Tensor {
     return op().divide(this.#self(), y);
   }
-  /** `pow(this, y)`. */
+  /**
+   * `pow(this, y)`.
+   *
+   * @param y The exponent.
+   * @returns A new tensor.
+   * @example The method form
+   * ```ts
+   * import { constant } from "@gradtape/gradtape";
+   * console.log(constant([2, 3]).pow(2).toArray()); // [4, 9]
+   * ```
+   */
   pow(y: TensorLike): Tensor {
     return op().pow(this.#self(), y);
   }
-  /** `maximum(this, y)`. */
+  /**
+   * `maximum(this, y)`.
+   *
+   * @param y The other operand.
+   * @returns A new tensor.
+   * @example The method form
+   * ```ts
+   * import { constant } from "@gradtape/gradtape";
+   * console.log(constant([-1, 2]).maximum(0).toArray()); // [0, 2]
+   * ```
+   */
   maximum(y: TensorLike): Tensor {
     return op().maximum(this.#self(), y);
   }
-  /** `minimum(this, y)`. */
+  /**
+   * `minimum(this, y)`.
+   *
+   * @param y The other operand.
+   * @returns A new tensor.
+   * @example The method form
+   * ```ts
+   * import { constant } from "@gradtape/gradtape";
+   * console.log(constant([-1, 2]).minimum(0).toArray()); // [-1, 0]
+   * ```
+   */
   minimum(y: TensorLike): Tensor {
     return op().minimum(this.#self(), y);
   }
-  /** `negative(this)`. */
+  /**
+   * `negative(this)`.
+   *
+   * @returns A new tensor.
+   * @example The method form
+   * ```ts
+   * import { constant } from "@gradtape/gradtape";
+   * console.log(constant([1, -2]).neg().toArray()); // [-1, 2]
+   * ```
+   */
   neg(): Tensor {
     return op().negative(this.#self());
   }
-  /** `square(this)`. */
+  /**
+   * `square(this)`.
+   *
+   * @returns A new tensor.
+   * @example The method form
+   * ```ts
+   * import { constant } from "@gradtape/gradtape";
+   * console.log(constant([2, 3]).square().toArray()); // [4, 9]
+   * ```
+   */
   square(): Tensor {
     return op().square(this.#self());
   }
-  /** `sqrt(this)`. */
+  /**
+   * `sqrt(this)`.
+   *
+   * @returns A new tensor.
+   * @example The method form
+   * ```ts
+   * import { constant } from "@gradtape/gradtape";
+   * console.log(constant([4, 9]).sqrt().toArray()); // [2, 3]
+   * ```
+   */
   sqrt(): Tensor {
     return op().sqrt(this.#self());
   }
-  /** `exp(this)`. */
+  /**
+   * `exp(this)`.
+   *
+   * @returns A new tensor.
+   * @example The method form
+   * ```ts
+   * import { constant } from "@gradtape/gradtape";
+   * console.log(constant(0).exp().item()); // 1
+   * ```
+   */
   exp(): Tensor {
     return op().exp(this.#self());
   }
-  /** `log(this)`. */
+  /**
+   * `log(this)`.
+   *
+   * @returns A new tensor.
+   * @example The method form
+   * ```ts
+   * import { constant } from "@gradtape/gradtape";
+   * console.log(constant(1).log().item()); // 0
+   * ```
+   */
   log(): Tensor {
     return op().log(this.#self());
   }
-  /** `sin(this)`. */
+  /**
+   * `sin(this)`.
+   *
+   * @returns A new tensor.
+   * @example The method form
+   * ```ts
+   * import { constant } from "@gradtape/gradtape";
+   * console.log(constant(0).sin().item()); // 0
+   * ```
+   */
   sin(): Tensor {
     return op().sin(this.#self());
   }
-  /** `cos(this)`. */
+  /**
+   * `cos(this)`.
+   *
+   * @returns A new tensor.
+   * @example The method form
+   * ```ts
+   * import { constant } from "@gradtape/gradtape";
+   * console.log(constant(0).cos().item()); // 1
+   * ```
+   */
   cos(): Tensor {
     return op().cos(this.#self());
   }
-  /** `tanh(this)`. */
+  /**
+   * `tanh(this)`.
+   *
+   * @returns A new tensor.
+   * @example The method form
+   * ```ts
+   * import { constant } from "@gradtape/gradtape";
+   * console.log(constant(0).tanh().item()); // 0
+   * ```
+   */
   tanh(): Tensor {
     return op().tanh(this.#self());
   }
-  /** `sigmoid(this)`. */
+  /**
+   * `sigmoid(this)`.
+   *
+   * @returns A new tensor.
+   * @example The method form
+   * ```ts
+   * import { constant } from "@gradtape/gradtape";
+   * console.log(constant(0).sigmoid().item()); // 0.5
+   * ```
+   */
   sigmoid(): Tensor {
     return op().sigmoid(this.#self());
   }
-  /** `relu(this)`. */
+  /**
+   * `relu(this)`.
+   *
+   * @returns A new tensor.
+   * @example The method form
+   * ```ts
+   * import { constant } from "@gradtape/gradtape";
+   * console.log(constant([-1, 2]).relu().toArray()); // [0, 2]
+   * ```
+   */
   relu(): Tensor {
     return op().relu(this.#self());
   }
-  /** `abs(this)`. */
+  /**
+   * `abs(this)`.
+   *
+   * @returns A new tensor.
+   * @example The method form
+   * ```ts
+   * import { constant } from "@gradtape/gradtape";
+   * console.log(constant([-1.5, 2]).abs().toArray()); // [1.5, 2]
+   * ```
+   */
   abs(): Tensor {
     return op().abs(this.#self());
   }
-  /** `matmul(this, w)`. */
+  /**
+   * `matmul(this, w)`.
+   *
+   * @param w The right operand, of rank 2 or more.
+   * @returns A new tensor.
+   * @example The method form
+   * ```ts
+   * import { constant } from "@gradtape/gradtape";
+   * console.log(constant([[1, 2]]).matmul([[3], [4]]).toArray()); // [[11]]
+   * ```
+   */
   matmul(w: TensorLike): Tensor {
     return op().matmul(this.#self(), w);
   }
-  /** `reduceSum(this, axis, keepDims)`. */
+  /**
+   * `reduceSum(this, axis, keepDims)`.
+   *
+   * @param axis The axes to reduce (all when omitted).
+   * @param keepDims Keep reduced axes as length 1 (default false).
+   * @returns A new tensor.
+   * @example The method form
+   * ```ts
+   * import { constant } from "@gradtape/gradtape";
+   * console.log(constant([[1, 2], [3, 4]]).sum(0).toArray()); // [4, 6]
+   * ```
+   */
   sum(axis?: Axis, keepDims?: boolean): Tensor {
     return op().reduceSum(this.#self(), axis, keepDims);
   }
-  /** `reduceMean(this, axis, keepDims)`. */
+  /**
+   * `reduceMean(this, axis, keepDims)`.
+   *
+   * @param axis The axes to reduce (all when omitted).
+   * @param keepDims Keep reduced axes as length 1 (default false).
+   * @returns A new tensor.
+   * @example The method form
+   * ```ts
+   * import { constant } from "@gradtape/gradtape";
+   * console.log(constant([[1, 2], [3, 4]]).mean().item()); // 2.5
+   * ```
+   */
   mean(axis?: Axis, keepDims?: boolean): Tensor {
     return op().reduceMean(this.#self(), axis, keepDims);
   }
-  /** `reduceMax(this, axis, keepDims)`. */
+  /**
+   * `reduceMax(this, axis, keepDims)`.
+   *
+   * @param axis The axes to reduce (all when omitted).
+   * @param keepDims Keep reduced axes as length 1 (default false).
+   * @returns A new tensor.
+   * @example The method form
+   * ```ts
+   * import { constant } from "@gradtape/gradtape";
+   * console.log(constant([[1, 5], [7, 2]]).max(1).toArray()); // [5, 7]
+   * ```
+   */
   max(axis?: Axis, keepDims?: boolean): Tensor {
     return op().reduceMax(this.#self(), axis, keepDims);
   }
-  /** `reduceMin(this, axis, keepDims)`. */
+  /**
+   * `reduceMin(this, axis, keepDims)`.
+   *
+   * @param axis The axes to reduce (all when omitted).
+   * @param keepDims Keep reduced axes as length 1 (default false).
+   * @returns A new tensor.
+   * @example The method form
+   * ```ts
+   * import { constant } from "@gradtape/gradtape";
+   * console.log(constant([[1, 5], [7, 2]]).min(1).toArray()); // [1, 2]
+   * ```
+   */
   min(axis?: Axis, keepDims?: boolean): Tensor {
     return op().reduceMin(this.#self(), axis, keepDims);
   }
-  /** `reshape(this, shape)`. */
+  /**
+   * `reshape(this, shape)`.
+   *
+   * @param shape The new shape (one entry may be -1).
+   * @returns A new tensor.
+   * @example The method form
+   * ```ts
+   * import { constant } from "@gradtape/gradtape";
+   * console.log(constant([1, 2, 3, 4]).reshape([2, -1]).shape); // [2, 2]
+   * ```
+   */
   reshape(shape: readonly number[]): Tensor {
     return op().reshape(this.#self(), shape);
   }
-  /** `transpose(this, perm)`. */
+  /**
+   * `transpose(this, perm)`.
+   *
+   * @param perm The permutation (reversed axes when omitted).
+   * @returns A new tensor.
+   * @example The method form
+   * ```ts
+   * import { constant } from "@gradtape/gradtape";
+   * console.log(constant([[1, 2]]).transpose().toArray()); // [[1], [2]]
+   * ```
+   */
   transpose(perm?: readonly number[]): Tensor {
     return op().transpose(this.#self(), perm);
   }
-  /** `cast(this, dtype)`. */
+  /**
+   * `cast(this, dtype)`.
+   *
+   * @param dtype The target dtype.
+   * @returns A new tensor.
+   * @example The method form
+   * ```ts
+   * import { constant } from "@gradtape/gradtape";
+   * console.log(constant([1.7]).cast("int32").toArray()); // [1]
+   * ```
+   */
   cast(dtype: DType): Tensor {
     return op().cast(this.#self(), dtype);
   }
@@ -259,7 +512,16 @@ export class Tensor extends TensorMethods {
     return this.#data.length;
   }
 
-  /** The single value of a tensor with one element; an error for any other size. */
+  /**
+   * The single value of a tensor with one element; an error for any other size.
+   *
+   * @returns The value as a JS number (1 or 0 for bool).
+   * @example Reading a loss
+   * ```ts
+   * import { constant } from "@gradtape/gradtape";
+   * console.log(constant([[2.5]]).item()); // 2.5
+   * ```
+   */
   item(): number {
     if (this.#data.length !== 1) {
       throw new Error(
@@ -270,12 +532,23 @@ export class Tensor extends TensorMethods {
     return this.#data[0];
   }
 
-  /** The values as nested arrays (a number for a scalar; booleans for `bool`). */
-  toArray(): NestedArrayOf<number | boolean> {
+  /**
+   * The values as nested arrays (a number for a scalar; booleans for `bool`). The result type
+   * may be named where it is known: `const m: number[][] = t.toArray()`.
+   *
+   * @returns Nested arrays in the tensor's shape.
+   * @example A matrix as arrays
+   * ```ts
+   * import { constant } from "@gradtape/gradtape";
+   * const m: number[][] = constant([[1, 2], [3, 4]]).toArray();
+   * console.log(m[1][0]); // 3
+   * ```
+   */
+  toArray<T extends NestedArrayOf<number | boolean> = NestedArrayOf<number | boolean>>(): T {
     const data = this.#data;
     const shape = this.#shape;
     const cast = this.#dtype === "bool" ? (v: number) => v !== 0 : (v: number) => v;
-    if (shape.length === 0) return cast(data[0]);
+    if (shape.length === 0) return cast(data[0]) as T;
     let offset = 0;
     const build = (axis: number): NestedArrayOf<number | boolean>[] => {
       const n = shape[axis];
@@ -285,15 +558,33 @@ export class Tensor extends TensorMethods {
       }
       return out;
     };
-    return build(0);
+    return build(0) as T;
   }
 
-  /** A fresh copy of the values, as a typed array of the tensor's dtype. */
+  /**
+   * A fresh copy of the values, as a typed array of the tensor's dtype.
+   *
+   * @returns A `Float32Array`, `Float64Array`, `Int32Array` or (for bool) `Uint8Array`.
+   * @example The raw values
+   * ```ts
+   * import { constant } from "@gradtape/gradtape";
+   * console.log(constant([1, 2], { dtype: "float64" }).data()); // Float64Array(2) [ 1, 2 ]
+   * ```
+   */
   data(): TypedArray {
     return this.#data.slice();
   }
 
-  /** TensorFlow's layout: `Tensor(6, shape=[], dtype=float32)`. */
+  /**
+   * TensorFlow's layout: `Tensor(6, shape=[], dtype=float32)`, numpy-style rows for matrices.
+   *
+   * @returns The text `console.log` prints.
+   * @example Printing
+   * ```ts
+   * import { constant } from "@gradtape/gradtape";
+   * console.log(constant(6).toString()); // Tensor(6, shape=[], dtype=float32)
+   * ```
+   */
   override toString(): string {
     return formatTensor(this.#data, this.#shape, this.#dtype);
   }

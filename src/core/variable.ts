@@ -66,28 +66,80 @@ export class Variable extends TensorMethods {
     return this.#value.dtype;
   }
 
-  /** The current value, as an immutable tensor; the active tapes see the read. */
+  /**
+   * The current value, as an immutable tensor; the active tapes see the read.
+   *
+   * @returns The value now (later assignments do not change it).
+   * @example A snapshot
+   * ```ts
+   * import { Variable } from "@gradtape/gradtape";
+   * const v = new Variable(1);
+   * const before = v.value();
+   * v.assign(2);
+   * console.log(before.item(), v.value().item()); // 1 2
+   * ```
+   */
   value(): Tensor {
     const v = this.#value;
     notifyVariableRead(this, v);
     return v;
   }
 
-  /** The current value without telling any tape (for printing and optimizers' bookkeeping). */
+  /**
+   * The current value without telling any tape (for printing and optimizers' bookkeeping).
+   *
+   * @returns The value now.
+   * @example Reading without recording
+   * ```ts
+   * import { Variable } from "@gradtape/gradtape";
+   * console.log(new Variable([1, 2]).peek().toArray()); // [1, 2]
+   * ```
+   */
   peek(): Tensor {
     return this.#value;
   }
 
-  /** Replaces the value with `v`, which must have the same shape and dtype. Returns this variable. */
+  /**
+   * Replaces the value with `v`, which must have the same shape and dtype (a refused value leaves
+   * the variable as it was).
+   *
+   * @param v The new value.
+   * @returns This variable.
+   * @example Assigning
+   * ```ts
+   * import { Variable } from "@gradtape/gradtape";
+   * console.log(new Variable([1, 2]).assign([3, 4]).value().toArray()); // [3, 4]
+   * ```
+   */
   assign(v: TensorLike): this {
     this.#value = this.#checked("assign", v);
     return this;
   }
-  /** Adds `v` to the value. Returns this variable. */
+  /**
+   * Adds `v` to the value (same shape and dtype, or a plain number).
+   *
+   * @param v The increment.
+   * @returns This variable.
+   * @example Incrementing
+   * ```ts
+   * import { Variable } from "@gradtape/gradtape";
+   * console.log(new Variable(1).assignAdd(2).value().item()); // 3
+   * ```
+   */
   assignAdd(v: TensorLike): this {
     return this.#update("assignAdd", v, 1);
   }
-  /** Subtracts `v` from the value. Returns this variable. */
+  /**
+   * Subtracts `v` from the value (same shape and dtype, or a plain number): a gradient step.
+   *
+   * @param v The decrement.
+   * @returns This variable.
+   * @example A gradient step
+   * ```ts
+   * import { Variable } from "@gradtape/gradtape";
+   * console.log(new Variable(1).assignSub(0.25).value().item()); // 0.75
+   * ```
+   */
   assignSub(v: TensorLike): this {
     return this.#update("assignSub", v, -1);
   }
@@ -121,7 +173,16 @@ export class Variable extends TensorMethods {
     return t;
   }
 
-  /** `Variable 'x' shape=[] dtype=float32, value=3`. */
+  /**
+   * The printout: `Variable 'x' shape=[] dtype=float32, value=3`.
+   *
+   * @returns The text `console.log` prints.
+   * @example Printing
+   * ```ts
+   * import { Variable } from "@gradtape/gradtape";
+   * console.log(new Variable(3, { name: "x" }).toString()); // Variable 'x' shape=[] dtype=float32, value=3
+   * ```
+   */
   override toString(): string {
     const v = this.#value;
     const body = formatValues(dataOf(v), v.shape, v.dtype);
