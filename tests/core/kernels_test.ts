@@ -41,6 +41,8 @@ Deno.test("float32 matmul (WebAssembly SIMD) matches the reference loop", async 
     [[40, 30], [5, 20, 40], true, true],
     [[2, 3, 30, 40], [40, 1], false, false],
     [[100, 100], [100, 100, 1], false, false],
+    // An empty inner dimension gives zeros (the kernel never runs over K).
+    [[70, 0], [0, 90], false, false],
     // Large enough for a worker to take half the rows, where workers are available.
     [[260, 300], [300, 264], false, false],
     [[300, 260], [264, 300], true, true],

@@ -171,7 +171,7 @@ function run(k: Kernel, args: [number, number, number, number, number, number], 
 const ceil = (n: number, m: number) => Math.ceil(n / m) * m;
 
 /**
- * `out[oOff…] = op(A) · op(B)` for one m×k by k×n product, where element (i, p) of op(A) is
+ * `out[oOff…] = op(A) · op(B)` for one m×k by k×n product (`out` arrives zeroed), where element (i, p) of op(A) is
  * `a[aOff + i*ai + p*ap]` and element (p, j) of op(B) is `b[bOff + p*bp + j*bj]`.
  * Returns false when the kernel is unavailable.
  */
@@ -192,6 +192,8 @@ export function wasmGemm(
 ): boolean {
   const w = load();
   if (w === null) return false;
+  // The kernel writes C only while it runs over K; with no K the product is zero, as `out` is.
+  if (k === 0) return true;
   const mp = ceil(m, 4), np = ceil(n, 8);
   // NOTE: rows of C a multiple of 1 KiB apart alias in the cache; a little padding avoids it.
   const ldc = np % 256 === 0 ? np + 8 : np;
@@ -203,7 +205,6 @@ export function wasmGemm(
   const aPtr = DATA, bPtr = aPtr + aBytes, cPtr = bPtr + bBytes;
   packA(a, aOff, ai, ap, m, k, mem, aPtr / 4);
   packB(b, bOff, bp, bj, n, k, mem, bPtr / 4);
-  mem.fill(0, cPtr / 4, cPtr / 4 + mp * ldc);
   run(w, [aPtr, bPtr, cPtr, np, ldc, k], mp);
   const c = cPtr / 4;
   for (let i = 0; i < m; i++) out.set(mem.subarray(c + i * ldc, c + i * ldc + n), oOff + i * n);

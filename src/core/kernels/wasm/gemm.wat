@@ -2,18 +2,20 @@
 ;;
 ;; A is packed in panels of 4 rows: panel p holds A[4p..4p+3][k] for every k, as [k][4].
 ;; B is packed in panels of 8 columns: panel q holds B[k][8q..8q+7], as [k][8].
-;; C is row-major, Mp × Np (Mp a multiple of 4, Np of 8) with a row stride of ldc floats, and
-;; is accumulated into.
+;; C is row-major, Mp × Np (Mp a multiple of 4, Np of 8) with a row stride of ldc floats; the
+;; first K block overwrites it and the later ones accumulate, so it need not be zeroed first.
 ;; Blocking: K in blocks of KC so a B panel block (KC×8 floats) stays in L1 while it meets
 ;; MC/4 A panels, whose block (MC×KC floats) stays in L2.
 (module
   (memory (export "memory") 1)
 
-  ;; C[4×8 tile] += A panel block (kc×4) · B panel block (kc×8)
+  ;; C[4×8 tile] = (init ? 0 : C) + A panel block (kc×4) · B panel block (kc×8)
   (func $micro (param $a i32) (param $b i32) (param $c i32) (param $kc i32) (param $ldc i32)
+    (param $init i32)
     (local $c0l v128) (local $c0h v128) (local $c1l v128) (local $c1h v128)
     (local $c2l v128) (local $c2h v128) (local $c3l v128) (local $c3h v128)
     (local $bl v128) (local $bh v128) (local $av v128) (local $p i32)
+    (if (i32.eqz (local.get $init)) (then
     (local.set $p (local.get $c))
     (local.set $c0l (v128.load align=4 (local.get $p)))
     (local.set $c0h (v128.load offset=16 align=4 (local.get $p)))
@@ -26,6 +28,7 @@
     (local.set $p (i32.add (local.get $p) (local.get $ldc)))
     (local.set $c3l (v128.load align=4 (local.get $p)))
     (local.set $c3h (v128.load offset=16 align=4 (local.get $p)))
+    ))
     (block $done
       (br_if $done (i32.le_s (local.get $kc) (i32.const 0)))
       (loop $k
@@ -96,7 +99,8 @@
                 (i32.shl (i32.add (i32.mul (local.get $ip) (local.get $ldc)) (local.get $jp))
                   (i32.const 2)))
               (local.get $kc)
-              (local.get $ldcb))
+              (local.get $ldcb)
+              (i32.eqz (local.get $kb)))
             (local.set $ip (i32.add (local.get $ip) (i32.const 4)))
             (br $ploop)))
           (local.set $jp (i32.add (local.get $jp) (i32.const 8)))
