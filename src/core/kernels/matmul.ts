@@ -78,7 +78,9 @@ export function matmulKernel(
         let bi = bOff + p * bp;
         for (let j = 0; j < n; j++, bi += bj) row[j] += av * b[bi];
       }
-      out.set(row, oOff + i * n);
+      // A loop, not out.set: most products that land here have narrow rows.
+      const o = oOff + i * n;
+      for (let j = 0; j < n; j++) out[o + j] = row[j];
     }
   };
   if (batch.length === 0) one(0, 0, 0);

@@ -80,7 +80,8 @@ export function stridedCopy(
   forEachRow(outShape, [srcStrides], (o, offs, n, inner) => {
     const s = inner[0];
     let si = srcOffset + offs[0];
-    if (s === 1) out.set(src.subarray(si, si + n), o);
+    // NOTE: subarray + set costs more than a loop below a few dozen elements.
+    if (s === 1 && n >= 64) out.set(src.subarray(si, si + n), o);
     else for (let i = 0; i < n; i++, si += s) out[o + i] = src[si];
   });
   return out;
@@ -99,7 +100,7 @@ export function writeBlock(
   for (let i = 0; i < begin.length; i++) base += begin[i] * ds[i];
   forEachRow(srcShape, [ds], (si, offs, n, inner) => {
     const at = base + offs[0];
-    if (inner[0] === 1) dst.set(src.subarray(si, si + n), at);
+    if (inner[0] === 1 && n >= 64) dst.set(src.subarray(si, si + n), at);
     else for (let i = 0; i < n; i++) dst[at + i * inner[0]] = src[si + i];
   });
 }
