@@ -81,8 +81,7 @@ export function withTransform<T>(t: Transform, fn: () => T): T {
   try {
     return fn();
   } finally {
-    const i = stack.lastIndexOf(t);
-    if (i >= 0) stack.splice(i, 1);
+    removeTransform(t);
   }
 }
 
