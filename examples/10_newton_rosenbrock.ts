@@ -58,7 +58,7 @@ export function main(): void {
   let iterations = 0;
   for (let k = 1; k <= 50; k++) {
     const [gx, gy] = gradient(p).data();
-    const [[a, b], [c, d]] = hessian(p).toArray() as number[][];
+    const [[a, b], [c, d]] = hessian(p).toArray<number[][]>();
     // H·Δ = −g for a 2×2 H, by Cramer's rule: Δ = −H⁻¹g, with H⁻¹ = [[d, −b], [−c, a]] / det.
     const det = a * d - b * c;
     const dx = -(d * gx - b * gy) / det;

@@ -158,7 +158,7 @@ export function main(): void {
   // at most n iterations.
   const m = 6;
   const xs = gt.constant(startingPoint(m), float64);
-  const H = gt.hessian(objective)(xs).toArray() as number[][];
+  const H: number[][] = gt.hessian(objective)(xs).toArray();
   console.log(`Small case, n = ${m}: the Hessian from gt.hessian:`);
   for (const row of H) console.log(`  ${row.map((v) => v.toFixed(6).padStart(10)).join(" ")}`);
   const gs = Array.from(gt.grad(objective)(xs).data());
