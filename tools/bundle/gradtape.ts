@@ -1,12 +1,10 @@
 /**
- * Entry point of `deno task bundle` for `dist/gradtape.js`: the package's main entry, unchanged.
- *
- * The two entries are bundled together with code splitting: `dist/gradtape.js` and
- * `dist/testing.js` both import one shared `dist/chunk-*.js` that holds the library's core, so a
- * tensor made through either is of the one `Tensor` class the other checks for (two standalone
- * bundles would each carry a copy, and `checkGrads` would reject the other's tensors). Copy or
- * serve the files of `dist/` together.
+ * Entry point of `deno task bundle`: `dist/gradtape.js`, one self-contained ES module with the
+ * package's main entry and, as the `testing` namespace, its `./testing` entry. One file rather
+ * than two: two bundles would each carry a copy of the core, and `checkGrads` from one would
+ * reject the other's tensors.
  *
  * @module
  */
 export * from "../../mod.ts";
+export * as testing from "../../src/testing/mod.ts";
