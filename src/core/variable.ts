@@ -191,14 +191,6 @@ export class Variable extends TensorMethods {
       fmtShape(v.shape)
     } dtype=${v.dtype}, value=${sep}${body}`;
   }
-  /** Deno's `console.log` hook. */
-  [Symbol.for("Deno.customInspect")](): string {
-    return this.toString();
-  }
-  /** Node's `console.log` hook. */
-  [Symbol.for("nodejs.util.inspect.custom")](): string {
-    return this.toString();
-  }
   /** Deno's Jupyter kernel shows a variable as a small HTML table. */
   [Symbol.for("Jupyter.display")](): Record<string, string> {
     const v = this.#value;
