@@ -47,6 +47,7 @@ export type { DType, TypedArray } from "./src/core/dtype.ts";
 export { Tensor, TensorMethods } from "./src/core/tensor.ts";
 export type { Axis, NestedArray, NestedArrayOf, TensorLike } from "./src/core/tensor.ts";
 export { Variable } from "./src/core/variable.ts";
+export { keep, tidy } from "./src/core/tidy.ts";
 export type { VariableOptions } from "./src/core/variable.ts";
 export type { MapLeaves, Structure } from "./src/core/structure.ts";
 export {

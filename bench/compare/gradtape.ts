@@ -13,7 +13,11 @@ import {
 const tensor = (data: Float32Array, shape: number[]): gt.Tensor =>
   gt.constant(data.slice(), { shape });
 
-/** gradtape's implementations. */
+/**
+ * gradtape's implementations. W4–W7 run each step in `gt.tidy`, as the TensorFlow.js ones do in
+ * `tf.tidy`, so that large buffers are reused rather than fresh memory faulted in every step; on
+ * scalars and 100-element tensors (W1–W3) there is nothing to reuse.
+ */
 export const gradtape: Impl = {
   W1: () => {
     const x = new gt.Variable(2);
@@ -88,24 +92,25 @@ export const gradtape: Impl = {
     const params = [w1, b1, w2, b2];
     const opt = new gt.optimizers.SGD({ learningRate: MLP.lr });
     return Promise.resolve({
-      run: () => {
-        const tape = new gt.GradientTape();
-        const loss = tape.record(() => {
-          const h = gt.relu(gt.matmul(x, w1).add(b1));
-          const logits = gt.matmul(h, w2).add(b2);
-          return gt.reduceMean(gt.softmaxCrossEntropyWithLogits(labels, logits));
-        });
-        const grads = tape.gradient(loss, params);
-        opt.applyGradients(params.map((p, i) => [grads[i], p] as const));
-        return loss.item();
-      },
+      run: () =>
+        gt.tidy(() => {
+          const tape = new gt.GradientTape();
+          const loss = tape.record(() => {
+            const h = gt.relu(gt.matmul(x, w1).add(b1));
+            const logits = gt.matmul(h, w2).add(b2);
+            return gt.reduceMean(gt.softmaxCrossEntropyWithLogits(labels, logits));
+          });
+          const grads = tape.gradient(loss, params);
+          opt.applyGradients(params.map((p, i) => [grads[i], p] as const));
+          return loss.item();
+        }),
     });
   },
 
   W5: (d: Data, n: number) => {
     const { a, b } = d.matmul.get(n)!;
     const ta = tensor(a, [n, n]), tb = tensor(b, [n, n]);
-    return Promise.resolve({ run: () => gt.matmul(ta, tb).data() });
+    return Promise.resolve({ run: () => gt.tidy(() => gt.matmul(ta, tb).data()) });
   },
 
   W5g: (d: Data) => {
@@ -115,7 +120,7 @@ export const gradtape: Impl = {
     const g = gt.grad((a: gt.Tensor, b: gt.Tensor) => gt.reduceSum(gt.matmul(a, b)), {
       argnums: [0, 1],
     });
-    return Promise.resolve({ run: () => g(ta, tb).map((t) => t.data()) });
+    return Promise.resolve({ run: () => gt.tidy(() => g(ta, tb).map((t) => t.data())) });
   },
 
   W6: (d: Data) => {
@@ -123,7 +128,7 @@ export const gradtape: Impl = {
     const g = gt.grad((x: gt.Tensor) =>
       gt.reduceSum(gt.add(gt.multiply(gt.sin(x), gt.exp(x)), gt.multiply(x, x)))
     );
-    return Promise.resolve({ run: () => g(x).data() });
+    return Promise.resolve({ run: () => gt.tidy(() => g(x).data()) });
   },
 
   W7: (d: Data) => {
@@ -136,6 +141,6 @@ export const gradtape: Impl = {
         gt.reduceSum(gt.multiply(x, gt.matmul(a, x.reshape([n, 1])).reshape([n]))),
       );
     const h = gt.hessian(f);
-    return Promise.resolve({ run: () => h(x).data() });
+    return Promise.resolve({ run: () => gt.tidy(() => h(x).data()) });
   },
 };

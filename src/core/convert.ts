@@ -1,7 +1,8 @@
 /** Conversion of `TensorLike` values (numbers, nested arrays, typed arrays, variables) to tensors. */
 import { convertData, type DType, dtypeOfArray, type TypedArray } from "./dtype.ts";
-import { Tensor, type TensorLike } from "./tensor.ts";
-import { Variable } from "./variable.ts";
+import { keepData } from "./memory.ts";
+import { dataOf, Tensor, type TensorLike } from "./tensor.ts";
+import { readVariable, Variable } from "./variable.ts";
 
 /** Options of `toTensor`. */
 export interface ToTensorOptions {
@@ -21,7 +22,7 @@ export function installPacker(fn: (op: string, items: readonly unknown[]) => Ten
 /** Converts `x` to a tensor: tensors pass through, variables are read, the rest are copied. */
 export function toTensor(x: TensorLike, options: ToTensorOptions = {}): Tensor {
   if (x instanceof Tensor) return x;
-  if (x instanceof Variable) return x.value();
+  if (x instanceof Variable) return readVariable(x);
   const op = options.op ?? "constant";
   if (typeof x === "number" || typeof x === "boolean") {
     const dtype = options.dtype ?? (typeof x === "boolean" ? "bool" : "float32");
@@ -119,7 +120,10 @@ function opScalar(v: number, dtype: DType, op: string): Tensor {
   let t = byValue.get(v);
   if (t === undefined || Object.is(v, -0)) {
     t = toTensor(v, { dtype, op });
-    if (byValue.size < SCALAR_CACHE_LIMIT && !Object.is(v, -0)) byValue.set(v, t);
+    if (byValue.size < SCALAR_CACHE_LIMIT && !Object.is(v, -0)) {
+      byValue.set(v, t);
+      keepData(dataOf(t));
+    }
   }
   return t;
 }

@@ -7,6 +7,7 @@
  */
 import type { Tensor } from "./tensor.ts";
 import type { Variable } from "./variable.ts";
+import { noteRecording, type Scope } from "./memory.ts";
 
 /** A tangent or cotangent that may be absent: `null` means zero, or "no gradient". */
 export type Maybe = Tensor | null;
@@ -38,6 +39,8 @@ export interface Primitive<A = unknown> {
 export interface Transform {
   /** How many `pause` calls are in force on this transform. */
   paused: number;
+  /** The `tidy` scope it was made in (null: none): it may save tensors of the scopes inside. */
+  readonly scope: Scope | null;
   /** Sees one op after its output is computed. */
   process(prim: Primitive, inputs: readonly Tensor[], out: Tensor, attrs: unknown): void;
   /** Sees a variable being read inside an op, with the tensor that stands for its value. */
@@ -51,7 +54,10 @@ export function bind<A>(prim: Primitive<A>, inputs: readonly Tensor[], attrs: A)
   const out = prim.kernel(inputs, attrs);
   for (let i = 0; i < stack.length; i++) {
     const t = stack[i];
-    if (t.paused === 0) t.process(prim as Primitive, inputs, out, attrs);
+    if (t.paused === 0) {
+      t.process(prim as Primitive, inputs, out, attrs);
+      noteRecording(t.scope);
+    }
   }
   return out;
 }
@@ -60,7 +66,10 @@ export function bind<A>(prim: Primitive<A>, inputs: readonly Tensor[], attrs: A)
 export function notifyVariableRead(variable: Variable, value: Tensor): void {
   for (let i = 0; i < stack.length; i++) {
     const t = stack[i];
-    if (t.paused === 0) t.onVariableRead(variable, value);
+    if (t.paused === 0) {
+      t.onVariableRead(variable, value);
+      noteRecording(t.scope);
+    }
   }
 }
 

@@ -4,6 +4,8 @@ export type DType = "float32" | "float64" | "int32" | "bool";
 /** The typed array that backs a tensor of each dtype. */
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
+import { noteFresh, takeBuffer } from "./memory.ts";
+
 const CTORS = {
   float32: Float32Array,
   float64: Float64Array,
@@ -14,7 +16,8 @@ const CTORS = {
 // NOTE: a fresh ArrayBuffer is slow in some runtimes (about 1 µs in Deno even for 16 floats,
 // against 30 ns for a view on an existing buffer), and small tensors are made by the million.
 // So small arrays are carved, zeroed, from a shared slab that is never reused: a slab is freed
-// once every view on it is garbage. Large arrays get their own buffer.
+// once every view on it is garbage. Large arrays get their own buffer, from the pool of those
+// that `tidy` scopes released when there is one of the size (see memory.ts).
 const SLAB_BYTES = 1 << 16;
 const SMALL_BYTES = 1 << 11;
 let slab = new ArrayBuffer(SLAB_BYTES);
@@ -22,9 +25,41 @@ let used = 0;
 
 /** Allocates a zeroed typed array for `n` elements of `dtype`. */
 export function allocate(dtype: DType, n: number): TypedArray {
+  return alloc(dtype, n, true);
+}
+
+/**
+ * Allocates a typed array for `n` elements of `dtype` whose contents are arbitrary: for kernels
+ * that write every element.
+ */
+export function allocateUninit(dtype: DType, n: number): TypedArray {
+  return alloc(dtype, n, false);
+}
+
+/**
+ * Allocates a typed array (contents arbitrary) that no `tidy` scope will recycle: for data made
+ * after the fact, whose tensor may belong to a scope that ended.
+ */
+export function allocateOwned(dtype: DType, n: number): TypedArray {
+  const C = CTORS[dtype];
+  const pooled = takeBuffer(n * C.BYTES_PER_ELEMENT);
+  return pooled === undefined ? new C(n) : new C(pooled);
+}
+
+function alloc(dtype: DType, n: number, zeroed: boolean): TypedArray {
   const C = CTORS[dtype];
   const bytes = n * C.BYTES_PER_ELEMENT;
-  if (bytes > SMALL_BYTES) return new C(n);
+  if (bytes > SMALL_BYTES) {
+    const pooled = takeBuffer(bytes);
+    let a: TypedArray;
+    if (pooled === undefined) a = new C(n);
+    else {
+      a = new C(pooled);
+      if (zeroed) a.fill(0);
+    }
+    noteFresh(a);
+    return a;
+  }
   if (used + bytes > SLAB_BYTES) {
     slab = new ArrayBuffer(SLAB_BYTES);
     used = 0;
@@ -41,7 +76,7 @@ export function allocateF64(n: number): Float64Array {
 
 /** Copies (and converts) `src` into a fresh typed array of `dtype`. */
 export function convertData(src: ArrayLike<number>, dtype: DType): TypedArray {
-  const out = allocate(dtype, src.length);
+  const out = allocateUninit(dtype, src.length);
   if (dtype === "bool") {
     for (let i = 0; i < src.length; i++) out[i] = src[i] ? 1 : 0;
   } else if (dtype === "int32") {

@@ -1,6 +1,7 @@
 /** The immutable `Tensor`, and the method forms it shares with `Variable`. */
-import type { DType, TypedArray } from "./dtype.ts";
+import { allocateOwned, type DType, type TypedArray } from "./dtype.ts";
 import { formatHtml, formatTensor } from "./format.ts";
+import { scopes } from "./memory.ts";
 import { copyShape, fmtShape, sizeOf } from "./shape.ts";
 import type { Variable } from "./variable.ts";
 
@@ -469,6 +470,11 @@ export abstract class TensorMethods {
 }
 
 let readData: (t: Tensor) => TypedArray;
+let releaseData: (t: Tensor) => void;
+let peekData: (t: Tensor) => TypedArray | null;
+let fillOf: (t: Tensor) => number | undefined;
+// Set only while `uniformTensor` runs the constructor.
+let pendingFill: number | undefined;
 
 /**
  * An immutable n-dimensional array of one dtype, stored row-major in a typed array.
@@ -484,12 +490,22 @@ let readData: (t: Tensor) => TypedArray;
  * ```
  */
 export class Tensor extends TensorMethods {
-  readonly #data: TypedArray;
+  // null while uniform and not yet needed, or once a `tidy` scope has released it (its buffer
+  // may then hold another tensor's values).
+  #data: TypedArray | null;
+  // The one value of a uniform tensor (a broadcast scalar), which ops may use without the data.
+  #fill: number | undefined;
   readonly #shape: readonly number[];
   readonly #dtype: DType;
 
   static {
-    readData = (t) => t.#data;
+    readData = (t) => t.#data ?? t.#materialize();
+    releaseData = (t) => {
+      t.#data = null;
+      t.#fill = undefined;
+    };
+    peekData = (t) => t.#data;
+    fillOf = (t) => t.#fill;
   }
 
   /**
@@ -498,16 +514,33 @@ export class Tensor extends TensorMethods {
    */
   constructor(data: TypedArray, shape: readonly number[], dtype: DType) {
     super();
-    if (data.length !== sizeOf(shape)) {
+    this.#fill = pendingFill;
+    if (pendingFill !== undefined) this.#data = null;
+    else if (data.length !== sizeOf(shape)) {
       throw new Error(
         `Tensor: ${data.length} values do not fill shape ${fmtShape(shape)} ` +
           `(${sizeOf(shape)} elements)`,
       );
-    }
-    this.#data = data;
+    } else this.#data = data;
+    if (scopes.length > 0) scopes[scopes.length - 1].tensors.push(this);
     // Shapes are frozen, so a frozen one (another tensor's) can be shared rather than copied.
     this.#shape = Object.isFrozen(shape) ? shape : Object.freeze(copyShape(shape));
     this.#dtype = dtype;
+  }
+
+  #materialize(): TypedArray {
+    if (this.#fill === undefined) this.#released();
+    const data = allocateOwned(this.#dtype, sizeOf(this.#shape)).fill(this.#fill);
+    this.#data = data;
+    return data;
+  }
+
+  #released(): never {
+    throw new Error(
+      `gradtape: this tensor (shape ${fmtShape(this.#shape)}, ${this.#dtype}) was released when ` +
+        `the tidy() that made it ended, and its memory reused: return it from the tidy callback, ` +
+        `or keep(tensor) it, to use it afterwards`,
+    );
   }
 
   /** The shape, one entry per dimension (`[]` for a scalar). */
@@ -524,7 +557,7 @@ export class Tensor extends TensorMethods {
   }
   /** The number of elements. */
   override get size(): number {
-    return this.#data.length;
+    return sizeOf(this.#shape);
   }
 
   /**
@@ -538,13 +571,14 @@ export class Tensor extends TensorMethods {
    * ```
    */
   item(): number {
-    if (this.#data.length !== 1) {
+    const data = this.#data ?? this.#materialize();
+    if (data.length !== 1) {
       throw new Error(
-        `item: the tensor has shape ${fmtShape(this.#shape)} (${this.#data.length} elements); ` +
+        `item: the tensor has shape ${fmtShape(this.#shape)} (${data.length} elements); ` +
           `item() needs exactly one element: reduce it first, or use toArray()`,
       );
     }
-    return this.#data[0];
+    return data[0];
   }
 
   /**
@@ -560,7 +594,7 @@ export class Tensor extends TensorMethods {
    * ```
    */
   toArray<T extends NestedArrayOf<number | boolean> = NestedArrayOf<number | boolean>>(): T {
-    const data = this.#data;
+    const data = this.#data ?? this.#materialize();
     const shape = this.#shape;
     const cast = this.#dtype === "bool" ? (v: number) => v !== 0 : (v: number) => v;
     if (shape.length === 0) return cast(data[0]) as T;
@@ -587,7 +621,7 @@ export class Tensor extends TensorMethods {
    * ```
    */
   data(): TypedArray {
-    return this.#data.slice();
+    return (this.#data ?? this.#materialize()).slice();
   }
 
   /**
@@ -601,14 +635,19 @@ export class Tensor extends TensorMethods {
    * ```
    */
   override toString(): string {
-    return formatTensor(this.#data, this.#shape, this.#dtype);
+    if (this.#data === null && this.#fill === undefined) {
+      return `Tensor(<released by tidy>, shape=${fmtShape(this.#shape)}, dtype=${this.#dtype})`;
+    }
+    return formatTensor(readData(this), this.#shape, this.#dtype);
   }
 
   /** Deno's Jupyter kernel shows a tensor as a small HTML table. */
   [Symbol.for("Jupyter.display")](): Record<string, string> {
     return {
       "text/plain": this.toString(),
-      "text/html": formatHtml(this.#data, this.#shape, this.#dtype, "Tensor"),
+      "text/html": this.#data === null && this.#fill === undefined
+        ? `<pre>${this.toString()}</pre>`
+        : formatHtml(readData(this), this.#shape, this.#dtype, "Tensor"),
     };
   }
 }
@@ -619,4 +658,35 @@ export type NestedArrayOf<T> = T | NestedArrayOf<T>[];
 /** The backing typed array of `t`, without a copy. Internal: never hand it to users. */
 export function dataOf(t: Tensor): TypedArray {
   return readData(t);
+}
+
+/** Marks `t` released: its data may be reused, and reading it throws. Internal (`tidy`). */
+export function releaseTensor(t: Tensor): void {
+  releaseData(t);
+}
+
+/** The backing array of `t`, or null if released. Internal (`tidy`). */
+export function dataOrNull(t: Tensor): TypedArray | null {
+  return peekData(t);
+}
+
+/**
+ * A tensor of `shape` whose every element is `value`, stored as the value alone until someone
+ * reads its data: ops that know what a uniform operand does (multiplying by one, a matmul with a
+ * broadcast scalar) skip the work. Internal.
+ */
+export function uniformTensor(value: number, shape: readonly number[], dtype: DType): Tensor {
+  pendingFill = value;
+  try {
+    return new Tensor(EMPTY, shape, dtype);
+  } finally {
+    pendingFill = undefined;
+  }
+}
+
+const EMPTY = new Float32Array(0);
+
+/** The value of every element of `t` if it is a uniform tensor not yet made dense. Internal. */
+export function uniformValue(t: Tensor): number | undefined {
+  return fillOf(t);
 }

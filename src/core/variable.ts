@@ -1,6 +1,7 @@
 /** `Variable`: a named, mutable holder of a tensor, watched by tapes when read. */
-import { allocate, convertData, type DType, isDType } from "./dtype.ts";
+import { allocateUninit, convertData, type DType, isDType } from "./dtype.ts";
 import { notifyVariableRead } from "./dispatch.ts";
+import { currentScope, isShared, keepData, scopes, shareData, unkeepData } from "./memory.ts";
 import { formatHtml, formatValues } from "./format.ts";
 import { dataOf, Tensor, type TensorLike, TensorMethods } from "./tensor.ts";
 import { fmtShape } from "./shape.ts";
@@ -15,6 +16,12 @@ export interface VariableOptions {
   /** The dtype to convert the initial value to. */
   dtype?: DType;
 }
+
+let internals: {
+  read(v: Variable): Tensor;
+  current(v: Variable): Tensor;
+  replace(v: Variable, t: Tensor): void;
+};
 
 /**
  * A mutable tensor-valued holder, as `tf.Variable`. Reading it in an op while a tape records
@@ -32,6 +39,9 @@ export interface VariableOptions {
  */
 export class Variable extends TensorMethods {
   #value: Tensor;
+  // Whether the variable made its value itself (by an update), so that no one else holds it
+  // unless it was handed out: only such a value may be given up to a `tidy` for reuse.
+  #owned = false;
   readonly #name: string;
   readonly #trainable: boolean;
 
@@ -45,6 +55,7 @@ export class Variable extends TensorMethods {
     this.#value = options.dtype && value.dtype !== options.dtype
       ? new Tensor(convertData(dataOf(value), options.dtype), value.shape, options.dtype)
       : value;
+    keepData(dataOf(this.#value));
     this.#name = options.name ?? "Variable";
     this.#trainable = options.trainable ?? true;
   }
@@ -82,6 +93,7 @@ export class Variable extends TensorMethods {
   value(): Tensor {
     const v = this.#value;
     notifyVariableRead(this, v);
+    shareData(dataOf(v));
     return v;
   }
 
@@ -96,7 +108,36 @@ export class Variable extends TensorMethods {
    * ```
    */
   peek(): Tensor {
+    shareData(dataOf(this.#value));
     return this.#value;
+  }
+
+  static {
+    internals = {
+      read: (v) => {
+        const t = v.#value;
+        notifyVariableRead(v, t);
+        // Read outside any tidy, the value may be saved by anything (a persistent tape).
+        if (scopes.length === 0) shareData(dataOf(t));
+        return t;
+      },
+      current: (v) => v.#value,
+      replace: (v, t) => v.#replace(t, true),
+    };
+  }
+
+  // Gives up the old value to the innermost tidy when the variable alone held it.
+  #replace(t: Tensor, owned: boolean): void {
+    const old = this.#value, data = dataOf(t), oldData = dataOf(old);
+    keepData(data);
+    this.#value = t;
+    const scope = currentScope();
+    if (this.#owned && scope !== null && oldData !== data && !isShared(oldData)) {
+      unkeepData(oldData);
+      scope.tensors.push(old);
+      scope.fresh.add(oldData);
+    }
+    this.#owned = owned;
   }
 
   /**
@@ -112,7 +153,7 @@ export class Variable extends TensorMethods {
    * ```
    */
   assign(v: TensorLike): this {
-    this.#value = this.#checked("assign", v);
+    this.#replace(this.#checked("assign", v), false);
     return this;
   }
   /**
@@ -147,9 +188,9 @@ export class Variable extends TensorMethods {
   #update(op: string, v: TensorLike, sign: 1 | -1): this {
     const d = dataOf(this.#checked(op, v));
     const cur = dataOf(this.#value);
-    const next = allocate(this.dtype, cur.length);
+    const next = allocateUninit(this.dtype, cur.length);
     for (let i = 0; i < next.length; i++) next[i] = cur[i] + sign * d[i];
-    this.#value = new Tensor(next, this.#value.shape, this.#value.dtype);
+    this.#replace(new Tensor(next, this.#value.shape, this.#value.dtype), true);
     return this;
   }
 
@@ -199,4 +240,19 @@ export class Variable extends TensorMethods {
       "text/html": formatHtml(dataOf(v), v.shape, v.dtype, `Variable '${this.#name}'`),
     };
   }
+}
+
+/** Reads `v` in an op: the active tapes see the read. Internal. */
+export function readVariable(v: Variable): Tensor {
+  return internals.read(v);
+}
+
+/** The value of `v`, read by the library for bookkeeping (no tape sees it). Internal. */
+export function currentValue(v: Variable): Tensor {
+  return internals.current(v);
+}
+
+/** Replaces the value of `v` with `t`, which the caller made and holds nowhere else. Internal. */
+export function replaceOwned(v: Variable, t: Tensor): void {
+  internals.replace(v, t);
 }

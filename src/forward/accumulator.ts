@@ -4,7 +4,7 @@ import { isFloat } from "../core/dtype.ts";
 import { fmtShape, sameShape } from "../core/shape.ts";
 import { flatten, leafName, type MapLeaves, type Structure, unflatten } from "../core/structure.ts";
 import { Tensor, type TensorLike } from "../core/tensor.ts";
-import { Variable } from "../core/variable.ts";
+import { currentValue, Variable } from "../core/variable.ts";
 import { toTensor } from "../core/convert.ts";
 import { zerosLike } from "../ops/creation.ts";
 import { ForwardEngine } from "./engine.ts";
@@ -141,7 +141,7 @@ export class ForwardAccumulator {
         ? this.#engine.tangentOfVariable(leaf)
         : this.#engine.tangentOf(leaf);
       if (t !== null || mode === "none") return t;
-      const value = leaf instanceof Variable ? leaf.peek() : leaf;
+      const value = leaf instanceof Variable ? currentValue(leaf) : leaf;
       if (mode === "zero") return zerosLike(value);
       throw new Error(
         `ForwardAccumulator.jvp: ${leafName(leaf, paths[i])} has no tangent: it was not computed ` +

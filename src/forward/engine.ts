@@ -12,13 +12,15 @@ import {
   withPaused,
 } from "../core/dispatch.ts";
 import { isFloat } from "../core/dtype.ts";
+import { currentScope, noteRecording, type Scope } from "../core/memory.ts";
 import { fmtShape, sameShape } from "../core/shape.ts";
 import type { Tensor } from "../core/tensor.ts";
-import type { Variable } from "../core/variable.ts";
+import { currentValue, type Variable } from "../core/variable.ts";
 
 /** One accumulator's tangents. */
 export class ForwardEngine implements Transform {
   paused = 0;
+  readonly scope: Scope | null = currentScope();
   /**
    * Leading dimensions every tangent carries before its primal's shape: `[n]` pushes n
    * directions through one pass (the rules are written for any leading dimensions).
@@ -33,13 +35,15 @@ export class ForwardEngine implements Transform {
 
   /** Gives `t` the tangent `dt`. */
   seed(t: Tensor, dt: Tensor): void {
+    noteRecording(this.scope);
     this.#tangents.set(t, dt);
   }
 
   /** Gives every read of `v` the tangent `dt`. */
   seedVariable(v: Variable, dt: Tensor): void {
+    noteRecording(this.scope);
     this.#variableTangents.set(v, dt);
-    this.#tangents.set(v.peek(), dt);
+    this.#tangents.set(currentValue(v), dt);
   }
 
   /** The tangent of `t`, or null when it has none (zero). */

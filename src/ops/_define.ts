@@ -1,8 +1,9 @@
 /** Helpers that turn a kernel and a derivative into a primitive, for the common shapes of op. */
 import { bind, type Primitive } from "../core/dispatch.ts";
-import { type DType, isFloat } from "../core/dtype.ts";
+import { convertData, type DType, isFloat } from "../core/dtype.ts";
 import { toTensor, toTensors } from "../core/convert.ts";
-import { dataOf, Tensor, type TensorLike } from "../core/tensor.ts";
+import { dataOf, Tensor, type TensorLike, uniformTensor, uniformValue } from "../core/tensor.ts";
+import { broadcastShapes, sameShape } from "../core/shape.ts";
 import { type BinaryLoop, mapBinary } from "../core/kernels/elementwise.ts";
 
 /** Throws unless `x` has a floating dtype; `op` names the caller. */
@@ -21,6 +22,8 @@ export interface BinarySpec {
   outDtype?: DType;
   jvp?: Primitive<void>["jvp"];
   vjp?: Primitive<void>["vjp"];
+  /** Values `e` with `e op x = x` (left) or `x op e = x` (right) exactly, for every x. */
+  identity?: { left?: number; right?: number };
 }
 
 /** A binary elementwise primitive with numpy broadcasting. */
@@ -34,6 +37,11 @@ export function binaryPrim(name: string, spec: BinarySpec): Primitive<void> {
         );
       }
       const dtype = spec.outDtype ?? a.dtype;
+      const ua = uniformValue(a), ub = uniformValue(b);
+      if (ua !== undefined || ub !== undefined) {
+        const out = uniformBinary(name, spec, a, ua, b, ub, dtype);
+        if (out !== null) return out;
+      }
       const [data, shape] = mapBinary(
         name,
         dataOf(a),
@@ -48,6 +56,34 @@ export function binaryPrim(name: string, spec: BinarySpec): Primitive<void> {
     jvp: spec.jvp ?? null,
     vjp: spec.vjp ?? null,
   };
+}
+
+// NOTE: a uniform operand (a broadcast scalar, as the cotangent of every sum) is used as the
+// scalar it is, never made dense; an identity (× 1) shares the other operand's data.
+function uniformBinary(
+  name: string,
+  spec: BinarySpec,
+  a: Tensor,
+  ua: number | undefined,
+  b: Tensor,
+  ub: number | undefined,
+  dtype: DType,
+): Tensor | null {
+  const shape = broadcastShapes(name, a.shape, b.shape);
+  const scalar = (v: number, t: Tensor) => convertData([v], t.dtype);
+  if (ua !== undefined && ub !== undefined) {
+    const [v] = mapBinary(name, scalar(ua, a), [], scalar(ub, b), [], dtype, spec.loop);
+    return uniformTensor(v[0], shape, dtype);
+  }
+  const [u, other, side] = ua !== undefined ? [ua, b, "left" as const] : [ub!, a, "right" as const];
+  if (!sameShape(other.shape, shape)) return null;
+  if (other.dtype === dtype && Object.is(u, spec.identity?.[side])) {
+    return new Tensor(dataOf(other), shape, dtype);
+  }
+  const [data] = side === "left"
+    ? mapBinary(name, scalar(u, a), [], dataOf(b), b.shape, dtype, spec.loop)
+    : mapBinary(name, dataOf(a), a.shape, scalar(u, b), [], dtype, spec.loop);
+  return new Tensor(data, shape, dtype);
 }
 
 /** Wraps a binary primitive as a public op (plain numbers take the other operand's dtype). */

@@ -34,12 +34,14 @@ export const binaryPrims = {
   // d(x + y) = dx + dy
   add: binaryPrim("add", {
     loop: L.add,
+    identity: { left: -0, right: -0 },
     jvp: ([tx, ty], [x, y], out) => combine(out, ...lifted(tx, ty, x, y, out)),
     vjp: (g, [x, y]) => [sumTo(g, x.shape), sumTo(g, y.shape)],
   }),
   // d(x - y) = dx - dy
   subtract: binaryPrim("subtract", {
     loop: L.subtract,
+    identity: { right: 0 },
     jvp: ([tx, ty], [x, y], out) => {
       const [lx, ly] = lifted(tx, ty, x, y, out);
       return combine(out, lx, ly && negative(ly));
@@ -55,6 +57,7 @@ export const binaryPrims = {
   // d(x·y) = dx·y + x·dy
   multiply: binaryPrim("multiply", {
     loop: L.multiply,
+    identity: { left: 1, right: 1 },
     jvp: ([tx, ty], [x, y], out) => {
       const [lx, ly] = lifted(tx, ty, x, y, out);
       return combine(out, lx && multiply(lx, y), ly && multiply(x, ly));
@@ -67,6 +70,7 @@ export const binaryPrims = {
   // d(x/y) = dx/y - (x/y)·dy/y, reusing the output as recorded
   divide: binaryPrim("divide", {
     loop: L.divide,
+    identity: { right: 1 },
     jvp: ([tx, ty], [x, y], out) => {
       const [lx, ly] = lifted(tx, ty, x, y, out);
       return combine(out, lx && divide(lx, y), ly && negative(divide(multiply(out, ly), y)));

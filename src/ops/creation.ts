@@ -2,7 +2,7 @@
 import { allocate, type DType, isDType } from "../core/dtype.ts";
 import { toTensor } from "../core/convert.ts";
 import { Tensor, type TensorLike } from "../core/tensor.ts";
-import { Variable } from "../core/variable.ts";
+import { currentValue, Variable } from "../core/variable.ts";
 import { checkShape, fmtShape, sizeOf } from "../core/shape.ts";
 import { reshape } from "./movement.ts";
 
@@ -123,7 +123,7 @@ export function ones(shape: readonly number[], dtype: DType = "float32"): Tensor
 }
 
 function shapeAndDtype(x: TensorLike): [readonly number[], DType] {
-  const t = x instanceof Variable ? x.peek() : toTensor(x, { op: "zerosLike" });
+  const t = x instanceof Variable ? currentValue(x) : toTensor(x, { op: "zerosLike" });
   return [t.shape, t.dtype];
 }
 

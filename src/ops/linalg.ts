@@ -1,8 +1,9 @@
 /** Linear algebra: `matmul` (2-D and batched, with transposes folded into the kernel). */
 import { bind, type Primitive } from "../core/dispatch.ts";
 import { toTensors } from "../core/convert.ts";
-import { dataOf, Tensor, type TensorLike } from "../core/tensor.ts";
-import { matmulKernel } from "../core/kernels/matmul.ts";
+import { dataOf, Tensor, type TensorLike, uniformTensor, uniformValue } from "../core/tensor.ts";
+import { matmulKernel, matmulShape } from "../core/kernels/matmul.ts";
+import { allocateF64, allocateUninit, convertData, type TypedArray } from "../core/dtype.ts";
 import { add } from "./binary.ts";
 import { reshape, sumTo, transpose } from "./movement.ts";
 import { reduceSum } from "./reduce.ts";
@@ -22,6 +23,49 @@ export interface MatmulOptions {
   transposeB?: boolean;
 }
 
+// NOTE: with a uniform operand (the broadcast cotangent of a sum, as in ∇ sum(A·B)) the product
+// is a sum of the other's rows or columns times the value: O(n²) rather than O(n³).
+function uniformMatmul(
+  a: Tensor,
+  ua: number | undefined,
+  b: Tensor,
+  ub: number | undefined,
+  tA: boolean,
+  tB: boolean,
+): Tensor {
+  const { m, k, n } = matmulShape(a.shape, b.shape, tA, tB);
+  if (ua !== undefined && ub !== undefined) {
+    return uniformTensor(convertData([ua * ub * k], a.dtype)[0], [m, n], a.dtype);
+  }
+  const out = allocateUninit(a.dtype, m * n);
+  if (ua !== undefined) {
+    // Every row is ua · (the column sums of op(B)).
+    const sums = lineSums(dataOf(b), b.shape, !tB);
+    for (let j = 0; j < n; j++) out[j] = ua * sums[j];
+    for (let i = 1; i < m; i++) out.copyWithin(i * n, 0, n);
+  } else {
+    // Every column is ub · (the row sums of op(A)).
+    const sums = lineSums(dataOf(a), a.shape, tA);
+    for (let i = 0; i < m; i++) out.fill(ub! * sums[i], i * n, (i + 1) * n);
+  }
+  return new Tensor(out, [m, n], a.dtype);
+}
+
+// The sums of a rows × cols matrix's columns (down) or rows, in float64.
+function lineSums(x: TypedArray, [rows, cols]: readonly number[], down: boolean): Float64Array {
+  const sums = allocateF64(down ? cols : rows);
+  for (let i = 0; i < rows; i++) {
+    const at = i * cols;
+    if (down) { for (let j = 0; j < cols; j++) sums[j] += x[at + j]; }
+    else {
+      let s = 0;
+      for (let j = 0; j < cols; j++) s += x[at + j];
+      sums[i] = s;
+    }
+  }
+  return sums;
+}
+
 /** The linear-algebra primitives, by name. */
 export const linalgPrims = {
   // d(A·B) = dA·B + A·dB; reverse: Ā = Ḡ·Bᵀ, B̄ = Aᵀ·Ḡ (each with the transposes folded in)
@@ -30,6 +74,10 @@ export const linalgPrims = {
     kernel([a, b], { transposeA, transposeB }) {
       if (a.dtype === "bool") {
         throw new TypeError("matmul: no arithmetic on bool tensors: cast them first");
+      }
+      const ua = uniformValue(a), ub = uniformValue(b);
+      if ((ua !== undefined || ub !== undefined) && a.rank === 2 && b.rank === 2) {
+        return uniformMatmul(a, ua, b, ub, transposeA, transposeB);
       }
       const [data, shape] = matmulKernel(
         dataOf(a),

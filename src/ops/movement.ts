@@ -1,7 +1,7 @@
 /** Ops that move or regroup elements without arithmetic: reshape, transpose, broadcast. */
 import { bind, type Primitive } from "../core/dispatch.ts";
 import { toTensor } from "../core/convert.ts";
-import { dataOf, Tensor, type TensorLike } from "../core/tensor.ts";
+import { dataOf, Tensor, type TensorLike, uniformTensor, uniformValue } from "../core/tensor.ts";
 import {
   broadcastShapes,
   checkShape,
@@ -31,7 +31,12 @@ export const movementPrims = {
   // Linear: d reshape(x) = reshape(dx); the data is shared, never copied.
   reshape: {
     name: "reshape",
-    kernel: ([x], { shape }) => new Tensor(dataOf(x), shape, x.dtype),
+    kernel([x], { shape }) {
+      const u = uniformValue(x);
+      return u === undefined
+        ? new Tensor(dataOf(x), shape, x.dtype)
+        : uniformTensor(u, shape, x.dtype);
+    },
     jvp: ([t], [x], __, { shape }) => t && reshape(t, [...lead(t, x), ...shape]),
     vjp: (g, [x]) => [reshape(g, x.shape)],
   } satisfies Primitive<ShapeAttrs>,
@@ -53,6 +58,9 @@ export const movementPrims = {
   broadcastTo: {
     name: "broadcastTo",
     kernel([x], { shape }) {
+      // A broadcast scalar (as every reduction's gradient) stays one value until read densely.
+      const u = x.size === 1 ? dataOf(x)[0] : uniformValue(x);
+      if (u !== undefined) return uniformTensor(u, shape, x.dtype);
       const data = stridedCopy(dataOf(x), broadcastStrides(x.shape, shape), shape, x.dtype);
       return new Tensor(data, shape, x.dtype);
     },

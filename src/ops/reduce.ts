@@ -1,7 +1,15 @@
 /** Reductions over axes. `reduceSum`, `reduceMax` and `reduceMin` are primitives; the rest compose them. */
 import { bind, type Primitive } from "../core/dispatch.ts";
 import { toTensor } from "../core/convert.ts";
-import { type Axis, dataOf, Tensor, type TensorLike } from "../core/tensor.ts";
+import {
+  type Axis,
+  dataOf,
+  Tensor,
+  type TensorLike,
+  uniformTensor,
+  uniformValue,
+} from "../core/tensor.ts";
+import { convertData } from "../core/dtype.ts";
 import { fmtShape, normalizeAxes, normalizeAxis, sizeOf } from "../core/shape.ts";
 import { reduceKernel, type ReduceKind } from "../core/kernels/reduce.ts";
 import { add, divide, multiply, subtract } from "./binary.ts";
@@ -22,10 +30,26 @@ function kernel(kind: ReduceKind, name: string): Primitive<ReduceAttrs>["kernel"
     if (x.dtype === "bool") {
       throw new TypeError(`${name}: expects a numeric tensor, got bool: cast it first`);
     }
+    const u = uniformValue(x);
+    if (u !== undefined && x.size > 0) return uniformReduce(u, x, axes, keepDims, kind);
     const [data, kept] = reduceKernel(dataOf(x), x.shape, axes, kind, x.dtype);
     const shape = keepDims ? kept : kept.filter((_, i) => !axes.includes(i));
     return new Tensor(data, shape, x.dtype);
   };
+}
+
+// A uniform tensor reduces to a uniform one: its value summed `count` times, or itself.
+function uniformReduce(
+  u: number,
+  x: Tensor,
+  axes: readonly number[],
+  keepDims: boolean,
+  kind: ReduceKind,
+): Tensor {
+  const shape = x.shape.flatMap((d, i) => (!axes.includes(i) ? [d] : keepDims ? [1] : []));
+  const count = x.size / sizeOf(shape);
+  const v = kind === "sum" ? u * count : kind === "prod" ? u ** count : u;
+  return uniformTensor(convertData([v], x.dtype)[0], shape, x.dtype);
 }
 
 /** `out` (or a cotangent of its shape) brought back to `x`'s shape. */

@@ -1,8 +1,8 @@
 /** What the optimizers share: checking gradient/variable pairs and per-variable state. */
-import { allocate, isFloat, type TypedArray } from "../core/dtype.ts";
+import { allocateUninit, isFloat, type TypedArray } from "../core/dtype.ts";
 import { fmtShape, sameShape } from "../core/shape.ts";
 import { dataOf, Tensor } from "../core/tensor.ts";
-import type { Variable } from "../core/variable.ts";
+import { currentValue, replaceOwned, type Variable } from "../core/variable.ts";
 
 /** A gradient and the variable it updates, as Keras's `apply_gradients` takes them. */
 export type GradientPair = readonly [Tensor | null, Variable];
@@ -58,8 +58,8 @@ export function update(
   g: Tensor,
   step: (w: TypedArray, g: TypedArray, out: TypedArray) => void,
 ): void {
-  const cur = v.peek();
-  const out = allocate(cur.dtype, cur.size);
+  const cur = currentValue(v);
+  const out = allocateUninit(cur.dtype, cur.size);
   step(dataOf(cur), dataOf(g), out);
-  v.assign(new Tensor(out, cur.shape, cur.dtype));
+  replaceOwned(v, new Tensor(out, cur.shape, cur.dtype));
 }

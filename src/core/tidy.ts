@@ -1,0 +1,121 @@
+/** `tidy` and `keep`: opt-in reuse of the memory of tensors a computation no longer needs. */
+import { anyActive } from "./dispatch.ts";
+import type { TypedArray } from "./dtype.ts";
+import { giveBuffer, isKept, keepData, type Scope, scopes } from "./memory.ts";
+import { dataOf, dataOrNull, releaseTensor, Tensor } from "./tensor.ts";
+
+/**
+ * Runs `fn` and then releases every tensor it made that its result does not contain, as
+ * TensorFlow.js's `tf.tidy`: their large buffers go back to a pool that later ops draw from,
+ * which saves the cost of fresh memory (page faults) in loops over large tensors. Variables keep
+ * their values, and the values they gave up in `fn` (by `assignSub`, or an optimizer step) are
+ * released too, unless you still hold them through `value()` or `peek()`.
+ *
+ * A released tensor throws when read; return a tensor from `fn` (in an array or record, as deep
+ * as you like) or `keep` it to use it afterwards. Nothing is released while a tape or accumulator
+ * made outside `fn` recorded inside it, since it may still need the values. `fn` must be
+ * synchronous. Without `tidy`, tensors are garbage-collected as usual.
+ *
+ * @param fn The computation.
+ * @returns What `fn` returned.
+ * @example A training step that reuses its memory
+ * ```ts
+ * import { GradientTape, reduceSum, square, tidy, Variable } from "@gradtape/gradtape";
+ * const w = new Variable([1, 2, 3]);
+ * for (let step = 0; step < 3; step++) {
+ *   const loss = tidy(() => {
+ *     const tape = new GradientTape();
+ *     const loss = tape.record(() => reduceSum(square(w)));
+ *     w.assignSub(tape.gradient(loss, w)!.mul(0.25));
+ *     return loss.item();
+ *   });
+ *   console.log(loss); // 14, then 3.5, then 0.875
+ * }
+ * ```
+ */
+export function tidy<T>(fn: () => T): T {
+  const scope: Scope = { tensors: [], fresh: new Set(), tainted: false };
+  scopes.push(scope);
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    close(scope, new Set());
+    throw e;
+  }
+  if (result instanceof Promise) {
+    close(scope, new Set());
+    throw new TypeError("tidy: fn returned a Promise; tidy takes a synchronous function only");
+  }
+  close(scope, returnedData(result));
+  return result;
+}
+
+/**
+ * Exempts `t` from every `tidy`: it stays readable after the scope that made it ends.
+ *
+ * @param t The tensor to keep.
+ * @returns `t`.
+ * @example Keeping an intermediate
+ * ```ts
+ * import { constant, keep, tidy } from "@gradtape/gradtape";
+ * let half: ReturnType<typeof constant> | undefined;
+ * const total = tidy(() => {
+ *   half = keep(constant([1, 2]).mul(0.5));
+ *   return half.sum();
+ * });
+ * console.log(half!.toArray(), total.item()); // [0.5, 1] 1.5
+ * ```
+ */
+export function keep(t: Tensor): Tensor {
+  if (!(t instanceof Tensor)) throw new TypeError(`keep: expects a Tensor, got ${typeof t}`);
+  keepData(dataOf(t));
+  return t;
+}
+
+function close(scope: Scope, returned: ReadonlySet<TypedArray>): void {
+  scopes.pop();
+  const parent = scopes.length > 0 ? scopes[scopes.length - 1] : null;
+  // A transform still recording, or one from outside that recorded here, may need any of these.
+  if (scope.tainted || anyActive()) {
+    if (parent !== null) handOver(scope, parent, () => true);
+    return;
+  }
+  const survives = (d: TypedArray) => returned.has(d) || isKept(d);
+  for (const t of scope.tensors) {
+    const d = dataOrNull(t);
+    if (d !== null && !survives(d)) releaseTensor(t);
+  }
+  for (const d of scope.fresh) {
+    // Only an array that is its buffer's whole (never a slab's piece) is pooled.
+    if (!survives(d) && d.byteOffset === 0 && d.byteLength === d.buffer.byteLength) {
+      giveBuffer(d.buffer as ArrayBuffer);
+    }
+  }
+  if (parent !== null) handOver(scope, parent, survives);
+}
+
+/** Survivors become the parent scope's, to release when it ends. */
+function handOver(scope: Scope, parent: Scope, survives: (d: TypedArray) => boolean): void {
+  for (const t of scope.tensors) {
+    const d = dataOrNull(t);
+    if (d !== null && survives(d)) parent.tensors.push(t);
+  }
+  for (const d of scope.fresh) if (survives(d)) parent.fresh.add(d);
+}
+
+/** The arrays behind every tensor in `result`, a tensor or arrays and records of them. */
+function returnedData(result: unknown): Set<TypedArray> {
+  const out = new Set<TypedArray>();
+  const walk = (x: unknown): void => {
+    if (x instanceof Tensor) {
+      const d = dataOrNull(x);
+      if (d !== null) out.add(d);
+    } else if (Array.isArray(x)) x.forEach(walk);
+    else if (x !== null && typeof x === "object" && Object.getPrototypeOf(x) === Object.prototype) {
+      for (const v of Object.values(x)) walk(v);
+    }
+  };
+  walk(result);
+  return out;
+}
