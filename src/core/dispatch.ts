@@ -96,8 +96,11 @@ export function withTransform<T>(t: Transform, fn: () => T): T {
 
 /** Takes `t` off the stack early (a tape that stops recording inside its own `record`). */
 export function removeTransform(t: Transform): void {
-  const i = stack.lastIndexOf(t);
-  if (i >= 0) stack.splice(i, 1);
+  if (stack[stack.length - 1] === t) stack.pop();
+  else {
+    const i = stack.lastIndexOf(t);
+    if (i >= 0) stack.splice(i, 1);
+  }
 }
 
 /** Runs `fn` with the transforms at `level` and above paused; those below stay active. */

@@ -81,8 +81,11 @@ export function normalizeAxes(
   rank: number,
 ): number[] {
   if (axis === undefined || axis === null) {
-    return Array.from({ length: rank }, (_, i) => i);
+    const all: number[] = [];
+    for (let i = 0; i < rank; i++) all.push(i);
+    return all;
   }
+  if (typeof axis === "number") return [normalizeAxis(op, axis, rank)];
   const list = typeof axis === "number" ? [axis] : axis;
   const out = list.map((a) => normalizeAxis(op, a, rank));
   out.sort((x, y) => x - y);

@@ -24,6 +24,7 @@ export function flatten(
   op: string,
   path = "",
 ): { leaves: (Tensor | Variable)[]; paths: string[] } {
+  if (isLeaf(s)) return { leaves: [s], paths: [path] };
   const leaves: (Tensor | Variable)[] = [];
   const paths: string[] = [];
   const walk = (x: unknown, p: string): void => {
@@ -48,6 +49,7 @@ export function flatten(
 
 /** Rebuilds `s`'s structure with the leaves replaced, in `flatten`'s order, by `values`. */
 export function unflatten<R>(s: unknown, values: readonly R[]): unknown {
+  if (isLeaf(s)) return values[0];
   let i = 0;
   const build = (x: unknown): unknown => {
     if (isLeaf(x)) return values[i++];

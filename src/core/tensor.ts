@@ -473,6 +473,7 @@ let readData: (t: Tensor) => TypedArray;
 let releaseData: (t: Tensor) => void;
 let peekData: (t: Tensor) => TypedArray | null;
 let fillOf: (t: Tensor) => number | undefined;
+const SCALAR_SHAPE: readonly number[] = Object.freeze([]);
 // Set only while `uniformTensor` runs the constructor.
 let pendingFill: number | undefined;
 
@@ -524,7 +525,11 @@ export class Tensor extends TensorMethods {
     } else this.#data = data;
     if (scopes.length > 0) scopes[scopes.length - 1].tensors.push(this);
     // Shapes are frozen, so a frozen one (another tensor's) can be shared rather than copied.
-    this.#shape = Object.isFrozen(shape) ? shape : Object.freeze(copyShape(shape));
+    this.#shape = shape.length === 0
+      ? SCALAR_SHAPE
+      : Object.isFrozen(shape)
+      ? shape
+      : Object.freeze(copyShape(shape));
     this.#dtype = dtype;
   }
 

@@ -1,7 +1,7 @@
 /** `Variable`: a named, mutable holder of a tensor, watched by tapes when read. */
 import { allocateUninit, convertData, type DType, isDType } from "./dtype.ts";
 import { notifyVariableRead } from "./dispatch.ts";
-import { currentScope, isShared, keepData, scopes, shareData, unkeepData } from "./memory.ts";
+import { currentScope, isShared, keepData, scopes, unkeepData } from "./memory.ts";
 import { formatHtml, formatValues } from "./format.ts";
 import { dataOf, Tensor, type TensorLike, TensorMethods } from "./tensor.ts";
 import { fmtShape } from "./shape.ts";
@@ -42,6 +42,9 @@ export class Variable extends TensorMethods {
   // Whether the variable made its value itself (by an update), so that no one else holds it
   // unless it was handed out: only such a value may be given up to a `tidy` for reuse.
   #owned = false;
+  // Whether the value may be held outside the scopes: handed out by value() or peek(), or read
+  // outside any tidy (then anything may have saved it, a persistent tape among them).
+  #exposed = false;
   readonly #name: string;
   readonly #trainable: boolean;
 
@@ -55,7 +58,7 @@ export class Variable extends TensorMethods {
     this.#value = options.dtype && value.dtype !== options.dtype
       ? new Tensor(convertData(dataOf(value), options.dtype), value.shape, options.dtype)
       : value;
-    keepData(dataOf(this.#value));
+    if (scopes.length > 0) keepData(dataOf(this.#value));
     this.#name = options.name ?? "Variable";
     this.#trainable = options.trainable ?? true;
   }
@@ -93,7 +96,7 @@ export class Variable extends TensorMethods {
   value(): Tensor {
     const v = this.#value;
     notifyVariableRead(this, v);
-    shareData(dataOf(v));
+    this.#exposed = true;
     return v;
   }
 
@@ -108,7 +111,7 @@ export class Variable extends TensorMethods {
    * ```
    */
   peek(): Tensor {
-    shareData(dataOf(this.#value));
+    this.#exposed = true;
     return this.#value;
   }
 
@@ -118,7 +121,7 @@ export class Variable extends TensorMethods {
         const t = v.#value;
         notifyVariableRead(v, t);
         // Read outside any tidy, the value may be saved by anything (a persistent tape).
-        if (scopes.length === 0) shareData(dataOf(t));
+        if (scopes.length === 0) v.#exposed = true;
         return t;
       },
       current: (v) => v.#value,
@@ -129,15 +132,19 @@ export class Variable extends TensorMethods {
   // Gives up the old value to the innermost tidy when the variable alone held it.
   #replace(t: Tensor, owned: boolean): void {
     const old = this.#value, data = dataOf(t), oldData = dataOf(old);
-    keepData(data);
+    // Made in a scope, the value must outlive it; made outside, no scope will release it.
+    if (scopes.length > 0) keepData(data);
     this.#value = t;
     const scope = currentScope();
-    if (this.#owned && scope !== null && oldData !== data && !isShared(oldData)) {
+    if (
+      this.#owned && !this.#exposed && scope !== null && oldData !== data && !isShared(oldData)
+    ) {
       unkeepData(oldData);
       scope.tensors.push(old);
       scope.fresh.add(oldData);
     }
     this.#owned = owned;
+    this.#exposed = false;
   }
 
   /**

@@ -88,10 +88,17 @@ function uniformBinary(
 
 /** Wraps a binary primitive as a public op (plain numbers take the other operand's dtype). */
 export function binaryOp(prim: Primitive<void>): (a: TensorLike, b: TensorLike) => Tensor {
-  return (a, b) => bind(prim, toTensors(prim.name, [a, b]), undefined);
+  return (a, b) =>
+    bind(
+      prim,
+      a instanceof Tensor && b instanceof Tensor && a.dtype === b.dtype
+        ? [a, b]
+        : toTensors(prim.name, [a, b]),
+      undefined,
+    );
 }
 
 /** Wraps a one-input primitive without attributes as a public op. */
 export function unaryOp(prim: Primitive<void>): (x: TensorLike) => Tensor {
-  return (x) => bind(prim, [toTensor(x, { op: prim.name })], undefined);
+  return (x) => bind(prim, [x instanceof Tensor ? x : toTensor(x, { op: prim.name })], undefined);
 }

@@ -16,6 +16,10 @@ interface Entry {
   inputs: readonly Tensor[];
   out: Tensor;
   attrs: unknown;
+  /** The slot of each input tracked when the op ran, else -1. */
+  slots: number[];
+  /** The output's slot. */
+  slot: number;
 }
 
 /** Why a source got no gradient, for `unconnectedGradients: "error"`. */
@@ -30,7 +34,8 @@ export class ReverseEngine implements Transform {
   readonly scope: Scope | null = currentScope();
   readonly watchAccessedVariables: boolean;
   #entries: Entry[] = [];
-  #tracked = new Set<Tensor>();
+  // Each tracked tensor's slot: the backward pass keeps cotangents in an array by slot.
+  #tracked = new Map<Tensor, number>();
   // Ops with no gradient that consumed a tracked tensor, and what depends on their outputs;
   // made on the first cut only, as are the variables' records, to keep a plain tape cheap.
   #cuts: Entry[] | null = null;
@@ -46,7 +51,11 @@ export class ReverseEngine implements Transform {
   /** Starts tracking `t` (a no-op for non-float tensors, which carry no gradient). */
   watch(t: Tensor): void {
     noteRecording(this.scope);
-    if (isFloat(t.dtype)) this.#tracked.add(t);
+    if (isFloat(t.dtype)) this.#track(t);
+  }
+
+  #track(t: Tensor): void {
+    if (!this.#tracked.has(t)) this.#tracked.set(t, this.#tracked.size);
   }
 
   /** Watches `v`: its current value now, and every later read while recording. */
@@ -82,18 +91,22 @@ export class ReverseEngine implements Transform {
 
   process(prim: Primitive, inputs: readonly Tensor[], out: Tensor, attrs: unknown): void {
     const tracked = this.#tracked;
-    let touched = false;
+    let first = -1;
     for (let i = 0; i < inputs.length; i++) {
       if (tracked.has(inputs[i])) {
-        touched = true;
+        first = i;
         break;
       }
     }
-    if (!touched) {
+    if (first < 0) {
       if (this.#cutFrom !== null) this.#followCut(this.#cutFrom, inputs, out);
       return;
     }
-    const entry = { prim, inputs, out, attrs };
+    const slots: number[] = [];
+    for (let i = 0; i < inputs.length; i++) {
+      slots.push(i < first ? -1 : tracked.get(inputs[i]) ?? -1);
+    }
+    const entry = { prim, inputs, out, attrs, slots, slot: tracked.size };
     if (prim.vjp === null || !isFloat(out.dtype)) {
       (this.#cuts ??= []).push(entry);
       (this.#cutFrom ??= new Map()).set(
@@ -103,7 +116,7 @@ export class ReverseEngine implements Transform {
       return;
     }
     this.#entries.push(entry);
-    tracked.add(out);
+    tracked.set(out, entry.slot);
   }
 
   #followCut(cutFrom: Map<Tensor, string>, inputs: readonly Tensor[], out: Tensor): void {
@@ -127,7 +140,7 @@ export class ReverseEngine implements Transform {
     if (!isFloat(value.dtype)) return;
     // Saved beyond the innermost tidy: the variable must not give this value up for reuse.
     if (this.scope !== currentScope()) shareData(dataOf(value));
-    this.#tracked.add(value);
+    this.#track(value);
     if (!reads.includes(value)) reads.push(value);
   }
 
@@ -140,31 +153,55 @@ export class ReverseEngine implements Transform {
     keep: ReadonlySet<Tensor>,
     pauseLevel: number,
   ): Map<Tensor, Tensor> {
-    const grads = new Map(seeds);
+    const tracked = this.#tracked;
+    // Cotangents by slot; the seeds of targets that were never tracked stay to one side.
+    const grads: (Tensor | undefined)[] = new Array(tracked.size);
+    const untracked = new Map<Tensor, Tensor>();
+    for (const [t, g] of seeds) {
+      const s = tracked.get(t);
+      if (s === undefined) untracked.set(t, g);
+      else grads[s] = g;
+    }
+    const kept: boolean[] = [];
+    for (const t of keep) {
+      const s = tracked.get(t);
+      if (s !== undefined) kept[s] = true;
+    }
+    if (pauseLevel < 0) this.#walk(grads, kept);
+    else withPaused(pauseLevel, () => this.#walk(grads, kept));
+    const out = new Map<Tensor, Tensor>();
+    for (const t of keep) {
+      const s = tracked.get(t);
+      const g = s === undefined ? untracked.get(t) : grads[s];
+      if (g !== undefined) out.set(t, g);
+    }
+    return out;
+  }
+
+  #walk(grads: (Tensor | undefined)[], kept: readonly boolean[]): void {
     const entries = this.#entries;
     const tracked = this.#tracked;
     // A snapshot of the count: a persistent tape recording its own pass appends to the same list.
-    const n = entries.length;
-    withPaused(pauseLevel, () => {
-      for (let i = n - 1; i >= 0; i--) {
-        const e = entries[i];
-        const g = grads.get(e.out);
-        if (g === undefined) continue;
-        if (!keep.has(e.out)) grads.delete(e.out);
-        const needs = new Array<boolean>(e.inputs.length);
-        for (let j = 0; j < needs.length; j++) needs[j] = tracked.has(e.inputs[j]);
-        const dxs = e.prim.vjp!(g, e.inputs, e.out, e.attrs as never, needs);
-        for (let j = 0; j < e.inputs.length; j++) {
-          const dx = dxs[j];
-          if (!needs[j] || dx === null || dx === undefined) continue;
-          const x = e.inputs[j];
-          checkCotangent(e.prim.name, j, x, dx);
-          const prev = grads.get(x);
-          grads.set(x, prev === undefined ? dx : add(prev, dx));
-        }
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const e = entries[i];
+      const g = grads[e.slot];
+      if (g === undefined) continue;
+      if (kept[e.slot] !== true) grads[e.slot] = undefined;
+      const { inputs, slots } = e;
+      // An input watched only after the op ran still gets its gradient, as in TensorFlow.
+      for (let j = 0; j < slots.length; j++) {
+        if (slots[j] < 0) slots[j] = tracked.get(inputs[j]) ?? -1;
       }
-    });
-    return grads;
+      const needs = slots.map((s) => s >= 0);
+      const dxs = e.prim.vjp!(g, inputs, e.out, e.attrs as never, needs);
+      for (let j = 0; j < inputs.length; j++) {
+        const dx = dxs[j];
+        if (!needs[j] || dx === null || dx === undefined) continue;
+        checkCotangent(e.prim.name, j, inputs[j], dx);
+        const prev = grads[slots[j]];
+        grads[slots[j]] = prev === undefined ? dx : add(prev, dx);
+      }
+    }
   }
 
   /** Why `source` (a tracked tensor, or one never watched) got no gradient from `targets`. */
@@ -186,7 +223,7 @@ export class ReverseEngine implements Transform {
   /** Drops everything recorded, keeping the settings. */
   clear(): void {
     this.#entries = [];
-    this.#tracked = new Set();
+    this.#tracked = new Map();
     this.#cuts = null;
     this.#cutFrom = null;
     this.#vars = null;

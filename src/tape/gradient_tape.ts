@@ -9,12 +9,12 @@ import {
 import { isFloat } from "../core/dtype.ts";
 import { fmtShape, sameShape } from "../core/shape.ts";
 import { flatten, leafName, type MapLeaves, type Structure, unflatten } from "../core/structure.ts";
-import { Tensor } from "../core/tensor.ts";
+import { Tensor, uniformTensor } from "../core/tensor.ts";
 import { currentValue, Variable } from "../core/variable.ts";
 import { toTensor } from "../core/convert.ts";
 import { ReverseEngine } from "../reverse/engine.ts";
 import { add } from "../ops/binary.ts";
-import { fill, onesLike, zerosLike } from "../ops/creation.ts";
+import { fill, zerosLike } from "../ops/creation.ts";
 import { reshape, stack } from "../ops/movement.ts";
 
 /** Options of `new GradientTape`. */
@@ -503,7 +503,10 @@ function seedsFor(
   const seeds = new Map<Tensor, Tensor>();
   targets.forEach((t, i) => {
     if (!isFloat(t.dtype)) return;
-    let s = given[i] == null ? onesLike(t) : toTensor(given[i]!, { dtype: t.dtype });
+    // The default seed is ones, kept as the one value (see uniformTensor) until read densely.
+    let s = given[i] == null ? uniformTensor(1, t.shape, t.dtype) : toTensor(given[i]!, {
+      dtype: t.dtype,
+    });
     if (!sameShape(s.shape, t.shape) || s.dtype !== t.dtype) {
       throw new Error(
         `GradientTape.gradient: output gradient ${i} has shape ${fmtShape(s.shape)} and dtype ` +

@@ -5,6 +5,7 @@ import { broadcastStrides, forEachRow } from "./strided.ts";
 import { wasmGemm, wasmGemmAvailable } from "./wasm/gemm.ts";
 
 const WASM_MIN_WORK = 4096;
+const NO_BATCH: readonly number[] = Object.freeze([]);
 
 /** The output shape of `a @ b` (rank ≥ 2 each, batch dimensions broadcast), or a clear error. */
 export function matmulShape(
@@ -31,7 +32,9 @@ export function matmulShape(
         `${fmtShape(bShape)}${t(transposeB)}`,
     );
   }
-  const batch = broadcastShapes("matmul", aShape.slice(0, -2), bShape.slice(0, -2));
+  const batch = ra === 2 && rb === 2
+    ? NO_BATCH
+    : broadcastShapes("matmul", aShape.slice(0, -2), bShape.slice(0, -2));
   return { batch, m, k, n };
 }
 
@@ -50,6 +53,11 @@ export function matmulKernel(
   reference = false,
 ): [TypedArray, number[]] {
   const { batch, m, k, n } = matmulShape(aShape, bShape, transposeA, transposeB);
+  const useWasm = !reference && dtype === "float32" && m * n * k >= WASM_MIN_WORK &&
+    wasmGemmAvailable();
+  if (batch.length === 0 && !useWasm) {
+    return [smallMatmul(a, aShape, b, bShape, transposeA, transposeB, dtype, m, k, n), [m, n]];
+  }
   const out = allocate(dtype, sizeOf(batch) * m * n);
   const ra = aShape.length, rb = bShape.length;
   // Element (i, p) of op(A) sits at i*ai + p*ap; element (p, j) of op(B) at p*bp + j*bj.
@@ -64,8 +72,6 @@ export function matmulKernel(
   const row = allocateF64(n);
   // NOTE: the WebAssembly SIMD kernel pays for packing, so it takes over above a few
   // thousand multiply-adds; the loop below stays as the reference and the fallback.
-  const useWasm = !reference && dtype === "float32" && m * n * k >= WASM_MIN_WORK &&
-    wasmGemmAvailable();
   const one = (aOff: number, bOff: number, oOff: number): void => {
     if (useWasm) {
       wasmGemm(a, aOff, ai, ap, b, bOff, bp, bj, out as Float32Array, oOff, m, n, k);
@@ -113,6 +119,33 @@ export function matmulKernel(
     });
   }
   return [out, [...batch, m, n]];
+}
+
+// One small 2-D product (the common case of small models), without the batch machinery: each
+// element summed over p in order in float64, exactly as the batched loop does.
+function smallMatmul(
+  a: TypedArray,
+  aShape: readonly number[],
+  b: TypedArray,
+  bShape: readonly number[],
+  transposeA: boolean,
+  transposeB: boolean,
+  dtype: DType,
+  m: number,
+  k: number,
+  n: number,
+): TypedArray {
+  const out = allocateUninit(dtype, m * n);
+  const [ai, ap] = transposeA ? [1, aShape[1]] : [aShape[1], 1];
+  const [bp, bj] = transposeB ? [1, bShape[1]] : [bShape[1], 1];
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0, x = i * ai, y = j * bj; p < k; p++, x += ap, y += bp) s += a[x] * b[y];
+      out[i * n + j] = s;
+    }
+  }
+  return out;
 }
 
 /** Transposes `x` of `shape` by `perm` into a fresh row-major array. */

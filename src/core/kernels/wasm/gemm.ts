@@ -31,7 +31,10 @@ interface Kernel {
 const CTL_WORDS = 16;
 const DATA = CTL_WORDS * 4;
 const STATE = 0; // 0 starting, 1 idle, 2 job posted, 3 exited
-const PARAMS = 1; // 8 words: the gemm arguments of the worker's half
+const PARAMS = 1; // 8 words: the gemm arguments, then the chunk of rows and the row count
+const NEXT = 9; // the first row no thread has claimed yet
+// Row chunks per product: enough to even out the threads, few enough to keep B's blocks hot.
+const CHUNKS = 8;
 // Below this many multiply-adds a second thread costs more than it saves.
 const THREAD_MIN_WORK = 1 << 22;
 // A worker with no job for this long exits, so that it never keeps a program alive.
@@ -107,8 +110,10 @@ self.onmessage = ({ data: { module, memory, idleMs } }) => {
     const woke = Atomics.wait(ctl, ${STATE}, 1, idleMs);
     const state = Atomics.load(ctl, ${STATE});
     if (state === 2) {
-      const p = ctl.slice(${PARAMS}, ${PARAMS} + 8);
-      exports.gemm(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]);
+      const [a, b, c, np, ldc, k, chunk, mp] = ctl.slice(${PARAMS}, ${PARAMS} + 8);
+      for (let i; (i = Atomics.add(ctl, ${NEXT}, chunk)) < mp;) {
+        exports.gemm(a, b, c, np, ldc, k, i, Math.min(i + chunk, mp));
+      }
       Atomics.store(ctl, ${STATE}, 1);
       Atomics.notify(ctl, ${STATE});
     } else if (woke === "timed-out" && Atomics.compareExchange(ctl, ${STATE}, 1, 3) === 1) {
@@ -148,18 +153,22 @@ function ensureWorker(k: Kernel): void {
   }
 }
 
-// Runs gemm over rows [0, mp): the worker takes the upper half when it is idle and ready.
+// Runs gemm over rows [0, mp). When the worker is idle and ready, both threads claim chunks of
+// rows until none is left: a fixed half each left one thread waiting whenever the other core
+// was busy (with V8's own threads, on two cores).
 function run(k: Kernel, args: [number, number, number, number, number, number], mp: number): void {
   const [a, b, c, np, ldc, kk] = args;
   const work = mp * np * kk;
   if (k.shared !== null && work >= THREAD_MIN_WORK && mp >= 8) {
     ensureWorker(k);
     const ctl = control(k);
-    const split = Math.ceil(mp / 8) * 4;
-    ctl.set([a, b, c, np, ldc, kk, split, mp], PARAMS);
+    const chunk = Math.max(4, Math.ceil(mp / CHUNKS / 4) * 4);
+    ctl.set([a, b, c, np, ldc, kk, chunk, mp, 0], PARAMS);
     if (Atomics.compareExchange(ctl, STATE, 1, 2) === 1) {
       Atomics.notify(ctl, STATE);
-      k.exports.gemm(a, b, c, np, ldc, kk, 0, split);
+      for (let i; (i = Atomics.add(ctl, NEXT, chunk)) < mp;) {
+        k.exports.gemm(a, b, c, np, ldc, kk, i, Math.min(i + chunk, mp));
+      }
       while (Atomics.load(ctl, STATE) === 2) Atomics.wait(ctl, STATE, 2);
       threadedRuns++;
       return;
