@@ -22,7 +22,8 @@ Deno.test("the WebAssembly SIMD kernel is available in Deno, with a worker threa
 
 Deno.test("float32 matmul (WebAssembly SIMD) matches the reference loop", async (t) => {
   const g = new Generator(7);
-  // Odd sizes exercise the padding of panels; transposes the packing; batches the strides.
+  // Odd sizes exercise the zero padding; transposes the copies read in place (A stored
+  // transposed) or transposed on the way in (B); batches the strides.
   const cases: [number[], number[], boolean, boolean][] = [
     [[33, 17], [17, 45], false, false],
     [[64, 64], [64, 64], false, false],

@@ -17,6 +17,9 @@ interface GemmExports {
     k: number,
     i0: number,
     i1: number,
+    lda: number,
+    ldb: number,
+    cols: number,
   ): void;
 }
 
@@ -31,8 +34,8 @@ interface Kernel {
 const CTL_WORDS = 16;
 const DATA = CTL_WORDS * 4;
 const STATE = 0; // 0 starting, 1 idle, 2 job posted, 3 exited
-const PARAMS = 1; // 8 words: the gemm arguments, then the chunk of rows and the row count
-const NEXT = 9; // the first row no thread has claimed yet
+const PARAMS = 1; // 11 words: the gemm arguments but the rows, then the chunk and the row count
+const NEXT = 12; // the first row no thread has claimed yet
 // Row chunks per product: enough to even out the threads, few enough to keep B's blocks hot.
 const CHUNKS = 8;
 // Below this many multiply-adds a second thread costs more than it saves.
@@ -110,9 +113,9 @@ self.onmessage = ({ data: { module, memory, idleMs } }) => {
     const woke = Atomics.wait(ctl, ${STATE}, 1, idleMs);
     const state = Atomics.load(ctl, ${STATE});
     if (state === 2) {
-      const [a, b, c, np, ldc, k, chunk, mp] = ctl.slice(${PARAMS}, ${PARAMS} + 8);
+      const [a, b, c, np, ldc, k, lda, ldb, cols, chunk, mp] = ctl.slice(${PARAMS}, ${NEXT});
       for (let i; (i = Atomics.add(ctl, ${NEXT}, chunk)) < mp;) {
-        exports.gemm(a, b, c, np, ldc, k, i, Math.min(i + chunk, mp));
+        exports.gemm(a, b, c, np, ldc, k, i, Math.min(i + chunk, mp), lda, ldb, cols);
       }
       Atomics.store(ctl, ${STATE}, 1);
       Atomics.notify(ctl, ${STATE});
@@ -156,28 +159,34 @@ function ensureWorker(k: Kernel): void {
 // Runs gemm over rows [0, mp). When the worker is idle and ready, both threads claim chunks of
 // rows until none is left: a fixed half each left one thread waiting whenever the other core
 // was busy (with V8's own threads, on two cores).
-function run(k: Kernel, args: [number, number, number, number, number, number], mp: number): void {
-  const [a, b, c, np, ldc, kk] = args;
+function run(k: Kernel, args: GemmArgs, mp: number): void {
+  const [a, b, c, np, ldc, kk, lda, ldb, cols] = args;
   const work = mp * np * kk;
   if (k.shared !== null && work >= THREAD_MIN_WORK && mp >= 8) {
     ensureWorker(k);
     const ctl = control(k);
     const chunk = Math.max(4, Math.ceil(mp / CHUNKS / 4) * 4);
-    ctl.set([a, b, c, np, ldc, kk, chunk, mp, 0], PARAMS);
+    ctl.set([...args, chunk, mp, 0], PARAMS);
     if (Atomics.compareExchange(ctl, STATE, 1, 2) === 1) {
       Atomics.notify(ctl, STATE);
       for (let i; (i = Atomics.add(ctl, NEXT, chunk)) < mp;) {
-        k.exports.gemm(a, b, c, np, ldc, kk, i, Math.min(i + chunk, mp));
+        k.exports.gemm(a, b, c, np, ldc, kk, i, Math.min(i + chunk, mp), lda, ldb, cols);
       }
       while (Atomics.load(ctl, STATE) === 2) Atomics.wait(ctl, STATE, 2);
       threadedRuns++;
       return;
     }
   }
-  k.exports.gemm(a, b, c, np, ldc, kk, 0, mp);
+  k.exports.gemm(a, b, c, np, ldc, kk, 0, mp, lda, ldb, cols);
 }
 
+// a, b, c, np, ldc, k, lda, ldb, cols: the gemm arguments but the rows.
+type GemmArgs = [number, number, number, number, number, number, number, number, number];
+
 const ceil = (n: number, m: number) => Math.ceil(n / m) * m;
+// NOTE: rows a multiple of 1 KiB apart fall in the same few cache sets, and a block of them
+// evicts itself; a row stride one cache line longer spreads them.
+const padded = (n: number) => (n % 256 === 0 ? n + 16 : n);
 
 /**
  * `out[oOff…] = op(A) · op(B)` for one m×k by k×n product (`out` arrives zeroed), where element (i, p) of op(A) is
@@ -204,61 +213,57 @@ export function wasmGemm(
   // The kernel writes C only while it runs over K; with no K the product is zero, as `out` is.
   if (k === 0) return true;
   const mp = ceil(m, 4), np = ceil(n, 8);
-  // NOTE: rows of C a multiple of 1 KiB apart alias in the cache; a little padding avoids it.
-  const ldc = np % 256 === 0 ? np + 8 : np;
-  const aBytes = mp * k * 4, bBytes = np * k * 4, cBytes = mp * ldc * 4;
+  const ldc = padded(np);
+  // A is copied as it is laid out when it can be read in place (rows, or the transpose's rows);
+  // its rows (or columns) past m, and B's columns past n, are zeros the kernel reads.
+  const cols = ai === 1 && ap !== 1;
+  const lda = cols ? padded(mp) : padded(k), ldb = padded(np);
+  const aBytes = (cols ? k : mp) * lda * 4, bBytes = k * ldb * 4, cBytes = mp * ldc * 4;
   const need = DATA + aBytes + bBytes + cBytes;
   const have = w.memory.buffer.byteLength;
   if (need > have) w.memory.grow(Math.ceil((need - have) / 65536));
   const mem = new Float32Array(w.memory.buffer);
   const aPtr = DATA, bPtr = aPtr + aBytes, cPtr = bPtr + bBytes;
-  packA(a, aOff, ai, ap, m, k, mem, aPtr / 4);
-  packB(b, bOff, bp, bj, n, k, mem, bPtr / 4);
-  run(w, [aPtr, bPtr, cPtr, np, ldc, k], mp);
+  if (cols) copyIn(a, aOff, ap, 1, k, m, mem, aPtr / 4, lda);
+  else copyIn(a, aOff, ai, ap, m, k, mem, aPtr / 4, lda);
+  if (m < mp && !cols) mem.fill(0, aPtr / 4 + m * lda, aPtr / 4 + mp * lda);
+  copyIn(b, bOff, bp, bj, k, n, mem, bPtr / 4, ldb);
+  run(w, [aPtr, bPtr, cPtr, np, ldc, k, lda, ldb, cols ? 1 : 0], mp);
   const c = cPtr / 4;
   for (let i = 0; i < m; i++) out.set(mem.subarray(c + i * ldc, c + i * ldc + n), oOff + i * n);
   return true;
 }
-// Panels of 4 rows, each stored [k][4]; rows past m are zero.
-function packA(
-  a: ArrayLike<number>,
-  off: number,
-  ai: number,
-  ap: number,
-  m: number,
-  k: number,
-  dst: Float32Array,
-  at: number,
-): void {
-  for (let i0 = 0; i0 < m; i0 += 4) {
-    const rows = Math.min(4, m - i0);
-    for (let p = 0; p < k; p++) {
-      const base = off + i0 * ai + p * ap;
-      for (let r = 0; r < 4; r++) dst[at++] = r < rows ? a[base + r * ai] : 0;
-    }
-  }
-}
 
-// Panels of 8 columns, each stored [k][8]; columns past n are zero.
-function packB(
-  b: ArrayLike<number>,
+// Copies the rows × cols matrix whose (r, j) element is src[off + r*rs + j*cs] to dst at `at`,
+// row-major with a row stride of ld ≥ cols, zeros past cols.
+function copyIn(
+  src: ArrayLike<number>,
   off: number,
-  bp: number,
-  bj: number,
-  n: number,
-  k: number,
+  rs: number,
+  cs: number,
+  rows: number,
+  cols: number,
   dst: Float32Array,
   at: number,
+  ld: number,
 ): void {
-  for (let j0 = 0; j0 < n; j0 += 8) {
-    const cols = Math.min(8, n - j0);
-    for (let p = 0; p < k; p++) {
-      const base = off + p * bp + j0 * bj;
-      if (cols === 8 && bj === 1) {
-        for (let c = 0; c < 8; c++) dst[at++] = b[base + c];
-      } else {
-        for (let c = 0; c < 8; c++) dst[at++] = c < cols ? b[base + c * bj] : 0;
-      }
+  if (cs === 1 && src instanceof Float32Array) {
+    if (rs === cols && ld === cols) {
+      dst.set(src.subarray(off, off + rows * cols), at);
+      return;
     }
+    for (let r = 0; r < rows; r++) {
+      const from = off + r * rs, to = at + r * ld;
+      dst.set(src.subarray(from, from + cols), to);
+      if (ld > cols) dst.fill(0, to + cols, to + ld);
+    }
+    return;
+  }
+  // A transposed operand: read down the source's columns, a cache line serving several rows.
+  for (let r = 0; r < rows; r++) {
+    let from = off + r * rs;
+    const to = at + r * ld;
+    for (let j = 0; j < cols; j++, from += cs) dst[to + j] = src[from];
+    if (ld > cols) dst.fill(0, to + cols, to + ld);
   }
 }

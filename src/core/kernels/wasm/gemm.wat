@@ -1,20 +1,22 @@
-;; Single-precision matrix multiply with 128-bit SIMD, on packed operands.
+;; Single-precision matrix multiply with 128-bit SIMD, on operands copied (not packed) into
+;; memory, read in place:
 ;;
-;; A is packed in panels of 4 rows: panel p holds A[4p..4p+3][k] for every k, as [k][4].
-;; B is packed in panels of 8 columns: panel q holds B[k][8q..8q+7], as [k][8].
+;; A is Mp × K: row-major with a row stride of lda floats ("rows"), or stored transposed, K × Mp
+;; with a row stride of lda ("cols"). B is K × Np, row-major with a row stride of ldb floats.
 ;; C is row-major, Mp × Np (Mp a multiple of 4, Np of 8) with a row stride of ldc floats; the
 ;; first K block overwrites it and the later ones accumulate, so it need not be zeroed first.
-;; Blocking: K in blocks of KC so a B panel block (KC×8 floats) stays in L1 while it meets
-;; MC/4 A panels, whose block (MC×KC floats) stays in L2.
+;; Blocking: K in blocks of KC so a B block (KC×8 floats) stays in L1 while it meets MC/4
+;; 4-row blocks of A, whose MC×KC block stays in L2.
 (module
   (memory (export "memory") 1)
 
-  ;; C[4×8 tile] = (init ? 0 : C) + A panel block (kc×4) · B panel block (kc×8)
+  ;; C[4×8 tile] = (init ? 0 : C) + A (4 rows from $a, lda bytes apart) · B (kc×8, ldb bytes apart)
   (func $micro (param $a i32) (param $b i32) (param $c i32) (param $kc i32) (param $ldc i32)
-    (param $init i32)
+    (param $init i32) (param $lda i32) (param $ldb i32)
     (local $c0l v128) (local $c0h v128) (local $c1l v128) (local $c1h v128)
     (local $c2l v128) (local $c2h v128) (local $c3l v128) (local $c3h v128)
-    (local $bl v128) (local $bh v128) (local $av v128) (local $p i32)
+    (local $bl v128) (local $bh v128) (local $av v128) (local $aw v128) (local $p i32)
+    (local $a1 i32) (local $a2 i32) (local $a3 i32)
     (if (i32.eqz (local.get $init)) (then
     (local.set $p (local.get $c))
     (local.set $c0l (v128.load align=4 (local.get $p)))
@@ -29,6 +31,9 @@
     (local.set $c3l (v128.load align=4 (local.get $p)))
     (local.set $c3h (v128.load offset=16 align=4 (local.get $p)))
     ))
+    (local.set $a1 (i32.add (local.get $a) (local.get $lda)))
+    (local.set $a2 (i32.add (local.get $a1) (local.get $lda)))
+    (local.set $a3 (i32.add (local.get $a2) (local.get $lda)))
     (block $done
       (br_if $done (i32.le_s (local.get $kc) (i32.const 0)))
       (loop $k
@@ -37,17 +42,20 @@
         (local.set $av (f32x4.splat (f32.load (local.get $a))))
         (local.set $c0l (f32x4.add (local.get $c0l) (f32x4.mul (local.get $av) (local.get $bl))))
         (local.set $c0h (f32x4.add (local.get $c0h) (f32x4.mul (local.get $av) (local.get $bh))))
-        (local.set $av (f32x4.splat (f32.load offset=4 (local.get $a))))
+        (local.set $av (f32x4.splat (f32.load (local.get $a1))))
         (local.set $c1l (f32x4.add (local.get $c1l) (f32x4.mul (local.get $av) (local.get $bl))))
         (local.set $c1h (f32x4.add (local.get $c1h) (f32x4.mul (local.get $av) (local.get $bh))))
-        (local.set $av (f32x4.splat (f32.load offset=8 (local.get $a))))
+        (local.set $av (f32x4.splat (f32.load (local.get $a2))))
         (local.set $c2l (f32x4.add (local.get $c2l) (f32x4.mul (local.get $av) (local.get $bl))))
         (local.set $c2h (f32x4.add (local.get $c2h) (f32x4.mul (local.get $av) (local.get $bh))))
-        (local.set $av (f32x4.splat (f32.load offset=12 (local.get $a))))
+        (local.set $av (f32x4.splat (f32.load (local.get $a3))))
         (local.set $c3l (f32x4.add (local.get $c3l) (f32x4.mul (local.get $av) (local.get $bl))))
         (local.set $c3h (f32x4.add (local.get $c3h) (f32x4.mul (local.get $av) (local.get $bh))))
-        (local.set $a (i32.add (local.get $a) (i32.const 16)))
-        (local.set $b (i32.add (local.get $b) (i32.const 32)))
+        (local.set $a (i32.add (local.get $a) (i32.const 4)))
+        (local.set $a1 (i32.add (local.get $a1) (i32.const 4)))
+        (local.set $a2 (i32.add (local.get $a2) (i32.const 4)))
+        (local.set $a3 (i32.add (local.get $a3) (i32.const 4)))
+        (local.set $b (i32.add (local.get $b) (local.get $ldb)))
         (local.set $kc (i32.sub (local.get $kc) (i32.const 1)))
         (br_if $k (i32.gt_s (local.get $kc) (i32.const 0)))))
     (local.set $p (local.get $c))
@@ -63,13 +71,75 @@
     (v128.store align=4 (local.get $p) (local.get $c3l))
     (v128.store offset=16 align=4 (local.get $p) (local.get $c3h)))
 
-  ;; C (Mp × Np, at $c) += packed A (Mp × K, at $a) · packed B (K × Np, at $b), for the rows
-  ;; [$i0, $i1) of C (so that workers can split the rows).
+  ;; As $micro, with A stored transposed: the 4 values of each k side by side, lda bytes on
+  (func $microT (param $a i32) (param $b i32) (param $c i32) (param $kc i32) (param $ldc i32)
+    (param $init i32) (param $lda i32) (param $ldb i32)
+    (local $c0l v128) (local $c0h v128) (local $c1l v128) (local $c1h v128)
+    (local $c2l v128) (local $c2h v128) (local $c3l v128) (local $c3h v128)
+    (local $bl v128) (local $bh v128) (local $av v128) (local $aw v128) (local $p i32)
+    (local $a1 i32) (local $a2 i32) (local $a3 i32)
+    (if (i32.eqz (local.get $init)) (then
+    (local.set $p (local.get $c))
+    (local.set $c0l (v128.load align=4 (local.get $p)))
+    (local.set $c0h (v128.load offset=16 align=4 (local.get $p)))
+    (local.set $p (i32.add (local.get $p) (local.get $ldc)))
+    (local.set $c1l (v128.load align=4 (local.get $p)))
+    (local.set $c1h (v128.load offset=16 align=4 (local.get $p)))
+    (local.set $p (i32.add (local.get $p) (local.get $ldc)))
+    (local.set $c2l (v128.load align=4 (local.get $p)))
+    (local.set $c2h (v128.load offset=16 align=4 (local.get $p)))
+    (local.set $p (i32.add (local.get $p) (local.get $ldc)))
+    (local.set $c3l (v128.load align=4 (local.get $p)))
+    (local.set $c3h (v128.load offset=16 align=4 (local.get $p)))
+    ))
+    (local.set $a1 (i32.add (local.get $a) (local.get $lda)))
+    (local.set $a2 (i32.add (local.get $a1) (local.get $lda)))
+    (local.set $a3 (i32.add (local.get $a2) (local.get $lda)))
+    (block $done
+      (br_if $done (i32.le_s (local.get $kc) (i32.const 0)))
+      (loop $k
+        (local.set $bl (v128.load align=4 (local.get $b)))
+        (local.set $bh (v128.load offset=16 align=4 (local.get $b)))
+        (local.set $aw (v128.load align=4 (local.get $a)))
+        (local.set $av (i8x16.shuffle 0 1 2 3 0 1 2 3 0 1 2 3 0 1 2 3 (local.get $aw) (local.get $aw)))
+        (local.set $c0l (f32x4.add (local.get $c0l) (f32x4.mul (local.get $av) (local.get $bl))))
+        (local.set $c0h (f32x4.add (local.get $c0h) (f32x4.mul (local.get $av) (local.get $bh))))
+        (local.set $av (i8x16.shuffle 4 5 6 7 4 5 6 7 4 5 6 7 4 5 6 7 (local.get $aw) (local.get $aw)))
+        (local.set $c1l (f32x4.add (local.get $c1l) (f32x4.mul (local.get $av) (local.get $bl))))
+        (local.set $c1h (f32x4.add (local.get $c1h) (f32x4.mul (local.get $av) (local.get $bh))))
+        (local.set $av (i8x16.shuffle 8 9 10 11 8 9 10 11 8 9 10 11 8 9 10 11 (local.get $aw) (local.get $aw)))
+        (local.set $c2l (f32x4.add (local.get $c2l) (f32x4.mul (local.get $av) (local.get $bl))))
+        (local.set $c2h (f32x4.add (local.get $c2h) (f32x4.mul (local.get $av) (local.get $bh))))
+        (local.set $av (i8x16.shuffle 12 13 14 15 12 13 14 15 12 13 14 15 12 13 14 15 (local.get $aw) (local.get $aw)))
+        (local.set $c3l (f32x4.add (local.get $c3l) (f32x4.mul (local.get $av) (local.get $bl))))
+        (local.set $c3h (f32x4.add (local.get $c3h) (f32x4.mul (local.get $av) (local.get $bh))))
+        (local.set $a (i32.add (local.get $a) (local.get $lda)))
+        (local.set $b (i32.add (local.get $b) (local.get $ldb)))
+        (local.set $kc (i32.sub (local.get $kc) (i32.const 1)))
+        (br_if $k (i32.gt_s (local.get $kc) (i32.const 0)))))
+    (local.set $p (local.get $c))
+    (v128.store align=4 (local.get $p) (local.get $c0l))
+    (v128.store offset=16 align=4 (local.get $p) (local.get $c0h))
+    (local.set $p (i32.add (local.get $p) (local.get $ldc)))
+    (v128.store align=4 (local.get $p) (local.get $c1l))
+    (v128.store offset=16 align=4 (local.get $p) (local.get $c1h))
+    (local.set $p (i32.add (local.get $p) (local.get $ldc)))
+    (v128.store align=4 (local.get $p) (local.get $c2l))
+    (v128.store offset=16 align=4 (local.get $p) (local.get $c2h))
+    (local.set $p (i32.add (local.get $p) (local.get $ldc)))
+    (v128.store align=4 (local.get $p) (local.get $c3l))
+    (v128.store offset=16 align=4 (local.get $p) (local.get $c3h)))
+
+  ;; C (Mp × Np, at $c) += A (at $a) · B (at $b) for the rows [$i0, $i1) of C (so that threads can
+  ;; split the rows); $cols says A is stored transposed. Strides are in floats.
   (func (export "gemm") (param $a i32) (param $b i32) (param $c i32)
     (param $np i32) (param $ldc i32) (param $k i32) (param $i0 i32) (param $i1 i32)
+    (param $lda i32) (param $ldb i32) (param $cols i32)
     (local $kb i32) (local $kc i32) (local $ib i32) (local $ie i32) (local $jp i32) (local $ip i32)
-    (local $bp i32) (local $ldcb i32)
+    (local $bp i32) (local $ldcb i32) (local $ldab i32) (local $ldbb i32) (local $ap i32)
     (local.set $ldcb (i32.shl (local.get $ldc) (i32.const 2)))
+    (local.set $ldab (i32.shl (local.get $lda) (i32.const 2)))
+    (local.set $ldbb (i32.shl (local.get $ldb) (i32.const 2)))
     (block $kdone (loop $kloop
       (br_if $kdone (i32.ge_s (local.get $kb) (local.get $k)))
       (local.set $kc (i32.sub (local.get $k) (local.get $kb)))
@@ -82,25 +152,35 @@
         (local.set $jp (i32.const 0))
         (block $jdone (loop $jloop
           (br_if $jdone (i32.ge_s (local.get $jp) (local.get $np)))
-          ;; B panel jp/8, rows from kb: 32 bytes per k
+          ;; B rows from kb, columns from jp
           (local.set $bp (i32.add (local.get $b)
-            (i32.shl (i32.add (i32.mul (i32.shr_u (local.get $jp) (i32.const 3)) (local.get $k))
-              (local.get $kb)) (i32.const 5))))
+            (i32.shl (i32.add (i32.mul (local.get $kb) (local.get $ldb)) (local.get $jp))
+              (i32.const 2))))
           (local.set $ip (local.get $ib))
           (block $pdone (loop $ploop
             (br_if $pdone (i32.ge_s (local.get $ip) (local.get $ie)))
-            (call $micro
-              ;; A panel ip/4, from kb: 16 bytes per k
-              (i32.add (local.get $a)
-                (i32.shl (i32.add (i32.mul (i32.shr_u (local.get $ip) (i32.const 2)) (local.get $k))
-                  (local.get $kb)) (i32.const 4)))
-              (local.get $bp)
-              (i32.add (local.get $c)
-                (i32.shl (i32.add (i32.mul (local.get $ip) (local.get $ldc)) (local.get $jp))
-                  (i32.const 2)))
-              (local.get $kc)
-              (local.get $ldcb)
-              (i32.eqz (local.get $kb)))
+            (if (local.get $cols)
+              (then
+                ;; A[ip..ip+3][kb] sits at row kb, column ip of the stored transpose
+                (local.set $ap (i32.add (local.get $a)
+                  (i32.shl (i32.add (i32.mul (local.get $kb) (local.get $lda)) (local.get $ip))
+                    (i32.const 2))))
+                (call $microT (local.get $ap) (local.get $bp)
+                  (i32.add (local.get $c)
+                    (i32.shl (i32.add (i32.mul (local.get $ip) (local.get $ldc)) (local.get $jp))
+                      (i32.const 2)))
+                  (local.get $kc) (local.get $ldcb) (i32.eqz (local.get $kb))
+                  (local.get $ldab) (local.get $ldbb)))
+              (else
+                (local.set $ap (i32.add (local.get $a)
+                  (i32.shl (i32.add (i32.mul (local.get $ip) (local.get $lda)) (local.get $kb))
+                    (i32.const 2))))
+                (call $micro (local.get $ap) (local.get $bp)
+                  (i32.add (local.get $c)
+                    (i32.shl (i32.add (i32.mul (local.get $ip) (local.get $ldc)) (local.get $jp))
+                      (i32.const 2)))
+                  (local.get $kc) (local.get $ldcb) (i32.eqz (local.get $kb))
+                  (local.get $ldab) (local.get $ldbb))))
             (local.set $ip (i32.add (local.get $ip) (i32.const 4)))
             (br $ploop)))
           (local.set $jp (i32.add (local.get $jp) (i32.const 8)))
