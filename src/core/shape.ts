@@ -35,6 +35,8 @@ export function fmtShape(shape: readonly number[]): string {
 
 /** Whether two shapes are equal. */
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  // Tensors share frozen shapes, so equal shapes are often the same array.
+  if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;

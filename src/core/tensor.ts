@@ -517,7 +517,7 @@ export class Tensor extends TensorMethods {
     super();
     this.#fill = pendingFill;
     if (pendingFill !== undefined) this.#data = null;
-    else if (data.length !== sizeOf(shape)) {
+    else if (data.length !== (shape.length === 1 ? shape[0] : sizeOf(shape))) {
       throw new Error(
         `Tensor: ${data.length} values do not fill shape ${fmtShape(shape)} ` +
           `(${sizeOf(shape)} elements)`,

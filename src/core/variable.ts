@@ -203,7 +203,9 @@ export class Variable extends TensorMethods {
 
   // Converts and checks `v` without touching the variable, so a refused update changes nothing.
   #checked(op: string, v: TensorLike): Tensor {
-    const t = toTensor(v, { dtype: this.dtype, op: `${this.#name}.${op}` });
+    const t = v instanceof Tensor
+      ? v
+      : toTensor(v, { dtype: this.dtype, op: `${this.#name}.${op}` });
     if (t.dtype !== this.dtype) {
       throw new TypeError(
         `${op}: variable '${this.#name}' has dtype ${this.dtype} but the value has dtype ` +

@@ -95,7 +95,10 @@ export function reshape(x: TensorLike, shape: readonly number[]): Tensor {
   return bind(movementPrims.reshape, [t], { shape: resolved });
 }
 
-function resolveShape(t: Tensor, shape: readonly number[]): number[] {
+function resolveShape(t: Tensor, shape: readonly number[]): readonly number[] {
+  if (sizeOf(shape) === t.size && shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    return Object.isFrozen(shape) ? shape : [...shape];
+  }
   const out = Array.from(shape);
   const unknown = out.indexOf(-1);
   if (unknown !== out.lastIndexOf(-1)) {

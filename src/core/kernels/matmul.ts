@@ -136,8 +136,16 @@ function smallMatmul(
   n: number,
 ): TypedArray {
   const out = allocateUninit(dtype, m * n);
-  const [ai, ap] = transposeA ? [1, aShape[1]] : [aShape[1], 1];
-  const [bp, bj] = transposeB ? [1, bShape[1]] : [bShape[1], 1];
+  const ai = transposeA ? 1 : aShape[1], ap = transposeA ? aShape[1] : 1;
+  const bp = transposeB ? 1 : bShape[1], bj = transposeB ? bShape[1] : 1;
+  if (k === 1) {
+    // An outer product (a column times a row, as a [n,1]·[1,1] layer).
+    for (let i = 0; i < m; i++) {
+      const av = a[i * ai];
+      for (let j = 0; j < n; j++) out[i * n + j] = av * b[j * bj];
+    }
+    return out;
+  }
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
       let s = 0;

@@ -69,6 +69,10 @@ const LOOPS: Record<ReduceKind, RowLoop> = {
   },
 };
 
+function isBlock(axes: readonly number[]): boolean {
+  return axes.length > 0 && axes[axes.length - 1] - axes[0] === axes.length - 1;
+}
+
 /**
  * Reduces `x` of `shape` over the sorted, distinct `axes`. Returns the data in the kept-dims
  * shape (reduced axes become 1); accumulates in float64 whatever the dtype.
@@ -82,7 +86,23 @@ export function reduceKernel(
 ): [TypedArray, number[]] {
   const kept = shape.map((d, i) => (axes.includes(i) ? 1 : d));
   const acc = allocateF64(sizeOf(kept)).fill(INIT[kind]);
-  if (x.length > 0) {
+  if (x.length > 0 && isBlock(axes)) {
+    // The reduced axes are adjacent: x is [outer, reduced, inner] with no gaps.
+    let outer = 1, reduced = 1, inner = 1;
+    for (let i = 0; i < shape.length; i++) {
+      if (i < axes[0]) outer *= shape[i];
+      else if (i <= axes[axes.length - 1]) reduced *= shape[i];
+      else inner *= shape[i];
+    }
+    const loop = LOOPS[kind];
+    for (let o = 0; o < outer; o++) {
+      // One slot per inner position, each summing `reduced` elements `inner` apart; as rows of
+      // `inner` elements when that is longer.
+      const base = o * reduced * inner;
+      if (inner === 1) loop(acc, o, 0, x, base, reduced);
+      else for (let r = 0; r < reduced; r++) loop(acc, o * inner, 1, x, base + r * inner, inner);
+    }
+  } else if (x.length > 0) {
     const ks = stridesOf(kept);
     const outStrides = shape.map((_, i) => (axes.includes(i) ? 0 : ks[i]));
     const loop = LOOPS[kind];
