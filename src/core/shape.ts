@@ -42,6 +42,15 @@ export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return true;
 }
 
+// Whether `small` broadcasts to `big` (rank ≥ small's) without changing it.
+function covers(big: readonly number[], small: readonly number[]): boolean {
+  const lead = big.length - small.length;
+  for (let i = 0; i < small.length; i++) {
+    if (small[i] !== 1 && small[i] !== big[lead + i]) return false;
+  }
+  return true;
+}
+
 /** The numpy broadcast of two shapes, or an error naming the op and both shapes. */
 export function broadcastShapes(
   op: string,
@@ -49,6 +58,9 @@ export function broadcastShapes(
   b: readonly number[],
 ): readonly number[] {
   if (sameShape(a, b)) return a;
+  // Broadcasting a scalar or a lower-rank operand: the result is the other's (frozen) shape.
+  if (b.length >= a.length && covers(b, a)) return b;
+  if (a.length >= b.length && covers(a, b)) return a;
   const rank = Math.max(a.length, b.length);
   const out = new Array<number>(rank);
   for (let i = 0; i < rank; i++) {

@@ -474,6 +474,12 @@ let releaseData: (t: Tensor) => void;
 let peekData: (t: Tensor) => TypedArray | null;
 let fillOf: (t: Tensor) => number | undefined;
 const SCALAR_SHAPE: readonly number[] = Object.freeze([]);
+
+// sizeOf with the common ranks inline: this runs for every tensor made.
+function sizeOfShape(s: readonly number[]): number {
+  const r = s.length;
+  return r === 0 ? 1 : r === 1 ? s[0] : r === 2 ? s[0] * s[1] : sizeOf(s);
+}
 // Set only while `uniformTensor` runs the constructor.
 let pendingFill: number | undefined;
 
@@ -517,7 +523,7 @@ export class Tensor extends TensorMethods {
     super();
     this.#fill = pendingFill;
     if (pendingFill !== undefined) this.#data = null;
-    else if (data.length !== (shape.length === 1 ? shape[0] : sizeOf(shape))) {
+    else if (data.length !== sizeOfShape(shape)) {
       throw new Error(
         `Tensor: ${data.length} values do not fill shape ${fmtShape(shape)} ` +
           `(${sizeOf(shape)} elements)`,

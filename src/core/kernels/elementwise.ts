@@ -37,7 +37,7 @@ export function mapBinary(
   loop: BinaryLoop,
 ): [TypedArray, readonly number[]] {
   const shape = broadcastShapes(op, aShape, bShape);
-  const n = sizeOf(shape);
+  const n = shape === aShape ? a.length : shape === bShape ? b.length : sizeOf(shape);
   const out = allocateUninit(dtype, n);
   const f32 = F32_LOOPS[op];
   if (
