@@ -473,6 +473,8 @@ let readData: (t: Tensor) => TypedArray;
 let releaseData: (t: Tensor) => void;
 let peekData: (t: Tensor) => TypedArray | null;
 let fillOf: (t: Tensor) => number | undefined;
+let slotIn: (t: Tensor, recording: object) => number;
+let claimSlot: (t: Tensor, recording: object, slot: number) => boolean;
 const SCALAR_SHAPE: readonly number[] = Object.freeze([]);
 
 // sizeOf with the common ranks inline: this runs for every tensor made.
@@ -502,6 +504,10 @@ export class Tensor extends TensorMethods {
   #data: TypedArray | null;
   // The one value of a uniform tensor (a broadcast scalar), which ops may use without the data.
   #fill: number | undefined;
+  // The slot this tensor has in the first recording that tracked it (see reverse/engine.ts):
+  // a field lookup where a map lookup per op input would cost several times as much.
+  #recording: object | undefined = undefined;
+  #slot = -1;
   readonly #shape: readonly number[];
   readonly #dtype: DType;
 
@@ -513,6 +519,13 @@ export class Tensor extends TensorMethods {
     };
     peekData = (t) => t.#data;
     fillOf = (t) => t.#fill;
+    slotIn = (t, recording) => (t.#recording === recording ? t.#slot : -1);
+    claimSlot = (t, recording, slot) => {
+      if (t.#recording !== undefined) return false;
+      t.#recording = recording;
+      t.#slot = slot;
+      return true;
+    };
   }
 
   /**
@@ -700,4 +713,14 @@ const EMPTY = new Float32Array(0);
 /** The value of every element of `t` if it is a uniform tensor not yet made dense. Internal. */
 export function uniformValue(t: Tensor): number | undefined {
   return fillOf(t);
+}
+
+/** `t`'s slot in `recording`, if it claimed one there, else -1. Internal (reverse engine). */
+export function recordedSlot(t: Tensor, recording: object): number {
+  return slotIn(t, recording);
+}
+
+/** Gives `t` `slot` in `recording` unless another recording has it; false then. Internal. */
+export function claimRecordedSlot(t: Tensor, recording: object, slot: number): boolean {
+  return claimSlot(t, recording, slot);
 }

@@ -7,7 +7,7 @@ import { type Maybe, type Primitive, type Transform, withPaused } from "../core/
 import { isFloat } from "../core/dtype.ts";
 import { currentScope, noteRecording, type Scope, shareData } from "../core/memory.ts";
 import { fmtShape, sameShape } from "../core/shape.ts";
-import { dataOf, type Tensor } from "../core/tensor.ts";
+import { claimRecordedSlot, dataOf, recordedSlot, type Tensor } from "../core/tensor.ts";
 import { currentValue, type Variable } from "../core/variable.ts";
 import { add } from "../ops/binary.ts";
 
@@ -35,7 +35,7 @@ export class ReverseEngine implements Transform {
   readonly watchAccessedVariables: boolean;
   #entries: Entry[] = [];
   // Each tracked tensor's slot: the backward pass keeps cotangents in an array by slot.
-  #tracked = new Map<Tensor, number>();
+  #tracked = new Slots();
   // Ops with no gradient that consumed a tracked tensor, and what depends on their outputs;
   // made on the first cut only, as are the variables' records, to keep a plain tape cheap.
   #cuts: Entry[] | null = null;
@@ -55,7 +55,7 @@ export class ReverseEngine implements Transform {
   }
 
   #track(t: Tensor): void {
-    if (!this.#tracked.has(t)) this.#tracked.set(t, this.#tracked.size);
+    if (!this.#tracked.has(t)) this.#tracked.add(t);
   }
 
   /** Watches `v`: its current value now, and every later read while recording. */
@@ -104,7 +104,7 @@ export class ReverseEngine implements Transform {
     }
     const slots: number[] = [];
     for (let i = 0; i < inputs.length; i++) {
-      slots.push(i < first ? -1 : tracked.get(inputs[i]) ?? -1);
+      slots.push(i < first ? -1 : tracked.get(inputs[i]));
     }
     const entry = { prim, inputs, out, attrs, slots, slot: tracked.size };
     if (prim.vjp === null || !isFloat(out.dtype)) {
@@ -116,7 +116,7 @@ export class ReverseEngine implements Transform {
       return;
     }
     this.#entries.push(entry);
-    tracked.set(out, entry.slot);
+    tracked.add(out);
   }
 
   #followCut(cutFrom: Map<Tensor, string>, inputs: readonly Tensor[], out: Tensor): void {
@@ -159,20 +159,20 @@ export class ReverseEngine implements Transform {
     const untracked = new Map<Tensor, Tensor>();
     for (const [t, g] of seeds) {
       const s = tracked.get(t);
-      if (s === undefined) untracked.set(t, g);
+      if (s < 0) untracked.set(t, g);
       else grads[s] = g;
     }
     const kept: boolean[] = [];
     for (const t of keep) {
       const s = tracked.get(t);
-      if (s !== undefined) kept[s] = true;
+      if (s >= 0) kept[s] = true;
     }
     if (pauseLevel < 0) this.#walk(grads, kept);
     else withPaused(pauseLevel, () => this.#walk(grads, kept));
     const out = new Map<Tensor, Tensor>();
     for (const t of keep) {
       const s = tracked.get(t);
-      const g = s === undefined ? untracked.get(t) : grads[s];
+      const g = s < 0 ? untracked.get(t) : grads[s];
       if (g !== undefined) out.set(t, g);
     }
     return out;
@@ -190,7 +190,7 @@ export class ReverseEngine implements Transform {
       const { inputs, slots } = e;
       // An input watched only after the op ran still gets its gradient, as in TensorFlow.
       for (let j = 0; j < slots.length; j++) {
-        if (slots[j] < 0) slots[j] = tracked.get(inputs[j]) ?? -1;
+        if (slots[j] < 0) slots[j] = tracked.get(inputs[j]);
       }
       const needs = slots.map((s) => s >= 0);
       const dxs = e.prim.vjp!(g, inputs, e.out, e.attrs as never, needs);
@@ -223,10 +223,34 @@ export class ReverseEngine implements Transform {
   /** Drops everything recorded, keeping the settings. */
   clear(): void {
     this.#entries = [];
-    this.#tracked = new Map();
+    this.#tracked = new Slots();
     this.#cuts = null;
     this.#cutFrom = null;
     this.#vars = null;
+  }
+}
+
+/** The tracked tensors of one recording, numbered in the order first seen. */
+class Slots {
+  size = 0;
+  // Names this recording on the tensors; a tensor another recording claimed first goes in
+  // `others` (nested tapes over the same values).
+  readonly #id = {};
+  #others: Map<Tensor, number> | null = null;
+
+  get(t: Tensor): number {
+    const s = recordedSlot(t, this.#id);
+    return s >= 0 ? s : this.#others?.get(t) ?? -1;
+  }
+
+  has(t: Tensor): boolean {
+    return this.get(t) >= 0;
+  }
+
+  /** Gives `t` the next slot (it must not have one yet). */
+  add(t: Tensor): void {
+    const slot = this.size++;
+    if (!claimRecordedSlot(t, this.#id, slot)) (this.#others ??= new Map()).set(t, slot);
   }
 }
 
