@@ -30,7 +30,8 @@ export interface BinarySpec {
 export function binaryPrim(name: string, spec: BinarySpec): Primitive<void> {
   return {
     name,
-    kernel([a, b]) {
+    kernel(inputs) {
+      const a = inputs[0], b = inputs[1];
       if (spec.outDtype === undefined && a.dtype === "bool") {
         throw new TypeError(
           `${name}: no arithmetic on bool tensors: cast them first, e.g. cast(x, "float32")`,

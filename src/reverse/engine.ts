@@ -18,6 +18,8 @@ interface Entry {
   attrs: unknown;
   /** The slot of each input tracked when the op ran, else -1. */
   slots: number[];
+  /** Which inputs have a slot: the rule's `needs`. */
+  needs: boolean[];
   /** The output's slot. */
   slot: number;
 }
@@ -102,11 +104,13 @@ export class ReverseEngine implements Transform {
       if (this.#cutFrom !== null) this.#followCut(this.#cutFrom, inputs, out);
       return;
     }
-    const slots: number[] = [];
+    const slots: number[] = [], needs: boolean[] = [];
     for (let i = 0; i < inputs.length; i++) {
-      slots.push(i < first ? -1 : tracked.get(inputs[i]));
+      const s = i < first ? -1 : tracked.get(inputs[i]);
+      slots.push(s);
+      needs.push(s >= 0);
     }
-    const entry = { prim, inputs, out, attrs, slots, slot: tracked.size };
+    const entry = { prim, inputs, out, attrs, slots, needs, slot: tracked.size };
     if (prim.vjp === null || !isFloat(out.dtype)) {
       (this.#cuts ??= []).push(entry);
       (this.#cutFrom ??= new Map()).set(
@@ -187,12 +191,11 @@ export class ReverseEngine implements Transform {
       const g = grads[e.slot];
       if (g === undefined) continue;
       if (kept[e.slot] !== true) grads[e.slot] = undefined;
-      const { inputs, slots } = e;
+      const { inputs, slots, needs } = e;
       // An input watched only after the op ran still gets its gradient, as in TensorFlow.
       for (let j = 0; j < slots.length; j++) {
-        if (slots[j] < 0) slots[j] = tracked.get(inputs[j]);
+        if (slots[j] < 0) needs[j] = (slots[j] = tracked.get(inputs[j])) >= 0;
       }
-      const needs = slots.map((s) => s >= 0);
       const dxs = e.prim.vjp!(g, inputs, e.out, e.attrs as never, needs);
       for (let j = 0; j < inputs.length; j++) {
         const dx = dxs[j];
