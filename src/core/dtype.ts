@@ -42,9 +42,25 @@ export function allocateUninit(dtype: DType, n: number): TypedArray {
  */
 export function allocateOwned(dtype: DType, n: number): TypedArray {
   const C = CTORS[dtype];
-  const pooled = takeBuffer(n * C.BYTES_PER_ELEMENT);
+  const bytes = n * C.BYTES_PER_ELEMENT;
+  if (bytes <= SMALL_BYTES) return alloc(dtype, n, false);
+  const pooled = takeBuffer(bytes);
   return pooled === undefined ? new C(n) : new C(pooled);
 }
+
+/** A one-element array of `dtype` holding `v`, reused by every call: read it before the next. */
+export function scratchScalar(dtype: DType, v: number, which: 0 | 1 | 2): TypedArray {
+  const a = SCRATCH[dtype][which];
+  a[0] = v;
+  return a;
+}
+
+const SCRATCH = {
+  float32: [new Float32Array(1), new Float32Array(1), new Float32Array(1)],
+  float64: [new Float64Array(1), new Float64Array(1), new Float64Array(1)],
+  int32: [new Int32Array(1), new Int32Array(1), new Int32Array(1)],
+  bool: [new Uint8Array(1), new Uint8Array(1), new Uint8Array(1)],
+} as const;
 
 function alloc(dtype: DType, n: number, zeroed: boolean): TypedArray {
   const C = CTORS[dtype];

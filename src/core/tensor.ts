@@ -473,6 +473,7 @@ let readData: (t: Tensor) => TypedArray;
 let releaseData: (t: Tensor) => void;
 let peekData: (t: Tensor) => TypedArray | null;
 let fillOf: (t: Tensor) => number | undefined;
+let fillOnly: (t: Tensor) => number | undefined;
 let slotIn: (t: Tensor, recording: object) => number;
 let claimSlot: (t: Tensor, recording: object, slot: number) => boolean;
 const SCALAR_SHAPE: readonly number[] = Object.freeze([]);
@@ -518,7 +519,8 @@ export class Tensor extends TensorMethods {
       t.#fill = undefined;
     };
     peekData = (t) => t.#data;
-    fillOf = (t) => t.#fill;
+    fillOf = (t) => t.#fill ?? (t.#data !== null && t.#data.length === 1 ? t.#data[0] : undefined);
+    fillOnly = (t) => t.#fill;
     slotIn = (t, recording) => (t.#recording === recording ? t.#slot : -1);
     claimSlot = (t, recording, slot) => {
       if (t.#recording !== undefined) return false;
@@ -595,6 +597,9 @@ export class Tensor extends TensorMethods {
    * ```
    */
   item(): number {
+    if (this.#data === null && this.#fill !== undefined && sizeOfShape(this.#shape) === 1) {
+      return this.#fill;
+    }
     const data = this.#data ?? this.#materialize();
     if (data.length !== 1) {
       throw new Error(
@@ -710,9 +715,17 @@ export function uniformTensor(value: number, shape: readonly number[], dtype: DT
 
 const EMPTY = new Float32Array(0);
 
-/** The value of every element of `t` if it is a uniform tensor not yet made dense. Internal. */
+/**
+ * The value of every element of `t` when it is uniform (made by `uniformTensor`) or has one
+ * element, else undefined: ops compute such operands as the scalar they are. Internal.
+ */
 export function uniformValue(t: Tensor): number | undefined {
   return fillOf(t);
+}
+
+/** The value of a tensor made by `uniformTensor` (made dense since or not), else undefined. */
+export function lazyFill(t: Tensor): number | undefined {
+  return fillOnly(t);
 }
 
 /** `t`'s slot in `recording`, if it claimed one there, else -1. Internal (reverse engine). */

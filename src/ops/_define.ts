@@ -1,6 +1,6 @@
 /** Helpers that turn a kernel and a derivative into a primitive, for the common shapes of op. */
 import { bind, type Primitive } from "../core/dispatch.ts";
-import { convertData, type DType, isFloat } from "../core/dtype.ts";
+import { type DType, isFloat, scratchScalar } from "../core/dtype.ts";
 import { toTensor, toTensors } from "../core/convert.ts";
 import { dataOf, Tensor, type TensorLike, uniformTensor, uniformValue } from "../core/tensor.ts";
 import { broadcastShapes, sameShape } from "../core/shape.ts";
@@ -71,10 +71,12 @@ function uniformBinary(
   dtype: DType,
 ): Tensor | null {
   const shape = broadcastShapes(name, a.shape, b.shape);
-  const scalar = (v: number, t: Tensor) => convertData([v], t.dtype);
+  const scalar = (v: number, t: Tensor, which: 0 | 1) => scratchScalar(t.dtype, v, which);
   if (ua !== undefined && ub !== undefined) {
-    const [v] = mapBinary(name, scalar(ua, a), [], scalar(ub, b), [], dtype, spec.loop);
-    return uniformTensor(v[0], shape, dtype);
+    // Scalars in, a scalar out: no array is made until someone reads the result's data.
+    const out = scratchScalar(dtype, 0, 2);
+    spec.loop(out, 0, scalar(ua, a, 0), 0, 0, scalar(ub, b, 1), 0, 0, 1);
+    return uniformTensor(out[0], shape, dtype);
   }
   const [u, other, side] = ua !== undefined ? [ua, b, "left" as const] : [ub!, a, "right" as const];
   if (!sameShape(other.shape, shape)) return null;
@@ -82,8 +84,8 @@ function uniformBinary(
     return new Tensor(dataOf(other), shape, dtype);
   }
   const [data] = side === "left"
-    ? mapBinary(name, scalar(u, a), [], dataOf(b), b.shape, dtype, spec.loop)
-    : mapBinary(name, dataOf(a), a.shape, scalar(u, b), [], dtype, spec.loop);
+    ? mapBinary(name, scalar(u, a, 0), [], dataOf(b), b.shape, dtype, spec.loop)
+    : mapBinary(name, dataOf(a), a.shape, scalar(u, b, 1), [], dtype, spec.loop);
   return new Tensor(data, shape, dtype);
 }
 

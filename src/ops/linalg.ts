@@ -1,7 +1,7 @@
 /** Linear algebra: `matmul` (2-D and batched, with transposes folded into the kernel). */
 import { bind, type Primitive } from "../core/dispatch.ts";
 import { toTensors } from "../core/convert.ts";
-import { dataOf, Tensor, type TensorLike, uniformTensor, uniformValue } from "../core/tensor.ts";
+import { dataOf, lazyFill, Tensor, type TensorLike, uniformTensor } from "../core/tensor.ts";
 import { matmulKernel, matmulShape } from "../core/kernels/matmul.ts";
 import { allocateF64, allocateUninit, convertData, type TypedArray } from "../core/dtype.ts";
 import { add } from "./binary.ts";
@@ -75,7 +75,8 @@ export const linalgPrims = {
       if (a.dtype === "bool") {
         throw new TypeError("matmul: no arithmetic on bool tensors: cast them first");
       }
-      const ua = uniformValue(a), ub = uniformValue(b);
+      // Only a broadcast (not merely a 1×1 matrix) is worth the detour.
+      const ua = lazyFill(a), ub = lazyFill(b);
       if ((ua !== undefined || ub !== undefined) && a.rank === 2 && b.rank === 2) {
         return uniformMatmul(a, ua, b, ub, transposeA, transposeB);
       }

@@ -9,7 +9,7 @@ import {
   uniformTensor,
   uniformValue,
 } from "../core/tensor.ts";
-import { convertData } from "../core/dtype.ts";
+import { scratchScalar } from "../core/dtype.ts";
 import { fmtShape, normalizeAxes, normalizeAxis, sizeOf } from "../core/shape.ts";
 import { reduceKernel, type ReduceKind } from "../core/kernels/reduce.ts";
 import { add, divide, multiply, subtract } from "./binary.ts";
@@ -46,10 +46,17 @@ function uniformReduce(
   keepDims: boolean,
   kind: ReduceKind,
 ): Tensor {
-  const shape = x.shape.flatMap((d, i) => (!axes.includes(i) ? [d] : keepDims ? [1] : []));
-  const count = x.size / sizeOf(shape);
+  const shape: number[] = [];
+  let count = 1;
+  for (let i = 0, j = 0; i < x.rank; i++) {
+    if (axes[j] === i) {
+      j++;
+      count *= x.shape[i];
+      if (keepDims) shape.push(1);
+    } else shape.push(x.shape[i]);
+  }
   const v = kind === "sum" ? u * count : kind === "prod" ? u ** count : u;
-  return uniformTensor(convertData([v], x.dtype)[0], shape, x.dtype);
+  return uniformTensor(scratchScalar(x.dtype, v, 2)[0], shape, x.dtype);
 }
 
 /** `out` (or a cotangent of its shape) brought back to `x`'s shape. */

@@ -3,8 +3,8 @@
  * both rules follow from it: jvp = t·f'(x), vjp = g·f'(x).
  */
 import type { Primitive } from "../core/dispatch.ts";
-import type { DType } from "../core/dtype.ts";
-import { dataOf, Tensor, type TensorLike } from "../core/tensor.ts";
+import { type DType, scratchScalar } from "../core/dtype.ts";
+import { dataOf, Tensor, type TensorLike, uniformTensor, uniformValue } from "../core/tensor.ts";
 import { mapUnary, type UnaryLoop, unaryLoops as L } from "../core/kernels/elementwise.ts";
 import { requireFloat, unaryOp } from "./_define.ts";
 import { cosF32, expF32, sinF32 } from "../core/kernels/fast_math.ts";
@@ -37,6 +37,13 @@ function unaryPrim(name: string, spec: UnarySpec): Primitive<void> {
       if (!spec.ints) requireFloat(name, x);
       const dtype = spec.outDtype ?? x.dtype;
       const fast = x.dtype === "float32" && spec.loop32 !== undefined ? spec.loop32 : loop;
+      const u = uniformValue(x);
+      if (u !== undefined) {
+        // A scalar (or uniform) input gives a uniform output, made dense only if read.
+        const out = scratchScalar(dtype, 0, 2);
+        fast(out, scratchScalar(x.dtype, u, 0), 1);
+        return uniformTensor(out[0], x.shape, dtype);
+      }
       return new Tensor(mapUnary(dataOf(x), dtype, fast), x.shape, dtype);
     },
     jvp: deriv ? ([t], [x], y) => t && multiply(t, deriv(x, y)) : null,
