@@ -223,3 +223,28 @@ Deno.test("uniform tensors: broadcast scalars used without being made dense", as
     assertAllClose(gb, gt.matmul(a, dense(1, [6, 4]), { transposeA: true }));
   });
 });
+
+Deno.test("one-element operands are computed as scalars, with the dense results", () => {
+  const xs = [2.5, -0, 3, NaN];
+  const dense = (v: number, dtype: "float32" | "float64" | "int32") =>
+    gt.reshape(gt.constant([v, 0], { dtype }), [2]);
+  for (const dtype of ["float32", "float64"] as const) {
+    for (const a of xs) {
+      for (const b of xs) {
+        const sa = gt.constant(a, { dtype }), sb = gt.constant([[b]], { dtype });
+        for (const op of [gt.add, gt.subtract, gt.multiply, gt.divide, gt.pow, gt.maximum]) {
+          const got = op(sa, sb), want = op(dense(a, dtype), dense(b, dtype));
+          assert.deepEqual(got.shape, [1, 1]);
+          assert.ok(Object.is(got.item(), want.data()[0]), `${op.name}(${a}, ${b}) ${dtype}`);
+        }
+        const lt: boolean[][] = gt.less(sa, sb).toArray();
+        assert.equal(lt[0][0], a < b);
+      }
+      assert.ok(
+        Object.is(gt.sin(gt.constant(a, { dtype })).item(), gt.sin(dense(a, dtype)).data()[0]),
+      );
+    }
+  }
+  assert.equal(gt.add(gt.constant(7, { dtype: "int32" }), 2147483647).item(), -2147483642);
+  assert.equal(gt.divide(gt.constant(7, { dtype: "int32" }), 2).item(), 3.5);
+});
