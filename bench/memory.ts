@@ -4,6 +4,7 @@
  * and every 20,000 steps. Run with `deno task bench:memory`.
  */
 import * as gt from "../mod.ts";
+import { poolStats } from "../src/core/memory.ts";
 
 const steps = Number(Deno.args[0] ?? 100_000);
 gt.random.setSeed(42);
@@ -40,5 +41,33 @@ console.log(
   `${steps} steps in ${seconds.toFixed(1)} s; heap ${start.toFixed(2)} → ${end.toFixed(2)} MiB ` +
     `(${(end - start).toFixed(2)} MiB); w = ${w.value().item().toFixed(3)}, b = ${
       b.value().item().toFixed(3)
+    }`,
+);
+
+// The same with large tensors inside `tidy`: every step's buffers go back to the pool and the
+// next step reuses them, so neither the heap, the process's memory nor the pool grows.
+const n = 250_000;
+const big = gt.random.normal([n], { seed: 1 });
+const v = new gt.Variable(gt.random.normal([n], { seed: 2 }), { name: "v" });
+const opt = new gt.optimizers.SGD({ learningRate: 0.01 });
+const rssMiB = () => Deno.memoryUsage().rss / 2 ** 20;
+const bigSteps = Math.max(1, Math.floor(steps / 100));
+const step = () =>
+  gt.tidy(() => {
+    const tape = new gt.GradientTape();
+    const l = tape.record(() => gt.reduceMean(gt.square(gt.sin(v).sub(big))));
+    opt.applyGradients([[tape.gradient(l, v), v]]);
+    return l.item();
+  });
+step();
+const [heap0, rss0, pool0] = [heapMiB(), rssMiB(), poolStats()];
+const t1 = performance.now();
+for (let i = 0; i < bigSteps; i++) loss = step();
+const [heap1, rss1, pool1] = [heapMiB(), rssMiB(), poolStats()];
+console.log(
+  `${bigSteps} tidy steps on ${n} elements in ${((performance.now() - t1) / 1000).toFixed(1)} s; ` +
+    `heap ${heap0.toFixed(2)} → ${heap1.toFixed(2)} MiB, rss ${rss0.toFixed(0)} → ` +
+    `${rss1.toFixed(0)} MiB, pool ${pool0.buffers} → ${pool1.buffers} buffers; loss ${
+      loss.toFixed(4)
     }`,
 );
