@@ -478,6 +478,36 @@ let slotIn: (t: Tensor, recording: object) => number;
 let claimSlot: (t: Tensor, recording: object, slot: number) => boolean;
 const SCALAR_SHAPE: readonly number[] = Object.freeze([]);
 
+// NOTE: shapes are frozen, and those of rank 1 and 2 interned: tensors of one shape share one
+// array, so comparing shapes is mostly comparing references, and no tensor pays for a copy and
+// a freeze. The table stops growing at a limit (a program with endlessly new shapes).
+const INTERN_LIMIT = 4096;
+const rank1 = new Map<number, readonly number[]>();
+const rank2 = new Map<number, Map<number, readonly number[]>>();
+let interned = 0;
+
+function canonicalShape(shape: readonly number[]): readonly number[] {
+  const r = shape.length;
+  if (r === 0) return SCALAR_SHAPE;
+  if (r <= 2) {
+    const d0 = shape[0];
+    let s = r === 1 ? rank1.get(d0) : rank2.get(d0)?.get(shape[1]);
+    if (s !== undefined) return s;
+    s = Object.freeze(copyShape(shape));
+    if (interned < INTERN_LIMIT) {
+      interned++;
+      if (r === 1) rank1.set(d0, s);
+      else {
+        let row = rank2.get(d0);
+        if (row === undefined) rank2.set(d0, row = new Map());
+        row.set(shape[1], s);
+      }
+    }
+    return s;
+  }
+  return Object.isFrozen(shape) ? shape : Object.freeze(copyShape(shape));
+}
+
 // sizeOf with the common ranks inline: this runs for every tensor made.
 function sizeOfShape(s: readonly number[]): number {
   const r = s.length;
@@ -545,12 +575,7 @@ export class Tensor extends TensorMethods {
       );
     } else this.#data = data;
     if (scopes.length > 0) scopes[scopes.length - 1].tensors.push(this);
-    // Shapes are frozen, so a frozen one (another tensor's) can be shared rather than copied.
-    this.#shape = shape.length === 0
-      ? SCALAR_SHAPE
-      : Object.isFrozen(shape)
-      ? shape
-      : Object.freeze(copyShape(shape));
+    this.#shape = canonicalShape(shape);
     this.#dtype = dtype;
   }
 
