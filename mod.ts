@@ -35,6 +35,8 @@
  *   {@linkcode jacfwd}, {@linkcode jacrev}, {@linkcode hessian}, {@linkcode hvp},
  *   {@linkcode customGradient}, {@linkcode stopGradient}.
  * - Training: {@linkcode optimizers} (`SGD`, `Adam`).
+ * - Memory: {@linkcode tidy} releases what a step no longer needs, for its buffers to be reused;
+ *   {@linkcode keep} exempts a tensor.
  * - Checking your own gradients: the `@gradtape/gradtape/testing` entry point
  *   (`assertAllClose`, `checkGrads`).
  *

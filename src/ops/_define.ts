@@ -59,6 +59,8 @@ export function binaryPrim(name: string, spec: BinarySpec): Primitive<void> {
   };
 }
 
+const NO_SHAPE: readonly number[] = Object.freeze([]);
+
 // NOTE: a uniform operand (a broadcast scalar, as the cotangent of every sum) is used as the
 // scalar it is, never made dense; an identity (× 1) shares the other operand's data.
 function uniformBinary(
@@ -71,21 +73,23 @@ function uniformBinary(
   dtype: DType,
 ): Tensor | null {
   const shape = broadcastShapes(name, a.shape, b.shape);
-  const scalar = (v: number, t: Tensor, which: 0 | 1) => scratchScalar(t.dtype, v, which);
   if (ua !== undefined && ub !== undefined) {
     // Scalars in, a scalar out: no array is made until someone reads the result's data.
     const out = scratchScalar(dtype, 0, 2);
-    spec.loop(out, 0, scalar(ua, a, 0), 0, 0, scalar(ub, b, 1), 0, 0, 1);
+    const sa = scratchScalar(a.dtype, ua, 0), sb = scratchScalar(b.dtype, ub, 1);
+    spec.loop(out, 0, sa, 0, 0, sb, 0, 0, 1);
     return uniformTensor(out[0], shape, dtype);
   }
-  const [u, other, side] = ua !== undefined ? [ua, b, "left" as const] : [ub!, a, "right" as const];
-  if (!sameShape(other.shape, shape)) return null;
-  if (other.dtype === dtype && Object.is(u, spec.identity?.[side])) {
+  const left = ua !== undefined;
+  const other = left ? b : a;
+  if (other.shape !== shape && !sameShape(other.shape, shape)) return null;
+  const u = left ? ua : ub!;
+  if (other.dtype === dtype && Object.is(u, left ? spec.identity?.left : spec.identity?.right)) {
     return new Tensor(dataOf(other), shape, dtype);
   }
-  const [data] = side === "left"
-    ? mapBinary(name, scalar(u, a, 0), [], dataOf(b), b.shape, dtype, spec.loop)
-    : mapBinary(name, dataOf(a), a.shape, scalar(u, b, 1), [], dtype, spec.loop);
+  const [data] = left
+    ? mapBinary(name, scratchScalar(a.dtype, u, 0), NO_SHAPE, dataOf(b), b.shape, dtype, spec.loop)
+    : mapBinary(name, dataOf(a), a.shape, scratchScalar(b.dtype, u, 1), NO_SHAPE, dtype, spec.loop);
   return new Tensor(data, shape, dtype);
 }
 
