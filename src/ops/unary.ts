@@ -5,7 +5,12 @@
 import type { Primitive } from "../core/dispatch.ts";
 import { type DType, scratchScalar } from "../core/dtype.ts";
 import { dataOf, Tensor, type TensorLike, uniformTensor, uniformValue } from "../core/tensor.ts";
-import { mapUnary, type UnaryLoop, unaryLoops as L } from "../core/kernels/elementwise.ts";
+import {
+  f32UnaryLoops,
+  mapUnary,
+  type UnaryLoop,
+  unaryLoops as L,
+} from "../core/kernels/elementwise.ts";
 import { requireFloat, unaryOp } from "./_define.ts";
 import { cosF32, expF32, sinF32 } from "../core/kernels/fast_math.ts";
 import { add, divide, multiply, subtract } from "./binary.ts";
@@ -93,6 +98,7 @@ export const unaryPrims = {
   // d relu x = [x > 0]·dx
   relu: unaryPrim("relu", {
     loop: L.relu,
+    loop32: f32UnaryLoops.relu,
     ints: true,
     deriv: (x) => cast(greater(x, 0), x.dtype),
   }),

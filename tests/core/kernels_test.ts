@@ -1,6 +1,8 @@
 /** The fast kernels against the plain reference loops they replace. */
 import assert from "node:assert/strict";
+import { binaryLoops, mapBinary } from "../../src/core/kernels/elementwise.ts";
 import { matmulKernel } from "../../src/core/kernels/matmul.ts";
+import { broadcastStrides, forEachRow } from "../../src/core/kernels/strided.ts";
 import {
   wasmGemmAvailable,
   wasmGemmThreaded,
@@ -77,4 +79,35 @@ Deno.test("a large product split with the worker matches the reference loop", as
   assert.ok(wasmGemmThreadedRuns() > before, "a worker shared the product");
   const [fast] = matmulKernel(a, as, b, bs, false, false, "float32");
   assertAllClose(fast, ref, { rtol: 1e-5, atol: 1e-4 });
+});
+
+Deno.test("float32 elementwise fast paths match the generic loops", async (t) => {
+  const g = new Generator(13);
+  const shapes: [number[], number[]][] = [
+    [[6, 5], [6, 5]],
+    [[6, 5], []],
+    [[], [6, 5]],
+    [[6, 5], [5]],
+    [[6, 5], [1, 5]],
+    [[2, 3, 4], [3, 4]],
+    [[2, 3, 4], [1, 1, 4]],
+    [[6, 5], [6, 1]],
+    [[5], [6, 5]],
+  ];
+  for (const op of ["add", "subtract", "multiply", "divide"] as const) {
+    for (const [as, bs] of shapes) {
+      await t.step(`${op} [${as}] [${bs}]`, () => {
+        const a = randomF32(as.reduce((x, y) => x * y, 1), g);
+        const b = randomF32(bs.reduce((x, y) => x * y, 1), g);
+        const [fast, shape] = mapBinary(op, a, as, b, bs, "float32", binaryLoops[op]);
+        // The generic loop, run over the broadcast by hand.
+        const sa = broadcastStrides(as, shape), sb = broadcastStrides(bs, shape);
+        const want = new Float32Array(fast.length);
+        forEachRow(shape, [sa, sb], (o, offs, len, inner) => {
+          binaryLoops[op](want, o, a, offs[0], inner[0], b, offs[1], inner[1], len);
+        });
+        assert.deepEqual(fast, want);
+      });
+    }
+  }
 });

@@ -45,6 +45,10 @@ export function mapBinary(
     b instanceof Float32Array && (a.length === n || a.length === 1) &&
     (b.length === n || b.length === 1)
   ) f32(out, a, b, n);
+  else if (
+    out instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array &&
+    a.length === n && F32_ROW_LOOPS[op] !== undefined && isTrailing(bShape, shape)
+  ) F32_ROW_LOOPS[op]!(out, a, b, n / b.length, b.length);
   else if (sameShape(aShape, bShape)) loop(out, 0, a, 0, 1, b, 0, 1, n);
   else if (a.length === 1 && b.length === n) loop(out, 0, a, 0, 0, b, 0, 1, n);
   else if (b.length === 1 && a.length === n) loop(out, 0, a, 0, 1, b, 0, 0, n);
@@ -89,6 +93,40 @@ const F32_LOOPS: Record<string, F32Loop | undefined> = {
     else o.fill(a[0] / b[0]);
   },
 };
+
+type F32RowLoop = (
+  o: Float32Array,
+  a: Float32Array,
+  b: Float32Array,
+  rows: number,
+  m: number,
+) => void;
+
+// `a` full, `b` one row repeated down it (a bias, or a scale per feature).
+const F32_ROW_LOOPS: Record<string, F32RowLoop | undefined> = {
+  add: (o, a, b, rows, m) => {
+    for (let r = 0, i = 0; r < rows; r++) for (let j = 0; j < m; j++, i++) o[i] = a[i] + b[j];
+  },
+  subtract: (o, a, b, rows, m) => {
+    for (let r = 0, i = 0; r < rows; r++) for (let j = 0; j < m; j++, i++) o[i] = a[i] - b[j];
+  },
+  multiply: (o, a, b, rows, m) => {
+    for (let r = 0, i = 0; r < rows; r++) for (let j = 0; j < m; j++, i++) o[i] = a[i] * b[j];
+  },
+  divide: (o, a, b, rows, m) => {
+    for (let r = 0, i = 0; r < rows; r++) for (let j = 0; j < m; j++, i++) o[i] = a[i] / b[j];
+  },
+};
+
+// Whether `b` (a broadcast operand) is `shape`'s trailing dimensions, after any leading ones.
+function isTrailing(b: readonly number[], shape: readonly number[]): boolean {
+  let lead = 0;
+  while (lead < b.length && b[lead] === 1) lead++;
+  const k = b.length - lead;
+  if (k === 0 || k > shape.length) return false;
+  for (let i = 0; i < k; i++) if (b[lead + i] !== shape[shape.length - k + i]) return false;
+  return true;
+}
 
 /** Unary loops, named by op. */
 export const unaryLoops = {
@@ -168,6 +206,16 @@ export const unaryLoops = {
   },
   identity: (o, a, n) => {
     for (let i = 0; i < n; i++) o[i] = a[i];
+  },
+} satisfies Record<string, UnaryLoop>;
+
+/**
+ * float32-only copies of unary loops on the hot path of training (activations): the generic
+ * ones see every dtype, and V8 compiles them for all.
+ */
+export const f32UnaryLoops = {
+  relu: (o, a, n) => {
+    for (let i = 0; i < n; i++) o[i] = a[i] > 0 ? a[i] : (a[i] !== a[i] ? a[i] : 0);
   },
 } satisfies Record<string, UnaryLoop>;
 
