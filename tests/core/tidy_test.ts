@@ -248,3 +248,32 @@ Deno.test("one-element operands are computed as scalars, with the dense results"
   assert.equal(gt.add(gt.constant(7, { dtype: "int32" }), 2147483647).item(), -2147483642);
   assert.equal(gt.divide(gt.constant(7, { dtype: "int32" }), 2).item(), 3.5);
 });
+
+Deno.test("tidy around transforms, accumulators and custom gradients", async (t) => {
+  const x = gt.random.normal([N], { seed: 31 });
+  const f = (v: gt.Tensor) => gt.reduceSum(gt.multiply(gt.exp(v), gt.sin(v)));
+
+  await t.step("jvp, vjp and hvp results survive and match the untidied ones", () => {
+    const dir = gt.random.normal([N], { seed: 32 });
+    const [, want] = gt.jvp(f, [x], [dir]);
+    const [, got] = gt.tidy(() => gt.jvp(f, [x], [dir]));
+    assertAllClose(got, want);
+    const [hv] = gt.tidy(() => gt.hvp(f, [x], [dir]));
+    for (let i = 0; i < 3; i++) gt.tidy(() => gt.exp(big(33)));
+    assertAllClose(hv, gt.hvp(f, [x], [dir])[0]);
+  });
+
+  await t.step("an accumulator made outside keeps what it saw inside", () => {
+    const acc = new gt.ForwardAccumulator(x, gt.onesLike(x));
+    const y = acc.record(() => gt.tidy(() => gt.reduceSum(gt.sin(x))));
+    for (let i = 0; i < 3; i++) gt.tidy(() => gt.exp(big(34)));
+    assertAllClose(acc.jvp(y)!, gt.reduceSum(gt.cos(x)), { rtol: 1e-5 });
+  });
+
+  await t.step("a custom gradient inside tidy", () => {
+    const clip = gt.customGradient((v) => [gt.multiply(v, 2), (dy) => gt.minimum(dy, 1)]);
+    const g = gt.tidy(() => gt.grad((v: gt.Tensor) => gt.reduceSum(clip(v)))(x));
+    for (let i = 0; i < 3; i++) gt.tidy(() => gt.exp(big(35)));
+    assertAllClose(g, gt.onesLike(x));
+  });
+});
