@@ -12,7 +12,7 @@ import {
   unaryLoops as L,
 } from "../core/kernels/elementwise.ts";
 import { requireFloat, unaryOp } from "./_define.ts";
-import { cosF32, expF32, sinF32 } from "../core/kernels/fast_math.ts";
+import { cosF32, expF32, sigmoidF32, sinF32, tanhF32 } from "../core/kernels/fast_math.ts";
 import { add, divide, multiply, subtract } from "./binary.ts";
 import { cast } from "./cast.ts";
 import { greater } from "./compare.ts";
@@ -84,11 +84,16 @@ export const unaryPrims = {
   // d tan x = (1 + tan²x)·dx
   tan: unaryPrim("tan", { loop: L.tan, deriv: (_, y) => add(1, multiply(y, y)) }),
   // d tanh x = (1 - tanh²x)·dx
-  tanh: unaryPrim("tanh", { loop: L.tanh, deriv: (_, y) => subtract(1, multiply(y, y)) }),
+  tanh: unaryPrim("tanh", {
+    loop: L.tanh,
+    loop32: tanhF32,
+    deriv: (_, y) => subtract(1, multiply(y, y)),
+  }),
   // NOTE: a primitive rather than 1/(1+e⁻ˣ), which overflows for large negative x.
   // dσ = σ(1 - σ)·dx
   sigmoid: unaryPrim("sigmoid", {
     loop: L.sigmoid,
+    loop32: sigmoidF32,
     deriv: (_, y) => multiply(y, subtract(1, y)),
   }),
   // NOTE: a primitive rather than log(1 + eˣ), which overflows for large x.

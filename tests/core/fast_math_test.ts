@@ -1,6 +1,6 @@
-/** The float32 sin, cos and exp kernels against Math's, which they replace for float32 data. */
+/** The float32 sin, cos, exp, tanh and sigmoid kernels against Math's, which they replace for float32 data. */
 import assert from "node:assert/strict";
-import { cosF32, expF32, sinF32 } from "../../src/core/kernels/fast_math.ts";
+import { cosF32, expF32, sigmoidF32, sinF32, tanhF32 } from "../../src/core/kernels/fast_math.ts";
 import { Generator } from "../../src/core/random.ts";
 
 type Loop = (o: Float32Array, a: Float32Array, n: number) => void;
@@ -48,4 +48,18 @@ Deno.test("exp for float32 stays within 1 ulp of Math's, through overflow and un
   const edges = new Float32Array([88.7, 88.8, 89, -87, -103, -104, -105, -1000, 1000]);
   assert.ok(worstUlps(expF32, Math.exp, edges) <= 1);
   worstUlps(expF32, Math.exp, specials);
+});
+
+// σ in float64, split by sign as the generic loop does.
+const sigmoid = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+
+Deno.test("tanh and sigmoid for float32 stay within 1 ulp, near 0 and in the tails", () => {
+  for (const [loop, ref] of [[tanhF32, Math.tanh], [sigmoidF32, sigmoid]] as const) {
+    for (const scale of [0.01, 0.1, 1, 10, 200]) {
+      assert.ok(worstUlps(loop, ref, sample(20000, scale, 7)) <= 1, `${ref.name} @ ${scale}`);
+    }
+    const edges = new Float32Array([0.0625, -0.0625, 0.06249, 9.99, 10, -10, 103, 104, -104, -105]);
+    assert.ok(worstUlps(loop, ref, edges) <= 1, `${ref.name} at the edges`);
+    worstUlps(loop, ref, specials);
+  }
 });
