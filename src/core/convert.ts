@@ -136,6 +136,19 @@ function argToTensor(x: TensorLike, dtype: DType | undefined, op: string): Tenso
   return toTensor(x, { dtype, op });
 }
 
+/** `toTensors(op, [a, b])` for the two operands of a binary op, without the general loops. */
+export function toTensorPair(op: string, a: TensorLike, b: TensorLike): Tensor[] {
+  const ta = a instanceof Tensor ? a : a instanceof Variable ? readVariable(a) : null;
+  if (ta === null) return toTensors(op, [a, b]);
+  const tb = b instanceof Tensor
+    ? b
+    : b instanceof Variable
+    ? readVariable(b)
+    : argToTensor(b, ta.dtype, op);
+  if (tb.dtype !== ta.dtype) return toTensors(op, [ta, tb]);
+  return [ta, tb];
+}
+
 /**
  * Converts several op arguments at once: plain numbers and arrays take the dtype of the first
  * tensor or variable among them (as in TensorFlow), then every dtype must agree.

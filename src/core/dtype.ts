@@ -50,7 +50,13 @@ export function allocateOwned(dtype: DType, n: number): TypedArray {
 
 /** A one-element array of `dtype` holding `v`, reused by every call: read it before the next. */
 export function scratchScalar(dtype: DType, v: number, which: 0 | 1 | 2): TypedArray {
-  const a = SCRATCH[dtype][which];
+  const a = dtype === "float32"
+    ? SCRATCH.float32[which]
+    : dtype === "float64"
+    ? SCRATCH.float64[which]
+    : dtype === "int32"
+    ? SCRATCH.int32[which]
+    : SCRATCH.bool[which];
   a[0] = v;
   return a;
 }

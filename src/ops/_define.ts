@@ -1,7 +1,7 @@
 /** Helpers that turn a kernel and a derivative into a primitive, for the common shapes of op. */
 import { bind, type Primitive } from "../core/dispatch.ts";
 import { type DType, isFloat, scratchScalar } from "../core/dtype.ts";
-import { toTensor, toTensors } from "../core/convert.ts";
+import { toTensor, toTensorPair } from "../core/convert.ts";
 import { dataOf, Tensor, type TensorLike, uniformTensor, uniformValue } from "../core/tensor.ts";
 import { broadcastShapes, sameShape } from "../core/shape.ts";
 import { type BinaryLoop, mapBinary } from "../core/kernels/elementwise.ts";
@@ -100,7 +100,7 @@ export function binaryOp(prim: Primitive<void>): (a: TensorLike, b: TensorLike) 
       prim,
       a instanceof Tensor && b instanceof Tensor && a.dtype === b.dtype
         ? [a, b]
-        : toTensors(prim.name, [a, b]),
+        : toTensorPair(prim.name, a, b),
       undefined,
     );
 }
