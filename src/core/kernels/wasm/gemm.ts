@@ -12,14 +12,15 @@ interface GemmExports {
     a: number,
     b: number,
     c: number,
-    np: number,
     ldc: number,
     k: number,
-    i0: number,
-    i1: number,
     lda: number,
     ldb: number,
     cols: number,
+    i0: number,
+    i1: number,
+    j0: number,
+    j1: number,
   ): void;
 }
 
@@ -34,8 +35,8 @@ interface Kernel {
 const CTL_WORDS = 16;
 const DATA = CTL_WORDS * 4;
 const STATE = 0; // 0 starting, 1 idle, 2 job posted, 3 exited
-const PARAMS = 1; // 11 words: the gemm arguments but the rows, then the chunk and the row count
-const NEXT = 12; // the first row no thread has claimed yet
+const PARAMS = 1; // 12 words: the gemm arguments but the ranges, mp, np, the chunk, byColumns
+const NEXT = 13; // the first row (or column) no thread has claimed yet
 // Row chunks per product: enough to even out the threads, few enough to keep B's blocks hot.
 const CHUNKS = 8;
 // Below this many multiply-adds a second thread costs more than it saves.
@@ -113,9 +114,13 @@ self.onmessage = ({ data: { module, memory, idleMs } }) => {
     const woke = Atomics.wait(ctl, ${STATE}, 1, idleMs);
     const state = Atomics.load(ctl, ${STATE});
     if (state === 2) {
-      const [a, b, c, np, ldc, k, lda, ldb, cols, chunk, mp] = ctl.slice(${PARAMS}, ${NEXT});
-      for (let i; (i = Atomics.add(ctl, ${NEXT}, chunk)) < mp;) {
-        exports.gemm(a, b, c, np, ldc, k, i, Math.min(i + chunk, mp), lda, ldb, cols);
+      const [a, b, c, ldc, k, lda, ldb, cols, mp, np, chunk, byColumns] =
+        ctl.slice(${PARAMS}, ${NEXT});
+      const total = byColumns ? np : mp;
+      for (let i; (i = Atomics.add(ctl, ${NEXT}, chunk)) < total;) {
+        const e = Math.min(i + chunk, total);
+        if (byColumns) exports.gemm(a, b, c, ldc, k, lda, ldb, cols, 0, mp, i, e);
+        else exports.gemm(a, b, c, ldc, k, lda, ldb, cols, i, e, 0, np);
       }
       Atomics.store(ctl, ${STATE}, 1);
       Atomics.notify(ctl, ${STATE});
@@ -156,32 +161,37 @@ function ensureWorker(k: Kernel): void {
   }
 }
 
-// Runs gemm over rows [0, mp). When the worker is idle and ready, both threads claim chunks of
-// rows until none is left: a fixed half each left one thread waiting whenever the other core
-// was busy (with V8's own threads, on two cores).
-function run(k: Kernel, args: GemmArgs, mp: number): void {
-  const [a, b, c, np, ldc, kk, lda, ldb, cols] = args;
+// Runs gemm over C's mp rows and np columns. When the worker is idle and ready, both threads
+// claim chunks until none is left (a fixed half each left one thread waiting whenever the other
+// core was busy). Chunks are of rows, or of columns when C is wider than tall: every chunk
+// streams all of the other operand, and this way that is the smaller one.
+function run(k: Kernel, args: GemmArgs, mp: number, np: number): void {
+  const [a, b, c, ldc, kk, lda, ldb, cols] = args;
   const work = mp * np * kk;
-  if (k.shared !== null && work >= THREAD_MIN_WORK && mp >= 8) {
+  if (k.shared !== null && work >= THREAD_MIN_WORK && Math.max(mp, np) >= 16) {
     ensureWorker(k);
     const ctl = control(k);
-    const chunk = Math.max(4, Math.ceil(mp / CHUNKS / 4) * 4);
-    ctl.set([...args, chunk, mp, 0], PARAMS);
+    const byColumns = np > mp;
+    const chunk = byColumns ? ceil(np / CHUNKS, 8) : ceil(mp / CHUNKS, 4);
+    ctl.set([...args, mp, np, chunk, byColumns ? 1 : 0, 0], PARAMS);
     if (Atomics.compareExchange(ctl, STATE, 1, 2) === 1) {
       Atomics.notify(ctl, STATE);
-      for (let i; (i = Atomics.add(ctl, NEXT, chunk)) < mp;) {
-        k.exports.gemm(a, b, c, np, ldc, kk, i, Math.min(i + chunk, mp), lda, ldb, cols);
+      const total = byColumns ? np : mp;
+      for (let i; (i = Atomics.add(ctl, NEXT, chunk)) < total;) {
+        const e = Math.min(i + chunk, total);
+        if (byColumns) k.exports.gemm(a, b, c, ldc, kk, lda, ldb, cols, 0, mp, i, e);
+        else k.exports.gemm(a, b, c, ldc, kk, lda, ldb, cols, i, e, 0, np);
       }
       while (Atomics.load(ctl, STATE) === 2) Atomics.wait(ctl, STATE, 2);
       threadedRuns++;
       return;
     }
   }
-  k.exports.gemm(a, b, c, np, ldc, kk, 0, mp, lda, ldb, cols);
+  k.exports.gemm(a, b, c, ldc, kk, lda, ldb, cols, 0, mp, 0, np);
 }
 
-// a, b, c, np, ldc, k, lda, ldb, cols: the gemm arguments but the rows.
-type GemmArgs = [number, number, number, number, number, number, number, number, number];
+// a, b, c, ldc, k, lda, ldb, cols: the gemm arguments but the ranges.
+type GemmArgs = [number, number, number, number, number, number, number, number];
 
 const ceil = (n: number, m: number) => Math.ceil(n / m) * m;
 // NOTE: rows a multiple of 1 KiB apart fall in the same few cache sets, and a block of them
@@ -228,7 +238,7 @@ export function wasmGemm(
   else copyIn(a, aOff, ai, ap, m, k, mem, aPtr / 4, lda);
   if (m < mp && !cols) mem.fill(0, aPtr / 4 + m * lda, aPtr / 4 + mp * lda);
   copyIn(b, bOff, bp, bj, k, n, mem, bPtr / 4, ldb);
-  run(w, [aPtr, bPtr, cPtr, np, ldc, k, lda, ldb, cols ? 1 : 0], mp);
+  run(w, [aPtr, bPtr, cPtr, ldc, k, lda, ldb, cols ? 1 : 0], mp, np);
   const c = cPtr / 4;
   for (let i = 0; i < m; i++) out.set(mem.subarray(c + i * ldc, c + i * ldc + n), oOff + i * n);
   return true;

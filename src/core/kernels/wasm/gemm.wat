@@ -130,11 +130,11 @@
     (v128.store align=4 (local.get $p) (local.get $c3l))
     (v128.store offset=16 align=4 (local.get $p) (local.get $c3h)))
 
-  ;; C (Mp × Np, at $c) += A (at $a) · B (at $b) for the rows [$i0, $i1) of C (so that threads can
-  ;; split the rows); $cols says A is stored transposed. Strides are in floats.
+  ;; C (Mp × Np, at $c) += A (at $a) · B (at $b) over rows [$i0, $i1) and columns [$j0, $j1) of C
+  ;; (so that threads can split either); $cols says A is stored transposed. Strides are in floats.
   (func (export "gemm") (param $a i32) (param $b i32) (param $c i32)
-    (param $np i32) (param $ldc i32) (param $k i32) (param $i0 i32) (param $i1 i32)
-    (param $lda i32) (param $ldb i32) (param $cols i32)
+    (param $ldc i32) (param $k i32) (param $lda i32) (param $ldb i32) (param $cols i32)
+    (param $i0 i32) (param $i1 i32) (param $j0 i32) (param $j1 i32)
     (local $kb i32) (local $kc i32) (local $ib i32) (local $ie i32) (local $jp i32) (local $ip i32)
     (local $bp i32) (local $ldcb i32) (local $ldab i32) (local $ldbb i32) (local $ap i32)
     (local.set $ldcb (i32.shl (local.get $ldc) (i32.const 2)))
@@ -149,9 +149,9 @@
         (br_if $idone (i32.ge_s (local.get $ib) (local.get $i1)))
         (local.set $ie (i32.add (local.get $ib) (i32.const 64)))
         (if (i32.gt_s (local.get $ie) (local.get $i1)) (then (local.set $ie (local.get $i1))))
-        (local.set $jp (i32.const 0))
+        (local.set $jp (local.get $j0))
         (block $jdone (loop $jloop
-          (br_if $jdone (i32.ge_s (local.get $jp) (local.get $np)))
+          (br_if $jdone (i32.ge_s (local.get $jp) (local.get $j1)))
           ;; B rows from kb, columns from jp
           (local.set $bp (i32.add (local.get $b)
             (i32.shl (i32.add (i32.mul (local.get $kb) (local.get $ldb)) (local.get $jp))
