@@ -46,6 +46,12 @@ Deno.test("float32 matmul (WebAssembly SIMD) matches the reference loop", async 
     [[100, 100], [100, 100, 1], false, false],
     // An empty inner dimension gives zeros (the kernel never runs over K).
     [[70, 0], [0, 90], false, false],
+    // Rows of 256 floats get padded strides in the kernel's memory (A, B, A stored transposed).
+    [[20, 256], [256, 256], false, false],
+    [[40, 256], [40, 24], true, false],
+    [[30, 40], [256, 40], false, true],
+    // Wider than tall: the threads share it by columns.
+    [[64, 500], [500, 640], false, false],
     // Large enough for a worker to take half the rows, where workers are available.
     [[260, 300], [300, 264], false, false],
     [[300, 260], [264, 300], true, true],
@@ -110,4 +116,18 @@ Deno.test("float32 elementwise fast paths match the generic loops", async (t) =>
       });
     }
   }
+});
+
+Deno.test("a wide product shared by columns with the worker matches the reference loop", async () => {
+  const g = new Generator(17);
+  const as = [64, 500], bs = [500, 640];
+  const a = randomF32(64 * 500, g), b = randomF32(500 * 640, g);
+  const [ref] = matmulKernel(a, as, b, bs, false, false, "float32", true);
+  const before = wasmGemmThreadedRuns();
+  for (let i = 0; i < 100 && wasmGemmThreadedRuns() === before; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    const [fast] = matmulKernel(a, as, b, bs, false, false, "float32");
+    assertAllClose(fast, ref, { rtol: 1e-5, atol: 1e-4 });
+  }
+  assert.ok(wasmGemmThreadedRuns() > before, "a worker shared the product");
 });
