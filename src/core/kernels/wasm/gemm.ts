@@ -258,15 +258,8 @@ function copyIn(
   ld: number,
 ): void {
   if (cs === 1 && src instanceof Float32Array) {
-    if (rs === cols) {
-      // One copy of the whole block, then the rows spread out in place, last first.
+    if (rs === cols && ld === cols) {
       dst.set(src.subarray(off, off + rows * cols), at);
-      if (ld === cols) return;
-      for (let r = rows - 1; r >= 0; r--) {
-        const to = at + r * ld;
-        if (r > 0) dst.copyWithin(to, at + r * cols, at + r * cols + cols);
-        dst.fill(0, to + cols, to + ld);
-      }
       return;
     }
     for (let r = 0; r < rows; r++) {
