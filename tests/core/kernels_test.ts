@@ -100,15 +100,28 @@ Deno.test("float32 elementwise fast paths match the generic loops", async (t) =>
     [[6, 5], [6, 1]],
     [[5], [6, 5]],
   ];
-  for (const op of ["add", "subtract", "multiply", "divide"] as const) {
+  const ops = [
+    "add",
+    "subtract",
+    "multiply",
+    "divide",
+    "greater",
+    "greaterEqual",
+    "less",
+    "lessEqual",
+  ] as const;
+  for (const op of ops) {
+    const dtype = op.startsWith("greater") || op.startsWith("less") ? "bool" : "float32";
     for (const [as, bs] of shapes) {
       await t.step(`${op} [${as}] [${bs}]`, () => {
         const a = randomF32(as.reduce((x, y) => x * y, 1), g);
         const b = randomF32(bs.reduce((x, y) => x * y, 1), g);
-        const [fast, shape] = mapBinary(op, a, as, b, bs, "float32", binaryLoops[op]);
+        // Ties, where ≥ and > differ.
+        if (a.length === b.length) a[0] = b[0];
+        const [fast, shape] = mapBinary(op, a, as, b, bs, dtype, binaryLoops[op]);
         // The generic loop, run over the broadcast by hand.
         const sa = broadcastStrides(as, shape), sb = broadcastStrides(bs, shape);
-        const want = new Float32Array(fast.length);
+        const want = dtype === "bool" ? new Uint8Array(fast.length) : new Float32Array(fast.length);
         forEachRow(shape, [sa, sb], (o, offs, len, inner) => {
           binaryLoops[op](want, o, a, offs[0], inner[0], b, offs[1], inner[1], len);
         });

@@ -39,12 +39,12 @@ export function mapBinary(
   const shape = broadcastShapes(op, aShape, bShape);
   const n = shape === aShape ? a.length : shape === bShape ? b.length : sizeOf(shape);
   const out = allocateUninit(dtype, n);
-  const f32 = F32_LOOPS[op];
+  const f32 = out instanceof Uint8Array ? F32_COMPARE[op] : F32_LOOPS[op];
   if (
-    f32 !== undefined && out instanceof Float32Array && a instanceof Float32Array &&
-    b instanceof Float32Array && (a.length === n || a.length === 1) &&
-    (b.length === n || b.length === 1)
-  ) f32(out, a, b, n);
+    f32 !== undefined && (out instanceof Float32Array || out instanceof Uint8Array) &&
+    a instanceof Float32Array && b instanceof Float32Array &&
+    (a.length === n || a.length === 1) && (b.length === n || b.length === 1)
+  ) f32(out as never, a, b, n);
   else if (
     out instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array &&
     a.length === n && F32_ROW_LOOPS[op] !== undefined && isTrailing(bShape, shape)
@@ -91,6 +91,32 @@ const F32_LOOPS: Record<string, F32Loop | undefined> = {
     else if (a.length === n) { for (let i = 0, s = b[0]; i < n; i++) o[i] = a[i] / s; }
     else if (b.length === n) { for (let i = 0, s = a[0]; i < n; i++) o[i] = s / b[i]; }
     else o.fill(a[0] / b[0]);
+  },
+};
+
+type F32CompareLoop = (o: Uint8Array, a: Float32Array, b: Float32Array, n: number) => void;
+
+// Comparisons of float32 operands (a ReLU's gradient mask, maximum's and minimum's), likewise.
+const F32_COMPARE: Record<string, F32CompareLoop | undefined> = {
+  greater: (o, a, b, n) => {
+    if (a.length === n && b.length === n) for (let i = 0; i < n; i++) o[i] = a[i] > b[i] ? 1 : 0;
+    else if (b.length === 1) for (let i = 0, s = b[0]; i < n; i++) o[i] = a[i] > s ? 1 : 0;
+    else for (let i = 0, s = a[0]; i < n; i++) o[i] = s > b[i] ? 1 : 0;
+  },
+  greaterEqual: (o, a, b, n) => {
+    if (a.length === n && b.length === n) for (let i = 0; i < n; i++) o[i] = a[i] >= b[i] ? 1 : 0;
+    else if (b.length === 1) for (let i = 0, s = b[0]; i < n; i++) o[i] = a[i] >= s ? 1 : 0;
+    else for (let i = 0, s = a[0]; i < n; i++) o[i] = s >= b[i] ? 1 : 0;
+  },
+  less: (o, a, b, n) => {
+    if (a.length === n && b.length === n) for (let i = 0; i < n; i++) o[i] = a[i] < b[i] ? 1 : 0;
+    else if (b.length === 1) for (let i = 0, s = b[0]; i < n; i++) o[i] = a[i] < s ? 1 : 0;
+    else for (let i = 0, s = a[0]; i < n; i++) o[i] = s < b[i] ? 1 : 0;
+  },
+  lessEqual: (o, a, b, n) => {
+    if (a.length === n && b.length === n) for (let i = 0; i < n; i++) o[i] = a[i] <= b[i] ? 1 : 0;
+    else if (b.length === 1) for (let i = 0, s = b[0]; i < n; i++) o[i] = a[i] <= s ? 1 : 0;
+    else for (let i = 0, s = a[0]; i < n; i++) o[i] = s <= b[i] ? 1 : 0;
   },
 };
 
