@@ -99,24 +99,32 @@ type F32CompareLoop = (o: Uint8Array, a: Float32Array, b: Float32Array, n: numbe
 // Comparisons of float32 operands (a ReLU's gradient mask, maximum's and minimum's), likewise.
 const F32_COMPARE: Record<string, F32CompareLoop | undefined> = {
   greater: (o, a, b, n) => {
-    if (a.length === n && b.length === n) for (let i = 0; i < n; i++) o[i] = a[i] > b[i] ? 1 : 0;
-    else if (b.length === 1) for (let i = 0, s = b[0]; i < n; i++) o[i] = a[i] > s ? 1 : 0;
-    else for (let i = 0, s = a[0]; i < n; i++) o[i] = s > b[i] ? 1 : 0;
+    if (a.length === n && b.length === n) {
+      for (let i = 0; i < n; i++) o[i] = a[i] > b[i] ? 1 : 0;
+    } else if (b.length === 1) {
+      for (let i = 0, s = b[0]; i < n; i++) o[i] = a[i] > s ? 1 : 0;
+    } else for (let i = 0, s = a[0]; i < n; i++) o[i] = s > b[i] ? 1 : 0;
   },
   greaterEqual: (o, a, b, n) => {
-    if (a.length === n && b.length === n) for (let i = 0; i < n; i++) o[i] = a[i] >= b[i] ? 1 : 0;
-    else if (b.length === 1) for (let i = 0, s = b[0]; i < n; i++) o[i] = a[i] >= s ? 1 : 0;
-    else for (let i = 0, s = a[0]; i < n; i++) o[i] = s >= b[i] ? 1 : 0;
+    if (a.length === n && b.length === n) {
+      for (let i = 0; i < n; i++) o[i] = a[i] >= b[i] ? 1 : 0;
+    } else if (b.length === 1) {
+      for (let i = 0, s = b[0]; i < n; i++) o[i] = a[i] >= s ? 1 : 0;
+    } else for (let i = 0, s = a[0]; i < n; i++) o[i] = s >= b[i] ? 1 : 0;
   },
   less: (o, a, b, n) => {
-    if (a.length === n && b.length === n) for (let i = 0; i < n; i++) o[i] = a[i] < b[i] ? 1 : 0;
-    else if (b.length === 1) for (let i = 0, s = b[0]; i < n; i++) o[i] = a[i] < s ? 1 : 0;
-    else for (let i = 0, s = a[0]; i < n; i++) o[i] = s < b[i] ? 1 : 0;
+    if (a.length === n && b.length === n) {
+      for (let i = 0; i < n; i++) o[i] = a[i] < b[i] ? 1 : 0;
+    } else if (b.length === 1) {
+      for (let i = 0, s = b[0]; i < n; i++) o[i] = a[i] < s ? 1 : 0;
+    } else for (let i = 0, s = a[0]; i < n; i++) o[i] = s < b[i] ? 1 : 0;
   },
   lessEqual: (o, a, b, n) => {
-    if (a.length === n && b.length === n) for (let i = 0; i < n; i++) o[i] = a[i] <= b[i] ? 1 : 0;
-    else if (b.length === 1) for (let i = 0, s = b[0]; i < n; i++) o[i] = a[i] <= s ? 1 : 0;
-    else for (let i = 0, s = a[0]; i < n; i++) o[i] = s <= b[i] ? 1 : 0;
+    if (a.length === n && b.length === n) {
+      for (let i = 0; i < n; i++) o[i] = a[i] <= b[i] ? 1 : 0;
+    } else if (b.length === 1) {
+      for (let i = 0, s = b[0]; i < n; i++) o[i] = a[i] <= s ? 1 : 0;
+    } else for (let i = 0, s = a[0]; i < n; i++) o[i] = s <= b[i] ? 1 : 0;
   },
 };
 
