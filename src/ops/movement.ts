@@ -59,7 +59,7 @@ export const movementPrims = {
     name: "broadcastTo",
     kernel([x], { shape }) {
       // A broadcast scalar (as every reduction's gradient) stays one value until read densely.
-      const u = x.size === 1 ? dataOf(x)[0] : uniformValue(x);
+      const u = uniformValue(x);
       if (u !== undefined) return uniformTensor(u, shape, x.dtype);
       const data = stridedCopy(dataOf(x), broadcastStrides(x.shape, shape), shape, x.dtype);
       return new Tensor(data, shape, x.dtype);
