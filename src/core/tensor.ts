@@ -508,11 +508,6 @@ function canonicalShape(shape: readonly number[]): readonly number[] {
   return Object.isFrozen(shape) ? shape : Object.freeze(copyShape(shape));
 }
 
-// sizeOf with the common ranks inline: this runs for every tensor made.
-function sizeOfShape(s: readonly number[]): number {
-  const r = s.length;
-  return r === 0 ? 1 : r === 1 ? s[0] : r === 2 ? s[0] * s[1] : sizeOf(s);
-}
 // Set only while `uniformTensor` runs the constructor.
 let pendingFill: number | undefined;
 
@@ -568,7 +563,7 @@ export class Tensor extends TensorMethods {
     super();
     this.#fill = pendingFill;
     if (pendingFill !== undefined) this.#data = null;
-    else if (data.length !== sizeOfShape(shape)) {
+    else if (data.length !== sizeOf(shape)) {
       throw new Error(
         `Tensor: ${data.length} values do not fill shape ${fmtShape(shape)} ` +
           `(${sizeOf(shape)} elements)`,
@@ -622,7 +617,7 @@ export class Tensor extends TensorMethods {
    * ```
    */
   item(): number {
-    if (this.#data === null && this.#fill !== undefined && sizeOfShape(this.#shape) === 1) {
+    if (this.#data === null && this.#fill !== undefined && sizeOf(this.#shape) === 1) {
       return this.#fill;
     }
     const data = this.#data ?? this.#materialize();

@@ -3,7 +3,8 @@ import { bind, type Primitive } from "../core/dispatch.ts";
 import { toTensors } from "../core/convert.ts";
 import { dataOf, lazyFill, Tensor, type TensorLike, uniformTensor } from "../core/tensor.ts";
 import { matmulKernel, matmulShape } from "../core/kernels/matmul.ts";
-import { allocateF64, allocateUninit, convertData, type TypedArray } from "../core/dtype.ts";
+import { reduceKernel } from "../core/kernels/reduce.ts";
+import { allocateUninit, convertData } from "../core/dtype.ts";
 import { add } from "./binary.ts";
 import { reshape, sumTo, transpose } from "./movement.ts";
 import { reduceSum } from "./reduce.ts";
@@ -40,30 +41,20 @@ function uniformMatmul(
   const out = allocateUninit(a.dtype, m * n);
   if (ua !== undefined) {
     // Every row is ua · (the column sums of op(B)).
-    const sums = lineSums(dataOf(b), b.shape, !tB);
+    const sums = lineSums(b, !tB);
     for (let j = 0; j < n; j++) out[j] = ua * sums[j];
     for (let i = 1; i < m; i++) out.copyWithin(i * n, 0, n);
   } else {
     // Every column is ub · (the row sums of op(A)).
-    const sums = lineSums(dataOf(a), a.shape, tA);
+    const sums = lineSums(a, tA);
     for (let i = 0; i < m; i++) out.fill(ub! * sums[i], i * n, (i + 1) * n);
   }
   return new Tensor(out, [m, n], a.dtype);
 }
 
-// The sums of a rows × cols matrix's columns (down) or rows, in float64.
-function lineSums(x: TypedArray, [rows, cols]: readonly number[], down: boolean): Float64Array {
-  const sums = allocateF64(down ? cols : rows);
-  for (let i = 0; i < rows; i++) {
-    const at = i * cols;
-    if (down) { for (let j = 0; j < cols; j++) sums[j] += x[at + j]; }
-    else {
-      let s = 0;
-      for (let j = 0; j < cols; j++) s += x[at + j];
-      sums[i] = s;
-    }
-  }
-  return sums;
+// The sums of a matrix's columns (down) or rows, in float64.
+function lineSums(x: Tensor, down: boolean): Float64Array {
+  return reduceKernel(dataOf(x), x.shape, [down ? 0 : 1], "sum", "float64")[0] as Float64Array;
 }
 
 /** The linear-algebra primitives, by name. */
