@@ -8,8 +8,8 @@
  */
 (globalThis as { Worker?: unknown }).Worker = undefined;
 const gt = await import("../mod.ts");
-const { wasmGemmThreaded } = await import("../src/core/kernels/wasm/gemm.ts");
-if (wasmGemmThreaded()) throw new Error("the kernel still found a worker");
+const { wasmThreaded } = await import("../src/core/kernels/wasm/runtime.ts");
+if (wasmThreaded()) throw new Error("the kernel still found a worker");
 
 const sizes = Deno.args.length > 0 ? Deno.args.map(Number) : [256, 512, 1024];
 for (const n of sizes) {

@@ -1,7 +1,8 @@
 /**
  * Assembles the WebAssembly kernels (src/core/kernels/wasm/*.wat) into TypeScript modules that
  * embed the bytes, so the package needs no toolchain and no file access to use them.
- * Each kernel is built twice: with its own memory, and importing a shared memory (for workers).
+ * Each kernel is built importing its memory, unshared or shared (for workers), so that all the
+ * kernels run on one memory; and each of those with and without relaxed fused multiply-adds.
  * Run with `deno task build:wasm`; the output is committed.
  */
 import wabtInit from "wabt";
@@ -9,6 +10,7 @@ import wabtInit from "wabt";
 const dir = new URL("../src/core/kernels/wasm/", import.meta.url);
 const wabt = await wabtInit();
 const OWN = `(memory (export "memory") 1)`;
+const IMPORTED = `(import "env" "memory" (memory 1 65536))`;
 const SHARED = `(import "env" "memory" (memory 1 65536 shared))`;
 // c + a·b written as add(c, mul(a, b)) becomes one relaxed fused multiply-add, where the
 // engine has relaxed SIMD (Deno, current browsers; not Node 20, which gets the plain build).
@@ -47,16 +49,16 @@ for await (const entry of Deno.readDir(dir)) {
   const fused = source.replace(MUL_ADD, FUSED);
   if (fused === source) throw new Error(`${entry.name}: no add(c, mul(a, b)) to fuse`);
   const builds = {
-    Wasm: assemble(entry.name, source, true),
+    Wasm: assemble(entry.name, source.replace(OWN, IMPORTED), true),
     SharedWasm: assemble(entry.name, source.replace(OWN, SHARED), false),
-    FusedWasm: assemble(entry.name, fused, true),
+    FusedWasm: assemble(entry.name, fused.replace(OWN, IMPORTED), true),
     SharedFusedWasm: assemble(entry.name, fused.replace(OWN, SHARED), false),
   };
   const name = entry.name.replace(/\.wat$/, "");
   const what: Record<string, string> = {
-    Wasm: "with its own memory",
+    Wasm: "importing a memory as env.memory",
     SharedWasm: "importing a shared memory as env.memory",
-    FusedWasm: "with its own memory and relaxed fused multiply-adds",
+    FusedWasm: "importing a memory, with relaxed fused multiply-adds",
     SharedFusedWasm: "importing a shared memory, with relaxed fused multiply-adds",
   };
   const out =

@@ -12,7 +12,8 @@ import {
   unaryLoops as L,
 } from "../core/kernels/elementwise.ts";
 import { requireFloat, unaryOp } from "./_define.ts";
-import { cosF32, expF32, sigmoidF32, sinF32, tanhF32 } from "../core/kernels/fast_math.ts";
+import { sigmoidF32, tanhF32 } from "../core/kernels/fast_math.ts";
+import { simdCos, simdExp, simdSin } from "../core/kernels/wasm/math.ts";
 import { add, divide, multiply, subtract } from "./binary.ts";
 import { cast } from "./cast.ts";
 import { greater } from "./compare.ts";
@@ -70,7 +71,7 @@ export const unaryPrims = {
   // d√x = dx / (2√x)
   sqrt: unaryPrim("sqrt", { loop: L.sqrt, deriv: (_, y) => divide(0.5, y) }),
   // d eˣ = eˣ·dx, reusing the output as recorded
-  exp: unaryPrim("exp", { loop: L.exp, loop32: expF32, deriv: (_, y) => y }),
+  exp: unaryPrim("exp", { loop: L.exp, loop32: simdExp, deriv: (_, y) => y }),
   // d(eˣ - 1) = eˣ·dx = (y + 1)·dx
   expm1: unaryPrim("expm1", { loop: L.expm1, deriv: (_, y) => add(y, 1) }),
   // d log x = dx / x
@@ -78,9 +79,9 @@ export const unaryPrims = {
   // d log(1 + x) = dx / (1 + x)
   log1p: unaryPrim("log1p", { loop: L.log1p, deriv: (x) => divide(1, add(x, 1)) }),
   // d sin x = cos x·dx
-  sin: unaryPrim("sin", { loop: L.sin, loop32: sinF32, deriv: (x) => cos(x) }),
+  sin: unaryPrim("sin", { loop: L.sin, loop32: simdSin, deriv: (x) => cos(x) }),
   // d cos x = -sin x·dx
-  cos: unaryPrim("cos", { loop: L.cos, loop32: cosF32, deriv: (x) => negative(sin(x)) }),
+  cos: unaryPrim("cos", { loop: L.cos, loop32: simdCos, deriv: (x) => negative(sin(x)) }),
   // d tan x = (1 + tan²x)·dx
   tan: unaryPrim("tan", { loop: L.tan, deriv: (_, y) => add(1, multiply(y, y)) }),
   // d tanh x = (1 - tanh²x)·dx

@@ -1,6 +1,8 @@
 /** The float32 sin, cos, exp, tanh and sigmoid kernels against Math's, which they replace for float32 data. */
 import assert from "node:assert/strict";
 import { cosF32, expF32, sigmoidF32, sinF32, tanhF32 } from "../../src/core/kernels/fast_math.ts";
+import { simdCos, simdExp, simdSin } from "../../src/core/kernels/wasm/math.ts";
+import { wasmThreadedRuns } from "../../src/core/kernels/wasm/runtime.ts";
 import { Generator } from "../../src/core/random.ts";
 
 type Loop = (o: Float32Array, a: Float32Array, n: number) => void;
@@ -61,5 +63,83 @@ Deno.test("tanh and sigmoid for float32 stay within 1 ulp, near 0 and in the tai
     const edges = new Float32Array([0.0625, -0.0625, 0.06249, 9.99, 10, -10, 103, 104, -104, -105]);
     assert.ok(worstUlps(loop, ref, edges) <= 1, `${ref.name} at the edges`);
     worstUlps(loop, ref, specials);
+  }
+});
+
+// The WebAssembly SIMD kernels compute in float32 (the TypeScript loops in float64), so they may
+// be one ulp further off; elements outside their ranges go to Math's functions.
+const SIMD_ULPS = 2;
+
+Deno.test("the SIMD sin, cos and exp stay within 2 ulps of Math's, at every scale", async (t) => {
+  // 20,011 elements run on one thread; 200,003 are shared with the worker. Both leave a tail
+  // that is not a whole vector.
+  for (const n of [20011, 200003]) {
+    await t.step(`${n} elements`, () => {
+      for (const [loop, ref] of [[simdSin, Math.sin], [simdCos, Math.cos]] as const) {
+        for (const scale of [1, 10, 1000, 8192, 1e6]) {
+          const worst = worstUlps(loop, ref, sample(n, scale, scale));
+          assert.ok(worst <= SIMD_ULPS, `${ref.name} @ ${scale}: ${worst} ulps`);
+        }
+      }
+      for (const scale of [2, 90, 120]) {
+        const worst = worstUlps(simdExp, Math.exp, sample(n, scale, scale));
+        assert.ok(worst <= SIMD_ULPS, `exp @ ${scale}: ${worst} ulps`);
+      }
+    });
+  }
+});
+
+Deno.test("the SIMD kernels hand specials and out-of-range elements to Math's functions", () => {
+  // Specials and range edges scattered through an array long enough for the kernels.
+  const xs = sample(4096, 3, 11);
+  const edges = [0, -0, Infinity, -Infinity, NaN, 1e-30, -1e-30, 1e-45, 8192, -8192, 8193, 3e38];
+  const expEdges = [-87, -87.01, -100, -104, -105, 88, 88.01, 88.7, 89, 1000];
+  edges.forEach((v, i) => xs[i * 331] = v);
+  for (const [loop, ref] of [[simdSin, Math.sin], [simdCos, Math.cos]] as const) {
+    assert.ok(worstUlps(loop, ref, xs) <= SIMD_ULPS, ref.name);
+  }
+  expEdges.forEach((v, i) => xs[i * 331 + 7] = v);
+  assert.ok(worstUlps(simdExp, Math.exp, xs) <= SIMD_ULPS, "exp");
+  // sin keeps the sign of zero.
+  const out = new Float32Array(xs.length);
+  simdSin(out, xs, xs.length);
+  assert.ok(Object.is(out[0], 0) && Object.is(out[331], -0));
+});
+
+Deno.test("the SIMD kernels agree with the TypeScript loops, across lengths", () => {
+  for (const n of [3, 255, 256, 1 << 16, (1 << 20) + 5]) {
+    const xs = sample(n, 4, n);
+    const simd = new Float32Array(n), ts = new Float32Array(n);
+    for (const [a, b] of [[simdSin, sinF32], [simdCos, cosF32], [simdExp, expF32]] as const) {
+      a(simd, xs, n);
+      b(ts, xs, n);
+      for (let i = 0; i < n; i++) {
+        const d = Math.abs(simd[i] - ts[i]);
+        if (d > 3 * 2 ** (Math.floor(Math.log2(Math.abs(ts[i]) || 1)) - 23)) {
+          assert.fail(`${a.name} at ${i} of ${n}: ${simd[i]} against ${ts[i]}`);
+        }
+      }
+    }
+  }
+});
+
+Deno.test("long arrays are shared with the worker, with the results of one thread", async () => {
+  const n = 300001, part = 50000; // parts short enough for one thread
+  const xs = sample(n, 20, 5);
+  for (const loop of [simdSin, simdCos, simdExp]) {
+    const alone = new Float32Array(n);
+    for (let i = 0; i < n; i += part) {
+      const e = Math.min(i + part, n);
+      loop(alone.subarray(i, e), xs.subarray(i, e), e - i);
+    }
+    const before = wasmThreadedRuns();
+    const shared = new Float32Array(n);
+    // The worker starts on first use and serves once it is ready.
+    for (let i = 0; i < 100 && wasmThreadedRuns() === before; i++) {
+      loop(shared, xs, n);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    assert.ok(wasmThreadedRuns() > before, `${loop.name}: a worker shared the work`);
+    assert.deepEqual(shared, alone, loop.name);
   }
 });

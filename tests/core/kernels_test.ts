@@ -1,13 +1,13 @@
 /** The fast kernels against the plain reference loops they replace. */
 import assert from "node:assert/strict";
-import { binaryLoops, mapBinary } from "../../src/core/kernels/elementwise.ts";
+import { binaryLoops, mapBinary, sumKernel } from "../../src/core/kernels/elementwise.ts";
 import { matmulKernel } from "../../src/core/kernels/matmul.ts";
 import { broadcastStrides, forEachRow } from "../../src/core/kernels/strided.ts";
 import {
-  wasmGemmAvailable,
-  wasmGemmThreaded,
-  wasmGemmThreadedRuns,
-} from "../../src/core/kernels/wasm/gemm.ts";
+  wasmAvailable,
+  wasmThreaded,
+  wasmThreadedRuns,
+} from "../../src/core/kernels/wasm/runtime.ts";
 import { Generator } from "../../src/core/random.ts";
 import { assertAllClose } from "../../src/testing/mod.ts";
 

@@ -87,8 +87,8 @@ for (const c of checks) {
 const probeAt = process.argv.indexOf("--probe");
 if (probeAt !== -1) {
   const probe = await import(pathToFileURL(process.argv[probeAt + 1]).href);
-  const available = probe.wasmGemmAvailable();
-  const threaded = probe.wasmGemmThreaded();
+  const available = probe.wasmAvailable();
+  const threaded = probe.wasmThreaded();
   // The kernel runs wherever WebAssembly does; without it (node --noexpose-wasm) the checks above
   // went through the JavaScript loop it falls back to.
   const hasWasm = typeof WebAssembly === "object";

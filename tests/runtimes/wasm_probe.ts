@@ -7,7 +7,7 @@
  */
 export { matmulKernel } from "../../src/core/kernels/matmul.ts";
 export {
-  wasmGemmAvailable,
-  wasmGemmThreaded,
-  wasmGemmThreadedRuns,
-} from "../../src/core/kernels/wasm/gemm.ts";
+  wasmAvailable,
+  wasmThreaded,
+  wasmThreadedRuns,
+} from "../../src/core/kernels/wasm/runtime.ts";

@@ -2,7 +2,8 @@
 import { allocate, allocateF64, allocateUninit, type DType, type TypedArray } from "../dtype.ts";
 import { broadcastShapes, fmtShape, sizeOf, stridesOf } from "../shape.ts";
 import { broadcastStrides, forEachRow } from "./strided.ts";
-import { wasmGemm, wasmGemmAvailable } from "./wasm/gemm.ts";
+import { wasmGemm } from "./wasm/gemm.ts";
+import { wasmAvailable } from "./wasm/runtime.ts";
 
 const WASM_MIN_WORK = 4096;
 const NO_BATCH: readonly number[] = Object.freeze([]);
@@ -54,7 +55,7 @@ export function matmulKernel(
 ): [TypedArray, number[]] {
   const { batch, m, k, n } = matmulShape(aShape, bShape, transposeA, transposeB);
   const useWasm = !reference && dtype === "float32" && m * n * k >= WASM_MIN_WORK &&
-    wasmGemmAvailable();
+    wasmAvailable();
   if (batch.length === 0 && !useWasm) {
     return [smallMatmul(a, aShape, b, bShape, transposeA, transposeB, dtype, m, k, n), [m, n]];
   }
@@ -196,7 +197,7 @@ function sharedOperandGemm(
 ): boolean {
   const aCount = sizeOf(aShape.slice(0, -2)), bCount = sizeOf(bShape.slice(0, -2));
   const count = Math.max(aCount, bCount);
-  if (count * m * n * k < WASM_MIN_WORK || !wasmGemmAvailable()) return false;
+  if (count * m * n * k < WASM_MIN_WORK || !wasmAvailable()) return false;
   if (bCount === 1 && aCount === count && !transposeA) {
     return wasmGemm(a, 0, ai, ap, b, 0, bp, bj, out, 0, count * m, n, k);
   }

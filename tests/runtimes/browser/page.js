@@ -95,7 +95,7 @@ async function main() {
   const probe = await import(PROBE).catch(() => null);
   addKernel(
     "main thread",
-    probe && { available: probe.wasmGemmAvailable(), threaded: probe.wasmGemmThreaded() },
+    probe && { available: probe.wasmAvailable(), threaded: probe.wasmThreaded() },
   );
 
   const worker = await inWorker();

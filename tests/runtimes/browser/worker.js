@@ -40,9 +40,9 @@ async function run() {
   let kernel = null;
   const probe = await import(PROBE).catch(() => null);
   if (probe !== null) {
-    const before = probe.wasmGemmThreadedRuns();
+    const before = probe.wasmThreadedRuns();
     let maxError = 0;
-    for (let i = 0; i < 100 && probe.wasmGemmThreadedRuns() === before; i++) {
+    for (let i = 0; i < 100 && probe.wasmThreadedRuns() === before; i++) {
       const [out] = probe.matmulKernel(a, [m, k], b, [k, n], false, false, "float32");
       for (let j = 0; j < out.length; j++) {
         maxError = Math.max(maxError, Math.abs(out[j] - expected[j]) / (1 + Math.abs(expected[j])));
@@ -50,9 +50,9 @@ async function run() {
       await sleep(20);
     }
     kernel = {
-      available: probe.wasmGemmAvailable(),
-      threaded: probe.wasmGemmThreaded(),
-      threadedRuns: probe.wasmGemmThreadedRuns() - before,
+      available: probe.wasmAvailable(),
+      threaded: probe.wasmThreaded(),
+      threadedRuns: probe.wasmThreadedRuns() - before,
       maxError,
     };
   }

@@ -1,0 +1,76 @@
+/**
+ * float32 sin, cos and exp through math.wat's SIMD kernels: the input is copied into the
+ * kernels' memory, mapped four lanes at a time (by both threads when large), and copied out.
+ * The TypeScript loops in fast_math.ts remain the reference and serve short arrays, engines
+ * without WebAssembly SIMD, and (through Math's functions) the elements outside the kernels'
+ * ranges.
+ */
+import type { TypedArray } from "../../dtype.ts";
+import { cosF32, expF32, sinF32 } from "../fast_math.ts";
+import { DATA, heap, JOB, type Kernels, kernels, runJob } from "./runtime.ts";
+
+// Below this many elements the copies and the call cost more than the SIMD lanes save.
+const SIMD_MIN = 256;
+// From this many elements on the worker takes chunks too (a wake-up costs tens of µs).
+const THREAD_MIN = 1 << 16;
+const CHUNKS = 8;
+// Longer arrays go through in blocks of this many elements, which bounds the memory (it never
+// shrinks) at 8 MiB.
+const BLOCK = 1 << 20;
+// The kernels' ranges: |x| ≤ SINCOS_MAX for sin and cos, EXP_MIN ≤ x ≤ EXP_MAX for exp.
+const SINCOS_MAX = 8192;
+const EXP_MIN = -87, EXP_MAX = 88;
+
+type Op = "sin" | "cos" | "exp";
+
+// Maps a[0, n) into o with the kernel; false when it cannot run here.
+function simd(op: Op, o: TypedArray, a: TypedArray, n: number): boolean {
+  if (n < SIMD_MIN || !(o instanceof Float32Array) || !(a instanceof Float32Array)) return false;
+  const k = kernels();
+  if (k === null) return false;
+  for (let i = 0; i < n; i += BLOCK) {
+    const e = Math.min(i + BLOCK, n);
+    simdBlock(k, op, o.subarray(i, e), a.subarray(i, e), e - i);
+  }
+  return true;
+}
+
+function simdBlock(k: Kernels, op: Op, o: Float32Array, a: Float32Array, n: number): void {
+  const n4 = (n + 3) & ~3;
+  const mem = heap(k, 8 * n4);
+  const src = DATA, dst = DATA + 4 * n4;
+  mem.set(a.subarray(0, n), src / 4);
+  // The padding lanes are computed too; zeros keep them in range.
+  mem.fill(0, src / 4 + n, src / 4 + n4);
+  const job = op === "exp" ? JOB.exp : JOB.sincos;
+  const chunk = Math.max(4, (Math.ceil(n4 / CHUNKS) + 3) & ~3);
+  const outside = runJob(k, job, [src, dst, op === "cos" ? 1 : 0], n4, chunk, n >= THREAD_MIN);
+  o.set(mem.subarray(dst / 4, dst / 4 + n));
+  if (outside) mendOutside(op, o, a, n);
+}
+
+// The elements the kernels do not serve (NaN, infinities, and beyond the ranges) are rare;
+// Math's functions give them their float32 values.
+function mendOutside(op: Op, o: Float32Array, a: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const x = a[i];
+    if (op === "exp") {
+      if (!(x >= EXP_MIN && x <= EXP_MAX)) o[i] = Math.exp(x);
+    } else if (!(Math.abs(x) <= SINCOS_MAX)) o[i] = op === "sin" ? Math.sin(x) : Math.cos(x);
+  }
+}
+
+/** `o[i] = sin(a[i])` for float32 data, with SIMD where it pays. */
+export function simdSin(o: TypedArray, a: TypedArray, n: number): void {
+  if (!simd("sin", o, a, n)) sinF32(o, a, n);
+}
+
+/** `o[i] = cos(a[i])` for float32 data, with SIMD where it pays. */
+export function simdCos(o: TypedArray, a: TypedArray, n: number): void {
+  if (!simd("cos", o, a, n)) cosF32(o, a, n);
+}
+
+/** `o[i] = exp(a[i])` for float32 data, with SIMD where it pays. */
+export function simdExp(o: TypedArray, a: TypedArray, n: number): void {
+  if (!simd("exp", o, a, n)) expF32(o, a, n);
+}

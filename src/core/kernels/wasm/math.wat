@@ -1,0 +1,140 @@
+;; float32 sin, cos and exp over arrays with 128-bit SIMD, four lanes at a time. Each takes the
+;; source and destination byte offsets and a count that is a multiple of 4, and returns 1 when
+;; some element lies outside the range the fast path serves (the caller then recomputes those
+;; elements its own way), else 0. Results are within 2 float32 ulps of the exact value.
+(module
+  (memory (export "memory") 1)
+
+  ;; sin (cosine = 0) or cos (cosine = 1) of n floats, for |x| ≤ 8192.
+  ;; |x| = j·π/2 + r with |r| ≤ π/4, π/2 in four parts: the first three have at most 11
+  ;; significant bits, so j·part is exact for j < 2¹³ and r keeps its low bits. Then
+  ;; sin(|x|) is ±sin r or ±cos r by the quadrant j (j + 1 for cos), and sin takes x's sign.
+  (func (export "sincos") (param $src i32) (param $dst i32) (param $n i32) (param $cosine i32)
+    (result i32)
+    (local $x v128) (local $ax v128) (local $j v128) (local $r v128) (local $z v128)
+    (local $s v128) (local $c v128) (local $q v128) (local $bad v128) (local $sign v128)
+    (local $turn v128) (local $one v128) (local $max v128) (local $invpio2 v128)
+    (local $p1 v128) (local $p2 v128) (local $p3 v128) (local $p4 v128)
+    (local $ones v128) (local $twos v128)
+    (local $s3 v128) (local $s5 v128) (local $s7 v128) (local $s9 v128)
+    (local $c2 v128) (local $c4 v128) (local $c6 v128) (local $c8 v128) (local $c10 v128)
+    (local $end i32)
+    (local.set $one (f32x4.splat (f32.const 1)))
+    (local.set $s3 (f32x4.splat (f32.const -0.16666666666666666)))
+    (local.set $s5 (f32x4.splat (f32.const 0.008333333333333333)))
+    (local.set $s7 (f32x4.splat (f32.const -0.0001984126984126984)))
+    (local.set $s9 (f32x4.splat (f32.const 2.7557319223985893e-6)))
+    (local.set $c2 (f32x4.splat (f32.const -0.5)))
+    (local.set $c4 (f32x4.splat (f32.const 0.041666666666666664)))
+    (local.set $c6 (f32x4.splat (f32.const -0.001388888888888889)))
+    (local.set $c8 (f32x4.splat (f32.const 2.48015873015873e-5)))
+    (local.set $c10 (f32x4.splat (f32.const -2.755731922398589e-7)))
+    (local.set $max (f32x4.splat (f32.const 8192)))
+    (local.set $invpio2 (f32x4.splat (f32.const 0.6366197723675814)))
+    (local.set $p1 (f32x4.splat (f32.const 1.5703125)))
+    (local.set $p2 (f32x4.splat (f32.const 4.837512969970703e-4)))
+    (local.set $p3 (f32x4.splat (f32.const 7.549533620476723e-8)))
+    (local.set $p4 (f32x4.splat (f32.const 2.5633441515945190e-12)))
+    (local.set $ones (i32x4.splat (i32.const 1)))
+    (local.set $twos (i32x4.splat (i32.const 2)))
+    (local.set $turn (i32x4.splat (local.get $cosine)))
+    ;; sin is odd: the sign bit of x goes onto the result; cos is even: nothing does.
+    (local.set $sign (i32x4.splat
+      (select (i32.const 0) (i32.const 0x80000000) (local.get $cosine))))
+    (local.set $end (i32.add (local.get $src) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
+      (loop $each
+        (local.set $x (v128.load (local.get $src)))
+        (local.set $ax (f32x4.abs (local.get $x)))
+        ;; NaN fails the comparison too
+        (local.set $bad (v128.or (local.get $bad)
+          (v128.not (f32x4.le (local.get $ax) (local.get $max)))))
+        (local.set $j (f32x4.nearest
+          (f32x4.mul (local.get $ax) (local.get $invpio2))))
+        (local.set $r (f32x4.sub (local.get $ax)
+          (f32x4.mul (local.get $j) (local.get $p1))))
+        (local.set $r (f32x4.sub (local.get $r)
+          (f32x4.mul (local.get $j) (local.get $p2))))
+        (local.set $r (f32x4.sub (local.get $r)
+          (f32x4.mul (local.get $j) (local.get $p3))))
+        (local.set $r (f32x4.sub (local.get $r)
+          (f32x4.mul (local.get $j) (local.get $p4))))
+        (local.set $q (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $j)) (local.get $turn)))
+        (local.set $z (f32x4.mul (local.get $r) (local.get $r)))
+        ;; sin r = r + r·z·(s3 + z·(s5 + z·(s7 + z·s9))): Taylor to r⁹, under 1e-9 off
+        (local.set $s (f32x4.add (local.get $s7) (f32x4.mul (local.get $z) (local.get $s9))))
+        (local.set $s (f32x4.add (local.get $s5) (f32x4.mul (local.get $z) (local.get $s))))
+        (local.set $s (f32x4.add (local.get $s3) (f32x4.mul (local.get $z) (local.get $s))))
+        (local.set $s (f32x4.mul (local.get $s) (f32x4.mul (local.get $r) (local.get $z))))
+        (local.set $s (f32x4.add (local.get $r) (local.get $s)))
+        ;; cos r = 1 + z·(c2 + z·(… + z·c10)): Taylor to r¹⁰
+        (local.set $c (f32x4.add (local.get $c8) (f32x4.mul (local.get $z) (local.get $c10))))
+        (local.set $c (f32x4.add (local.get $c6) (f32x4.mul (local.get $z) (local.get $c))))
+        (local.set $c (f32x4.add (local.get $c4) (f32x4.mul (local.get $z) (local.get $c))))
+        (local.set $c (f32x4.add (local.get $c2) (f32x4.mul (local.get $z) (local.get $c))))
+        (local.set $c (f32x4.add (local.get $one) (f32x4.mul (local.get $z) (local.get $c))))
+        ;; odd quadrants take cos r; quadrants 2 and 3 negate
+        (local.set $c (v128.bitselect (local.get $c) (local.get $s)
+          (i32x4.eq (v128.and (local.get $q) (local.get $ones))
+            (local.get $ones))))
+        (v128.store (local.get $dst) (v128.xor (local.get $c)
+          (v128.xor (i32x4.shl (v128.and (local.get $q) (local.get $twos)) (i32.const 30))
+            (v128.and (local.get $x) (local.get $sign)))))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (br_if $each (i32.lt_u (local.get $src) (local.get $end)))))
+    (v128.any_true (local.get $bad)))
+
+  ;; eˣ of n floats, for -87 ≤ x ≤ 88, where 2ᵏ below is a normal float.
+  ;; x = k·ln 2 + r with |r| ≤ ln2/2 (ln 2 in two parts, the first with 11 significant bits),
+  ;; eˣ = 2ᵏ·eʳ, and 2ᵏ is built in the exponent bits.
+  (func (export "exp") (param $src i32) (param $dst i32) (param $n i32) (result i32)
+    (local $x v128) (local $k v128) (local $r v128) (local $p v128) (local $bad v128)
+    (local $e2 v128) (local $e3 v128) (local $e4 v128) (local $e5 v128) (local $e6 v128)
+    (local $e7 v128) (local $one v128) (local $lo v128) (local $hi v128) (local $log2e v128)
+    (local $ln2hi v128) (local $ln2lo v128) (local $bias v128)
+    (local $end i32)
+    (local.set $one (f32x4.splat (f32.const 1)))
+    (local.set $lo (f32x4.splat (f32.const -87)))
+    (local.set $hi (f32x4.splat (f32.const 88)))
+    (local.set $log2e (f32x4.splat (f32.const 1.4426950408889634)))
+    (local.set $ln2hi (f32x4.splat (f32.const 0.693359375)))
+    (local.set $ln2lo (f32x4.splat (f32.const -2.1219444005469057e-4)))
+    (local.set $bias (i32x4.splat (i32.const 127)))
+    (local.set $e2 (f32x4.splat (f32.const 0.5)))
+    (local.set $e3 (f32x4.splat (f32.const 0.16666666666666666)))
+    (local.set $e4 (f32x4.splat (f32.const 0.041666666666666664)))
+    (local.set $e5 (f32x4.splat (f32.const 0.008333333333333333)))
+    (local.set $e6 (f32x4.splat (f32.const 0.001388888888888889)))
+    (local.set $e7 (f32x4.splat (f32.const 1.984126984126984e-4)))
+    (local.set $end (i32.add (local.get $src) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
+      (loop $each
+        (local.set $x (v128.load (local.get $src)))
+        (local.set $bad (v128.or (local.get $bad) (v128.not (v128.and
+          (f32x4.ge (local.get $x) (local.get $lo))
+          (f32x4.le (local.get $x) (local.get $hi))))))
+        (local.set $k (f32x4.nearest
+          (f32x4.mul (local.get $x) (local.get $log2e))))
+        (local.set $r (f32x4.sub (local.get $x)
+          (f32x4.mul (local.get $k) (local.get $ln2hi))))
+        (local.set $r (f32x4.sub (local.get $r)
+          (f32x4.mul (local.get $k) (local.get $ln2lo))))
+        ;; eʳ: Taylor to r⁷, under 1e-8 off
+        (local.set $p (f32x4.add (local.get $e6) (f32x4.mul (local.get $r) (local.get $e7))))
+        (local.set $p (f32x4.add (local.get $e5) (f32x4.mul (local.get $r) (local.get $p))))
+        (local.set $p (f32x4.add (local.get $e4) (f32x4.mul (local.get $r) (local.get $p))))
+        (local.set $p (f32x4.add (local.get $e3) (f32x4.mul (local.get $r) (local.get $p))))
+        (local.set $p (f32x4.add (local.get $e2) (f32x4.mul (local.get $r) (local.get $p))))
+        (local.set $p (f32x4.add (local.get $one) (f32x4.mul (local.get $r) (local.get $p))))
+        (local.set $p (f32x4.add (local.get $one) (f32x4.mul (local.get $r) (local.get $p))))
+        (v128.store (local.get $dst) (f32x4.mul (local.get $p)
+          (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $k))
+            (local.get $bias)) (i32.const 23))))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (br_if $each (i32.lt_u (local.get $src) (local.get $end)))))
+    (v128.any_true (local.get $bad)))
+)

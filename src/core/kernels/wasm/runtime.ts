@@ -1,0 +1,269 @@
+/**
+ * The WebAssembly kernels' common ground: one memory holding the operands, the modules
+ * instantiated on it (gemm.wat, math.wat), and, where workers, shared memory and blocking waits
+ * are available (Deno; not a browser's main thread, nor Node without a global Worker), a worker
+ * that claims chunks of a large job beside the calling thread. Where WebAssembly SIMD is
+ * unavailable, `kernels()` is null and the callers run their TypeScript loops.
+ */
+import { gemmFusedWasm, gemmSharedFusedWasm, gemmSharedWasm, gemmWasm } from "./gemm_wasm.ts";
+import { mathFusedWasm, mathSharedFusedWasm, mathSharedWasm, mathWasm } from "./math_wasm.ts";
+
+/** gemm.wat's export: see the module for the arguments. */
+export interface GemmExports {
+  gemm(
+    a: number,
+    b: number,
+    c: number,
+    ldc: number,
+    k: number,
+    lda: number,
+    ldb: number,
+    cols: number,
+    i0: number,
+    i1: number,
+    j0: number,
+    j1: number,
+  ): void;
+}
+
+/** math.wat's exports: each returns 1 when some element needs the caller's own path. */
+export interface MathExports {
+  sincos(src: number, dst: number, n: number, cosine: number): number;
+  exp(src: number, dst: number, n: number): number;
+}
+
+/** The instantiated kernels. */
+export interface Kernels {
+  memory: WebAssembly.Memory;
+  gemm: GemmExports;
+  math: MathExports;
+  /** The compiled shared-memory modules (gemm, math), for the worker; null when single-threaded. */
+  shared: [WebAssembly.Module, WebAssembly.Module] | null;
+}
+
+/** The jobs a worker runs; each reads its own parameters (see `step`). */
+export const JOB = { gemmRows: 0, gemmCols: 1, sincos: 2, exp: 3 } as const;
+
+// The first bytes of memory are the control block shared with the worker; data starts after.
+const CTL_WORDS = 32;
+/** The first byte of memory free for operands (16-byte aligned). */
+export const DATA = CTL_WORDS * 4;
+const STATE = 0; // 0 starting, 1 idle, 2 job posted, 3 exited
+const JOB_ID = 1;
+const PARAMS = 2; // up to 12 words
+const TOTAL = 14; // the job's extent, in the units its chunks count
+const CHUNK = 15;
+const NEXT = 16; // the first unit no thread has claimed yet
+const FLAG = 17; // the OR of the kernels' return values
+// A worker with no job for this long exits, so that it never keeps a program alive.
+const IDLE_MS = 500;
+
+let loaded: Kernels | null | undefined;
+
+function decode(b64: string): Uint8Array {
+  return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+}
+
+function canThread(): boolean {
+  if (
+    typeof SharedArrayBuffer === "undefined" || typeof Worker === "undefined" ||
+    typeof Blob === "undefined" || typeof URL?.createObjectURL !== "function"
+  ) return false;
+  try {
+    // Throws where this thread may not block (a browser's main thread).
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// The build with relaxed fused multiply-adds where the engine has them, else the plain one.
+function compile(fused: string, plain: string): WebAssembly.Module {
+  try {
+    return new WebAssembly.Module(decode(fused) as BufferSource);
+  } catch {
+    return new WebAssembly.Module(decode(plain) as BufferSource);
+  }
+}
+
+function instantiate(memory: WebAssembly.Memory, modules: WebAssembly.Module[]): Kernels {
+  const [gemm, math] = modules.map((m) => new WebAssembly.Instance(m, { env: { memory } }).exports);
+  return {
+    memory,
+    gemm: gemm as unknown as GemmExports,
+    math: math as unknown as MathExports,
+    shared: null,
+  };
+}
+
+/** The kernels, instantiated on first use; null where WebAssembly SIMD is unavailable. */
+export function kernels(): Kernels | null {
+  if (loaded !== undefined) return loaded;
+  try {
+    if (canThread()) {
+      const shared: [WebAssembly.Module, WebAssembly.Module] = [
+        compile(gemmSharedFusedWasm, gemmSharedWasm),
+        compile(mathSharedFusedWasm, mathSharedWasm),
+      ];
+      const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+      loaded = { ...instantiate(memory, shared), shared };
+    } else {
+      const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536 });
+      loaded = instantiate(memory, [
+        compile(gemmFusedWasm, gemmWasm),
+        compile(mathFusedWasm, mathWasm),
+      ]);
+    }
+  } catch {
+    loaded = null;
+  }
+  return loaded;
+}
+
+/** Whether the WebAssembly kernels can run here. */
+export function wasmAvailable(): boolean {
+  return kernels() !== null;
+}
+
+/** Whether large jobs are shared with a worker thread here. */
+export function wasmThreaded(): boolean {
+  return kernels()?.shared != null;
+}
+
+// One chunk [i, e) of a job, on either thread: the worker's copy of this switch is in
+// WORKER_SOURCE below, and the two must agree.
+function step(k: Kernels, job: number, p: Int32Array, i: number, e: number): number {
+  switch (job) {
+    case JOB.gemmRows:
+      k.gemm.gemm(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], i, e, 0, p[9]);
+      return 0;
+    case JOB.gemmCols:
+      k.gemm.gemm(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], 0, p[8], i, e);
+      return 0;
+    case JOB.sincos:
+      return k.math.sincos(p[0] + 4 * i, p[1] + 4 * i, e - i, p[2]);
+    default:
+      return k.math.exp(p[0] + 4 * i, p[1] + 4 * i, e - i);
+  }
+}
+
+// The worker: instantiate the shared modules on the shared memory, then claim chunks of posted
+// jobs until idle for IDLE_MS, when it claims the exit (so a job posted meanwhile is never lost).
+const WORKER_SOURCE = `
+self.onmessage = ({ data: { modules, memory, idleMs } }) => {
+  const [gemm, math] = modules.map((m) => new WebAssembly.Instance(m, { env: { memory } }).exports);
+  const ctl = new Int32Array(memory.buffer, 0, ${CTL_WORDS});
+  const step = (job, p, i, e) => {
+    switch (job) {
+      case ${JOB.gemmRows}:
+        gemm.gemm(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], i, e, 0, p[9]);
+        return 0;
+      case ${JOB.gemmCols}:
+        gemm.gemm(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], 0, p[8], i, e);
+        return 0;
+      case ${JOB.sincos}:
+        return math.sincos(p[0] + 4 * i, p[1] + 4 * i, e - i, p[2]);
+      default:
+        return math.exp(p[0] + 4 * i, p[1] + 4 * i, e - i);
+    }
+  };
+  Atomics.store(ctl, ${STATE}, 1);
+  Atomics.notify(ctl, ${STATE});
+  for (;;) {
+    const woke = Atomics.wait(ctl, ${STATE}, 1, idleMs);
+    const state = Atomics.load(ctl, ${STATE});
+    if (state === 2) {
+      const job = ctl[${JOB_ID}], p = ctl.slice(${PARAMS}, ${TOTAL});
+      const total = ctl[${TOTAL}], chunk = ctl[${CHUNK}];
+      let flag = 0;
+      for (let i; (i = Atomics.add(ctl, ${NEXT}, chunk)) < total;) {
+        flag |= step(job, p, i, Math.min(i + chunk, total));
+      }
+      if (flag) Atomics.or(ctl, ${FLAG}, flag);
+      Atomics.store(ctl, ${STATE}, 1);
+      Atomics.notify(ctl, ${STATE});
+    } else if (woke === "timed-out" && Atomics.compareExchange(ctl, ${STATE}, 1, 3) === 1) {
+      self.close();
+      return;
+    }
+  }
+};
+`;
+
+let workerState: "none" | "started" = "none";
+let threadedRuns = 0;
+
+/** How many jobs a worker has shared so far (for tests and benchmarks). */
+export function wasmThreadedRuns(): number {
+  return threadedRuns;
+}
+
+function control(k: Kernels): Int32Array {
+  return new Int32Array(k.memory.buffer, 0, CTL_WORDS);
+}
+
+// Starts a worker if none is running; it becomes usable (state 1) a little later.
+function ensureWorker(k: Kernels): void {
+  const ctl = control(k);
+  if (workerState === "started" && Atomics.load(ctl, STATE) !== 3) return;
+  Atomics.store(ctl, STATE, 0);
+  const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "text/javascript" }));
+  try {
+    const worker = new Worker(url, { type: "module" });
+    worker.postMessage({ modules: k.shared, memory: k.memory, idleMs: IDLE_MS });
+    workerState = "started";
+  } catch {
+    k.shared = null; // no workers after all: stay single-threaded
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+}
+
+/**
+ * Grows the memory to hold `bytes` past DATA and returns a view of all of it (valid until the
+ * memory next grows).
+ */
+export function heap(k: Kernels, bytes: number): Float32Array {
+  const have = k.memory.buffer.byteLength, need = DATA + bytes;
+  if (need > have) k.memory.grow(Math.ceil((need - have) / 65536));
+  return new Float32Array(k.memory.buffer);
+}
+
+/**
+ * Runs `job` over [0, total) with `params`, returning the OR of the kernel's results. With
+ * `share` set and the worker idle and ready, both threads claim chunks until none is left (a
+ * fixed half each left one thread waiting whenever the other core was busy); else this thread
+ * runs it in one call.
+ */
+export function runJob(
+  k: Kernels,
+  job: number,
+  params: number[],
+  total: number,
+  chunk: number,
+  share: boolean,
+): number {
+  const ctl = control(k);
+  ctl.set(params, PARAMS);
+  if (share && k.shared !== null) {
+    ensureWorker(k);
+    ctl[JOB_ID] = job;
+    ctl[TOTAL] = total;
+    ctl[CHUNK] = chunk;
+    ctl[NEXT] = 0;
+    ctl[FLAG] = 0;
+    if (Atomics.compareExchange(ctl, STATE, 1, 2) === 1) {
+      Atomics.notify(ctl, STATE);
+      const p = ctl.slice(PARAMS, TOTAL);
+      let flag = 0;
+      for (let i; (i = Atomics.add(ctl, NEXT, chunk)) < total;) {
+        flag |= step(k, job, p, i, Math.min(i + chunk, total));
+      }
+      while (Atomics.load(ctl, STATE) === 2) Atomics.wait(ctl, STATE, 2);
+      threadedRuns++;
+      return flag | ctl[FLAG];
+    }
+  }
+  return step(k, job, ctl.subarray(PARAMS, TOTAL), 0, total);
+}
