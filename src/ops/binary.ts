@@ -3,12 +3,13 @@
  * cotangent back to each input's shape (`sumTo`); forward rules broadcast the tangents.
  */
 import type { Maybe, Primitive } from "../core/dispatch.ts";
-import type { Tensor, TensorLike } from "../core/tensor.ts";
+import { dataOf, Tensor, type TensorLike, uniformTensor, uniformValue } from "../core/tensor.ts";
+import { allocateUninit, scratchScalar } from "../core/dtype.ts";
 import { toTensors } from "../core/convert.ts";
 import { bind } from "../core/dispatch.ts";
 import { cast } from "./cast.ts";
 import { fmtShape, sameShape } from "../core/shape.ts";
-import { binaryLoops as L } from "../core/kernels/elementwise.ts";
+import { binaryLoops as L, sumKernel } from "../core/kernels/elementwise.ts";
 import { binaryOp, binaryPrim } from "./_define.ts";
 import { greater, greaterEqual, lessEqual, where } from "./compare.ts";
 import { broadcastTo, sumTo } from "./movement.ts";
@@ -29,8 +30,40 @@ function combine(out: Tensor, a: Maybe, b: Maybe): Maybe {
   return sameShape(sum.shape, full) ? sum : broadcastTo(sum, full);
 }
 
+// d(x₀ + x₁ + …) = dx₀ + dx₁ + …; tangents may carry different leading dimensions (some
+// directions batched, some not), and then broadcasting adds them.
+const addNPrim: Primitive<void> = {
+  name: "addN",
+  kernel(inputs) {
+    const [x] = inputs;
+    if (x.dtype === "bool") {
+      throw new TypeError(
+        `addN: no arithmetic on bool tensors: cast them first, e.g. cast(x, "float32")`,
+      );
+    }
+    const terms = inputs.map((t) => uniformValue(t) ?? dataOf(t));
+    if (terms.every((t) => typeof t === "number")) {
+      const out = scratchScalar(x.dtype, 0, 2);
+      sumKernel(out, terms, 1);
+      return uniformTensor(out[0], x.shape, x.dtype);
+    }
+    const out = allocateUninit(x.dtype, x.size);
+    sumKernel(out, terms, x.size);
+    return new Tensor(out, x.shape, x.dtype);
+  },
+  jvp: (tangents) => {
+    const ts = tangents.filter((t) => t !== null);
+    if (ts.length === 0) return null;
+    return ts.every((t) => sameShape(t.shape, ts[0].shape))
+      ? addN(ts)
+      : ts.reduce((a, t) => add(a, t));
+  },
+  vjp: (g, inputs) => inputs.map(() => g),
+};
+
 /** The binary arithmetic primitives, by name. */
 export const binaryPrims = {
+  addN: addNPrim,
   // d(x + y) = dx + dy
   add: binaryPrim("add", {
     loop: L.add,
@@ -251,7 +284,8 @@ export function squaredDifference(a: TensorLike, b: TensorLike): Tensor {
 }
 
 /**
- * The elementwise sum of a list of tensors of one shape and dtype (a composite).
+ * The elementwise sum of a list of tensors of one shape and dtype, in one pass over them (the
+ * reverse engine sums the cotangents an input gets from several ops with it, as TensorFlow does).
  *
  * @param tensors One or more tensors.
  * @returns Their sum.
@@ -272,5 +306,5 @@ export function addN(tensors: readonly TensorLike[]): Tensor {
       );
     }
   }
-  return ts.reduce((acc, t) => add(acc, t));
+  return ts.length === 1 ? ts[0] : bind(addNPrim, ts, undefined);
 }

@@ -9,7 +9,7 @@ import { currentScope, noteRecording, type Scope, shareData } from "../core/memo
 import { fmtShape, sameShape } from "../core/shape.ts";
 import { claimRecordedSlot, dataOf, recordedSlot, type Tensor } from "../core/tensor.ts";
 import { currentValue, type Variable } from "../core/variable.ts";
-import { add } from "../ops/binary.ts";
+import { addN } from "../ops/binary.ts";
 
 interface Entry {
   prim: Primitive;
@@ -171,26 +171,31 @@ export class ReverseEngine implements Transform {
       const s = tracked.get(t);
       if (s >= 0) kept[s] = true;
     }
-    if (pauseLevel < 0) this.#walk(grads, kept);
-    else withPaused(pauseLevel, () => this.#walk(grads, kept));
+    const sums = new Sums(grads);
+    if (pauseLevel < 0) this.#walk(sums, kept);
+    else withPaused(pauseLevel, () => this.#walk(sums, kept));
     const out = new Map<Tensor, Tensor>();
-    for (const t of keep) {
-      const s = tracked.get(t);
-      const g = s < 0 ? untracked.get(t) : grads[s];
-      if (g !== undefined) out.set(t, g);
-    }
+    const finish = () => {
+      for (const t of keep) {
+        const s = tracked.get(t);
+        const g = s < 0 ? untracked.get(t) : sums.take(s);
+        if (g !== undefined) out.set(t, g);
+      }
+    };
+    if (pauseLevel < 0) finish();
+    else withPaused(pauseLevel, finish);
     return out;
   }
 
-  #walk(grads: (Tensor | undefined)[], kept: readonly boolean[]): void {
+  #walk(sums: Sums, kept: readonly boolean[]): void {
     const entries = this.#entries;
     const tracked = this.#tracked;
     // A snapshot of the count: a persistent tape recording its own pass appends to the same list.
     for (let i = entries.length - 1; i >= 0; i--) {
       const e = entries[i];
-      const g = grads[e.slot];
+      const g = sums.take(e.slot);
       if (g === undefined) continue;
-      if (kept[e.slot] !== true) grads[e.slot] = undefined;
+      if (kept[e.slot] !== true) sums.grads[e.slot] = undefined;
       const { inputs, slots, needs } = e;
       // An input watched only after the op ran still gets its gradient, as in TensorFlow.
       for (let j = 0; j < slots.length; j++) {
@@ -201,8 +206,7 @@ export class ReverseEngine implements Transform {
         const dx = dxs[j];
         if (!needs[j] || dx === null || dx === undefined) continue;
         checkCotangent(e.prim.name, j, inputs[j], dx);
-        const prev = grads[slots[j]];
-        grads[slots[j]] = prev === undefined ? dx : add(prev, dx);
+        sums.add(slots[j], dx);
       }
     }
   }
@@ -254,6 +258,36 @@ class Slots {
   add(t: Tensor): void {
     const slot = this.size++;
     if (!claimRecordedSlot(t, this.#id, slot)) (this.#others ??= new Map()).set(t, slot);
+  }
+}
+
+/**
+ * The cotangents by slot. A tensor that feeds several ops gets one from each; they wait in a
+ * list and are summed by one `addN` when the tensor's cotangent is read (all of them have
+ * arrived by then, as its entry comes before its consumers'): one pass over each, where chained
+ * adds would make and read back a partial sum per extra consumer. TensorFlow's AddN does the same.
+ */
+class Sums {
+  readonly grads: (Tensor | undefined)[];
+  readonly #pending: (Tensor[] | undefined)[] = [];
+
+  constructor(grads: (Tensor | undefined)[]) {
+    this.grads = grads;
+  }
+
+  add(slot: number, dx: Tensor): void {
+    const prev = this.grads[slot];
+    if (prev === undefined) this.grads[slot] = dx;
+    else if (this.#pending[slot] === undefined) this.#pending[slot] = [prev, dx];
+    else this.#pending[slot]!.push(dx);
+  }
+
+  /** The slot's cotangent, its contributions summed (it stays in the slot). */
+  take(slot: number): Tensor | undefined {
+    const list = this.#pending[slot];
+    if (list === undefined) return this.grads[slot];
+    this.#pending[slot] = undefined;
+    return this.grads[slot] = addN(list);
   }
 }
 

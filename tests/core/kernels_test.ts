@@ -18,8 +18,8 @@ function randomF32(n: number, g: Generator): Float32Array {
 }
 
 Deno.test("the WebAssembly SIMD kernel is available in Deno, with a worker thread", () => {
-  assert.ok(wasmGemmAvailable());
-  assert.ok(wasmGemmThreaded());
+  assert.ok(wasmAvailable());
+  assert.ok(wasmThreaded());
 });
 
 Deno.test("float32 matmul (WebAssembly SIMD) matches the reference loop", async (t) => {
@@ -76,13 +76,13 @@ Deno.test("a large product split with the worker matches the reference loop", as
   const a = randomF32(300 * 280, g), b = randomF32(280 * 270, g);
   const [ref] = matmulKernel(a, as, b, bs, false, false, "float32", true);
   // The worker starts on the first large product and is ready a moment later.
-  const before = wasmGemmThreadedRuns();
-  for (let i = 0; i < 100 && wasmGemmThreadedRuns() === before; i++) {
+  const before = wasmThreadedRuns();
+  for (let i = 0; i < 100 && wasmThreadedRuns() === before; i++) {
     const [fast] = matmulKernel(a, as, b, bs, false, false, "float32");
     assertAllClose(fast, ref, { rtol: 1e-5, atol: 1e-4 });
     await new Promise((r) => setTimeout(r, 20));
   }
-  assert.ok(wasmGemmThreadedRuns() > before, "a worker shared the product");
+  assert.ok(wasmThreadedRuns() > before, "a worker shared the product");
   const [fast] = matmulKernel(a, as, b, bs, false, false, "float32");
   assertAllClose(fast, ref, { rtol: 1e-5, atol: 1e-4 });
 });
@@ -136,11 +136,53 @@ Deno.test("a wide product shared by columns with the worker matches the referenc
   const as = [64, 500], bs = [500, 640];
   const a = randomF32(64 * 500, g), b = randomF32(500 * 640, g);
   const [ref] = matmulKernel(a, as, b, bs, false, false, "float32", true);
-  const before = wasmGemmThreadedRuns();
-  for (let i = 0; i < 100 && wasmGemmThreadedRuns() === before; i++) {
+  const before = wasmThreadedRuns();
+  for (let i = 0; i < 100 && wasmThreadedRuns() === before; i++) {
     await new Promise((r) => setTimeout(r, 20));
     const [fast] = matmulKernel(a, as, b, bs, false, false, "float32");
     assertAllClose(fast, ref, { rtol: 1e-5, atol: 1e-4 });
   }
-  assert.ok(wasmGemmThreadedRuns() > before, "a worker shared the product");
+  assert.ok(wasmThreadedRuns() > before, "a worker shared the product");
+});
+
+Deno.test("sumKernel adds arrays and numbers as chained adds would, rounding once", async (t) => {
+  const g = new Generator(3);
+  await t.step("float64: the same values as adding left to right", () => {
+    for (const k of [1, 2, 3, 4, 5, 8, 9]) {
+      const n = 37;
+      const terms = Array.from(
+        { length: k },
+        (_, i) =>
+          i % 3 === 2 ? g.nextNormal() : Float64Array.from({ length: n }, () => g.nextNormal()),
+      );
+      const arrays = terms.filter((t) => typeof t !== "number") as Float64Array[];
+      const u = terms.filter((t) => typeof t === "number").reduce((a, b) => a + b, -0);
+      const out = new Float64Array(n);
+      sumKernel(out, terms, n);
+      // Up to four arrays share a pass (summed in float64, numbers last), so compare with that
+      // grouping: exactly for k ≤ 4, to rounding otherwise.
+      const want = Float64Array.from(
+        { length: n },
+        (_, i) => arrays.reduce((acc, a) => acc + a[i], 0) + u,
+      );
+      assertAllClose(out, want, { rtol: 1e-14, atol: 1e-14 });
+    }
+  });
+  await t.step("float32: the float64 sum rounded once", () => {
+    const n = 1000;
+    const a = randomF32(n, g), b = randomF32(n, g), c = randomF32(n, g);
+    const out = new Float32Array(n);
+    sumKernel(out, [a, 0.25, b, c], n);
+    for (let i = 0; i < n; i++) assert.equal(out[i], Math.fround(a[i] + b[i] + c[i] + 0.25));
+  });
+  await t.step("-0 stays -0, numbers alone fill, int32 wraps as int32 adds do", () => {
+    const z = new Float32Array([-0, -0]), out = new Float32Array(2);
+    sumKernel(out, [z, z], 2);
+    assert.ok(Object.is(out[0], -0));
+    sumKernel(out, [1.5, 2], 2);
+    assert.deepEqual([...out], [3.5, 3.5]);
+    const big = new Int32Array([2 ** 31 - 1, -(2 ** 31)]), ints = new Int32Array(2);
+    sumKernel(ints, [big, big, new Int32Array([1, -1])], 2);
+    assert.deepEqual([...ints], [(2 ** 31 - 1) * 2 + 1 | 0, -(2 ** 32) - 1 | 0]);
+  });
 });

@@ -60,6 +60,12 @@ const rows: Record<PrimitiveName, Row> = {
       { f: gt.add, args: [[[1], [2]], 3] }, // column and scalar
     ],
   },
+  addN: {
+    cases: [
+      { f: (a, b, c) => gt.addN([a, b, c]), args: [x23, pos23, x23] },
+      { f: (a, b) => gt.addN([a, b, gt.multiply(a, b)]), args: [x23, pos23] },
+    ],
+  },
   subtract: {
     cases: [{ f: gt.subtract, args: [x23, [[0.5], [-1]]] }, { f: gt.subtract, args: [2, x23] }],
   },

@@ -267,6 +267,34 @@ Deno.test("GradientTape.gradient sources and targets", async (t) => {
     assertAllClose(gx, [[1, 2, 3], [4, 5, 6]].map((r) => r.map(Math.cos)));
   });
 
+  await t.step("a tensor feeding several ops gets the sum of their cotangents", () => {
+    // x feeds five ops, and y three; the contributions are summed (by one addN each) before
+    // they flow on, to first and second order.
+    const xs = [0.3, -1.2, 2.5];
+    const x = f64(xs);
+    const outer = new gt.GradientTape();
+    const [g, dx2] = outer.record(() => {
+      outer.watch(x);
+      const tape = new gt.GradientTape();
+      const z = tape.record(() => {
+        tape.watch(x);
+        const y = gt.multiply(x, x);
+        const terms = [gt.sin(x), gt.multiply(x, 3), gt.exp(x), gt.multiply(y, x), y, gt.sin(y)];
+        return gt.reduceSum(gt.addN(terms));
+      });
+      const g = present(tape.gradient(z, x));
+      return [g, gt.reduceSum(g)];
+    });
+    // z = Σ sin x + 3x + eˣ + x³ + x² + sin x²
+    const d1 = (v: number) =>
+      Math.cos(v) + 3 + Math.exp(v) + 3 * v * v + 2 * v + 2 * v * Math.cos(v * v);
+    const d2 = (v: number) =>
+      -Math.sin(v) + Math.exp(v) + 6 * v + 2 + 2 * Math.cos(v * v) -
+      4 * v * v * Math.sin(v * v);
+    assertAllClose(g, xs.map(d1));
+    assertAllClose(present(outer.gradient(dx2, x)), xs.map(d2));
+  });
+
   await t.step("a variable source gives a Tensor of the variable's shape and dtype", () => {
     const w = new gt.Variable([[1, 2], [3, 4]], { name: "w" });
     const tape = new gt.GradientTape();
