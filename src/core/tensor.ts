@@ -670,7 +670,12 @@ export class Tensor extends TensorMethods {
    * ```
    */
   data(): TypedArray {
-    return (this.#data ?? this.#materialize()).slice();
+    const data = this.#data ?? this.#materialize();
+    // NOTE: not slice(): a copy from the pool of released buffers costs no fresh memory, whose
+    // first touch costs several times the copy.
+    const copy = allocateOwned(this.#dtype, data.length);
+    copy.set(data);
+    return copy;
   }
 
   /**
