@@ -17,6 +17,10 @@ const SHARED = `(import "env" "memory" (memory 1 65536 shared))`;
 const MUL_ADD =
   /\(f32x4\.add \(local\.get (\$\w+)\) \(f32x4\.mul \(local\.get (\$\w+)\) \(local\.get (\$\w+)\)\)\)/g;
 const FUSED = "(f32x4.relaxed_madd (local.get $2) (local.get $3) (local.get $1))";
+// c - a·b likewise becomes one relaxed fused negated multiply-add.
+const MUL_SUB =
+  /\(f32x4\.sub \(local\.get (\$\w+)\) \(f32x4\.mul \(local\.get (\$\w+)\) \(local\.get (\$\w+)\)\)\)/g;
+const FUSED_SUB = "(f32x4.relaxed_nmadd (local.get $2) (local.get $3) (local.get $1))";
 
 // NOTE: wabt.js's validator rejects shared memories even with threads on; the shared variant
 // differs from the validated one only in its memory line, and the engine validates it on load.
@@ -46,7 +50,7 @@ for await (const entry of Deno.readDir(dir)) {
   if (!entry.name.endsWith(".wat")) continue;
   const source = await Deno.readTextFile(new URL(entry.name, dir));
   if (!source.includes(OWN)) throw new Error(`${entry.name}: expected the line ${OWN}`);
-  const fused = source.replace(MUL_ADD, FUSED);
+  const fused = source.replace(MUL_ADD, FUSED).replace(MUL_SUB, FUSED_SUB);
   if (fused === source) throw new Error(`${entry.name}: no add(c, mul(a, b)) to fuse`);
   const builds = {
     Wasm: assemble(entry.name, source.replace(OWN, IMPORTED), true),

@@ -52,14 +52,10 @@
           (v128.not (f32x4.le (local.get $ax) (local.get $max)))))
         (local.set $j (f32x4.nearest
           (f32x4.mul (local.get $ax) (local.get $invpio2))))
-        (local.set $r (f32x4.sub (local.get $ax)
-          (f32x4.mul (local.get $j) (local.get $p1))))
-        (local.set $r (f32x4.sub (local.get $r)
-          (f32x4.mul (local.get $j) (local.get $p2))))
-        (local.set $r (f32x4.sub (local.get $r)
-          (f32x4.mul (local.get $j) (local.get $p3))))
-        (local.set $r (f32x4.sub (local.get $r)
-          (f32x4.mul (local.get $j) (local.get $p4))))
+        (local.set $r (f32x4.sub (local.get $ax) (f32x4.mul (local.get $j) (local.get $p1))))
+        (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $j) (local.get $p2))))
+        (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $j) (local.get $p3))))
+        (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $j) (local.get $p4))))
         (local.set $q (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $j)) (local.get $turn)))
         (local.set $z (f32x4.mul (local.get $r) (local.get $r)))
         ;; sin r = r + r·z·(s3 + z·(s5 + z·(s7 + z·s9))): Taylor to r⁹, under 1e-9 off
@@ -118,10 +114,8 @@
           (f32x4.le (local.get $x) (local.get $hi))))))
         (local.set $k (f32x4.nearest
           (f32x4.mul (local.get $x) (local.get $log2e))))
-        (local.set $r (f32x4.sub (local.get $x)
-          (f32x4.mul (local.get $k) (local.get $ln2hi))))
-        (local.set $r (f32x4.sub (local.get $r)
-          (f32x4.mul (local.get $k) (local.get $ln2lo))))
+        (local.set $r (f32x4.sub (local.get $x) (f32x4.mul (local.get $k) (local.get $ln2hi))))
+        (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $k) (local.get $ln2lo))))
         ;; eʳ: Taylor to r⁷, under 1e-8 off
         (local.set $p (f32x4.add (local.get $e6) (f32x4.mul (local.get $r) (local.get $e7))))
         (local.set $p (f32x4.add (local.get $e5) (f32x4.mul (local.get $r) (local.get $p))))
