@@ -1,6 +1,12 @@
 /** The fast kernels against the plain reference loops they replace. */
 import assert from "node:assert/strict";
-import { binaryLoops, mapBinary, sumKernel } from "../../src/core/kernels/elementwise.ts";
+import {
+  binaryLoops,
+  f32UnaryLoops,
+  mapBinary,
+  sumKernel,
+  unaryLoops,
+} from "../../src/core/kernels/elementwise.ts";
 import { matmulKernel } from "../../src/core/kernels/matmul.ts";
 import { broadcastStrides, forEachRow } from "../../src/core/kernels/strided.ts";
 import {
@@ -116,8 +122,9 @@ Deno.test("float32 elementwise fast paths match the generic loops", async (t) =>
       await t.step(`${op} [${as}] [${bs}]`, () => {
         const a = randomF32(as.reduce((x, y) => x * y, 1), g);
         const b = randomF32(bs.reduce((x, y) => x * y, 1), g);
-        // Ties, where ≥ and > differ.
+        // Ties, where ≥ and > differ; NaN, which every comparison fails.
         if (a.length === b.length) a[0] = b[0];
+        a[a.length - 1] = NaN;
         const [fast, shape] = mapBinary(op, a, as, b, bs, dtype, binaryLoops[op]);
         // The generic loop, run over the broadcast by hand.
         const sa = broadcastStrides(as, shape), sb = broadcastStrides(bs, shape);
@@ -129,6 +136,23 @@ Deno.test("float32 elementwise fast paths match the generic loops", async (t) =>
       });
     }
   }
+});
+
+Deno.test("float32 relu matches the generic loop, bit for bit, on every kind of value", () => {
+  const g = new Generator(19);
+  const a = randomF32(1000, g);
+  const negativeNaN = new Float32Array(new Int32Array([0xffc00000 | 0]).buffer)[0];
+  [0, -0, Infinity, -Infinity, NaN, negativeNaN, 1e-45, -1e-45, 3e38, -3e38].forEach((v, i) =>
+    a[i * 97] = v
+  );
+  const fast = new Float32Array(a.length), want = new Float32Array(a.length);
+  f32UnaryLoops.relu(fast, a, a.length);
+  unaryLoops.relu(want, a, a.length);
+  assert.deepEqual(
+    new Int32Array(fast.buffer).map((bits, i) => Number.isNaN(fast[i]) ? 1 : bits),
+    new Int32Array(want.buffer).map((bits, i) => Number.isNaN(want[i]) ? 1 : bits),
+  );
+  assert.ok(Number.isNaN(fast[5 * 97]), "a NaN of either sign stays NaN");
 });
 
 Deno.test("a wide product shared by columns with the worker matches the reference loop", async () => {

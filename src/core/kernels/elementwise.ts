@@ -100,31 +100,31 @@ type F32CompareLoop = (o: Uint8Array, a: Float32Array, b: Float32Array, n: numbe
 const F32_COMPARE: Record<string, F32CompareLoop | undefined> = {
   greater: (o, a, b, n) => {
     if (a.length === n && b.length === n) {
-      for (let i = 0; i < n; i++) o[i] = a[i] > b[i] ? 1 : 0;
+      for (let i = 0; i < n; i++) o[i] = +(a[i] > b[i]);
     } else if (b.length === 1) {
-      for (let i = 0, s = b[0]; i < n; i++) o[i] = a[i] > s ? 1 : 0;
-    } else for (let i = 0, s = a[0]; i < n; i++) o[i] = s > b[i] ? 1 : 0;
+      for (let i = 0, s = b[0]; i < n; i++) o[i] = +(a[i] > s);
+    } else for (let i = 0, s = a[0]; i < n; i++) o[i] = +(s > b[i]);
   },
   greaterEqual: (o, a, b, n) => {
     if (a.length === n && b.length === n) {
-      for (let i = 0; i < n; i++) o[i] = a[i] >= b[i] ? 1 : 0;
+      for (let i = 0; i < n; i++) o[i] = +(a[i] >= b[i]);
     } else if (b.length === 1) {
-      for (let i = 0, s = b[0]; i < n; i++) o[i] = a[i] >= s ? 1 : 0;
-    } else for (let i = 0, s = a[0]; i < n; i++) o[i] = s >= b[i] ? 1 : 0;
+      for (let i = 0, s = b[0]; i < n; i++) o[i] = +(a[i] >= s);
+    } else for (let i = 0, s = a[0]; i < n; i++) o[i] = +(s >= b[i]);
   },
   less: (o, a, b, n) => {
     if (a.length === n && b.length === n) {
-      for (let i = 0; i < n; i++) o[i] = a[i] < b[i] ? 1 : 0;
+      for (let i = 0; i < n; i++) o[i] = +(a[i] < b[i]);
     } else if (b.length === 1) {
-      for (let i = 0, s = b[0]; i < n; i++) o[i] = a[i] < s ? 1 : 0;
-    } else for (let i = 0, s = a[0]; i < n; i++) o[i] = s < b[i] ? 1 : 0;
+      for (let i = 0, s = b[0]; i < n; i++) o[i] = +(a[i] < s);
+    } else for (let i = 0, s = a[0]; i < n; i++) o[i] = +(s < b[i]);
   },
   lessEqual: (o, a, b, n) => {
     if (a.length === n && b.length === n) {
-      for (let i = 0; i < n; i++) o[i] = a[i] <= b[i] ? 1 : 0;
+      for (let i = 0; i < n; i++) o[i] = +(a[i] <= b[i]);
     } else if (b.length === 1) {
-      for (let i = 0, s = b[0]; i < n; i++) o[i] = a[i] <= s ? 1 : 0;
-    } else for (let i = 0, s = a[0]; i < n; i++) o[i] = s <= b[i] ? 1 : 0;
+      for (let i = 0, s = b[0]; i < n; i++) o[i] = +(a[i] <= s);
+    } else for (let i = 0, s = a[0]; i < n; i++) o[i] = +(s <= b[i]);
   },
 };
 
@@ -249,7 +249,15 @@ export const unaryLoops = {
  */
 export const f32UnaryLoops = {
   relu: (o, a, n) => {
-    for (let i = 0; i < n; i++) o[i] = a[i] > 0 ? a[i] : (a[i] !== a[i] ? a[i] : 0);
+    // NOTE: branch-free on the sign (a branch on random signs mispredicts half the time, and V8
+    // compiles Math.max and x > 0 ? x : 0 to branches): the bits are kept or cleared by a mask
+    // from the comparison. NaN, which fails it, is the one case the (never taken) branch serves.
+    const ai = new Int32Array(a.buffer, a.byteOffset, n);
+    const oi = new Int32Array(o.buffer, o.byteOffset, n);
+    for (let i = 0; i < n; i++) {
+      const x = a[i];
+      oi[i] = x !== x ? ai[i] : ai[i] & -(x > 0);
+    }
   },
 } satisfies Record<string, UnaryLoop>;
 
