@@ -41,12 +41,17 @@ const addNPrim: Primitive<void> = {
         `addN: no arithmetic on bool tensors: cast them first, e.g. cast(x, "float32")`,
       );
     }
-    const terms = inputs.map((t) => uniformValue(t) ?? dataOf(t));
-    if (terms.every((t) => typeof t === "number")) {
-      const out = scratchScalar(x.dtype, 0, 2);
-      sumKernel(out, terms, 1);
-      return uniformTensor(out[0], x.shape, x.dtype);
+    // Scalars (every cotangent of a scalar) sum without an array.
+    let u = -0, i = 0;
+    for (; i < inputs.length; i++) {
+      const v = uniformValue(inputs[i]);
+      if (v === undefined) break;
+      u += v;
     }
+    if (i === inputs.length) {
+      return uniformTensor(scratchScalar(x.dtype, u, 2)[0], x.shape, x.dtype);
+    }
+    const terms = inputs.map((t) => uniformValue(t) ?? dataOf(t));
     const out = allocateUninit(x.dtype, x.size);
     sumKernel(out, terms, x.size);
     return new Tensor(out, x.shape, x.dtype);

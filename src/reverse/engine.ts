@@ -159,7 +159,7 @@ export class ReverseEngine implements Transform {
   ): Map<Tensor, Tensor> {
     const tracked = this.#tracked;
     // Cotangents by slot; the seeds of targets that were never tracked stay to one side.
-    const grads: (Tensor | undefined)[] = new Array(tracked.size);
+    const grads: Cotangent[] = new Array(tracked.size);
     const untracked = new Map<Tensor, Tensor>();
     for (const [t, g] of seeds) {
       const s = tracked.get(t);
@@ -171,31 +171,29 @@ export class ReverseEngine implements Transform {
       const s = tracked.get(t);
       if (s >= 0) kept[s] = true;
     }
-    const sums = new Sums(grads);
-    if (pauseLevel < 0) this.#walk(sums, kept);
-    else withPaused(pauseLevel, () => this.#walk(sums, kept));
     const out = new Map<Tensor, Tensor>();
-    const finish = () => {
+    const run = () => {
+      this.#walk(grads, kept);
       for (const t of keep) {
         const s = tracked.get(t);
-        const g = s < 0 ? untracked.get(t) : sums.take(s);
+        const g = s < 0 ? untracked.get(t) : settle(grads, s);
         if (g !== undefined) out.set(t, g);
       }
     };
-    if (pauseLevel < 0) finish();
-    else withPaused(pauseLevel, finish);
+    if (pauseLevel < 0) run();
+    else withPaused(pauseLevel, run);
     return out;
   }
 
-  #walk(sums: Sums, kept: readonly boolean[]): void {
+  #walk(grads: Cotangent[], kept: readonly boolean[]): void {
     const entries = this.#entries;
     const tracked = this.#tracked;
     // A snapshot of the count: a persistent tape recording its own pass appends to the same list.
     for (let i = entries.length - 1; i >= 0; i--) {
       const e = entries[i];
-      const g = sums.take(e.slot);
+      const g = settle(grads, e.slot);
       if (g === undefined) continue;
-      if (kept[e.slot] !== true) sums.grads[e.slot] = undefined;
+      if (kept[e.slot] !== true) grads[e.slot] = undefined;
       const { inputs, slots, needs } = e;
       // An input watched only after the op ran still gets its gradient, as in TensorFlow.
       for (let j = 0; j < slots.length; j++) {
@@ -206,7 +204,7 @@ export class ReverseEngine implements Transform {
         const dx = dxs[j];
         if (!needs[j] || dx === null || dx === undefined) continue;
         checkCotangent(e.prim.name, j, inputs[j], dx);
-        sums.add(slots[j], dx);
+        accumulate(grads, slots[j], dx);
       }
     }
   }
@@ -262,33 +260,25 @@ class Slots {
 }
 
 /**
- * The cotangents by slot. A tensor that feeds several ops gets one from each; they wait in a
- * list and are summed by one `addN` when the tensor's cotangent is read (all of them have
- * arrived by then, as its entry comes before its consumers'): one pass over each, where chained
- * adds would make and read back a partial sum per extra consumer. TensorFlow's AddN does the same.
+ * A slot's cotangent: none yet, one, or the several a tensor feeding several ops gets, waiting to
+ * be summed by one `addN` when the tensor's cotangent is read (all have arrived by then: its
+ * entry comes before its consumers'). One pass over each, where chained adds would make and
+ * read back a partial sum per extra consumer; TensorFlow's AddN does the same.
  */
-class Sums {
-  readonly grads: (Tensor | undefined)[];
-  readonly #pending: (Tensor[] | undefined)[] = [];
+type Cotangent = Tensor | Tensor[] | undefined;
 
-  constructor(grads: (Tensor | undefined)[]) {
-    this.grads = grads;
-  }
+function accumulate(grads: Cotangent[], slot: number, dx: Tensor): void {
+  const prev = grads[slot];
+  if (prev === undefined) grads[slot] = dx;
+  else if (Array.isArray(prev)) prev.push(dx);
+  else grads[slot] = [prev, dx];
+}
 
-  add(slot: number, dx: Tensor): void {
-    const prev = this.grads[slot];
-    if (prev === undefined) this.grads[slot] = dx;
-    else if (this.#pending[slot] === undefined) this.#pending[slot] = [prev, dx];
-    else this.#pending[slot]!.push(dx);
-  }
-
-  /** The slot's cotangent, its contributions summed (it stays in the slot). */
-  take(slot: number): Tensor | undefined {
-    const list = this.#pending[slot];
-    if (list === undefined) return this.grads[slot];
-    this.#pending[slot] = undefined;
-    return this.grads[slot] = addN(list);
-  }
+/** The slot's cotangent, its contributions summed (the sum stays in the slot). */
+function settle(grads: Cotangent[], slot: number): Tensor | undefined {
+  const g = grads[slot];
+  if (!Array.isArray(g)) return g;
+  return grads[slot] = addN(g);
 }
 
 function checkCotangent(op: string, j: number, x: Tensor, dx: Maybe): void {
