@@ -66,9 +66,11 @@ const LIBRARIES: readonly Library[] = [
 ];
 
 const MIN_SAMPLE_SECONDS = 0.02;
-// NOTE: a second, not less: large workloads reach their steady state only after some 20 runs here
-// (a 1024² product runs at 44 ms, then 32: fresh memory for each result stops being faulted in).
-const WARMUP_SECONDS = 1;
+// NOTE: two seconds, not less: large workloads reach their steady state only after a second or so
+// here, when the allocator starts reusing the memory of results read back and dropped instead of
+// mapping fresh pages (a 1024² product runs at 44 ms, then 32; W6 at 22 ms for about a second,
+// then 10). With one second, some runs timed the first phase.
+const WARMUP_SECONDS = 2;
 /** Past this much timing, a cell stops at `MIN_SAMPLES` samples. */
 const CELL_BUDGET_SECONDS = 15;
 const MIN_SAMPLES = 3;
