@@ -1,7 +1,9 @@
 /**
  * Kernel benchmarks: matmul by size and with transposes, elementwise unary and binary ops by size
  * and broadcasting pattern, and reductions over each axis. Each group has a baseline, so that
- * `deno bench` prints the others as ratios to it.
+ * `deno bench` prints the others as ratios to it. Each call runs in `gt.tidy`, as a training step
+ * would, so that its buffers are reused: on this VM a fresh 4 MB array costs more in page faults
+ * than most kernels that fill it.
  */
 import * as gt from "../mod.ts";
 
@@ -17,7 +19,9 @@ for (const n of [64, 128, 256, 512]) {
     group: "matmul N×N",
     baseline: n === 256,
     fn: () => {
-      gt.matmul(a, b);
+      gt.tidy(() => {
+        gt.matmul(a, b);
+      });
     },
   });
 }
@@ -38,7 +42,9 @@ for (const n of [64, 128, 256, 512]) {
       group: "matmul 256×256 transposes",
       baseline: name === "a·b",
       fn: () => {
-        gt.matmul(a, b, options);
+        gt.tidy(() => {
+          gt.matmul(a, b, options);
+        });
       },
     });
   }
@@ -56,13 +62,16 @@ const SIZES: [label: string, rows: number, cols: number][] = [
 
 for (const [label, rows, cols] of SIZES) {
   const x = gt.random.uniform([rows, cols], { minval: -2, maxval: 2, seed: rows });
-  for (const [name, op] of [["exp", gt.exp], ["sin", gt.sin], ["tanh", gt.tanh]] as const) {
+  const ops = [["exp", gt.exp], ["sin", gt.sin], ["cos", gt.cos], ["tanh", gt.tanh]] as const;
+  for (const [name, op] of ops) {
     Deno.bench({
       name: `${name}, ${label} elements`,
       group: `unary, ${label} elements`,
       baseline: name === "exp",
       fn: () => {
-        op(x);
+        gt.tidy(() => {
+          op(x);
+        });
       },
     });
   }
@@ -83,11 +92,37 @@ for (const [label, rows, cols] of SIZES) {
         group: `${name}, ${label} elements`,
         baseline: variant === "same shape",
         fn: () => {
-          op(x, y);
+          gt.tidy(() => {
+            op(x, y);
+          });
         },
       });
     }
   }
+}
+
+// Four terms in one pass (how the tape sums an input's cotangents) against chained adds.
+{
+  const [a, b, c, d] = [21, 22, 23, 24].map((seed) => normal([1000, 1000], seed));
+  Deno.bench({
+    name: "addN of 4 [1000, 1000]",
+    group: "sum of 4 [1000, 1000]",
+    baseline: true,
+    fn: () => {
+      gt.tidy(() => {
+        gt.addN([a, b, c, d]);
+      });
+    },
+  });
+  Deno.bench({
+    name: "3 chained adds [1000, 1000]",
+    group: "sum of 4 [1000, 1000]",
+    fn: () => {
+      gt.tidy(() => {
+        gt.add(gt.add(gt.add(a, b), c), d);
+      });
+    },
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -102,7 +137,9 @@ for (const [label, rows, cols] of SIZES) {
         group: `${name} [1000, 1000]`,
         baseline: variant === "axis 0",
         fn: () => {
-          op(x, axis);
+          gt.tidy(() => {
+            op(x, axis);
+          });
         },
       });
     }
