@@ -64,8 +64,7 @@ export function wasmGemm(
     byColumns ? ceil(np / CHUNKS, 8) : ceil(mp / CHUNKS, 4),
     mp * np * k >= THREAD_MIN_WORK && Math.max(mp, np) >= 16,
   );
-  const c = cPtr / 4;
-  for (let i = 0; i < m; i++) out.set(mem.subarray(c + i * ldc, c + i * ldc + n), oOff + i * n);
+  copyOut(mem, cPtr / 4, ldc, m, n, out, oOff);
   return true;
 }
 
@@ -87,6 +86,10 @@ function copyIn(
       dst.set(src.subarray(off, off + rows * cols), at);
       return;
     }
+    if (cols < SET_MIN) {
+      copyRows(src, off, rs, rows, cols, dst, at, ld);
+      return;
+    }
     for (let r = 0; r < rows; r++) {
       const from = off + r * rs, to = at + r * ld;
       dst.set(src.subarray(from, from + cols), to);
@@ -100,5 +103,45 @@ function copyIn(
     const to = at + r * ld;
     for (let j = 0; j < cols; j++, from += cs) dst[to + j] = src[from];
     if (ld > cols) dst.fill(0, to + cols, to + ld);
+  }
+}
+
+// Rows shorter than this are copied element by element: a subarray per row costs more.
+const SET_MIN = 64;
+
+// Copies rows × cols floats from src (rows rs apart) to dst (rows ld apart), zeros past cols.
+function copyRows(
+  src: Float32Array,
+  off: number,
+  rs: number,
+  rows: number,
+  cols: number,
+  dst: Float32Array,
+  at: number,
+  ld: number,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const from = off + r * rs, to = at + r * ld;
+    for (let j = 0; j < cols; j++) dst[to + j] = src[from + j];
+    for (let j = cols; j < ld; j++) dst[to + j] = 0;
+  }
+}
+
+// C's m × n corner (rows ldc apart in mem, from c) to out at oOff, rows packed.
+function copyOut(
+  mem: Float32Array,
+  c: number,
+  ldc: number,
+  m: number,
+  n: number,
+  out: Float32Array,
+  oOff: number,
+): void {
+  if (n >= SET_MIN) {
+    for (let i = 0; i < m; i++) out.set(mem.subarray(c + i * ldc, c + i * ldc + n), oOff + i * n);
+    return;
+  }
+  for (let i = 0, o = oOff; i < m; i++) {
+    for (let j = 0, from = c + i * ldc; j < n; j++) out[o++] = mem[from + j];
   }
 }
