@@ -12,8 +12,7 @@ import {
   unaryLoops as L,
 } from "../core/kernels/elementwise.ts";
 import { requireFloat, unaryOp } from "./_define.ts";
-import { sigmoidF32, tanhF32 } from "../core/kernels/fast_math.ts";
-import { simdCos, simdExp, simdSin } from "../core/kernels/wasm/math.ts";
+import { simdCos, simdExp, simdSigmoid, simdSin, simdTanh } from "../core/kernels/wasm/math.ts";
 import { add, divide, multiply, subtract } from "./binary.ts";
 import { cast } from "./cast.ts";
 import { greater } from "./compare.ts";
@@ -87,14 +86,14 @@ export const unaryPrims = {
   // d tanh x = (1 - tanh²x)·dx
   tanh: unaryPrim("tanh", {
     loop: L.tanh,
-    loop32: tanhF32,
+    loop32: simdTanh,
     deriv: (_, y) => subtract(1, multiply(y, y)),
   }),
   // NOTE: a primitive rather than 1/(1+e⁻ˣ), which overflows for large negative x.
   // dσ = σ(1 - σ)·dx
   sigmoid: unaryPrim("sigmoid", {
     loop: L.sigmoid,
-    loop32: sigmoidF32,
+    loop32: simdSigmoid,
     deriv: (_, y) => multiply(y, subtract(1, y)),
   }),
   // NOTE: a primitive rather than log(1 + eˣ), which overflows for large x.

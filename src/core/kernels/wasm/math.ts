@@ -1,12 +1,12 @@
 /**
- * float32 sin, cos and exp through math.wat's SIMD kernels: the input is copied into the
+ * float32 sin, cos, exp, sigmoid and tanh through math.wat's SIMD kernels: the input is copied into the
  * kernels' memory, mapped four lanes at a time (by both threads when large), and copied out.
  * The TypeScript loops in fast_math.ts remain the reference and serve short arrays, engines
  * without WebAssembly SIMD, and (through Math's functions) the elements outside the kernels'
  * ranges.
  */
 import type { TypedArray } from "../../dtype.ts";
-import { cosF32, expF32, sinF32 } from "../fast_math.ts";
+import { cosF32, expF32, sigmoidF32, sinF32, tanhF32 } from "../fast_math.ts";
 import { DATA, heap, JOB, type Kernels, kernels, runJob } from "./runtime.ts";
 
 // Below this many elements the copies and the call cost more than the SIMD lanes save.
@@ -17,11 +17,21 @@ const CHUNKS = 8;
 // Longer arrays go through in blocks of this many elements, which bounds the memory (it never
 // shrinks) at 8 MiB.
 const BLOCK = 1 << 20;
-// The kernels' ranges: |x| ≤ SINCOS_MAX for sin and cos, EXP_MIN ≤ x ≤ EXP_MAX for exp.
+// The kernels' ranges: |x| ≤ SINCOS_MAX for sin and cos, EXP_MIN ≤ x ≤ EXP_MAX for exp,
+// |x| ≤ SIGMOID_MAX for sigmoid; tanh takes every x but NaN.
 const SINCOS_MAX = 8192;
 const EXP_MIN = -87, EXP_MAX = 88;
+const SIGMOID_MAX = 87;
 
-type Op = "sin" | "cos" | "exp";
+type Op = "sin" | "cos" | "exp" | "sigmoid" | "tanh";
+
+const JOBS: Record<Op, number> = {
+  sin: JOB.sincos,
+  cos: JOB.sincos,
+  exp: JOB.exp,
+  sigmoid: JOB.sigmoid,
+  tanh: JOB.tanh,
+};
 
 // Maps a[0, n) into o with the kernel; false when it cannot run here.
 function simd(op: Op, o: TypedArray, a: TypedArray, n: number): boolean {
@@ -42,21 +52,25 @@ function simdBlock(k: Kernels, op: Op, o: Float32Array, a: Float32Array, n: numb
   mem.set(a.subarray(0, n), src / 4);
   // The padding lanes are computed too; zeros keep them in range.
   mem.fill(0, src / 4 + n, src / 4 + n4);
-  const job = op === "exp" ? JOB.exp : JOB.sincos;
+  const job = JOBS[op];
   const chunk = Math.max(4, (Math.ceil(n4 / CHUNKS) + 3) & ~3);
   const outside = runJob(k, job, [src, dst, op === "cos" ? 1 : 0], n4, chunk, n >= THREAD_MIN);
   o.set(mem.subarray(dst / 4, dst / 4 + n));
   if (outside) mendOutside(op, o, a, n);
 }
 
-// The elements the kernels do not serve (NaN, infinities, and beyond the ranges) are rare;
-// Math's functions give them their float32 values.
+// The elements the kernels do not serve (NaN, infinities, and beyond the ranges) are rare; the
+// TypeScript loops (Math's functions, for sin and cos) give them their float32 values.
 function mendOutside(op: Op, o: Float32Array, a: Float32Array, n: number): void {
   for (let i = 0; i < n; i++) {
     const x = a[i];
-    if (op === "exp") {
+    if (op === "sin" || op === "cos") {
+      if (!(Math.abs(x) <= SINCOS_MAX)) o[i] = op === "sin" ? Math.sin(x) : Math.cos(x);
+    } else if (op === "exp") {
       if (!(x >= EXP_MIN && x <= EXP_MAX)) o[i] = Math.exp(x);
-    } else if (!(Math.abs(x) <= SINCOS_MAX)) o[i] = op === "sin" ? Math.sin(x) : Math.cos(x);
+    } else if (op === "sigmoid") {
+      if (!(Math.abs(x) <= SIGMOID_MAX)) sigmoidF32(o.subarray(i, i + 1), a.subarray(i, i + 1), 1);
+    } else if (x !== x) o[i] = x;
   }
 }
 
@@ -73,4 +87,14 @@ export function simdCos(o: TypedArray, a: TypedArray, n: number): void {
 /** `o[i] = exp(a[i])` for float32 data, with SIMD where it pays. */
 export function simdExp(o: TypedArray, a: TypedArray, n: number): void {
   if (!simd("exp", o, a, n)) expF32(o, a, n);
+}
+
+/** `o[i] = 1 / (1 + exp(-a[i]))` for float32 data, with SIMD where it pays. */
+export function simdSigmoid(o: TypedArray, a: TypedArray, n: number): void {
+  if (!simd("sigmoid", o, a, n)) sigmoidF32(o, a, n);
+}
+
+/** `o[i] = tanh(a[i])` for float32 data, with SIMD where it pays. */
+export function simdTanh(o: TypedArray, a: TypedArray, n: number): void {
+  if (!simd("tanh", o, a, n)) tanhF32(o, a, n);
 }

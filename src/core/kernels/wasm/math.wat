@@ -1,7 +1,9 @@
-;; float32 sin, cos and exp over arrays with 128-bit SIMD, four lanes at a time. Each takes the
-;; source and destination byte offsets and a count that is a multiple of 4, and returns 1 when
-;; some element lies outside the range the fast path serves (the caller then recomputes those
-;; elements its own way), else 0. Results are within 2 float32 ulps of the exact value.
+;; float32 sin, cos, exp, sigmoid and tanh over arrays with 128-bit SIMD, four lanes at a time.
+;; Each takes the source and destination byte offsets and a count that is a multiple of 4, and
+;; returns 1 when some element lies outside the range the fast path serves (the caller then
+;; recomputes those elements its own way), else 0. Results are within 2 float32 ulps of the exact
+;; value. The fused build's relaxed multiply-adds may or may not be fused, as the engine (and its
+;; compilation tier) decides, so a result may differ by an ulp between engines or runs.
 (module
   (memory (export "memory") 1)
 
@@ -82,6 +84,37 @@
         (br_if $each (i32.lt_u (local.get $src) (local.get $end)))))
     (v128.any_true (local.get $bad)))
 
+  ;; eˣ for -87 ≤ x ≤ 88 (other lanes: the caller's), for sigmoid and tanh: the same steps as
+  ;; "exp" below, whose loop keeps its own copy with the constants held in locals (a call per
+  ;; vector, constants made anew each time, ran it at half the speed).
+  ;; x = k·ln 2 + r with |r| ≤ ln2/2 (ln 2 in two parts, the first with 11 significant bits),
+  ;; eˣ = 2ᵏ·eʳ, and 2ᵏ is built in the exponent bits.
+  (func $exp4 (param $x v128) (result v128)
+    (local $k v128) (local $r v128) (local $p v128) (local $c v128)
+    (local.set $k (f32x4.nearest (f32x4.mul (local.get $x) (f32x4.splat (f32.const 1.4426950408889634)))))
+    (local.set $c (f32x4.splat (f32.const 0.693359375)))
+    (local.set $r (f32x4.sub (local.get $x) (f32x4.mul (local.get $k) (local.get $c))))
+    (local.set $c (f32x4.splat (f32.const -2.1219444005469057e-4)))
+    (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $k) (local.get $c))))
+    ;; eʳ: Taylor to r⁷, under 1e-8 off
+    (local.set $p (f32x4.splat (f32.const 1.984126984126984e-4)))
+    (local.set $c (f32x4.splat (f32.const 0.001388888888888889)))
+    (local.set $p (f32x4.add (local.get $c) (f32x4.mul (local.get $r) (local.get $p))))
+    (local.set $c (f32x4.splat (f32.const 0.008333333333333333)))
+    (local.set $p (f32x4.add (local.get $c) (f32x4.mul (local.get $r) (local.get $p))))
+    (local.set $c (f32x4.splat (f32.const 0.041666666666666664)))
+    (local.set $p (f32x4.add (local.get $c) (f32x4.mul (local.get $r) (local.get $p))))
+    (local.set $c (f32x4.splat (f32.const 0.16666666666666666)))
+    (local.set $p (f32x4.add (local.get $c) (f32x4.mul (local.get $r) (local.get $p))))
+    (local.set $c (f32x4.splat (f32.const 0.5)))
+    (local.set $p (f32x4.add (local.get $c) (f32x4.mul (local.get $r) (local.get $p))))
+    (local.set $c (f32x4.splat (f32.const 1)))
+    (local.set $p (f32x4.add (local.get $c) (f32x4.mul (local.get $r) (local.get $p))))
+    (local.set $p (f32x4.add (local.get $c) (f32x4.mul (local.get $r) (local.get $p))))
+    (f32x4.mul (local.get $p)
+      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $k)) (i32x4.splat (i32.const 127)))
+        (i32.const 23))))
+
   ;; eˣ of n floats, for -87 ≤ x ≤ 88, where 2ᵏ below is a normal float.
   ;; x = k·ln 2 + r with |r| ≤ ln2/2 (ln 2 in two parts, the first with 11 significant bits),
   ;; eˣ = 2ᵏ·eʳ, and 2ᵏ is built in the exponent bits.
@@ -127,6 +160,84 @@
         (v128.store (local.get $dst) (f32x4.mul (local.get $p)
           (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $k))
             (local.get $bias)) (i32.const 23))))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (br_if $each (i32.lt_u (local.get $src) (local.get $end)))))
+    (v128.any_true (local.get $bad)))
+
+  ;; σ(x) = 1/(1 + e⁻ˣ) of n floats, for |x| ≤ 87: from e = e^-|x|, which never overflows,
+  ;; as 1/(1 + e) for x ≥ 0 and e/(1 + e) below.
+  (func (export "sigmoid") (param $src i32) (param $dst i32) (param $n i32) (result i32)
+    (local $x v128) (local $e v128) (local $d v128) (local $bad v128) (local $max v128)
+    (local $one v128) (local $end i32)
+    (local.set $max (f32x4.splat (f32.const 87)))
+    (local.set $one (f32x4.splat (f32.const 1)))
+    (local.set $end (i32.add (local.get $src) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
+      (loop $each
+        (local.set $x (v128.load (local.get $src)))
+        (local.set $bad (v128.or (local.get $bad)
+          (v128.not (f32x4.le (f32x4.abs (local.get $x)) (local.get $max)))))
+        (local.set $e (call $exp4 (f32x4.neg (f32x4.abs (local.get $x)))))
+        (local.set $d (f32x4.add (local.get $one) (local.get $e)))
+        (v128.store (local.get $dst) (v128.bitselect
+          (f32x4.div (local.get $one) (local.get $d))
+          (f32x4.div (local.get $e) (local.get $d))
+          (f32x4.ge (local.get $x) (f32x4.splat (f32.const 0)))))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (br_if $each (i32.lt_u (local.get $src) (local.get $end)))))
+    (v128.any_true (local.get $bad)))
+
+  ;; tanh of n floats, every x but NaN. On |x| < 0.9 an odd polynomial |x| + |x|³·q(x²) (q fitted
+  ;; for relative error, under 6e-9 with these float32 coefficients); beyond, 1 - 2/(e^2|x| + 1),
+  ;; where e^2|x| carries at most a third of its error into the result, with |x| clamped at 10,
+  ;; past which float32's tanh is 1. The sign of x goes back on at the end.
+  (func (export "tanh") (param $src i32) (param $dst i32) (param $n i32) (result i32)
+    (local $x v128) (local $ax v128) (local $z v128) (local $q v128) (local $e v128)
+    (local $bad v128) (local $one v128) (local $two v128) (local $ten v128) (local $edge v128)
+    (local $sign v128)
+    (local $q0 v128) (local $q1 v128) (local $q2 v128) (local $q3 v128) (local $q4 v128)
+    (local $q5 v128) (local $q6 v128)
+    (local $end i32)
+    (local.set $one (f32x4.splat (f32.const 1)))
+    (local.set $two (f32x4.splat (f32.const 2)))
+    (local.set $ten (f32x4.splat (f32.const 10)))
+    (local.set $edge (f32x4.splat (f32.const 0.9)))
+    (local.set $sign (i32x4.splat (i32.const 0x80000000)))
+    (local.set $q0 (f32x4.splat (f32.const -0.33333322405815125)))
+    (local.set $q1 (f32x4.splat (f32.const 0.13332977890968323)))
+    (local.set $q2 (f32x4.splat (f32.const -0.05392930284142494)))
+    (local.set $q3 (f32x4.splat (f32.const 0.021663546562194824)))
+    (local.set $q4 (f32x4.splat (f32.const -0.008264550007879734)))
+    (local.set $q5 (f32x4.splat (f32.const 0.002582672517746687)))
+    (local.set $q6 (f32x4.splat (f32.const -0.00045546155888587236)))
+    (local.set $end (i32.add (local.get $src) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
+      (loop $each
+        (local.set $x (v128.load (local.get $src)))
+        (local.set $bad (v128.or (local.get $bad)
+          (v128.not (f32x4.eq (local.get $x) (local.get $x)))))
+        (local.set $ax (f32x4.abs (local.get $x)))
+        (local.set $z (f32x4.mul (local.get $ax) (local.get $ax)))
+        (local.set $q (f32x4.add (local.get $q5) (f32x4.mul (local.get $z) (local.get $q6))))
+        (local.set $q (f32x4.add (local.get $q4) (f32x4.mul (local.get $z) (local.get $q))))
+        (local.set $q (f32x4.add (local.get $q3) (f32x4.mul (local.get $z) (local.get $q))))
+        (local.set $q (f32x4.add (local.get $q2) (f32x4.mul (local.get $z) (local.get $q))))
+        (local.set $q (f32x4.add (local.get $q1) (f32x4.mul (local.get $z) (local.get $q))))
+        (local.set $q (f32x4.add (local.get $q0) (f32x4.mul (local.get $z) (local.get $q))))
+        (local.set $z (f32x4.mul (local.get $ax) (local.get $z)))
+        (local.set $q (f32x4.add (local.get $ax) (f32x4.mul (local.get $z) (local.get $q))))
+        (local.set $e (call $exp4
+          (f32x4.mul (local.get $two) (f32x4.min (local.get $ax) (local.get $ten)))))
+        (local.set $e (f32x4.sub (local.get $one)
+          (f32x4.div (local.get $two) (f32x4.add (local.get $e) (local.get $one)))))
+        (v128.store (local.get $dst) (v128.xor
+          (v128.bitselect (local.get $q) (local.get $e)
+            (f32x4.lt (local.get $ax) (local.get $edge)))
+          (v128.and (local.get $x) (local.get $sign))))
         (local.set $src (i32.add (local.get $src) (i32.const 16)))
         (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
         (br_if $each (i32.lt_u (local.get $src) (local.get $end)))))

@@ -30,6 +30,8 @@ export interface GemmExports {
 export interface MathExports {
   sincos(src: number, dst: number, n: number, cosine: number): number;
   exp(src: number, dst: number, n: number): number;
+  sigmoid(src: number, dst: number, n: number): number;
+  tanh(src: number, dst: number, n: number): number;
 }
 
 /** The instantiated kernels. */
@@ -42,7 +44,7 @@ export interface Kernels {
 }
 
 /** The jobs a worker runs; each reads its own parameters (see `step`). */
-export const JOB = { gemmRows: 0, gemmCols: 1, sincos: 2, exp: 3 } as const;
+export const JOB = { gemmRows: 0, gemmCols: 1, sincos: 2, exp: 3, sigmoid: 4, tanh: 5 } as const;
 
 // The first bytes of memory are the control block shared with the worker; data starts after.
 const CTL_WORDS = 32;
@@ -143,8 +145,12 @@ function step(k: Kernels, job: number, p: Int32Array, i: number, e: number): num
       return 0;
     case JOB.sincos:
       return k.math.sincos(p[0] + 4 * i, p[1] + 4 * i, e - i, p[2]);
-    default:
+    case JOB.exp:
       return k.math.exp(p[0] + 4 * i, p[1] + 4 * i, e - i);
+    case JOB.sigmoid:
+      return k.math.sigmoid(p[0] + 4 * i, p[1] + 4 * i, e - i);
+    default:
+      return k.math.tanh(p[0] + 4 * i, p[1] + 4 * i, e - i);
   }
 }
 
@@ -164,8 +170,12 @@ self.onmessage = ({ data: { modules, memory, idleMs } }) => {
         return 0;
       case ${JOB.sincos}:
         return math.sincos(p[0] + 4 * i, p[1] + 4 * i, e - i, p[2]);
-      default:
+      case ${JOB.exp}:
         return math.exp(p[0] + 4 * i, p[1] + 4 * i, e - i);
+      case ${JOB.sigmoid}:
+        return math.sigmoid(p[0] + 4 * i, p[1] + 4 * i, e - i);
+      default:
+        return math.tanh(p[0] + 4 * i, p[1] + 4 * i, e - i);
     }
   };
   Atomics.store(ctl, ${STATE}, 1);
