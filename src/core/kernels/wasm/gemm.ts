@@ -81,13 +81,9 @@ function copyIn(
   at: number,
   ld: number,
 ): void {
-  if (cs === 1 && src instanceof Float32Array) {
+  if (cs === 1 && src instanceof Float32Array && cols >= SET_MIN) {
     if (rs === cols && ld === cols) {
       dst.set(src.subarray(off, off + rows * cols), at);
-      return;
-    }
-    if (cols < SET_MIN) {
-      copyRows(src, off, rs, rows, cols, dst, at, ld);
       return;
     }
     for (let r = 0; r < rows; r++) {
@@ -97,35 +93,18 @@ function copyIn(
     }
     return;
   }
-  // A transposed operand: read down the source's columns, a cache line serving several rows.
+  // Short rows, and transposed operands (read down the source's columns, a cache line serving
+  // several rows), element by element.
   for (let r = 0; r < rows; r++) {
     let from = off + r * rs;
     const to = at + r * ld;
     for (let j = 0; j < cols; j++, from += cs) dst[to + j] = src[from];
-    if (ld > cols) dst.fill(0, to + cols, to + ld);
+    for (let j = cols; j < ld; j++) dst[to + j] = 0;
   }
 }
 
 // Rows shorter than this are copied element by element: a subarray per row costs more.
 const SET_MIN = 64;
-
-// Copies rows × cols floats from src (rows rs apart) to dst (rows ld apart), zeros past cols.
-function copyRows(
-  src: Float32Array,
-  off: number,
-  rs: number,
-  rows: number,
-  cols: number,
-  dst: Float32Array,
-  at: number,
-  ld: number,
-): void {
-  for (let r = 0; r < rows; r++) {
-    const from = off + r * rs, to = at + r * ld;
-    for (let j = 0; j < cols; j++) dst[to + j] = src[from + j];
-    for (let j = cols; j < ld; j++) dst[to + j] = 0;
-  }
-}
 
 // C's m × n corner (rows ldc apart in mem, from c) to out at oOff, rows packed.
 function copyOut(
