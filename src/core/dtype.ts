@@ -48,6 +48,19 @@ export function allocateOwned(dtype: DType, n: number): TypedArray {
   return pooled === undefined ? new C(n) : new C(pooled);
 }
 
+/**
+ * A typed array (contents arbitrary) over a buffer of its own, never part of a slab, that no
+ * `tidy` scope will recycle: for arrays handed to the user, who may transfer the buffer. Large
+ * ones come from the pool of released buffers, as fresh memory's first touch costs more than
+ * filling it.
+ */
+export function allocateExclusive(dtype: DType, n: number): TypedArray {
+  const C = CTORS[dtype];
+  const bytes = n * C.BYTES_PER_ELEMENT;
+  const pooled = bytes > SMALL_BYTES ? takeBuffer(bytes) : undefined;
+  return pooled === undefined ? new C(n) : new C(pooled);
+}
+
 /** A one-element array of `dtype` holding `v`, reused by every call: read it before the next. */
 export function scratchScalar(dtype: DType, v: number, which: 0 | 1 | 2): TypedArray {
   const a = dtype === "float32"

@@ -1,5 +1,5 @@
 /** The immutable `Tensor`, and the method forms it shares with `Variable`. */
-import { allocateOwned, type DType, type TypedArray } from "./dtype.ts";
+import { allocateExclusive, allocateOwned, type DType, type TypedArray } from "./dtype.ts";
 import { formatHtml, formatTensor } from "./format.ts";
 import { scopes } from "./memory.ts";
 import { copyShape, fmtShape, sizeOf } from "./shape.ts";
@@ -671,9 +671,7 @@ export class Tensor extends TensorMethods {
    */
   data(): TypedArray {
     const data = this.#data ?? this.#materialize();
-    // NOTE: not slice(): a copy from the pool of released buffers costs no fresh memory, whose
-    // first touch costs several times the copy.
-    const copy = allocateOwned(this.#dtype, data.length);
+    const copy = allocateExclusive(this.#dtype, data.length);
     copy.set(data);
     return copy;
   }

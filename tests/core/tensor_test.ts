@@ -181,6 +181,20 @@ Deno.test("data() is a fresh typed array of the tensor's dtype", async (t) => {
     const x = gt.constant([1, 2]);
     assert.notEqual(x.data(), x.data());
   });
+  await t.step("the copy owns its whole buffer, which may be transferred", () => {
+    // Small (slab-sized) and large (pool-sized) tensors alike, inside tidy and out.
+    for (const n of [3, 100_000]) {
+      const x = gt.range(0, n), y = gt.range(0, 3);
+      const d = gt.tidy(() => gt.add(x, 1).data());
+      assert.equal(d.buffer.byteLength, n * 4);
+      assert.equal(d.byteOffset, 0);
+      const buffer = d.buffer as ArrayBuffer;
+      structuredClone(buffer, { transfer: [buffer] });
+      assert.equal(d.length, 0, "transferred");
+      assert.deepEqual(y.toArray(), [0, 1, 2]);
+      assert.equal(x.data()[n - 1], n - 1);
+    }
+  });
 });
 
 Deno.test("conversion copies the input, so later changes to it do not reach the tensor", () => {
