@@ -48,14 +48,27 @@ function simd(op: Op, o: TypedArray, a: TypedArray, n: number): boolean {
 function simdBlock(k: Kernels, op: Op, o: Float32Array, a: Float32Array, n: number): void {
   const n4 = (n + 3) & ~3;
   const mem = heap(k, 8 * n4);
-  const src = DATA, dst = DATA + 4 * n4;
-  mem.set(a.subarray(0, n), src / 4);
-  // The padding lanes are computed too; zeros keep them in range.
-  mem.fill(0, src / 4 + n, src / 4 + n4);
-  const job = JOBS[op];
+  const src = DATA / 4, dst = src + n4;
   const chunk = Math.max(4, (Math.ceil(n4 / CHUNKS) + 3) & ~3);
-  const outside = runJob(k, job, [src, dst, op === "cos" ? 1 : 0], n4, chunk, n >= THREAD_MIN);
-  o.set(mem.subarray(dst / 4, dst / 4 + n));
+  const outside = runJob(
+    k,
+    JOBS[op],
+    [4 * src, 4 * dst, op === "cos" ? 1 : 0],
+    n4,
+    chunk,
+    n >= THREAD_MIN,
+    {
+      fill(i, e) {
+        const end = Math.min(e, n);
+        mem.set(a.subarray(i, end), src + i);
+        // The padding lanes are computed too; zeros keep them in range.
+        if (end < e) mem.fill(0, src + end, src + e);
+      },
+      drain(i, e) {
+        o.set(mem.subarray(dst + i, dst + Math.min(e, n)), i);
+      },
+    },
+  );
   if (outside) mendOutside(op, o, a, n);
 }
 

@@ -57,6 +57,7 @@ const TOTAL = 14; // the job's extent, in the units its chunks count
 const CHUNK = 15;
 const NEXT = 16; // the first unit no thread has claimed yet
 const FLAG = 17; // the OR of the kernels' return values
+const READY = 18; // the units whose operands are in place (see Stream)
 // A worker with no job for this long exits, so that it never keeps a program alive.
 const IDLE_MS = 500;
 
@@ -188,7 +189,9 @@ self.onmessage = ({ data: { modules, memory, idleMs } }) => {
       const total = ctl[${TOTAL}], chunk = ctl[${CHUNK}];
       let flag = 0;
       for (let i; (i = Atomics.add(ctl, ${NEXT}, chunk)) < total;) {
-        flag |= step(job, p, i, Math.min(i + chunk, total));
+        const e = Math.min(i + chunk, total);
+        for (let r; (r = Atomics.load(ctl, ${READY})) < e;) Atomics.wait(ctl, ${READY}, r);
+        flag |= step(job, p, i, e);
       }
       if (flag) Atomics.or(ctl, ${FLAG}, flag);
       Atomics.store(ctl, ${STATE}, 1);
@@ -241,10 +244,22 @@ export function heap(k: Kernels, bytes: number): Float32Array {
 }
 
 /**
+ * How a job's operands get in and its results out, chunk by chunk, so that copies overlap the
+ * other thread's work: `fill(i, e)` runs before units [i, e) are computed, in order; `drain(i, e)`
+ * after, this thread's chunks as they finish and the worker's once it is done.
+ */
+export interface Stream {
+  fill(i: number, e: number): void;
+  drain(i: number, e: number): void;
+}
+
+const WHOLE: Stream = { fill() {}, drain() {} };
+
+/**
  * Runs `job` over [0, total) with `params`, returning the OR of the kernel's results. With
  * `share` set and the worker idle and ready, both threads claim chunks until none is left (a
  * fixed half each left one thread waiting whenever the other core was busy); else this thread
- * runs it in one call.
+ * runs it in one call. Without a `stream`, the operands are in place already.
  */
 export function runJob(
   k: Kernels,
@@ -253,6 +268,7 @@ export function runJob(
   total: number,
   chunk: number,
   share: boolean,
+  stream: Stream = WHOLE,
 ): number {
   const ctl = control(k);
   ctl.set(params, PARAMS);
@@ -263,17 +279,35 @@ export function runJob(
     ctl[CHUNK] = chunk;
     ctl[NEXT] = 0;
     ctl[FLAG] = 0;
+    ctl[READY] = stream === WHOLE ? total : 0;
     if (Atomics.compareExchange(ctl, STATE, 1, 2) === 1) {
       Atomics.notify(ctl, STATE);
+      // The worker wakes while the operands go in, and starts on the first chunk filled.
+      for (let i = 0; i < total && stream !== WHOLE; i += chunk) {
+        const e = Math.min(i + chunk, total);
+        stream.fill(i, e);
+        Atomics.store(ctl, READY, e);
+        Atomics.notify(ctl, READY);
+      }
       const p = ctl.slice(PARAMS, TOTAL);
+      const mine: number[] = [];
       let flag = 0;
       for (let i; (i = Atomics.add(ctl, NEXT, chunk)) < total;) {
-        flag |= step(k, job, p, i, Math.min(i + chunk, total));
+        const e = Math.min(i + chunk, total);
+        flag |= step(k, job, p, i, e);
+        stream.drain(i, e);
+        mine.push(i);
       }
       while (Atomics.load(ctl, STATE) === 2) Atomics.wait(ctl, STATE, 2);
+      for (let i = 0; i < total && stream !== WHOLE; i += chunk) {
+        if (!mine.includes(i)) stream.drain(i, Math.min(i + chunk, total));
+      }
       threadedRuns++;
       return flag | ctl[FLAG];
     }
   }
-  return step(k, job, ctl.subarray(PARAMS, TOTAL), 0, total);
+  stream.fill(0, total);
+  const flag = step(k, job, ctl.subarray(PARAMS, TOTAL), 0, total);
+  stream.drain(0, total);
+  return flag;
 }
