@@ -130,7 +130,7 @@ export function isFloat(dtype: DType): boolean {
 
 /** Whether `value` names one of the four dtypes. */
 export function isDType(value: unknown): value is DType {
-  return typeof value === "string" && value in CTORS;
+  return typeof value === "string" && Object.hasOwn(CTORS, value);
 }
 
 /** The dtype whose typed array `data` is, or undefined. */

@@ -1,4 +1,5 @@
 /** Shape helpers: sizes, strides, broadcasting and axis normalisation. */
+import { describeValue } from "./check.ts";
 
 /** The number of elements of a tensor of `shape`. */
 export function sizeOf(shape: readonly number[]): number {
@@ -114,15 +115,44 @@ export function normalizeAxes(
   return out;
 }
 
-/** Checks that every entry of `shape` is a non-negative integer. */
-export function checkShape(op: string, shape: readonly number[]): void {
+/**
+ * The most elements one tensor may have: int32 indexing and every runtime's typed arrays stop
+ * near here, and a larger request would fail deep inside with "Array buffer allocation failed".
+ */
+export const MAX_SIZE = 2 ** 31 - 1;
+
+/**
+ * Checks that `shape` is an array of non-negative integers whose product is allocatable, naming
+ * the op and the shape (from plain JavaScript, `shape` may be anything).
+ */
+export function checkShape(op: string, shape: unknown): asserts shape is readonly number[] {
+  if (!Array.isArray(shape)) {
+    throw new TypeError(
+      `${op}: shape must be an array of non-negative integers such as [2, 3], not ${
+        describeValue(shape)
+      }`,
+    );
+  }
+  let size = 1;
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) {
-      throw new Error(
+    if (typeof d !== "number" || !Number.isInteger(d) || d < 0) {
+      throw new TypeError(
         `${op}: shape ${
-          fmtShape(shape)
+          describeValue(shape)
         } is not valid: every dimension must be a non-negative integer`,
       );
     }
+    size *= d;
+  }
+  checkSize(op, shape, size);
+}
+
+/** Checks that a tensor of `shape` (with `size` elements) is not too large to allocate. */
+export function checkSize(op: string, shape: readonly number[], size = sizeOf(shape)): void {
+  if (size > MAX_SIZE) {
+    throw new RangeError(
+      `${op}: a tensor of shape ${fmtShape(shape)} has ${size.toExponential(3)} elements, ` +
+        `more than can be allocated (at most ${MAX_SIZE}): use a smaller shape`,
+    );
   }
 }
