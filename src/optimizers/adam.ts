@@ -1,17 +1,21 @@
 /** Adam, as `keras.optimizers.Adam`. */
-import { checkPairs, type GradientPair, Slots, update } from "./optimizer.ts";
+import { checkOptions } from "../core/check.ts";
+import type { GradientPair } from "./gradient_pair.ts";
+import { checkHyperparameter, checkPairs, Slots, update } from "./optimizer.ts";
 
 /** Options of `Adam`. */
 export interface AdamOptions {
   /** The step size (default 0.001). */
   learningRate?: number;
-  /** Decay of the first-moment estimate (default 0.9). */
+  /** Decay of the first-moment estimate, in [0, 1) (default 0.9). */
   beta1?: number;
-  /** Decay of the second-moment estimate (default 0.999). */
+  /** Decay of the second-moment estimate, in [0, 1) (default 0.999). */
   beta2?: number;
   /** Added to the denominator for stability (default 1e-7, as Keras). */
   epsilon?: number;
 }
+
+const OPTIONS = ["learningRate", "beta1", "beta2", "epsilon"];
 
 /**
  * Adam: moving averages of the gradient and its square, with Keras's bias correction folded
@@ -20,6 +24,7 @@ export interface AdamOptions {
  * @example Minimising (w - 2)²
  * ```ts
  * import { GradientTape, optimizers, Variable } from "@gradtape/gradtape";
+ * import { assertAllClose } from "@gradtape/gradtape/testing";
  * const w = new Variable(0);
  * const opt = new optimizers.Adam({ learningRate: 0.1 });
  * for (let i = 0; i < 200; i++) {
@@ -27,7 +32,7 @@ export interface AdamOptions {
  *   const loss = tape.record(() => w.sub(2).square());
  *   opt.applyGradients([[tape.gradient(loss, w), w]]);
  * }
- * console.log(w.value().item().toFixed(2)); // 2.00
+ * assertAllClose(w.value(), 2, { atol: 5e-3 });
  * ```
  */
 export class Adam {
@@ -42,20 +47,25 @@ export class Adam {
   #moments = new Slots(2);
   #iterations = 0;
 
-  /** A new optimizer. */
+  /**
+   * A new optimizer.
+   *
+   * @param options `learningRate`, `beta1`, `beta2` and `epsilon`, each optional.
+   * @example Keras's defaults
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { optimizers } from "@gradtape/gradtape";
+   * const opt = new optimizers.Adam();
+   * assert.deepEqual([opt.learningRate, opt.beta1, opt.beta2, opt.epsilon], [0.001, 0.9, 0.999, 1e-7]);
+   * ```
+   */
   constructor(options: AdamOptions = {}) {
+    checkOptions("Adam", options, OPTIONS);
     const { learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7 } = options;
-    if (!(learningRate > 0)) {
-      throw new RangeError(`Adam: learningRate must be positive, got ${learningRate}`);
-    }
-    for (const [name, b] of [["beta1", beta1], ["beta2", beta2]] as const) {
-      if (!(b >= 0 && b < 1)) throw new RangeError(`Adam: ${name} must be in [0, 1), got ${b}`);
-    }
-    if (!(epsilon >= 0)) throw new RangeError(`Adam: epsilon must be non-negative, got ${epsilon}`);
-    this.learningRate = learningRate;
-    this.beta1 = beta1;
-    this.beta2 = beta2;
-    this.epsilon = epsilon;
+    this.learningRate = checkHyperparameter("Adam", "learningRate", learningRate, "non-negative");
+    this.beta1 = checkHyperparameter("Adam", "beta1", beta1, "in [0, 1)");
+    this.beta2 = checkHyperparameter("Adam", "beta2", beta2, "in [0, 1)");
+    this.epsilon = checkHyperparameter("Adam", "epsilon", epsilon, "non-negative");
   }
 
   /** How many times `applyGradients` has run. */
@@ -65,25 +75,26 @@ export class Adam {
 
   /**
    * Updates each variable by its gradient; a `null` gradient leaves its variable (and its
-   * moment estimates) alone.
+   * moment estimates) alone. Every pair is checked first: a refused call changes no variable,
+   * no moment estimate and not `iterations`.
    *
    * @param pairs `[gradient, variable]` pairs.
-   * @example One step
+   * @example One step: the first moves each weight by about the learning rate
    * ```ts
    * import { constant, optimizers, Variable } from "@gradtape/gradtape";
+   * import { assertAllClose } from "@gradtape/gradtape/testing";
    * const w = new Variable(1);
    * new optimizers.Adam({ learningRate: 0.1 }).applyGradients([[constant(5), w]]);
-   * console.log(w.value().item().toFixed(3)); // 0.900
+   * assertAllClose(w.value(), 0.9);
    * ```
    */
   applyGradients(pairs: readonly GradientPair[]): void {
-    checkPairs("Adam.applyGradients", pairs);
+    const checked = checkPairs("Adam.applyGradients", pairs);
     const { learningRate: lr, beta1: b1, beta2: b2, epsilon: eps } = this;
     // Bias correction counts the optimizer's steps, as Keras does.
     const t = this.#iterations + 1;
     const alpha = lr * Math.sqrt(1 - b2 ** t) / (1 - b1 ** t);
-    for (const [g, v] of pairs) {
-      if (g === null) continue;
+    for (const [g, v] of checked) {
       const [m, s] = this.#moments.of(v);
       update(v, g, (w, gv, out) => {
         for (let i = 0; i < w.length; i++) {

@@ -1,6 +1,6 @@
 /** Optimizers with Keras's `applyGradients`: `SGD` (with momentum) and `Adam`. */
-export { SGD } from "./sgd.ts";
-export type { SGDOptions } from "./sgd.ts";
-export { Adam } from "./adam.ts";
-export type { AdamOptions } from "./adam.ts";
-export type { GradientPair } from "./optimizer.ts";
+// `export *` rather than named re-exports: `deno doc` lists the members of a namespace
+// (`export * as optimizers` in mod.ts) only from star re-exports and local declarations.
+export * from "./sgd.ts";
+export * from "./adam.ts";
+export * from "./gradient_pair.ts";

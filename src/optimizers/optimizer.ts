@@ -1,18 +1,89 @@
-/** What the optimizers share: checking gradient/variable pairs and per-variable state. */
+/**
+ * What the optimizers share: checking their hyperparameters and gradient/variable pairs, and
+ * per-variable state.
+ */
+import { checkFinite, describeValue } from "../core/check.ts";
 import { allocateUninit, isFloat, type TypedArray } from "../core/dtype.ts";
 import { fmtShape, sameShape } from "../core/shape.ts";
-import { dataOf, Tensor } from "../core/tensor.ts";
-import { currentValue, replaceOwned, type Variable } from "../core/variable.ts";
+import { dataOf, dataOrNull, lazyFill, Tensor } from "../core/tensor.ts";
+import { currentValue, replaceOwned, Variable } from "../core/variable.ts";
 
-/** A gradient and the variable it updates, as Keras's `apply_gradients` takes them. */
-export type GradientPair = readonly [Tensor | null, Variable];
+const RANGES = {
+  "non-negative": (x: number) => x >= 0,
+  "in [0, 1]": (x: number) => x >= 0 && x <= 1,
+  "in [0, 1)": (x: number) => x >= 0 && x < 1,
+};
 
-/** Checks every pair before any variable changes, so a bad pair leaves all of them as they were. */
-export function checkPairs(op: string, pairs: readonly GradientPair[]): void {
-  pairs.forEach(([g, v], i) => {
-    if (g === null) return;
+/** Checks that hyperparameter `name` of `op` is a finite number in `range`, and returns it. */
+export function checkHyperparameter(
+  op: string,
+  name: string,
+  v: unknown,
+  range: keyof typeof RANGES,
+): number {
+  checkFinite(op, name, v);
+  if (!RANGES[range](v)) throw new RangeError(`${op}: ${name} must be ${range}, not ${v}`);
+  return v;
+}
+
+const FORM = "applyGradients([[gradW, w], [gradB, b]])";
+
+/**
+ * Checks every pair before any variable changes, so a refused call leaves every variable, every
+ * slot and the step count as they were. Returns the pairs whose gradient is not `null`.
+ */
+export function checkPairs(op: string, pairs: unknown): [Tensor, Variable][] {
+  if (!Array.isArray(pairs)) {
+    throw new TypeError(
+      `${op}: takes an array of [gradient, variable] pairs, as ${FORM}, ` +
+        `not ${describeValue(pairs)}`,
+    );
+  }
+  // Keras's `apply_gradients(zip(grads, vars))` written as one pair without its array.
+  if (
+    pairs.length === 2 && (pairs[0] === null || pairs[0] instanceof Tensor) &&
+    pairs[1] instanceof Variable
+  ) {
+    throw new TypeError(
+      `${op}: takes an array of [gradient, variable] pairs, not one pair: ` +
+        `write applyGradients([[gradient, variable]])`,
+    );
+  }
+  const out: [Tensor, Variable][] = [];
+  for (let i = 0; i < pairs.length; i++) {
+    const pair: unknown = pairs[i];
+    if (!Array.isArray(pair) || pair.length !== 2) {
+      throw new TypeError(
+        `${op}: pair ${i} is ${describeValue(pair)}, not a [gradient, variable] array: ` +
+          `it takes an array of pairs, as ${FORM}`,
+      );
+    }
+    const [g, v] = pair;
+    if (g instanceof Variable && v instanceof Tensor) {
+      throw new TypeError(
+        `${op}: pair ${i} is [variable, gradient]: write each pair as [gradient, variable], ` +
+          `as Keras's apply_gradients takes them`,
+      );
+    }
+    if (!(v instanceof Variable)) {
+      throw new TypeError(
+        `${op}: pair ${i}: the second element must be a Variable, not ${describeValue(v)}: ` +
+          `an optimizer updates variables (new Variable(initial))`,
+      );
+    }
+    if (g === null) continue;
     if (!(g instanceof Tensor)) {
-      throw new TypeError(`${op}: pair ${i}: the gradient is not a Tensor`);
+      throw new TypeError(
+        `${op}: pair ${i}: the gradient of variable '${v.name}' must be a Tensor or null, ` +
+          `not ${describeValue(g)}`,
+      );
+    }
+    // A tensor that a tidy() released has neither data nor a fill value.
+    if (dataOrNull(g) === null && lazyFill(g) === undefined) {
+      throw new Error(
+        `${op}: pair ${i}: the gradient of variable '${v.name}' was released when the tidy() ` +
+          `that made it ended: apply it inside that tidy, or keep(gradient) it`,
+      );
     }
     if (!isFloat(v.dtype)) {
       throw new TypeError(
@@ -25,7 +96,9 @@ export function checkPairs(op: string, pairs: readonly GradientPair[]): void {
           `variable '${v.name}' has shape ${fmtShape(v.shape)} and dtype ${v.dtype}`,
       );
     }
-  });
+    out.push([g, v]);
+  }
+  return out;
 }
 
 /** Float64 slots of a variable's size, one set per variable, made on first use. */

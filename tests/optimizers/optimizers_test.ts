@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import * as gt from "../../mod.ts";
 import { assertAllClose } from "../../src/testing/mod.ts";
+import { throwsWith } from "../_helpers.ts";
 
 // Reference updates written from Keras's documented formulas, in float64.
 function sgdReference(w: number[], grads: number[][], lr: number, momentum: number): number[] {
@@ -83,15 +84,45 @@ Deno.test("a pair with the wrong shape is refused and no variable changes", () =
 });
 
 Deno.test("bad hyperparameters are refused with the value named", () => {
-  assert.throws(
+  throwsWith(
     () => new gt.optimizers.SGD({ learningRate: -1 }),
-    /learningRate must be positive, got -1/,
+    RangeError,
+    /^SGD: learningRate must be non-negative, not -1$/,
   );
-  assert.throws(
-    () => new gt.optimizers.SGD({ learningRate: 1, momentum: 1 }),
-    /momentum must be in \[0, 1\), got 1/,
+  throwsWith(
+    () => new gt.optimizers.SGD({ learningRate: 1, momentum: 1.5 }),
+    RangeError,
+    /^SGD: momentum must be in \[0, 1\], not 1\.5$/,
   );
-  assert.throws(() => new gt.optimizers.Adam({ beta1: 1.5 }), /beta1 must be in \[0, 1\), got 1.5/);
+  throwsWith(
+    () => new gt.optimizers.SGD({ learningRate: 1, momentum: -0.1 }),
+    RangeError,
+    /momentum must be in \[0, 1\], not -0\.1/,
+  );
+  throwsWith(
+    () => new gt.optimizers.Adam({ beta1: 1.5 }),
+    RangeError,
+    /^Adam: beta1 must be in \[0, 1\), not 1\.5$/,
+  );
+  throwsWith(
+    () => new gt.optimizers.Adam({ beta2: 1 }),
+    RangeError,
+    /beta2 must be in \[0, 1\), not 1/,
+  );
+  throwsWith(
+    () => new gt.optimizers.Adam({ epsilon: -1e-7 }),
+    RangeError,
+    /^Adam: epsilon must be non-negative, not -1e-7$/,
+  );
+});
+
+Deno.test("SGD accepts momentum 1 and a learningRate of 0, as Keras does", () => {
+  const w = new gt.Variable([1, 2]);
+  new gt.optimizers.SGD({ learningRate: 0, momentum: 1 }).applyGradients([[
+    gt.constant([3, 4]),
+    w,
+  ]]);
+  assert.deepEqual(w.value().toArray(), [1, 2]);
 });
 
 Deno.test("SGD trains the tutorial's linear model with gradients from a tape", () => {

@@ -1,0 +1,213 @@
+import assert from "node:assert/strict";
+import * as gt from "../../mod.ts";
+import { throwsWith } from "../_helpers.ts";
+
+// What a caller without a type checker may pass.
+const js = (x: unknown): never => x as never;
+
+const f64 = (v: number[]) => gt.constant(v, { dtype: "float64" });
+
+const makers: [string, () => gt.optimizers.SGD | gt.optimizers.Adam][] = [
+  ["SGD", () => new gt.optimizers.SGD({ learningRate: 0.1 })],
+  ["SGD with momentum", () => new gt.optimizers.SGD({ learningRate: 0.1, momentum: 0.9 })],
+  ["Adam", () => new gt.optimizers.Adam({ learningRate: 0.1 })],
+];
+
+// Calls that each hold a good first pair for `a` and a bad second one (`b` is float64 [2]).
+function refusedCalls(a: gt.Variable, b: gt.Variable): [string, unknown, RegExp][] {
+  let released: gt.Tensor | undefined;
+  gt.tidy(() => {
+    released = f64([1, 1]).mul(2);
+  });
+  return [
+    [
+      "a tensor for the variable",
+      [[f64([1, 1]), a], [f64([1, 1]), f64([3, 4])]],
+      /pair 1:.*Variable/,
+    ],
+    ["a released gradient", [[f64([1, 1]), a], [released, b]], /pair 1:.*released/],
+    ["a gradient of the wrong shape", [[f64([1, 1]), a], [f64([1, 1, 1]), b]], /pair 1:.*\[3\]/],
+    ["a float32 gradient", [[f64([1, 1]), a], [gt.constant([1, 1]), b]], /pair 1:.*float32/],
+    ["a number for the gradient", [[f64([1, 1]), a], [1, b]], /pair 1:.*not 1$/],
+    ["a pair of three", [[f64([1, 1]), a], [f64([1, 1]), b, 0]], /pair 1 is an array of length 3/],
+  ];
+}
+
+for (const [name, make] of makers) {
+  Deno.test(`${name}: a refused applyGradients changes no variable, slot or step count`, () => {
+    const grads = [f64([0.5, -1]), f64([2, 0.25])];
+    const good = (a: gt.Variable, b: gt.Variable): gt.optimizers.GradientPair[] => [
+      [grads[0], a],
+      [grads[1], b],
+    ];
+    const [a0, b0] = [
+      new gt.Variable([1, 2], { dtype: "float64" }),
+      new gt.Variable([3, 4], { dtype: "float64" }),
+    ];
+    const fresh = make();
+    fresh.applyGradients(good(a0, b0));
+    fresh.applyGradients(good(a0, b0));
+    const a = new gt.Variable([1, 2], { dtype: "float64" });
+    const b = new gt.Variable([3, 4], { dtype: "float64" });
+    const opt = make();
+    opt.applyGradients(good(a, b));
+    for (const [what, pairs, message] of refusedCalls(a, b)) {
+      throwsWith(() => opt.applyGradients(js(pairs)), Error, message);
+      assert.equal(opt.iterations, 1, what);
+    }
+    opt.applyGradients(good(a, b));
+    assert.deepEqual(a.value().toArray(), a0.value().toArray());
+    assert.deepEqual(b.value().toArray(), b0.value().toArray());
+    assert.equal(opt.iterations, fresh.iterations);
+  });
+}
+
+Deno.test("applyGradients names a variable given where a Variable belongs", () => {
+  const opt = new gt.optimizers.SGD({ learningRate: 1 });
+  throwsWith(
+    () => opt.applyGradients(js([[gt.constant(1), gt.constant(2)]])),
+    TypeError,
+    /^SGD\.applyGradients: pair 0: the second element must be a Variable, not an object of type Tensor/,
+  );
+});
+
+Deno.test("applyGradients refuses a gradient that a tidy released, naming the variable", () => {
+  const w = new gt.Variable([1, 2], { name: "w" });
+  let released: gt.Tensor | undefined;
+  gt.tidy(() => {
+    released = gt.constant([1, 1]).mul(3);
+  });
+  const opt = new gt.optimizers.Adam();
+  throwsWith(
+    () => opt.applyGradients(js([[gt.constant([1, 1]), w], [released, w]])),
+    Error,
+    /^Adam\.applyGradients: pair 1: the gradient of variable 'w' was released when the tidy\(\)/,
+    /keep\(gradient\)/,
+  );
+  assert.deepEqual(w.value().toArray(), [1, 2]);
+  assert.equal(opt.iterations, 0);
+});
+
+Deno.test("applyGradients([gradient, variable]) says to pass an array of pairs", () => {
+  const w = new gt.Variable(1);
+  const opt = new gt.optimizers.SGD({ learningRate: 1 });
+  throwsWith(
+    () => opt.applyGradients(js([gt.constant(1), w])),
+    TypeError,
+    /^SGD\.applyGradients: takes an array of \[gradient, variable\] pairs, not one pair: write applyGradients\(\[\[gradient, variable\]\]\)$/,
+  );
+  assert.equal(w.value().item(), 1);
+});
+
+Deno.test("applyGradients refuses a non-array, showing the form it takes", () => {
+  const opt = new gt.optimizers.Adam();
+  for (const bad of [undefined, gt.constant(1), new Map(), "w"]) {
+    throwsWith(
+      () => opt.applyGradients(js(bad)),
+      TypeError,
+      /^Adam\.applyGradients: takes an array of \[gradient, variable\] pairs, as applyGradients\(\[\[gradW, w\], \[gradB, b\]\]\), not /,
+    );
+  }
+});
+
+Deno.test("applyGradients refuses a pair that is not a two-element array", () => {
+  const w = new gt.Variable(1);
+  const opt = new gt.optimizers.SGD({ learningRate: 1 });
+  throwsWith(
+    () => opt.applyGradients(js([[gt.constant(1), w], gt.constant(1)])),
+    TypeError,
+    /^SGD\.applyGradients: pair 1 is an object of type Tensor, not a \[gradient, variable\] array/,
+  );
+  throwsWith(() => opt.applyGradients(js([[w]])), TypeError, /pair 0 is an array of length 1/);
+});
+
+Deno.test("applyGradients explains a [variable, gradient] pair written the wrong way round", () => {
+  const w = new gt.Variable(1);
+  throwsWith(
+    () => new gt.optimizers.SGD({ learningRate: 1 }).applyGradients(js([[w, gt.constant(1)]])),
+    TypeError,
+    /^SGD\.applyGradients: pair 0 is \[variable, gradient\]: write each pair as \[gradient, variable\]/,
+  );
+});
+
+Deno.test("applyGradients refuses an undefined or array gradient, naming the variable", () => {
+  const w = new gt.Variable([1, 2], { name: "w" });
+  const opt = new gt.optimizers.SGD({ learningRate: 1 });
+  throwsWith(
+    () => opt.applyGradients(js([[undefined, w]])),
+    TypeError,
+    /^SGD\.applyGradients: pair 0: the gradient of variable 'w' must be a Tensor or null, not undefined$/,
+  );
+  throwsWith(
+    () => opt.applyGradients(js([[[1, 2], w]])),
+    TypeError,
+    /must be a Tensor or null, not \[1, 2\]$/,
+  );
+});
+
+Deno.test("applyGradients refuses an integer variable", () => {
+  const n = new gt.Variable([1, 2], { dtype: "int32", name: "n" });
+  throwsWith(
+    () =>
+      new gt.optimizers.SGD({ learningRate: 1 }).applyGradients([[
+        gt.constant([1, 1], { dtype: "int32" }),
+        n,
+      ]]),
+    TypeError,
+    /pair 0: variable 'n' has dtype int32, not a float type/,
+  );
+});
+
+Deno.test("new SGD() without learningRate says it is required", () => {
+  for (const options of [undefined, {}, { momentum: 0.9 }]) {
+    throwsWith(
+      () => new gt.optimizers.SGD(js(options)),
+      TypeError,
+      /^SGD: learningRate is required: new optimizers\.SGD\(\{ learningRate: 0\.01 \}\)$/,
+    );
+  }
+});
+
+Deno.test("an optimizer refuses options that are not an object", () => {
+  throwsWith(
+    () => new gt.optimizers.Adam(js(null)),
+    TypeError,
+    /^Adam: options must be an object such as \{ learningRate: … \}, not null$/,
+  );
+  throwsWith(
+    () => new gt.optimizers.SGD(js(0.1)),
+    TypeError,
+    /^SGD: options must be an object.*not 0\.1$/,
+  );
+});
+
+Deno.test("a misspelt option name is refused, listing the accepted names", () => {
+  throwsWith(
+    () => new gt.optimizers.SGD(js({ learning_rate: 0.1 })),
+    TypeError,
+    /^SGD: unknown option 'learning_rate' \(did you mean 'learningRate'\?\): the accepted options are 'learningRate', 'momentum'$/,
+  );
+  throwsWith(
+    () => new gt.optimizers.Adam(js({ learningrate: 0.1 })),
+    TypeError,
+    /^Adam: unknown option 'learningrate' \(did you mean 'learningRate'\?\): the accepted options are 'learningRate', 'beta1', 'beta2', 'epsilon'$/,
+  );
+});
+
+Deno.test("a learningRate that is not a finite number is refused", () => {
+  throwsWith(
+    () => new gt.optimizers.SGD(js({ learningRate: "0.1" })),
+    TypeError,
+    /^SGD: learningRate must be a finite number, not "0\.1" \(a string\)$/,
+  );
+  throwsWith(
+    () => new gt.optimizers.Adam({ learningRate: NaN }),
+    TypeError,
+    /^Adam: learningRate must be a finite number, not NaN$/,
+  );
+  throwsWith(
+    () => new gt.optimizers.Adam(js({ beta1: null })),
+    TypeError,
+    /^Adam: beta1 must be a finite number, not null$/,
+  );
+});
