@@ -101,8 +101,9 @@ export function checkInteger(
   max = Number.MAX_SAFE_INTEGER,
 ): asserts v is number {
   if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
-    const range = min === -Number.MAX_SAFE_INTEGER
-      ? "an integer"
+    const range = min === -Number.MAX_SAFE_INTEGER && max === Number.MAX_SAFE_INTEGER
+      // An integer refused here is past 2^53, where numbers no longer hold every integer.
+      ? Number.isInteger(v) ? "a safe integer (below 2^53 in size)" : "an integer"
       : max === Number.MAX_SAFE_INTEGER
       ? `an integer ≥ ${min}`
       : `an integer in [${min}, ${max}]`;
@@ -122,5 +123,12 @@ export function checkOneOf<T extends string>(
       `${op}: ${what} must be one of ${choices.map((c) => `"${c}"`).join(", ")}, ` +
         `not ${describeValue(v)}`,
     );
+  }
+}
+
+/** Checks that `v` is a function, naming `what` of `op`. */
+export function checkFunction(op: string, what: string, v: unknown): void {
+  if (typeof v !== "function") {
+    throw new TypeError(`${op}: ${what} must be a function, not ${describeValue(v)}`);
   }
 }

@@ -1,4 +1,5 @@
 /** `ForwardAccumulator`: TensorFlow's `tf.autodiff.ForwardAccumulator`, with `record(fn)`. */
+import { checkFunction, checkOneOf, checkOptions, describeValue } from "../core/check.ts";
 import { withTransform } from "../core/dispatch.ts";
 import { isFloat } from "../core/dtype.ts";
 import { fmtShape, sameShape } from "../core/shape.ts";
@@ -8,7 +9,7 @@ import { currentValue, Variable } from "../core/variable.ts";
 import { toTensor } from "../core/convert.ts";
 import { zerosLike } from "../ops/creation.ts";
 import { ForwardEngine } from "./engine.ts";
-import type { UnconnectedGradients } from "../tape/gradient_tape.ts";
+import { refuseAsync, type UnconnectedGradients } from "../tape/gradient_tape.ts";
 
 /** Options of `ForwardAccumulator.jvp`. */
 export interface JvpOptions {
@@ -28,11 +29,12 @@ export type Tangents = TensorLike | readonly TensorLike[];
  *
  * @example The directional derivative of x³ at 2 along 1
  * ```ts
+ * import assert from "node:assert/strict";
  * import { constant, ForwardAccumulator } from "@gradtape/gradtape";
  * const x = constant(2);
  * const acc = new ForwardAccumulator(x, constant(1));
  * const y = acc.record(() => x.pow(3));
- * console.log(acc.jvp(y)?.item()); // 12
+ * assert.equal(acc.jvp(y)?.item(), 12); // 3x²
  * ```
  */
 export class ForwardAccumulator {
@@ -46,37 +48,10 @@ export class ForwardAccumulator {
    * @param tangents Of the same structure, each of its primal's shape and dtype.
    */
   constructor(primals: Primals, tangents: Tangents) {
-    const multi = Array.isArray(primals);
-    const ps: readonly (Tensor | Variable)[] = multi ? primals : [primals as Tensor | Variable];
-    if (multi && (!Array.isArray(tangents) || tangents.length !== ps.length)) {
-      const got = Array.isArray(tangents) ? `${tangents.length} tangents` : "a single tangent";
-      throw new Error(
-        `ForwardAccumulator: ${ps.length} primals but ${got}: give an array with one tangent per primal`,
-      );
-    }
-    const ts = multi ? (tangents as readonly TensorLike[]) : [tangents as TensorLike];
-    // Check everything before seeding anything, so a refused call leaves nothing behind.
-    const checked = ps.map((p, i) => {
-      if (!(p instanceof Tensor || p instanceof Variable)) {
-        throw new TypeError(`ForwardAccumulator: primal ${i} is not a Tensor or Variable`);
-      }
-      const t = toTensor(ts[i], { dtype: p.dtype, op: "ForwardAccumulator" });
-      if (!isFloat(p.dtype)) {
-        throw new TypeError(
-          `ForwardAccumulator: primal ${i} has dtype ${p.dtype}; only float32 and float64 carry tangents`,
-        );
-      }
-      if (!sameShape(t.shape, p.shape) || t.dtype !== p.dtype) {
-        throw new Error(
-          `ForwardAccumulator: tangent ${i} has shape ${fmtShape(t.shape)} and dtype ${t.dtype}, ` +
-            `but its primal has shape ${fmtShape(p.shape)} and dtype ${p.dtype}: they must match`,
-        );
-      }
-      return t;
-    });
+    const [ps, ts] = checkTangents("ForwardAccumulator", primals, tangents);
     ps.forEach((p, i) => {
-      if (p instanceof Variable) this.#engine.seedVariable(p, checked[i]);
-      else this.#engine.seed(p, checked[i]);
+      if (p instanceof Variable) this.#engine.seedVariable(p, ts[i]);
+      else this.#engine.seed(p, ts[i]);
     });
   }
 
@@ -87,27 +62,20 @@ export class ForwardAccumulator {
    * @returns `fn`'s result.
    * @example Recording
    * ```ts
+   * import assert from "node:assert/strict";
    * import { constant, ForwardAccumulator, sin } from "@gradtape/gradtape";
    * const x = constant(0);
    * const acc = new ForwardAccumulator(x, constant(1));
    * const y = acc.record(() => sin(x));
-   * console.log(acc.jvp(y)?.item()); // 1
+   * assert.equal(acc.jvp(y)?.item(), 1); // cos(0)
    * ```
    */
   record<T>(fn: () => T): T {
-    if (this.#recording) return fn();
+    checkFunction("ForwardAccumulator.record", "fn", fn);
+    if (this.#recording) return refuseAsync("ForwardAccumulator.record", fn());
     this.#recording = true;
     try {
-      const result = withTransform(this.#engine, fn);
-      if (
-        result !== null && typeof result === "object" &&
-        typeof (result as { then?: unknown }).then === "function"
-      ) {
-        throw new TypeError(
-          "ForwardAccumulator.record: fn returned a Promise, but recording must be synchronous",
-        );
-      }
-      return result;
+      return refuseAsync("ForwardAccumulator.record", withTransform(this.#engine, fn));
     } finally {
       this.#recording = false;
     }
@@ -123,19 +91,23 @@ export class ForwardAccumulator {
    * @returns The tangents, shaped like `target`.
    * @example Two primals at once
    * ```ts
+   * import assert from "node:assert/strict";
    * import { constant, ForwardAccumulator, multiply } from "@gradtape/gradtape";
    * const a = constant(2), b = constant(3);
    * const acc = new ForwardAccumulator([a, b], [constant(1), constant(0)]);
    * const y = acc.record(() => multiply(a, b));
-   * console.log(acc.jvp(y)?.item()); // 3
+   * assert.equal(acc.jvp(y)?.item(), 3); // ∂(ab)/∂a = b
    * ```
    */
   jvp<const S extends Structure<Tensor | Variable>>(
     target: S,
     options: JvpOptions = {},
   ): MapLeaves<S, Tensor | null> {
+    const op = "ForwardAccumulator.jvp";
+    checkOptions(op, options, ["unconnectedGradients"]);
     const mode = options.unconnectedGradients ?? "none";
-    const { leaves, paths } = flatten(target, "ForwardAccumulator.jvp");
+    checkOneOf(op, "unconnectedGradients", mode, ["none", "zero", "error"]);
+    const { leaves, paths } = flatten(target, op, "target");
     const out = leaves.map((leaf, i) => {
       const t = leaf instanceof Variable
         ? this.#engine.tangentOfVariable(leaf)
@@ -150,4 +122,53 @@ export class ForwardAccumulator {
     });
     return unflatten(target, out) as MapLeaves<S, Tensor | null>;
   }
+}
+
+/**
+ * Checks primals (a tensor or variable, or an array of them) and their tangents (one per primal,
+ * of its shape and dtype), all before anything is seeded, so that a refused call leaves nothing
+ * behind. Returns both as arrays, the tangents as tensors. Internal: `jvp` checks as itself.
+ */
+export function checkTangents(
+  op: string,
+  primals: unknown,
+  tangents: unknown,
+): [(Tensor | Variable)[], Tensor[]] {
+  const multi = Array.isArray(primals);
+  if (!multi && !(primals instanceof Tensor || primals instanceof Variable)) {
+    throw new TypeError(
+      `${op}: primals must be a Tensor or Variable, or an array of them, not ` +
+        describeValue(primals),
+    );
+  }
+  const ps = multi ? [...primals] : [primals];
+  if (tangents === undefined) {
+    throw new TypeError(`${op}: tangents are missing: give one tangent per primal, of its shape`);
+  }
+  if (multi && (!Array.isArray(tangents) || tangents.length !== ps.length)) {
+    const got = Array.isArray(tangents) ? `${tangents.length} tangents` : "a single tangent";
+    throw new Error(
+      `${op}: ${ps.length} primals but ${got}: give an array with one tangent per primal`,
+    );
+  }
+  const ts: readonly unknown[] = multi ? tangents as unknown[] : [tangents];
+  const checked = ps.map((p, i) => {
+    if (!(p instanceof Tensor || p instanceof Variable)) {
+      throw new TypeError(`${op}: primal ${i} is ${describeValue(p)}, not a Tensor or Variable`);
+    }
+    if (!isFloat(p.dtype)) {
+      throw new TypeError(
+        `${op}: primal ${i} has dtype ${p.dtype}; only float32 and float64 carry tangents`,
+      );
+    }
+    const t = toTensor(ts[i] as TensorLike, { dtype: p.dtype, op });
+    if (!sameShape(t.shape, p.shape) || t.dtype !== p.dtype) {
+      throw new Error(
+        `${op}: tangent ${i} has shape ${fmtShape(t.shape)} and dtype ${t.dtype}, ` +
+          `but its primal has shape ${fmtShape(p.shape)} and dtype ${p.dtype}: they must match`,
+      );
+    }
+    return t;
+  });
+  return [ps, checked];
 }

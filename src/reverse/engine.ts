@@ -5,9 +5,15 @@
  */
 import { type Maybe, type Primitive, type Transform, withPaused } from "../core/dispatch.ts";
 import { isFloat } from "../core/dtype.ts";
-import { currentScope, noteRecording, type Scope, shareData } from "../core/memory.ts";
+import { currentScope, keepData, noteRecording, type Scope, shareData } from "../core/memory.ts";
 import { fmtShape, sameShape } from "../core/shape.ts";
-import { claimRecordedSlot, dataOf, recordedSlot, type Tensor } from "../core/tensor.ts";
+import {
+  claimRecordedSlot,
+  dataOf,
+  dataOrNull,
+  recordedSlot,
+  type Tensor,
+} from "../core/tensor.ts";
 import { currentValue, type Variable } from "../core/variable.ts";
 import { addN } from "../ops/binary.ts";
 
@@ -225,6 +231,19 @@ export class ReverseEngine implements Transform {
     return (this.#cuts ?? []).some((c) => c.inputs.some((x) => reached.has(x)));
   }
 
+  /**
+   * Exempts every tensor the recording holds from the `tidy` scopes open now, so that a backward
+   * pass can run after they close (a `vjp` function that outlives the scope that made it), with
+   * the `extra` tensors it needs besides.
+   */
+  retain(extra: readonly Tensor[] = []): void {
+    for (const t of extra) retainTensor(t);
+    for (const e of this.#entries) {
+      for (const x of e.inputs) retainTensor(x);
+      retainTensor(e.out);
+    }
+  }
+
   /** Drops everything recorded, keeping the settings. */
   clear(): void {
     this.#entries = [];
@@ -233,6 +252,14 @@ export class ReverseEngine implements Transform {
     this.#cutFrom = null;
     this.#vars = null;
   }
+}
+
+// Kept from the scopes, and never given up for reuse by a variable whose value it was.
+function retainTensor(t: Tensor): void {
+  const d = dataOrNull(t);
+  if (d === null) return;
+  keepData(d);
+  shareData(d);
 }
 
 /** The tracked tensors of one recording, numbered in the order first seen. */

@@ -6,10 +6,24 @@ import {
   withPaused,
   withTransform,
 } from "../core/dispatch.ts";
+import {
+  checkBoolean,
+  checkFunction,
+  checkOneOf,
+  checkOptions,
+  describeValue,
+} from "../core/check.ts";
 import { isFloat } from "../core/dtype.ts";
-import { fmtShape, sameShape } from "../core/shape.ts";
-import { flatten, leafName, type MapLeaves, type Structure, unflatten } from "../core/structure.ts";
-import { Tensor, uniformTensor } from "../core/tensor.ts";
+import { fmtShape, sameShape, sizeOf } from "../core/shape.ts";
+import {
+  flatten,
+  flattenAs,
+  leafName,
+  type MapLeaves,
+  type Structure,
+  unflatten,
+} from "../core/structure.ts";
+import { Tensor, type TensorLike, uniformTensor } from "../core/tensor.ts";
 import { currentValue, Variable } from "../core/variable.ts";
 import { toTensor } from "../core/convert.ts";
 import { ReverseEngine } from "../reverse/engine.ts";
@@ -30,8 +44,11 @@ export type UnconnectedGradients = "none" | "zero" | "error";
 
 /** Options of `GradientTape.gradient`. */
 export interface GradientOptions {
-  /** Cotangents of the targets (same structure and shapes): the gradient of their dot product. */
-  outputGradients?: Tensor | readonly (Tensor | null)[] | null;
+  /**
+   * Cotangents of the targets, in the target's structure and shapes (`null` at a place: ones):
+   * the gradient of their dot product with the targets.
+   */
+  outputGradients?: Structure<TensorLike | null> | null;
   /** `"none"` (default): `null`; `"zero"`: zeros; `"error"`: throw, saying why. */
   unconnectedGradients?: UnconnectedGradients;
 }
@@ -48,8 +65,14 @@ export type Sources = Structure<Tensor | Variable>;
 /** The result type of `gradient` for sources of type `S`: the same structure, `Tensor | null` at each leaf. */
 export type Gradients<S> = MapLeaves<S, Tensor | null>;
 
-/** What `gradient` accepts as a target: one tensor or variable, or an array of them (summed). */
-export type Targets = Tensor | Variable | readonly (Tensor | Variable)[];
+/**
+ * What `gradient` accepts as a target: a tensor or variable, or an array or record of them nested
+ * as deep as you like (their gradients are summed).
+ */
+export type Targets = Structure<Tensor | Variable>;
+
+// Set by GradientTape's static block: reaches a tape's engine for `retainRecording`.
+let retain: (tape: GradientTape, extra: readonly Tensor[]) => void;
 
 /**
  * Records operations so that their gradients can be computed: TensorFlow's `tf.GradientTape`,
@@ -57,11 +80,12 @@ export type Targets = Tensor | Variable | readonly (Tensor | Variable)[];
  *
  * @example The derivative of x² at 3
  * ```ts
+ * import assert from "node:assert/strict";
  * import { GradientTape, Variable } from "@gradtape/gradtape";
  * const x = new Variable(3.0, { name: "x" });
  * const tape = new GradientTape();
  * const y = tape.record(() => x.square());
- * console.log(tape.gradient(y, x)?.toString()); // Tensor(6, shape=[], dtype=float32)
+ * assert.equal(String(tape.gradient(y, x)), "Tensor(6, shape=[], dtype=float32)");
  * ```
  */
 export class GradientTape {
@@ -71,11 +95,21 @@ export class GradientTape {
   #recording = false;
   #used = false;
   #disposed = false;
+  // What a used-up tape watched: TensorFlow's tape still answers watched_variables().
+  #usedWatched: Variable[] = [];
+
+  static {
+    retain = (tape, extra) => tape.#engine.retain(extra);
+  }
 
   /** A new tape; it records only inside `record`. */
   constructor(options: GradientTapeOptions = {}) {
-    this.#persistent = options.persistent ?? false;
-    this.#watchAccessed = options.watchAccessedVariables ?? true;
+    checkOptions("GradientTape", options, ["persistent", "watchAccessedVariables"]);
+    const { persistent = false, watchAccessedVariables = true } = options;
+    checkBoolean("GradientTape", "persistent", persistent);
+    checkBoolean("GradientTape", "watchAccessedVariables", watchAccessedVariables);
+    this.#persistent = persistent;
+    this.#watchAccessed = watchAccessedVariables;
     this.#engine = new ReverseEngine(this.#watchAccessed);
   }
 
@@ -92,20 +126,23 @@ export class GradientTape {
    * @returns `fn`'s result.
    * @example Recording a computation
    * ```ts
+   * import assert from "node:assert/strict";
    * import { GradientTape, Variable } from "@gradtape/gradtape";
    * const w = new Variable(2);
    * const tape = new GradientTape();
-   * const y = tape.record(() => w.mul(w).add(1));
-   * console.log(tape.gradient(y, w)?.item()); // 4
+   * const y = tape.record(() => w.mul(w).add(1)); // record returns what fn returns
+   * assert.equal(y.item(), 5);
+   * assert.equal(tape.gradient(y, w)?.item(), 4);
    * ```
    */
   record<T>(fn: () => T): T {
     this.#check("record");
+    checkFunction("GradientTape.record", "fn", fn);
     if (this.#used) throw usedUp("record");
-    if (this.#recording) return checkSync(fn());
+    if (this.#recording) return refuseAsync("GradientTape.record", fn());
     this.#recording = true;
     try {
-      return checkSync(withTransform(this.#engine, fn));
+      return refuseAsync("GradientTape.record", withTransform(this.#engine, fn));
     } finally {
       this.#recording = false;
     }
@@ -118,6 +155,7 @@ export class GradientTape {
    * @param x What to watch.
    * @example Watching a constant
    * ```ts
+   * import assert from "node:assert/strict";
    * import { constant, GradientTape } from "@gradtape/gradtape";
    * const x = constant(3);
    * const tape = new GradientTape();
@@ -125,12 +163,12 @@ export class GradientTape {
    *   tape.watch(x);
    *   return x.square();
    * });
-   * console.log(tape.gradient(y, x)?.item()); // 6
+   * assert.equal(tape.gradient(y, x)?.item(), 6);
    * ```
    */
   watch(x: Sources): void {
     this.#check("watch");
-    for (const leaf of flatten(x, "GradientTape.watch").leaves) {
+    for (const leaf of flatten(x, "GradientTape.watch", "x").leaves) {
       if (leaf instanceof Variable) this.#engine.watchVariable(leaf);
       else this.#engine.watch(leaf);
     }
@@ -140,18 +178,21 @@ export class GradientTape {
    * The gradient of `target` (summed over its elements, or dotted with `outputGradients`) with
    * respect to each source, in the sources' structure: `null` where a source is not connected.
    *
-   * @param target A tensor, or an array of tensors whose gradients are summed.
+   * @param target A tensor or variable, or an array or record of them (nested as deep as you
+   *   like) whose gradients are summed.
    * @param sources A tensor or variable, or a nested array or record of them.
    * @param options `outputGradients` and `unconnectedGradients`.
    * @returns The gradients, shaped like `sources`.
    * @example Gradients as a record
    * ```ts
+   * import assert from "node:assert/strict";
    * import { GradientTape, Variable } from "@gradtape/gradtape";
    * const x = new Variable(2), y = new Variable(3);
    * const tape = new GradientTape();
    * const z = tape.record(() => x.mul(y));
    * const g = tape.gradient(z, { x, y });
-   * console.log(g.x?.item(), g.y?.item()); // 3 2
+   * assert.equal(g.x?.item(), 3);
+   * assert.equal(g.y?.item(), 2);
    * ```
    */
   gradient<const S extends Sources>(
@@ -160,13 +201,16 @@ export class GradientTape {
     options: GradientOptions = {},
   ): Gradients<S> {
     this.#check("gradient");
-    const { leaves, paths } = flatten(sources, "GradientTape.gradient");
-    const mode = checkMode(options.unconnectedGradients);
-    const targets = toTargets(target);
-    const seeds = seedsFor(targets, options.outputGradients);
-    const grads = this.#run(seeds, leaves);
+    const op = "GradientTape.gradient";
+    checkOptions(op, options, ["outputGradients", "unconnectedGradients"]);
+    const mode = checkMode(op, options.unconnectedGradients);
+    const targets = flatten(target, op, "target");
+    const { leaves, paths } = flatten(sources, op, "sources");
+    const seeds = seedsFor(target, targets, options.outputGradients);
+    const grads = this.#run(seeds, leaves, targets.leaves);
+    const values = targets.leaves.map(leafValue);
     const out = leaves.map((leaf, i) =>
-      this.#finish("gradient", grads[i], leaf, paths[i], targets, mode)
+      this.#finish("gradient", grads[i], leaf, paths[i], values, mode)
     );
     this.#release();
     return unflatten(sources, out) as Gradients<S>;
@@ -182,12 +226,13 @@ export class GradientTape {
    * @returns The Jacobians, shaped like `sources`.
    * @example The Jacobian of an elementwise square
    * ```ts
+   * import assert from "node:assert/strict";
    * import { constant, GradientTape } from "@gradtape/gradtape";
    * const x = constant([1, 2]);
    * const tape = new GradientTape();
    * tape.watch(x);
    * const y = tape.record(() => x.square());
-   * console.log(tape.jacobian(y, x)?.toArray()); // [[2, 0], [0, 4]]
+   * assert.deepEqual(tape.jacobian(y, x)?.toArray(), [[2, 0], [0, 4]]);
    * ```
    */
   jacobian<const S extends Sources>(
@@ -196,19 +241,23 @@ export class GradientTape {
     options: JacobianOptions = {},
   ): Gradients<S> {
     this.#check("jacobian");
-    const { leaves, paths } = flatten(sources, "GradientTape.jacobian");
-    const mode = checkMode(options.unconnectedGradients);
-    const t = target instanceof Variable ? currentValue(target) : target;
-    const rows = this.#rows(t, leaves, t.size, (i) => oneHot(t, i));
+    const op = "GradientTape.jacobian";
+    checkOptions(op, options, ["unconnectedGradients"]);
+    const mode = checkMode(op, options.unconnectedGradients);
+    const t = leafValue(checkLeaf(op, "target", target));
+    const { leaves, paths } = flatten(sources, op, "sources");
+    const rows = this.#rows(t, leaves, target, t.size, (i) => oneHot(t, i));
     const out = leaves.map((leaf, k) => {
       const shape = [...t.shape, ...leaf.shape];
+      // An empty Jacobian is complete whatever the recording: there is nothing to connect.
+      if (sizeOf(shape) === 0 && isFloat(leaf.dtype)) return fill(shape, 0, leaf.dtype);
       const parts = rows.map((r) => r[k]);
       if (parts.every((p) => p === null)) {
         return this.#finish("jacobian", null, leaf, paths[k], [t], mode) &&
           fill(shape, 0, leaf.dtype);
       }
       const filled = parts.map((p) => p ?? zerosLike(leafValue(leaf)));
-      return reshape(t.size === 0 ? fill(shape, 0, leaf.dtype) : stack(filled), shape);
+      return reshape(stack(filled), shape);
     });
     this.#release();
     return unflatten(sources, out) as Gradients<S>;
@@ -224,12 +273,14 @@ export class GradientTape {
    * @returns The batch of Jacobians, or `null` when not connected.
    * @example Per-example Jacobians
    * ```ts
+   * import assert from "node:assert/strict";
    * import { constant, GradientTape } from "@gradtape/gradtape";
    * const x = constant([[1, 2], [3, 4]]);
    * const tape = new GradientTape();
    * tape.watch(x);
    * const y = tape.record(() => x.square());
-   * console.log(tape.batchJacobian(y, x)?.shape); // [2, 2, 2]
+   * // One 2×2 Jacobian per row of x: diag(2·x[b]).
+   * assert.deepEqual(tape.batchJacobian(y, x)?.toArray(), [[[2, 0], [0, 4]], [[6, 0], [0, 8]]]);
    * ```
    */
   batchJacobian(
@@ -238,8 +289,11 @@ export class GradientTape {
     options: JacobianOptions = {},
   ): Tensor | null {
     this.#check("batchJacobian");
-    const mode = checkMode(options.unconnectedGradients);
-    const t = target instanceof Variable ? currentValue(target) : target;
+    const op = "GradientTape.batchJacobian";
+    checkOptions(op, options, ["unconnectedGradients"]);
+    const mode = checkMode(op, options.unconnectedGradients);
+    const t = leafValue(checkLeaf(op, "target", target));
+    checkLeaf(op, "source", source);
     if (t.rank < 1 || source.rank < 1 || t.shape[0] !== source.shape[0]) {
       const ts = fmtShape(t.shape), ss = fmtShape(source.shape);
       throw new Error(
@@ -249,11 +303,12 @@ export class GradientTape {
     }
     const b = t.shape[0];
     const per = t.size / Math.max(b, 1);
-    const rows = this.#rows(t, [source], per, (j) => batchOneHot(t, j));
+    const rows = this.#rows(t, [source], target, per, (j) => batchOneHot(t, j));
     const shape = [b, ...t.shape.slice(1), ...source.shape.slice(1)];
     const parts = rows.map((r) => r[0]);
     let result: Tensor | null;
-    if (parts.every((p) => p === null)) {
+    if (sizeOf(shape) === 0 && isFloat(source.dtype)) result = fill(shape, 0, source.dtype);
+    else if (parts.every((p) => p === null)) {
       // Explained before the recording is released: the reason comes from it.
       const g = this.#finish("batchJacobian", null, source, "", [t], mode);
       result = g && fill(shape, 0, source.dtype);
@@ -272,15 +327,18 @@ export class GradientTape {
    * @returns `fn`'s result.
    * @example Leaving a computation out
    * ```ts
+   * import assert from "node:assert/strict";
    * import { GradientTape, Variable } from "@gradtape/gradtape";
    * const x = new Variable(2);
    * const tape = new GradientTape();
+   * // y = x · c with c = 3x = 6 left out, so dy/dx is c = 6, not 6x = 12.
    * const y = tape.record(() => x.mul(tape.stopRecording(() => x.mul(3))));
-   * console.log(tape.gradient(y, x)?.item()); // 6
+   * assert.equal(tape.gradient(y, x)?.item(), 6);
    * ```
    */
   stopRecording<T>(fn: () => T): T {
     this.#check("stopRecording");
+    checkFunction("GradientTape.stopRecording", "fn", fn);
     // As TensorFlow's: only this tape stops; tapes and accumulators inside it go on recording.
     return withOnlyPaused(this.#engine, fn);
   }
@@ -290,18 +348,21 @@ export class GradientTape {
    *
    * @example Starting over
    * ```ts
+   * import assert from "node:assert/strict";
    * import { GradientTape, Variable } from "@gradtape/gradtape";
    * const x = new Variable(2);
    * const tape = new GradientTape({ persistent: true });
-   * tape.record(() => x.square());
+   * const y = tape.record(() => x.square());
    * tape.reset();
-   * console.log(tape.watchedVariables().length); // 0
+   * assert.deepEqual(tape.watchedVariables(), []);
+   * assert.equal(tape.gradient(y, x), null); // what was recorded is gone
    * ```
    */
   reset(): void {
     this.#check("reset");
     this.#engine.clear();
     this.#used = false;
+    this.#usedWatched = [];
   }
 
   /**
@@ -310,16 +371,18 @@ export class GradientTape {
    * @returns The variables.
    * @example Variables read while recording
    * ```ts
+   * import assert from "node:assert/strict";
    * import { GradientTape, Variable } from "@gradtape/gradtape";
    * const a = new Variable(1, { name: "a" });
+   * const b = new Variable(2, { name: "b", trainable: false });
    * const tape = new GradientTape();
-   * tape.record(() => a.add(1));
-   * console.log(tape.watchedVariables().map((v) => v.name)); // ["a"]
+   * tape.record(() => a.add(b)); // only trainable variables are watched on reading
+   * assert.deepEqual(tape.watchedVariables().map((v) => v.name), ["a"]);
    * ```
    */
   watchedVariables(): Variable[] {
     this.#check("watchedVariables");
-    return this.#engine.watchedVariables();
+    return this.#used ? [...this.#usedWatched] : this.#engine.watchedVariables();
   }
 
   /**
@@ -327,9 +390,11 @@ export class GradientTape {
    *
    * @example Freeing a persistent tape
    * ```ts
+   * import assert from "node:assert/strict";
    * import { GradientTape } from "@gradtape/gradtape";
    * const tape = new GradientTape({ persistent: true });
    * tape.dispose();
+   * assert.throws(() => tape.record(() => 1), /this tape has been disposed/);
    * ```
    */
   dispose(): void {
@@ -356,18 +421,20 @@ export class GradientTape {
     return this.#persistent ? level + 1 : level;
   }
 
-  #run(seeds: Map<Tensor, Tensor>, leaves: readonly (Tensor | Variable)[]): (Tensor | null)[] {
+  #run(
+    seeds: Map<Tensor, Tensor>,
+    leaves: readonly (Tensor | Variable)[],
+    targets: readonly (Tensor | Variable)[],
+  ): (Tensor | null)[] {
     if (this.#used) throw usedUp("gradient");
+    const tensors = leaves.map((leaf) => this.#tensorsOf(leaf, targets));
     const keep = new Set<Tensor>();
-    for (const leaf of leaves) {
-      for (const t of leaf instanceof Variable ? this.#engine.readsOf(leaf) : [leaf]) keep.add(t);
-    }
+    for (const ts of tensors) for (const t of ts) keep.add(t);
     const grads = this.#engine.backward(seeds, keep, this.#pauseLevel());
-    return leaves.map((leaf) => {
+    return leaves.map((leaf, i) => {
       if (!isFloat(leaf.dtype)) return null;
-      const ts = leaf instanceof Variable ? this.#engine.readsOf(leaf) : [leaf];
       let sum: Tensor | null = null;
-      for (const t of ts) {
+      for (const t of tensors[i]) {
         const g = grads.get(t);
         if (g !== undefined) {
           sum = sum === null ? g : withPaused(this.#pauseLevel(), () => add(sum!, g));
@@ -377,16 +444,28 @@ export class GradientTape {
     });
   }
 
+  // The tensors whose gradients make up `leaf`'s: a variable's reads, and its value when it is
+  // itself a target (so that it gets its seed even if never read, as TensorFlow's
+  // sources_that_are_targets; a tensor target that is a source gets its seed from `backward`).
+  #tensorsOf(leaf: Tensor | Variable, targets: readonly (Tensor | Variable)[]): readonly Tensor[] {
+    if (!(leaf instanceof Variable)) return [leaf];
+    const reads = this.#engine.readsOf(leaf);
+    if (!targets.includes(leaf)) return reads;
+    const value = currentValue(leaf);
+    return reads.includes(value) ? reads : [...reads, value];
+  }
+
   // One backward pass per row of the Jacobian, each seeded by `seed(i)`.
   #rows(
     t: Tensor,
     leaves: readonly (Tensor | Variable)[],
+    target: Tensor | Variable,
     n: number,
     seed: (i: number) => Tensor,
   ): (Tensor | null)[][] {
     if (this.#used) throw usedUp("jacobian");
     const rows: (Tensor | null)[][] = [];
-    for (let i = 0; i < n; i++) rows.push(this.#run(new Map([[t, seed(i)]]), leaves));
+    for (let i = 0; i < n; i++) rows.push(this.#run(new Map([[t, seed(i)]]), leaves, [target]));
     return rows;
   }
 
@@ -398,9 +477,16 @@ export class GradientTape {
     targets: readonly Tensor[],
     mode: UnconnectedGradients,
   ): Tensor | null {
-    if (g !== null || !isFloat(leaf.dtype) || mode === "none") return g;
+    if (g !== null || mode === "none") return g;
     if (mode === "zero") return zerosLike(leafValue(leaf));
     const name = leafName(leaf, path);
+    if (!isFloat(leaf.dtype)) {
+      throw new Error(
+        `GradientTape.${op}: ${name} has dtype ${leaf.dtype}, which cannot carry a gradient: ` +
+          `only float32 and float64 sources get gradients (cast it to a float dtype before ` +
+          `recording)`,
+      );
+    }
     const reason = this.#reason(leaf, targets);
     throw new Error(`GradientTape.${op}: ${name} is not connected to the target: ${reason}`);
   }
@@ -429,10 +515,19 @@ export class GradientTape {
   #release(): void {
     if (this.#persistent) return;
     this.#used = true;
+    this.#usedWatched = this.#engine.watchedVariables();
     // As in TensorFlow, a non-persistent tape stops recording at its first gradient call.
     removeTransform(this.#engine);
     this.#engine.clear();
   }
+}
+
+/**
+ * Keeps what `tape` recorded, and `extra`, from the `tidy` scopes open now, for a backward pass
+ * after they close. Internal (`vjp`).
+ */
+export function retainRecording(tape: GradientTape, extra: readonly Tensor[]): void {
+  retain(tape, extra);
 }
 
 function leafValue(leaf: Tensor | Variable): Tensor {
@@ -447,70 +542,78 @@ function usedUp(op: string): Error {
   );
 }
 
-function checkSync<T>(result: T): T {
+/**
+ * Throws if `fn` (named `what`) gave a promise (`op` records synchronously only), after handling
+ * the promise: its rejection must not end the program as an unhandled one. Internal.
+ */
+export function refuseAsync<T>(op: string, result: T, what = "fn"): T {
   if (
     result !== null && typeof result === "object" &&
     typeof (result as { then?: unknown }).then === "function"
   ) {
+    try {
+      (result as unknown as PromiseLike<unknown>).then(undefined, () => {});
+    } catch {
+      // A thenable whose `then` throws leaves nothing to handle.
+    }
     throw new TypeError(
-      "GradientTape.record: fn returned a Promise, but recording must be synchronous: ops run " +
-        "after an await are not recorded. Make fn synchronous and await outside record",
+      `${op}: ${what} returned a Promise, but recording must be synchronous: ops run after an ` +
+        `await are not recorded. Make ${what} synchronous and await outside`,
     );
   }
   return result;
 }
 
-function checkMode(mode: UnconnectedGradients | undefined): UnconnectedGradients {
-  const m = mode ?? "none";
-  if (m !== "none" && m !== "zero" && m !== "error") {
-    throw new TypeError(
-      `GradientTape.gradient: unconnectedGradients must be "none", "zero" or "error", got ${
-        JSON.stringify(m)
-      }`,
-    );
-  }
-  return m;
+function checkMode(op: string, mode: unknown): UnconnectedGradients {
+  if (mode === undefined) return "none";
+  checkOneOf(op, "unconnectedGradients", mode, ["none", "zero", "error"]);
+  return mode;
 }
 
-function toTargets(target: Targets): Tensor[] {
-  const list = Array.isArray(target) ? target : [target];
-  return list.map((t, i) => {
-    if (t instanceof Variable) return currentValue(t);
-    if (t instanceof Tensor) return t;
-    throw new TypeError(
-      `GradientTape.gradient: target${
-        Array.isArray(target) ? `[${i}]` : ""
-      } is not a Tensor or Variable`,
-    );
-  });
+function checkLeaf(op: string, what: string, x: unknown): Tensor | Variable {
+  if (x instanceof Tensor || x instanceof Variable) return x;
+  throw new TypeError(`${op}: ${what} must be a Tensor or Variable, not ${describeValue(x)}`);
 }
 
 function seedsFor(
-  targets: readonly Tensor[],
-  outputGradients: GradientOptions["outputGradients"],
+  target: unknown,
+  targets: { leaves: readonly (Tensor | Variable)[]; paths: readonly string[] },
+  outputGradients: unknown,
 ): Map<Tensor, Tensor> {
-  const given = outputGradients == null
-    ? []
-    : Array.isArray(outputGradients)
-    ? outputGradients
-    : [outputGradients as Tensor];
-  if (outputGradients != null && given.length !== targets.length) {
-    throw new Error(
-      `GradientTape.gradient: ${given.length} output gradients for ${targets.length} targets: ` +
-        `give one per target`,
-    );
+  const op = "GradientTape.gradient";
+  let given: readonly unknown[] = [];
+  if (outputGradients != null) {
+    let og = outputGradients;
+    // TensorFlow's form for one target: a list with its one gradient.
+    if (
+      targets.leaves.length === 1 && target === targets.leaves[0] && Array.isArray(og) &&
+      og.some((g) => g === null || g instanceof Tensor || g instanceof Variable)
+    ) {
+      if (og.length !== 1) {
+        throw new Error(
+          `${op}: ${og.length} output gradients for 1 target: give one per target, in the ` +
+            `target's structure`,
+        );
+      }
+      og = og[0];
+    }
+    given = flattenAs(target, og, op, "target", "outputGradients");
   }
   const seeds = new Map<Tensor, Tensor>();
-  targets.forEach((t, i) => {
+  targets.leaves.forEach((leaf, i) => {
+    const t = leafValue(leaf);
     if (!isFloat(t.dtype)) return;
+    const g = given[i];
     // The default seed is ones, kept as the one value (see uniformTensor) until read densely.
-    let s = given[i] == null ? uniformTensor(1, t.shape, t.dtype) : toTensor(given[i]!, {
-      dtype: t.dtype,
-    });
+    let s = g == null
+      ? uniformTensor(1, t.shape, t.dtype)
+      : toTensor(g as TensorLike, { dtype: t.dtype, op });
     if (!sameShape(s.shape, t.shape) || s.dtype !== t.dtype) {
+      const where = targets.paths[i] === "" ? "" : ` for target ${targets.paths[i]}`;
       throw new Error(
-        `GradientTape.gradient: output gradient ${i} has shape ${fmtShape(s.shape)} and dtype ` +
-          `${s.dtype}, but its target has shape ${fmtShape(t.shape)} and dtype ${t.dtype}`,
+        `${op}: the output gradient${where} has shape ${fmtShape(s.shape)} and dtype ` +
+          `${s.dtype}, but its target has shape ${fmtShape(t.shape)} and dtype ${t.dtype}: ` +
+          `they must match`,
       );
     }
     const prev = seeds.get(t);

@@ -1,4 +1,5 @@
 /** `customGradient`: a function with a reverse rule of the user's own, as `tf.custom_gradient`. */
+import { checkFunction } from "../core/check.ts";
 import { bind, type Primitive } from "../core/dispatch.ts";
 import { toTensor } from "../core/convert.ts";
 import { fmtShape, sameShape } from "../core/shape.ts";
@@ -69,18 +70,21 @@ export function customGradientApplications(): number {
  * @returns The function with the custom rule attached.
  * @example A clipped gradient
  * ```ts
+ * import assert from "node:assert/strict";
  * import { customGradient, GradientTape, constant, minimum, multiply } from "@gradtape/gradtape";
  * const clipped = customGradient((x) => [multiply(x, 10), (dy) => minimum(multiply(dy, 10), 1)]);
  * const x = constant(2);
  * const tape = new GradientTape();
  * tape.watch(x);
  * const y = tape.record(() => clipped(x));
- * console.log(y.item(), tape.gradient(y, x)?.item()); // 20 1
+ * assert.equal(y.item(), 20);
+ * assert.equal(tape.gradient(y, x)?.item(), 1); // the rule's min(10·dy, 1), not 10
  * ```
  */
 export function customGradient(
   f: (...xs: Tensor[]) => CustomGradientResult,
 ): (...xs: TensorLike[]) => Tensor {
+  checkFunction("customGradient", "f", f);
   return (...args) => {
     const xs = args.map((a) => toTensor(a, { op: "customGradient" }));
     const result = f(...xs);

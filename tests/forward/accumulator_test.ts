@@ -160,6 +160,37 @@ Deno.test("ForwardAccumulator.jvp along tangents", async (t) => {
     );
     assert.equal(anyActive(), false, "the accumulator must not be left active");
   });
+
+  await t.step(
+    "an async fn that rejects is refused, and its rejection does not go unhandled",
+    async () => {
+      const acc = new gt.ForwardAccumulator(f64(1), f64(1));
+      throwsWith(
+        () =>
+          acc.record(async () => {
+            await Promise.resolve();
+            throw new Error("x");
+          }),
+        TypeError,
+        /^ForwardAccumulator\.record: fn returned a Promise, but recording must be synchronous/,
+      );
+      // Nested inside its own recording, too.
+      acc.record(() =>
+        throwsWith(() => acc.record(() => Promise.reject(new Error("y"))), TypeError, /synchronous/)
+      );
+      // Deno's test sanitizer fails the test if either rejection is left unhandled.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    },
+  );
+
+  await t.step("record refuses a non-function, naming it", () => {
+    const acc = new gt.ForwardAccumulator(f64(1), f64(1));
+    throwsWith(
+      () => acc.record(5 as unknown as () => void),
+      TypeError,
+      /^ForwardAccumulator\.record: fn must be a function, not 5$/,
+    );
+  });
 });
 
 Deno.test("ForwardAccumulator.jvp on structured targets", async (t) => {
@@ -186,6 +217,45 @@ Deno.test("ForwardAccumulator.jvp on structured targets", async (t) => {
     assertAllClose(present(out.trig.s), [Math.cos(0.1), 2 * Math.cos(0.2)], { rtol: 1e-12 });
     assertAllClose(present(out.rest[0]), [Math.exp(0.1), 2 * Math.exp(0.2)], { rtol: 1e-12 });
     assertAllClose(present(out.rest[1]), [1, 2]);
+  });
+});
+
+Deno.test("ForwardAccumulator.jvp options", async (t) => {
+  const x = f64(2);
+  const acc = new gt.ForwardAccumulator(x, f64(1));
+  const y = acc.record(() => x.square());
+
+  await t.step("a misspelt option name is refused, listing the accepted one", () => {
+    throwsWith(
+      () => acc.jvp(y, { unconnectedGradient: "zero" } as gt.JvpOptions),
+      TypeError,
+      /^ForwardAccumulator\.jvp: unknown option 'unconnectedGradient' \(did you mean 'unconnectedGradients'\?\): the accepted options are 'unconnectedGradients'$/,
+    );
+  });
+
+  await t.step(
+    'an unknown unconnectedGradients value is refused, listing "none", "zero", "error"',
+    () => {
+      throwsWith(
+        () => acc.jvp(y, { unconnectedGradients: "zeros" as gt.UnconnectedGradients }),
+        TypeError,
+        /^ForwardAccumulator\.jvp: unconnectedGradients must be one of "none", "zero", "error", not "zeros" \(a string\)$/,
+      );
+      throwsWith(
+        () => acc.jvp(y, 1 as unknown as gt.JvpOptions),
+        TypeError,
+        /^ForwardAccumulator\.jvp: options must be an object/,
+      );
+    },
+  );
+
+  await t.step("a target that is not a tensor is named with its value", () => {
+    throwsWith(
+      () => acc.jvp([y, 3] as unknown as gt.Tensor[]),
+      TypeError,
+      /^ForwardAccumulator\.jvp: target\[1\] is 3; expected a Tensor or Variable/,
+    );
+    assertAllClose(present(acc.jvp(y)), 4);
   });
 });
 
@@ -307,6 +377,32 @@ Deno.test("ForwardAccumulator construction errors", async (t) => {
       () => new gt.ForwardAccumulator([f64(1), 2 as unknown as gt.Tensor], [1, 1]),
       TypeError,
       /primal 1/,
+    );
+  });
+
+  await t.step("primals that are neither a tensor, a variable nor an array are refused", () => {
+    throwsWith(
+      () => new gt.ForwardAccumulator(5 as unknown as gt.Tensor, 1),
+      TypeError,
+      /^ForwardAccumulator: primals must be a Tensor or Variable, or an array of them, not 5$/,
+    );
+    throwsWith(
+      () => new (gt.ForwardAccumulator as unknown as new () => unknown)(),
+      TypeError,
+      /^ForwardAccumulator: primals must be .*, not undefined$/,
+    );
+    throwsWith(
+      () => new gt.ForwardAccumulator([f64(1), "x" as unknown as gt.Tensor], [1, 1]),
+      TypeError,
+      /^ForwardAccumulator: primal 1 is "x" \(a string\), not a Tensor or Variable$/,
+    );
+  });
+
+  await t.step("missing tangents are refused, saying what to give", () => {
+    throwsWith(
+      () => new gt.ForwardAccumulator(f64(1), undefined as unknown as number),
+      TypeError,
+      /^ForwardAccumulator: tangents are missing: give one tangent per primal, of its shape$/,
     );
   });
 
