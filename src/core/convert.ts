@@ -1,5 +1,6 @@
 /** Conversion of `TensorLike` values (numbers, nested arrays, typed arrays, variables) to tensors. */
-import { convertData, type DType, dtypeOfArray, type TypedArray } from "./dtype.ts";
+import { checkInt32, convertData, type DType, dtypeOfArray, type TypedArray } from "./dtype.ts";
+import { describeValue } from "./check.ts";
 import { keepData } from "./memory.ts";
 import { dataOf, Tensor, type TensorLike } from "./tensor.ts";
 import { readVariable, Variable } from "./variable.ts";
@@ -26,27 +27,24 @@ export function toTensor(x: TensorLike, options: ToTensorOptions = {}): Tensor {
   const op = options.op ?? "constant";
   if (typeof x === "number" || typeof x === "boolean") {
     const dtype = options.dtype ?? (typeof x === "boolean" ? "bool" : "float32");
-    if (dtype === "int32") checkIntegers(op, [Number(x)]);
+    if (dtype === "int32") checkInt32(op, [Number(x)]);
     return new Tensor(convertData([Number(x)], dtype), [], dtype);
   }
   const arrayDtype = dtypeOfArray(x);
   if (arrayDtype !== undefined) {
     const t = x as TypedArray;
     const dtype = options.dtype ?? arrayDtype;
+    // Only floats can hold what int32 cannot; int32 and bool sources need no scan.
+    if (dtype === "int32" && (arrayDtype === "float32" || arrayDtype === "float64")) {
+      checkInt32(op, t);
+    }
     return new Tensor(convertData(t, dtype), [t.length], dtype);
   }
   if (Array.isArray(x)) return fromNested(op, x, options.dtype);
   throw new TypeError(
-    `${op}: cannot make a tensor from ${describe(x)}: ` +
+    `${op}: cannot make a tensor from ${describeValue(x)}: ` +
       `pass a number, a boolean, a typed array, a nested array, a Tensor or a Variable`,
   );
-}
-
-function describe(x: unknown): string {
-  if (x === null) return "null";
-  if (x === undefined) return "undefined";
-  if (typeof x === "object") return `an object of type ${x.constructor?.name ?? "Object"}`;
-  return `a value of type ${typeof x}`;
 }
 
 function fromNested(op: string, x: readonly unknown[], dtype: DType | undefined): Tensor {
@@ -72,7 +70,7 @@ function fromNested(op: string, x: readonly unknown[], dtype: DType | undefined)
       else if (v instanceof Tensor || v instanceof Variable) sawTensor = true;
       else {
         throw new TypeError(
-          `${op}: element ${path} is ${describe(v)}; expected a number or boolean`,
+          `${op}: element ${path} is ${describeValue(v)}: expected a number or a boolean`,
         );
       }
       values.push(Number(v));
@@ -93,19 +91,8 @@ function fromNested(op: string, x: readonly unknown[], dtype: DType | undefined)
     return packTensors(op, x);
   }
   const dt = dtype ?? (sawBool && !sawNumber ? "bool" : "float32");
-  if (dt === "int32") checkIntegers(op, values);
+  if (dt === "int32") checkInt32(op, values);
   return new Tensor(convertData(values, dt), shape, dt);
-}
-
-function checkIntegers(op: string, values: readonly number[]): void {
-  for (const v of values) {
-    if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647) {
-      throw new TypeError(
-        `${op}: cannot convert ${v} to int32 without changing it: use an integer in int32's range, ` +
-          `or cast the int32 tensor to float32 first`,
-      );
-    }
-  }
 }
 
 // Plain numbers met by ops (the 3 in 3·x, the 1 in a rule's y - 1) recur constantly; tensors

@@ -8,6 +8,8 @@
 import type { Tensor } from "./tensor.ts";
 import type { Variable } from "./variable.ts";
 import { noteRecording, type Scope } from "./memory.ts";
+import { AllocationError } from "./dtype.ts";
+import { fmtShape } from "./shape.ts";
 
 /** A tangent or cotangent that may be absent: `null` means zero, or "no gradient". */
 export type Maybe = Tensor | null;
@@ -51,7 +53,12 @@ const stack: Transform[] = [];
 
 /** Applies `prim` to `inputs`: computes, then lets every active transform see it, outermost first. */
 export function bind<A>(prim: Primitive<A>, inputs: readonly Tensor[], attrs: A): Tensor {
-  const out = prim.kernel(inputs, attrs);
+  let out: Tensor;
+  try {
+    out = prim.kernel(inputs, attrs);
+  } catch (e) {
+    throw e instanceof AllocationError ? tooLarge(prim, inputs, attrs, e) : e;
+  }
   for (let i = 0; i < stack.length; i++) {
     const t = stack[i];
     if (t.paused === 0) {
@@ -60,6 +67,21 @@ export function bind<A>(prim: Primitive<A>, inputs: readonly Tensor[], attrs: A)
     }
   }
   return out;
+}
+
+// The allocator knows only the element count; the op and its inputs are known here.
+function tooLarge<A>(
+  prim: Primitive<A>,
+  inputs: readonly Tensor[],
+  attrs: A,
+  e: AllocationError,
+): RangeError {
+  const shapes = inputs.map((t) => fmtShape(t.shape));
+  return new RangeError(
+    `${prim.describe?.(attrs) ?? prim.name}: ${e.message}, from inputs of shape ` +
+      `${shapes.join(" and ")}: use smaller inputs`,
+    { cause: e },
+  );
 }
 
 /** Tells the active transforms that `variable` was read as `value`. */

@@ -1,10 +1,32 @@
-/** The element types a tensor can hold. */
+/**
+ * The element types a tensor can hold.
+ *
+ * @example Choosing a dtype
+ * ```ts
+ * import { constant, type DType } from "@gradtape/gradtape";
+ * import assert from "node:assert/strict";
+ * const dtype: DType = "float64";
+ * assert.equal(constant([1, 2], { dtype }).dtype, "float64");
+ * ```
+ */
 export type DType = "float32" | "float64" | "int32" | "bool";
 
-/** The typed array that backs a tensor of each dtype. */
+/**
+ * The typed array that backs a tensor of each dtype (`Uint8Array` for `bool`).
+ *
+ * @example The values of an int32 tensor
+ * ```ts
+ * import { constant, type TypedArray } from "@gradtape/gradtape";
+ * import assert from "node:assert/strict";
+ * const data: TypedArray = constant([1, 2], { dtype: "int32" }).data();
+ * assert.deepEqual(data, new Int32Array([1, 2]));
+ * ```
+ */
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
 import { noteFresh, takeBuffer } from "./memory.ts";
+import { describeValue } from "./check.ts";
+import { MAX_SIZE } from "./shape.ts";
 
 const CTORS = {
   float32: Float32Array,
@@ -45,7 +67,7 @@ export function allocateOwned(dtype: DType, n: number): TypedArray {
   const bytes = n * C.BYTES_PER_ELEMENT;
   if (bytes <= SMALL_BYTES) return alloc(dtype, n, false);
   const pooled = takeBuffer(bytes);
-  return pooled === undefined ? new C(n) : new C(pooled);
+  return pooled === undefined ? fresh(dtype, n) : new C(pooled);
 }
 
 /**
@@ -58,7 +80,7 @@ export function allocateExclusive(dtype: DType, n: number): TypedArray {
   const C = CTORS[dtype];
   const bytes = n * C.BYTES_PER_ELEMENT;
   const pooled = bytes > SMALL_BYTES ? takeBuffer(bytes) : undefined;
-  return pooled === undefined ? new C(n) : new C(pooled);
+  return pooled === undefined ? fresh(dtype, n) : new C(pooled);
 }
 
 /** A one-element array of `dtype` holding `v`, reused by every call: read it before the next. */
@@ -81,13 +103,52 @@ const SCRATCH = {
   bool: [new Uint8Array(1), new Uint8Array(1), new Uint8Array(1)],
 } as const;
 
+/**
+ * A tensor too large to allocate, thrown by the allocators with the element count; `bind`
+ * rethrows it naming the op and its inputs' shapes.
+ *
+ * @example Refused before any memory is touched
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AllocationError, allocate } from "./dtype.ts";
+ * assert.throws(() => allocate("float32", 1e12), (e) => e instanceof AllocationError && e.size === 1e12);
+ * ```
+ */
+export class AllocationError extends RangeError {
+  /** The number of elements asked for. */
+  readonly size: number;
+  /** Makes the error for `size` elements of `dtype`. */
+  constructor(size: number, dtype: DType) {
+    super(
+      `a result of ${size.toExponential(3)} elements (${dtype}) is more than can be allocated ` +
+        (size > MAX_SIZE ? `(at most ${MAX_SIZE})` : "(out of memory)"),
+    );
+    this.size = size;
+  }
+}
+
+// NOTE: slab views (the small tensors ops make by the million) never come here, so the check
+// costs them nothing; the runtime's own failure ("Array buffer allocation failed") says
+// neither what nor how much.
+function fresh(dtype: DType, n: number): TypedArray {
+  if (n > MAX_SIZE) throw new AllocationError(n, dtype);
+  try {
+    return new CTORS[dtype](n);
+  } catch (e) {
+    if (e instanceof RangeError && Number.isInteger(n) && n > 0) {
+      throw new AllocationError(n, dtype);
+    }
+    throw e;
+  }
+}
+
 function alloc(dtype: DType, n: number, zeroed: boolean): TypedArray {
   const C = CTORS[dtype];
   const bytes = n * C.BYTES_PER_ELEMENT;
   if (bytes > SMALL_BYTES) {
     const pooled = takeBuffer(bytes);
     let a: TypedArray;
-    if (pooled === undefined) a = new C(n);
+    if (pooled === undefined) a = fresh(dtype, n);
     else {
       a = new C(pooled);
       if (zeroed) a.fill(0);
@@ -126,6 +187,56 @@ export function convertData(src: ArrayLike<number>, dtype: DType): TypedArray {
 /** Whether `dtype` is a floating type, the only kind that carries gradients. */
 export function isFloat(dtype: DType): boolean {
   return dtype === "float32" || dtype === "float64";
+}
+
+/**
+ * Checks that every one of `values` is an int32 exactly (an integer in int32's range), so that
+ * nothing is wrapped or truncated on the way in; the error names `op` and the first bad value.
+ *
+ * @example A fraction, and a number past int32's range
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkInt32 } from "./dtype.ts";
+ * checkInt32("fill", [-2147483648, 7]);
+ * assert.throws(() => checkInt32("fill", [3.7]), /^RangeError: fill: cannot convert 3\.7 to int32/);
+ * assert.throws(() => checkInt32("range", [2 ** 31]), /range: cannot convert 2147483648/);
+ * ```
+ */
+export function checkInt32(op: string, values: ArrayLike<number>): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    // `v | 0` is v itself exactly for the integers of int32's range (NaN and ±Infinity fail).
+    if ((v | 0) !== v) {
+      throw new RangeError(
+        `${op}: cannot convert ${describeValue(v)} to int32 without changing it: int32 holds ` +
+          `only integers from -2147483648 to 2147483647 (use float32 or float64 for other values)`,
+      );
+    }
+  }
+}
+
+/**
+ * Checks that `dtype` names one of the four dtypes, naming `op` and the bad name.
+ *
+ * @example A name every object has is still unknown
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkDType } from "./dtype.ts";
+ * checkDType("zeros", "float64");
+ * assert.throws(
+ *   () => checkDType("zeros", "toString"),
+ *   { message: 'zeros: unknown dtype "toString": use "float32", "float64", "int32" or "bool"' },
+ * );
+ * ```
+ */
+export function checkDType(op: string, dtype: unknown): asserts dtype is DType {
+  if (!isDType(dtype)) {
+    throw new TypeError(
+      // A dtype is a string anyway: "(a string)" would be noise.
+      `${op}: unknown dtype ${describeValue(dtype).replace(/ \(a string\)$/, "")}: ` +
+        `use "float32", "float64", "int32" or "bool"`,
+    );
+  }
 }
 
 /** Whether `value` names one of the four dtypes. */

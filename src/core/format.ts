@@ -26,6 +26,9 @@ export function formatValues(
   dtype: DType,
 ): string {
   if (shape.length === 0) return formatNumber(data[0], dtype);
+  // Empty at any rank prints as numpy and TensorFlow print it, with the shape beside; walking
+  // its rows would take time (and text) in its other dimensions, 10¹² of them for [1e6, 1e6, 0].
+  if (data.length === 0) return "[]";
   const summarize = data.length > SUMMARIZE_OVER;
   const strides: number[] = [];
   let s = 1;
@@ -137,7 +140,7 @@ export function formatHtml(
     `${escape(title)} shape=${fmtShape(shape)} dtype=${dtype}</caption>`;
   const rows = shape.length === 0 ? 1 : shape.length === 1 ? 1 : shape[0];
   const cols = shape.length === 0 ? 1 : shape[shape.length - 1];
-  if (shape.length > 2 || rows * cols > 400) {
+  if (shape.length > 2 || rows * cols > 400 || data.length === 0) {
     return `<figure style="margin:0"><pre>${escape(formatValues(data, shape, dtype))}</pre>` +
       `<figcaption style="font-size:smaller">${escape(title)} shape=${fmtShape(shape)} ` +
       `dtype=${dtype}</figcaption></figure>`;

@@ -3,9 +3,8 @@
  * so the same seed gives the same numbers in every runtime.
  */
 
-function splitmix32(state: { s: number }): number {
-  state.s = (state.s + 0x9e3779b9) | 0;
-  let z = state.s;
+// murmur3's finalizer: a one-to-one mixing of 32 bits, with mix(0) = 0.
+function mix(z: number): number {
   z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
   z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
   return (z ^ (z >>> 16)) >>> 0;
@@ -15,13 +14,18 @@ function splitmix32(state: { s: number }): number {
 export class Generator {
   #s = new Uint32Array(4);
 
-  /** Seeds the stream; any finite number is a seed. */
+  /** Seeds the stream: each safe integer gives its own. */
   constructor(seed: number) {
-    // Both 32-bit halves of an integer seed count, so every safe integer is its own seed.
-    const s = Math.trunc(seed);
-    const lo = { s: s % 0x100000000 | 0 };
-    const hi = { s: (Math.floor(s / 0x100000000) ^ 0x5bd1e995) | 0 };
-    for (let i = 0; i < 4; i++) this.#s[i] = splitmix32(lo) ^ splitmix32(hi);
+    const lo = seed | 0; // the low 32 bits (ToInt32 wraps), of negative seeds too
+    const hi = Math.floor(seed / 0x100000000) | 0;
+    // NOTE: (lo, hi) → (a, b) is one-to-one (a gives lo back, then b gives hi), so distinct
+    // seeds give distinct states; b depends on both halves, as xoshiro's first output reads
+    // s[1] alone; and c ≠ 0 when a = b = 0, so the state is never all zeros (a dead stream).
+    const a = mix(lo ^ 0x9e3779b9);
+    const b = mix(hi ^ a ^ 0x7f4a7c15);
+    const c = mix(a ^ b ^ 0x6a09e667);
+    const d = mix(b ^ c ^ 0xbb67ae85);
+    this.#s.set([a, b, c, d]);
   }
 
   /** The next 32 random bits, as an unsigned integer. */

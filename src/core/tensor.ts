@@ -5,10 +5,30 @@ import { scopes } from "./memory.ts";
 import { copyShape, fmtShape, sizeOf } from "./shape.ts";
 import type { Variable } from "./variable.ts";
 
-/** A nested array of numbers, booleans, tensors or variables, as `constant` accepts it. */
+/**
+ * A nested array of numbers, booleans, tensors or variables, as `constant` accepts it.
+ *
+ * @example Stacking tensors as rows
+ * ```ts
+ * import { constant, type NestedArray } from "@gradtape/gradtape";
+ * import assert from "node:assert/strict";
+ * const rows: NestedArray[] = [constant([1, 2]), constant([3, 4])];
+ * assert.deepEqual(constant(rows).toArray(), [[1, 2], [3, 4]]);
+ * ```
+ */
 export type NestedArray = number | boolean | Tensor | Variable | readonly NestedArray[];
 
-/** Anything an op accepts where it takes a tensor. */
+/**
+ * Anything an op accepts where it takes a tensor.
+ *
+ * @example Arrays and typed arrays as operands
+ * ```ts
+ * import { add, type TensorLike } from "@gradtape/gradtape";
+ * import assert from "node:assert/strict";
+ * const x: TensorLike = [1, 2];
+ * assert.deepEqual(add(x, new Float32Array([10, 20])).toArray(), [11, 22]);
+ * ```
+ */
 export type TensorLike =
   | Tensor
   | Variable
@@ -17,7 +37,18 @@ export type TensorLike =
   | TypedArray
   | readonly NestedArray[];
 
-/** An axis argument of a reduction: one axis, several, or all when omitted. */
+/**
+ * An axis argument of a reduction: one axis, several, or all when omitted.
+ *
+ * @example One axis or several
+ * ```ts
+ * import { type Axis, reduceSum } from "@gradtape/gradtape";
+ * import assert from "node:assert/strict";
+ * const both: Axis = [0, 1];
+ * assert.equal(reduceSum([[1, 2], [3, 4]], both).item(), 10);
+ * assert.deepEqual(reduceSum([[1, 2], [3, 4]], -1).toArray(), [3, 7]);
+ * ```
+ */
 export type Axis = number | readonly number[];
 
 /**
@@ -79,7 +110,8 @@ function op(): MethodOps {
  * @example Chaining
  * ```ts
  * import { constant } from "@gradtape/gradtape";
- * console.log(constant([1, 2]).mul(3).add(1).sum().item()); // 11
+ * import assert from "node:assert/strict";
+ * assert.equal(constant([1, 2]).mul(3).add(1).sum().item(), 11);
  * ```
  */
 export abstract class TensorMethods {
@@ -118,7 +150,8 @@ export abstract class TensorMethods {
    * @example The method form
    * ```ts
    * import { constant } from "@gradtape/gradtape";
-   * console.log(constant([1, 2]).add(3).toArray()); // [4, 5]
+   * import assert from "node:assert/strict";
+   * assert.deepEqual(constant([1, 2]).add(3).toArray(), [4, 5]);
    * ```
    */
   add(y: TensorLike): Tensor {
@@ -132,7 +165,8 @@ export abstract class TensorMethods {
    * @example The method form
    * ```ts
    * import { constant } from "@gradtape/gradtape";
-   * console.log(constant([5, 7]).sub(2).toArray()); // [3, 5]
+   * import assert from "node:assert/strict";
+   * assert.deepEqual(constant([5, 7]).sub(2).toArray(), [3, 5]);
    * ```
    */
   sub(y: TensorLike): Tensor {
@@ -146,7 +180,8 @@ export abstract class TensorMethods {
    * @example The method form
    * ```ts
    * import { constant } from "@gradtape/gradtape";
-   * console.log(constant([1, 2]).mul(3).toArray()); // [3, 6]
+   * import assert from "node:assert/strict";
+   * assert.deepEqual(constant([1, 2]).mul(3).toArray(), [3, 6]);
    * ```
    */
   mul(y: TensorLike): Tensor {
@@ -160,7 +195,8 @@ export abstract class TensorMethods {
    * @example The method form
    * ```ts
    * import { constant } from "@gradtape/gradtape";
-   * console.log(constant([1, 3]).div(2).toArray()); // [0.5, 1.5]
+   * import assert from "node:assert/strict";
+   * assert.deepEqual(constant([1, 3]).div(2).toArray(), [0.5, 1.5]);
    * ```
    */
   div(y: TensorLike): Tensor {
@@ -174,7 +210,8 @@ export abstract class TensorMethods {
    * @example The method form
    * ```ts
    * import { constant } from "@gradtape/gradtape";
-   * console.log(constant([2, 3]).pow(2).toArray()); // [4, 9]
+   * import assert from "node:assert/strict";
+   * assert.deepEqual(constant([2, 3]).pow(2).toArray(), [4, 9]);
    * ```
    */
   pow(y: TensorLike): Tensor {
@@ -188,7 +225,8 @@ export abstract class TensorMethods {
    * @example The method form
    * ```ts
    * import { constant } from "@gradtape/gradtape";
-   * console.log(constant([-1, 2]).maximum(0).toArray()); // [0, 2]
+   * import assert from "node:assert/strict";
+   * assert.deepEqual(constant([-1, 2]).maximum(0).toArray(), [0, 2]);
    * ```
    */
   maximum(y: TensorLike): Tensor {
@@ -202,7 +240,8 @@ export abstract class TensorMethods {
    * @example The method form
    * ```ts
    * import { constant } from "@gradtape/gradtape";
-   * console.log(constant([-1, 2]).minimum(0).toArray()); // [-1, 0]
+   * import assert from "node:assert/strict";
+   * assert.deepEqual(constant([-1, 2]).minimum(0).toArray(), [-1, 0]);
    * ```
    */
   minimum(y: TensorLike): Tensor {
@@ -215,7 +254,8 @@ export abstract class TensorMethods {
    * @example The method form
    * ```ts
    * import { constant } from "@gradtape/gradtape";
-   * console.log(constant([1, -2]).neg().toArray()); // [-1, 2]
+   * import assert from "node:assert/strict";
+   * assert.deepEqual(constant([1, -2]).neg().toArray(), [-1, 2]);
    * ```
    */
   neg(): Tensor {
@@ -228,7 +268,8 @@ export abstract class TensorMethods {
    * @example The method form
    * ```ts
    * import { constant } from "@gradtape/gradtape";
-   * console.log(constant([2, 3]).square().toArray()); // [4, 9]
+   * import assert from "node:assert/strict";
+   * assert.deepEqual(constant([2, 3]).square().toArray(), [4, 9]);
    * ```
    */
   square(): Tensor {
@@ -241,7 +282,8 @@ export abstract class TensorMethods {
    * @example The method form
    * ```ts
    * import { constant } from "@gradtape/gradtape";
-   * console.log(constant([4, 9]).sqrt().toArray()); // [2, 3]
+   * import assert from "node:assert/strict";
+   * assert.deepEqual(constant([4, 9]).sqrt().toArray(), [2, 3]);
    * ```
    */
   sqrt(): Tensor {
@@ -254,7 +296,8 @@ export abstract class TensorMethods {
    * @example The method form
    * ```ts
    * import { constant } from "@gradtape/gradtape";
-   * console.log(constant(0).exp().item()); // 1
+   * import assert from "node:assert/strict";
+   * assert.equal(constant(0).exp().item(), 1);
    * ```
    */
   exp(): Tensor {
@@ -267,7 +310,8 @@ export abstract class TensorMethods {
    * @example The method form
    * ```ts
    * import { constant } from "@gradtape/gradtape";
-   * console.log(constant(1).log().item()); // 0
+   * import assert from "node:assert/strict";
+   * assert.equal(constant(1).log().item(), 0);
    * ```
    */
   log(): Tensor {
@@ -280,7 +324,8 @@ export abstract class TensorMethods {
    * @example The method form
    * ```ts
    * import { constant } from "@gradtape/gradtape";
-   * console.log(constant(0).sin().item()); // 0
+   * import assert from "node:assert/strict";
+   * assert.equal(constant(0).sin().item(), 0);
    * ```
    */
   sin(): Tensor {
@@ -293,7 +338,8 @@ export abstract class TensorMethods {
    * @example The method form
    * ```ts
    * import { constant } from "@gradtape/gradtape";
-   * console.log(constant(0).cos().item()); // 1
+   * import assert from "node:assert/strict";
+   * assert.equal(constant(0).cos().item(), 1);
    * ```
    */
   cos(): Tensor {
@@ -306,7 +352,8 @@ export abstract class TensorMethods {
    * @example The method form
    * ```ts
    * import { constant } from "@gradtape/gradtape";
-   * console.log(constant(0).tanh().item()); // 0
+   * import assert from "node:assert/strict";
+   * assert.equal(constant(0).tanh().item(), 0);
    * ```
    */
   tanh(): Tensor {
@@ -319,7 +366,8 @@ export abstract class TensorMethods {
    * @example The method form
    * ```ts
    * import { constant } from "@gradtape/gradtape";
-   * console.log(constant(0).sigmoid().item()); // 0.5
+   * import assert from "node:assert/strict";
+   * assert.equal(constant(0).sigmoid().item(), 0.5);
    * ```
    */
   sigmoid(): Tensor {
@@ -332,7 +380,8 @@ export abstract class TensorMethods {
    * @example The method form
    * ```ts
    * import { constant } from "@gradtape/gradtape";
-   * console.log(constant([-1, 2]).relu().toArray()); // [0, 2]
+   * import assert from "node:assert/strict";
+   * assert.deepEqual(constant([-1, 2]).relu().toArray(), [0, 2]);
    * ```
    */
   relu(): Tensor {
@@ -345,7 +394,8 @@ export abstract class TensorMethods {
    * @example The method form
    * ```ts
    * import { constant } from "@gradtape/gradtape";
-   * console.log(constant([-1.5, 2]).abs().toArray()); // [1.5, 2]
+   * import assert from "node:assert/strict";
+   * assert.deepEqual(constant([-1.5, 2]).abs().toArray(), [1.5, 2]);
    * ```
    */
   abs(): Tensor {
@@ -359,7 +409,8 @@ export abstract class TensorMethods {
    * @example The method form
    * ```ts
    * import { constant } from "@gradtape/gradtape";
-   * console.log(constant([[1, 2]]).matmul([[3], [4]]).toArray()); // [[11]]
+   * import assert from "node:assert/strict";
+   * assert.deepEqual(constant([[1, 2]]).matmul([[3], [4]]).toArray(), [[11]]);
    * ```
    */
   matmul(w: TensorLike): Tensor {
@@ -374,7 +425,8 @@ export abstract class TensorMethods {
    * @example The method form
    * ```ts
    * import { constant } from "@gradtape/gradtape";
-   * console.log(constant([[1, 2], [3, 4]]).sum(0).toArray()); // [4, 6]
+   * import assert from "node:assert/strict";
+   * assert.deepEqual(constant([[1, 2], [3, 4]]).sum(0).toArray(), [4, 6]);
    * ```
    */
   sum(axis?: Axis, keepDims?: boolean): Tensor {
@@ -389,7 +441,8 @@ export abstract class TensorMethods {
    * @example The method form
    * ```ts
    * import { constant } from "@gradtape/gradtape";
-   * console.log(constant([[1, 2], [3, 4]]).mean().item()); // 2.5
+   * import assert from "node:assert/strict";
+   * assert.equal(constant([[1, 2], [3, 4]]).mean().item(), 2.5);
    * ```
    */
   mean(axis?: Axis, keepDims?: boolean): Tensor {
@@ -404,7 +457,8 @@ export abstract class TensorMethods {
    * @example The method form
    * ```ts
    * import { constant } from "@gradtape/gradtape";
-   * console.log(constant([[1, 5], [7, 2]]).max(1).toArray()); // [5, 7]
+   * import assert from "node:assert/strict";
+   * assert.deepEqual(constant([[1, 5], [7, 2]]).max(1).toArray(), [5, 7]);
    * ```
    */
   max(axis?: Axis, keepDims?: boolean): Tensor {
@@ -419,7 +473,8 @@ export abstract class TensorMethods {
    * @example The method form
    * ```ts
    * import { constant } from "@gradtape/gradtape";
-   * console.log(constant([[1, 5], [7, 2]]).min(1).toArray()); // [1, 2]
+   * import assert from "node:assert/strict";
+   * assert.deepEqual(constant([[1, 5], [7, 2]]).min(1).toArray(), [1, 2]);
    * ```
    */
   min(axis?: Axis, keepDims?: boolean): Tensor {
@@ -433,7 +488,8 @@ export abstract class TensorMethods {
    * @example The method form
    * ```ts
    * import { constant } from "@gradtape/gradtape";
-   * console.log(constant([1, 2, 3, 4]).reshape([2, -1]).shape); // [2, 2]
+   * import assert from "node:assert/strict";
+   * assert.deepEqual(constant([1, 2, 3, 4]).reshape([2, -1]).shape, [2, 2]);
    * ```
    */
   reshape(shape: readonly number[]): Tensor {
@@ -447,7 +503,8 @@ export abstract class TensorMethods {
    * @example The method form
    * ```ts
    * import { constant } from "@gradtape/gradtape";
-   * console.log(constant([[1, 2]]).transpose().toArray()); // [[1], [2]]
+   * import assert from "node:assert/strict";
+   * assert.deepEqual(constant([[1, 2]]).transpose().toArray(), [[1], [2]]);
    * ```
    */
   transpose(perm?: readonly number[]): Tensor {
@@ -461,7 +518,8 @@ export abstract class TensorMethods {
    * @example The method form
    * ```ts
    * import { constant } from "@gradtape/gradtape";
-   * console.log(constant([1.7]).cast("int32").toArray()); // [1]
+   * import assert from "node:assert/strict";
+   * assert.deepEqual(constant([1.7]).cast("int32").toArray(), [1]);
    * ```
    */
   cast(dtype: DType): Tensor {
@@ -520,8 +578,11 @@ let pendingFill: number | undefined;
  * @example Reading a tensor back
  * ```ts
  * import { constant } from "@gradtape/gradtape";
+ * import assert from "node:assert/strict";
  * const t = constant([[1, 2], [3, 4]]);
- * console.log(t.shape, t.dtype, t.toArray()); // [2, 2] float32 [[1, 2], [3, 4]]
+ * assert.deepEqual(t.shape, [2, 2]);
+ * assert.equal(t.dtype, "float32");
+ * assert.deepEqual(t.toArray(), [[1, 2], [3, 4]]);
  * ```
  */
 export class Tensor extends TensorMethods {
@@ -613,7 +674,8 @@ export class Tensor extends TensorMethods {
    * @example Reading a loss
    * ```ts
    * import { constant } from "@gradtape/gradtape";
-   * console.log(constant([[2.5]]).item()); // 2.5
+   * import assert from "node:assert/strict";
+   * assert.equal(constant([[2.5]]).item(), 2.5);
    * ```
    */
   item(): number {
@@ -638,8 +700,9 @@ export class Tensor extends TensorMethods {
    * @example A matrix as arrays
    * ```ts
    * import { constant } from "@gradtape/gradtape";
+   * import assert from "node:assert/strict";
    * const m: number[][] = constant([[1, 2], [3, 4]]).toArray();
-   * console.log(m[1][0]); // 3
+   * assert.equal(m[1][0], 3);
    * ```
    */
   toArray<T extends NestedArrayOf<number | boolean> = NestedArrayOf<number | boolean>>(): T {
@@ -666,7 +729,9 @@ export class Tensor extends TensorMethods {
    * @example The raw values
    * ```ts
    * import { constant } from "@gradtape/gradtape";
-   * console.log(constant([1, 2], { dtype: "float64" }).data()); // Float64Array(2) [ 1, 2 ]
+   * import assert from "node:assert/strict";
+   * const data = constant([1, 2], { dtype: "float64" }).data();
+   * assert.deepEqual(data, new Float64Array([1, 2]));
    * ```
    */
   data(): TypedArray {
@@ -683,7 +748,9 @@ export class Tensor extends TensorMethods {
    * @example Printing
    * ```ts
    * import { constant } from "@gradtape/gradtape";
-   * console.log(constant(6).toString()); // Tensor(6, shape=[], dtype=float32)
+   * import assert from "node:assert/strict";
+   * console.log(constant(6).toString());
+   * assert.equal(constant(6).toString(), "Tensor(6, shape=[], dtype=float32)");
    * ```
    */
   override toString(): string {
@@ -704,7 +771,17 @@ export class Tensor extends TensorMethods {
   }
 }
 
-/** Nested arrays of `T`, as `toArray` returns them. */
+/**
+ * Nested arrays of `T`, as `toArray` returns them.
+ *
+ * @example Typing what toArray returns
+ * ```ts
+ * import { constant, type NestedArrayOf } from "@gradtape/gradtape";
+ * import assert from "node:assert/strict";
+ * const m: NestedArrayOf<number> = constant([[1, 2]]).toArray();
+ * assert.deepEqual(m, [[1, 2]]);
+ * ```
+ */
 export type NestedArrayOf<T> = T | NestedArrayOf<T>[];
 
 /** The backing typed array of `t`, without a copy. Internal: never hand it to users. */

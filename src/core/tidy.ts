@@ -21,7 +21,9 @@ import { dataOf, dataOrNull, releaseTensor, Tensor } from "./tensor.ts";
  * @example A training step that reuses its memory
  * ```ts
  * import { GradientTape, reduceSum, square, tidy, Variable } from "@gradtape/gradtape";
+ * import assert from "node:assert/strict";
  * const w = new Variable([1, 2, 3]);
+ * const losses: number[] = [];
  * for (let step = 0; step < 3; step++) {
  *   const loss = tidy(() => {
  *     const tape = new GradientTape();
@@ -29,8 +31,9 @@ import { dataOf, dataOrNull, releaseTensor, Tensor } from "./tensor.ts";
  *     w.assignSub(tape.gradient(loss, w)!.mul(0.25));
  *     return loss.item();
  *   });
- *   console.log(loss); // 14, then 3.5, then 0.875
+ *   losses.push(loss);
  * }
+ * assert.deepEqual(losses, [14, 3.5, 0.875]);
  * ```
  */
 export function tidy<T>(fn: () => T): T {
@@ -59,12 +62,14 @@ export function tidy<T>(fn: () => T): T {
  * @example Keeping an intermediate
  * ```ts
  * import { constant, keep, tidy } from "@gradtape/gradtape";
+ * import assert from "node:assert/strict";
  * let half: ReturnType<typeof constant> | undefined;
  * const total = tidy(() => {
  *   half = keep(constant([1, 2]).mul(0.5));
  *   return half.sum();
  * });
- * console.log(half!.toArray(), total.item()); // [0.5, 1] 1.5
+ * assert.deepEqual(half!.toArray(), [0.5, 1]);
+ * assert.equal(total.item(), 1.5);
  * ```
  */
 export function keep(t: Tensor): Tensor {

@@ -1,5 +1,13 @@
 /** `Variable`: a named, mutable holder of a tensor, watched by tapes when read. */
-import { allocateUninit, convertData, type DType, isDType } from "./dtype.ts";
+import {
+  allocateUninit,
+  checkDType,
+  checkInt32,
+  convertData,
+  type DType,
+  isFloat,
+} from "./dtype.ts";
+import { checkBoolean, checkOptions, describeValue } from "./check.ts";
 import { notifyVariableRead } from "./dispatch.ts";
 import { currentScope, isShared, keepData, scopes, unkeepData } from "./memory.ts";
 import { formatHtml, formatValues } from "./format.ts";
@@ -7,7 +15,20 @@ import { dataOf, Tensor, type TensorLike, TensorMethods } from "./tensor.ts";
 import { fmtShape } from "./shape.ts";
 import { toTensor } from "./convert.ts";
 
-/** Options of `new Variable`. */
+/**
+ * Options of `new Variable`.
+ *
+ * @example A named float64 variable that tapes do not watch
+ * ```ts
+ * import { Variable, type VariableOptions } from "@gradtape/gradtape";
+ * import assert from "node:assert/strict";
+ * const options: VariableOptions = { name: "scale", trainable: false, dtype: "float64" };
+ * const v = new Variable(2, options);
+ * assert.equal(v.name, "scale");
+ * assert.equal(v.trainable, false);
+ * assert.equal(v.dtype, "float64");
+ * ```
+ */
 export interface VariableOptions {
   /** The name shown in printouts and error messages (default `"Variable"`). */
   name?: string;
@@ -30,11 +51,12 @@ let internals: {
  * @example Training a variable by hand
  * ```ts
  * import { GradientTape, Variable } from "@gradtape/gradtape";
+ * import { assertAllClose } from "@gradtape/gradtape/testing";
  * const w = new Variable(3, { name: "w" });
  * const tape = new GradientTape();
  * const loss = tape.record(() => w.square());
  * w.assignSub(tape.gradient(loss, w)!.mul(0.1));
- * console.log(w.value().item()); // 2.4000000953674316
+ * assertAllClose(w.value(), 2.4); // 3 - 0.1·6, in float32
  * ```
  */
 export class Variable extends TensorMethods {
@@ -51,16 +73,23 @@ export class Variable extends TensorMethods {
   /** Makes a variable holding `initial`, converted to `dtype` when given. */
   constructor(initial: TensorLike, options: VariableOptions = {}) {
     super();
-    if (options.dtype !== undefined && !isDType(options.dtype)) {
-      throw new TypeError(`Variable: unknown dtype ${JSON.stringify(options.dtype)}`);
+    checkOptions("Variable", options, ["name", "trainable", "dtype"]);
+    const { name = "Variable", trainable = true, dtype } = options;
+    if (typeof name !== "string") {
+      throw new TypeError(`Variable: name must be a string, not ${describeValue(name)}`);
     }
-    const value = toTensor(initial, { dtype: options.dtype, op: "Variable" });
-    this.#value = options.dtype && value.dtype !== options.dtype
-      ? new Tensor(convertData(dataOf(value), options.dtype), value.shape, options.dtype)
-      : value;
-    if (scopes.length > 0) keepData(dataOf(this.#value));
-    this.#name = options.name ?? "Variable";
-    this.#trainable = options.trainable ?? true;
+    checkBoolean("Variable", "trainable", trainable);
+    if (dtype !== undefined) checkDType("Variable", dtype);
+    let value = toTensor(initial, { dtype, op: "Variable" });
+    if (dtype !== undefined && value.dtype !== dtype) {
+      // A tensor of another dtype is converted, but never into values int32 cannot hold.
+      if (dtype === "int32" && isFloat(value.dtype)) checkInt32("Variable", dataOf(value));
+      value = new Tensor(convertData(dataOf(value), dtype), value.shape, dtype);
+    }
+    this.#value = value;
+    if (scopes.length > 0) keepData(dataOf(value));
+    this.#name = name;
+    this.#trainable = trainable;
   }
 
   /** The name given at construction. */
@@ -87,10 +116,12 @@ export class Variable extends TensorMethods {
    * @example A snapshot
    * ```ts
    * import { Variable } from "@gradtape/gradtape";
+   * import assert from "node:assert/strict";
    * const v = new Variable(1);
    * const before = v.value();
    * v.assign(2);
-   * console.log(before.item(), v.value().item()); // 1 2
+   * assert.equal(before.item(), 1);
+   * assert.equal(v.value().item(), 2);
    * ```
    */
   value(): Tensor {
@@ -107,7 +138,8 @@ export class Variable extends TensorMethods {
    * @example Reading without recording
    * ```ts
    * import { Variable } from "@gradtape/gradtape";
-   * console.log(new Variable([1, 2]).peek().toArray()); // [1, 2]
+   * import assert from "node:assert/strict";
+   * assert.deepEqual(new Variable([1, 2]).peek().toArray(), [1, 2]);
    * ```
    */
   peek(): Tensor {
@@ -156,7 +188,8 @@ export class Variable extends TensorMethods {
    * @example Assigning
    * ```ts
    * import { Variable } from "@gradtape/gradtape";
-   * console.log(new Variable([1, 2]).assign([3, 4]).value().toArray()); // [3, 4]
+   * import assert from "node:assert/strict";
+   * assert.deepEqual(new Variable([1, 2]).assign([3, 4]).value().toArray(), [3, 4]);
    * ```
    */
   assign(v: TensorLike): this {
@@ -164,28 +197,34 @@ export class Variable extends TensorMethods {
     return this;
   }
   /**
-   * Adds `v` to the value (same shape and dtype, or a plain number).
+   * Adds `v` to the value. `v` must have the variable's shape and dtype (nothing broadcasts), so
+   * a plain number serves only a scalar variable; a bool variable takes only `assign`. A refused
+   * value leaves the variable as it was.
    *
    * @param v The increment.
    * @returns This variable.
    * @example Incrementing
    * ```ts
    * import { Variable } from "@gradtape/gradtape";
-   * console.log(new Variable(1).assignAdd(2).value().item()); // 3
+   * import assert from "node:assert/strict";
+   * assert.equal(new Variable(1).assignAdd(2).value().item(), 3);
    * ```
    */
   assignAdd(v: TensorLike): this {
     return this.#update("assignAdd", v, 1);
   }
   /**
-   * Subtracts `v` from the value (same shape and dtype, or a plain number): a gradient step.
+   * Subtracts `v` from the value: a gradient step. `v` must have the variable's shape and dtype
+   * (nothing broadcasts), so a plain number serves only a scalar variable; a bool variable takes
+   * only `assign`. A refused value leaves the variable as it was.
    *
    * @param v The decrement.
    * @returns This variable.
    * @example A gradient step
    * ```ts
    * import { Variable } from "@gradtape/gradtape";
-   * console.log(new Variable(1).assignSub(0.25).value().item()); // 0.75
+   * import assert from "node:assert/strict";
+   * assert.equal(new Variable(1).assignSub(0.25).value().item(), 0.75);
    * ```
    */
   assignSub(v: TensorLike): this {
@@ -193,6 +232,13 @@ export class Variable extends TensorMethods {
   }
 
   #update(op: string, v: TensorLike, sign: 1 | -1): this {
+    if (this.dtype === "bool") {
+      // Adding to a byte would store 2 (or 255) behind a `true`; TensorFlow refuses it too.
+      throw new TypeError(
+        `${op}: variable '${this.#name}' is bool, and bool variables support only assign: ` +
+          `assign the new value, e.g. v.assign(logicalOr(v, x))`,
+      );
+    }
     const d = dataOf(this.#checked(op, v));
     const cur = dataOf(this.#value);
     const next = allocateUninit(this.dtype, cur.length);
@@ -230,7 +276,10 @@ export class Variable extends TensorMethods {
    * @example Printing
    * ```ts
    * import { Variable } from "@gradtape/gradtape";
-   * console.log(new Variable(3, { name: "x" }).toString()); // Variable 'x' shape=[] dtype=float32, value=3
+   * import assert from "node:assert/strict";
+   * const x = new Variable(3, { name: "x" });
+   * console.log(x.toString());
+   * assert.equal(x.toString(), "Variable 'x' shape=[] dtype=float32, value=3");
    * ```
    */
   override toString(): string {

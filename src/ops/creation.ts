@@ -1,25 +1,30 @@
 /** Creation ops: tensors from values, and filled, identity and evenly spaced tensors. */
-import { allocate, type DType, isDType } from "../core/dtype.ts";
+import { allocate, checkDType, checkInt32, type DType } from "../core/dtype.ts";
 import { toTensor } from "../core/convert.ts";
 import { Tensor, type TensorLike } from "../core/tensor.ts";
 import { currentValue, Variable } from "../core/variable.ts";
-import { checkShape, fmtShape, sizeOf } from "../core/shape.ts";
+import { checkShape, checkSize, fmtShape, sizeOf } from "../core/shape.ts";
+import { checkFinite, checkInteger, checkOptions, describeValue } from "../core/check.ts";
 import { reshape } from "./movement.ts";
 
-/** Options of `constant`. */
+/**
+ * Options of `constant`.
+ *
+ * @example A float64 matrix from a flat list
+ * ```ts
+ * import { constant, type ConstantOptions } from "@gradtape/gradtape";
+ * import assert from "node:assert/strict";
+ * const options: ConstantOptions = { dtype: "float64", shape: [2, 2] };
+ * const t = constant([1, 2, 3, 4], options);
+ * assert.equal(t.dtype, "float64");
+ * assert.deepEqual(t.toArray(), [[1, 2], [3, 4]]);
+ * ```
+ */
 export interface ConstantOptions {
   /** The dtype (default: the value's, `float32` for numbers). */
   dtype?: DType;
   /** A shape to fill with a scalar value, or to give a value with as many elements. */
   shape?: readonly number[];
-}
-
-function checkDtype(op: string, dtype: DType | undefined): void {
-  if (dtype !== undefined && !isDType(dtype)) {
-    throw new TypeError(
-      `${op}: unknown dtype ${JSON.stringify(dtype)}: use "float32", "float64", "int32" or "bool"`,
-    );
-  }
 }
 
 /**
@@ -31,27 +36,32 @@ function checkDtype(op: string, dtype: DType | undefined): void {
  * @example From nested arrays
  * ```ts
  * import { constant } from "@gradtape/gradtape";
- * console.log(constant([[1, 2], [3, 4]], { dtype: "float64" }).toString());
+ * import assert from "node:assert/strict";
+ * const t = constant([[1, 2], [3, 4]], { dtype: "float64" });
+ * assert.equal(t.dtype, "float64");
+ * assert.deepEqual(t.toArray(), [[1, 2], [3, 4]]);
  * ```
  */
 export function constant(value: TensorLike, options: ConstantOptions = {}): Tensor {
-  checkDtype("constant", options.dtype);
-  let t = toTensor(value, { dtype: options.dtype, op: "constant" });
-  if (options.dtype !== undefined && t.dtype !== options.dtype) {
+  checkOptions("constant", options, ["dtype", "shape"]);
+  const { dtype, shape } = options;
+  if (dtype !== undefined) checkDType("constant", dtype);
+  if (shape !== undefined) checkShape("constant", shape);
+  let t = toTensor(value, { dtype, op: "constant" });
+  if (dtype !== undefined && t.dtype !== dtype) {
     throw new TypeError(
-      `constant: the value is a ${t.dtype} tensor, not ${options.dtype}: use cast(value, "${options.dtype}")`,
+      `constant: the value is a ${t.dtype} tensor, not ${dtype}: use cast(value, "${dtype}")`,
     );
   }
-  if (options.shape !== undefined) {
-    checkShape("constant", options.shape);
-    if (t.size === 1 && sizeOf(options.shape) !== 1) return fill(options.shape, t.item(), t.dtype);
-    if (t.size !== sizeOf(options.shape)) {
+  if (shape !== undefined) {
+    if (t.size === 1 && sizeOf(shape) !== 1) return filled("constant", shape, t.item(), t.dtype);
+    if (t.size !== sizeOf(shape)) {
       throw new Error(
         `constant: a value of shape ${fmtShape(t.shape)} (${t.size} elements) cannot have ` +
-          `shape ${fmtShape(options.shape)} (${sizeOf(options.shape)} elements)`,
+          `shape ${fmtShape(shape)} (${sizeOf(shape)} elements)`,
       );
     }
-    t = reshape(t, options.shape);
+    t = reshape(t, shape);
   }
   return t;
 }
@@ -60,21 +70,23 @@ export function constant(value: TensorLike, options: ConstantOptions = {}): Tens
  * A tensor of `shape` filled with `value`.
  *
  * @param shape The shape.
- * @param value The value of every element.
- * @param dtype The dtype (default `float32`).
+ * @param value The value of every element: a number, or a boolean.
+ * @param dtype The dtype (default `bool` for a boolean value, else `float32`); an `int32` value
+ *   must be an integer in int32's range.
  * @returns A new tensor.
  * @example Sevens
  * ```ts
  * import { fill } from "@gradtape/gradtape";
- * console.log(fill([2], 7).toArray()); // [7, 7]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(fill([2], 7).toArray(), [7, 7]);
  * ```
  */
 export function fill(
   shape: readonly number[],
   value: number | boolean,
-  dtype: DType = "float32",
+  dtype?: DType,
 ): Tensor {
-  return filled("fill", shape, value, dtype);
+  return filled("fill", shape, value, dtype ?? (typeof value === "boolean" ? "bool" : "float32"));
 }
 
 function filled(
@@ -84,9 +96,16 @@ function filled(
   dtype: DType,
 ): Tensor {
   checkShape(op, shape);
-  checkDtype(op, dtype);
+  checkDType(op, dtype);
+  if (typeof value !== "number" && typeof value !== "boolean") {
+    throw new TypeError(`${op}: value must be a number or a boolean, not ${describeValue(value)}`);
+  }
+  let v = Number(value);
+  if (dtype === "int32") checkInt32(op, [v]);
+  // A bool element is 0 or 1, never another byte behind `true` (as `constant` converts them).
+  else if (dtype === "bool") v = v ? 1 : 0;
   const data = allocate(dtype, sizeOf(shape));
-  data.fill(Number(value));
+  if (!Object.is(v, 0)) data.fill(v);
   return new Tensor(data, shape, dtype);
 }
 
@@ -99,7 +118,8 @@ function filled(
  * @example A zero matrix
  * ```ts
  * import { zeros } from "@gradtape/gradtape";
- * console.log(zeros([2, 2]).toArray()); // [[0, 0], [0, 0]]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(zeros([2, 2]).toArray(), [[0, 0], [0, 0]]);
  * ```
  */
 export function zeros(shape: readonly number[], dtype: DType = "float32"): Tensor {
@@ -115,15 +135,16 @@ export function zeros(shape: readonly number[], dtype: DType = "float32"): Tenso
  * @example A row of ones
  * ```ts
  * import { ones } from "@gradtape/gradtape";
- * console.log(ones([3]).toArray()); // [1, 1, 1]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(ones([3]).toArray(), [1, 1, 1]);
  * ```
  */
 export function ones(shape: readonly number[], dtype: DType = "float32"): Tensor {
   return filled("ones", shape, 1, dtype);
 }
 
-function shapeAndDtype(x: TensorLike): [readonly number[], DType] {
-  const t = x instanceof Variable ? currentValue(x) : toTensor(x, { op: "zerosLike" });
+function shapeAndDtype(op: string, x: TensorLike): [readonly number[], DType] {
+  const t = x instanceof Variable ? currentValue(x) : toTensor(x, { op });
   return [t.shape, t.dtype];
 }
 
@@ -135,12 +156,13 @@ function shapeAndDtype(x: TensorLike): [readonly number[], DType] {
  * @example Zeros like a matrix
  * ```ts
  * import { zerosLike } from "@gradtape/gradtape";
- * console.log(zerosLike([[1, 2]]).toArray()); // [[0, 0]]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(zerosLike([[1, 2]]).toArray(), [[0, 0]]);
  * ```
  */
 export function zerosLike(x: TensorLike): Tensor {
-  const [shape, dtype] = shapeAndDtype(x);
-  return fill(shape, 0, dtype);
+  const [shape, dtype] = shapeAndDtype("zerosLike", x);
+  return filled("zerosLike", shape, 0, dtype);
 }
 
 /**
@@ -151,29 +173,33 @@ export function zerosLike(x: TensorLike): Tensor {
  * @example Ones like a vector
  * ```ts
  * import { onesLike } from "@gradtape/gradtape";
- * console.log(onesLike([5, 6]).toArray()); // [1, 1]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(onesLike([5, 6]).toArray(), [1, 1]);
  * ```
  */
 export function onesLike(x: TensorLike): Tensor {
-  const [shape, dtype] = shapeAndDtype(x);
-  return fill(shape, 1, dtype);
+  const [shape, dtype] = shapeAndDtype("onesLike", x);
+  return filled("onesLike", shape, 1, dtype);
 }
 
 /**
  * The `n × n` identity matrix.
  *
- * @param n The size.
+ * @param n The size, a non-negative integer.
  * @param dtype The dtype (default `float32`).
  * @returns A new tensor.
  * @example A 2×2 identity
  * ```ts
  * import { eye } from "@gradtape/gradtape";
- * console.log(eye(2).toArray()); // [[1, 0], [0, 1]]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(eye(2).toArray(), [[1, 0], [0, 1]]);
  * ```
  */
 export function eye(n: number, dtype: DType = "float32"): Tensor {
-  const t = zeros([n, n], dtype);
-  const data = t.data();
+  checkInteger("eye", "n", n, 0);
+  checkDType("eye", dtype);
+  checkSize("eye", [n, n]);
+  const data = allocate(dtype, n * n);
   for (let i = 0; i < n; i++) data[i * n + i] = 1;
   return new Tensor(data, [n, n], dtype);
 }
@@ -183,19 +209,21 @@ export function eye(n: number, dtype: DType = "float32"): Tensor {
  *
  * @param start The first value.
  * @param stop The last value.
- * @param num How many values.
+ * @param num How many values, a non-negative integer.
  * @returns A 1-D tensor.
  * @example Five points on [0, 1]
  * ```ts
  * import { linspace } from "@gradtape/gradtape";
- * console.log(linspace(0, 1, 5).toArray()); // [0, 0.25, 0.5, 0.75, 1]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(linspace(0, 1, 5).toArray(), [0, 0.25, 0.5, 0.75, 1]);
  * ```
  */
 export function linspace(start: number, stop: number, num: number): Tensor {
-  if (!Number.isInteger(num) || num < 0) {
-    throw new RangeError(`linspace: num must be a non-negative integer, got ${num}`);
-  }
-  const data = new Float32Array(num);
+  checkFinite("linspace", "start", start);
+  checkFinite("linspace", "stop", stop);
+  checkInteger("linspace", "num", num, 0);
+  checkSize("linspace", [num]);
+  const data = allocate("float32", num);
   const step = num > 1 ? (stop - start) / (num - 1) : 0;
   for (let i = 0; i < num; i++) data[i] = i === num - 1 && num > 1 ? stop : start + i * step;
   return new Tensor(data, [num], "float32");
@@ -208,27 +236,49 @@ export function linspace(start: number, stop: number, num: number): Tensor {
  * @param start The first value (or the limit, when it is the only argument).
  * @param limit The end, excluded.
  * @param delta The step (default 1; may be negative).
- * @param dtype The dtype, overriding the default.
+ * @param dtype The dtype, overriding the default: `float32`, `float64` or `int32` (whose values
+ *   must all fit in int32).
  * @returns A 1-D tensor.
  * @example Counting
  * ```ts
  * import { range } from "@gradtape/gradtape";
- * console.log(range(5).toArray(), range(1, 2, 0.25).dtype); // [0, 1, 2, 3, 4] float32
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(range(5).toArray(), [0, 1, 2, 3, 4]);
+ * assert.equal(range(5).dtype, "int32");
+ * assert.deepEqual(range(1, 2, 0.25).toArray(), [1, 1.25, 1.5, 1.75]);
+ * assert.equal(range(1, 2, 0.25).dtype, "float32");
  * ```
  */
 export function range(start: number, limit?: number, delta = 1, dtype?: DType): Tensor {
-  if (limit === undefined) [start, limit] = [0, start];
+  if (limit === undefined) {
+    checkFinite("range", "limit", start);
+    [start, limit] = [0, start];
+  } else {
+    checkFinite("range", "start", start);
+    checkFinite("range", "limit", limit);
+  }
+  checkFinite("range", "delta", delta);
   if (delta === 0) throw new RangeError("range: delta must not be 0");
+  if (dtype !== undefined) {
+    checkDType("range", dtype);
+    if (dtype === "bool") {
+      throw new TypeError(
+        `range: dtype bool is not supported: use "float32", "float64" or "int32"`,
+      );
+    }
+  }
   if ((limit - start) * delta < 0) {
     throw new RangeError(
       `range: cannot go from ${start} to ${limit} in steps of ${delta}: ` +
         `use a ${delta > 0 ? "negative" : "positive"} delta, or swap start and limit`,
     );
   }
-  checkDtype("range", dtype);
   const n = Math.max(0, Math.ceil((limit - start) / delta));
+  checkSize("range", [n]);
   const dt = dtype ??
     ([start, limit, delta].every(Number.isInteger) ? "int32" : "float32");
+  // The values run from start to the last one, so those two (and the step) bound them all.
+  if (dt === "int32") checkInt32("range", [start, delta, start + Math.max(0, n - 1) * delta]);
   const data = allocate(dt, n);
   for (let i = 0; i < n; i++) data[i] = start + i * delta;
   return new Tensor(data, [n], dt);

@@ -1,5 +1,6 @@
 /** Seeded random tensors: `random.normal`, `random.uniform` and `random.setSeed`. */
-import { allocate, type DType, isFloat } from "../core/dtype.ts";
+import { allocate, checkDType, type DType, isFloat } from "../core/dtype.ts";
+import { checkFinite, checkInteger, checkOptions } from "../core/check.ts";
 import { Generator } from "../core/random.ts";
 import { checkShape, sizeOf } from "../core/shape.ts";
 import { Tensor } from "../core/tensor.ts";
@@ -10,20 +11,19 @@ let global = new Generator(Date.now() ^ (Math.random() * 0x100000000));
  * Seeds the global generator, so that the random ops that follow give the same numbers on
  * every run and runtime.
  *
- * @param seed Any finite number.
+ * @param seed An integer: each safe integer (up to 2^53 in size) gives its own stream.
  * @example Repeatable draws
  * ```ts
  * import { random } from "@gradtape/gradtape";
+ * import assert from "node:assert/strict";
  * random.setSeed(42);
  * const a = random.normal([3]).toArray();
  * random.setSeed(42);
- * console.log(random.normal([3]).toArray(), a); // the same numbers twice
+ * assert.deepEqual(random.normal([3]).toArray(), a);
  * ```
  */
 export function setSeed(seed: number): void {
-  if (!Number.isFinite(seed)) {
-    throw new RangeError(`random.setSeed: seed must be finite, got ${seed}`);
-  }
+  checkInteger("random.setSeed", "seed", seed);
   global = new Generator(seed);
 }
 
@@ -35,7 +35,7 @@ export interface NormalOptions {
   stddev?: number;
   /** `float32` (default) or `float64`. */
   dtype?: DType;
-  /** A seed for this call alone: the same seed always gives the same numbers. */
+  /** An integer seed for this call alone: the same seed always gives the same numbers. */
   seed?: number;
 }
 
@@ -47,7 +47,7 @@ export interface UniformOptions {
   maxval?: number;
   /** `float32` (default) or `float64`. */
   dtype?: DType;
-  /** A seed for this call alone: the same seed always gives the same numbers. */
+  /** An integer seed for this call alone: the same seed always gives the same numbers. */
   seed?: number;
 }
 
@@ -58,10 +58,11 @@ function draw(
   seed: number | undefined,
   next: (g: Generator) => number,
 ): Tensor {
-  checkShape(op, shape);
+  checkDType(op, dtype);
   if (!isFloat(dtype)) {
-    throw new TypeError(`${op}: dtype must be float32 or float64, got ${JSON.stringify(dtype)}`);
+    throw new TypeError(`${op}: dtype must be float32 or float64, not ${dtype}`);
   }
+  if (seed !== undefined) checkInteger(op, "seed", seed);
   const g = seed === undefined ? global : new Generator(seed);
   const data = allocate(dtype, sizeOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = next(g);
@@ -72,17 +73,25 @@ function draw(
  * Normally distributed values.
  *
  * @param shape The shape.
- * @param options `mean`, `stddev`, `dtype` and `seed`.
+ * @param options `mean`, `stddev` (≥ 0), `dtype` and `seed` (an integer).
  * @returns A new tensor.
  * @example Small initial weights
  * ```ts
  * import { random } from "@gradtape/gradtape";
+ * import assert from "node:assert/strict";
  * const w = random.normal([3, 2], { stddev: 0.1, seed: 7 });
- * console.log(w.shape); // [3, 2]
+ * assert.deepEqual(w.shape, [3, 2]);
  * ```
  */
 export function normal(shape: readonly number[], options: NormalOptions = {}): Tensor {
+  checkShape("random.normal", shape);
+  checkOptions("random.normal", options, ["mean", "stddev", "dtype", "seed"]);
   const { mean = 0, stddev = 1, dtype = "float32", seed } = options;
+  checkFinite("random.normal", "mean", mean);
+  checkFinite("random.normal", "stddev", stddev);
+  if (stddev < 0) {
+    throw new RangeError(`random.normal: stddev must be ≥ 0, not ${stddev}`);
+  }
   return draw("random.normal", shape, dtype, seed, (g) => mean + stddev * g.nextNormal());
 }
 
@@ -90,17 +99,22 @@ export function normal(shape: readonly number[], options: NormalOptions = {}): T
  * Uniformly distributed values in `[minval, maxval)`.
  *
  * @param shape The shape.
- * @param options `minval`, `maxval`, `dtype` and `seed`.
+ * @param options `minval` < `maxval`, `dtype` and `seed` (an integer).
  * @returns A new tensor.
  * @example Points in [-1, 1)
  * ```ts
  * import { random } from "@gradtape/gradtape";
+ * import assert from "node:assert/strict";
  * const x = random.uniform([100, 1], { minval: -1, maxval: 1, seed: 1 });
- * console.log(x.shape); // [100, 1]
+ * assert.deepEqual(x.shape, [100, 1]);
  * ```
  */
 export function uniform(shape: readonly number[], options: UniformOptions = {}): Tensor {
+  checkShape("random.uniform", shape);
+  checkOptions("random.uniform", options, ["minval", "maxval", "dtype", "seed"]);
   const { minval = 0, maxval = 1, dtype = "float32", seed } = options;
+  checkFinite("random.uniform", "minval", minval);
+  checkFinite("random.uniform", "maxval", maxval);
   if (!(maxval > minval)) {
     throw new RangeError(
       `random.uniform: maxval (${maxval}) must be greater than minval (${minval})`,

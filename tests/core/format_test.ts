@@ -159,3 +159,38 @@ Deno.test("a variable prints as Variable 'name' shape=... dtype=..., value=...",
     assert.equal(inspect(x), x.toString());
   });
 });
+
+Deno.test("an empty tensor prints as [] with its shape, at once, whatever its other dimensions", async (t) => {
+  // numpy and TensorFlow print these as [] too. Walking the rows of [1e6, 1e6, 0] once hung
+  // (10¹² empty rows), and [3000, 3000, 0] built a 45 MB string.
+  const cases: [number[], string][] = [
+    [[1e6, 1e6, 0], "[1000000,1000000,0]"],
+    [[1e6, 0], "[1000000,0]"],
+    [[0], "[0]"],
+    [[3, 0, 2], "[3,0,2]"],
+    [[0, 5], "[0,5]"],
+  ];
+  for (const [shape, text] of cases) {
+    await t.step(text, () => {
+      const x = gt.zeros(shape);
+      const expected = `Tensor([], shape=${text}, dtype=float32)`;
+      assert.equal(x.toString(), expected);
+      assert.equal(String(x), expected);
+      assert.equal(Deno.inspect(x), expected);
+      assert.equal(inspect(x), expected);
+      const v = new gt.Variable(x, { name: "e" });
+      assert.equal(v.toString(), `Variable 'e' shape=${text} dtype=float32, value=[]`);
+      for (const shown of [x, v]) {
+        const display = (shown as unknown as Record<symbol, () => Record<string, string>>)[
+          Symbol.for("Jupyter.display")
+        ]();
+        assert.ok(display["text/html"].length < 400, display["text/html"]);
+        assert.ok(display["text/html"].includes(`shape=${text}`));
+      }
+    });
+  }
+  await t.step("every dtype", () => {
+    assert.equal(gt.zeros([2, 0], "int32").toString(), "Tensor([], shape=[2,0], dtype=int32)");
+    assert.equal(gt.zeros([0, 2], "bool").toString(), "Tensor([], shape=[0,2], dtype=bool)");
+  });
+});

@@ -64,21 +64,103 @@ Deno.test("different seeds give different numbers", () => {
   assert.notDeepEqual(gt.random.uniform([20]).toArray(), g1);
 });
 
-Deno.test({
-  name: "seeds that differ only above 32 bits give different numbers",
-  // BUG: the seed is folded to 32 bits by xor-ing its high and low halves, so setSeed(2 ** 32)
-  // gives the same numbers as setSeed(1), and 2 ** 32 + 1 the same as 0. TensorFlow's seeds are
-  // 64-bit; every integer a JS number holds exactly should be its own seed.
-  fn() {
-    const pairs: [number, number][] = [[2 ** 32, 1], [2 ** 32 + 1, 0], [2 ** 40, 2 ** 8]];
-    for (const [s1, s2] of pairs) {
-      assert.notDeepEqual(
-        gt.random.normal([4], { seed: s1 }).toArray(),
-        gt.random.normal([4], { seed: s2 }).toArray(),
-        `seeds ${s1} and ${s2}`,
+Deno.test("every safe integer is its own seed: none share a stream or give a dead one", () => {
+  // The seed's two 32-bit halves were mixed symmetrically: 2³² + 0x5bd1e995 and 0x5bd1e994 had
+  // one stream, and 0x5bd1e995 zeroed the whole state, so it drew 0 for ever.
+  const c = 0x5bd1e995;
+  const pairs: [number, number][] = [
+    [2 ** 32, 1],
+    [2 ** 32 + 1, 0],
+    [2 ** 40, 2 ** 8],
+    [2 ** 32 + c, c ^ 1],
+    [-1, 2 ** 32 - 1],
+    [Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER],
+  ];
+  const draw = (seed: number): number[] =>
+    gt.random.uniform([4], { seed, dtype: "float64" }).toArray();
+  for (const [s1, s2] of pairs) assert.notDeepEqual(draw(s1), draw(s2), `seeds ${s1} and ${s2}`);
+  for (const seed of [c, 0, -(2 ** 32)]) {
+    assert.equal(new Set(draw(seed)).size, 4, `seed ${seed} gives ${draw(seed)}`);
+  }
+});
+
+Deno.test("seeds must be integers: strings and fractions are errors naming the value", () => {
+  // "a" and "b" were both accepted, and gave the same numbers; 1.5 was silently truncated.
+  for (const seed of ["a", "b", 1.5, NaN, Infinity, null]) {
+    const shown = typeof seed === "string" ? `"${seed}" (a string)` : String(seed);
+    assert.throws(
+      () => gt.random.setSeed(seed as number),
+      (e: Error) =>
+        e instanceof TypeError &&
+        e.message === `random.setSeed: seed must be an integer, not ${shown}`,
+    );
+    for (const op of ["normal", "uniform"] as const) {
+      assert.throws(
+        () => gt.random[op]([2], { seed: seed as number }),
+        (e: Error) => e.message === `random.${op}: seed must be an integer, not ${shown}`,
       );
     }
-  },
+  }
+  // Past 2⁵³ neighbouring integers share one number, so they could not be distinct seeds.
+  assert.throws(
+    () => gt.random.setSeed(2 ** 53),
+    /^TypeError: random.setSeed: seed must be a safe integer \(below 2\^53 in size\), not 9007199254740992$/,
+  );
+});
+
+Deno.test("random ops check their options, as plain JavaScript may pass anything", async (t) => {
+  await t.step("mean, stddev, minval and maxval must be finite numbers", () => {
+    const cases: [() => unknown, string][] = [
+      [
+        () => gt.random.normal([2], { mean: "x" as unknown as number }),
+        `random.normal: mean must be a finite number, not "x" (a string)`,
+      ],
+      [
+        () => gt.random.normal([2], { stddev: "a" as unknown as number }),
+        `random.normal: stddev must be a finite number, not "a" (a string)`,
+      ],
+      [
+        () => gt.random.normal([2], { stddev: NaN }),
+        "random.normal: stddev must be a finite number, not NaN",
+      ],
+      [() => gt.random.normal([2], { stddev: -1 }), "random.normal: stddev must be ≥ 0, not -1"],
+      [
+        () => gt.random.uniform([2], { minval: "a" as unknown as number }),
+        `random.uniform: minval must be a finite number, not "a" (a string)`,
+      ],
+      [
+        () => gt.random.uniform([2], { maxval: Infinity }),
+        "random.uniform: maxval must be a finite number, not Infinity",
+      ],
+    ];
+    for (const [make, message] of cases) {
+      assert.throws(make, (e: Error) => e.message === message, message);
+    }
+  });
+  await t.step("a misspelt option is an error listing the accepted ones", () => {
+    assert.throws(
+      () => gt.random.normal([2], { stdev: 2 } as gt.random.NormalOptions),
+      (e: Error) =>
+        e.message === `random.normal: unknown option 'stdev' (did you mean 'stddev'?): ` +
+            `the accepted options are 'mean', 'stddev', 'dtype', 'seed'`,
+    );
+    assert.throws(
+      () => gt.random.uniform([2], { maxVal: 2 } as gt.random.UniformOptions),
+      /^TypeError: random.uniform: unknown option 'maxVal' \(did you mean 'maxval'\?\)/,
+    );
+  });
+  await t.step("options that are not an object", () => {
+    assert.throws(
+      () => gt.random.normal([2], null as unknown as gt.random.NormalOptions),
+      /^TypeError: random.normal: options must be an object .*not null/,
+    );
+  });
+  await t.step("an unknown dtype names it", () => {
+    assert.throws(
+      () => gt.random.normal([2], { dtype: "toString" as DType }),
+      (e: Error) => e.message.startsWith(`random.normal: unknown dtype "toString"`),
+    );
+  });
 });
 
 Deno.test("draws within one tensor are not repeated", () => {
@@ -182,7 +264,10 @@ Deno.test("random ops refuse bad arguments", async (t) => {
     assert.throws(() => gt.random.uniform([2], { minval: 2, maxval: -1 }), /uniform/);
   });
   await t.step("a bad shape", () => {
-    assert.throws(() => gt.random.normal([-1, 2]), /normal.*\[-1,2\]/);
+    assert.throws(
+      () => gt.random.normal([-1, 2]),
+      /^TypeError: random\.normal: shape \[-1, 2\] is not valid/,
+    );
     assert.throws(() => gt.random.uniform([1.5]), /uniform.*\[1.5\]/);
   });
 });

@@ -266,3 +266,59 @@ Deno.test("a variable is accepted wherever a tensor is", () => {
   assert.deepEqual(gt.add(v, 1).toArray(), [2, 3]);
   assert.deepEqual(gt.constant(v).toArray(), [1, 2]);
 });
+
+Deno.test("an op whose result is too large to allocate names itself, its inputs and the size", async (t) => {
+  // These failed deep inside with the runtime's "Array buffer allocation failed"; each is
+  // refused before anything is allocated, so the tests use no memory.
+  const cases: [string, () => unknown, string][] = [
+    [
+      "matmul",
+      () => gt.matmul(gt.zeros([1e6, 1]), gt.zeros([1, 1e6])),
+      "matmul: a result of 1.000e+12 elements (float32) is more than can be allocated " +
+      "(at most 2147483647), from inputs of shape [1000000,1] and [1,1000000]",
+    ],
+    [
+      "pad",
+      () => gt.pad(gt.ones([2]), [[1e12, 0]]),
+      "pad: a result of 1.000e+12 elements (float32) is more than can be allocated " +
+      "(at most 2147483647), from inputs of shape [2]",
+    ],
+    [
+      "tile",
+      () => gt.tile(gt.ones([1e6]), [1e6]),
+      "tile: a tensor of shape [1000000000000] has 1.000e+12 elements",
+    ],
+  ];
+  for (const [name, make, message] of cases) {
+    await t.step(name, () => {
+      assert.throws(
+        make,
+        (e: Error) => e instanceof RangeError && e.message.startsWith(message),
+      );
+    });
+  }
+});
+
+Deno.test("cast refuses an unknown dtype, even a name every object has", () => {
+  for (const dtype of ["toString", "__proto__", "int64"]) {
+    assert.throws(
+      () => gt.constant([1]).cast(dtype as gt.DType),
+      (e: Error) =>
+        e instanceof TypeError &&
+        e.message === `cast: unknown dtype "${dtype}": use "float32", "float64", "int32" or "bool"`,
+    );
+  }
+});
+
+Deno.test("a float typed array converts to int32 only when every value fits exactly", () => {
+  assert.throws(
+    () => gt.constant(new Float32Array([1, 2.5]), { dtype: "int32" }),
+    /^RangeError: constant: cannot convert 2\.5 to int32 without changing it/,
+  );
+  assert.deepEqual(
+    gt.constant(new Float64Array([-7, 2 ** 31 - 1]), { dtype: "int32" }).toArray(),
+    [-7, 2 ** 31 - 1],
+  );
+  // Sources that hold only what int32 holds are not scanned, and convert as they are.
+  assert.deepEqual(gt.constant(new Uint8Array([0, 255]), { dtype: "int32" }).toArray(), [0, 255]);
+});

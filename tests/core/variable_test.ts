@@ -248,3 +248,118 @@ Deno.test("a variable's shape is fixed and frozen", () => {
   assert.throws(() => (v.shape as number[]).push(4), TypeError);
   assert.deepEqual(v.shape, [3]);
 });
+
+Deno.test("assignAdd and assignSub of a bool variable are errors that change nothing", () => {
+  // Adding to the byte behind `true` stored 2 (and subtracting, 255); TensorFlow refuses both.
+  const flag = new gt.Variable([true, false], { name: "flag" });
+  for (const call of ["assignAdd", "assignSub"] as const) {
+    assert.throws(
+      () => flag[call]([true, true]),
+      (e: Error) =>
+        e instanceof TypeError &&
+        e.message.startsWith(`${call}: variable 'flag' is bool`) &&
+        e.message.includes("only assign"),
+    );
+    assert.deepEqual(Array.from(flag.value().data()), [1, 0]);
+  }
+  flag.assign([false, true]);
+  assert.deepEqual(flag.value().toArray(), [false, true]);
+});
+
+Deno.test("a plain number updates a scalar variable only: nothing is broadcast", async (t) => {
+  for (const call of ["assign", "assignAdd", "assignSub"] as const) {
+    await t.step(call, () => {
+      const s = new gt.Variable(1, { name: "s" });
+      s[call](2);
+      assert.equal(s.value().item(), call === "assign" ? 2 : call === "assignAdd" ? 3 : -1);
+      const v = new gt.Variable([1, 2], { name: "v" });
+      assert.throws(
+        () => v[call](1),
+        (e: Error) => e.message.startsWith(`${call}: variable 'v' has shape [2]`),
+      );
+      assert.deepEqual(v.value().toArray(), [1, 2]);
+    });
+  }
+});
+
+Deno.test("a value int32 cannot hold is refused by an int32 variable, which stays as it was", async (t) => {
+  const cases: [string, gt.TensorLike][] = [
+    ["1.5", [1, 1.5]],
+    ["3000000000", new Float64Array([1, 3e9])],
+    ["2.5", new Float32Array([2.5, 1])],
+    ["2147483648", [2 ** 31, 0]],
+  ];
+  for (const call of ["assign", "assignAdd", "assignSub"] as const) {
+    for (const [bad, value] of cases) {
+      await t.step(`${call}(${bad})`, () => {
+        const v = new gt.Variable([7, 8], { name: "count", dtype: "int32" });
+        assert.throws(
+          () => v[call](value),
+          (e: Error) =>
+            e instanceof RangeError && e.message.includes(`cannot convert ${bad} to int32`),
+        );
+        assert.deepEqual(v.value().toArray(), [7, 8]);
+        assert.equal(v.dtype, "int32");
+      });
+    }
+  }
+});
+
+Deno.test("new Variable refuses initial values int32 cannot hold, from any source", () => {
+  const sources: [string, gt.TensorLike][] = [
+    ["2147483648", 2 ** 31],
+    ["-2147483649", [-(2 ** 31) - 1]],
+    ["3000000000", new Float64Array([3e9])],
+    ["1.5", new Float32Array([1.5])],
+    ["0.5", gt.constant([0.5], { dtype: "float64" })],
+    ["3000000000", gt.constant([3e9], { dtype: "float64" })],
+  ];
+  for (const [bad, initial] of sources) {
+    assert.throws(
+      () => new gt.Variable(initial, { dtype: "int32" }),
+      (e: Error) => e.message.startsWith(`Variable: cannot convert ${bad} to int32`),
+      bad,
+    );
+  }
+  // What int32 holds exactly still converts, from a float tensor too.
+  const v = new gt.Variable(gt.constant([-(2 ** 31), 2 ** 31 - 1], { dtype: "float64" }), {
+    dtype: "int32",
+  });
+  assert.deepEqual(v.value().toArray(), [-(2 ** 31), 2 ** 31 - 1]);
+});
+
+Deno.test("new Variable checks its options, as plain JavaScript may pass anything", async (t) => {
+  const make = (options: unknown) => () => new gt.Variable(1, options as gt.VariableOptions);
+  await t.step("a misspelt option is an error listing the accepted ones", () => {
+    assert.throws(
+      make({ trainabel: false }),
+      (e: Error) =>
+        e.message.startsWith("Variable: unknown option 'trainabel' (did you mean 'trainable'?)") &&
+        e.message.includes("'name', 'trainable', 'dtype'"),
+    );
+  });
+  await t.step("options that are not an object", () => {
+    assert.throws(make(null), /^TypeError: Variable: options must be an object.*not null/);
+    assert.throws(make("x"), /Variable: options must be an object.*"x"/);
+  });
+  await t.step('trainable must be a boolean ("no" is truthy)', () => {
+    assert.throws(
+      make({ trainable: "no" }),
+      /^TypeError: Variable: trainable must be true or false, not "no"/,
+    );
+    assert.throws(make({ trainable: 0 }), /Variable: trainable must be true or false, not 0/);
+  });
+  await t.step("name must be a string", () => {
+    assert.throws(make({ name: 5 }), /^TypeError: Variable: name must be a string, not 5/);
+  });
+  await t.step("dtype must be one of the four, even a name every object has", () => {
+    for (const dtype of ["toString", "__proto__", "constructor"]) {
+      assert.throws(
+        make({ dtype }),
+        (e: Error) =>
+          e.message ===
+            `Variable: unknown dtype "${dtype}": use "float32", "float64", "int32" or "bool"`,
+      );
+    }
+  });
+});

@@ -77,7 +77,10 @@ Deno.test("constant: shape", async (t) => {
     );
   });
   await t.step("a bad shape is an error naming it", () => {
-    assert.throws(() => gt.constant(1, { shape: [2, -3] }), /constant.*\[2,-3\]/);
+    assert.throws(
+      () => gt.constant(1, { shape: [2, -3] }),
+      /^TypeError: constant: shape \[2, -3\] is not valid/,
+    );
   });
 });
 
@@ -113,7 +116,7 @@ Deno.test("zeros, ones and fill", async (t) => {
   });
   await t.step("a bad shape is an error naming the op and the shape", () => {
     assert.throws(() => gt.zeros([-1]), /zeros|fill/);
-    assert.throws(() => gt.ones([2, 0.5]), /\[2,0.5\]/);
+    assert.throws(() => gt.ones([2, 0.5]), /^TypeError: ones: shape \[2, 0\.5\] is not valid/);
     assert.throws(() => gt.fill([-2], 1), /fill.*\[-2\]/);
   });
   await t.step("an unknown dtype is an error naming it", () => {
@@ -245,4 +248,207 @@ Deno.test("range counts from start up to limit, excluded", async (t) => {
   await t.step("delta 0 is an error", () => {
     assert.throws(() => gt.range(0, 5, 0), /range.*delta/);
   });
+});
+
+Deno.test("int32 creation refuses values int32 cannot hold, from every source", async (t) => {
+  // Each of these was wrapped or truncated silently, while constant(3e9, int32) was refused.
+  const cases: [string, () => unknown, string][] = [
+    ["range past 2³¹", () => gt.range(2 ** 31, 2 ** 31 + 2), "range: cannot convert 2147483648"],
+    [
+      "range ending past 2³¹",
+      () => gt.range(2 ** 31 - 2, 2 ** 31 + 1),
+      "range: cannot convert 2147483648",
+    ],
+    [
+      "range with a fractional start",
+      () => gt.range(0.5, 3, 1, "int32"),
+      "range: cannot convert 0.5",
+    ],
+    [
+      "a Float64Array",
+      () => gt.constant(new Float64Array([1, 3e9]), { dtype: "int32" }),
+      "constant: cannot convert 3000000000",
+    ],
+    [
+      "a Float32Array",
+      () => gt.constant(new Float32Array([1.5]), { dtype: "int32" }),
+      "constant: cannot convert 1.5",
+    ],
+    [
+      "NaN in a Float64Array",
+      () => gt.constant(new Float64Array([NaN]), { dtype: "int32" }),
+      "constant: cannot convert NaN",
+    ],
+    [
+      "a number",
+      () => gt.constant(2 ** 31, { dtype: "int32" }),
+      "constant: cannot convert 2147483648",
+    ],
+    [
+      "a nested array",
+      () => gt.constant([[1], [-(2 ** 31) - 1]], { dtype: "int32" }),
+      "constant: cannot convert -2147483649",
+    ],
+    ["fill with 2⁴⁰", () => gt.fill([2], 2 ** 40, "int32"), "fill: cannot convert 1099511627776"],
+    ["fill with 3.7", () => gt.fill([2], 3.7, "int32"), "fill: cannot convert 3.7"],
+    [
+      "constant's shape fill",
+      () => gt.constant(0.5, { shape: [2], dtype: "int32" }),
+      "constant: cannot convert 0.5",
+    ],
+  ];
+  for (const [name, make, message] of cases) {
+    await t.step(name, () => {
+      assert.throws(
+        make,
+        (e: Error) => e instanceof RangeError && e.message.startsWith(`${message} to int32`),
+      );
+    });
+  }
+  await t.step("int32's whole range is accepted, from float arrays too", () => {
+    const ends = [-(2 ** 31), 2 ** 31 - 1];
+    assert.deepEqual(gt.constant(new Float64Array(ends), { dtype: "int32" }).toArray(), ends);
+    assert.deepEqual(gt.constant(new Float32Array([-3, 4]), { dtype: "int32" }).toArray(), [-3, 4]);
+    assert.deepEqual(gt.fill([1], 2 ** 31 - 1, "int32").toArray(), [2 ** 31 - 1]);
+    assert.deepEqual(gt.range(2 ** 31 - 2, 2 ** 31 - 1).toArray(), [2 ** 31 - 2]);
+    assert.deepEqual(gt.range(2 ** 31, 2 ** 31 + 2, 1, "float64").toArray(), [
+      2 ** 31,
+      2 ** 31 + 1,
+    ]);
+  });
+});
+
+Deno.test("fill of bool stores 0 or 1, and a boolean value makes a bool tensor", () => {
+  // fill([2], 2, "bool") stored 2 behind `true`, and 256 wrapped to `false`.
+  assert.deepEqual(Array.from(gt.fill([2], 2, "bool").data()), [1, 1]);
+  assert.deepEqual(gt.fill([2], 256, "bool").toArray(), [true, true]);
+  assert.deepEqual(gt.fill([1], 0, "bool").toArray(), [false]);
+  const b = gt.fill([2], true);
+  assert.equal(b.dtype, "bool");
+  assert.deepEqual(b.toArray(), [true, true]);
+  assert.ok(Object.is(gt.fill([1], -0, "float64").item(), -0));
+});
+
+Deno.test("fill refuses a value that is not a number or a boolean", () => {
+  assert.throws(
+    () => gt.fill([2], "a" as unknown as number),
+    (e: Error) =>
+      e instanceof TypeError &&
+      e.message === `fill: value must be a number or a boolean, not "a" (a string)`,
+  );
+  assert.throws(
+    () => gt.fill([2], null as unknown as number),
+    /^TypeError: fill: value .* not null/,
+  );
+});
+
+Deno.test("creation ops refuse a shape that is not an array, naming the op and the value", () => {
+  const bad = 5 as unknown as number[];
+  const cases: [string, () => unknown][] = [
+    ["zeros", () => gt.zeros(bad)],
+    ["zeros", () => gt.zeros(bad, "nonsense" as DType)],
+    ["ones", () => gt.ones(bad)],
+    ["fill", () => gt.fill(bad, 1)],
+    ["constant", () => gt.constant(1, { shape: bad })],
+    ["random.normal", () => gt.random.normal(bad)],
+    ["random.uniform", () => gt.random.uniform(bad)],
+  ];
+  for (const [op, make] of cases) {
+    assert.throws(
+      make,
+      (e: Error) =>
+        e instanceof TypeError && e.message.startsWith(`${op}: shape must be an array`) &&
+        e.message.endsWith("not 5"),
+      op,
+    );
+  }
+  assert.throws(() => gt.ones("2" as unknown as number[]), /^TypeError: ones: shape .*"2"/);
+});
+
+Deno.test("creation ops refuse shapes too large to allocate, naming the op, shape and size", () => {
+  const cases: [string, () => unknown, string][] = [
+    ["zeros", () => gt.zeros([1e12]), "[1000000000000]"],
+    ["fill", () => gt.fill([1e6, 1e6], 1), "[1000000,1000000]"],
+    ["linspace", () => gt.linspace(0, 1, 1e12), "[1000000000000]"],
+    ["range", () => gt.range(0, 1e12), "[1000000000000]"],
+    ["range", () => gt.range(0, 1, 1e-12), "[1000000000000]"],
+    ["eye", () => gt.eye(1e6), "[1000000,1000000]"],
+    ["random.normal", () => gt.random.normal([1e6, 1e6]), "[1000000,1000000]"],
+  ];
+  for (const [op, make, shape] of cases) {
+    assert.throws(
+      make,
+      (e: Error) =>
+        e instanceof RangeError && e.message.startsWith(`${op}: a tensor of shape ${shape} has `) &&
+        e.message.includes("1.000e+12 elements"),
+      op,
+    );
+  }
+});
+
+Deno.test("range, linspace and eye refuse bad numbers, naming the op and the value", () => {
+  const cases: [() => unknown, string][] = [
+    [() => gt.range(NaN), "range: limit must be a finite number, not NaN"],
+    [() => gt.range(0, Infinity), "range: limit must be a finite number, not Infinity"],
+    [() => gt.range(-Infinity, 0), "range: start must be a finite number, not -Infinity"],
+    [() => gt.range(0, 5, NaN), "range: delta must be a finite number, not NaN"],
+    [
+      () => gt.range("3" as unknown as number),
+      `range: limit must be a finite number, not "3" (a string)`,
+    ],
+    [() => gt.range(0, 5, 0), "range: delta must not be 0"],
+    [() => gt.range(0, 3, 1, "bool"), `range: dtype bool is not supported`],
+    [() => gt.linspace(0, 1, 2.5), "linspace: num must be an integer ≥ 0, not 2.5"],
+    [() => gt.linspace(0, 1, -1), "linspace: num must be an integer ≥ 0, not -1"],
+    [
+      () => gt.linspace("a" as unknown as number, 1, 3),
+      `linspace: start must be a finite number, not "a" (a string)`,
+    ],
+    [() => gt.linspace(0, NaN, 3), "linspace: stop must be a finite number, not NaN"],
+    [() => gt.eye(1.5), "eye: n must be an integer ≥ 0, not 1.5"],
+    // This one reported `zeros`, which the user never called.
+    [() => gt.eye(-1), "eye: n must be an integer ≥ 0, not -1"],
+  ];
+  for (const [make, message] of cases) {
+    assert.throws(make, (e: Error) => e.message.startsWith(message), message);
+  }
+});
+
+Deno.test("every creation op refuses an unknown dtype, naming it and the four dtypes", () => {
+  const four = `use "float32", "float64", "int32" or "bool"`;
+  const cases: [string, string, (dtype: DType) => unknown][] = [
+    ["zeros", "toString", (d) => gt.zeros([2], d)],
+    ["ones", "__proto__", (d) => gt.ones([2], d)],
+    ["fill", "constructor", (d) => gt.fill([2], 1, d)],
+    ["eye", "toString", (d) => gt.eye(2, d)],
+    ["range", "hasOwnProperty", (d) => gt.range(0, 3, 1, d)],
+    ["constant", "toString", (d) => gt.constant(1, { dtype: d })],
+    ["random.normal", "toString", (d) => gt.random.normal([2], { dtype: d })],
+    ["random.uniform", "float16", (d) => gt.random.uniform([2], { dtype: d })],
+  ];
+  for (const [op, dtype, make] of cases) {
+    assert.throws(
+      () => make(dtype as DType),
+      (e: Error) =>
+        e instanceof TypeError && e.message === `${op}: unknown dtype "${dtype}": ${four}`,
+      op,
+    );
+  }
+});
+
+Deno.test("constant checks its options, as plain JavaScript may pass anything", () => {
+  assert.throws(
+    () => gt.constant(1, { dtyp: "int32" } as gt.ConstantOptions),
+    (e: Error) =>
+      e.message === `constant: unknown option 'dtyp' (did you mean 'dtype'?): ` +
+          `the accepted options are 'dtype', 'shape'`,
+  );
+  assert.throws(
+    () => gt.constant(1, null as unknown as gt.ConstantOptions),
+    /^TypeError: constant: options must be an object/,
+  );
+  assert.throws(
+    () => gt.constant(1, "int32" as unknown as gt.ConstantOptions),
+    /constant: options .*"int32"/,
+  );
 });
