@@ -37,6 +37,22 @@ export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(",")}]`;
 }
 
+/**
+ * Formats a list argument (a perm, sizes, begin) for error messages: numbers as `fmtShape`
+ * shows a shape, `[0,1]`; anything else (from plain JavaScript) as `describeValue` does.
+ *
+ * @example Numbers, and a string among them
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fmtList } from "./shape.ts";
+ * assert.equal(fmtList([0, 1.5]), "[0,1.5]");
+ * assert.equal(fmtList([0, "1"]), '[0, "1"]');
+ * ```
+ */
+export function fmtList(v: unknown): string {
+  return Array.isArray(v) && v.every((e) => typeof e === "number") ? fmtShape(v) : describeValue(v);
+}
+
 /** Whether two shapes are equal. */
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   // Tensors share frozen shapes, so equal shapes are often the same array.
@@ -84,6 +100,10 @@ export function broadcastShapes(
 /** Maps a possibly negative axis into `[0, rank)`, or throws naming the op, axis and rank. */
 export function normalizeAxis(op: string, axis: number, rank: number): number {
   if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
+    // From plain JavaScript, "1" would otherwise read as the in-range axis 1.
+    if (!Number.isInteger(axis)) {
+      throw new TypeError(`${op}: axis must be an integer, not ${describeValue(axis)}`);
+    }
     throw new RangeError(
       `${op}: axis ${axis} is out of range for a tensor of rank ${rank}: ` +
         `use an axis in [${-rank}, ${rank - 1}]`,
@@ -104,7 +124,12 @@ export function normalizeAxes(
     return all;
   }
   if (typeof axis === "number") return [normalizeAxis(op, axis, rank)];
-  const list = typeof axis === "number" ? [axis] : axis;
+  if (!Array.isArray(axis)) {
+    throw new TypeError(
+      `${op}: axis must be an integer or an array of integers, not ${describeValue(axis)}`,
+    );
+  }
+  const list: readonly number[] = axis;
   const out = list.map((a) => normalizeAxis(op, a, rank));
   out.sort((x, y) => x - y);
   for (let i = 1; i < out.length; i++) {

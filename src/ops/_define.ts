@@ -15,6 +15,26 @@ export function requireFloat(op: string, x: Tensor): void {
   }
 }
 
+/**
+ * Throws if `x` is bool, which has no arithmetic; `op` names the public op, so a composite can
+ * check up front rather than let an inner op's name reach the user.
+ *
+ * @example Refusing a bool tensor
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { constant } from "@gradtape/gradtape";
+ * import { requireNumeric } from "./_define.ts";
+ * assert.throws(() => requireNumeric("square", constant([true])), /square: no arithmetic on bool/);
+ * ```
+ */
+export function requireNumeric(op: string, x: Tensor): void {
+  if (x.dtype === "bool") {
+    throw new TypeError(
+      `${op}: no arithmetic on bool tensors: cast them first, e.g. cast(x, "float32")`,
+    );
+  }
+}
+
 /** What a binary primitive needs; rules see the already broadcast output. */
 export interface BinarySpec {
   loop: BinaryLoop;

@@ -95,7 +95,8 @@ export const comparePrims = {
  * @example Equality
  * ```ts
  * import { equal } from "@gradtape/gradtape";
- * console.log(equal([1, 2], 2).toArray()); // [false, true]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(equal([1, 2], 2).toArray(), [false, true]);
  * ```
  */
 export const equal: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(comparePrims.equal);
@@ -109,7 +110,8 @@ export const equal: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(compareP
  * @example Inequality
  * ```ts
  * import { notEqual } from "@gradtape/gradtape";
- * console.log(notEqual([1, 2], 2).toArray()); // [true, false]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(notEqual([1, 2], 2).toArray(), [true, false]);
  * ```
  */
 export const notEqual: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(comparePrims.notEqual);
@@ -123,7 +125,8 @@ export const notEqual: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(compa
  * @example Less than
  * ```ts
  * import { less } from "@gradtape/gradtape";
- * console.log(less([1, 2], 2).toArray()); // [true, false]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(less([1, 2], 2).toArray(), [true, false]);
  * ```
  */
 export const less: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(comparePrims.less);
@@ -137,7 +140,8 @@ export const less: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(comparePr
  * @example Less or equal
  * ```ts
  * import { lessEqual } from "@gradtape/gradtape";
- * console.log(lessEqual([1, 3], 2).toArray()); // [true, false]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(lessEqual([1, 3], 2).toArray(), [true, false]);
  * ```
  */
 export const lessEqual: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(comparePrims.lessEqual);
@@ -151,7 +155,8 @@ export const lessEqual: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(comp
  * @example Greater than
  * ```ts
  * import { greater } from "@gradtape/gradtape";
- * console.log(greater([1, 3], 2).toArray()); // [false, true]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(greater([1, 3], 2).toArray(), [false, true]);
  * ```
  */
 export const greater: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(comparePrims.greater);
@@ -165,7 +170,8 @@ export const greater: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(compar
  * @example Greater or equal
  * ```ts
  * import { greaterEqual } from "@gradtape/gradtape";
- * console.log(greaterEqual([1, 2], 2).toArray()); // [false, true]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(greaterEqual([1, 2], 2).toArray(), [false, true]);
  * ```
  */
 export const greaterEqual: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(
@@ -181,7 +187,8 @@ export const greaterEqual: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(
  * @example And
  * ```ts
  * import { logicalAnd } from "@gradtape/gradtape";
- * console.log(logicalAnd([true, true], [true, false]).toArray()); // [true, false]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(logicalAnd([true, true], [true, false]).toArray(), [true, false]);
  * ```
  */
 export const logicalAnd: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(
@@ -197,7 +204,8 @@ export const logicalAnd: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(
  * @example Or
  * ```ts
  * import { logicalOr } from "@gradtape/gradtape";
- * console.log(logicalOr([true, false], [false, false]).toArray()); // [true, false]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(logicalOr([true, false], [false, false]).toArray(), [true, false]);
  * ```
  */
 export const logicalOr: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(comparePrims.logicalOr);
@@ -210,7 +218,8 @@ export const logicalOr: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(comp
  * @example Not
  * ```ts
  * import { logicalNot } from "@gradtape/gradtape";
- * console.log(logicalNot([true, false]).toArray()); // [false, true]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(logicalNot([true, false]).toArray(), [false, true]);
  * ```
  */
 export const logicalNot: (x: TensorLike) => Tensor = unaryOp(comparePrims.logicalNot);
@@ -226,8 +235,9 @@ export const logicalNot: (x: TensorLike) => Tensor = unaryOp(comparePrims.logica
  * @example Replacing negatives by zero
  * ```ts
  * import { greater, where } from "@gradtape/gradtape";
+ * import assert from "node:assert/strict";
  * const x = [-1, 2, -3];
- * console.log(where(greater(x, 0), x, 0).toArray()); // [0, 2, 0]
+ * assert.deepEqual(where(greater(x, 0), x, 0).toArray(), [0, 2, 0]);
  * ```
  */
 export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {

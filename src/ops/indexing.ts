@@ -2,8 +2,10 @@
 import { bind, type Primitive } from "../core/dispatch.ts";
 import { allocate } from "../core/dtype.ts";
 import { toTensor } from "../core/convert.ts";
+import { describeValue } from "../core/check.ts";
+import { Variable } from "../core/variable.ts";
 import { dataOf, Tensor, type TensorLike } from "../core/tensor.ts";
-import { fmtShape, normalizeAxis, sizeOf } from "../core/shape.ts";
+import { checkSize, fmtList, fmtShape, normalizeAxis, sizeOf } from "../core/shape.ts";
 import { broadcastTo, reshape } from "./movement.ts";
 import { lead } from "./_batch.ts";
 
@@ -83,20 +85,32 @@ export const indexingPrims = { gather: gatherPrim, scatterAdd: scatterPrim };
  * @example Picking rows
  * ```ts
  * import { gather } from "@gradtape/gradtape";
- * console.log(gather([[1, 2], [3, 4], [5, 6]], [2, 0]).toArray()); // [[5, 6], [1, 2]]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(gather([[1, 2], [3, 4], [5, 6]], [2, 0]).toArray(), [[5, 6], [1, 2]]);
  * ```
  */
 export function gather(x: TensorLike, indices: TensorLike, axis = 0): Tensor {
   const t = toTensor(x, { op: "gather" });
-  const idx = toTensor(indices, { dtype: "int32", op: "gather" });
-  if (idx.dtype !== "int32") {
+  // NOTE: plain numbers are read exactly (float64) so that a fraction is reported as a
+  // fraction, not as an int32 conversion with advice to cast.
+  const given = indices instanceof Tensor || indices instanceof Variable;
+  const idx = toTensor(indices, { dtype: given ? undefined : "float64", op: "gather" });
+  if (given && idx.dtype !== "int32") {
     throw new TypeError(
       `gather: indices must be int32, got ${idx.dtype}: cast them with cast(i, "int32")`,
     );
   }
   const a = normalizeAxis("gather", axis, t.rank);
   const n = t.shape[a];
-  for (const i of dataOf(idx)) {
+  const data = dataOf(idx);
+  for (let k = 0; k < data.length; k++) {
+    const i = data[k];
+    if (!Number.isInteger(i)) {
+      throw new TypeError(
+        `gather: indices must be integers, got ${describeValue(i)}: pass whole numbers, or an ` +
+          `int32 tensor`,
+      );
+    }
     if (i < 0 || i >= n) {
       throw new RangeError(
         `gather: index ${i} is out of range for axis ${a} of shape ${fmtShape(t.shape)}: ` +
@@ -104,7 +118,8 @@ export function gather(x: TensorLike, indices: TensorLike, axis = 0): Tensor {
       );
     }
   }
-  return bind(gatherPrim, [t, idx], { axis: a });
+  const ints = given ? idx : new Tensor(Int32Array.from(data as Float64Array), idx.shape, "int32");
+  return bind(gatherPrim, [t, ints], { axis: a });
 }
 
 /**
@@ -116,17 +131,23 @@ export function gather(x: TensorLike, indices: TensorLike, axis = 0): Tensor {
  * @example Repeating a row
  * ```ts
  * import { tile } from "@gradtape/gradtape";
- * console.log(tile([[1, 2]], [2, 2]).toArray()); // [[1, 2, 1, 2], [1, 2, 1, 2]]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(tile([[1, 2]], [2, 2]).toArray(), [[1, 2, 1, 2], [1, 2, 1, 2]]);
  * ```
  */
 export function tile(x: TensorLike, multiples: readonly number[]): Tensor {
   const t = toTensor(x, { op: "tile" });
-  if (multiples.length !== t.rank || !multiples.every((m) => Number.isInteger(m) && m >= 0)) {
-    throw new Error(
-      `tile: multiples ${fmtShape(multiples)} must give one non-negative integer per axis of ` +
-        `shape ${fmtShape(t.shape)}`,
+  if (
+    !Array.isArray(multiples) || multiples.length !== t.rank ||
+    !multiples.every((m) => Number.isInteger(m) && m >= 0)
+  ) {
+    throw new (Array.isArray(multiples) ? Error : TypeError)(
+      `tile: multiples ${fmtList(multiples)} must give one non-negative integer per axis ` +
+        `of shape ${fmtShape(t.shape)}`,
     );
   }
+  // Checked here, else the error would name broadcastTo, a step the user never called.
+  checkSize("tile", t.shape.map((d, i) => d * multiples[i]));
   // [a, b] → [1, a, 1, b] → [m, a, n, b] → [m·a, n·b]
   const spaced = t.shape.flatMap((d) => [1, d]);
   const wide = t.shape.flatMap((d, i) => [multiples[i], d]);

@@ -5,6 +5,7 @@ import { dataOf, Tensor, type TensorLike, uniformTensor, uniformValue } from "..
 import {
   broadcastShapes,
   checkShape,
+  fmtList,
   fmtShape,
   normalizeAxes,
   normalizeAxis,
@@ -18,6 +19,7 @@ import { broadcastStrides, stridedCopy, writeBlock } from "../core/kernels/strid
 import { transposeKernel } from "../core/kernels/matmul.ts";
 import { reduceSum } from "./reduce.ts";
 import { lead, spread } from "./_batch.ts";
+import { checkInteger, describeValue } from "../core/check.ts";
 
 interface ShapeAttrs {
   shape: readonly number[];
@@ -85,7 +87,8 @@ function inversePerm(perm: readonly number[]): number[] {
  * @example Rows to columns
  * ```ts
  * import { reshape } from "@gradtape/gradtape";
- * console.log(reshape([1, 2, 3, 4, 5, 6], [-1, 2]).shape); // [3, 2]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(reshape([1, 2, 3, 4, 5, 6], [-1, 2]).shape, [3, 2]);
  * ```
  */
 export function reshape(x: TensorLike, shape: readonly number[]): Tensor {
@@ -96,8 +99,17 @@ export function reshape(x: TensorLike, shape: readonly number[]): Tensor {
 }
 
 function resolveShape(t: Tensor, shape: readonly number[]): readonly number[] {
+  if (!Array.isArray(shape)) checkShape("reshape", shape);
   if (sizeOf(shape) === t.size && shape.every((d) => Number.isInteger(d) && d >= 0)) {
     return Object.isFrozen(shape) ? shape : [...shape];
+  }
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < -1) {
+      throw new TypeError(
+        `reshape: shape ${fmtList(shape)} is not valid: every dimension must be a ` +
+          `non-negative integer, or -1 (once) to infer it`,
+      );
+    }
   }
   const out = Array.from(shape);
   const unknown = out.indexOf(-1);
@@ -106,7 +118,13 @@ function resolveShape(t: Tensor, shape: readonly number[]): readonly number[] {
   }
   if (unknown >= 0) {
     const known = sizeOf(out.filter((_, i) => i !== unknown));
-    if (known === 0 || t.size % known !== 0) {
+    if (known === 0) {
+      throw new Error(
+        `reshape: cannot infer the -1 in ${fmtShape(shape)}: the other dimensions multiply to 0, ` +
+          `so any length would fit: give every dimension`,
+      );
+    }
+    if (t.size % known !== 0) {
       throw new Error(
         `reshape: cannot reshape ${fmtShape(t.shape)} (${t.size} elements) into ${
           fmtShape(shape)
@@ -136,22 +154,45 @@ function resolveShape(t: Tensor, shape: readonly number[]): readonly number[] {
  * @example Transposing a matrix
  * ```ts
  * import { transpose } from "@gradtape/gradtape";
- * console.log(transpose([[1, 2, 3], [4, 5, 6]]).toArray()); // [[1, 4], [2, 5], [3, 6]]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(transpose([[1, 2, 3], [4, 5, 6]]).toArray(), [[1, 4], [2, 5], [3, 6]]);
  * ```
  */
 export function transpose(x: TensorLike, perm?: readonly number[]): Tensor {
   const t = toTensor(x, { op: "transpose" });
   const p = perm ?? t.shape.map((_, i) => t.rank - 1 - i);
-  const seen = new Set(p.map((a) => normalizeAxis("transpose", a, t.rank)));
-  if (p.length !== t.rank || seen.size !== t.rank) {
-    throw new Error(
-      `transpose: perm ${fmtShape(p)} is not a permutation of the ${t.rank} axes of a tensor of ` +
-        `shape ${fmtShape(t.shape)}`,
+  if (!Array.isArray(p)) {
+    throw new TypeError(
+      `transpose: perm must be an array of axes such as [1, 0], not ${describeValue(p)}`,
     );
   }
-  const norm = [...seen];
+  // An axis out of range gets the usual message, which names the axis and the rank.
+  for (const a of p) if (Number.isInteger(a)) normalizeAxis("transpose", a, t.rank);
+  const norm = permutation(p, t.rank);
+  if (norm === null) {
+    throw new (p.every(Number.isInteger) ? Error : TypeError)(
+      `transpose: perm ${fmtList(p)} is not a permutation of the ${t.rank} axes of a ` +
+        `tensor of shape ${fmtShape(t.shape)}: it must list every axis exactly once`,
+    );
+  }
   if (norm.every((a, i) => a === i)) return t;
   return bind(movementPrims.transpose, [t], { perm: norm });
+}
+
+// `perm` with negative axes made positive, or null unless it names each of `rank` axes once.
+function permutation(perm: readonly number[], rank: number): number[] | null {
+  if (perm.length !== rank) return null;
+  const out = new Array<number>(rank);
+  const seen = new Array<boolean>(rank).fill(false);
+  for (let i = 0; i < rank; i++) {
+    const a = perm[i];
+    if (!Number.isInteger(a) || a < -rank || a >= rank) return null;
+    const n = a < 0 ? a + rank : a;
+    if (seen[n]) return null;
+    seen[n] = true;
+    out[i] = n;
+  }
+  return out;
 }
 
 /**
@@ -163,7 +204,8 @@ export function transpose(x: TensorLike, perm?: readonly number[]): Tensor {
  * @example Repeating a row
  * ```ts
  * import { broadcastTo } from "@gradtape/gradtape";
- * console.log(broadcastTo([1, 2], [2, 2]).toArray()); // [[1, 2], [1, 2]]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(broadcastTo([1, 2], [2, 2]).toArray(), [[1, 2], [1, 2]]);
  * ```
  */
 export function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
@@ -172,7 +214,10 @@ export function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
   if (sameShape(t.shape, shape)) return t;
   const b = broadcastShapes("broadcastTo", t.shape, shape);
   if (!sameShape(b, shape)) {
-    throw new Error(`broadcastTo: cannot broadcast ${fmtShape(t.shape)} to ${fmtShape(shape)}`);
+    throw new Error(
+      `broadcastTo: cannot broadcast ${fmtShape(t.shape)} to ${fmtShape(shape)}: the target ` +
+        `needs at least the input's rank, and each input dimension must equal its own or be 1`,
+    );
   }
   return bind(movementPrims.broadcastTo, [t], { shape: [...shape] });
 }
@@ -200,12 +245,14 @@ export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
  * @example A column from a vector
  * ```ts
  * import { expandDims } from "@gradtape/gradtape";
- * console.log(expandDims([1, 2, 3], 1).shape); // [3, 1]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(expandDims([1, 2, 3], 1).shape, [3, 1]);
  * ```
  */
 export function expandDims(x: TensorLike, axis: number): Tensor {
   const t = toTensor(x, { op: "expandDims" });
   if (!Number.isInteger(axis) || axis < -t.rank - 1 || axis > t.rank) {
+    checkInteger("expandDims", "axis", axis);
     throw new RangeError(
       `expandDims: axis ${axis} is out of range for a tensor of rank ${t.rank}: ` +
         `use an axis in [${-t.rank - 1}, ${t.rank}]`,
@@ -226,12 +273,13 @@ export function expandDims(x: TensorLike, axis: number): Tensor {
  * @example Dropping unit axes
  * ```ts
  * import { squeeze } from "@gradtape/gradtape";
- * console.log(squeeze([[[1], [2]]]).shape); // [2]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(squeeze([[[1], [2]]]).shape, [2]);
  * ```
  */
 export function squeeze(x: TensorLike, axis?: number | readonly number[]): Tensor {
   const t = toTensor(x, { op: "squeeze" });
-  const drop = axis === undefined
+  const drop = axis === undefined || axis === null
     ? t.shape.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0)
     : normalizeAxes("squeeze", axis, t.rank);
   for (const a of drop) {
@@ -348,21 +396,30 @@ function fillShape(shape: readonly number[], like: Tensor): Tensor {
  * @example The middle of a vector
  * ```ts
  * import { slice } from "@gradtape/gradtape";
- * console.log(slice([1, 2, 3, 4], [1], [2]).toArray()); // [2, 3]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(slice([1, 2, 3, 4], [1], [2]).toArray(), [2, 3]);
  * ```
  */
 export function slice(x: TensorLike, begin: readonly number[], size: readonly number[]): Tensor {
   const t = toTensor(x, { op: "slice" });
-  if (begin.length !== t.rank || size.length !== t.rank) {
-    throw new Error(
-      `slice: begin ${fmtShape(begin)} and size ${fmtShape(size)} need one entry per axis of ` +
-        `shape ${fmtShape(t.shape)}`,
+  if (!Array.isArray(begin) || !Array.isArray(size)) {
+    throw new TypeError(
+      `slice: begin and size must be arrays of integers, one entry per axis, not ` +
+        `${fmtList(begin)} and ${fmtList(size)}`,
     );
   }
-  for (const v of [...begin, ...size]) {
-    if (!Number.isInteger(v)) {
-      throw new TypeError(
-        `slice: begin ${fmtShape(begin)} and size ${fmtShape(size)} must hold integers, got ${v}`,
+  if (begin.length !== t.rank || size.length !== t.rank) {
+    throw new Error(
+      `slice: begin ${fmtList(begin)} and size ${fmtList(size)} need one entry per ` +
+        `axis of shape ${fmtShape(t.shape)}`,
+    );
+  }
+  for (let i = 0; i < t.rank; i++) {
+    if (!Number.isInteger(begin[i]) || !Number.isInteger(size[i]) || size[i] < -1) {
+      const bad = Number.isInteger(begin[i]) ? size[i] : begin[i];
+      throw new (Number.isInteger(bad) ? RangeError : TypeError)(
+        `slice: begin ${fmtList(begin)} and size ${fmtList(size)} must hold ` +
+          `integers (a size of -1 runs to the end), got ${describeValue(bad)}`,
       );
     }
   }
@@ -371,7 +428,7 @@ export function slice(x: TensorLike, begin: readonly number[], size: readonly nu
     if (!(begin[i] >= 0 && sz[i] >= 0 && begin[i] + sz[i] <= t.shape[i])) {
       throw new RangeError(
         `slice: axis ${i} of shape ${fmtShape(t.shape)} has length ${t.shape[i]}, but the block ` +
-          `runs from ${begin[i]} for ${sz[i]} elements`,
+          `runs from ${begin[i]} for ${sz[i]} elements: it must lie within [0, ${t.shape[i]}]`,
       );
     }
   }
@@ -389,7 +446,8 @@ export function slice(x: TensorLike, begin: readonly number[], size: readonly nu
  * @example A zero border
  * ```ts
  * import { pad } from "@gradtape/gradtape";
- * console.log(pad([1, 2], [[1, 1]]).toArray()); // [0, 1, 2, 0]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(pad([1, 2], [[1, 1]]).toArray(), [0, 1, 2, 0]);
  * ```
  */
 export function pad(
@@ -398,6 +456,12 @@ export function pad(
   constantValue = 0,
 ): Tensor {
   const t = toTensor(x, { op: "pad" });
+  if (!Array.isArray(paddings)) {
+    throw new TypeError(
+      `pad: paddings must be an array of [before, after] pairs, one per axis, not ` +
+        describeValue(paddings),
+    );
+  }
   if (paddings.length !== t.rank) {
     throw new Error(
       `pad: paddings has ${paddings.length} pairs but the tensor of shape ${fmtShape(t.shape)} ` +
@@ -405,14 +469,15 @@ export function pad(
     );
   }
   for (const p of paddings) {
-    if (p.length !== 2 || !p.every((n) => Number.isInteger(n) && n >= 0)) {
-      throw new Error(
+    if (!Array.isArray(p) || p.length !== 2 || !p.every((n) => Number.isInteger(n) && n >= 0)) {
+      throw new (Array.isArray(p) && p.every(Number.isInteger) ? RangeError : TypeError)(
         `pad: each padding must be a [before, after] pair of non-negative integers, got ${
-          JSON.stringify(p)
+          fmtList(p)
         }`,
       );
     }
   }
+  checkFill(t.dtype, constantValue);
   return bind(padPrim, [t], {
     paddings: paddings.map((p) => [p[0], p[1]] as [number, number]),
     value: constantValue,
@@ -428,17 +493,24 @@ export function pad(
  * @example Stacking rows
  * ```ts
  * import { concat } from "@gradtape/gradtape";
- * console.log(concat([[[1, 2]], [[3, 4]]], 0).toArray()); // [[1, 2], [3, 4]]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(concat([[[1, 2]], [[3, 4]]], 0).toArray(), [[1, 2], [3, 4]]);
  * ```
  */
 export function concat(xs: readonly TensorLike[], axis: number): Tensor {
-  if (xs.length === 0) throw new Error("concat: needs at least one tensor");
+  checkList("concat", xs);
   const ts = toTensors("concat", xs);
   const rank = ts[0].rank;
   if (rank === 0) throw new Error("concat: cannot join scalars along an axis: use stack");
   const a = normalizeAxis("concat", axis, rank);
   for (const t of ts) {
-    if (t.rank !== rank || t.shape.some((d, i) => i !== a && d !== ts[0].shape[i])) {
+    if (t.rank !== rank) {
+      throw new Error(
+        `concat: ranks differ: ${fmtShape(ts[0].shape)} and ${fmtShape(t.shape)}: every ` +
+          `tensor needs rank ${rank}`,
+      );
+    }
+    if (t.shape.some((d, i) => i !== a && d !== ts[0].shape[i])) {
       throw new Error(
         `concat: shapes ${fmtShape(ts[0].shape)} and ${fmtShape(t.shape)} differ outside axis ${a}`,
       );
@@ -446,6 +518,28 @@ export function concat(xs: readonly TensorLike[], axis: number): Tensor {
   }
   if (ts.length === 1) return ts[0];
   return bind(concatPrim, ts, { axis: a });
+}
+
+// NOTE: a tensor passed alone would otherwise fail inside as "cannot read 'rank' of undefined".
+function checkList(op: string, xs: unknown): void {
+  if (!Array.isArray(xs)) {
+    throw new TypeError(`${op}: expects an array of tensors, not ${describeValue(xs)}`);
+  }
+  if (xs.length === 0) throw new Error(`${op}: needs at least one tensor, got an empty array`);
+}
+
+// A pad value the tensor's dtype holds unchanged (float32 rounding aside).
+function checkFill(dtype: string, v: unknown): void {
+  const ok = typeof v === "number" &&
+    (dtype === "int32"
+      ? Number.isInteger(v) && v >= -2147483648 && v <= 2147483647
+      : dtype !== "bool" || v === 0 || v === 1);
+  if (!ok) {
+    throw new TypeError(
+      `pad: constantValue ${describeValue(v)} does not fit a ${dtype} tensor: ` +
+        (dtype === "int32" ? "use an integer" : dtype === "bool" ? "use 0 or 1" : "use a number"),
+    );
+  }
 }
 
 /**
@@ -457,11 +551,12 @@ export function concat(xs: readonly TensorLike[], axis: number): Tensor {
  * @example Stacking vectors into a matrix
  * ```ts
  * import { stack } from "@gradtape/gradtape";
- * console.log(stack([[1, 2], [3, 4]], 1).toArray()); // [[1, 3], [2, 4]]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(stack([[1, 2], [3, 4]], 1).toArray(), [[1, 3], [2, 4]]);
  * ```
  */
 export function stack(xs: readonly TensorLike[], axis = 0): Tensor {
-  if (xs.length === 0) throw new Error("stack: needs at least one tensor");
+  checkList("stack", xs);
   const ts = toTensors("stack", xs);
   for (const t of ts) {
     if (!sameShape(t.shape, ts[0].shape)) {
@@ -483,7 +578,8 @@ export function stack(xs: readonly TensorLike[], axis = 0): Tensor {
  * @example Halves
  * ```ts
  * import { split } from "@gradtape/gradtape";
- * console.log(split([1, 2, 3, 4], 2).map((t) => t.toArray())); // [[1, 2], [3, 4]]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(split([1, 2, 3, 4], 2).map((t) => t.toArray()), [[1, 2], [3, 4]]);
  * ```
  */
 export function split(
@@ -496,7 +592,13 @@ export function split(
   const len = t.shape[a];
   let sizes: number[];
   if (typeof numOrSizeSplits === "number") {
-    if (!Number.isInteger(numOrSizeSplits) || numOrSizeSplits <= 0 || len % numOrSizeSplits !== 0) {
+    if (!Number.isInteger(numOrSizeSplits) || numOrSizeSplits <= 0) {
+      throw new (Number.isInteger(numOrSizeSplits) ? RangeError : TypeError)(
+        `split: the number of parts must be a positive integer, not ` +
+          `${describeValue(numOrSizeSplits)}: give a count of equal parts, or an array of sizes`,
+      );
+    }
+    if (len % numOrSizeSplits !== 0) {
       throw new Error(
         `split: axis ${a} of shape ${fmtShape(t.shape)} has length ${len}, which does not divide ` +
           `into ${numOrSizeSplits} equal parts`,
@@ -504,20 +606,32 @@ export function split(
     }
     sizes = new Array(numOrSizeSplits).fill(len / numOrSizeSplits);
   } else {
-    if (!numOrSizeSplits.every(Number.isInteger)) {
-      throw new TypeError(`split: sizes ${fmtShape(numOrSizeSplits)} must be integers`);
+    if (!Array.isArray(numOrSizeSplits)) {
+      throw new TypeError(
+        `split: numOrSizeSplits must be a number of equal parts or an array of sizes, not ` +
+          describeValue(numOrSizeSplits),
+      );
+    }
+    if (!numOrSizeSplits.every((n) => Number.isInteger(n) && n >= -1)) {
+      throw new (numOrSizeSplits.every(Number.isInteger) ? RangeError : TypeError)(
+        `split: sizes ${fmtList(numOrSizeSplits)} must be non-negative integers ` +
+          `(one may be -1, for the rest)`,
+      );
     }
     sizes = [...numOrSizeSplits];
     const unknown = sizes.indexOf(-1);
+    if (unknown !== sizes.lastIndexOf(-1)) {
+      throw new Error(
+        `split: only one size may be -1, got ${fmtList(numOrSizeSplits)}`,
+      );
+    }
     if (unknown >= 0) {
       sizes[unknown] = len - sizes.reduce((s, n, i) => (i === unknown ? s : s + n), 0);
     }
     if (sizes.some((n) => n < 0) || sizes.reduce((s, n) => s + n, 0) !== len) {
       throw new Error(
-        `split: sizes ${
-          fmtShape(numOrSizeSplits)
-        } do not add up to ${len}, the length of axis ${a} ` +
-          `of shape ${fmtShape(t.shape)}`,
+        `split: sizes ${fmtList(numOrSizeSplits)} do not add up to ${len}, the length of ` +
+          `axis ${a} of shape ${fmtShape(t.shape)}`,
       );
     }
   }

@@ -11,7 +11,8 @@ import {
   type UnaryLoop,
   unaryLoops as L,
 } from "../core/kernels/elementwise.ts";
-import { requireFloat, unaryOp } from "./_define.ts";
+import { requireFloat, requireNumeric, unaryOp } from "./_define.ts";
+import { toTensor } from "../core/convert.ts";
 import { simdCos, simdExp, simdSigmoid, simdSin, simdTanh } from "../core/kernels/wasm/math.ts";
 import { add, divide, multiply, subtract } from "./binary.ts";
 import { cast } from "./cast.ts";
@@ -120,7 +121,8 @@ export const unaryPrims = {
  * @example Negating a vector
  * ```ts
  * import { negative } from "@gradtape/gradtape";
- * console.log(negative([1, -2]).toArray()); // [-1, 2]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(negative([1, -2]).toArray(), [-1, 2]);
  * ```
  */
 export const negative: (x: TensorLike) => Tensor = unaryOp(unaryPrims.negative);
@@ -133,7 +135,8 @@ export const negative: (x: TensorLike) => Tensor = unaryOp(unaryPrims.negative);
  * @example Absolute values
  * ```ts
  * import { abs } from "@gradtape/gradtape";
- * console.log(abs([-1.5, 2]).toArray()); // [1.5, 2]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(abs([-1.5, 2]).toArray(), [1.5, 2]);
  * ```
  */
 export const abs: (x: TensorLike) => Tensor = unaryOp(unaryPrims.abs);
@@ -146,7 +149,8 @@ export const abs: (x: TensorLike) => Tensor = unaryOp(unaryPrims.abs);
  * @example Signs
  * ```ts
  * import { sign } from "@gradtape/gradtape";
- * console.log(sign([-3, 0, 2]).toArray()); // [-1, 0, 1]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(sign([-3, 0, 2]).toArray(), [-1, 0, 1]);
  * ```
  */
 export const sign: (x: TensorLike) => Tensor = unaryOp(unaryPrims.sign);
@@ -159,7 +163,8 @@ export const sign: (x: TensorLike) => Tensor = unaryOp(unaryPrims.sign);
  * @example Square roots
  * ```ts
  * import { sqrt } from "@gradtape/gradtape";
- * console.log(sqrt([4, 9]).toArray()); // [2, 3]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(sqrt([4, 9]).toArray(), [2, 3]);
  * ```
  */
 export const sqrt: (x: TensorLike) => Tensor = unaryOp(unaryPrims.sqrt);
@@ -172,7 +177,8 @@ export const sqrt: (x: TensorLike) => Tensor = unaryOp(unaryPrims.sqrt);
  * @example The exponential
  * ```ts
  * import { exp } from "@gradtape/gradtape";
- * console.log(exp(0).item()); // 1
+ * import assert from "node:assert/strict";
+ * assert.equal(exp(0).item(), 1);
  * ```
  */
 export const exp: (x: TensorLike) => Tensor = unaryOp(unaryPrims.exp);
@@ -185,7 +191,9 @@ export const exp: (x: TensorLike) => Tensor = unaryOp(unaryPrims.exp);
  * @example Near zero
  * ```ts
  * import { constant, expm1 } from "@gradtape/gradtape";
- * console.log(expm1(constant(1e-10, { dtype: "float64" })).item()); // 1.00000000005e-10
+ * import assert from "node:assert/strict";
+ * // Math.exp(1e-10) - 1 would give 1.000000082740371e-10.
+ * assert.equal(expm1(constant(1e-10, { dtype: "float64" })).item(), 1.00000000005e-10);
  * ```
  */
 export const expm1: (x: TensorLike) => Tensor = unaryOp(unaryPrims.expm1);
@@ -198,7 +206,8 @@ export const expm1: (x: TensorLike) => Tensor = unaryOp(unaryPrims.expm1);
  * @example Logarithms
  * ```ts
  * import { log } from "@gradtape/gradtape";
- * console.log(log(1).item()); // 0
+ * import assert from "node:assert/strict";
+ * assert.equal(log(1).item(), 0);
  * ```
  */
 export const log: (x: TensorLike) => Tensor = unaryOp(unaryPrims.log);
@@ -211,7 +220,8 @@ export const log: (x: TensorLike) => Tensor = unaryOp(unaryPrims.log);
  * @example Near zero
  * ```ts
  * import { log1p } from "@gradtape/gradtape";
- * console.log(log1p(0).item()); // 0
+ * import assert from "node:assert/strict";
+ * assert.equal(log1p(0).item(), 0);
  * ```
  */
 export const log1p: (x: TensorLike) => Tensor = unaryOp(unaryPrims.log1p);
@@ -224,7 +234,8 @@ export const log1p: (x: TensorLike) => Tensor = unaryOp(unaryPrims.log1p);
  * @example Sine
  * ```ts
  * import { sin } from "@gradtape/gradtape";
- * console.log(sin(0).item()); // 0
+ * import assert from "node:assert/strict";
+ * assert.equal(sin(0).item(), 0);
  * ```
  */
 export const sin: (x: TensorLike) => Tensor = unaryOp(unaryPrims.sin);
@@ -237,7 +248,8 @@ export const sin: (x: TensorLike) => Tensor = unaryOp(unaryPrims.sin);
  * @example Cosine
  * ```ts
  * import { cos } from "@gradtape/gradtape";
- * console.log(cos(0).item()); // 1
+ * import assert from "node:assert/strict";
+ * assert.equal(cos(0).item(), 1);
  * ```
  */
 export const cos: (x: TensorLike) => Tensor = unaryOp(unaryPrims.cos);
@@ -250,7 +262,8 @@ export const cos: (x: TensorLike) => Tensor = unaryOp(unaryPrims.cos);
  * @example Tangent
  * ```ts
  * import { tan } from "@gradtape/gradtape";
- * console.log(tan(0).item()); // 0
+ * import assert from "node:assert/strict";
+ * assert.equal(tan(0).item(), 0);
  * ```
  */
 export const tan: (x: TensorLike) => Tensor = unaryOp(unaryPrims.tan);
@@ -263,7 +276,8 @@ export const tan: (x: TensorLike) => Tensor = unaryOp(unaryPrims.tan);
  * @example Hyperbolic tangent
  * ```ts
  * import { tanh } from "@gradtape/gradtape";
- * console.log(tanh(0).item()); // 0
+ * import assert from "node:assert/strict";
+ * assert.equal(tanh(0).item(), 0);
  * ```
  */
 export const tanh: (x: TensorLike) => Tensor = unaryOp(unaryPrims.tanh);
@@ -276,7 +290,8 @@ export const tanh: (x: TensorLike) => Tensor = unaryOp(unaryPrims.tanh);
  * @example Sigmoid
  * ```ts
  * import { sigmoid } from "@gradtape/gradtape";
- * console.log(sigmoid(0).item()); // 0.5
+ * import assert from "node:assert/strict";
+ * assert.equal(sigmoid(0).item(), 0.5);
  * ```
  */
 export const sigmoid: (x: TensorLike) => Tensor = unaryOp(unaryPrims.sigmoid);
@@ -289,7 +304,8 @@ export const sigmoid: (x: TensorLike) => Tensor = unaryOp(unaryPrims.sigmoid);
  * @example Softplus
  * ```ts
  * import { softplus } from "@gradtape/gradtape";
- * console.log(softplus(0).item()); // 0.6931471824645996
+ * import { assertAllClose } from "@gradtape/gradtape/testing";
+ * assertAllClose(softplus(0), Math.LN2);
  * ```
  */
 export const softplus: (x: TensorLike) => Tensor = unaryOp(unaryPrims.softplus);
@@ -302,7 +318,8 @@ export const softplus: (x: TensorLike) => Tensor = unaryOp(unaryPrims.softplus);
  * @example ReLU
  * ```ts
  * import { relu } from "@gradtape/gradtape";
- * console.log(relu([-1, 2]).toArray()); // [0, 2]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(relu([-1, 2]).toArray(), [0, 2]);
  * ```
  */
 export const relu: (x: TensorLike) => Tensor = unaryOp(unaryPrims.relu);
@@ -315,7 +332,8 @@ export const relu: (x: TensorLike) => Tensor = unaryOp(unaryPrims.relu);
  * @example Floor
  * ```ts
  * import { floor } from "@gradtape/gradtape";
- * console.log(floor([1.5, -1.5]).toArray()); // [1, -2]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(floor([1.5, -1.5]).toArray(), [1, -2]);
  * ```
  */
 export const floor: (x: TensorLike) => Tensor = unaryOp(unaryPrims.floor);
@@ -328,7 +346,8 @@ export const floor: (x: TensorLike) => Tensor = unaryOp(unaryPrims.floor);
  * @example Ceiling
  * ```ts
  * import { ceil } from "@gradtape/gradtape";
- * console.log(ceil([1.5, -1.5]).toArray()); // [2, -1]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(ceil([1.5, -1.5]).toArray(), [2, -1]);
  * ```
  */
 export const ceil: (x: TensorLike) => Tensor = unaryOp(unaryPrims.ceil);
@@ -341,7 +360,8 @@ export const ceil: (x: TensorLike) => Tensor = unaryOp(unaryPrims.ceil);
  * @example Rounding half to even
  * ```ts
  * import { round } from "@gradtape/gradtape";
- * console.log(round([0.5, 1.5, 2.5]).toArray()); // [0, 2, 2]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(round([0.5, 1.5, 2.5]).toArray(), [0, 2, 2]);
  * ```
  */
 export const round: (x: TensorLike) => Tensor = unaryOp(unaryPrims.round);
@@ -354,11 +374,14 @@ export const round: (x: TensorLike) => Tensor = unaryOp(unaryPrims.round);
  * @example Squares
  * ```ts
  * import { square } from "@gradtape/gradtape";
- * console.log(square([2, 3]).toArray()); // [4, 9]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(square([2, 3]).toArray(), [4, 9]);
  * ```
  */
 export function square(x: TensorLike): Tensor {
-  return multiply(x, x);
+  const t = x instanceof Tensor ? x : toTensor(x, { op: "square" });
+  requireNumeric("square", t);
+  return multiply(t, t);
 }
 
 /**
@@ -369,9 +392,12 @@ export function square(x: TensorLike): Tensor {
  * @example Reciprocal square root
  * ```ts
  * import { rsqrt } from "@gradtape/gradtape";
- * console.log(rsqrt(4).item()); // 0.5
+ * import assert from "node:assert/strict";
+ * assert.equal(rsqrt(4).item(), 0.5);
  * ```
  */
 export function rsqrt(x: TensorLike): Tensor {
-  return divide(1, sqrt(x));
+  const t = x instanceof Tensor ? x : toTensor(x, { op: "rsqrt" });
+  requireFloat("rsqrt", t);
+  return divide(1, sqrt(t));
 }
