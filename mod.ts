@@ -139,8 +139,9 @@ export type { ConstantOptions, MatmulOptions } from "./src/ops/mod.ts";
  * @example Repeatable initial weights
  * ```ts
  * import { random } from "@gradtape/gradtape";
+ * import assert from "node:assert/strict";
  * random.setSeed(0);
- * console.log(random.normal([2, 2], { stddev: 0.1 }).shape); // [2, 2]
+ * assert.deepEqual(random.normal([2, 2], { stddev: 0.1 }).shape, [2, 2]);
  * ```
  */
 export * as random from "./src/ops/random.ts";
@@ -171,13 +172,23 @@ export { customGradient } from "./src/transforms/custom_gradient.ts";
 export type { CustomGradientResult, GradFn } from "./src/transforms/custom_gradient.ts";
 /**
  * Optimizers with Keras's `applyGradients`: `optimizers.SGD` (with momentum) and
- * `optimizers.Adam`.
+ * `optimizers.Adam`. `applyGradients` takes `[gradient, variable]` pairs and checks all of them
+ * before it changes anything.
  *
- * @example Gradient descent with momentum
+ * @example A training step with momentum
  * ```ts
- * import { optimizers } from "@gradtape/gradtape";
- * const opt = new optimizers.SGD({ learningRate: 0.01, momentum: 0.9 });
- * console.log(opt.momentum); // 0.9
+ * import assert from "node:assert/strict";
+ * import { GradientTape, optimizers, Variable } from "@gradtape/gradtape";
+ * const w = new Variable(1, { dtype: "float64" });
+ * const opt = new optimizers.SGD({ learningRate: 0.1, momentum: 0.9 });
+ * for (let step = 0; step < 2; step++) {
+ *   const tape = new GradientTape();
+ *   const loss = tape.record(() => w.square()); // gradient 2w
+ *   opt.applyGradients([[tape.gradient(loss, w), w]]);
+ * }
+ * // Velocity -0.2, w = 0.8; then velocity 0.9·(-0.2) - 0.1·1.6 = -0.34, w = 0.46.
+ * assert.ok(Math.abs(w.value().item() - 0.46) < 1e-12);
+ * assert.equal(opt.iterations, 2);
  * ```
  */
 export * as optimizers from "./src/optimizers/mod.ts";
