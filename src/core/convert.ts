@@ -47,6 +47,11 @@ export function toTensor(x: TensorLike, options: ToTensorOptions = {}): Tensor {
   );
 }
 
+function holdsTensor(x: unknown): boolean {
+  if (x instanceof Tensor || x instanceof Variable) return true;
+  return Array.isArray(x) && x.some(holdsTensor);
+}
+
 function fromNested(op: string, x: readonly unknown[], dtype: DType | undefined): Tensor {
   const shape: number[] = [];
   for (let level: unknown = x; Array.isArray(level); level = level[0]) {
@@ -85,7 +90,14 @@ function fromNested(op: string, x: readonly unknown[], dtype: DType | undefined)
     }
     for (let i = 0; i < v.length; i++) walk(v[i], depth + 1, `${path}[${i}]`);
   };
-  walk(x, 0, "");
+  try {
+    walk(x, 0, "");
+  } catch (e) {
+    // Tensors beside arrays (`[[1, 2], t]`) look ragged to the walk, which expects numbers at
+    // one depth; stacking checks their shapes instead.
+    if (!holdsTensor(x)) throw e;
+    sawTensor = true;
+  }
   if (sawTensor) {
     if (packTensors === undefined) throw new Error(`${op}: cannot pack tensors here`);
     return packTensors(op, x);

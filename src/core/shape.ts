@@ -154,7 +154,7 @@ export function checkShape(op: string, shape: unknown): asserts shape is readonl
   if (!Array.isArray(shape)) {
     throw new TypeError(
       `${op}: shape must be an array of non-negative integers such as [2, 3], not ${
-        describeValue(shape)
+        fmtList(shape)
       }`,
     );
   }
@@ -163,7 +163,7 @@ export function checkShape(op: string, shape: unknown): asserts shape is readonl
     if (typeof d !== "number" || !Number.isInteger(d) || d < 0) {
       throw new TypeError(
         `${op}: shape ${
-          describeValue(shape)
+          fmtList(shape)
         } is not valid: every dimension must be a non-negative integer`,
       );
     }

@@ -742,6 +742,21 @@ export class Tensor extends TensorMethods {
   }
 
   /**
+   * What `JSON.stringify` writes: the values as nested arrays (as `toArray()`), never `{}`.
+   *
+   * @returns The same as `toArray()`.
+   * @example A tensor in JSON
+   * ```ts
+   * import { constant } from "@gradtape/gradtape";
+   * import assert from "node:assert/strict";
+   * assert.equal(JSON.stringify({ x: constant([[1, 2]]) }), '{"x":[[1,2]]}');
+   * ```
+   */
+  toJSON(): NestedArrayOf<number | boolean> {
+    return this.toArray();
+  }
+
+  /**
    * TensorFlow's layout: `Tensor(6, shape=[], dtype=float32)`, numpy-style rows for matrices.
    *
    * @returns The text `console.log` prints.

@@ -6,12 +6,13 @@ import {
   convertData,
   type DType,
   isFloat,
+  type TypedArray,
 } from "./dtype.ts";
 import { checkBoolean, checkOptions, describeValue } from "./check.ts";
 import { notifyVariableRead } from "./dispatch.ts";
 import { currentScope, isShared, keepData, scopes, unkeepData } from "./memory.ts";
 import { formatHtml, formatValues } from "./format.ts";
-import { dataOf, Tensor, type TensorLike, TensorMethods } from "./tensor.ts";
+import { dataOf, type NestedArrayOf, Tensor, type TensorLike, TensorMethods } from "./tensor.ts";
 import { fmtShape } from "./shape.ts";
 import { toTensor } from "./convert.ts";
 
@@ -145,6 +146,69 @@ export class Variable extends TensorMethods {
   peek(): Tensor {
     this.#exposed = true;
     return this.#value;
+  }
+
+  /**
+   * The single value of a one-element variable (TensorFlow's `.numpy()` for a scalar).
+   *
+   * @returns The current value as a JS number.
+   * @example Reading a scalar variable
+   * ```ts
+   * import { Variable } from "@gradtape/gradtape";
+   * import assert from "node:assert/strict";
+   * assert.equal(new Variable(2.5).item(), 2.5);
+   * ```
+   */
+  item(): number {
+    return this.#value.item();
+  }
+
+  /**
+   * The current value as nested arrays (a number for a scalar).
+   *
+   * @returns Nested arrays in the variable's shape.
+   * @example A matrix variable as arrays
+   * ```ts
+   * import { Variable } from "@gradtape/gradtape";
+   * import assert from "node:assert/strict";
+   * assert.deepEqual(new Variable([[1, 2], [3, 4]]).toArray(), [[1, 2], [3, 4]]);
+   * ```
+   */
+  toArray<T extends NestedArrayOf<number | boolean> = NestedArrayOf<number | boolean>>(): T {
+    return this.#value.toArray<T>();
+  }
+
+  /**
+   * A fresh copy of the current value, as a typed array of the variable's dtype.
+   *
+   * @returns A typed array that later assignments do not change.
+   * @example The raw values
+   * ```ts
+   * import { Variable } from "@gradtape/gradtape";
+   * import assert from "node:assert/strict";
+   * const v = new Variable([1, 2], { dtype: "float64" });
+   * const data = v.data();
+   * v.assign([3, 4]);
+   * assert.deepEqual(data, new Float64Array([1, 2]));
+   * ```
+   */
+  data(): TypedArray {
+    return this.#value.data();
+  }
+
+  /**
+   * What `JSON.stringify` writes: the current value as nested arrays, never `{}`.
+   *
+   * @returns The same as `toArray()`.
+   * @example A variable in JSON
+   * ```ts
+   * import { Variable } from "@gradtape/gradtape";
+   * import assert from "node:assert/strict";
+   * assert.equal(JSON.stringify({ w: new Variable([1, 2]) }), '{"w":[1,2]}');
+   * ```
+   */
+  toJSON(): NestedArrayOf<number | boolean> {
+    return this.#value.toArray();
   }
 
   static {

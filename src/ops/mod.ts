@@ -50,6 +50,14 @@ installMethodOps({
 });
 
 // Nested arrays that hold tensors become a (differentiable) stack, as in TensorFlow.
-const pack = (op: string, items: readonly unknown[]): Tensor =>
-  stack(items.map((it) => (Array.isArray(it) ? pack(op, it) : it as TensorLike)));
+const pack = (op: string, items: readonly unknown[]): Tensor => {
+  try {
+    return stack(items.map((it) => (Array.isArray(it) ? pack(op, it) : it as TensorLike)));
+  } catch (e) {
+    if (!(e instanceof Error) || !e.message.startsWith("stack: ")) throw e;
+    throw new (e.constructor as ErrorConstructor)(
+      `${op}: the nested arrays and tensors do not stack: ${e.message.slice(7)}`,
+    );
+  }
+};
 installPacker(pack);

@@ -266,7 +266,7 @@ Deno.test("random ops refuse bad arguments", async (t) => {
   await t.step("a bad shape", () => {
     assert.throws(
       () => gt.random.normal([-1, 2]),
-      /^TypeError: random\.normal: shape \[-1, 2\] is not valid/,
+      /^TypeError: random\.normal: shape \[-1,2\] is not valid/,
     );
     assert.throws(() => gt.random.uniform([1.5]), /uniform.*\[1.5\]/);
   });

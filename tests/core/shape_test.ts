@@ -125,7 +125,7 @@ Deno.test("an axis out of range is an error naming the axis and the rank", async
     }
   });
   await t.step("a fractional axis", () => {
-    assert.throws(() => normalizeAxis("op", 0.5, 3), /axis 0.5/);
+    assert.throws(() => normalizeAxis("op", 0.5, 3), /axis must be an integer, not 0\.5/);
   });
   await t.step("a repeated axis", () => {
     assert.throws(() => normalizeAxes("op", [1, -2], 3), /op: axis 1 is repeated/);

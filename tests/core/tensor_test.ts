@@ -322,3 +322,12 @@ Deno.test("a float typed array converts to int32 only when every value fits exac
   // Sources that hold only what int32 holds are not scanned, and convert as they are.
   assert.deepEqual(gt.constant(new Uint8Array([0, 255]), { dtype: "int32" }).toArray(), [0, 255]);
 });
+
+Deno.test("constant() takes nested arrays that mix tensors and arrays, as TensorFlow does", () => {
+  assert.deepEqual(gt.constant([[1, 2], gt.constant([3, 4])]).toArray(), [[1, 2], [3, 4]]);
+  assert.deepEqual(gt.constant([gt.constant([1, 2]), [3, 4]]).toArray(), [[1, 2], [3, 4]]);
+  assert.throws(
+    () => gt.constant([[1, 2], gt.constant([3, 4, 5])]),
+    /^Error: constant: the nested arrays and tensors do not stack: shapes differ: \[2\] and \[3\]/,
+  );
+});

@@ -363,3 +363,15 @@ Deno.test("new Variable checks its options, as plain JavaScript may pass anythin
     }
   });
 });
+
+Deno.test("a Variable reads out as a tensor does: item(), toArray(), data() and JSON", () => {
+  const v = new gt.Variable([[1, 2], [3, 4]], { dtype: "float64" });
+  assert.deepEqual(v.toArray(), [[1, 2], [3, 4]]);
+  const data = v.data();
+  v.assign([[5, 6], [7, 8]]);
+  assert.deepEqual(data, new Float64Array([1, 2, 3, 4]), "data() is a copy");
+  assert.equal(JSON.stringify(v), "[[5,6],[7,8]]");
+  assert.equal(JSON.stringify({ x: gt.constant([true, false]) }), '{"x":[true,false]}');
+  assert.equal(new gt.Variable(2.5).item(), 2.5);
+  assert.throws(() => v.item(), /item: the tensor has shape \[2,2\]/);
+});
