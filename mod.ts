@@ -33,7 +33,7 @@
  * - Forward mode: {@linkcode ForwardAccumulator}.
  * - Transforms: {@linkcode grad}, {@linkcode valueAndGrad}, {@linkcode jvp}, {@linkcode vjp},
  *   {@linkcode jacfwd}, {@linkcode jacrev}, {@linkcode hessian}, {@linkcode hvp},
- *   {@linkcode customGradient}, {@linkcode stopGradient}.
+ *   {@linkcode customGradient}, {@linkcode customJvp}, {@linkcode stopGradient}.
  * - Training: {@linkcode optimizers} (`SGD`, `Adam`).
  * - Memory: {@linkcode tidy} releases what a step no longer needs, for its buffers to be reused;
  *   {@linkcode keep} exempts a tensor.
@@ -51,7 +51,27 @@ export type { Axis, NestedArray, NestedArrayOf, TensorLike } from "./src/core/te
 export { Variable } from "./src/core/variable.ts";
 export { keep, tidy } from "./src/core/tidy.ts";
 export type { VariableOptions } from "./src/core/variable.ts";
-export type { MapLeaves, Structure } from "./src/core/structure.ts";
+export type {
+  MapLeaves,
+  MapTree,
+  Structure,
+  TensorLiteral,
+  Tree,
+  TreeDef,
+} from "./src/core/structure.ts";
+/**
+ * Helpers for trees, as `jax.tree`: `tree.map`, `tree.leaves`, `tree.flatten`,
+ * `tree.unflatten` and `tree.structure`.
+ *
+ * @example Mapping over two trees at once
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tree } from "@gradtape/gradtape";
+ * const sum = tree.map((a: number, b: number) => a + b, { x: 1, y: [2, null] }, { x: 10, y: [20, null] });
+ * assert.deepEqual(sum, { x: 11, y: [22, null] });
+ * ```
+ */
+export * as tree from "./src/core/tree.ts";
 export {
   abs,
   add,
@@ -167,9 +187,23 @@ export {
   valueAndGrad,
   vjp,
 } from "./src/transforms/functional.ts";
-export type { ArgnumsOptions, TensorFn } from "./src/transforms/functional.ts";
+export type {
+  ArgnumsOptions,
+  ArgOf,
+  AuxFn,
+  AuxOf,
+  GradOptions,
+  GradsOf,
+  GradsOfAll,
+  HessianOf,
+  JacobianOf,
+  TensorFn,
+  TreeFn,
+} from "./src/transforms/functional.ts";
 export { customGradient } from "./src/transforms/custom_gradient.ts";
 export type { CustomGradientResult, GradFn } from "./src/transforms/custom_gradient.ts";
+export { customJvp } from "./src/transforms/custom_jvp.ts";
+export type { CustomJvpRule } from "./src/transforms/custom_jvp.ts";
 /**
  * Optimizers with Keras's `applyGradients`: `optimizers.SGD` (with momentum) and
  * `optimizers.Adam`. `applyGradients` takes `[gradient, variable]` pairs and checks all of them

@@ -107,7 +107,7 @@ export class ForwardAccumulator {
     checkOptions(op, options, ["unconnectedGradients"]);
     const mode = options.unconnectedGradients ?? "none";
     checkOneOf(op, "unconnectedGradients", mode, ["none", "zero", "error"]);
-    const { leaves, paths } = flatten(target, op, "target");
+    const { leaves, paths, def } = flatten(target, op, "target");
     const out = leaves.map((leaf, i) => {
       const t = leaf instanceof Variable
         ? this.#engine.tangentOfVariable(leaf)
@@ -120,7 +120,7 @@ export class ForwardAccumulator {
           `from the primals inside record, or the path was cut by an op with no gradient`,
       );
     });
-    return unflatten(target, out) as MapLeaves<S, Tensor | null>;
+    return unflatten(def, out) as MapLeaves<S, Tensor | null>;
   }
 }
 

@@ -205,7 +205,7 @@ export class GradientTape {
     checkOptions(op, options, ["outputGradients", "unconnectedGradients"]);
     const mode = checkMode(op, options.unconnectedGradients);
     const targets = flatten(target, op, "target");
-    const { leaves, paths } = flatten(sources, op, "sources");
+    const { leaves, paths, def } = flatten(sources, op, "sources");
     const seeds = seedsFor(target, targets, options.outputGradients);
     const grads = this.#run(seeds, leaves, targets.leaves);
     const values = targets.leaves.map(leafValue);
@@ -213,7 +213,7 @@ export class GradientTape {
       this.#finish("gradient", grads[i], leaf, paths[i], values, mode)
     );
     this.#release();
-    return unflatten(sources, out) as Gradients<S>;
+    return unflatten(def, out) as Gradients<S>;
   }
 
   /**
@@ -245,7 +245,7 @@ export class GradientTape {
     checkOptions(op, options, ["unconnectedGradients"]);
     const mode = checkMode(op, options.unconnectedGradients);
     const t = leafValue(checkLeaf(op, "target", target));
-    const { leaves, paths } = flatten(sources, op, "sources");
+    const { leaves, paths, def } = flatten(sources, op, "sources");
     const rows = this.#rows(t, leaves, target, t.size, (i) => oneHot(t, i));
     const out = leaves.map((leaf, k) => {
       const shape = [...t.shape, ...leaf.shape];
@@ -260,7 +260,7 @@ export class GradientTape {
       return reshape(stack(filled), shape);
     });
     this.#release();
-    return unflatten(sources, out) as Gradients<S>;
+    return unflatten(def, out) as Gradients<S>;
   }
 
   /**

@@ -1,18 +1,39 @@
 /** `customGradient`: a function with a reverse rule of the user's own, as `tf.custom_gradient`. */
-import { checkFunction } from "../core/check.ts";
+import { checkFunction, describeValue } from "../core/check.ts";
 import { bind, type Primitive } from "../core/dispatch.ts";
 import { toTensor } from "../core/convert.ts";
 import { fmtShape, sameShape } from "../core/shape.ts";
+import {
+  flattenTree,
+  leafDef,
+  leafPaths,
+  type MapTree,
+  named,
+  type Structure,
+  type TreeDef,
+  unflattenTree,
+} from "../core/structure.ts";
 import { dataOf, Tensor, type TensorLike } from "../core/tensor.ts";
+import { concat, reshape, slice } from "../ops/movement.ts";
 
-/** The user's reverse rule: the upstream gradient to one gradient per input. */
-export type GradFn = (dy: Tensor) => Tensor | readonly (Tensor | null)[];
+/**
+ * The user's reverse rule: the upstream gradient (a tree like `y` when `y` is one) to one
+ * gradient per input.
+ */
+// deno-lint-ignore no-explicit-any
+export type GradFn<DY = any> = (dy: DY) => Tensor | readonly (Tensor | null)[];
 
-/** What a function given to `customGradient` returns: its value and its reverse rule. */
-export type CustomGradientResult = [Tensor, GradFn];
+/**
+ * What a function given to `customGradient` returns: its value (a tensor, or an array or record
+ * of them) and its reverse rule.
+ */
+export type CustomGradientResult<Y extends Structure<Tensor> = Tensor> = readonly [
+  Y,
+  GradFn<MapTree<Y, Tensor>>,
+];
 
 interface CustomAttrs {
-  gradFn: GradFn;
+  gradFn: (dy: Tensor) => Tensor | readonly (Tensor | null)[];
   arity: number;
 }
 
@@ -63,7 +84,9 @@ export function customGradientApplications(): number {
 /**
  * Gives `f` a reverse rule of your own, as `tf.custom_gradient`: `f(...xs)` returns
  * `[y, (dy) => dxs]`, where `dxs` is a tensor when `f` takes one input and otherwise an array
- * with one `Tensor | null` per input. Forward mode (and so a tape around an accumulator)
+ * with one `Tensor | null` per input. `y` may be a tree (an array or record of tensors, nested):
+ * then `dy` is a tree of its structure, zeros where no gradient reached an output, and all of
+ * `y`'s tensors must share one dtype. Forward mode (and so a tape around an accumulator)
  * differentiates `f`'s own computation instead.
  *
  * @param f The function and its rule.
@@ -80,21 +103,83 @@ export function customGradientApplications(): number {
  * assert.equal(y.item(), 20);
  * assert.equal(tape.gradient(y, x)?.item(), 1); // the rule's min(10·dy, 1), not 10
  * ```
+ * @example A record of outputs
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { customGradient, grad, type Tensor } from "@gradtape/gradtape";
+ * const both = customGradient((x: Tensor) => [
+ *   { double: x.mul(2), square: x.square() },
+ *   (dy: { double: Tensor; square: Tensor }) => dy.double.mul(2).add(dy.square.mul(x).mul(2)),
+ * ]);
+ * const g = grad((x: Tensor) => { const y = both(x); return y.double.add(y.square); })(3);
+ * assert.equal(g.item(), 8); // 2 + 2x
+ * ```
  */
-export function customGradient(
-  f: (...xs: Tensor[]) => CustomGradientResult,
-): (...xs: TensorLike[]) => Tensor {
-  checkFunction("customGradient", "f", f);
+export function customGradient<Y extends Structure<Tensor> = Tensor>(
+  f: (...xs: Tensor[]) => CustomGradientResult<Y>,
+): (...xs: TensorLike[]) => Y {
+  const op = "customGradient";
+  checkFunction(op, "f", f);
   return (...args) => {
-    const xs = args.map((a) => toTensor(a, { op: "customGradient" }));
-    const result = f(...xs);
-    if (
-      !Array.isArray(result) || !(result[0] instanceof Tensor) || typeof result[1] !== "function"
-    ) {
-      throw new TypeError("customGradient: f must return [y, gradFn], a Tensor and a function");
+    const xs = args.map((a) => toTensor(a, { op }));
+    const result: unknown = f(...xs);
+    if (!Array.isArray(result) || result.length !== 2 || typeof result[1] !== "function") {
+      throw new TypeError(
+        `${op}: f must return [y, gradFn], y a Tensor (or an array or record of them) and ` +
+          `gradFn a function, not ${describeValue(result)}`,
+      );
     }
-    const [y, gradFn] = result;
+    const [y, gradFn] = result as [unknown, (dy: unknown) => Tensor | (Tensor | null)[]];
     applications++;
-    return bind(customPrim, [...xs, y], { gradFn, arity: xs.length });
+    if (y instanceof Tensor) return bind(customPrim, [...xs, y], { gradFn, arity: xs.length }) as Y;
+    return treeOutput(op, xs, y, gradFn) as Y;
   };
+}
+
+// NOTE: a tree of outputs is packed into one flat tensor, so that one entry takes all of `dy`
+// at once; its leaves are slices of it, through which both modes flow as through any op.
+function treeOutput(
+  op: string,
+  xs: Tensor[],
+  y: unknown,
+  gradFn: (dy: unknown) => Tensor | (Tensor | null)[],
+): unknown {
+  const { leaves, def } = flattenTree(y, op);
+  const ys = checkOutputs(op, leaves, def);
+  if (ys.length === 0) return y;
+  const flat = ys.length === 1
+    ? reshape(ys[0], [ys[0].size])
+    : concat(ys.map((t) => reshape(t, [t.size])), 0);
+  const unpack = (packed: Tensor): Tensor[] => {
+    let at = 0;
+    return ys.map((t) => {
+      const part = slice(packed, [at], [t.size]);
+      at += t.size;
+      return reshape(part, t.shape);
+    });
+  };
+  const packedGradFn = (g: Tensor) => gradFn(unflattenTree(def, unpack(g)));
+  const packed = bind(customPrim, [...xs, flat], { gradFn: packedGradFn, arity: xs.length });
+  return unflattenTree(def, unpack(packed));
+}
+
+function checkOutputs(op: string, leaves: unknown[], def: TreeDef): Tensor[] {
+  leaves.forEach((leaf, k) => {
+    if (!(leaf instanceof Tensor)) {
+      const where = def === leafDef() ? "y" : named("y", leafPaths(def)[k]);
+      throw new TypeError(
+        `${op}: ${where} is ${describeValue(leaf)}; f must return [y, gradFn], y a Tensor or an ` +
+          `array or record of them`,
+      );
+    }
+  });
+  const ys = leaves as Tensor[];
+  const other = ys.find((t) => t.dtype !== ys[0].dtype);
+  if (other !== undefined) {
+    throw new TypeError(
+      `${op}: y holds tensors of dtypes ${ys[0].dtype} and ${other.dtype}: the outputs of one ` +
+        `custom-gradient function must share one dtype (cast them to one)`,
+    );
+  }
+  return ys;
 }

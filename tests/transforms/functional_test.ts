@@ -561,7 +561,7 @@ Deno.test("transform options from plain JavaScript", async (t) => {
     throwsWith(
       () => gt.grad(f, { argnum: 1 } as unknown as Options),
       TypeError,
-      /^grad: unknown option 'argnum' \(did you mean 'argnums'\?\): the accepted options are 'argnums'$/,
+      /^grad: unknown option 'argnum' \(did you mean 'argnums'\?\): the accepted options are 'argnums', 'hasAux'$/,
     );
     throwsWith(
       () => gt.hessian(f, { hasAux: true } as unknown as Options),
