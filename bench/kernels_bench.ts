@@ -50,6 +50,55 @@ for (const n of [64, 128, 256, 512]) {
   }
 }
 
+// The three products of an MLP step with a 784-256 layer and a batch of 128 (W4 of
+// bench/compare): x·W, xᵀ·g for W's gradient, g·Wᵀ for x's.
+{
+  const x = normal([128, 784], 3), w = normal([784, 256], 4), g = normal([128, 256], 5);
+  const products: [string, () => gt.Tensor][] = [
+    ["x·W 128×784×256", () => gt.matmul(x, w)],
+    ["xᵀ·g 784×128×256", () => gt.matmul(x, g, { transposeA: true })],
+    ["g·Wᵀ 128×256×784", () => gt.matmul(g, w, { transposeB: true })],
+  ];
+  for (const [name, product] of products) {
+    Deno.bench({
+      name: `matmul ${name}`,
+      group: "matmul of an MLP step",
+      baseline: name.startsWith("x·W"),
+      fn: () => {
+        gt.tidy(() => {
+          product();
+        });
+      },
+    });
+  }
+}
+
+// A long inner dimension (summed in chunks of 4096, each in blocks of 64) against as many
+// multiply-adds with a short one.
+{
+  const long = [normal([16, 65536], 6), normal([65536, 16], 7)] as const;
+  const short = [normal([64, 4096], 8), normal([4096, 64], 9)] as const;
+  Deno.bench({
+    name: "matmul 16×65536×16",
+    group: "matmul, 2²⁴ multiply-adds",
+    fn: () => {
+      gt.tidy(() => {
+        gt.matmul(...long);
+      });
+    },
+  });
+  Deno.bench({
+    name: "matmul 64×4096×64",
+    group: "matmul, 2²⁴ multiply-adds",
+    baseline: true,
+    fn: () => {
+      gt.tidy(() => {
+        gt.matmul(...short);
+      });
+    },
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // elementwise
 

@@ -8,10 +8,11 @@ import { allocateUninit, scratchScalar } from "../core/dtype.ts";
 import { toTensors } from "../core/convert.ts";
 import { bind } from "../core/dispatch.ts";
 import { cast } from "./cast.ts";
-import { fmtShape, sameShape } from "../core/shape.ts";
+import { broadcastShapes, fmtShape, sameShape } from "../core/shape.ts";
+import { describeValue } from "../core/check.ts";
 import { binaryLoops as L, sumKernel } from "../core/kernels/elementwise.ts";
-import { binaryOp, binaryPrim } from "./_define.ts";
-import { greater, greaterEqual, lessEqual, where } from "./compare.ts";
+import { binaryOp, binaryPrim, requireNumeric } from "./_define.ts";
+import { equal, greater, greaterEqual, lessEqual, logicalAnd, where } from "./compare.ts";
 import { broadcastTo, sumTo } from "./movement.ts";
 import { log, negative } from "./unary.ts";
 import { lift } from "./_batch.ts";
@@ -119,7 +120,7 @@ export const binaryPrims = {
     ],
   }),
   // d(xʸ) = y·xʸ⁻¹·dx + xʸ·log(x)·dy (log taken as 0 where x ≤ 0, as TensorFlow)
-  pow: binaryPrim("pow", {
+  pow: refuseNegativeIntPowers(binaryPrim("pow", {
     loop: L.pow,
     jvp: ([tx, ty], [x, y], out) => {
       const [lx, ly] = lifted(tx, ty, x, y, out);
@@ -129,7 +130,7 @@ export const binaryPrims = {
       needs[0] ? sumTo(multiply(g, powDx(x, y)), x.shape) : null,
       needs[1] ? sumTo(multiply(g, powDy(x, out)), y.shape) : null,
     ],
-  }),
+  })),
   // d max(x, y) = dx where x ≥ y, else dy (ties go to x, as TensorFlow)
   maximum: binaryPrim("maximum", {
     loop: L.maximum,
@@ -144,8 +145,35 @@ export const binaryPrims = {
   }),
 } satisfies Record<string, Primitive<void>>;
 
+// NOTE: y·xʸ⁻¹ is 0·0⁻¹ = NaN at x = 0, y = 0, and every higher derivative of an integer power
+// comes to that point at x = 0 (x¹'s second, x³'s fourth), where the true value is 0, as JAX
+// and PyTorch give. There x is replaced by 1 (0·1⁻¹ = 0), cut from differentiation by `where`,
+// so that every order stays finite; elsewhere the rule and its derivatives in y are untouched.
 function powDx(x: Tensor, y: Tensor): Tensor {
-  return multiply(y, pow(x, subtract(y, 1)));
+  const u = uniformValue(y);
+  if (u !== undefined && u !== 0) return multiply(y, pow(x, subtract(y, 1)));
+  const both = logicalAnd(equal(x, 0), equal(y, 0));
+  return multiply(y, pow(where(both, 1, x), subtract(y, 1)));
+}
+
+// An int32 base to a negative power has no int32 result; TensorFlow refuses it too.
+function refuseNegativeIntPowers(prim: Primitive<void>): Primitive<void> {
+  return {
+    ...prim,
+    kernel(inputs, attrs) {
+      const [x, y] = inputs;
+      if (x.dtype === "int32") {
+        const e = uniformValue(y) ?? dataOf(y).find((v) => v < 0);
+        if (e !== undefined && e < 0) {
+          throw new RangeError(
+            `pow: integers to negative integer powers are not allowed, got the exponent ${e} ` +
+              `for an int32 base: cast the base to float32 first`,
+          );
+        }
+      }
+      return prim.kernel(inputs, attrs);
+    },
+  };
 }
 
 function powDy(x: Tensor, out: Tensor): Tensor {
@@ -175,7 +203,8 @@ function split(mask: Tensor, g: Tensor, x: Tensor, y: Tensor): Maybe[] {
  * @example Adding a row to each row of a matrix
  * ```ts
  * import { add } from "@gradtape/gradtape";
- * console.log(add([[1, 2], [3, 4]], [10, 20]).toArray()); // [[11, 22], [13, 24]]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(add([[1, 2], [3, 4]], [10, 20]).toArray(), [[11, 22], [13, 24]]);
  * ```
  */
 export const add: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(binaryPrims.add);
@@ -189,7 +218,8 @@ export const add: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(binaryPrim
  * @example Subtracting
  * ```ts
  * import { subtract } from "@gradtape/gradtape";
- * console.log(subtract([5, 7], 2).toArray()); // [3, 5]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(subtract([5, 7], 2).toArray(), [3, 5]);
  * ```
  */
 export const subtract: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(binaryPrims.subtract);
@@ -203,7 +233,8 @@ export const subtract: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(binar
  * @example Scaling
  * ```ts
  * import { multiply } from "@gradtape/gradtape";
- * console.log(multiply([1, 2], 3).toArray()); // [3, 6]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(multiply([1, 2], 3).toArray(), [3, 6]);
  * ```
  */
 export const multiply: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(binaryPrims.multiply);
@@ -217,7 +248,8 @@ export const multiply: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(binar
  * @example Dividing
  * ```ts
  * import { divide } from "@gradtape/gradtape";
- * console.log(divide([1, 3], 2).toArray()); // [0.5, 1.5]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(divide([1, 3], 2).toArray(), [0.5, 1.5]);
  * ```
  */
 export function divide(a: TensorLike, b: TensorLike): Tensor {
@@ -230,15 +262,18 @@ export function divide(a: TensorLike, b: TensorLike): Tensor {
 }
 
 /**
- * Elementwise `aᵇ`, broadcasting like numpy.
+ * Elementwise `aᵇ`, broadcasting like numpy. The derivative in `a` is `b·aᵇ⁻¹`, taken as 0
+ * where `b` is 0 (as JAX and PyTorch), so that every derivative of an integer power is finite at
+ * `a = 0`; the derivative in `b` is `aᵇ·log(a)`, taken as 0 where `a ≤ 0` (as TensorFlow).
  *
- * @param a The base, float32 or float64.
- * @param b The exponent.
+ * @param a The base, float32, float64 or int32.
+ * @param b The exponent; for an int32 base, not negative (as in TensorFlow).
  * @returns The power.
  * @example Cubes
  * ```ts
  * import { pow } from "@gradtape/gradtape";
- * console.log(pow([2, 3], 3).toArray()); // [8, 27]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(pow([2, 3], 3).toArray(), [8, 27]);
  * ```
  */
 export const pow: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(binaryPrims.pow);
@@ -252,7 +287,8 @@ export const pow: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(binaryPrim
  * @example Clipping from below
  * ```ts
  * import { maximum } from "@gradtape/gradtape";
- * console.log(maximum([-1, 2], 0).toArray()); // [0, 2]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(maximum([-1, 2], 0).toArray(), [0, 2]);
  * ```
  */
 export const maximum: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(binaryPrims.maximum);
@@ -266,7 +302,8 @@ export const maximum: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(binary
  * @example Clipping from above
  * ```ts
  * import { minimum } from "@gradtape/gradtape";
- * console.log(minimum([-1, 2], 0).toArray()); // [-1, 0]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(minimum([-1, 2], 0).toArray(), [-1, 0]);
  * ```
  */
 export const minimum: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(binaryPrims.minimum);
@@ -280,11 +317,16 @@ export const minimum: (a: TensorLike, b: TensorLike) => Tensor = binaryOp(binary
  * @example Squared error
  * ```ts
  * import { squaredDifference } from "@gradtape/gradtape";
- * console.log(squaredDifference([1, 4], [3, 1]).toArray()); // [4, 9]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(squaredDifference([1, 4], [3, 1]).toArray(), [4, 9]);
  * ```
  */
 export function squaredDifference(a: TensorLike, b: TensorLike): Tensor {
-  const d = subtract(a, b);
+  // Checked here so that errors name this op, not the inner subtract.
+  const [ta, tb] = toTensors("squaredDifference", [a, b]);
+  requireNumeric("squaredDifference", ta);
+  broadcastShapes("squaredDifference", ta.shape, tb.shape);
+  const d = subtract(ta, tb);
   return multiply(d, d);
 }
 
@@ -297,11 +339,15 @@ export function squaredDifference(a: TensorLike, b: TensorLike): Tensor {
  * @example Summing three vectors
  * ```ts
  * import { addN } from "@gradtape/gradtape";
- * console.log(addN([[1, 2], [3, 4], [5, 6]]).toArray()); // [9, 12]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(addN([[1, 2], [3, 4], [5, 6]]).toArray(), [9, 12]);
  * ```
  */
 export function addN(tensors: readonly TensorLike[]): Tensor {
-  if (tensors.length === 0) throw new Error("addN: needs at least one tensor");
+  if (!Array.isArray(tensors)) {
+    throw new TypeError(`addN: expects an array of tensors, not ${describeValue(tensors)}`);
+  }
+  if (tensors.length === 0) throw new Error("addN: needs at least one tensor, got an empty array");
   const ts = toTensors("addN", tensors);
   for (const t of ts) {
     if (!sameShape(t.shape, ts[0].shape)) {

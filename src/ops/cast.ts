@@ -34,7 +34,8 @@ export const castPrims = {
 
 /**
  * Converts `x` to `dtype`. Between `float32` and `float64` the gradient passes through; a cast
- * to `int32` or `bool` cuts it (floats are truncated toward zero).
+ * to `int32` or `bool` cuts it (floats are truncated toward zero; to `bool`, every nonzero value,
+ * NaN included, is true, as in TensorFlow and numpy).
  *
  * @param x The input.
  * @param dtype The target dtype.
@@ -42,8 +43,10 @@ export const castPrims = {
  * @example Truncating to integers
  * ```ts
  * import { cast } from "@gradtape/gradtape";
+ * import assert from "node:assert/strict";
  * const t = cast([1.7, -1.7], "int32");
- * console.log(t.dtype, t.toArray()); // int32 [1, -1]
+ * assert.equal(t.dtype, "int32");
+ * assert.deepEqual(t.toArray(), [1, -1]);
  * ```
  */
 export function cast(x: TensorLike, dtype: DType): Tensor {
@@ -66,11 +69,12 @@ export function cast(x: TensorLike, dtype: DType): Tensor {
  * @example A gradient that ignores one path
  * ```ts
  * import { GradientTape, constant, multiply, stopGradient } from "@gradtape/gradtape";
+ * import assert from "node:assert/strict";
  * const x = constant(3);
  * const tape = new GradientTape();
  * tape.watch(x);
  * const y = tape.record(() => multiply(x, stopGradient(x)));
- * console.log(tape.gradient(y, x)!.item()); // 3
+ * assert.equal(tape.gradient(y, x)!.item(), 3);
  * ```
  */
 export function stopGradient(x: TensorLike): Tensor {

@@ -8,15 +8,26 @@ import { allocateUninit, convertData } from "../core/dtype.ts";
 import { add } from "./binary.ts";
 import { reshape, sumTo, transpose } from "./movement.ts";
 import { reduceSum } from "./reduce.ts";
-import { fmtShape, normalizeAxis, sizeOf } from "../core/shape.ts";
+import { fmtList, fmtShape, normalizeAxis, sizeOf } from "../core/shape.ts";
 import { lift } from "./_batch.ts";
+import { checkBoolean, checkOptions, describeValue } from "../core/check.ts";
 
 interface MatmulAttrs {
   transposeA: boolean;
   transposeB: boolean;
 }
 
-/** Options of `matmul`. */
+/**
+ * Options of `matmul`.
+ *
+ * @example x·wᵀ without a transpose
+ * ```ts
+ * import { matmul, type MatmulOptions } from "@gradtape/gradtape";
+ * import assert from "node:assert/strict";
+ * const options: MatmulOptions = { transposeB: true };
+ * assert.deepEqual(matmul([[1, 2]], [[3, 4]], options).toArray(), [[11]]);
+ * ```
+ */
 export interface MatmulOptions {
   /** Use the transpose of `a`'s last two axes (default false). */
   transposeA?: boolean;
@@ -109,7 +120,9 @@ export const linalgPrims = {
 };
 
 /**
- * Matrix product of the last two axes, batched over the leading ones (which broadcast).
+ * Matrix product of the last two axes, batched over the leading ones (which broadcast). The
+ * inner dimension is summed in blocks, as BLAS does (a float32 product of 2·10⁷ ones is 2·10⁷),
+ * and an empty one gives zeros.
  *
  * @param a A tensor of rank ≥ 2, float32 or float64.
  * @param b A tensor of rank ≥ 2 and the same dtype.
@@ -118,16 +131,20 @@ export const linalgPrims = {
  * @example A 2×3 by 3×1 product
  * ```ts
  * import { matmul } from "@gradtape/gradtape";
- * console.log(matmul([[1, 2, 3], [4, 5, 6]], [[1], [0], [1]]).toArray()); // [[4], [10]]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(matmul([[1, 2, 3], [4, 5, 6]], [[1], [0], [1]]).toArray(), [[4], [10]]);
  * ```
  */
-export function matmul(a: TensorLike, b: TensorLike, options: MatmulOptions = {}): Tensor {
+export function matmul(a: TensorLike, b: TensorLike, options?: MatmulOptions): Tensor {
   const [ta, tb] = toTensors("matmul", [a, b]);
-  return bind(linalgPrims.matmul, [ta, tb], {
-    transposeA: options.transposeA ?? false,
-    transposeB: options.transposeB ?? false,
-  });
+  checkOptions("matmul", options, MATMUL_OPTIONS);
+  const transposeA = options?.transposeA ?? false, transposeB = options?.transposeB ?? false;
+  checkBoolean("matmul", "transposeA", transposeA);
+  checkBoolean("matmul", "transposeB", transposeB);
+  return bind(linalgPrims.matmul, [ta, tb], { transposeA, transposeB });
 }
+
+const MATMUL_OPTIONS = ["transposeA", "transposeB"] as const;
 
 /**
  * Sums products over the given axes of `a` and `b` (a composite of transpose, reshape and
@@ -136,50 +153,81 @@ export function matmul(a: TensorLike, b: TensorLike, options: MatmulOptions = {}
  *
  * @param a The first tensor.
  * @param b The second tensor.
- * @param axes How many trailing/leading axes to contract, or the two lists of axes.
+ * @param axes How many trailing/leading axes to contract, or the two lists of axes (a single
+ *   axis may stand for a list of one, as in TensorFlow: `[1, 0]` is `[[1], [0]]`).
  * @returns The contracted tensor.
  * @example An outer product and an inner product
  * ```ts
  * import { tensordot } from "@gradtape/gradtape";
- * console.log(tensordot([1, 2], [3, 4], 0).toArray(), tensordot([1, 2], [3, 4], 1).item()); // [[3, 4], [6, 8]] 11
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(tensordot([1, 2], [3, 4], 0).toArray(), [[3, 4], [6, 8]]);
+ * assert.equal(tensordot([1, 2], [3, 4], 1).item(), 11);
  * ```
  */
 export function tensordot(
   a: TensorLike,
   b: TensorLike,
-  axes: number | readonly [readonly number[], readonly number[]],
+  axes: number | readonly [number | readonly number[], number | readonly number[]],
 ): Tensor {
   const [ta, tb] = toTensors("tensordot", [a, b]);
   let axA: number[], axB: number[];
   if (typeof axes === "number") {
     if (!Number.isInteger(axes) || axes < 0 || axes > ta.rank || axes > tb.rank) {
-      throw new RangeError(
-        `tensordot: cannot contract ${axes} axes of shapes ${fmtShape(ta.shape)} and ${
-          fmtShape(tb.shape)
-        }`,
+      throw new (Number.isInteger(axes) ? RangeError : TypeError)(
+        `tensordot: cannot contract ${describeValue(axes)} axes of shapes ${fmtShape(ta.shape)} ` +
+          `and ${fmtShape(tb.shape)}: give an integer in [0, ${Math.min(ta.rank, tb.rank)}]`,
       );
     }
     axA = Array.from({ length: axes }, (_, i) => ta.rank - axes + i);
     axB = Array.from({ length: axes }, (_, i) => i);
   } else {
-    axA = axes[0].map((x) => normalizeAxis("tensordot", x, ta.rank));
-    axB = axes[1].map((x) => normalizeAxis("tensordot", x, tb.rank));
+    axA = contractedAxes(axes, 0, ta);
+    axB = contractedAxes(axes, 1, tb);
   }
-  if (axA.length !== axB.length || axA.some((x, i) => ta.shape[x] !== tb.shape[axB[i]])) {
+  if (axA.length !== axB.length) {
     throw new Error(
       `tensordot: axes ${fmtShape(axA)} of ${fmtShape(ta.shape)} and ${fmtShape(axB)} of ` +
-        `${fmtShape(tb.shape)} differ in length: contracted axes must match one to one`,
+        `${fmtShape(tb.shape)} are ${axA.length} and ${axB.length} axes: give as many for each`,
+    );
+  }
+  const bad = axA.findIndex((x, i) => ta.shape[x] !== tb.shape[axB[i]]);
+  if (bad >= 0) {
+    throw new Error(
+      `tensordot: axes ${fmtShape(axA)} of ${fmtShape(ta.shape)} and ${fmtShape(axB)} of ` +
+        `${fmtShape(tb.shape)} differ in length: axis ${axA[bad]} has ` +
+        `${ta.shape[axA[bad]]} elements and axis ${axB[bad]} has ${tb.shape[axB[bad]]}: ` +
+        `contracted axes must match one to one`,
     );
   }
   const freeA = [...ta.shape.keys()].filter((i) => !axA.includes(i));
   const freeB = [...tb.shape.keys()].filter((i) => !axB.includes(i));
   const c = sizeOf(axA.map((i) => ta.shape[i]));
-  const a2 = reshape(transpose(ta, [...freeA, ...axA]), [-1, c]);
-  const b2 = reshape(transpose(tb, [...axB, ...freeB]), [c, -1]);
-  return reshape(matmul(a2, b2), [
-    ...freeA.map((i) => ta.shape[i]),
-    ...freeB.map((i) => tb.shape[i]),
-  ]);
+  const outA = freeA.map((i) => ta.shape[i]), outB = freeB.map((i) => tb.shape[i]);
+  // Sizes, not -1: with an empty axis, -1 could be any length.
+  const a2 = reshape(transpose(ta, [...freeA, ...axA]), [sizeOf(outA), c]);
+  const b2 = reshape(transpose(tb, [...axB, ...freeB]), [c, sizeOf(outB)]);
+  return reshape(matmul(a2, b2), [...outA, ...outB]);
+}
+
+// One side's contracted axes of a `[axesA, axesB]` pair, checked here so that no inner
+// transpose reports them.
+function contractedAxes(axes: unknown, side: 0 | 1, t: Tensor): number[] {
+  const list = Array.isArray(axes) && axes.length === 2 ? axes[side] : undefined;
+  const l = typeof list === "number" ? [list] : list;
+  if (!Array.isArray(l)) {
+    throw new TypeError(
+      `tensordot: axes must be a number or a pair [axesA, axesB] of axis lists such as ` +
+        `[[1], [0]], not ${describeValue(axes)}`,
+    );
+  }
+  const out = l.map((x) => normalizeAxis("tensordot", x, t.rank));
+  if (new Set(out).size !== out.length) {
+    throw new Error(
+      `tensordot: axes ${fmtList(l)} name an axis of shape ${fmtShape(t.shape)} twice: ` +
+        `contract each axis once`,
+    );
+  }
+  return out;
 }
 
 /**
@@ -193,20 +241,38 @@ export function tensordot(
  * @example A matrix product
  * ```ts
  * import { einsum } from "@gradtape/gradtape";
- * console.log(einsum("ij,jk->ik", [[1, 2]], [[3], [4]]).toArray()); // [[11]]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(einsum("ij,jk->ik", [[1, 2]], [[3], [4]]).toArray(), [[11]]);
  * ```
  */
 export function einsum(equation: string, ...operands: TensorLike[]): Tensor {
-  const ts = toTensors("einsum", operands);
-  const eq = equation.replace(/\s+/g, "");
-  const [lhs, rhs] = eq.includes("->") ? eq.split("->") : [eq, undefined];
-  const subs = lhs.split(",");
-  if (subs.length !== ts.length || ts.length < 1 || ts.length > 2) {
-    throw new Error(
-      `einsum: "${equation}" names ${subs.length} operands but ${ts.length} were given ` +
-        `(one or two are supported)`,
+  if (typeof equation !== "string") {
+    throw new TypeError(
+      `einsum: the equation must be a string such as "ij,jk->ik", not ${describeValue(equation)}`,
     );
   }
+  const eq = equation.replace(/\s+/g, "");
+  const sides = eq.split("->");
+  if (sides.length > 2) throw new Error(`einsum: "${equation}" has more than one "->"`);
+  const [lhs, rhs] = sides;
+  const subs = lhs.split(",");
+  const n = operands.length;
+  if (subs.length !== n) {
+    throw new Error(
+      `einsum: "${equation}" names ${subs.length} operand${subs.length === 1 ? "" : "s"} but ` +
+        `${n} ${n === 1 ? "was" : "were"} given`,
+    );
+  }
+  if (n > 2) {
+    throw new Error(`einsum: "${equation}" has ${n} operands: only one or two are supported`);
+  }
+  if (rhs !== undefined && (!/^[a-zA-Z]*$/.test(rhs) || new Set(rhs).size !== rhs.length)) {
+    throw new Error(
+      `einsum: output subscripts "${rhs}" must be distinct letters (repeated indices and ... ` +
+        `are not supported)`,
+    );
+  }
+  const ts = toTensors("einsum", operands);
   const dims = new Map<string, number>();
   subs.forEach((s, k) => {
     if (!/^[a-zA-Z]*$/.test(s) || new Set(s).size !== s.length || s.length !== ts[k].rank) {

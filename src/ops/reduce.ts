@@ -19,6 +19,8 @@ import { broadcastTo, concat, reshape, slice, transpose } from "./movement.ts";
 import { fill } from "./creation.ts";
 import { abs, exp, log } from "./unary.ts";
 import { shiftAxes } from "./_batch.ts";
+import { requireFloat, requireNumeric } from "./_define.ts";
+import { checkBoolean } from "../core/check.ts";
 
 interface ReduceAttrs {
   axes: readonly number[];
@@ -149,6 +151,7 @@ function reduceWith(
 ): Tensor {
   const t = toTensor(x, { op: prim.name });
   const axes = normalizeAxes(prim.name, axis, t.rank);
+  checkBoolean(prim.name, "keepDims", keepDims);
   if (axes.length === 0) return t;
   return bind(prim, [t], { axes, keepDims });
 }
@@ -163,7 +166,8 @@ function reduceWith(
  * @example Column sums
  * ```ts
  * import { reduceSum } from "@gradtape/gradtape";
- * console.log(reduceSum([[1, 2], [3, 4]], 0).toArray()); // [4, 6]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(reduceSum([[1, 2], [3, 4]], 0).toArray(), [4, 6]);
  * ```
  */
 export function reduceSum(x: TensorLike, axis?: Axis, keepDims = false): Tensor {
@@ -176,11 +180,13 @@ export function reduceSum(x: TensorLike, axis?: Axis, keepDims = false): Tensor 
  * @param x The input.
  * @param axis The axes to reduce (all when omitted).
  * @param keepDims Keep reduced axes as length 1 (default false).
- * @returns The maxima.
+ * @returns The maxima (over an empty axis, -Infinity, or -2147483648 for int32, as in
+ *   TensorFlow).
  * @example Row maxima
  * ```ts
  * import { reduceMax } from "@gradtape/gradtape";
- * console.log(reduceMax([[1, 5], [7, 2]], -1).toArray()); // [5, 7]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(reduceMax([[1, 5], [7, 2]], -1).toArray(), [5, 7]);
  * ```
  */
 export function reduceMax(x: TensorLike, axis?: Axis, keepDims = false): Tensor {
@@ -193,11 +199,12 @@ export function reduceMax(x: TensorLike, axis?: Axis, keepDims = false): Tensor 
  * @param x The input.
  * @param axis The axes to reduce (all when omitted).
  * @param keepDims Keep reduced axes as length 1 (default false).
- * @returns The minima.
+ * @returns The minima (over an empty axis, Infinity, or 2147483647 for int32, as in TensorFlow).
  * @example Row minima
  * ```ts
  * import { reduceMin } from "@gradtape/gradtape";
- * console.log(reduceMin([[1, 5], [7, 2]], 1).toArray()); // [1, 2]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(reduceMin([[1, 5], [7, 2]], 1).toArray(), [1, 2]);
  * ```
  */
 export function reduceMin(x: TensorLike, axis?: Axis, keepDims = false): Tensor {
@@ -214,12 +221,15 @@ export function reduceMin(x: TensorLike, axis?: Axis, keepDims = false): Tensor 
  * @example Mean of all elements
  * ```ts
  * import { reduceMean } from "@gradtape/gradtape";
- * console.log(reduceMean([[1, 2], [3, 4]]).item()); // 2.5
+ * import assert from "node:assert/strict";
+ * assert.equal(reduceMean([[1, 2], [3, 4]]).item(), 2.5);
  * ```
  */
 export function reduceMean(x: TensorLike, axis?: Axis, keepDims = false): Tensor {
   const t = toTensor(x, { op: "reduceMean" });
   const axes = normalizeAxes("reduceMean", axis, t.rank);
+  checkBoolean("reduceMean", "keepDims", keepDims);
+  requireNumeric("reduceMean", t);
   let count = 1;
   for (const a of axes) count *= t.shape[a];
   const mean = divide(reduceSum(t, axes, keepDims), count);
@@ -238,12 +248,15 @@ export function reduceMean(x: TensorLike, axis?: Axis, keepDims = false): Tensor
  * @example Large inputs stay finite
  * ```ts
  * import { reduceLogSumExp } from "@gradtape/gradtape";
- * console.log(reduceLogSumExp([1000, 1000]).item()); // 1000.6931762695312
+ * import { assertAllClose } from "@gradtape/gradtape/testing";
+ * assertAllClose(reduceLogSumExp([1000, 1000]), 1000 + Math.LN2);
  * ```
  */
 export function reduceLogSumExp(x: TensorLike, axis?: Axis, keepDims = false): Tensor {
   const t = toTensor(x, { op: "reduceLogSumExp" });
   const axes = normalizeAxes("reduceLogSumExp", axis, t.rank);
+  checkBoolean("reduceLogSumExp", "keepDims", keepDims);
+  requireFloat("reduceLogSumExp", t);
   // NOTE: the shift is a constant for differentiation; the result's gradient is softmax either way.
   // An infinite maximum (all -Infinity, say) would make x - m NaN; shift by 0 there instead.
   const raw = reduceMax(t, axes, true);
@@ -264,12 +277,15 @@ export function reduceLogSumExp(x: TensorLike, axis?: Axis, keepDims = false): T
  * @example Row products
  * ```ts
  * import { reduceProd } from "@gradtape/gradtape";
- * console.log(reduceProd([[1, 2, 3], [4, 5, 6]], 1).toArray()); // [6, 120]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(reduceProd([[1, 2, 3], [4, 5, 6]], 1).toArray(), [6, 120]);
  * ```
  */
 export function reduceProd(x: TensorLike, axis?: Axis, keepDims = false): Tensor {
   const t = toTensor(x, { op: "reduceProd" });
   const axes = normalizeAxes("reduceProd", axis, t.rank);
+  checkBoolean("reduceProd", "keepDims", keepDims);
+  requireNumeric("reduceProd", t);
   const kept = t.shape.filter((_, i) => !axes.includes(i));
   // Move the reduced axes last and flatten them: [rest, n].
   const perm = [...t.shape.keys()].filter((i) => !axes.includes(i)).concat(axes);
@@ -289,7 +305,11 @@ export function reduceProd(x: TensorLike, axis?: Axis, keepDims = false): Tensor
 
 function argExtreme(op: string, x: TensorLike, axis: number, kind: "max" | "min"): Tensor {
   const t = toTensor(x, { op });
-  if (t.dtype === "bool") throw new TypeError(`${op}: expects a numeric tensor, got bool`);
+  if (t.dtype === "bool") {
+    throw new TypeError(
+      `${op}: expects a numeric tensor, got bool: cast it first, e.g. cast(x, "int32")`,
+    );
+  }
   return bind(argPrim, [t], { axis: normalizeAxis(op, axis, t.rank), kind });
 }
 
@@ -302,7 +322,8 @@ function argExtreme(op: string, x: TensorLike, axis: number, kind: "max" | "min"
  * @example Predicted classes
  * ```ts
  * import { argMax } from "@gradtape/gradtape";
- * console.log(argMax([[0.1, 0.7, 0.2], [0.5, 0.3, 0.2]], 1).toArray()); // [1, 0]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(argMax([[0.1, 0.7, 0.2], [0.5, 0.3, 0.2]], 1).toArray(), [1, 0]);
  * ```
  */
 export function argMax(x: TensorLike, axis = 0): Tensor {
@@ -318,7 +339,8 @@ export function argMax(x: TensorLike, axis = 0): Tensor {
  * @example Column minima
  * ```ts
  * import { argMin } from "@gradtape/gradtape";
- * console.log(argMin([[3, 1], [2, 4]]).toArray()); // [1, 0]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(argMin([[3, 1], [2, 4]]).toArray(), [1, 0]);
  * ```
  */
 export function argMin(x: TensorLike, axis = 0): Tensor {

@@ -1,7 +1,7 @@
 /**
- * Concrete values (not gradients) of the elementwise ops: every unary, binary, comparison and
- * logic op in mod.ts against Math.* in float64, with broadcasting, NaN and ±Infinity, and the
- * dtype rules.
+ * Concrete values of the elementwise ops: every unary, binary, comparison and logic op in mod.ts
+ * against Math.* in float64, with broadcasting, NaN and ±Infinity, and the dtype rules; and pow's
+ * derivatives of every order at 0, where its rule needs care.
  */
 import assert from "node:assert/strict";
 import * as gt from "../../mod.ts";
@@ -463,60 +463,128 @@ Deno.test("binary ops on int32 give exact int32 results", async (t) => {
   });
 });
 
-Deno.test({
-  name: "a fractional number meeting an int32 tensor is an error, not truncated",
-  // BUG: add(int32 [1], 1.5) gives int32 [2]: 1.5 is silently truncated to 1. TensorFlow raises
-  // "Cannot convert 1.5 to EagerTensor of dtype int32".
-  fn() {
-    const x = gt.constant([1], { dtype: "int32" });
-    assert.throws(
-      () => gt.add(x, 1.5),
-      (e: Error) => /1\.5/.test(e.message) && /int32/.test(e.message),
-    );
-    assert.throws(
-      () => gt.multiply(0.5, x),
-      (e: Error) => /0\.5/.test(e.message) && /int32/.test(e.message),
-    );
-  },
+Deno.test("a fractional number meeting an int32 tensor is an error, not truncated", () => {
+  // As TensorFlow's "Cannot convert 1.5 to EagerTensor of dtype int32".
+  const x = gt.constant([1], { dtype: "int32" });
+  assert.throws(() => gt.add(x, 1.5), {
+    name: "RangeError",
+    message: /^add: cannot convert 1\.5 to int32 without changing it/,
+  });
+  assert.throws(() => gt.multiply(0.5, x), {
+    name: "RangeError",
+    message: /^multiply: cannot convert 0\.5 to int32 without changing it/,
+  });
+  assert.deepEqual(gt.add(x, 2).toArray(), [3], "an integer is fine");
 });
 
-Deno.test({
-  name: "divide on int32 does not silently truncate",
-  // BUG: divide(int32 [7], int32 [2]) gives int32 [3], and 1/0 gives 0. TensorFlow's divide
-  // (truediv) on int32 returns float64 [3.5] (and inf for 1/0); an error would also be honest.
-  fn() {
-    const a = gt.constant([7, -7, 1], { dtype: "int32" });
-    const b = gt.constant([2, 2, 0], { dtype: "int32" });
-    let y: Tensor;
-    try {
-      y = gt.divide(a, b);
-    } catch (e) {
-      assert.match((e as Error).message, /divide.*int32/);
-      return;
-    }
-    assert.equal(y.dtype, "float64");
-    assert.deepEqual(y.toArray(), [3.5, -3.5, Infinity]);
-  },
+Deno.test("divide on int32 is true division to float64, as TensorFlow's", () => {
+  const a = gt.constant([7, -7, 1, 0], { dtype: "int32" });
+  const b = gt.constant([2, 2, 0, 0], { dtype: "int32" });
+  const y = gt.divide(a, b);
+  assert.equal(y.dtype, "float64");
+  assert.deepEqual(y.toArray(), [3.5, -3.5, Infinity, NaN]);
+  assert.equal(gt.divide(a, 4).dtype, "float64", "a number meeting int32 too");
 });
 
-Deno.test({
-  name: "arithmetic on bool tensors is an error",
-  // BUG: add([true], [true]) gives a bool tensor whose item() is 2, subtract([false], [true]) and
-  // negative([true]) give item() 255. TensorFlow has no arithmetic kernels for bool and raises.
-  fn() {
-    const t = gt.constant([true]);
-    const f = gt.constant([false]);
-    const calls: [string, () => unknown][] = [
-      ["add", () => gt.add(t, t)],
-      ["subtract", () => gt.subtract(f, t)],
-      ["multiply", () => gt.multiply(t, t)],
-      ["negative", () => gt.negative(t)],
-      ["abs", () => gt.abs(t)],
-    ];
-    for (const [name, call] of calls) {
-      assert.throws(call, (e: Error) => e.message.startsWith(`${name}:`) && /bool/.test(e.message));
+Deno.test("arithmetic on bool tensors is an error, as TensorFlow has no bool kernels", () => {
+  const t = gt.constant([true]);
+  const f = gt.constant([false]);
+  const calls: [string, () => unknown][] = [
+    ["add", () => gt.add(t, t)],
+    ["subtract", () => gt.subtract(f, t)],
+    ["multiply", () => gt.multiply(t, t)],
+    ["negative", () => gt.negative(t)],
+    ["abs", () => gt.abs(t)],
+  ];
+  for (const [name, call] of calls) {
+    assert.throws(call, {
+      name: "TypeError",
+      message: new RegExp(`^${name}: no arithmetic on bool tensors: cast them first`),
+    });
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// pow: int32 powers, and derivatives at 0
+
+Deno.test("pow of an int32 base to a negative power is an error naming pow and the exponent, as TensorFlow's", () => {
+  const x = gt.constant([2, 3], { dtype: "int32" });
+  assert.throws(() => gt.pow(x, -1), {
+    name: "RangeError",
+    message: /^pow: integers to negative integer powers are not allowed, got the exponent -1 /,
+  });
+  assert.throws(() => gt.pow(x, gt.constant([1, -2], { dtype: "int32" })), {
+    name: "RangeError",
+    message: /^pow: .* got the exponent -2 for an int32 base: cast the base to float32 first$/,
+  });
+  assert.deepEqual(gt.pow(x, gt.constant([0, 2], { dtype: "int32" })).toArray(), [1, 9]);
+  assert.deepEqual(gt.pow(gt.constant([2, 4]), -1).toArray(), [0.5, 0.25], "floats may");
+});
+
+type Nesting = "tapes" | "accumulators" | "tapes and accumulators in turn";
+
+/** The n-th derivative of `f` at `x`, from n nested tapes, accumulators, or both in turn. */
+function derivative(f: (x: Tensor) => Tensor, x: Tensor, n: number, nesting: Nesting): Tensor {
+  if (n === 0) return f(x);
+  const forward = nesting === "accumulators" ||
+    (nesting === "tapes and accumulators in turn" && n % 2 === 0);
+  if (forward) {
+    const acc = new gt.ForwardAccumulator(x, gt.onesLike(x));
+    const y = acc.record(() => derivative(f, x, n - 1, nesting));
+    return acc.jvp(y, { unconnectedGradients: "zero" })!;
+  }
+  const tape = new gt.GradientTape();
+  tape.watch(x);
+  const y = tape.record(() => derivative(f, x, n - 1, nesting));
+  return tape.gradient(y, x, { unconnectedGradients: "zero" })!;
+}
+
+const NESTINGS: Nesting[] = ["tapes", "accumulators", "tapes and accumulators in turn"];
+
+// A number exponent, and a tensor of them (which the rule cannot inspect as one value).
+const POWERS: [string, (c: number) => (x: Tensor) => Tensor][] = [
+  ["pow(x, c)", (c) => (x) => gt.pow(x, c)],
+  ["pow(x·[1, 1], [c, c])", (c) => (x) => gt.reduceMean(gt.pow(gt.multiply(x, [1, 1]), [c, c]))],
+];
+
+Deno.test("pow's derivatives at x = 0 are finite where they exist, to the 4th order in both modes, as JAX's", async (t) => {
+  // Before, 0·0⁻¹ made NaN of x⁰'s, x¹'s second, x²'s third and x³'s fourth derivatives.
+  // x^0.5's are infinite, as JAX's.
+  const want: [number, number[]][] = [
+    [0, [0, 0, 0, 0]],
+    [1, [1, 0, 0, 0]],
+    [2, [0, 2, 0, 0]],
+    [3, [0, 0, 6, 0]],
+    [0.5, [Infinity, -Infinity, Infinity, -Infinity]],
+  ];
+  for (const nesting of NESTINGS) {
+    for (const [name, power] of POWERS) {
+      for (const [c, ds] of want) {
+        await t.step(`${name} with c = ${c}, by ${nesting}`, () => {
+          const got = [1, 2, 3, 4].map((n) => derivative(power(c), gt.constant(0), n, nesting));
+          // -0 and 0 alike
+          assert.deepEqual(got.map((d) => d.item() + 0), ds);
+        });
+      }
     }
-  },
+  }
+});
+
+Deno.test("pow's derivatives away from 0 are c(c-1)…(c-n+1)·xᶜ⁻ⁿ, in both modes", async (t) => {
+  const x = gt.constant(0.7, { dtype: "float64" });
+  for (const nesting of NESTINGS) {
+    for (const [name, power] of POWERS) {
+      await t.step(`${name}, by ${nesting}`, () => {
+        for (const c of [0, 1, 2, 3, 0.5, -1.5]) {
+          for (let n = 1; n <= 4; n++) {
+            let want = 0.7 ** (c - n);
+            for (let i = 0; i < n; i++) want *= c - i;
+            assertAllClose(derivative(power(c), x, n, nesting), want, { rtol: 1e-12, atol: 1e-12 });
+          }
+        }
+      });
+    }
+  }
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -716,6 +784,25 @@ Deno.test("cast converts between dtypes", async (t) => {
   });
   await t.step("an unknown dtype is an error naming it", () => {
     assert.throws(() => gt.cast([1], "int8" as DType), /cast.*int8/);
+  });
+});
+
+Deno.test("cast of NaN to bool is true (NaN is nonzero), as TensorFlow's and numpy's", async (t) => {
+  await t.step("a scalar", () => {
+    assert.equal(gt.cast(NaN, "bool").toArray(), true);
+    assert.equal(gt.constant(NaN, { dtype: "float64" }).cast("bool").toArray(), true);
+  });
+  for (const dtype of ["float32", "float64"] as const) {
+    await t.step(`an array of ${dtype}`, () => {
+      const x = gt.constant([NaN, 0, -0, -NaN, Infinity, 1e-45], { dtype });
+      assert.deepEqual(gt.cast(x, "bool").toArray(), [true, false, false, true, true, true]);
+    });
+  }
+  await t.step("a variable made bool from a float tensor", () => {
+    assert.deepEqual(new gt.Variable(gt.constant([NaN, 0]), { dtype: "bool" }).toArray(), [
+      true,
+      false,
+    ]);
   });
 });
 

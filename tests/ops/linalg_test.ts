@@ -203,3 +203,121 @@ Deno.test("the method form agrees with matmul", () => {
   assert.deepEqual(x.matmul(v).toArray(), gt.matmul(x, w).toArray());
   assert.deepEqual(v.matmul([[1, 0], [0, 1]]).toArray(), w.toArray());
 });
+
+// ---------------------------------------------------------------------------------------------
+// Accuracy of long inner dimensions, and empty operands
+
+Deno.test("matmul, tensordot and einsum of 2·10⁷ ones give 2·10⁷, not 16777216", () => {
+  const n = 2e7;
+  // Dense ones (gt.ones is a lazy fill, which takes a shortcut): one buffer, seen in each shape.
+  const v = gt.constant(new Float32Array(n).fill(1));
+  const row = gt.reshape(v, [1, n]), col = gt.reshape(v, [n, 1]);
+  assert.deepEqual(gt.matmul(row, col).toArray(), [[n]]);
+  assert.deepEqual(gt.matmul(col, row, { transposeA: true, transposeB: true }).toArray(), [[n]]);
+  assert.equal(gt.tensordot(v, v, 1).item(), n);
+  assert.equal(gt.einsum("i,i->", v, v).item(), n);
+});
+
+Deno.test("matmul of 1000 terms of 0.03 is 30 to float32 accuracy, on every path", async (t) => {
+  const c = Math.fround(0.03), k = 1000;
+  const dense = (shape: number[], value: number, dtype: DType = "float32") =>
+    gt.constant(new Float64Array(sizeOf(shape)).fill(value), { shape, dtype });
+  // [1,k]·[k,1] is a plain loop; [8,k]·[k,8] the WebAssembly kernel (before: 30.000275);
+  // batches go one product at a time or as one stacked product.
+  const paths: [string, () => gt.Tensor][] = [
+    ["a dot product", () => gt.matmul(dense([1, k], c), dense([k, 1], 1))],
+    ["8×8 outputs", () => gt.matmul(dense([8, k], c), dense([k, 8], 1))],
+    [
+      "aᵀ·bᵀ",
+      () => gt.matmul(dense([k, 8], c), dense([8, k], 1), { transposeA: true, transposeB: true }),
+    ],
+    ["batched", () => gt.matmul(dense([2, 8, k], c), dense([2, k, 8], 1))],
+    ["batched, B shared", () => gt.matmul(dense([3, 8, k], c), dense([k, 8], 1))],
+    ["tensordot", () => gt.tensordot(dense([8, k], c), dense([k, 8], 1), 1)],
+    ["einsum", () => gt.einsum("bij,jk->bik", dense([2, 8, k], c), dense([k, 8], 1))],
+  ];
+  for (const [name, run] of paths) {
+    await t.step(name, () => {
+      for (const v of run().data()) {
+        assert.ok(Math.abs(v / (c * k) - 1) < 1e-6, `${v}, not ${c * k}`);
+      }
+    });
+  }
+  await t.step("float64", () => {
+    const y = gt.matmul(dense([8, k], 0.03, "float64"), dense([k, 8], 1, "float64"));
+    for (const v of y.data()) assert.ok(Math.abs(v - 30) < 1e-12, `${v}`);
+  });
+});
+
+Deno.test("matmul matches a float64 reference at several k, with every transpose flag", async (t) => {
+  // Positive terms, whose float32 running sums err the most; before, term by term: 1·10⁻⁶ of
+  // the total at k = 1000, 1·10⁻⁵ at 70000.
+  let seed = 100;
+  for (const k of [1000, 5000, 70000]) {
+    for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]]) {
+      await t.step(`k = ${k}, transposeA ${tA}, transposeB ${tB}`, () => {
+        const aShape = tA ? [2, k, 5] : [2, 5, k], bShape = tB ? [9, k] : [k, 9];
+        const next = lcg(seed++);
+        const a = Float32Array.from({ length: sizeOf(aShape) }, next);
+        const b = Float32Array.from({ length: sizeOf(bShape) }, next);
+        const y = gt.matmul(gt.constant(a, { shape: aShape }), gt.constant(b, { shape: bShape }), {
+          transposeA: tA,
+          transposeB: tB,
+        });
+        const e = refMatmul(a, aShape, b, bShape, tA, tB);
+        assertAllClose(y, gt.constant(e.data, { dtype: "float64", shape: e.shape }), {
+          rtol: 5e-7,
+          atol: 0,
+        });
+      });
+    }
+  }
+});
+
+Deno.test("tensordot, matmul and einsum of empty operands: zeros when k = 0, empty when m or n is", async (t) => {
+  // Dense empties and lazy zeros take different paths.
+  const empty = (shape: number[], dtype: DType = "float32") =>
+    gt.constant(new Float32Array(sizeOf(shape)), { shape, dtype });
+  const zeros = (shape: number[]) => gt.zeros(shape).toArray();
+  for (const make of [empty, (s: number[]) => gt.zeros(s)]) {
+    await t.step(`tensordot (${make === empty ? "dense" : "lazy zeros"})`, () => {
+      const y = gt.tensordot(make([3, 0]), make([0, 5]), 1);
+      assert.deepEqual(y.shape, [3, 5]);
+      assert.deepEqual(y.toArray(), zeros([3, 5]));
+      assert.deepEqual(gt.tensordot(make([2, 0, 3]), make([0, 3, 4]), 2).toArray(), zeros([2, 4]));
+      assert.deepEqual(gt.tensordot(make([0, 4]), make([4, 5]), 1).shape, [0, 5]);
+      assert.deepEqual(gt.tensordot(make([3, 4]), make([4, 0]), 1).shape, [3, 0]);
+      assert.equal(gt.tensordot(make([0]), make([0]), 1).item(), 0);
+      assert.deepEqual(gt.tensordot(make([0, 2]), make([3]), 0).shape, [0, 2, 3]);
+      assert.deepEqual(
+        gt.tensordot(make([3, 0]), make([5, 0]), [[1], [1]]).toArray(),
+        zeros([3, 5]),
+      );
+    });
+    await t.step(`matmul (${make === empty ? "dense" : "lazy zeros"})`, () => {
+      assert.deepEqual(gt.matmul(make([3, 0]), make([0, 5])).toArray(), zeros([3, 5]));
+      assert.deepEqual(
+        gt.matmul(make([0, 3]), make([5, 0]), { transposeA: true, transposeB: true }).toArray(),
+        zeros([3, 5]),
+      );
+      assert.deepEqual(gt.matmul(make([2, 3, 0]), make([2, 0, 5])).toArray(), zeros([2, 3, 5]));
+      assert.deepEqual(gt.matmul(make([0, 4]), make([4, 5])).shape, [0, 5]);
+      assert.deepEqual(gt.matmul(make([3, 4]), make([4, 0])).shape, [3, 0]);
+      assert.deepEqual(gt.matmul(make([0, 3, 4]), make([4, 5])).shape, [0, 3, 5]);
+    });
+    await t.step(`einsum (${make === empty ? "dense" : "lazy zeros"})`, () => {
+      assert.deepEqual(gt.einsum("ij,jk->ik", make([3, 0]), make([0, 5])).toArray(), zeros([3, 5]));
+      assert.deepEqual(gt.einsum("ij,jk->ik", make([0, 4]), make([4, 5])).shape, [0, 5]);
+      assert.deepEqual(
+        gt.einsum("bij,bjk->bik", make([2, 3, 0]), make([2, 0, 5])).toArray(),
+        zeros([2, 3, 5]),
+      );
+      assert.equal(gt.einsum("i,i->", make([0]), make([0])).item(), 0);
+    });
+  }
+  await t.step("float64 stays float64", () => {
+    const y = gt.matmul(empty([3, 0], "float64"), empty([0, 5], "float64"));
+    assert.equal(y.dtype, "float64");
+    assert.deepEqual(y.toArray(), zeros([3, 5]));
+  });
+});

@@ -254,3 +254,59 @@ Deno.test("reduction method forms agree with the functions", async (t) => {
     assert.deepEqual(x.min(-2, true).toArray(), [[[1, -4]], [[-7, 0]]]);
   });
 });
+
+Deno.test("reduceMax and reduceMin of an empty int32 tensor give int32's limits, as TensorFlow's", async (t) => {
+  const empties: [string, Tensor][] = [
+    ["constant([])", gt.constant([], { dtype: "int32" })],
+    ["zeros([0])", gt.zeros([0], "int32")],
+  ];
+  for (const [name, x] of empties) {
+    await t.step(name, () => {
+      const max = gt.reduceMax(x), min = gt.reduceMin(x);
+      assert.equal(max.dtype, "int32");
+      assert.equal(max.item(), -2147483648);
+      assert.equal(min.item(), 2147483647);
+    });
+  }
+  await t.step("over an empty axis, one limit per row", () => {
+    const x = gt.zeros([2, 0], "int32");
+    assert.deepEqual(gt.reduceMax(x, 1).toArray(), [-2147483648, -2147483648]);
+    assert.deepEqual(gt.reduceMin(x, 1, true).toArray(), [[2147483647], [2147483647]]);
+  });
+  await t.step("floats give -Infinity and Infinity", () => {
+    for (const dtype of ["float32", "float64"] as const) {
+      assert.equal(gt.reduceMax(gt.zeros([0], dtype)).item(), -Infinity);
+      assert.deepEqual(gt.reduceMin(gt.zeros([3, 0], dtype), 1).toArray(), [
+        Infinity,
+        Infinity,
+        Infinity,
+      ]);
+    }
+  });
+});
+
+Deno.test("long float32 reductions are accurate: 2·10⁷ ones sum to 2·10⁷ along every kernel path", async (t) => {
+  // Dense ones (gt.ones is a lazy fill, reduced without a loop). A float32 running total would
+  // stop at 2²⁴ = 16777216.
+  const n = 2e7;
+  const v = gt.constant(new Float32Array(n).fill(1));
+  await t.step("every axis", () => {
+    assert.equal(gt.reduceSum(v).item(), n);
+    assert.equal(gt.reduceMean(v).item(), 1);
+    assert.equal(gt.reduceProd(v).item(), 1);
+  });
+  await t.step("down a long axis, each column a slot", () => {
+    assert.deepEqual(gt.reduceSum(gt.reshape(v, [n / 2, 2]), 0).toArray(), [n / 2, n / 2]);
+  });
+  await t.step("over axes that are not adjacent", () => {
+    assert.deepEqual(gt.reduceSum(gt.reshape(v, [n / 4, 2, 2]), [0, 2]).toArray(), [n / 2, n / 2]);
+  });
+  await t.step("random terms match a float64 sum", () => {
+    const next = lcg(5);
+    const x = Float32Array.from({ length: 1e6 }, next);
+    let want = 0;
+    for (const e of x) want += e;
+    assertAllClose(gt.reduceSum(x), want, { rtol: 1e-7, atol: 0 });
+    assertAllClose(gt.reduceMean(x), want / 1e6, { rtol: 1e-7, atol: 0 });
+  });
+});

@@ -243,7 +243,8 @@ const rows: Row[] = [
   binary("pow (broadcast)", gt.pow, tf.pow, pos23, N(3)),
   // 0², 0⁰, (-2)², 2^0.5: 0⁰'s base gradient is 0·0⁻¹ = NaN in both, and the exponent's gradient
   // is 0 wherever the base is not positive in both.
-  binary("pow at 0 and below", gt.pow, tf.pow, V([0, 0, -2, 2], 4), V([2, 0, 2, 0.5], 4)),
+  // 0⁰ has its own test below: d(x⁰)/dx at 0 is 0 in gradtape, NaN in tfjs.
+  binary("pow at 0 and below", gt.pow, tf.pow, V([0, 0, -2, 2], 4), V([2, 1, 2, 0.5], 4)),
   binary("maximum", gt.maximum, tf.maximum, x23, x23),
   binary("maximum (ties)", gt.maximum, tf.maximum, V([1, 2, 3], 3), V([1, 0, 3], 3)), // to a
   binary("maximum (broadcast)", gt.maximum, tf.maximum, x23, N(3), {
@@ -934,6 +935,13 @@ Deno.test("tfjs differs: abs'(0) is -1 in tfjs, 0 in gradtape", () => {
   // tfjs's rule is dy·step(x, -1), which is -1 at 0; gradtape (and TensorFlow) use sign(x).
   assert.deepEqual(tfGrad(tf.abs, [0, 2, -2]), [-1, 1, -1]);
   assert.deepEqual(gtGrad(gt.abs, [0, 2, -2]), [0, 1, -1]);
+});
+
+Deno.test("tfjs differs: d(x⁰)/dx at 0 is NaN in tfjs, 0 in gradtape", () => {
+  // tfjs's rule y·xʸ⁻¹ is 0·∞ there; gradtape gives the limit 0, as JAX and PyTorch do, so that
+  // every derivative of an integer power is finite at 0.
+  assert.deepEqual(tfGrad((x) => tf.pow(x, tf.scalar(0)), [0, 2]), [NaN, 0]);
+  assert.deepEqual(gtGrad((x) => gt.pow(x, 0), [0, 2]), [0, 0]);
 });
 
 Deno.test("tfjs differs: ops without a gradient give zeros in tfjs, null in gradtape", () => {

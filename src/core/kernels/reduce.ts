@@ -7,6 +7,8 @@ import { forEachRow } from "./strided.ts";
 export type ReduceKind = "sum" | "prod" | "max" | "min";
 
 const INIT: Record<ReduceKind, number> = { sum: 0, prod: 1, max: -Infinity, min: Infinity };
+// int32 has no infinities: the max or min of nothing is its limit, as in TensorFlow.
+const INT32_INIT: Record<ReduceKind, number> = { ...INIT, max: -(2 ** 31), min: 2 ** 31 - 1 };
 
 type RowLoop = (
   acc: Float64Array,
@@ -75,7 +77,8 @@ function isBlock(axes: readonly number[]): boolean {
 
 /**
  * Reduces `x` of `shape` over the sorted, distinct `axes`. Returns the data in the kept-dims
- * shape (reduced axes become 1); accumulates in float64 whatever the dtype.
+ * shape (reduced axes become 1); accumulates in float64 whatever the dtype, so a float32 sum of
+ * 2·10⁷ ones is 2·10⁷, as a pairwise sum gives, not the 2²⁴ that a float32 total stops at.
  */
 export function reduceKernel(
   x: TypedArray,
@@ -85,7 +88,7 @@ export function reduceKernel(
   dtype: DType,
 ): [TypedArray, number[]] {
   const kept = shape.map((d, i) => (axes.includes(i) ? 1 : d));
-  const acc = allocateF64(sizeOf(kept)).fill(INIT[kind]);
+  const acc = allocateF64(sizeOf(kept)).fill((dtype === "int32" ? INT32_INIT : INIT)[kind]);
   if (x.length > 0 && isBlock(axes)) {
     // The reduced axes are adjacent: x is [outer, reduced, inner] with no gaps.
     let outer = 1, reduced = 1, inner = 1;

@@ -11,6 +11,12 @@ const CHUNKS = 8;
 // Below this many multiply-adds a second thread costs more than it saves.
 const THREAD_MIN_WORK = 1 << 22;
 
+// NOTE: a longer inner dimension is multiplied in chunks of this many steps whose products are
+// summed in float64: the kernel's float32 blocks then add up at most 32 partial sums (so a
+// float32 sum of 2·10⁷ ones is 2·10⁷, within 1·10⁻⁶ of float64 at any length), and the
+// operands' copies in the kernels' memory stay small however long K is.
+const K_CHUNK = 4096;
+
 const ceil = (n: number, m: number) => Math.ceil(n / m) * m;
 // NOTE: rows a multiple of 1 KiB apart fall in the same few cache sets, and a block of them
 // evicts itself; a row stride one cache line longer spreads them.
@@ -40,6 +46,16 @@ export function wasmGemm(
   if (w === null) return false;
   // The kernel writes C only while it runs over K; with no K the product is zero, as `out` is.
   if (k === 0) return true;
+  if (k > K_CHUNK) {
+    const part = new Float32Array(m * n), sum = new Float64Array(m * n);
+    for (let p = 0; p < k; p += K_CHUNK) {
+      const kc = Math.min(K_CHUNK, k - p);
+      wasmGemm(a, aOff + p * ap, ai, ap, b, bOff + p * bp, bp, bj, part, 0, m, n, kc);
+      for (let i = 0; i < part.length; i++) sum[i] += part[i];
+    }
+    out.set(sum, oOff);
+    return true;
+  }
   const mp = ceil(m, 4), np = ceil(n, 8);
   const ldc = padded(np);
   // A is copied as it is laid out when it can be read in place (rows, or the transpose's rows);
