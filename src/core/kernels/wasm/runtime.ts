@@ -2,8 +2,9 @@
  * The WebAssembly kernels' common ground: one memory holding the operands, the modules
  * instantiated on it (gemm.wat, math.wat), and, where workers, shared memory and blocking waits
  * are available (Deno; not a browser's main thread, nor Node without a global Worker), a worker
- * that claims chunks of a large job beside the calling thread. Where WebAssembly SIMD is
- * unavailable, `kernels()` is null and the callers run their TypeScript loops.
+ * that claims chunks of a large job beside the calling thread. The worker never keeps a program
+ * running: see `spawn`. Where WebAssembly SIMD is unavailable, `kernels()` is null and the
+ * callers run their TypeScript loops.
  */
 import { gemmFusedWasm, gemmSharedFusedWasm, gemmSharedWasm, gemmWasm } from "./gemm_wasm.ts";
 import { mathFusedWasm, mathSharedFusedWasm, mathSharedWasm, mathWasm } from "./math_wasm.ts";
@@ -58,7 +59,8 @@ const CHUNK = 15;
 const NEXT = 16; // the first unit no thread has claimed yet
 const FLAG = 17; // the OR of the kernels' return values
 const READY = 18; // the units whose operands are in place (see Stream)
-// A worker with no job for this long exits, so that it never keeps a program alive.
+// A worker with no job for this long exits, to give its thread back (and, where it cannot be
+// unreferenced, to let the program end).
 const IDLE_MS = 500;
 
 let loaded: Kernels | null | undefined;
@@ -156,9 +158,10 @@ function step(k: Kernels, job: number, p: Int32Array, i: number, e: number): num
 }
 
 // The worker: instantiate the shared modules on the shared memory, then claim chunks of posted
-// jobs until idle for IDLE_MS, when it claims the exit (so a job posted meanwhile is never lost).
+// jobs until idle for IDLE_MS, when it claims the exit (so a job posted meanwhile is never lost)
+// and returns. `spawn` appends the line that calls it.
 const WORKER_SOURCE = `
-self.onmessage = ({ data: { modules, memory, idleMs } }) => {
+const run = ({ modules, memory, idleMs }) => {
   const [gemm, math] = modules.map((m) => new WebAssembly.Instance(m, { env: { memory } }).exports);
   const ctl = new Int32Array(memory.buffer, 0, ${CTL_WORDS});
   const step = (job, p, i, e) => {
@@ -197,7 +200,6 @@ self.onmessage = ({ data: { modules, memory, idleMs } }) => {
       Atomics.store(ctl, ${STATE}, 1);
       Atomics.notify(ctl, ${STATE});
     } else if (woke === "timed-out" && Atomics.compareExchange(ctl, ${STATE}, 1, 3) === 1) {
-      self.close();
       return;
     }
   }
@@ -216,20 +218,45 @@ function control(k: Kernels): Int32Array {
   return new Int32Array(k.memory.buffer, 0, CTL_WORDS);
 }
 
+interface NodeWorkerThreads {
+  Worker: new (
+    source: string,
+    options: { eval: true; workerData: unknown },
+  ) => { unref(): void };
+}
+
+// Starts the worker. A Web Worker holds a Deno program open as long as it lives (Deno 2.9 has no
+// `unref` for it), so where the runtime also offers node:worker_threads (Deno) the worker is one
+// of those, unreferenced: the program ends as soon as its last statement has run, and the worker
+// with it. Jobs run synchronously on this thread, so the worker is idle whenever the program can
+// end. Browsers get a Web Worker, which never outlives its page anyway.
+function spawn(init: { modules: unknown; memory: WebAssembly.Memory; idleMs: number }): void {
+  const threads = (globalThis as { process?: { getBuiltinModule?(id: string): unknown } })
+    .process?.getBuiltinModule?.("node:worker_threads") as NodeWorkerThreads | undefined;
+  if (typeof threads?.Worker === "function") {
+    const source = `${WORKER_SOURCE}run(require("node:worker_threads").workerData);`;
+    new threads.Worker(source, { eval: true, workerData: init }).unref();
+    return;
+  }
+  const source = `${WORKER_SOURCE}self.onmessage = ({ data }) => { run(data); self.close(); };`;
+  const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+  try {
+    new Worker(url, { type: "module" }).postMessage(init);
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+}
+
 // Starts a worker if none is running; it becomes usable (state 1) a little later.
 function ensureWorker(k: Kernels): void {
   const ctl = control(k);
   if (workerState === "started" && Atomics.load(ctl, STATE) !== 3) return;
   Atomics.store(ctl, STATE, 0);
-  const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "text/javascript" }));
   try {
-    const worker = new Worker(url, { type: "module" });
-    worker.postMessage({ modules: k.shared, memory: k.memory, idleMs: IDLE_MS });
+    spawn({ modules: k.shared, memory: k.memory, idleMs: IDLE_MS });
     workerState = "started";
   } catch {
     k.shared = null; // no workers after all: stay single-threaded
-  } finally {
-    URL.revokeObjectURL(url);
   }
 }
 

@@ -1,0 +1,35 @@
+/**
+ * A program that used the kernel worker ends when its last statement has run: the worker never
+ * holds it open (it used to, for the worker's half-second idle timeout).
+ */
+import assert from "node:assert/strict";
+
+const probe = new URL("./exit_probe.ts", import.meta.url).pathname;
+
+Deno.test("a Deno program that used the kernel worker ends promptly after its last statement", async () => {
+  const delays: number[] = [];
+  // The fastest of three runs, so that a busy machine does not fail the test; before the fix
+  // every run took more than 500 ms.
+  for (let run = 0; run < 3; run++) {
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--quiet", probe],
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+    const ended = Date.now();
+    const out = new TextDecoder().decode(stdout);
+    assert.equal(
+      code,
+      0,
+      `exit_probe.ts exited with ${code}:\n${out}${new TextDecoder().decode(stderr)}`,
+    );
+    const [, runs, last] = out.match(/^threaded runs: (\d+)\n(\d+)\n$/) ?? [];
+    assert.ok(Number(runs) > 0, `the worker shared no job: ${out}`);
+    delays.push(ended - Number(last));
+  }
+  assert.ok(
+    Math.min(...delays) < 300,
+    `the program ended ${delays.join(", ")} ms after its last statement`,
+  );
+});
