@@ -1,4 +1,5 @@
 /** `assertAllClose`: elementwise comparison with tolerances, as `tf.test.TestCase.assertAllClose`. */
+import { checkFinite, checkOptions, describeValue } from "../core/check.ts";
 import { toTensor } from "../core/convert.ts";
 import { dataOf, type TensorLike } from "../core/tensor.ts";
 import { fmtShape, sameShape, stridesOf } from "../core/shape.ts";
@@ -34,7 +35,17 @@ export function indexOf(i: number, shape: readonly number[]): string {
  * const x = new Variable(3);
  * const tape = new GradientTape();
  * const y = tape.record(() => x.pow(2));
- * assertAllClose(tape.gradient(y, x)!, 6);
+ * assertAllClose(tape.gradient(y, x)!, 6); // returns quietly: d(x²)/dx = 2x = 6
+ * ```
+ * @example A failure names the worst element
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { assertAllClose } from "@gradtape/gradtape/testing";
+ * assertAllClose([1, 2], [1, 2.0001], { rtol: 1e-3 });
+ * assert.throws(
+ *   () => assertAllClose([[1, 2], [3, 4]], [[1, 2], [3, 4.5]], { msg: "grad" }),
+ *   /^Error: grad: assertAllClose: 1 of 4 elements differ .* the worst is at \[1,1\]: actual 4, expected 4.5/,
+ * );
  * ```
  */
 export function assertAllClose(
@@ -42,8 +53,16 @@ export function assertAllClose(
   expected: TensorLike,
   options: AllCloseOptions = {},
 ): void {
-  const { rtol = 1e-6, atol = 1e-6 } = options;
-  const prefix = options.msg ? `${options.msg}: ` : "";
+  checkOptions("assertAllClose", options, ["rtol", "atol", "msg"]);
+  const { rtol = 1e-6, atol = 1e-6, msg } = options;
+  for (const [name, v] of [["rtol", rtol], ["atol", atol]] as const) {
+    checkFinite("assertAllClose", name, v);
+    if (v < 0) throw new RangeError(`assertAllClose: ${name} must be zero or positive, not ${v}`);
+  }
+  if (msg !== undefined && typeof msg !== "string") {
+    throw new TypeError(`assertAllClose: msg must be a string, not ${describeValue(msg)}`);
+  }
+  const prefix = msg ? `${msg}: ` : "";
   const a = toTensor(actual, { dtype: "float64", op: "assertAllClose" });
   const e = toTensor(expected, { dtype: "float64", op: "assertAllClose" });
   if (!sameShape(a.shape, e.shape)) {

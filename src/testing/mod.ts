@@ -1,7 +1,7 @@
 /**
  * Testing helpers for gradtape users: `assertAllClose` for numeric comparison, and `checkGrads`
  * to check derivatives (your own `customGradient` rules included) in both modes, to any order,
- * against finite differences.
+ * against finite differences. Both throw on a mismatch, with a message naming the worst element.
  *
  * ```ts
  * import { exp, multiply } from "@gradtape/gradtape";

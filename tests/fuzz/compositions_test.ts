@@ -4,8 +4,8 @@
  * (`checkGrads`: forward against finite differences, reverse against them through
  * ⟨ȳ, J·t⟩ = ⟨Jᵀ·ȳ, t⟩, and every nesting of the two at order 2); `jacfwd` must agree with
  * `jacrev`, and `hessian` with reverse over reverse, to rounding. The programs and their
- * interpreter are in `programs.ts`; programs that come too near a kink, or are too badly scaled
- * for finite differences, are skipped (and counted).
+ * interpreter are in `programs.ts`; programs that come too near a kink, tie exactly where a
+ * branch jumps, or are too badly scaled for finite differences, are skipped (and counted).
  *
  * CI runs a fixed seed for a few seconds; `deno task fuzz` runs for five minutes. Environment:
  * - `GRADTAPE_FUZZ_SECONDS`: the time budget (default 5).
@@ -265,4 +265,34 @@ Deno.test("fuzz: a planted wrong rule is found and shrinks to a small program, w
     `${plan.source}\ncheckGrads(f, [x0], { order: 2 });`,
   ) as (m: typeof gt, c: typeof checkGrads) => void;
   assert.throws(() => run(gt, checkGrads), /reverse vs finite differences/);
+});
+
+Deno.test("fuzz: a where whose operands tie exactly by rounding alone is skipped", () => {
+  // What seed 20261202 reported as a failure after 118,844 programs (shrunk): v3 = (x2 + s) - s
+  // ties x2 exactly at the inputs, but a finite-difference step reaches points where the
+  // rounding parts them, and the branch flips from x2 to sin(v3).
+  const found = (whereRefs: number[]): Program => ({
+    shape: [2],
+    inputs: [{ shapeCode: 0, seed: 0 }, { shapeCode: 0, seed: 0 }, {
+      shapeCode: 0,
+      seed: 849739927,
+    }],
+    ops: [
+      { op: "tile", refs: [0, 0, 0], code: 0 },
+      { op: "reduceSum", refs: [0, 0, 0], code: 0 },
+      { op: "add", refs: [6, 0, 0], code: 0 },
+      { op: "subtract", refs: [0, 1, 0], code: 0 },
+      { op: "where", refs: whereRefs, code: 0 },
+    ],
+  });
+  const plan = planProgram(found([0, 3, 0]), OPS);
+  assert.match(plan.source, /v3 = gt\.subtract\(v2, v1\);\n.*gt\.where\(gt\.greater\(v3, v0\)/);
+  assert.deepEqual(plan.f(...plan.inputs).data(), plan.inputs[2].data(), "the operands tie");
+  assert.throws(() => checkPlan(plan), /vs finite differences/);
+  assert.ok(plan.margin < MIN_MARGIN, `margin ${plan.margin}: the program is not skipped`);
+  // One node compared with itself ties everywhere, so finite differences see no jump: kept.
+  const same = planProgram(found([0, 0, 0]), OPS);
+  assert.match(same.source, /gt\.where\(gt\.greater\(v3, v3\), gt\.sin\(v3\), v3\)/);
+  assert.equal(same.margin, 1);
+  checkPlan(same);
 });

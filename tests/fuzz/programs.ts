@@ -73,9 +73,12 @@ export interface Planned {
   /** The call as a JavaScript expression of the operands' names (`gt` is the library). */
   expr: (...args: string[]) => string;
   /**
-   * How far the operands are from a kink or jump of the op (relative, 0 … 1); exact ties are not
-   * counted, because they only arise between copies of the same function. Programs that come
+   * How far the operands are from a kink or jump of the op (relative, 0 … 1). Programs that come
    * closer than `MIN_MARGIN` are skipped: finite differences are meaningless across a kink.
+   * Exact ties count as no margin where the op jumps there (`where`): values equal in exact
+   * arithmetic but computed apart, such as `(x + s) - s` and `x`, tie at one point and part by
+   * a rounding at the next, so a finite-difference step flips the branch. At a kink (`maximum`,
+   * `reduceMax`, `abs`) they are harmless, as such values have the same derivatives.
    */
   margin?: (...xs: Tensor[]) => number;
 }
@@ -167,26 +170,37 @@ function anAxis(a: number, rank: number, c: Choices): number {
 const js = (v: unknown) => JSON.stringify(v);
 
 // ---------------------------------------------------------------------------------------------
-// Margins: the relative distance to the nearest kink, exact ties left out.
+// Margins: the relative distance to the nearest kink or jump (see `Planned.margin`).
 
 function dataOf(t: Tensor): Float64Array {
   return Float64Array.from(t.data() as ArrayLike<number>);
 }
 
-function gapMargin(a: Tensor, b: Tensor): number {
+// The relative gap between a and b, exact ties left out unless `ties` (see `Planned.margin`).
+function gap(a: Tensor, b: Tensor, ties: boolean): number {
   const d = dataOf(gt.subtract(a, b));
   const s = dataOf(gt.add(gt.abs(a), gt.abs(b)));
   let m = 1;
   d.forEach((v, i) => {
-    if (v !== 0) m = Math.min(m, Math.abs(v) / (1 + s[i]));
+    if (v !== 0 || ties) m = Math.min(m, Math.abs(v) / (1 + s[i]));
   });
   return m;
 }
 
-function zeroMargin(x: Tensor): number {
+function zeroMargin(x: Tensor, ties = false): number {
   let m = 1;
-  for (const v of dataOf(x)) if (v !== 0) m = Math.min(m, Math.abs(v));
+  for (const v of dataOf(x)) if (v !== 0 || ties) m = Math.min(m, Math.abs(v));
   return m;
+}
+
+/** A kink where a and b cross: exact ties are harmless. */
+function gapMargin(a: Tensor, b: Tensor): number {
+  return gap(a, b, false);
+}
+
+/** A jump where a and b cross: ties count, but for one node compared with itself. */
+function jumpMargin(a: Tensor, b: Tensor): number {
+  return a === b ? 1 : gap(a, b, true);
 }
 
 // The gap between the largest value and the next distinct one in each group reduced together.
@@ -379,7 +393,7 @@ export const OPS: Pool = {
   maximum: binary((a, b) => `gt.maximum(${a}, ${b})`, gapMargin),
   minimum: binary((a, b) => `gt.minimum(${a}, ${b})`, gapMargin),
   squaredDifference: binary((a, b) => `gt.squaredDifference(${a}, ${b})`),
-  where: binary((a, b) => `gt.where(gt.greater(${a}, ${b}), gt.sin(${a}), ${b})`, gapMargin),
+  where: binary((a, b) => `gt.where(gt.greater(${a}, ${b}), gt.sin(${a}), ${b})`, jumpMargin),
   where3: {
     // Condition, and both branches, of three shapes that broadcast together.
     arity: 3,
@@ -387,7 +401,7 @@ export const OPS: Pool = {
       k === 0 || broadcastable(k === 1 ? chosen[0] : broadcastShape(chosen[0], chosen[1]), s),
     plan: () => ({
       expr: (c, a, b) => `gt.where(gt.greater(${c}, 0.25), ${a}, gt.cos(${b}))`,
-      margin: (c) => zeroMargin(gt.subtract(c, 0.25)),
+      margin: (c) => zeroMargin(gt.subtract(c, 0.25), true),
     }),
   },
   sigmoidCrossEntropy: binary((a, b) => `gt.sigmoidCrossEntropyWithLogits(${a}, ${b})`),
