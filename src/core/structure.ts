@@ -200,7 +200,12 @@ export class TreeDef {
   }
 
   /** Deno's `console.log` prints the structure. */
-  [Symbol.for("Deno.customInspect")](): string {
+  [Symbol.for(["Deno", "customInspect"].join("."))](): string {
+    return this.toString();
+  }
+
+  /** Node's `console.log` prints the structure. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
     return this.toString();
   }
 }

@@ -106,3 +106,10 @@ Deno.test("a tree that contains itself is refused, not a stack overflow", () => 
     /^tree\.leaves: the tree is nested more than 1000 levels deep/,
   );
 });
+
+Deno.test("console.log of a tree structure prints TreeDef(…) in Deno and Node", async () => {
+  const def = gt.tree.structure({ a: gt.ones([2]), b: [1, gt.ones([1])] });
+  assert.equal(Deno.inspect(def), "TreeDef({a: *, b: [*, *]})");
+  const { inspect } = await import("node:util");
+  assert.equal(inspect(def), "TreeDef({a: *, b: [*, *]})");
+});
