@@ -3,7 +3,7 @@ import { checkInt32, convertData, type DType, dtypeOfArray, type TypedArray } fr
 import { describeValue } from "./check.ts";
 import { keepData } from "./memory.ts";
 import { dataOf, Tensor, type TensorLike } from "./tensor.ts";
-import { readVariable, Variable } from "./variable.ts";
+import type { Variable } from "./variable.ts";
 
 /** Options of `toTensor`. */
 export interface ToTensorOptions {
@@ -11,6 +11,20 @@ export interface ToTensorOptions {
   dtype?: DType;
   /** The op name for error messages. */
   op?: string;
+}
+
+// variable.ts imports this module, so it installs its class and read here rather than this
+// module importing it back (an import cycle); no Variable exists before variable.ts has run.
+let VariableClass: abstract new (...args: never[]) => Variable = class {} as never;
+let readVariable: (v: Variable) => Tensor;
+
+/** Lets `variable.ts` say what a variable is and how an op reads it (tapes see it). Internal. */
+export function installVariable(
+  cls: abstract new (...args: never[]) => Variable,
+  read: (v: Variable) => Tensor,
+): void {
+  VariableClass = cls;
+  readVariable = read;
 }
 
 let packTensors: ((op: string, items: readonly unknown[]) => Tensor) | undefined;
@@ -23,7 +37,7 @@ export function installPacker(fn: (op: string, items: readonly unknown[]) => Ten
 /** Converts `x` to a tensor: tensors pass through, variables are read, the rest are copied. */
 export function toTensor(x: TensorLike, options: ToTensorOptions = {}): Tensor {
   if (x instanceof Tensor) return x;
-  if (x instanceof Variable) return readVariable(x);
+  if (x instanceof VariableClass) return readVariable(x);
   const op = options.op ?? "constant";
   if (typeof x === "number" || typeof x === "boolean") {
     const dtype = options.dtype ?? (typeof x === "boolean" ? "bool" : "float32");
@@ -48,7 +62,7 @@ export function toTensor(x: TensorLike, options: ToTensorOptions = {}): Tensor {
 }
 
 function holdsTensor(x: unknown): boolean {
-  if (x instanceof Tensor || x instanceof Variable) return true;
+  if (x instanceof Tensor || x instanceof VariableClass) return true;
   return Array.isArray(x) && x.some(holdsTensor);
 }
 
@@ -72,7 +86,7 @@ function fromNested(op: string, x: readonly unknown[], dtype: DType | undefined)
       }
       if (typeof v === "number") sawNumber = true;
       else if (typeof v === "boolean") sawBool = true;
-      else if (v instanceof Tensor || v instanceof Variable) sawTensor = true;
+      else if (v instanceof Tensor || v instanceof VariableClass) sawTensor = true;
       else {
         throw new TypeError(
           `${op}: element ${path} is ${describeValue(v)}: expected a number or a boolean`,
@@ -137,11 +151,11 @@ function argToTensor(x: TensorLike, dtype: DType | undefined, op: string): Tenso
 
 /** `toTensors(op, [a, b])` for the two operands of a binary op, without the general loops. */
 export function toTensorPair(op: string, a: TensorLike, b: TensorLike): Tensor[] {
-  const ta = a instanceof Tensor ? a : a instanceof Variable ? readVariable(a) : null;
+  const ta = a instanceof Tensor ? a : a instanceof VariableClass ? readVariable(a) : null;
   if (ta === null) return toTensors(op, [a, b]);
   const tb = b instanceof Tensor
     ? b
-    : b instanceof Variable
+    : b instanceof VariableClass
     ? readVariable(b)
     : argToTensor(b, ta.dtype, op);
   if (tb.dtype !== ta.dtype) return toTensors(op, [ta, tb]);
@@ -156,7 +170,7 @@ export function toTensors(op: string, xs: readonly TensorLike[]): Tensor[] {
   let dtype: DType | undefined;
   for (let i = 0; i < xs.length; i++) {
     const x = xs[i];
-    if (x instanceof Tensor || x instanceof Variable) {
+    if (x instanceof Tensor || x instanceof VariableClass) {
       dtype = x.dtype;
       break;
     }

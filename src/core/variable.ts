@@ -14,7 +14,7 @@ import { currentScope, isShared, keepData, scopes, unkeepData } from "./memory.t
 import { formatHtml, formatValues } from "./format.ts";
 import { dataOf, type NestedArrayOf, Tensor, type TensorLike, TensorMethods } from "./tensor.ts";
 import { fmtShape } from "./shape.ts";
-import { toTensor } from "./convert.ts";
+import { installVariable, toTensor } from "./convert.ts";
 
 /**
  * Options of `new Variable`.
@@ -368,6 +368,7 @@ export class Variable extends TensorMethods {
 export function readVariable(v: Variable): Tensor {
   return internals.read(v);
 }
+installVariable(Variable, readVariable);
 
 /** The value of `v`, read by the library for bookkeeping (no tape sees it). Internal. */
 export function currentValue(v: Variable): Tensor {
