@@ -201,6 +201,8 @@ export type {
   TreeFn,
 } from "./src/transforms/functional.ts";
 export { customGradient } from "./src/transforms/custom_gradient.ts";
+export { vectorizedMap, vmap } from "./src/transforms/vmap.ts";
+export type { AxisSpec, VmapOptions } from "./src/transforms/vmap.ts";
 export type { CustomGradientResult, GradFn } from "./src/transforms/custom_gradient.ts";
 export { customJvp } from "./src/transforms/custom_jvp.ts";
 export type { CustomJvpRule } from "./src/transforms/custom_jvp.ts";

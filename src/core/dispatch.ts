@@ -5,7 +5,7 @@
  * stack); dispatch visits active transforms outermost first; while a transform runs its own
  * rule, it and every transform above it are paused.
  */
-import type { Tensor } from "./tensor.ts";
+import { type Tensor, tracedStorage } from "./tensor.ts";
 import type { Variable } from "./variable.ts";
 import { noteRecording, type Scope } from "./memory.ts";
 import { AllocationError } from "./dtype.ts";
@@ -33,6 +33,20 @@ export interface Primitive<A = unknown> {
       needs: readonly boolean[],
     ) => readonly Maybe[])
     | null;
+  /**
+   * Batching rule: the op on inputs of which some carry a mapped (batch) axis, given the inputs'
+   * full values and the position of that axis in each (`null`: not mapped), for a batch of
+   * `size`. Returns the output's full value and its mapped axis (`null`: the same for every
+   * example). Written in ops (through `bind`, to this primitive `self` or others), never as a
+   * loop over the batch.
+   */
+  batch(
+    self: Primitive<A>,
+    inputs: readonly Tensor[],
+    axes: readonly (number | null)[],
+    attrs: A,
+    size: number,
+  ): readonly [Tensor, number | null];
   /** Describes one application for messages, e.g. `cast (to int32)`. */
   describe?(attrs: A): string;
 }
@@ -47,19 +61,39 @@ export interface Transform {
   process(prim: Primitive, inputs: readonly Tensor[], out: Tensor, attrs: unknown): void;
   /** Sees a variable being read inside an op, with the tensor that stands for its value. */
   onVariableRead(variable: Variable, value: Tensor): void;
+  /**
+   * For transforms that take ops over (vmap; later jit): the output of an op one of whose inputs
+   * this transform owns (a tensor whose traced storage names it), computed its own way. It runs
+   * with itself and every transform above it paused, so the ops it binds go to those below.
+   */
+  apply?(prim: Primitive, inputs: readonly Tensor[], attrs: unknown): Tensor;
 }
 
 const stack: Transform[] = [];
+// How many transforms on the stack take ops over: while none do, no input needs a look.
+let takers = 0;
 
-/** Applies `prim` to `inputs`: computes, then lets every active transform see it, outermost first. */
+/**
+ * Applies `prim` to `inputs`. As JAX decides it, the transform at the highest level among those
+ * that own an input computes the output its own way (vmap's batching rule); with none, the
+ * kernel does. Then every active transform above that level sees the op, outermost first.
+ */
 export function bind<A>(prim: Primitive<A>, inputs: readonly Tensor[], attrs: A): Tensor {
   let out: Tensor;
-  try {
-    out = prim.kernel(inputs, attrs);
-  } catch (e) {
-    throw e instanceof AllocationError ? tooLarge(prim, inputs, attrs, e) : e;
+  let from = 0;
+  const owner = takers === 0 ? -1 : ownerLevel(prim, inputs);
+  if (owner >= 0) {
+    const t = stack[owner];
+    out = withPaused(owner, () => t.apply!(prim as Primitive, inputs, attrs));
+    from = owner + 1;
+  } else {
+    try {
+      out = prim.kernel(inputs, attrs);
+    } catch (e) {
+      throw e instanceof AllocationError ? tooLarge(prim, inputs, attrs, e) : e;
+    }
   }
-  for (let i = 0; i < stack.length; i++) {
+  for (let i = from; i < stack.length; i++) {
     const t = stack[i];
     if (t.paused === 0) {
       t.process(prim as Primitive, inputs, out, attrs);
@@ -67,6 +101,24 @@ export function bind<A>(prim: Primitive<A>, inputs: readonly Tensor[], attrs: A)
     }
   }
   return out;
+}
+
+// The level of the highest transform that owns one of `inputs`, or -1.
+function ownerLevel(prim: Primitive<never>, inputs: readonly Tensor[]): number {
+  let level = -1;
+  for (let i = 0; i < inputs.length; i++) {
+    const traced = tracedStorage(inputs[i]);
+    if (traced === undefined) continue;
+    const at = stack.lastIndexOf(traced.owner as Transform);
+    if (at < 0 || stack[at].paused > 0) {
+      throw new Error(
+        `${prim.name}: an input is a tensor ${traced.kind} that outlived its transform ` +
+          `(kept in a closure or a variable): return it from the mapped function instead`,
+      );
+    }
+    if (at > level) level = at;
+  }
+  return level;
 }
 
 // The allocator knows only the element count; the op and its inputs are known here.
@@ -109,6 +161,7 @@ export function levelOf(t: Transform): number {
 /** Runs `fn` with `t` recording at the top of the stack. */
 export function withTransform<T>(t: Transform, fn: () => T): T {
   stack.push(t);
+  if (t.apply !== undefined) takers++;
   try {
     return fn();
   } finally {
@@ -118,11 +171,11 @@ export function withTransform<T>(t: Transform, fn: () => T): T {
 
 /** Takes `t` off the stack early (a tape that stops recording inside its own `record`). */
 export function removeTransform(t: Transform): void {
-  if (stack[stack.length - 1] === t) stack.pop();
-  else {
-    const i = stack.lastIndexOf(t);
-    if (i >= 0) stack.splice(i, 1);
-  }
+  const i = stack.lastIndexOf(t);
+  if (i < 0) return;
+  if (i === stack.length - 1) stack.pop();
+  else stack.splice(i, 1);
+  if (t.apply !== undefined) takers--;
 }
 
 /** Runs `fn` with the transforms at `level` and above paused; those below stay active. */

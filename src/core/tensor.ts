@@ -534,6 +534,20 @@ let fillOf: (t: Tensor) => number | undefined;
 let fillOnly: (t: Tensor) => number | undefined;
 let slotIn: (t: Tensor, recording: object) => number;
 let claimSlot: (t: Tensor, recording: object, slot: number) => boolean;
+let tracedOf: (t: Tensor) => Traced | undefined;
+
+/**
+ * The storage of a tensor that has no values of its own: one that a transform owns (a batched
+ * value inside `vmap`; a traced one inside `jit`), whose ops that transform computes its own way.
+ */
+export interface Traced {
+  /** The transform that owns the value (see `bind` in dispatch.ts). */
+  readonly owner: object;
+  /** What the tensor stands for, as printing shows it: `batched by vmap`. */
+  readonly kind: string;
+  /** The error for reading the values: why they cannot be read there, and what to do. */
+  readError(): string;
+}
 const SCALAR_SHAPE: readonly number[] = Object.freeze([]);
 
 // NOTE: shapes are frozen, and those of rank 1 and 2 interned: tensors of one shape share one
@@ -566,8 +580,9 @@ function canonicalShape(shape: readonly number[]): readonly number[] {
   return Object.isFrozen(shape) ? shape : Object.freeze(copyShape(shape));
 }
 
-// Set only while `uniformTensor` runs the constructor.
+// Set only while `uniformTensor` or `tracedTensor` runs the constructor.
 let pendingFill: number | undefined;
+let pendingTraced: Traced | undefined;
 
 /**
  * An immutable n-dimensional array of one dtype, stored row-major in a typed array.
@@ -595,6 +610,7 @@ export class Tensor extends TensorMethods {
   // a field lookup where a map lookup per op input would cost several times as much.
   #recording: object | undefined = undefined;
   #slot = -1;
+  readonly #traced: Traced | undefined = pendingTraced;
   readonly #shape: readonly number[];
   readonly #dtype: DType;
 
@@ -608,6 +624,7 @@ export class Tensor extends TensorMethods {
     fillOf = (t) => t.#fill ?? (t.#data !== null && t.#data.length === 1 ? t.#data[0] : undefined);
     fillOnly = (t) => t.#fill;
     slotIn = (t, recording) => (t.#recording === recording ? t.#slot : -1);
+    tracedOf = (t) => t.#traced;
     claimSlot = (t, recording, slot) => {
       if (t.#recording !== undefined) return false;
       t.#recording = recording;
@@ -623,7 +640,7 @@ export class Tensor extends TensorMethods {
   constructor(data: TypedArray, shape: readonly number[], dtype: DType) {
     super();
     this.#fill = pendingFill;
-    if (pendingFill !== undefined) this.#data = null;
+    if (pendingFill !== undefined || pendingTraced !== undefined) this.#data = null;
     else if (data.length !== sizeOf(shape)) {
       throw new Error(
         `Tensor: ${data.length} values do not fill shape ${fmtShape(shape)} ` +
@@ -636,6 +653,7 @@ export class Tensor extends TensorMethods {
   }
 
   #materialize(): TypedArray {
+    if (this.#traced !== undefined) throw new Error(this.#traced.readError());
     if (this.#fill === undefined) this.#released();
     const data = allocateOwned(this.#dtype, sizeOf(this.#shape)).fill(this.#fill);
     this.#data = data;
@@ -770,7 +788,8 @@ export class Tensor extends TensorMethods {
    */
   override toString(): string {
     if (this.#data === null && this.#fill === undefined) {
-      return `Tensor(<released by tidy>, shape=${fmtShape(this.#shape)}, dtype=${this.#dtype})`;
+      const what = this.#traced?.kind ?? "released by tidy";
+      return `Tensor(<${what}>, shape=${fmtShape(this.#shape)}, dtype=${this.#dtype})`;
     }
     return formatTensor(readData(this), this.#shape, this.#dtype);
   }
@@ -841,6 +860,24 @@ export function uniformValue(t: Tensor): number | undefined {
 /** The value of a tensor made by `uniformTensor` (made dense since or not), else undefined. */
 export function lazyFill(t: Tensor): number | undefined {
   return fillOnly(t);
+}
+
+/**
+ * A tensor of `shape` and `dtype` without values, owned by a transform (`traced.owner`): reading
+ * its values throws `traced.readError()`. Internal (vmap, jit).
+ */
+export function tracedTensor(traced: Traced, shape: readonly number[], dtype: DType): Tensor {
+  pendingTraced = traced;
+  try {
+    return new Tensor(EMPTY, shape, dtype);
+  } finally {
+    pendingTraced = undefined;
+  }
+}
+
+/** The storage of a tensor made by `tracedTensor`, else undefined. Internal (dispatch). */
+export function tracedStorage(t: Tensor): Traced | undefined {
+  return tracedOf(t);
 }
 
 /** `t`'s slot in `recording`, if it claimed one there, else -1. Internal (reverse engine). */

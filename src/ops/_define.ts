@@ -1,4 +1,5 @@
 /** Helpers that turn a kernel and a derivative into a primitive, for the common shapes of op. */
+import { broadcasting } from "./_batch.ts";
 import { bind, type Primitive } from "../core/dispatch.ts";
 import { type DType, isFloat, scratchScalar } from "../core/dtype.ts";
 import { toTensor, toTensorPair } from "../core/convert.ts";
@@ -76,6 +77,7 @@ export function binaryPrim(name: string, spec: BinarySpec): Primitive<void> {
     },
     jvp: spec.jvp ?? null,
     vjp: spec.vjp ?? null,
+    batch: broadcasting,
   };
 }
 

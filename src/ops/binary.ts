@@ -15,7 +15,7 @@ import { binaryOp, binaryPrim, requireNumeric } from "./_define.ts";
 import { equal, greater, greaterEqual, lessEqual, logicalAnd, where } from "./compare.ts";
 import { broadcastTo, sumTo } from "./movement.ts";
 import { log, negative } from "./unary.ts";
-import { lift } from "./_batch.ts";
+import { lift, sameShapes } from "./_batch.ts";
 import { zerosLike } from "./creation.ts";
 
 // Forward rules accept tangents with leading batch dimensions (see _batch.ts): each tangent is
@@ -65,6 +65,7 @@ const addNPrim: Primitive<void> = {
       : ts.reduce((a, t) => add(a, t));
   },
   vjp: (g, inputs) => inputs.map(() => g),
+  batch: sameShapes,
 };
 
 /** The binary arithmetic primitives, by name. */

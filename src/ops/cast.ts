@@ -1,4 +1,5 @@
 /** `cast` and `stopGradient`: ops that change how gradients flow rather than values. */
+import { vectorized } from "./_batch.ts";
 import { bind, type Primitive } from "../core/dispatch.ts";
 import { convertData, type DType, isDType, isFloat } from "../core/dtype.ts";
 import { toTensor } from "../core/convert.ts";
@@ -21,6 +22,7 @@ export const castPrims = {
       { dtype },
     ) => (t && isFloat(x.dtype) && isFloat(dtype) ? cast(t, dtype) : null),
     vjp: (g, [x]) => [isFloat(x.dtype) ? cast(g, x.dtype) : null],
+    batch: vectorized,
     describe: ({ dtype }) => `cast (to ${dtype})`,
   } satisfies Primitive<CastAttrs>,
   // The identity, with no derivative in either mode.
@@ -29,6 +31,7 @@ export const castPrims = {
     kernel: ([x]) => new Tensor(dataOf(x), x.shape, x.dtype),
     jvp: null,
     vjp: null,
+    batch: vectorized,
   } satisfies Primitive<void>,
 };
 

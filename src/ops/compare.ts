@@ -7,7 +7,7 @@ import { binaryLoops as L, selectKernel, unaryLoops } from "../core/kernels/elem
 import { binaryOp, binaryPrim, unaryOp } from "./_define.ts";
 import { sumTo } from "./movement.ts";
 import { zerosLike } from "./creation.ts";
-import { lift, spread } from "./_batch.ts";
+import { broadcasting, lift, spread, vectorized } from "./_batch.ts";
 
 function compare(name: keyof typeof L): Primitive<void> {
   return binaryPrim(name, { loop: L[name], outDtype: "bool" });
@@ -52,6 +52,7 @@ export const comparePrims = {
     },
     jvp: null,
     vjp: null,
+    batch: vectorized,
   },
   // d where(c, a, b) = where(c, da, db); the condition gets no gradient
   where: {
@@ -83,6 +84,7 @@ export const comparePrims = {
         needs[2] ? sumTo(where(c, zero, g), b.shape) : null,
       ];
     },
+    batch: broadcasting,
   },
 } satisfies Record<string, Primitive<void>>;
 

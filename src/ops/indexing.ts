@@ -4,10 +4,12 @@ import { allocate } from "../core/dtype.ts";
 import { toTensor } from "../core/convert.ts";
 import { describeValue } from "../core/check.ts";
 import { Variable } from "../core/variable.ts";
-import { dataOf, Tensor, type TensorLike } from "../core/tensor.ts";
+import { dataOf, Tensor, type TensorLike, tracedStorage } from "../core/tensor.ts";
 import { checkSize, fmtList, fmtShape, normalizeAxis, sizeOf } from "../core/shape.ts";
-import { broadcastTo, reshape } from "./movement.ts";
-import { lead } from "./_batch.ts";
+import { broadcastTo, reshape, transpose } from "./movement.ts";
+import { allMapped, lead, toFront } from "./_batch.ts";
+import { add } from "./binary.ts";
+import { range } from "./creation.ts";
 
 interface GatherAttrs {
   axis: number;
@@ -46,7 +48,44 @@ const gatherPrim: Primitive<GatherAttrs> = {
     bind(scatterPrim, [g, indices], { axis, size: x.shape[axis] }),
     null,
   ],
+  batch: (self, [x, indices], [ax, ai], { axis }, size) => {
+    if (ai === null) return [bind(self, [toFront(x, ax), indices], { axis: axis + 1 }), 0];
+    // Mapped indices land where the gathered axis was.
+    if (ax === null) return [bind(self, [x, indices], { axis }), axis + ai];
+    // Both mapped: the examples' rows laid end to end along one axis, gathered in one go.
+    const xf = toFront(x, ax); // [B, ...pre, n, ...post]
+    const n = xf.shape[axis + 1], pre = axis, rest = xf.rank - 2;
+    const flat = reshape(transpose(xf, [0, axis + 1, ...others(1, xf.rank, axis + 1)]), [
+      size * n,
+      ...xf.shape.filter((_, i) => i > 0 && i !== axis + 1),
+    ]);
+    const idx = toFront(indices, ai), k = idx.rank - 1;
+    const taken = bind(self, [flat, offsetRows(idx, n)], { axis: 0 }); // [B, ...k, ...rest]
+    return [
+      transpose(taken, [0, ...span(1 + k, pre), ...span(1, k), ...span(1 + k + pre, rest - pre)]),
+      0,
+    ];
+  },
 };
+
+// The axes [from, to) but `skip`.
+function others(from: number, to: number, skip: number): number[] {
+  const out: number[] = [];
+  for (let i = from; i < to; i++) if (i !== skip) out.push(i);
+  return out;
+}
+
+// `count` axes from `from` on.
+function span(from: number, count: number): number[] {
+  return Array.from({ length: count }, (_, i) => from + i);
+}
+
+// Indices [B, ...] of rows of length-`n` blocks, one block per example, as rows of all blocks.
+function offsetRows(indices: Tensor, n: number): Tensor {
+  const b = indices.shape[0];
+  const starts = reshape(range(0, b * n, n, "int32"), [b, ...indices.shape.slice(1).map(() => 1)]);
+  return add(indices, starts);
+}
 
 // The adjoint of gather: sums the rows of g into the positions `indices` name.
 const scatterPrim: Primitive<ScatterAttrs> = {
@@ -68,6 +107,23 @@ const scatterPrim: Primitive<ScatterAttrs> = {
   jvp: ([t, _], [g, indices], __, attrs) =>
     t && bind(scatterPrim, [t, indices], { ...attrs, axis: attrs.axis + lead(t, g).length }),
   vjp: (ct, [, indices], _, { axis }) => [bind(gatherPrim, [ct, indices], { axis }), null],
+  batch: (self, [g, indices], [ag, ai], { axis, size: n }, size) => {
+    if (ai === null) {
+      return [bind(self, [toFront(g, ag), indices], { axis: axis + 1, size: n }), 0];
+    }
+    // Mapped indices: each example scatters into its own block of one long axis.
+    const [gf] = allMapped([g], [ag], size); // [B, ...pre, ...k, ...post]
+    const idx = toFront(indices, ai), k = idx.rank - 1, pre = axis, post = gf.rank - 1 - pre - k;
+    const moved = transpose(gf, [
+      0,
+      ...span(1 + pre, k),
+      ...span(1, pre),
+      ...span(1 + pre + k, post),
+    ]);
+    const summed = bind(self, [moved, offsetRows(idx, n)], { axis: 0, size: size * n });
+    const blocks = reshape(summed, [size, n, ...summed.shape.slice(1)]); // [B, n, ...pre, ...post]
+    return [transpose(blocks, [0, ...span(2, pre), 1, ...span(2 + pre, post)]), 0];
+  },
 };
 
 /** The indexing primitives, by name. */
@@ -101,6 +157,8 @@ export function gather(x: TensorLike, indices: TensorLike, axis = 0): Tensor {
     );
   }
   const a = normalizeAxis("gather", axis, t.rank);
+  // Mapped indices inside vmap have no values to check here, as in JAX.
+  if (tracedStorage(idx) !== undefined) return bind(gatherPrim, [t, idx], { axis: a });
   const n = t.shape[a];
   const data = dataOf(idx);
   for (let k = 0; k < data.length; k++) {

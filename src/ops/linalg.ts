@@ -9,7 +9,7 @@ import { add } from "./binary.ts";
 import { reshape, sumTo, transpose } from "./movement.ts";
 import { reduceSum } from "./reduce.ts";
 import { fmtList, fmtShape, normalizeAxis, sizeOf } from "../core/shape.ts";
-import { lift } from "./_batch.ts";
+import { broadcasting, lift } from "./_batch.ts";
 import { checkBoolean, checkOptions, describeValue } from "../core/check.ts";
 
 interface MatmulAttrs {
@@ -116,6 +116,8 @@ export const linalgPrims = {
         )
         : null,
     ],
+    // The product broadcasts over leading axes, as elementwise ops do.
+    batch: broadcasting,
   } satisfies Primitive<MatmulAttrs>,
 };
 

@@ -18,7 +18,7 @@ import { toTensors } from "../core/convert.ts";
 import { broadcastStrides, stridedCopy, writeBlock } from "../core/kernels/strided.ts";
 import { transposeKernel } from "../core/kernels/matmul.ts";
 import { reduceSum } from "./reduce.ts";
-import { lead, spread } from "./_batch.ts";
+import { allMapped, lead, padRank, spread, toFront } from "./_batch.ts";
 import { checkInteger, describeValue } from "../core/check.ts";
 
 interface ShapeAttrs {
@@ -41,6 +41,10 @@ export const movementPrims = {
     },
     jvp: ([t], [x], __, { shape }) => t && reshape(t, [...lead(t, x), ...shape]),
     vjp: (g, [x]) => [reshape(g, x.shape)],
+    batch: (self, [x], [axis], { shape }, size) => [
+      bind(self, [toFront(x, axis)], { shape: [size, ...shape] }),
+      0,
+    ],
   } satisfies Primitive<ShapeAttrs>,
   // Linear: d transpose(x) = transpose(dx); its reverse is the inverse permutation.
   transpose: {
@@ -55,6 +59,10 @@ export const movementPrims = {
       return transpose(t, [...lead(t, x).map((_, i) => i), ...perm.map((p) => p + n)]);
     },
     vjp: (g, _, __, { perm }) => [transpose(g, inversePerm(perm))],
+    batch: (self, [x], [axis], { perm }) => [
+      bind(self, [toFront(x, axis)], { perm: [0, ...perm.map((p) => p + 1)] }),
+      0,
+    ],
   } satisfies Primitive<PermAttrs>,
   // Linear: its reverse sums over the broadcast axes.
   broadcastTo: {
@@ -68,6 +76,10 @@ export const movementPrims = {
     },
     jvp: ([t], [x], out) => t && spread(t, x, out),
     vjp: (g, [x]) => [sumTo(g, x.shape)],
+    batch: (self, [x], [axis], { shape }, size) => [
+      bind(self, [padRank(toFront(x, axis), shape.length)], { shape: [size, ...shape] }),
+      0,
+    ],
   } satisfies Primitive<ShapeAttrs>,
 };
 
@@ -327,6 +339,10 @@ const slicePrim: Primitive<SliceAttrs> = {
       value: 0,
     }),
   ],
+  batch: (self, [x], [axis], { begin, size }, n) => [
+    bind(self, [toFront(x, axis)], { begin: [0, ...begin], size: [n, ...size] }),
+    0,
+  ],
 };
 
 // Affine in x: d pad(x) = pad(dx, 0); reverse slices the padding off.
@@ -345,6 +361,10 @@ const padPrim: Primitive<PadAttrs> = {
   },
   vjp: (g, [x], _, { paddings }) => [
     bind(slicePrim, [g], { begin: paddings.map((p) => p[0]), size: x.shape }),
+  ],
+  batch: (self, [x], [axis], { paddings, value }) => [
+    bind(self, [toFront(x, axis)], { paddings: [[0, 0], ...paddings], value }),
+    0,
   ],
 };
 
@@ -377,6 +397,10 @@ const concatPrim: Primitive<ConcatAttrs> = {
       return needs[i] ? bind(slicePrim, [g], { begin, size: x.shape }) : null;
     });
   },
+  batch: (self, xs, axes, { axis }, size) => [
+    bind(self, allMapped(xs, axes, size), { axis: axis + 1 }),
+    0,
+  ],
 };
 
 /** The block primitives, by name. */

@@ -18,7 +18,7 @@ import { cast, stopGradient } from "./cast.ts";
 import { broadcastTo, concat, reshape, slice, transpose } from "./movement.ts";
 import { fill } from "./creation.ts";
 import { abs, exp, log } from "./unary.ts";
-import { shiftAxes } from "./_batch.ts";
+import { shiftAxes, toFront } from "./_batch.ts";
 import { requireFloat, requireNumeric } from "./_define.ts";
 import { checkBoolean } from "../core/check.ts";
 
@@ -87,7 +87,19 @@ function extremePrim(kind: "max" | "min", name: string): Primitive<ReduceAttrs> 
         attrs.keepDims,
       ),
     vjp: (g, [x], out, attrs) => [multiply(expandBack(g, x, attrs), extremeWeights(x, out, attrs))],
+    batch: batchReduce,
   };
+}
+
+// The mapped axis goes in front, and the reduced axes move past it.
+function batchReduce(
+  self: Primitive<ReduceAttrs>,
+  [x]: readonly Tensor[],
+  [axis]: readonly (number | null)[],
+  attrs: ReduceAttrs,
+): readonly [Tensor, number | null] {
+  const axes = attrs.axes.map((a) => a + 1);
+  return [bind(self, [toFront(x, axis)], { axes, keepDims: attrs.keepDims }), 0];
 }
 
 interface ArgAttrs {
@@ -127,6 +139,10 @@ const argPrim: Primitive<ArgAttrs> = {
   },
   jvp: null,
   vjp: null,
+  batch: (self, [x], [axis], attrs) => [
+    bind(self, [toFront(x, axis)], { axis: attrs.axis + 1, kind: attrs.kind }),
+    0,
+  ],
 };
 
 /** The reduction primitives, by name. */
@@ -137,6 +153,7 @@ export const reducePrims = {
     kernel: kernel("sum", "reduceSum"),
     jvp: ([t], [x], __, { axes, keepDims }) => t && reduceSum(t, shiftAxes(axes, t, x), keepDims),
     vjp: (g, [x], _, attrs) => [expandBack(g, x, attrs)],
+    batch: batchReduce,
   } satisfies Primitive<ReduceAttrs>,
   reduceMax: extremePrim("max", "reduceMax"),
   reduceMin: extremePrim("min", "reduceMin"),

@@ -2,6 +2,7 @@
  * Elementwise ops of one input. Each primitive states f'(x) once, in differentiable ops;
  * both rules follow from it: jvp = t·f'(x), vjp = g·f'(x).
  */
+import { vectorized } from "./_batch.ts";
 import type { Primitive } from "../core/dispatch.ts";
 import { type DType, scratchScalar } from "../core/dtype.ts";
 import { dataOf, Tensor, type TensorLike, uniformTensor, uniformValue } from "../core/tensor.ts";
@@ -54,6 +55,7 @@ function unaryPrim(name: string, spec: UnarySpec): Primitive<void> {
     },
     jvp: deriv ? ([t], [x], y) => t && multiply(t, deriv(x, y)) : null,
     vjp: deriv ? (g, [x], y) => [multiply(g, deriv(x, y))] : null,
+    batch: vectorized,
   };
 }
 

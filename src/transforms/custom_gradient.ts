@@ -1,4 +1,5 @@
 /** `customGradient`: a function with a reverse rule of the user's own, as `tf.custom_gradient`. */
+import { sameShapes } from "../ops/_batch.ts";
 import { checkFunction, describeValue } from "../core/check.ts";
 import { bind, type Primitive } from "../core/dispatch.ts";
 import { toTensor } from "../core/convert.ts";
@@ -72,6 +73,9 @@ const customPrim: Primitive<CustomAttrs> = {
     });
     return [...dxs, null];
   },
+  // NOTE: under vmap, a tape outside the map calls the user's rule once on the whole batch (the
+  // mapped axis in front), which suits rules written elementwise or with broadcasting ops.
+  batch: sameShapes,
 };
 
 let applications = 0;

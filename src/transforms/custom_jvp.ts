@@ -1,4 +1,5 @@
 /** `customJvp`: a function with a forward rule of the user's own, as `jax.custom_jvp`. */
+import { sameShapes } from "../ops/_batch.ts";
 import { checkFunction, describeValue } from "../core/check.ts";
 import { anyActive, bind, type Maybe, type Primitive } from "../core/dispatch.ts";
 import { toTensor } from "../core/convert.ts";
@@ -75,6 +76,9 @@ const customJvpPrim: Primitive<Attrs> = {
       : new Array<Maybe>(n).fill(null);
     return [...dxs, needs[n] ? ct : null];
   },
+  // NOTE: under vmap, a transform outside the map calls the rule once on the whole batch (the
+  // mapped axis in front), which suits rules written elementwise or with broadcasting ops.
+  batch: sameShapes,
 };
 
 /**

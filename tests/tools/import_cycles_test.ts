@@ -11,12 +11,16 @@ const SRC = new URL("../../src", import.meta.url).pathname;
 // The cycles still to break, as modules (relative to src/) that import each other. Derivative
 // rules call the ops of other families (binary's rules call `where`, `sumTo` and `log`; unary's
 // call `multiply`), so the op families form one group until they split, as DESIGN.md plans, into
-// a leaf layer of `bind` wrappers that rules and composites call. Shrink this list as cycles go;
+// a leaf layer of `bind` wrappers that rules and composites call. The batching rules shared by
+// the elementwise ops (`_batch.ts`, which moves axes with `transpose`) bring `_define.ts` and
+// `cast.ts` into the group for the same reason. Shrink this list as cycles go;
 // a new cycle, or one gone but still listed, fails the test.
 const KNOWN_CYCLES = [
   [
     "ops/_batch.ts",
+    "ops/_define.ts",
     "ops/binary.ts",
+    "ops/cast.ts",
     "ops/compare.ts",
     "ops/creation.ts",
     "ops/movement.ts",
