@@ -33,7 +33,8 @@
  * - Forward mode: {@linkcode ForwardAccumulator}.
  * - Transforms: {@linkcode grad}, {@linkcode valueAndGrad}, {@linkcode jvp}, {@linkcode vjp},
  *   {@linkcode jacfwd}, {@linkcode jacrev}, {@linkcode hessian}, {@linkcode hvp},
- *   {@linkcode customGradient}, {@linkcode customJvp}, {@linkcode stopGradient}.
+ *   {@linkcode customGradient}, {@linkcode customJvp}, {@linkcode stopGradient}, and
+ *   {@linkcode vmap} (batching), with trees ({@linkcode tree}) in every one.
  * - Training: {@linkcode optimizers} (`SGD`, `Adam`).
  * - Memory: {@linkcode tidy} releases what a step no longer needs, for its buffers to be reused;
  *   {@linkcode keep} exempts a tensor.
