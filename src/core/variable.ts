@@ -12,7 +12,14 @@ import { checkBoolean, checkOptions, describeValue } from "./check.ts";
 import { notifyVariableRead } from "./dispatch.ts";
 import { currentScope, isShared, keepData, scopes, unkeepData } from "./memory.ts";
 import { formatHtml, formatValues } from "./format.ts";
-import { dataOf, type NestedArrayOf, Tensor, type TensorLike, TensorMethods } from "./tensor.ts";
+import {
+  dataOf,
+  type NestedArrayOf,
+  Tensor,
+  type TensorLike,
+  TensorMethods,
+  tracedStorage,
+} from "./tensor.ts";
 import { fmtShape } from "./shape.ts";
 import { installVariable, toTensor } from "./convert.ts";
 
@@ -320,6 +327,13 @@ export class Variable extends TensorMethods {
       throw new TypeError(
         `${op}: variable '${this.#name}' has dtype ${this.dtype} but the value has dtype ` +
           `${t.dtype}: cast the value first`,
+      );
+    }
+    const traced = tracedStorage(t);
+    if (traced !== undefined) {
+      throw new TypeError(
+        `${op}: variable '${this.#name}' cannot hold a tensor ${traced.kind}, which stands for ` +
+          `values not known here: return the value from the function and assign it outside`,
       );
     }
     const same = t.shape.length === this.shape.length &&

@@ -375,3 +375,16 @@ Deno.test("a Variable reads out as a tensor does: item(), toArray(), data() and 
   assert.equal(new gt.Variable(2.5).item(), 2.5);
   assert.throws(() => v.item(), /item: the tensor has shape \[2,2\]/);
 });
+
+Deno.test("a variable refuses a value mapped by vmap, and keeps its own", () => {
+  const v = new gt.Variable([0, 0], { name: "v" });
+  assert.throws(
+    () => gt.vmap((x: gt.Tensor) => v.assign(x).value())(gt.ones([3, 2])),
+    /^TypeError: assign: variable 'v' cannot hold a tensor batched by vmap/,
+  );
+  assert.throws(
+    () => gt.vmap((x: gt.Tensor) => v.assignAdd(x).value())(gt.ones([3, 2])),
+    /^TypeError: assignAdd: variable 'v' cannot hold a tensor batched by vmap/,
+  );
+  assert.deepEqual(v.toArray(), [0, 0]);
+});
