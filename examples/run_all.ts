@@ -15,6 +15,7 @@ import { main as directional } from "./09_directional_derivatives.ts";
 import { main as newton } from "./10_newton_rosenbrock.ts";
 import { main as conjugateGradient } from "./11_conjugate_gradient_hvp.ts";
 import { main as adam } from "./12_polynomial_adam.ts";
+import { main as perExample } from "./14_per_example_gradients.ts";
 
 const examples: [title: string, run: (args: readonly string[]) => void | Promise<void>][] = [
   ["01 Basic GradientTape usage", basics],
@@ -30,6 +31,7 @@ const examples: [title: string, run: (args: readonly string[]) => void | Promise
   ["10 Newton's method on the Rosenbrock function", newton],
   ["11 Conjugate gradient with Hessian-vector products", conjugateGradient],
   ["12 Polynomial regression with Adam", adam],
+  ["14 Per-example gradient norms with vmap(grad)", perExample],
 ];
 
 /** Runs the examples one after another, passing `args` (such as `--out DIR`) to each. */

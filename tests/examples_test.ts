@@ -5,6 +5,12 @@
 import assert from "node:assert/strict";
 import { assertAllClose } from "../src/testing/mod.ts";
 import { setup as polynomialSetup } from "../examples/08_polynomial_regression_l2.ts";
+import * as gt from "../mod.ts";
+import {
+  clipNorm,
+  loss as perExampleLoss,
+  setup as perExampleSetup,
+} from "../examples/14_per_example_gradients.ts";
 
 const root = new URL("../", import.meta.url);
 
@@ -41,6 +47,7 @@ const files = [
   "10_newton_rosenbrock.ts",
   "11_conjugate_gradient_hvp.ts",
   "12_polynomial_adam.ts",
+  "14_per_example_gradients.ts",
 ] as const;
 
 /** The one line that starts with `prefix`, without the prefix. */
@@ -697,6 +704,45 @@ Deno.test("the examples print the values the tutorial states", async (t) => {
         ["Training Loss", "Polynomial Fit"],
         ["Adam", "Gradient descent", "Data", "Adam", "Gradient descent", "True"],
       );
+    });
+
+    await t.step("14: per-example norms and clipping match single-example grads", async () => {
+      const { stdout } = await runs.get("14_per_example_gradients.ts")!;
+      // The reference: each example's gradient by grad alone, no vmap, and its norm.
+      const { params, xs, ys } = perExampleSetup();
+      const singles = [...Array(xs.shape[0]).keys()].map((i) =>
+        gt.grad(perExampleLoss)(
+          params,
+          gt.slice(xs, [i, 0], [1, 10]).reshape([10]),
+          gt.slice(ys, [i, 0], [1, 3]).reshape([3]),
+        )
+      );
+      const leaves = singles.map((g) => gt.tree.leaves(g).flatMap((t) => Array.from(t.data())));
+      const norms = leaves.map((v) => Math.hypot(...v));
+      const scales = norms.map((n) => Math.min(1, clipNorm / n));
+      // Printed with 6 decimals, from float32 sums.
+      const printed = { rtol: 1e-5, atol: 6e-7 };
+      assertAllClose(listAfter(stdout, "Per-example gradient norms: "), norms, printed);
+      assertAllClose(listAfter(stdout, `Clipping at C = ${clipNorm}: scales `), scales, printed);
+      assertAllClose(
+        listAfter(stdout, "Clipped norms: "),
+        norms.map((n) => Math.min(n, clipNorm)),
+        printed,
+      );
+      assert.ok(scales.some((s) => s === 1) && scales.some((s) => s < 1), "some clipped, some not");
+      const mean = leaves[0].map((_, j) =>
+        leaves.reduce((s, v, i) => s + v[j] * scales[i], 0) / leaves.length
+      );
+      assertAllClose(
+        numberAfter(stdout, "Norm of the mean clipped gradient: "),
+        Math.hypot(...mean),
+        printed,
+      );
+      for (const prefix of ["from the loop of single-example gradients: ", "batch gradient|: "]) {
+        const line = stdout.split("\n").find((l) => l.includes(prefix));
+        assert.ok(line !== undefined, prefix);
+        assert.ok(Number(line.slice(line.indexOf(prefix) + prefix.length)) < 1e-6, line);
+      }
     });
   } finally {
     // Let every process finish and clean up, even after a failed step.

@@ -132,3 +132,25 @@ export function checkFunction(op: string, what: string, v: unknown): void {
     throw new TypeError(`${op}: ${what} must be a function, not ${describeValue(v)}`);
   }
 }
+
+/**
+ * Throws if `fn` (named `what`) gave a promise (`op` records synchronously only), after handling
+ * the promise: its rejection must not end the program as an unhandled one. Internal.
+ */
+export function refuseAsync<T>(op: string, result: T, what = "fn"): T {
+  if (
+    result !== null && typeof result === "object" &&
+    typeof (result as { then?: unknown }).then === "function"
+  ) {
+    try {
+      (result as unknown as PromiseLike<unknown>).then(undefined, () => {});
+    } catch {
+      // A thenable whose `then` throws leaves nothing to handle.
+    }
+    throw new TypeError(
+      `${op}: ${what} returned a Promise, but recording must be synchronous: ops run after an ` +
+        `await are not recorded. Make ${what} synchronous and await outside`,
+    );
+  }
+  return result;
+}

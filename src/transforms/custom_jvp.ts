@@ -11,11 +11,20 @@ import {
   type TreeDef,
   unflatten,
 } from "../core/structure.ts";
-import { dataOf, lazyFill, Tensor, type TensorLike, uniformTensor } from "../core/tensor.ts";
+import {
+  dataOf,
+  lazyFill,
+  Tensor,
+  type TensorLike,
+  tracedStorage,
+  uniformTensor,
+} from "../core/tensor.ts";
+import { stopGradient } from "../ops/cast.ts";
 import { add } from "../ops/binary.ts";
 import { fill, zerosLike } from "../ops/creation.ts";
 import { reshape, split, stack } from "../ops/movement.ts";
 import { GradientTape, refuseAsync } from "../tape/gradient_tape.ts";
+import { vmap } from "./vmap.ts";
 
 /**
  * The forward rule given to `customJvp`: from the primals (the arguments, as tensors) and one
@@ -76,10 +85,21 @@ const customJvpPrim: Primitive<Attrs> = {
       : new Array<Maybe>(n).fill(null);
     return [...dxs, needs[n] ? ct : null];
   },
-  // NOTE: under vmap, a transform outside the map calls the rule once on the whole batch (the
-  // mapped axis in front), which suits rules written elementwise or with broadcasting ops.
-  batch: sameShapes,
+  // Under vmap, a transform outside the map runs the rule mapped over the batch.
+  batch: (self, inputs, axes, { call, index }, size) =>
+    sameShapes(self, inputs, axes, { call: batchedCall(call, size), index }, size),
 };
+
+// `call` on a batch of `size` examples in front: the rule, written for one example, is mapped
+// over them (so a rule with reductions or products stays per example), and its results carry
+// the batch axis.
+function batchedCall(call: Call, size: number): Call {
+  return {
+    ...call,
+    rule: vmap(call.rule),
+    outs: call.outs.map((y) => uniformTensor(0, [size, ...y.shape], y.dtype)),
+  };
+}
 
 /**
  * Gives `f` a forward-mode rule of your own, as `jax.custom_jvp`: `rule(primals, tangents)`
@@ -151,6 +171,8 @@ function outputOf(out: unknown): { def: TreeDef; outs: Tensor[]; paths: string[]
 
 // The same values as `x`, in a tensor no transform has seen.
 function detach(x: Tensor): Tensor {
+  // A mapped value inside vmap has no data to copy: the map keeps it, no transform sees through.
+  if (tracedStorage(x) !== undefined) return stopGradient(x);
   const v = lazyFill(x);
   return v === undefined
     ? new Tensor(dataOf(x), x.shape, x.dtype)

@@ -4,16 +4,15 @@
  * is taken over by the map, which runs the op's batching rule on the batch (see `bind` in
  * core/dispatch.ts), so a function written for one example runs once, on all of them.
  */
-import { checkFunction, checkOptions, describeValue } from "../core/check.ts";
+import { checkFunction, checkOptions, describeValue, refuseAsync } from "../core/check.ts";
 import { type Primitive, type Transform, withTransform } from "../core/dispatch.ts";
 import { toTensor } from "../core/convert.ts";
 import { currentScope } from "../core/memory.ts";
 import { fmtShape } from "../core/shape.ts";
-import { flattenTree, isRecord, named, unflattenTree } from "../core/structure.ts";
+import { flattenTree, isRecord, leafPaths, named, unflattenTree } from "../core/structure.ts";
 import { Tensor, type Traced, tracedStorage, tracedTensor } from "../core/tensor.ts";
 import { Variable } from "../core/variable.ts";
 import { broadcastTo, expandDims, transpose } from "../ops/movement.ts";
-import { refuseAsync } from "../tape/gradient_tape.ts";
 
 /**
  * Where the mapped axis is, for one argument or result: an axis (negative counts from the end),
@@ -47,6 +46,8 @@ export interface VmapOptions {
 // that use them by their batching rules.
 class BatchTrace implements Transform {
   paused = 0;
+  // False once the mapped function has returned: its mapped values have outlived the map.
+  active = true;
   readonly scope = currentScope();
 
   constructor(readonly size: number) {}
@@ -84,6 +85,10 @@ class Batched implements Traced {
   readonly kind = "batched by vmap";
   constructor(readonly owner: BatchTrace, readonly value: Tensor, readonly axis: number) {}
   readError(): string {
+    if (!this.owner.active) {
+      return "vmap: this tensor is batched by vmap and outlived its transform (kept in a " +
+        "closure or a variable): return it from the mapped function instead";
+    }
     return "vmap: the values of a mapped tensor cannot be read inside the mapped function " +
       "(item, toArray, data, or printing one example): compute with ops and return the " +
       "tensor, and read the batched result after vmap";
@@ -138,8 +143,12 @@ export function vmap<F extends (...args: any[]) => any>(
         m.leaves.map((l) => (l.axis === null ? l.value : trace.wrap(l.tensor!, l.axis))),
       )
     );
-    const out = withTransform(trace, () => refuseAsync("vmap", f(...inside), "f"));
-    return unmap(out, outAxes, trace) as ReturnType<F>;
+    try {
+      const out = withTransform(trace, () => refuseAsync("vmap", f(...inside), "f"));
+      return unmap(out, outAxes, trace) as ReturnType<F>;
+    } finally {
+      trace.active = false;
+    }
   };
 }
 
@@ -181,9 +190,10 @@ function mapLeaves(
   const out: Leaf[] = [];
   const walk = (v: unknown, s: AxisSpec, path: string): void => {
     if (s === null || typeof s === "number") {
-      for (const leaf of flattenTree(v, "vmap").leaves) {
-        axes.set(leaf, s), out.push(leafOf(leaf, s, named(what, path)));
-      }
+      const sub = flattenTree(v, "vmap"), paths = leafPaths(sub.def);
+      sub.leaves.forEach((leaf, i) => {
+        axes.set(leaf, s), out.push(leafOf(leaf, s, named(what, joinPath(path, paths[i]))));
+      });
       return;
     }
     if (Array.isArray(s)) {
@@ -215,10 +225,16 @@ function mapLeaves(
   return { leaves: out, def };
 }
 
-function mismatch(what: string, path: string, v: unknown, s: AxisSpec): never {
+function mismatch(what: string, path: string, v: unknown, s: AxisSpec, axes = "inAxes"): never {
+  // A record is shown by its keys: "an object" twice would not say where they differ.
+  const show = (x: unknown) =>
+    isRecord(x)
+      ? `a record of keys ${Object.keys(x).sort().join(", ") || "(none)"}`
+      : describeValue(x);
+  const whose = what === "the result" ? "the result" : "the argument";
   throw new TypeError(
-    `vmap: the inAxes entry for ${named(what, path)} is ${describeValue(s)}, but ` +
-      `${named(what, path)} is ${describeValue(v)}: give inAxes the argument's structure there, ` +
+    `vmap: the ${axes} entry for ${named(what, path)} is ${show(s)}, but ` +
+      `${named(what, path)} is ${show(v)}: give ${axes} ${whose}'s structure there, ` +
       `or one number or null for the whole of it`,
   );
 }
@@ -302,23 +318,30 @@ function unmap(out: unknown, spec: AxisSpec, trace: BatchTrace): unknown {
   };
   const walk = (v: unknown, s: AxisSpec, path: string): unknown => {
     if (s === null || typeof s === "number") {
-      const { leaves, def } = flattenTree(v, "vmap");
-      return unflattenTree(def, leaves.map((l) => place(l, s, path)));
+      const { leaves, def } = flattenTree(v, "vmap"), paths = leafPaths(def);
+      return unflattenTree(def, leaves.map((l, i) => place(l, s, joinPath(path, paths[i]))));
     }
     if (Array.isArray(s) && Array.isArray(v) && v.length === s.length) {
       return v.map((e, i) => walk(e, s[i], `${path}[${i}]`));
     }
     if (isRecord(s) && isRecord(v)) {
       const out: Record<string, unknown> = {};
+      if (Object.keys(s).sort().join() !== Object.keys(v).sort().join()) {
+        mismatch("the result", path, v, s, "outAxes");
+      }
       for (const k of Object.keys(v)) {
-        if (!(k in s)) mismatch("the result", path, v, s);
         out[k] = walk(v[k], (s as Record<string, AxisSpec>)[k], path === "" ? k : `${path}.${k}`);
       }
       return out;
     }
-    return mismatch("the result", path, v, s);
+    return mismatch("the result", path, v, s, "outAxes");
   };
   return walk(out, spec, "");
+}
+
+// The path of a leaf at `sub` below the subtree at `path`.
+function joinPath(path: string, sub: string): string {
+  return path === "" || sub === "" || sub.startsWith("[") ? path + sub : `${path}.${sub}`;
 }
 
 function moveAxis(x: Tensor, from: number, to: number): Tensor {
