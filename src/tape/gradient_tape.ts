@@ -12,6 +12,7 @@ import {
   checkOneOf,
   checkOptions,
   describeValue,
+  refuseAsync,
 } from "../core/check.ts";
 import { isFloat } from "../core/dtype.ts";
 import { fmtShape, sameShape, sizeOf } from "../core/shape.ts";
@@ -28,8 +29,11 @@ import { currentValue, Variable } from "../core/variable.ts";
 import { toTensor } from "../core/convert.ts";
 import { ReverseEngine } from "../reverse/engine.ts";
 import { add } from "../ops/binary.ts";
-import { fill, zerosLike } from "../ops/creation.ts";
-import { reshape, stack } from "../ops/movement.ts";
+import { eye, fill, zerosLike } from "../ops/creation.ts";
+import { broadcastTo, reshape } from "../ops/movement.ts";
+import { vmap } from "../transforms/vmap.ts";
+
+export { refuseAsync };
 
 /** Options of `new GradientTape`. */
 export interface GradientTapeOptions {
@@ -246,18 +250,21 @@ export class GradientTape {
     const mode = checkMode(op, options.unconnectedGradients);
     const t = leafValue(checkLeaf(op, "target", target));
     const { leaves, paths, def } = flatten(sources, op, "sources");
-    const rows = this.#rows(t, leaves, target, t.size, (i) => oneHot(t, i));
+    // Row i of the Jacobian is the gradient for the one-hot cotangent e_i: all t.size rows
+    // go through one backward pass whose cotangent carries them on a mapped axis.
+    const n = t.size;
+    const seeds = () => reshape(eye(n, t.dtype), [n, ...t.shape]);
+    const rows = this.#batched(t, seeds, n, leaves, target, 0);
     const out = leaves.map((leaf, k) => {
       const shape = [...t.shape, ...leaf.shape];
       // An empty Jacobian is complete whatever the recording: there is nothing to connect.
       if (sizeOf(shape) === 0 && isFloat(leaf.dtype)) return fill(shape, 0, leaf.dtype);
-      const parts = rows.map((r) => r[k]);
-      if (parts.every((p) => p === null)) {
+      const jac = rows[k];
+      if (jac === null) {
         return this.#finish("jacobian", null, leaf, paths[k], [t], mode) &&
           fill(shape, 0, leaf.dtype);
       }
-      const filled = parts.map((p) => p ?? zerosLike(leafValue(leaf)));
-      return reshape(stack(filled), shape);
+      return reshape(jac, shape);
     });
     this.#release();
     return unflatten(def, out) as Gradients<S>;
@@ -303,19 +310,21 @@ export class GradientTape {
     }
     const b = t.shape[0];
     const per = t.size / Math.max(b, 1);
-    const rows = this.#rows(t, [source], target, per, (j) => batchOneHot(t, j));
-    const shape = [b, ...t.shape.slice(1), ...source.shape.slice(1)];
-    const parts = rows.map((r) => r[0]);
+    // Direction j is one-hot at position j of every batch row (the rows are independent, so
+    // row b's gradient is row b's Jacobian row j): the per directions in one backward pass,
+    // mapped onto axis 1 of the result, [b, per, ...s].
+    const tail = t.shape.slice(1);
+    const seeds = () =>
+      broadcastTo(reshape(eye(per, t.dtype), [per, 1, ...tail]), [per, ...t.shape]);
+    const [rows] = this.#batched(t, seeds, per, [source], target, 1);
+    const shape = [b, ...tail, ...source.shape.slice(1)];
     let result: Tensor | null;
     if (sizeOf(shape) === 0 && isFloat(source.dtype)) result = fill(shape, 0, source.dtype);
-    else if (parts.every((p) => p === null)) {
+    else if (rows === null) {
       // Explained before the recording is released: the reason comes from it.
       const g = this.#finish("batchJacobian", null, source, "", [t], mode);
       result = g && fill(shape, 0, source.dtype);
-    } else {
-      const filled = parts.map((p) => p ?? zerosLike(leafValue(source)));
-      result = reshape(stack(filled, 1), shape);
-    }
+    } else result = reshape(rows, shape);
     this.#release();
     return result;
   }
@@ -455,18 +464,47 @@ export class GradientTape {
     return reads.includes(value) ? reads : [...reads, value];
   }
 
-  // One backward pass per row of the Jacobian, each seeded by `seed(i)`.
-  #rows(
+  // One backward pass for `n` cotangents of `t` at once, as JAX's vmap of the pullback: `seeds()`
+  // gives them stacked, [n, ...t.shape], and the pass runs under vmap over that axis, so every
+  // VJP rule binds its ops with the mapped cotangent and each op runs once, on all n rows. Each
+  // leaf's gradients come back stacked on axis `axis` (null: not connected).
+  #batched(
     t: Tensor,
+    seeds: () => Tensor,
+    n: number,
     leaves: readonly (Tensor | Variable)[],
     target: Tensor | Variable,
-    n: number,
-    seed: (i: number) => Tensor,
-  ): (Tensor | null)[][] {
+    axis: number,
+  ): (Tensor | null)[] {
     if (this.#used) throw usedUp("jacobian");
-    const rows: (Tensor | null)[][] = [];
-    for (let i = 0; i < n; i++) rows.push(this.#run(new Map([[t, seed(i)]]), leaves, [target]));
-    return rows;
+    if (n === 0 || !isFloat(t.dtype)) return leaves.map(() => null);
+    const tensors = leaves.map((leaf) => this.#tensorsOf(leaf, [target]));
+    const keep = new Set<Tensor>();
+    for (const ts of tensors) for (const x of ts) keep.add(x);
+    const found: boolean[] = [];
+    const pass = (seed: Tensor): Tensor[] => {
+      // Paused from outside (below): vmap's map sits above the paused levels and stays active.
+      const grads = this.#engine.backward(new Map([[t, seed]]), keep, -1);
+      const out: Tensor[] = [];
+      leaves.forEach((leaf, i) => {
+        let sum: Tensor | null = null;
+        if (isFloat(leaf.dtype)) {
+          for (const x of tensors[i]) {
+            const g = grads.get(x);
+            if (g !== undefined) sum = sum === null ? g : add(sum, g);
+          }
+        }
+        found[i] = sum !== null;
+        if (sum !== null) out.push(sum);
+      });
+      return out;
+    };
+    const mapped = withPaused(this.#pauseLevel(), () => {
+      const s = seeds();
+      return vmap(pass, { outAxes: axis })(s);
+    });
+    let at = 0;
+    return leaves.map((_, i) => (found[i] ? mapped[at++] : null));
   }
 
   #finish(
@@ -542,28 +580,6 @@ function usedUp(op: string): Error {
   );
 }
 
-/**
- * Throws if `fn` (named `what`) gave a promise (`op` records synchronously only), after handling
- * the promise: its rejection must not end the program as an unhandled one. Internal.
- */
-export function refuseAsync<T>(op: string, result: T, what = "fn"): T {
-  if (
-    result !== null && typeof result === "object" &&
-    typeof (result as { then?: unknown }).then === "function"
-  ) {
-    try {
-      (result as unknown as PromiseLike<unknown>).then(undefined, () => {});
-    } catch {
-      // A thenable whose `then` throws leaves nothing to handle.
-    }
-    throw new TypeError(
-      `${op}: ${what} returned a Promise, but recording must be synchronous: ops run after an ` +
-        `await are not recorded. Make ${what} synchronous and await outside`,
-    );
-  }
-  return result;
-}
-
 function checkMode(op: string, mode: unknown): UnconnectedGradients {
   if (mode === undefined) return "none";
   checkOneOf(op, "unconnectedGradients", mode, ["none", "zero", "error"]);
@@ -621,18 +637,4 @@ function seedsFor(
     seeds.set(t, s);
   });
   return seeds;
-}
-
-function oneHot(t: Tensor, i: number): Tensor {
-  const data = new Float64Array(t.size);
-  data[i] = 1;
-  return reshape(toTensor(data, { dtype: t.dtype }), t.shape);
-}
-
-// Ones at position j of every batch row.
-function batchOneHot(t: Tensor, j: number): Tensor {
-  const per = t.size / t.shape[0];
-  const data = new Float64Array(t.size);
-  for (let b = 0; b < t.shape[0]; b++) data[b * per + j] = 1;
-  return reshape(toTensor(data, { dtype: t.dtype }), t.shape);
 }

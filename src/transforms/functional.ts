@@ -19,11 +19,12 @@ import { Tensor, type TensorLike } from "../core/tensor.ts";
 import { Variable } from "../core/variable.ts";
 import { toTensor } from "../core/convert.ts";
 import { withTransform } from "../core/dispatch.ts";
+import { vmap } from "./vmap.ts";
 import { GradientTape, refuseAsync, retainRecording } from "../tape/gradient_tape.ts";
 import { ForwardAccumulator } from "../forward/accumulator.ts";
 import { ForwardEngine } from "../forward/engine.ts";
 import { customGradientApplications } from "./custom_gradient.ts";
-import { concat, reshape, slice, stack, transpose } from "../ops/movement.ts";
+import { reshape, slice, transpose } from "../ops/movement.ts";
 import { fill } from "../ops/creation.ts";
 import { multiply } from "../ops/binary.ts";
 
@@ -608,12 +609,6 @@ function vjpAs(
   return [y, back];
 }
 
-function oneHot(like: Tensor, i: number): Tensor {
-  const data = new Float64Array(like.size);
-  data[i] = 1;
-  return reshape(toTensor(data, { dtype: like.dtype }), like.shape);
-}
-
 // Assembles Jacobians, the output's structure outside and the inputs' inside: `dOut[o]` holds
 // output leaf o's derivatives along every direction, shape `[n, ...o.shape]` with the n
 // directions the inputs' elements in leaf order (null: zero).
@@ -672,7 +667,11 @@ function forwardJacobians(
   return assemble(outs, outs.leaves.map((o) => engine.tangentOf(o)), prepared, single);
 }
 
-// The reverse Jacobian: one pullback per output element.
+// The reverse Jacobian as JAX's: the pullback mapped by vmap over the rows of an identity, so
+// one backward pass carries every output element's cotangent at once. Output leaf k's rows are
+// rows off_k … off_k + o_k.size of the identity of the N output elements; each input's
+// gradient comes back as [N, ...x.shape], whose rows for leaf k are ∂o_k/∂x, already in the
+// order [...o_k.shape, ...x.shape].
 function reverseJacobians(
   op: string,
   f: TreeFn,
@@ -688,25 +687,50 @@ function reverseJacobians(
   });
   const outs = treeResult(op, y);
   const n = inputs.reduce((s, x) => s + x.size, 0);
-  const dOut = outs.leaves.map((o) => {
-    if (o.size === 0 || n === 0) return null;
-    const rows: Tensor[] = [];
-    for (let j = 0; j < o.size; j++) {
-      const g = tape.gradient(o, inputs, {
-        outputGradients: oneHot(o, j),
+  const total = outs.leaves.reduce((s, o) => s + o.size, 0);
+  let grads: readonly Tensor[] | null = null;
+  if (n > 0 && total > 0) {
+    // An empty output leaf has no rows: its cotangent, empty too, is left unmapped.
+    const seeds: Tensor[] = [];
+    const axes: (number | null)[] = [];
+    let at = 0;
+    for (const o of outs.leaves) {
+      if (o.size === 0) {
+        seeds.push(fill(o.shape, 0, o.dtype)), axes.push(null);
+        continue;
+      }
+      const data = new Float64Array(total * o.size);
+      for (let j = 0; j < o.size; j++) data[(at + j) * o.size + j] = 1;
+      at += o.size;
+      seeds.push(reshape(toTensor(data, { dtype: o.dtype }), [total, ...o.shape]));
+      axes.push(0);
+    }
+    const pullback = (...cts: Tensor[]) =>
+      tape.gradient(outs.leaves, inputs, {
+        outputGradients: cts,
         unconnectedGradients: "zero",
       }) as Tensor[];
-      rows.push(g.length === 1 ? reshape(g[0], [n]) : concatFlat(g));
-    }
-    // [o.size, n] → [n, ...o.shape], as the forward pass gives.
-    return reshape(transpose(stack(rows)), [n, ...o.shape]);
-  });
+    grads = vmap(pullback, { inAxes: axes })(...seeds);
+  }
   tape.dispose();
-  return assemble(outs, dOut, prepared, single);
-}
-
-function concatFlat(gs: readonly Tensor[]): Tensor {
-  return concat(gs.map((g) => reshape(g, [g.size])), 0);
+  let at = 0;
+  const jacs = outs.leaves.map((o) => {
+    const begin = at;
+    at += o.size;
+    const blocks = inputs.map((x, i) => {
+      const shape = [...o.shape, ...x.shape];
+      if (grads === null || o.size === 0) return fill(shape, 0, o.dtype);
+      const g = grads[i];
+      const rows = o.size === total ? g : slice(g, [begin, ...x.shape.map(() => 0)], [
+        o.size,
+        ...x.shape,
+      ]);
+      return reshape(rows, shape);
+    });
+    const trees = perArg(prepared, blocks);
+    return single ? trees[0] : trees;
+  });
+  return outs.def === leafDef() ? jacs[0] : unflattenTree(outs.def, jacs);
 }
 
 /** What `jacfwd(f, options)` and `jacrev(f, options)` give: `f`'s output structure outside, the arguments' inside. */
@@ -756,7 +780,8 @@ export function jacfwd<F extends TreeFn, const O extends ArgnumsOptions = { argn
 }
 
 /**
- * The Jacobian by reverse mode (one pullback per output element): each entry has shape
+ * The Jacobian by reverse mode, as JAX's `vmap` of the pullback over the rows of an identity:
+ * one backward pass carries every output element's cotangent at once. Each entry has shape
  * `[...out.shape, ...arg.shape]`. Best for functions with fewer outputs than inputs. Trees nest
  * as in `jacfwd`: the output's structure outside, the argument's inside.
  *
@@ -828,10 +853,10 @@ export function hessian<F extends TensorFn, const O extends { argnums?: number }
     const gradOf = valueAndGradAs(op, fi, argnums0, false);
     const g = (xi: unknown) => gradOf(xi)[1];
     // NOTE: the Hessian is the same matrix whichever way the two modes nest, so it is computed
-    // as the forward Jacobian of the gradient: all n directions in one batched pass, against n
-    // reverse-over-forward passes. Only a customGradient function tells the nestings apart
-    // (reverse over forward differentiates its forward computation, as the contract says), so
-    // when one ran, the rows are recomputed by reverse over forward.
+    // as the forward Jacobian of the gradient: all n directions in one batched pass. Only a
+    // customGradient function tells the nestings apart (reverse over forward differentiates its
+    // forward computation, as the contract says), so when one ran, the Hessian is recomputed by
+    // reverse over forward, its n Hessian-vector products mapped by vmap into one.
     const before = customGradientApplications();
     const h = forwardJacobians(op, g, [prepared[0].tree], prepared, true);
     if (customGradientApplications() === before) return h;
@@ -839,23 +864,26 @@ export function hessian<F extends TensorFn, const O extends { argnums?: number }
   }) as (...args: unknown[]) => HessianOf<F, O>;
 }
 
-// The Hessian row by row, one reverse-over-forward Hessian-vector product per input element.
+// The Hessian by reverse over forward, as JAX's jacrev(jacfwd): the Hessian-vector product
+// mapped by vmap over the n unit directions, so one product carries all of them at once.
 function hessianByHvp(op: string, fi: (x: unknown) => Tensor, p: Arg): unknown {
   const inputs = p.leaves;
   const n = inputs.reduce((s, x) => s + x.size, 0);
-  const zeros = inputs.map((x) => fill(x.shape, 0, x.dtype));
-  const columns: Tensor[][] = inputs.map(() => []);
-  inputs.forEach((x, b) => {
-    for (let j = 0; j < x.size; j++) {
-      const t = zeros.map((z, k) => (k === b ? oneHot(x as Tensor, j) : z));
-      const [hv] = hvpAs(op, fi, [p.tree], [unflattenTree(p.def, t)]);
-      const leaves = p.def === leafDef() ? [hv as Tensor] : flattenTree(hv, op).leaves as Tensor[];
-      leaves.forEach((l, a) => columns[a].push(l));
-    }
-  });
   // Row a's derivatives along all n directions: [n, ...x_a.shape].
   const outs = { leaves: inputs.map((x) => x instanceof Variable ? x.value() : x), def: p.def };
-  const dOut = columns.map((c, a) => n === 0 ? null : reshape(stack(c), [n, ...inputs[a].shape]));
+  if (n === 0) return assemble(outs, inputs.map(() => null), [p], true);
+  let at = 0;
+  const directions = inputs.map((x) => {
+    // Directions at..at+size are x's unit vectors; x is zero along the others.
+    const data = new Float64Array(n * x.size);
+    for (let j = 0; j < x.size; j++) data[(at + j) * x.size + j] = 1;
+    at += x.size;
+    return reshape(toTensor(data, { dtype: x.dtype }), [n, ...x.shape]);
+  });
+  const hv = vmap((v: unknown) => hvpAs(op, fi, [p.tree], [v])[0])(
+    unflattenTree(p.def, directions),
+  );
+  const dOut = p.def === leafDef() ? [hv as Tensor] : flattenTree(hv, op).leaves as Tensor[];
   return assemble(outs, dOut, [p], true);
 }
 
