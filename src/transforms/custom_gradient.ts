@@ -1,5 +1,6 @@
 /** `customGradient`: a function with a reverse rule of the user's own, as `tf.custom_gradient`. */
-import { sameShapes } from "../ops/_batch.ts";
+import { allMapped } from "../ops/_batch.ts";
+import { batchedCallback } from "./vmap.ts";
 import { checkFunction, describeValue } from "../core/check.ts";
 import { bind, type Primitive } from "../core/dispatch.ts";
 import { toTensor } from "../core/convert.ts";
@@ -73,9 +74,12 @@ const customPrim: Primitive<CustomAttrs> = {
     });
     return [...dxs, null];
   },
-  // NOTE: under vmap, a tape outside the map calls the user's rule once on the whole batch (the
-  // mapped axis in front), which suits rules written elementwise or with broadcasting ops.
-  batch: sameShapes,
+  // Under vmap a tape outside the map gets an entry for the whole batch, whose rule runs the
+  // user's per-example rule mapped (re-entering the map, as the rule closes over its tensors).
+  batch: (self, xs, axes, { gradFn, arity }, size) => [
+    bind(self, allMapped(xs, axes, size), { gradFn: batchedCallback(gradFn), arity }),
+    0,
+  ],
 };
 
 let applications = 0;

@@ -64,7 +64,14 @@ class BatchTrace implements Transform {
       values[i] = mine ? s.value : inputs[i];
       axes[i] = mine ? s.axis : null;
     }
-    const [out, axis] = prim.batch(prim, values, axes, attrs, this.size);
+    const outer = applying;
+    applying = this;
+    let out: Tensor, axis: number | null;
+    try {
+      [out, axis] = prim.batch(prim, values, axes, attrs, this.size);
+    } finally {
+      applying = outer;
+    }
     if (axis === null) return out;
     if (out.shape[axis] !== this.size) {
       throw new Error(
@@ -75,10 +82,46 @@ class BatchTrace implements Transform {
     return this.wrap(out, axis);
   }
 
+  /** `t` with the mapped axis at `axis`: moved there, or made by broadcasting an unmapped `t`. */
+  unwrapTo(t: Tensor, axis: number): Tensor {
+    const s = tracedStorage(t);
+    if (s instanceof Batched && s.owner === this) return moveAxis(s.value, s.axis, axis);
+    return broadcastTo(expandDims(t, axis), [
+      ...t.shape.slice(0, axis),
+      this.size,
+      ...t.shape.slice(axis),
+    ]);
+  }
+
   wrap(value: Tensor, axis: number): Tensor {
     const shape = value.shape.filter((_, i) => i !== axis);
     return tracedTensor(new Batched(this, value, axis), shape, value.dtype);
   }
+}
+
+// The map whose batching rule is running, for rules that keep per-example code to call later.
+let applying: BatchTrace | undefined;
+
+/**
+ * For a batching rule that keeps a per-example callback for later (a custom gradient rule that a
+ * tape outside the map will call): the callback on whole batches, mapped axis in front. When
+ * called, it re-enters the map that is applying now, so the per-example tensors the callback
+ * closes over are that map's again, whatever has happened since. Internal.
+ */
+export function batchedCallback<R>(fn: (x: Tensor) => R): (batch: Tensor) => R {
+  const trace = applying;
+  if (trace === undefined) {
+    throw new Error("vmap: batchedCallback is for batching rules only: a bug in gradtape");
+  }
+  return (batch) =>
+    withTransform(trace, () => {
+      const r = fn(trace.wrap(batch, 0));
+      const { leaves, def } = flattenTree(r, "vmap");
+      return unflattenTree(
+        def,
+        leaves.map((l) => (l instanceof Tensor ? trace.unwrapTo(l, 0) : l)),
+      ) as R;
+    });
 }
 
 class Batched implements Traced {
@@ -307,14 +350,7 @@ function unmap(out: unknown, spec: AxisSpec, trace: BatchTrace): unknown {
       );
     }
     const to = axis < 0 ? axis + rank : axis;
-    if (!mine) {
-      return broadcastTo(expandDims(leaf, to), [
-        ...leaf.shape.slice(0, to),
-        trace.size,
-        ...leaf.shape.slice(to),
-      ]);
-    }
-    return moveAxis(s.value, s.axis, to);
+    return trace.unwrapTo(leaf, to);
   };
   const walk = (v: unknown, s: AxisSpec, path: string): unknown => {
     if (s === null || typeof s === "number") {
