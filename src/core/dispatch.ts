@@ -8,15 +8,33 @@
 import { type Tensor, tracedStorage } from "./tensor.ts";
 import type { Variable } from "./variable.ts";
 import { noteRecording, type Scope } from "./memory.ts";
-import { AllocationError } from "./dtype.ts";
+import { AllocationError, type DType } from "./dtype.ts";
 import { fmtShape } from "./shape.ts";
 
 /** A tangent or cotangent that may be absent: `null` means zero, or "no gradient". */
 export type Maybe = Tensor | null;
 
+/** What a shape rule sees of a value: its shape and dtype (JAX's abstract value). */
+export interface Aval {
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+}
+
 /** One primitive: its kernel and its two derivative rules, written in differentiable ops. */
 export interface Primitive<A = unknown> {
   readonly name: string;
+  /**
+   * Shape rule: the output's shape and dtype from the inputs' and the attributes, with the op's
+   * checks of them (and their messages) in this one place. All a tracer needs; the eager path
+   * uses it to name an output too large to allocate.
+   */
+  shape(inputs: readonly Aval[], attrs: A): Aval;
+  /**
+   * For elementwise primitives only: the scalar formula, a JavaScript expression of the inputs'
+   * expressions for an output of `dtype` (for exp, `([x]) => "Math.exp(" + x + ")"`), from which
+   * loops are generated, and chains of ops fused into one.
+   */
+  readonly scalar?: (args: readonly string[], dtype: DType) => string;
   /** Computes the output from the inputs' values; never dispatches. */
   kernel(inputs: readonly Tensor[], attrs: A): Tensor;
   /** Forward rule: the output's tangent from the inputs' tangents (`null` = zero). `null`: no gradient. */
@@ -87,6 +105,7 @@ export function bind<A>(prim: Primitive<A>, inputs: readonly Tensor[], attrs: A)
     out = withPaused(owner, () => t.apply!(prim as Primitive, inputs, attrs));
     from = owner + 1;
   } else {
+    prim.shape(inputs, attrs);
     try {
       out = prim.kernel(inputs, attrs);
     } catch (e) {
@@ -129,9 +148,11 @@ function tooLarge<A>(
   e: AllocationError,
 ): RangeError {
   const shapes = inputs.map((t) => fmtShape(t.shape));
+  const out = prim.shape(inputs, attrs);
   return new RangeError(
-    `${prim.describe?.(attrs) ?? prim.name}: ${e.message}, from inputs of shape ` +
-      `${shapes.join(" and ")}: use smaller inputs`,
+    `${prim.describe?.(attrs) ?? prim.name}: a result of shape ${fmtShape(out.shape)} ` +
+      `(${e.size.toExponential(3)} elements, ${out.dtype}) is more than can be allocated ` +
+      `(${e.reason}), from inputs of shape ${shapes.join(" and ")}: use smaller inputs`,
     { cause: e },
   );
 }

@@ -117,13 +117,17 @@ const SCRATCH = {
 export class AllocationError extends RangeError {
   /** The number of elements asked for. */
   readonly size: number;
+  /** Why they cannot be had: `at most 2147483647`, or `out of memory`. */
+  readonly reason: string;
   /** Makes the error for `size` elements of `dtype`. */
   constructor(size: number, dtype: DType) {
+    const reason = size > MAX_SIZE ? `at most ${MAX_SIZE}` : "out of memory";
     super(
       `a result of ${size.toExponential(3)} elements (${dtype}) is more than can be allocated ` +
-        (size > MAX_SIZE ? `(at most ${MAX_SIZE})` : "(out of memory)"),
+        `(${reason})`,
     );
     this.size = size;
+    this.reason = reason;
   }
 }
 

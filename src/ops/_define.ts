@@ -1,14 +1,14 @@
 /** Helpers that turn a kernel and a derivative into a primitive, for the common shapes of op. */
 import { broadcasting } from "./_batch.ts";
-import { bind, type Primitive } from "../core/dispatch.ts";
+import { type Aval, bind, type Primitive } from "../core/dispatch.ts";
 import { type DType, isFloat, scratchScalar } from "../core/dtype.ts";
 import { toTensor, toTensorPair } from "../core/convert.ts";
 import { dataOf, Tensor, type TensorLike, uniformTensor, uniformValue } from "../core/tensor.ts";
 import { broadcastShapes, sameShape } from "../core/shape.ts";
 import { type BinaryLoop, mapBinary } from "../core/kernels/elementwise.ts";
 
-/** Throws unless `x` has a floating dtype; `op` names the caller. */
-export function requireFloat(op: string, x: Tensor): void {
+/** Throws unless `x` (a tensor, or a shape rule's input) has a floating dtype; `op` names it. */
+export function requireFloat(op: string, x: Aval): void {
   if (!isFloat(x.dtype)) {
     throw new TypeError(
       `${op}: expects a float32 or float64 tensor, got ${x.dtype}: cast it with cast(x, "float32")`,
@@ -28,7 +28,7 @@ export function requireFloat(op: string, x: Tensor): void {
  * assert.throws(() => requireNumeric("square", constant([true])), /square: no arithmetic on bool/);
  * ```
  */
-export function requireNumeric(op: string, x: Tensor): void {
+export function requireNumeric(op: string, x: Aval): void {
   if (x.dtype === "bool") {
     throw new TypeError(
       `${op}: no arithmetic on bool tensors: cast them first, e.g. cast(x, "float32")`,
@@ -36,9 +36,53 @@ export function requireNumeric(op: string, x: Tensor): void {
   }
 }
 
+/**
+ * Throws unless `a` and `b` (tensors, or a shape rule's inputs) have one dtype; `op` names the
+ * caller. The message is the one `toTensors` gives when converting arguments.
+ *
+ * @example Refusing float32 against float64
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { requireSameDtype } from "./_define.ts";
+ * const a = { shape: [2], dtype: "float32" } as const, b = { shape: [2], dtype: "float64" } as const;
+ * requireSameDtype("add", a, a);
+ * assert.throws(() => requireSameDtype("add", a, b), /add: dtypes differ: float32 and float64/);
+ * ```
+ */
+export function requireSameDtype(op: string, a: Aval, b: Aval): void {
+  if (a.dtype !== b.dtype) {
+    throw new TypeError(
+      `${op}: dtypes differ: ${a.dtype} and ${b.dtype}: cast one with cast(x, "${a.dtype}") first`,
+    );
+  }
+}
+
+/**
+ * A scalar formula (see `Primitive.scalar`): a JavaScript expression of the inputs' expressions
+ * for an output of `dtype`. Each argument is a primary expression (a name, an element read such
+ * as `x[i]`, a call, or a parenthesized expression), and so is the result, so formulas nest.
+ * For an int32 output the result is already an int32 (wrapped with `| 0` where it could leave
+ * the range), for a bool output 0 or 1, as the kernel's store would make them.
+ *
+ * @example A loop generated from add's formula
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { primitives } from "../ops/registry.ts";
+ * const body = primitives.add.scalar!(["a[i]", "b[i]"], "int32");
+ * assert.equal(body, "((a[i] + b[i]) | 0)");
+ * const loop = new Function("a", "b", "o", `for (let i = 0; i < o.length; i++) o[i] = ${body};`);
+ * const o = new Float64Array(2);
+ * loop([1, 2 ** 31 - 1], [2, 1], o);
+ * assert.deepEqual([...o], [3, -(2 ** 31)]);
+ * ```
+ */
+export type ScalarFormula = (args: readonly string[], dtype: DType) => string;
+
 /** What a binary primitive needs; rules see the already broadcast output. */
 export interface BinarySpec {
   loop: BinaryLoop;
+  /** The scalar formula, agreeing with `loop` (see `ScalarFormula`). */
+  scalar: ScalarFormula;
   /** The output dtype when it is not the inputs' (comparisons give bool). */
   outDtype?: DType;
   jvp?: Primitive<void>["jvp"];
@@ -47,17 +91,55 @@ export interface BinarySpec {
   identity?: { left?: number; right?: number };
 }
 
+/**
+ * The shape rule of an elementwise op of two inputs with numpy broadcasting: one dtype for both
+ * (`bool` refused when `arithmetic`), the broadcast shape, and `outDtype` or the inputs' dtype.
+ * Returns an input itself when the output has its shape and dtype (nothing is allocated).
+ *
+ * @example Broadcasting a row against a matrix, and refusing bool arithmetic
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { binaryShape } from "./_define.ts";
+ * const m = { shape: [2, 3], dtype: "float32" } as const;
+ * assert.equal(binaryShape("add", m, { shape: [3], dtype: "float32" }, true, undefined), m);
+ * assert.deepEqual(binaryShape("less", m, m, false, "bool"), { shape: [2, 3], dtype: "bool" });
+ * const b = { shape: [], dtype: "bool" } as const;
+ * assert.throws(() => binaryShape("add", b, b, true, undefined), /add: no arithmetic on bool/);
+ * ```
+ */
+export function binaryShape(
+  name: string,
+  a: Aval,
+  b: Aval,
+  arithmetic: boolean,
+  outDtype: DType | undefined,
+): Aval {
+  if (arithmetic && a.dtype === "bool") {
+    throw new TypeError(
+      `${name}: no arithmetic on bool tensors: cast them first, e.g. cast(x, "float32")`,
+    );
+  }
+  requireSameDtype(name, a, b);
+  const shape = broadcastShapes(name, a.shape, b.shape);
+  const dtype = outDtype ?? a.dtype;
+  if (dtype === a.dtype) {
+    if (shape === a.shape) return a;
+    if (shape === b.shape) return b;
+  }
+  return { shape, dtype };
+}
+
 /** A binary elementwise primitive with numpy broadcasting. */
 export function binaryPrim(name: string, spec: BinarySpec): Primitive<void> {
+  const arithmetic = spec.outDtype === undefined;
+  const outDtype = spec.outDtype;
   return {
     name,
+    shape: (inputs) => binaryShape(name, inputs[0], inputs[1], arithmetic, outDtype),
+    scalar: spec.scalar,
+    // Checked by the shape rule, which `bind` runs first.
     kernel(inputs) {
       const a = inputs[0], b = inputs[1];
-      if (spec.outDtype === undefined && a.dtype === "bool") {
-        throw new TypeError(
-          `${name}: no arithmetic on bool tensors: cast them first, e.g. cast(x, "float32")`,
-        );
-      }
       const dtype = spec.outDtype ?? a.dtype;
       const ua = uniformValue(a), ub = uniformValue(b);
       if (ua !== undefined || ub !== undefined) {

@@ -11,7 +11,13 @@ import { cast } from "./cast.ts";
 import { broadcastShapes, fmtShape, sameShape } from "../core/shape.ts";
 import { describeValue } from "../core/check.ts";
 import { binaryLoops as L, sumKernel } from "../core/kernels/elementwise.ts";
-import { binaryOp, binaryPrim, requireNumeric } from "./_define.ts";
+import {
+  binaryOp,
+  binaryPrim,
+  requireNumeric,
+  requireSameDtype,
+  type ScalarFormula,
+} from "./_define.ts";
 import { equal, greater, greaterEqual, lessEqual, logicalAnd, where } from "./compare.ts";
 import { broadcastTo, sumTo } from "./movement.ts";
 import { log, negative } from "./unary.ts";
@@ -35,13 +41,33 @@ function combine(out: Tensor, a: Maybe, b: Maybe): Maybe {
 // directions batched, some not), and then broadcasting adds them.
 const addNPrim: Primitive<void> = {
   name: "addN",
-  kernel(inputs) {
-    const [x] = inputs;
+  shape(inputs) {
+    const x = inputs[0];
+    for (let i = 1; i < inputs.length; i++) {
+      const t = inputs[i];
+      if (!sameShape(t.shape, x.shape)) {
+        throw new Error(
+          `addN: shapes differ: ${fmtShape(x.shape)} and ${fmtShape(t.shape)}: ` +
+            `addN does not broadcast; use add for that`,
+        );
+      }
+      requireSameDtype("addN", x, t);
+    }
     if (x.dtype === "bool") {
       throw new TypeError(
         `addN: no arithmetic on bool tensors: cast them first, e.g. cast(x, "float32")`,
       );
     }
+    return x;
+  },
+  // Left to right in float64, as the kernel adds dense terms, up to four before it stores (a
+  // float32 output is rounded once per pass, so past four terms the two may differ by that
+  // rounding; so may they where the kernel adds uniform terms, which it adds after the others).
+  scalar: (args, dtype) =>
+    dtype === "int32" ? `((${args.join(" + ")}) | 0)` : `(${args.join(" + ")})`,
+  // Checked by the shape rule, which `bind` runs first.
+  kernel(inputs) {
+    const [x] = inputs;
     // Scalars (every cotangent of a scalar) sum without an array.
     let u = -0, i = 0;
     for (; i < inputs.length; i++) {
@@ -68,12 +94,19 @@ const addNPrim: Primitive<void> = {
   batch: sameShapes,
 };
 
+// `a op b`; for int32, wrapped back into the range as the kernel's store does (a product may also
+// lose low bits in float64 first, exactly as the kernel's does).
+function arithmetic(op: "+" | "-" | "*" | "/"): ScalarFormula {
+  return ([a, b], dtype) => dtype === "int32" ? `((${a} ${op} ${b}) | 0)` : `(${a} ${op} ${b})`;
+}
+
 /** The binary arithmetic primitives, by name. */
 export const binaryPrims = {
   addN: addNPrim,
   // d(x + y) = dx + dy
   add: binaryPrim("add", {
     loop: L.add,
+    scalar: arithmetic("+"),
     identity: { left: -0, right: -0 },
     jvp: ([tx, ty], [x, y], out) => combine(out, ...lifted(tx, ty, x, y, out)),
     vjp: (g, [x, y]) => [sumTo(g, x.shape), sumTo(g, y.shape)],
@@ -81,6 +114,7 @@ export const binaryPrims = {
   // d(x - y) = dx - dy
   subtract: binaryPrim("subtract", {
     loop: L.subtract,
+    scalar: arithmetic("-"),
     identity: { right: 0 },
     jvp: ([tx, ty], [x, y], out) => {
       const [lx, ly] = lifted(tx, ty, x, y, out);
@@ -97,6 +131,7 @@ export const binaryPrims = {
   // d(x·y) = dx·y + x·dy
   multiply: binaryPrim("multiply", {
     loop: L.multiply,
+    scalar: arithmetic("*"),
     identity: { left: 1, right: 1 },
     jvp: ([tx, ty], [x, y], out) => {
       const [lx, ly] = lifted(tx, ty, x, y, out);
@@ -110,6 +145,7 @@ export const binaryPrims = {
   // d(x/y) = dx/y - (x/y)·dy/y, reusing the output as recorded
   divide: binaryPrim("divide", {
     loop: L.divide,
+    scalar: arithmetic("/"),
     identity: { right: 1 },
     jvp: ([tx, ty], [x, y], out) => {
       const [lx, ly] = lifted(tx, ty, x, y, out);
@@ -123,6 +159,8 @@ export const binaryPrims = {
   // d(xʸ) = y·xʸ⁻¹·dx + xʸ·log(x)·dy (log taken as 0 where x ≤ 0, as TensorFlow)
   pow: refuseNegativeIntPowers(binaryPrim("pow", {
     loop: L.pow,
+    scalar: ([a, b], dtype) =>
+      dtype === "int32" ? `(Math.pow(${a}, ${b}) | 0)` : `Math.pow(${a}, ${b})`,
     jvp: ([tx, ty], [x, y], out) => {
       const [lx, ly] = lifted(tx, ty, x, y, out);
       return combine(out, lx && multiply(lx, powDx(x, y)), ly && multiply(ly, powDy(x, out)));
@@ -135,12 +173,14 @@ export const binaryPrims = {
   // d max(x, y) = dx where x ≥ y, else dy (ties go to x, as TensorFlow)
   maximum: binaryPrim("maximum", {
     loop: L.maximum,
+    scalar: ([a, b]) => `Math.max(${a}, ${b})`,
     jvp: ([tx, ty], [x, y], out) => pick(greaterEqual(x, y), ...lifted(tx, ty, x, y, out), out),
     vjp: (g, [x, y]) => split(greaterEqual(x, y), g, x, y),
   }),
   // d min(x, y) = dx where x ≤ y, else dy
   minimum: binaryPrim("minimum", {
     loop: L.minimum,
+    scalar: ([a, b]) => `Math.min(${a}, ${b})`,
     jvp: ([tx, ty], [x, y], out) => pick(lessEqual(x, y), ...lifted(tx, ty, x, y, out), out),
     vjp: (g, [x, y]) => split(lessEqual(x, y), g, x, y),
   }),
@@ -157,7 +197,8 @@ function powDx(x: Tensor, y: Tensor): Tensor {
   return multiply(y, pow(where(both, 1, x), subtract(y, 1)));
 }
 
-// An int32 base to a negative power has no int32 result; TensorFlow refuses it too.
+// An int32 base to a negative power has no int32 result; TensorFlow refuses it too. A check of
+// values, not of shapes and dtypes, so the kernel's rather than the shape rule's.
 function refuseNegativeIntPowers(prim: Primitive<void>): Primitive<void> {
   return {
     ...prim,
@@ -350,13 +391,5 @@ export function addN(tensors: readonly TensorLike[]): Tensor {
   }
   if (tensors.length === 0) throw new Error("addN: needs at least one tensor, got an empty array");
   const ts = toTensors("addN", tensors);
-  for (const t of ts) {
-    if (!sameShape(t.shape, ts[0].shape)) {
-      throw new Error(
-        `addN: shapes differ: ${fmtShape(ts[0].shape)} and ${fmtShape(t.shape)}: ` +
-          `addN does not broadcast; use add for that`,
-      );
-    }
-  }
   return ts.length === 1 ? ts[0] : bind(addNPrim, ts, undefined);
 }

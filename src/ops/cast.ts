@@ -14,6 +14,17 @@ export const castPrims = {
   // Between float types d cast(x) = cast(dx); to int32 or bool the path is cut.
   cast: {
     name: "cast",
+    shape: ([x], { dtype }) => ({ shape: x.shape, dtype }),
+    // As convertData: to int32 truncated toward zero and wrapped (`| 0` is both); to bool,
+    // every nonzero value (NaN included) is 1; to float32, rounded to it.
+    scalar: ([x], dtype) =>
+      dtype === "int32"
+        ? `(${x} | 0)`
+        : dtype === "bool"
+        ? `(${x} !== 0 ? 1 : 0)`
+        : dtype === "float32"
+        ? `Math.fround(${x})`
+        : x,
     kernel: ([x], { dtype }) => new Tensor(convertData(dataOf(x), dtype), x.shape, dtype),
     jvp: (
       [t],
@@ -28,6 +39,9 @@ export const castPrims = {
   // The identity, with no derivative in either mode.
   stopGradient: {
     name: "stopGradient",
+    shape: ([x]) => x,
+    // The identity in value.
+    scalar: ([x]) => x,
     kernel: ([x]) => new Tensor(dataOf(x), x.shape, x.dtype),
     jvp: null,
     vjp: null,

@@ -1,19 +1,35 @@
 /** Comparisons and logic (bool outputs, no gradient), and `where`. */
-import { bind, type Primitive } from "../core/dispatch.ts";
+import { type Aval, bind, type Primitive } from "../core/dispatch.ts";
 import { allocate } from "../core/dtype.ts";
 import { toTensor, toTensors } from "../core/convert.ts";
 import { dataOf, Tensor, type TensorLike } from "../core/tensor.ts";
 import { binaryLoops as L, selectKernel, unaryLoops } from "../core/kernels/elementwise.ts";
-import { binaryOp, binaryPrim, unaryOp } from "./_define.ts";
+import { binaryOp, binaryPrim, binaryShape, requireSameDtype, unaryOp } from "./_define.ts";
+import { broadcastShapes } from "../core/shape.ts";
 import { sumTo } from "./movement.ts";
 import { zerosLike } from "./creation.ts";
 import { broadcasting, lift, spread, vectorized } from "./_batch.ts";
 
-function compare(name: keyof typeof L): Primitive<void> {
-  return binaryPrim(name, { loop: L[name], outDtype: "bool" });
+const COMPARE = {
+  equal: "===",
+  notEqual: "!==",
+  less: "<",
+  lessEqual: "<=",
+  greater: ">",
+  greaterEqual: ">=",
+} as const;
+
+// Bool outputs are 1 or 0 (a comparison with NaN is false, `!==` true, as in the loops).
+function compare(name: keyof typeof COMPARE): Primitive<void> {
+  const op = COMPARE[name];
+  return binaryPrim(name, {
+    loop: L[name],
+    scalar: ([a, b]) => `(${a} ${op} ${b} ? 1 : 0)`,
+    outDtype: "bool",
+  });
 }
 
-function requireBool(op: string, x: Tensor): void {
+function requireBool(op: string, x: Aval): void {
   if (x.dtype !== "bool") {
     throw new TypeError(
       `${op}: expects bool tensors, got ${x.dtype}: compare first, e.g. greater(x, 0)`,
@@ -22,12 +38,18 @@ function requireBool(op: string, x: Tensor): void {
 }
 
 function logical(name: "logicalAnd" | "logicalOr"): Primitive<void> {
-  const p = binaryPrim(name, { loop: L[name], outDtype: "bool" });
+  const op = name === "logicalAnd" ? "&&" : "||";
   return {
-    ...p,
-    kernel(inputs, attrs) {
-      for (const x of inputs) requireBool(name, x);
-      return p.kernel(inputs, attrs);
+    ...binaryPrim(name, {
+      loop: L[name],
+      scalar: ([a, b]) => `(${a} ${op} ${b} ? 1 : 0)`,
+      outDtype: "bool",
+    }),
+    shape(inputs) {
+      const a = inputs[0], b = inputs[1];
+      requireBool(name, a);
+      requireBool(name, b);
+      return binaryShape(name, a, b, false, "bool");
     },
   };
 }
@@ -44,8 +66,13 @@ export const comparePrims = {
   logicalOr: logical("logicalOr"),
   logicalNot: {
     name: "logicalNot",
+    shape(inputs) {
+      requireBool("logicalNot", inputs[0]);
+      return inputs[0];
+    },
+    scalar: ([x]) => `(${x} ? 0 : 1)`,
+    // Checked by the shape rule, which `bind` runs first.
     kernel([x]) {
-      requireBool("logicalNot", x);
       const out = allocate("bool", x.size);
       unaryLoops.logicalNot(out, dataOf(x), x.size);
       return new Tensor(out, x.shape, "bool");
@@ -57,8 +84,16 @@ export const comparePrims = {
   // d where(c, a, b) = where(c, da, db); the condition gets no gradient
   where: {
     name: "where",
-    kernel([c, a, b]) {
+    shape(inputs) {
+      const c = inputs[0], a = inputs[1], b = inputs[2];
       requireBool("where", c);
+      requireSameDtype("where", a, b);
+      const shape = broadcastShapes("where", broadcastShapes("where", c.shape, a.shape), b.shape);
+      return shape === a.shape ? a : { shape, dtype: a.dtype };
+    },
+    scalar: ([c, a, b]) => `(${c} ? ${a} : ${b})`,
+    // Checked by the shape rule, which `bind` runs first.
+    kernel([c, a, b]) {
       const [data, shape] = selectKernel(
         dataOf(c),
         c.shape,

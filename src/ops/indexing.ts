@@ -1,5 +1,5 @@
 /** Indexing: `gather` (with its adjoint, a scatter-add) and `tile`. */
-import { bind, type Primitive } from "../core/dispatch.ts";
+import { type Aval, bind, type Primitive } from "../core/dispatch.ts";
 import { allocate } from "../core/dtype.ts";
 import { toTensor } from "../core/convert.ts";
 import { describeValue } from "../core/check.ts";
@@ -25,9 +25,27 @@ function around(shape: readonly number[], axis: number): [number, number, number
   return [sizeOf(shape.slice(0, axis)), shape[axis], sizeOf(shape.slice(axis + 1))];
 }
 
+// Indices are int32 (the wrapper converts plain numbers; tensors it takes as they are).
+function checkIndices(op: string, indices: Aval): void {
+  if (indices.dtype !== "int32") {
+    throw new TypeError(
+      `${op}: indices must be int32, got ${indices.dtype}: cast them with cast(i, "int32")`,
+    );
+  }
+}
+
 // Linear in x: its reverse adds each cotangent row back where it was taken from.
 const gatherPrim: Primitive<GatherAttrs> = {
   name: "gather",
+  // x.shape[:axis] + indices.shape + x.shape[axis+1:]
+  shape([x, indices], { axis }) {
+    checkIndices("gather", indices);
+    const shape: number[] = [];
+    for (let i = 0; i < axis; i++) shape.push(x.shape[i]);
+    for (let i = 0; i < indices.shape.length; i++) shape.push(indices.shape[i]);
+    for (let i = axis + 1; i < x.shape.length; i++) shape.push(x.shape[i]);
+    return { shape, dtype: x.dtype };
+  },
   kernel([x, indices], { axis }) {
     const [outer, n, inner] = around(x.shape, axis);
     const idx = dataOf(indices), src = dataOf(x);
@@ -90,6 +108,24 @@ function offsetRows(indices: Tensor, n: number): Tensor {
 // The adjoint of gather: sums the rows of g into the positions `indices` name.
 const scatterPrim: Primitive<ScatterAttrs> = {
   name: "scatterAdd",
+  // g is a gather's output, [...pre, ...indices.shape, ...post]: the result is [...pre, size, ...post].
+  shape([g, indices], { axis, size }) {
+    checkIndices("scatterAdd", indices);
+    const k = indices.shape.length;
+    for (let i = 0; i < k; i++) {
+      if (g.shape[axis + i] !== indices.shape[i]) {
+        throw new Error(
+          `scatterAdd: values of shape ${fmtShape(g.shape)} do not hold indices of shape ` +
+            `${fmtShape(indices.shape)} at axis ${axis}`,
+        );
+      }
+    }
+    const shape: number[] = [];
+    for (let i = 0; i < axis; i++) shape.push(g.shape[i]);
+    shape.push(size);
+    for (let i = axis + k; i < g.shape.length; i++) shape.push(g.shape[i]);
+    return { shape, dtype: g.dtype };
+  },
   kernel([g, indices], { axis, size }) {
     const k = indices.size;
     const shape = [...g.shape.slice(0, axis), size, ...g.shape.slice(axis + indices.rank)];
@@ -151,14 +187,12 @@ export function gather(x: TensorLike, indices: TensorLike, axis = 0): Tensor {
   // fraction, not as an int32 conversion with advice to cast.
   const given = indices instanceof Tensor || indices instanceof Variable;
   const idx = toTensor(indices, { dtype: given ? undefined : "float64", op: "gather" });
-  if (given && idx.dtype !== "int32") {
-    throw new TypeError(
-      `gather: indices must be int32, got ${idx.dtype}: cast them with cast(i, "int32")`,
-    );
-  }
   const a = normalizeAxis("gather", axis, t.rank);
-  // Mapped indices inside vmap have no values to check here, as in JAX.
-  if (tracedStorage(idx) !== undefined) return bind(gatherPrim, [t, idx], { axis: a });
+  // Mapped indices inside vmap have no values to check here, as in JAX; the shape rule refuses
+  // tensors of indices that are not int32.
+  if (tracedStorage(idx) !== undefined || (given && idx.dtype !== "int32")) {
+    return bind(gatherPrim, [t, idx], { axis: a });
+  }
   const n = t.shape[a];
   const data = dataOf(idx);
   for (let k = 0; k < data.length; k++) {

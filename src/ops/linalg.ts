@@ -8,7 +8,7 @@ import { allocateUninit, convertData } from "../core/dtype.ts";
 import { add } from "./binary.ts";
 import { reshape, sumTo, transpose } from "./movement.ts";
 import { reduceSum } from "./reduce.ts";
-import { fmtList, fmtShape, normalizeAxis, sizeOf } from "../core/shape.ts";
+import { broadcastShapes, fmtList, fmtShape, normalizeAxis, sizeOf } from "../core/shape.ts";
 import { broadcasting, lift } from "./_batch.ts";
 import { checkBoolean, checkOptions, describeValue } from "../core/check.ts";
 
@@ -73,10 +73,38 @@ export const linalgPrims = {
   // d(A·B) = dA·B + A·dB; reverse: Ā = Ḡ·Bᵀ, B̄ = Aᵀ·Ḡ (each with the transposes folded in)
   matmul: {
     name: "matmul",
-    kernel([a, b], { transposeA, transposeB }) {
+    shape([a, b], { transposeA, transposeB }) {
       if (a.dtype === "bool") {
         throw new TypeError("matmul: no arithmetic on bool tensors: cast them first");
       }
+      if (b.dtype !== a.dtype) {
+        throw new TypeError(
+          `matmul: dtypes differ: ${a.dtype} and ${b.dtype}: cast one with cast(x, "${a.dtype}") first`,
+        );
+      }
+      const as = a.shape, bs = b.shape, ra = as.length, rb = bs.length;
+      if (ra < 2 || rb < 2) {
+        throw new Error(
+          `matmul: both operands need rank 2 or more, got ${fmtShape(as)} @ ${fmtShape(bs)}: ` +
+            `reshape vectors to [1,n] or [n,1] first`,
+        );
+      }
+      const m = transposeA ? as[ra - 1] : as[ra - 2];
+      const k = transposeA ? as[ra - 2] : as[ra - 1];
+      const kb = transposeB ? bs[rb - 1] : bs[rb - 2];
+      const n = transposeB ? bs[rb - 2] : bs[rb - 1];
+      if (k !== kb) {
+        const t = (tr: boolean) => (tr ? " (transposed)" : "");
+        throw new Error(
+          `matmul: inner dimensions differ: ${fmtShape(as)}${t(transposeA)} @ ` +
+            `${fmtShape(bs)}${t(transposeB)}`,
+        );
+      }
+      if (ra === 2 && rb === 2) return { shape: [m, n], dtype: a.dtype };
+      const batch = broadcastShapes("matmul", as.slice(0, -2), bs.slice(0, -2));
+      return { shape: [...batch, m, n], dtype: a.dtype };
+    },
+    kernel([a, b], { transposeA, transposeB }) {
       // Only a broadcast (not merely a 1×1 matrix) is worth the detour.
       const ua = lazyFill(a), ub = lazyFill(b);
       if ((ua !== undefined || ub !== undefined) && a.rank === 2 && b.rank === 2) {

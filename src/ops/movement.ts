@@ -5,6 +5,7 @@ import { dataOf, Tensor, type TensorLike, uniformTensor, uniformValue } from "..
 import {
   broadcastShapes,
   checkShape,
+  copyShape,
   fmtList,
   fmtShape,
   normalizeAxes,
@@ -33,6 +34,18 @@ export const movementPrims = {
   // Linear: d reshape(x) = reshape(dx); the data is shared, never copied.
   reshape: {
     name: "reshape",
+    // The wrapper resolved any -1; the element counts must match.
+    shape([x], { shape }) {
+      const size = sizeOf(shape), had = sizeOf(x.shape);
+      if (size !== had) {
+        throw new Error(
+          `reshape: cannot reshape ${fmtShape(x.shape)} (${had} elements) into ${
+            fmtShape(shape)
+          } ` + `(${size} elements): the element counts must match`,
+        );
+      }
+      return { shape, dtype: x.dtype };
+    },
     kernel([x], { shape }) {
       const u = uniformValue(x);
       return u === undefined
@@ -49,6 +62,11 @@ export const movementPrims = {
   // Linear: d transpose(x) = transpose(dx); its reverse is the inverse permutation.
   transpose: {
     name: "transpose",
+    shape([x], { perm }) {
+      const shape = new Array<number>(perm.length);
+      for (let i = 0; i < perm.length; i++) shape[i] = x.shape[perm[i]];
+      return { shape, dtype: x.dtype };
+    },
     kernel([x], { perm }) {
       const [data, shape] = transposeKernel(dataOf(x), x.shape, perm, x.dtype);
       return new Tensor(data, shape, x.dtype);
@@ -67,6 +85,15 @@ export const movementPrims = {
   // Linear: its reverse sums over the broadcast axes.
   broadcastTo: {
     name: "broadcastTo",
+    shape([x], { shape }) {
+      if (!sameShape(broadcastShapes("broadcastTo", x.shape, shape), shape)) {
+        throw new Error(
+          `broadcastTo: cannot broadcast ${fmtShape(x.shape)} to ${fmtShape(shape)}: the target ` +
+            `needs at least the input's rank, and each input dimension must equal its own or be 1`,
+        );
+      }
+      return { shape, dtype: x.dtype };
+    },
     kernel([x], { shape }) {
       // A broadcast scalar (as every reduction's gradient) stays one value until read densely.
       const u = uniformValue(x);
@@ -147,12 +174,6 @@ function resolveShape(t: Tensor, shape: readonly number[]): readonly number[] {
     out[unknown] = t.size / known;
   }
   checkShape("reshape", out);
-  if (sizeOf(out) !== t.size) {
-    throw new Error(
-      `reshape: cannot reshape ${fmtShape(t.shape)} (${t.size} elements) into ${fmtShape(out)} ` +
-        `(${sizeOf(out)} elements): the element counts must match`,
-    );
-  }
   return out;
 }
 
@@ -224,13 +245,6 @@ export function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
   const t = toTensor(x, { op: "broadcastTo" });
   checkShape("broadcastTo", shape);
   if (sameShape(t.shape, shape)) return t;
-  const b = broadcastShapes("broadcastTo", t.shape, shape);
-  if (!sameShape(b, shape)) {
-    throw new Error(
-      `broadcastTo: cannot broadcast ${fmtShape(t.shape)} to ${fmtShape(shape)}: the target ` +
-        `needs at least the input's rank, and each input dimension must equal its own or be 1`,
-    );
-  }
   return bind(movementPrims.broadcastTo, [t], { shape: [...shape] });
 }
 
@@ -322,6 +336,18 @@ interface ConcatAttrs {
 // Linear: reverse pads the cotangent back to the input's shape with zeros.
 const slicePrim: Primitive<SliceAttrs> = {
   name: "slice",
+  shape([x], { begin, size }) {
+    for (let i = 0; i < x.shape.length; i++) {
+      if (!(begin[i] >= 0 && size[i] >= 0 && begin[i] + size[i] <= x.shape[i])) {
+        throw new RangeError(
+          `slice: axis ${i} of shape ${fmtShape(x.shape)} has length ${x.shape[i]}, but the ` +
+            `block runs from ${begin[i]} for ${size[i]} elements: it must lie within ` +
+            `[0, ${x.shape[i]}]`,
+        );
+      }
+    }
+    return { shape: size, dtype: x.dtype };
+  },
   kernel([x], { begin, size }) {
     const strides = stridesOf(x.shape);
     let offset = 0;
@@ -348,6 +374,18 @@ const slicePrim: Primitive<SliceAttrs> = {
 // Affine in x: d pad(x) = pad(dx, 0); reverse slices the padding off.
 const padPrim: Primitive<PadAttrs> = {
   name: "pad",
+  shape([x], { paddings, value }) {
+    if (paddings.length !== x.shape.length) {
+      throw new Error(
+        `pad: paddings has ${paddings.length} pairs but the tensor of shape ${fmtShape(x.shape)} ` +
+          `has ${x.shape.length} axes: give one [before, after] pair per axis`,
+      );
+    }
+    checkFill(x.dtype, value);
+    const shape = new Array<number>(x.shape.length);
+    for (let i = 0; i < shape.length; i++) shape[i] = x.shape[i] + paddings[i][0] + paddings[i][1];
+    return { shape, dtype: x.dtype };
+  },
   kernel([x], { paddings, value }) {
     const shape = x.shape.map((d, i) => d + paddings[i][0] + paddings[i][1]);
     const out = allocate(x.dtype, sizeOf(shape)).fill(value);
@@ -371,6 +409,36 @@ const padPrim: Primitive<PadAttrs> = {
 // Linear: d concat(xs) = concat(dxs); reverse slices each input's block out.
 const concatPrim: Primitive<ConcatAttrs> = {
   name: "concat",
+  shape(xs, { axis }) {
+    const first = xs[0], rank = first.shape.length;
+    const shape = copyShape(first.shape);
+    for (let j = 1; j < xs.length; j++) {
+      const x = xs[j];
+      if (x.dtype !== first.dtype) {
+        throw new TypeError(
+          `concat: dtypes differ: ${first.dtype} and ${x.dtype}: ` +
+            `cast one with cast(x, "${first.dtype}") first`,
+        );
+      }
+      if (x.shape.length !== rank) {
+        throw new Error(
+          `concat: ranks differ: ${fmtShape(first.shape)} and ${fmtShape(x.shape)}: every ` +
+            `tensor needs rank ${rank}`,
+        );
+      }
+      for (let i = 0; i < rank; i++) {
+        if (i !== axis && x.shape[i] !== first.shape[i]) {
+          throw new Error(
+            `concat: shapes ${fmtShape(first.shape)} and ${
+              fmtShape(x.shape)
+            } differ outside axis ${axis}`,
+          );
+        }
+      }
+      shape[axis] += x.shape[axis];
+    }
+    return { shape, dtype: first.dtype };
+  },
   kernel(xs, { axis }) {
     const shape = [...xs[0].shape];
     shape[axis] = xs.reduce((n, x) => n + x.shape[axis], 0);
@@ -448,15 +516,8 @@ export function slice(x: TensorLike, begin: readonly number[], size: readonly nu
     }
   }
   const sz = size.map((s, i) => (s === -1 ? t.shape[i] - begin[i] : s));
-  for (let i = 0; i < t.rank; i++) {
-    if (!(begin[i] >= 0 && sz[i] >= 0 && begin[i] + sz[i] <= t.shape[i])) {
-      throw new RangeError(
-        `slice: axis ${i} of shape ${fmtShape(t.shape)} has length ${t.shape[i]}, but the block ` +
-          `runs from ${begin[i]} for ${sz[i]} elements: it must lie within [0, ${t.shape[i]}]`,
-      );
-    }
-  }
-  if (sameShape(sz, t.shape)) return t;
+  // The whole tensor (the shape rule checks every other block's bounds).
+  if (sameShape(sz, t.shape) && begin.every((b) => b === 0)) return t;
   return bind(slicePrim, [t], { begin: [...begin], size: sz });
 }
 
@@ -486,12 +547,6 @@ export function pad(
         describeValue(paddings),
     );
   }
-  if (paddings.length !== t.rank) {
-    throw new Error(
-      `pad: paddings has ${paddings.length} pairs but the tensor of shape ${fmtShape(t.shape)} ` +
-        `has ${t.rank} axes: give one [before, after] pair per axis`,
-    );
-  }
   for (const p of paddings) {
     if (!Array.isArray(p) || p.length !== 2 || !p.every((n) => Number.isInteger(n) && n >= 0)) {
       throw new (Array.isArray(p) && p.every(Number.isInteger) ? RangeError : TypeError)(
@@ -501,7 +556,6 @@ export function pad(
       );
     }
   }
-  checkFill(t.dtype, constantValue);
   return bind(padPrim, [t], {
     paddings: paddings.map((p) => [p[0], p[1]] as [number, number]),
     value: constantValue,
@@ -527,19 +581,6 @@ export function concat(xs: readonly TensorLike[], axis: number): Tensor {
   const rank = ts[0].rank;
   if (rank === 0) throw new Error("concat: cannot join scalars along an axis: use stack");
   const a = normalizeAxis("concat", axis, rank);
-  for (const t of ts) {
-    if (t.rank !== rank) {
-      throw new Error(
-        `concat: ranks differ: ${fmtShape(ts[0].shape)} and ${fmtShape(t.shape)}: every ` +
-          `tensor needs rank ${rank}`,
-      );
-    }
-    if (t.shape.some((d, i) => i !== a && d !== ts[0].shape[i])) {
-      throw new Error(
-        `concat: shapes ${fmtShape(ts[0].shape)} and ${fmtShape(t.shape)} differ outside axis ${a}`,
-      );
-    }
-  }
   if (ts.length === 1) return ts[0];
   return bind(concatPrim, ts, { axis: a });
 }

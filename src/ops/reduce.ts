@@ -27,11 +27,23 @@ interface ReduceAttrs {
   keepDims: boolean;
 }
 
-function kernel(kind: ReduceKind, name: string): Primitive<ReduceAttrs>["kernel"] {
+// The shape rule of a reduction: numeric input, the reduced axes gone (or kept as 1).
+function reduceShape(name: string): Primitive<ReduceAttrs>["shape"] {
   return ([x], { axes, keepDims }) => {
     if (x.dtype === "bool") {
       throw new TypeError(`${name}: expects a numeric tensor, got bool: cast it first`);
     }
+    const shape: number[] = [];
+    for (let i = 0; i < x.shape.length; i++) {
+      if (!axes.includes(i)) shape.push(x.shape[i]);
+      else if (keepDims) shape.push(1);
+    }
+    return { shape, dtype: x.dtype };
+  };
+}
+
+function kernel(kind: ReduceKind): Primitive<ReduceAttrs>["kernel"] {
+  return ([x], { axes, keepDims }) => {
     const u = uniformValue(x);
     if (u !== undefined && x.size > 0) return uniformReduce(u, x, axes, keepDims, kind);
     const [data, kept] = reduceKernel(dataOf(x), x.shape, axes, kind, x.dtype);
@@ -77,7 +89,8 @@ function extremeWeights(x: Tensor, out: Tensor, attrs: ReduceAttrs): Tensor {
 function extremePrim(kind: "max" | "min", name: string): Primitive<ReduceAttrs> {
   return {
     name,
-    kernel: kernel(kind, name),
+    shape: reduceShape(name),
+    kernel: kernel(kind),
     // d max(x) = Σ w·dx, w the normalised indicator of the maxima
     jvp: ([t], [x], out, attrs) =>
       t &&
@@ -109,12 +122,21 @@ interface ArgAttrs {
 
 const argPrim: Primitive<ArgAttrs> = {
   name: "argExtreme",
-  kernel([x], { axis, kind }) {
-    if (x.shape[axis] === 0) {
-      throw new Error(
-        `arg${kind === "max" ? "Max" : "Min"}: axis ${axis} of shape ${fmtShape(x.shape)} is empty`,
+  shape([x], { axis, kind }) {
+    const op = kind === "max" ? "argMax" : "argMin";
+    if (x.dtype === "bool") {
+      throw new TypeError(
+        `${op}: expects a numeric tensor, got bool: cast it first, e.g. cast(x, "int32")`,
       );
     }
+    if (x.shape[axis] === 0) {
+      throw new Error(`${op}: axis ${axis} of shape ${fmtShape(x.shape)} is empty`);
+    }
+    const shape: number[] = [];
+    for (let i = 0; i < x.shape.length; i++) if (i !== axis) shape.push(x.shape[i]);
+    return { shape, dtype: "int32" };
+  },
+  kernel([x], { axis, kind }) {
     const outer = sizeOf(x.shape.slice(0, axis)), n = x.shape[axis];
     const inner = sizeOf(x.shape.slice(axis + 1));
     const src = dataOf(x), out = new Int32Array(outer * inner);
@@ -150,7 +172,8 @@ export const reducePrims = {
   // Linear: d Σx = Σ dx; its reverse broadcasts the cotangent back.
   reduceSum: {
     name: "reduceSum",
-    kernel: kernel("sum", "reduceSum"),
+    shape: reduceShape("reduceSum"),
+    kernel: kernel("sum"),
     jvp: ([t], [x], __, { axes, keepDims }) => t && reduceSum(t, shiftAxes(axes, t, x), keepDims),
     vjp: (g, [x], _, attrs) => [expandBack(g, x, attrs)],
     batch: batchReduce,
@@ -322,11 +345,6 @@ export function reduceProd(x: TensorLike, axis?: Axis, keepDims = false): Tensor
 
 function argExtreme(op: string, x: TensorLike, axis: number, kind: "max" | "min"): Tensor {
   const t = toTensor(x, { op });
-  if (t.dtype === "bool") {
-    throw new TypeError(
-      `${op}: expects a numeric tensor, got bool: cast it first, e.g. cast(x, "int32")`,
-    );
-  }
   return bind(argPrim, [t], { axis: normalizeAxis(op, axis, t.rank), kind });
 }
 

@@ -3,7 +3,7 @@
  * both rules follow from it: jvp = t·f'(x), vjp = g·f'(x).
  */
 import { vectorized } from "./_batch.ts";
-import type { Primitive } from "../core/dispatch.ts";
+import type { Aval, Primitive } from "../core/dispatch.ts";
 import { type DType, scratchScalar } from "../core/dtype.ts";
 import { dataOf, Tensor, type TensorLike, uniformTensor, uniformValue } from "../core/tensor.ts";
 import {
@@ -12,7 +12,7 @@ import {
   type UnaryLoop,
   unaryLoops as L,
 } from "../core/kernels/elementwise.ts";
-import { requireFloat, requireNumeric, unaryOp } from "./_define.ts";
+import { requireFloat, requireNumeric, type ScalarFormula, unaryOp } from "./_define.ts";
 import { toTensor } from "../core/convert.ts";
 import { simdCos, simdExp, simdSigmoid, simdSin, simdTanh } from "../core/kernels/wasm/math.ts";
 import { add, divide, multiply, subtract } from "./binary.ts";
@@ -21,6 +21,8 @@ import { greater } from "./compare.ts";
 
 interface UnarySpec {
   loop: UnaryLoop;
+  /** The scalar formula, agreeing with `loop` (see `ScalarFormula`). */
+  scalar: ScalarFormula;
   /** A faster loop for float32 data, accurate to float32 (the plain loop is its reference). */
   loop32?: UnaryLoop;
   /** Whether int32 inputs are allowed (else floats only). */
@@ -33,15 +35,22 @@ interface UnarySpec {
 
 function unaryPrim(name: string, spec: UnarySpec): Primitive<void> {
   const { loop, deriv } = spec;
+  const ints = spec.ints === true, outDtype = spec.outDtype;
   return {
     name,
-    kernel([x]) {
-      if (spec.ints && x.dtype === "bool") {
+    shape(inputs): Aval {
+      const x = inputs[0];
+      if (!ints) requireFloat(name, x);
+      else if (x.dtype === "bool") {
         throw new TypeError(
           `${name}: no arithmetic on bool tensors: cast them first, e.g. cast(x, "float32")`,
         );
       }
-      if (!spec.ints) requireFloat(name, x);
+      return outDtype === undefined ? x : { shape: x.shape, dtype: outDtype };
+    },
+    scalar: spec.scalar,
+    // Checked by the shape rule, which `bind` runs first.
+    kernel([x]) {
       const dtype = spec.outDtype ?? x.dtype;
       const fast = x.dtype === "float32" && spec.loop32 !== undefined ? spec.loop32 : loop;
       const u = uniformValue(x);
@@ -59,36 +68,80 @@ function unaryPrim(name: string, spec: UnarySpec): Primitive<void> {
   };
 }
 
+// Formulas of one argument; for int32 outputs, `| 0` wraps what may leave the range (-(-2³¹)).
+const call = (f: string): ScalarFormula => ([x]) => `${f}(${x})`;
+
 /** The unary primitives, by name. */
 export const unaryPrims = {
   // d(-x) = -dx
   negative: {
-    ...unaryPrim("negative", { loop: L.negative, ints: true }),
+    ...unaryPrim("negative", {
+      loop: L.negative,
+      scalar: ([x], dtype) => dtype === "int32" ? `((-${x}) | 0)` : `(-${x})`,
+      ints: true,
+    }),
     jvp: ([t]) => t && negative(t),
     vjp: (g) => [negative(g)],
   },
   // d|x| = sign(x)·dx (0 at 0, as TensorFlow)
-  abs: unaryPrim("abs", { loop: L.abs, ints: true, deriv: (x) => sign(x) }),
-  sign: unaryPrim("sign", { loop: L.sign, ints: true }),
+  abs: unaryPrim("abs", {
+    loop: L.abs,
+    scalar: ([x], dtype) => dtype === "int32" ? `(Math.abs(${x}) | 0)` : `Math.abs(${x})`,
+    ints: true,
+    deriv: (x) => sign(x),
+  }),
+  sign: unaryPrim("sign", { loop: L.sign, scalar: call("Math.sign"), ints: true }),
   // d√x = dx / (2√x)
-  sqrt: unaryPrim("sqrt", { loop: L.sqrt, deriv: (_, y) => divide(0.5, y) }),
+  sqrt: unaryPrim("sqrt", {
+    loop: L.sqrt,
+    scalar: call("Math.sqrt"),
+    deriv: (_, y) => divide(0.5, y),
+  }),
   // d eˣ = eˣ·dx, reusing the output as recorded
-  exp: unaryPrim("exp", { loop: L.exp, loop32: simdExp, deriv: (_, y) => y }),
+  exp: unaryPrim("exp", {
+    loop: L.exp,
+    scalar: call("Math.exp"),
+    loop32: simdExp,
+    deriv: (_, y) => y,
+  }),
   // d(eˣ - 1) = eˣ·dx = (y + 1)·dx
-  expm1: unaryPrim("expm1", { loop: L.expm1, deriv: (_, y) => add(y, 1) }),
+  expm1: unaryPrim("expm1", {
+    loop: L.expm1,
+    scalar: call("Math.expm1"),
+    deriv: (_, y) => add(y, 1),
+  }),
   // d log x = dx / x
-  log: unaryPrim("log", { loop: L.log, deriv: (x) => divide(1, x) }),
+  log: unaryPrim("log", { loop: L.log, scalar: call("Math.log"), deriv: (x) => divide(1, x) }),
   // d log(1 + x) = dx / (1 + x)
-  log1p: unaryPrim("log1p", { loop: L.log1p, deriv: (x) => divide(1, add(x, 1)) }),
+  log1p: unaryPrim("log1p", {
+    loop: L.log1p,
+    scalar: call("Math.log1p"),
+    deriv: (x) => divide(1, add(x, 1)),
+  }),
   // d sin x = cos x·dx
-  sin: unaryPrim("sin", { loop: L.sin, loop32: simdSin, deriv: (x) => cos(x) }),
+  sin: unaryPrim("sin", {
+    loop: L.sin,
+    scalar: call("Math.sin"),
+    loop32: simdSin,
+    deriv: (x) => cos(x),
+  }),
   // d cos x = -sin x·dx
-  cos: unaryPrim("cos", { loop: L.cos, loop32: simdCos, deriv: (x) => negative(sin(x)) }),
+  cos: unaryPrim("cos", {
+    loop: L.cos,
+    scalar: call("Math.cos"),
+    loop32: simdCos,
+    deriv: (x) => negative(sin(x)),
+  }),
   // d tan x = (1 + tan²x)·dx
-  tan: unaryPrim("tan", { loop: L.tan, deriv: (_, y) => add(1, multiply(y, y)) }),
+  tan: unaryPrim("tan", {
+    loop: L.tan,
+    scalar: call("Math.tan"),
+    deriv: (_, y) => add(1, multiply(y, y)),
+  }),
   // d tanh x = (1 - tanh²x)·dx
   tanh: unaryPrim("tanh", {
     loop: L.tanh,
+    scalar: call("Math.tanh"),
     loop32: simdTanh,
     deriv: (_, y) => subtract(1, multiply(y, y)),
   }),
@@ -96,23 +149,38 @@ export const unaryPrims = {
   // dσ = σ(1 - σ)·dx
   sigmoid: unaryPrim("sigmoid", {
     loop: L.sigmoid,
+    // As the loop: split by sign so that exp never overflows.
+    scalar: ([x]) =>
+      `(${x} >= 0 ? 1 / (1 + Math.exp(-${x})) : Math.exp(${x}) / (1 + Math.exp(${x})))`,
     loop32: simdSigmoid,
     deriv: (_, y) => multiply(y, subtract(1, y)),
   }),
   // NOTE: a primitive rather than log(1 + eˣ), which overflows for large x.
   // d softplus x = σ(x)·dx
-  softplus: unaryPrim("softplus", { loop: L.softplus, deriv: (x) => sigmoid(x) }),
+  softplus: unaryPrim("softplus", {
+    loop: L.softplus,
+    scalar: ([x]) => `(Math.max(${x}, 0) + Math.log1p(Math.exp(-Math.abs(${x}))))`,
+    deriv: (x) => sigmoid(x),
+  }),
   // NOTE: not maximum(x, 0): that splits the gradient at 0; relu's is 0 there, as TensorFlow's.
   // d relu x = [x > 0]·dx
   relu: unaryPrim("relu", {
     loop: L.relu,
+    // Math.max keeps NaN and turns -0 into 0, as the loops do.
+    scalar: ([x]) => `Math.max(${x}, 0)`,
     loop32: f32UnaryLoops.relu,
     ints: true,
     deriv: (x) => cast(greater(x, 0), x.dtype),
   }),
-  floor: unaryPrim("floor", { loop: L.floor }),
-  ceil: unaryPrim("ceil", { loop: L.ceil }),
-  round: unaryPrim("round", { loop: L.round }),
+  floor: unaryPrim("floor", { loop: L.floor, scalar: call("Math.floor") }),
+  ceil: unaryPrim("ceil", { loop: L.ceil, scalar: call("Math.ceil") }),
+  round: unaryPrim("round", {
+    loop: L.round,
+    // Half to even, as the loop.
+    scalar: ([x]) =>
+      `(Math.abs(${x} % 1) === 0.5 && Math.round(${x}) % 2 !== 0 ? Math.round(${x}) - 1 : ` +
+      `Math.round(${x}))`,
+  }),
 } satisfies Record<string, Primitive<void>>;
 
 /**

@@ -46,6 +46,8 @@ interface CustomAttrs {
 // accumulators take the forward computation's own tangent.
 const customPrim: Primitive<CustomAttrs> = {
   name: "customGradient",
+  // The output is the forward result, the last input, as it is.
+  shape: (inputs) => inputs[inputs.length - 1],
   kernel: (inputs) => {
     const y = inputs[inputs.length - 1];
     return new Tensor(dataOf(y), y.shape, y.dtype);

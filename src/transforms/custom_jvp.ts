@@ -69,6 +69,8 @@ interface Attrs {
 // tensor) is differentiated through f's own ops, which the last input carries.
 const customJvpPrim: Primitive<Attrs> = {
   name: "customJvp",
+  // The output is f's output entry, the last input, as it is.
+  shape: (inputs) => inputs[inputs.length - 1],
   kernel: (inputs) => detach(inputs[inputs.length - 1]),
   jvp: (ts, inputs, _, { call, index }) => {
     const n = inputs.length - 1;

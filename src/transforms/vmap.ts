@@ -8,7 +8,7 @@ import { checkFunction, checkOptions, describeValue, refuseAsync } from "../core
 import { type Primitive, type Transform, withTransform } from "../core/dispatch.ts";
 import { toTensor } from "../core/convert.ts";
 import { currentScope } from "../core/memory.ts";
-import { fmtShape } from "../core/shape.ts";
+import { fmtShape, sameShape } from "../core/shape.ts";
 import { flattenTree, isRecord, leafPaths, named, unflattenTree } from "../core/structure.ts";
 import { Tensor, type Traced, tracedStorage, tracedTensor } from "../core/tensor.ts";
 import { Variable } from "../core/variable.ts";
@@ -64,6 +64,8 @@ class BatchTrace implements Transform {
       values[i] = mine ? s.value : inputs[i];
       axes[i] = mine ? s.axis : null;
     }
+    // The op's checks see one example's shapes, as the user wrote them.
+    const expected = prim.shape(inputs, attrs);
     const outer = applying;
     applying = this;
     let out: Tensor, axis: number | null;
@@ -72,14 +74,19 @@ class BatchTrace implements Transform {
     } finally {
       applying = outer;
     }
-    if (axis === null) return out;
-    if (out.shape[axis] !== this.size) {
+    const example = axis === null ? out.shape : out.shape.filter((_, i) => i !== axis);
+    if (
+      (axis !== null && out.shape[axis] !== this.size) || !sameShape(example, expected.shape) ||
+      out.dtype !== expected.dtype
+    ) {
       throw new Error(
-        `vmap: the batching rule of ${prim.name} gave shape ${fmtShape(out.shape)} with the ` +
-          `mapped axis at ${axis}, not of size ${this.size}: a bug in gradtape, please report it`,
+        `vmap: the batching rule of ${prim.name} gave shape ${fmtShape(out.shape)} ` +
+          `(${out.dtype}) with the mapped axis at ${axis}, where the shape rule gives ` +
+          `${fmtShape(expected.shape)} (${expected.dtype}) for a batch of ${this.size}: a bug in ` +
+          `gradtape, please report it`,
       );
     }
-    return this.wrap(out, axis);
+    return axis === null ? out : this.wrap(out, axis);
   }
 
   /** `t` with the mapped axis at `axis`: moved there, or made by broadcasting an unmapped `t`. */

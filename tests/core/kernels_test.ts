@@ -52,6 +52,10 @@ Deno.test("float32 matmul (WebAssembly SIMD) matches the reference loop", async 
     [[100, 100], [100, 100, 1], false, false],
     // An empty inner dimension gives zeros (the kernel never runs over K).
     [[70, 0], [0, 90], false, false],
+    // Outer products (k = 1, each example's weight gradient under vmap), batched and transposed.
+    [[8, 784, 1], [8, 1, 128], false, false],
+    [[8, 1, 784], [8, 1, 128], true, false],
+    [[8, 784, 1], [8, 128, 1], false, true],
     // Rows of 256 floats get padded strides in the kernel's memory (A, B, A stored transposed).
     [[20, 256], [256, 256], false, false],
     [[40, 256], [40, 24], true, false],

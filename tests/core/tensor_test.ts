@@ -274,14 +274,14 @@ Deno.test("an op whose result is too large to allocate names itself, its inputs 
     [
       "matmul",
       () => gt.matmul(gt.zeros([1e6, 1]), gt.zeros([1, 1e6])),
-      "matmul: a result of 1.000e+12 elements (float32) is more than can be allocated " +
-      "(at most 2147483647), from inputs of shape [1000000,1] and [1,1000000]",
+      "matmul: a result of shape [1000000,1000000] (1.000e+12 elements, float32) is more than " +
+      "can be allocated (at most 2147483647), from inputs of shape [1000000,1] and [1,1000000]",
     ],
     [
       "pad",
       () => gt.pad(gt.ones([2]), [[1e12, 0]]),
-      "pad: a result of 1.000e+12 elements (float32) is more than can be allocated " +
-      "(at most 2147483647), from inputs of shape [2]",
+      "pad: a result of shape [1000000000002] (1.000e+12 elements, float32) is more than can " +
+      "be allocated (at most 2147483647), from inputs of shape [2]",
     ],
     [
       "tile",

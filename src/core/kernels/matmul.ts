@@ -1,6 +1,6 @@
 /** Batched matrix multiplication with transposes folded into the index order. */
 import { allocate, allocateF64, allocateUninit, type DType, type TypedArray } from "../dtype.ts";
-import { broadcastShapes, fmtShape, sizeOf, stridesOf } from "../shape.ts";
+import { broadcastShapes, sizeOf, stridesOf } from "../shape.ts";
 import { broadcastStrides, forEachRow } from "./strided.ts";
 import { wasmGemm } from "./wasm/gemm.ts";
 import { wasmAvailable } from "./wasm/runtime.ts";
@@ -12,31 +12,18 @@ const WASM_MIN_WORK = 4096;
 const WASM_MIN_OUTPUTS = 8;
 const NO_BATCH: readonly number[] = Object.freeze([]);
 
-/** The output shape of `a @ b` (rank ≥ 2 each, batch dimensions broadcast), or a clear error. */
+/** The dimensions of `a @ b` (rank ≥ 2 each, batch dimensions broadcast), checked already. */
 export function matmulShape(
   aShape: readonly number[],
   bShape: readonly number[],
   transposeA: boolean,
   transposeB: boolean,
 ): { batch: readonly number[]; m: number; k: number; n: number } {
-  if (aShape.length < 2 || bShape.length < 2) {
-    throw new Error(
-      `matmul: both operands need rank 2 or more, got ${fmtShape(aShape)} @ ${fmtShape(bShape)}: ` +
-        `reshape vectors to [1,n] or [n,1] first`,
-    );
-  }
+  // The operands were checked by matmul's shape rule (src/ops/linalg.ts).
   const ra = aShape.length, rb = bShape.length;
   const m = transposeA ? aShape[ra - 1] : aShape[ra - 2];
   const k = transposeA ? aShape[ra - 2] : aShape[ra - 1];
-  const kb = transposeB ? bShape[rb - 1] : bShape[rb - 2];
   const n = transposeB ? bShape[rb - 2] : bShape[rb - 1];
-  if (k !== kb) {
-    const t = (tr: boolean) => (tr ? " (transposed)" : "");
-    throw new Error(
-      `matmul: inner dimensions differ: ${fmtShape(aShape)}${t(transposeA)} @ ` +
-        `${fmtShape(bShape)}${t(transposeB)}`,
-    );
-  }
   const batch = ra === 2 && rb === 2
     ? NO_BATCH
     : broadcastShapes("matmul", aShape.slice(0, -2), bShape.slice(0, -2));
@@ -63,7 +50,10 @@ export function matmulKernel(
   if (batch.length === 0 && !useWasm) {
     return [smallMatmul(a, aShape, b, bShape, transposeA, transposeB, dtype, m, k, n), [m, n]];
   }
-  const out = allocate(dtype, sizeOf(batch) * m * n);
+  // Every path writes each element when k > 0; an empty inner dimension leaves the zeros.
+  const out = k > 0
+    ? allocateUninit(dtype, sizeOf(batch) * m * n)
+    : allocate(dtype, sizeOf(batch) * m * n);
   const ra = aShape.length, rb = bShape.length;
   // Element (i, p) of op(A) sits at i*ai + p*ap; element (p, j) of op(B) at p*bp + j*bj.
   const [ai, ap] = transposeA ? [1, aShape[ra - 1]] : [aShape[ra - 1], 1];
@@ -78,6 +68,15 @@ export function matmulKernel(
   // NOTE: the WebAssembly SIMD kernel pays for packing, so it takes over above a few
   // thousand multiply-adds; the loop below stays as the reference and the fallback.
   const one = (aOff: number, bOff: number, oOff: number): void => {
+    // NOTE: an outer product (k = 1, as each example's weight gradient under vmap) has no sum
+    // to block, and copying it through the WebAssembly kernel's memory cost more than the loop.
+    if (k === 1) {
+      for (let i = 0, o = oOff; i < m; i++) {
+        const av = a[aOff + i * ai];
+        for (let j = 0, bi = bOff; j < n; j++, bi += bj) out[o++] = av * b[bi];
+      }
+      return;
+    }
     if (useWasm) {
       wasmGemm(a, aOff, ai, ap, b, bOff, bp, bj, out as Float32Array, oOff, m, n, k);
       return;
