@@ -1,7 +1,8 @@
 /**
- * The comparison benchmark of the performance issue: workloads W1–W7 on gradtape, TensorFlow.js
- * 4.22 (cpu and wasm backends) and jax-js 0.1.25 (wasm, eager and under `jit`), all fed the same
- * seeded float32 inputs. Every library's first two results of each workload are checked against
+ * The comparison benchmark of the performance issue: workloads W1–W7, and the vmap issue's W8
+ * (per-example gradients), on gradtape, TensorFlow.js 4.22 (cpu and wasm backends; no W8, tfjs
+ * having no vmap) and jax-js 0.1.25 (wasm, eager and under `jit`), all fed the same seeded float32
+ * inputs. Every library's first two results of each workload are checked against
  * float64 references (closed forms where there are any): a wrong result is reported, not timed.
  * Then each is warmed up, and timed in samples of enough runs to last ≥ 20 ms; the table shows the
  * median sample. A peer that fails to load, or fails a workload, is reported and skipped.

@@ -7,6 +7,7 @@ import {
   LINEAR,
   MATMUL_GRAD_SIZE,
   MLP,
+  PER_EXAMPLE,
   POLY,
 } from "./workloads.ts";
 
@@ -142,5 +143,32 @@ export const gradtape: Impl = {
       );
     const h = gt.hessian(f);
     return Promise.resolve({ run: () => gt.tidy(() => h(x).data()) });
+  },
+
+  W8: (d: Data) => {
+    const { batch, inputs, hidden, classes } = PER_EXAMPLE;
+    const p = d.perExample;
+    const params = {
+      w1: tensor(p.w1, [inputs, hidden]),
+      b1: tensor(p.b1, [hidden]),
+      w2: tensor(p.w2, [hidden, classes]),
+      b2: tensor(p.b2, [classes]),
+    };
+    const x = tensor(p.x, [batch, inputs]);
+    const labels = tensor(p.labels, [batch, classes]);
+    // One example's loss, written for one example: x [784], y [10].
+    const loss = (q: typeof params, x: gt.Tensor, y: gt.Tensor) => {
+      const h = gt.relu(gt.matmul(x.reshape([1, inputs]), q.w1).add(q.b1));
+      const logits = gt.matmul(h, q.w2).add(q.b2);
+      return gt.reduceSum(gt.softmaxCrossEntropyWithLogits(y.reshape([1, classes]), logits));
+    };
+    const perExample = gt.vmap(gt.grad(loss), { inAxes: [null, 0, 0] });
+    return Promise.resolve({
+      run: () =>
+        gt.tidy(() => {
+          const g = perExample(params, x, labels) as unknown as typeof params;
+          return [g.w1.data(), g.b1.data(), g.w2.data(), g.b2.data()];
+        }),
+    });
   },
 };

@@ -11,6 +11,7 @@ import {
   LINEAR,
   MATMUL_GRAD_SIZE,
   MLP,
+  PER_EXAMPLE,
   POLY,
 } from "./workloads.ts";
 
@@ -205,6 +206,43 @@ export function jaxImpl(jax: Jax, jitted: boolean): Impl {
           x.dispose();
           a.dispose();
           h.free();
+        },
+      });
+    },
+
+    W8: (d: Data) => {
+      const { batch, inputs, hidden, classes } = PER_EXAMPLE;
+      const p = d.perExample;
+      const params = {
+        w1: array(p.w1, [inputs, hidden]),
+        b1: array(p.b1, [hidden]),
+        w2: array(p.w2, [hidden, classes]),
+        b2: array(p.b2, [classes]),
+      };
+      const x = array(p.x, [batch, inputs]);
+      const labels = array(p.labels, [batch, classes]);
+      type P = typeof params;
+      // One example's loss: x [784], y [10].
+      const loss = (q: P, x: A, y: A) => {
+        const h = jax.nn.relu(np.matmul(x, q.w1).add(q.b1));
+        const logits = np.matmul(h, q.w2).add(q.b2);
+        return np.sum(y.mul(jax.nn.logSoftmax(logits, -1))).mul(-1);
+      };
+      const g = compile(jax.vmap(jax.grad(loss), [null, 0, 0]) as AnyFn);
+      const refs = (): P => ({
+        w1: params.w1.ref,
+        b1: params.b1.ref,
+        w2: params.w2.ref,
+        b2: params.b2.ref,
+      });
+      return Promise.resolve({
+        run: () => {
+          const r = g.fn(refs(), x.ref, labels.ref) as P;
+          return [f32(r.w1), f32(r.b1), f32(r.w2), f32(r.b2)];
+        },
+        dispose: () => {
+          [x, labels, ...Object.values(params)].forEach((a) => a.dispose());
+          g.free();
         },
       });
     },

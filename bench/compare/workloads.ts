@@ -1,5 +1,5 @@
 /**
- * The comparison's workloads W1–W7 (from the performance issue): their shared inputs, made once
+ * The comparison's workloads W1–W7 (from the performance issue) and W8 (from the vmap issue): their shared inputs, made once
  * with gradtape's seeded `random` and handed as the same Float32Arrays to every library, and the
  * correctness check of each, against float64 references computed here in plain JavaScript
  * (closed forms where there are any), so that a wrong result is caught whichever library gives it.
@@ -26,6 +26,8 @@ export interface Outputs {
   W6: ArrayLike<number>;
   /** The Hessian, row-major. */
   W7: ArrayLike<number>;
+  /** The per-example gradients `[dw1, db1, dw2, db2]`, each row-major with the batch first. */
+  W8: ArrayLike<number>[];
 }
 
 /** A kind of workload. */
@@ -63,6 +65,18 @@ export interface Data {
   sinExp: Float32Array;
   /** W7: x [100] and A [100, 100], standard normal. */
   hessian: { x: Float32Array; a: Float32Array };
+  /**
+   * W8: W4's first 64 examples and labels, and the parameters of a 784-128-10 MLP (the biases
+   * small and nonzero, so that their gradients are checked through a broadcast add).
+   */
+  perExample: {
+    x: Float32Array;
+    labels: Float32Array;
+    w1: Float32Array;
+    b1: Float32Array;
+    w2: Float32Array;
+    b2: Float32Array;
+  };
 }
 
 /** Hyperparameters of the training workloads (the tutorial's). */
@@ -73,6 +87,18 @@ export const SIN_EXP_SIZE = 1_000_000;
 export const HESSIAN_SIZE = 100;
 export const MATMUL_SIZES = [128, 256, 512, 1024];
 export const MATMUL_GRAD_SIZE = 512;
+/**
+ * W8's MLP: per-example gradients of a batch of `batch` examples.
+ *
+ * @example 101,770 parameters, so 64 × 101,770 gradients a run
+ * ```ts
+ * import { PER_EXAMPLE } from "./workloads.ts";
+ * import assert from "node:assert/strict";
+ * const { inputs, hidden, classes } = PER_EXAMPLE;
+ * assert.equal(inputs * hidden + hidden + hidden * classes + classes, 101_770);
+ * ```
+ */
+export const PER_EXAMPLE = { batch: 64, inputs: 784, hidden: 128, classes: 10 };
 
 /**
  * The float32 tolerance of the elementwise checks (W5–W7): each value may differ from the float64
@@ -87,7 +113,7 @@ export type Unit = "µs" | "ms" | "GFLOP/s";
 
 /** One row of the comparison. */
 export interface Workload {
-  /** `W1` … `W7`, with `@N` for W5's sizes. */
+  /** `W1` … `W8`, with `@N` for W5's sizes. */
   id: string;
   kind: Kind;
   /** W5's matrix size (0 elsewhere). */
@@ -129,11 +155,22 @@ export function makeData(): Data {
     matmul.set(n, { a: normal([n, n], 20 + n), b: normal([n, n], 40 + n) });
   }
 
+  const mlpX = uniform([batch, inputs], 10);
+  const pe = PER_EXAMPLE;
+  const perExample = {
+    x: mlpX.slice(0, pe.batch * pe.inputs),
+    labels: labels.slice(0, pe.batch * pe.classes),
+    w1: normal([pe.inputs, pe.hidden], 14, Math.sqrt(2 / pe.inputs)),
+    b1: normal([pe.hidden], 15, 0.1),
+    w2: normal([pe.hidden, pe.classes], 16, Math.sqrt(2 / pe.hidden)),
+    b2: normal([pe.classes], 17, 0.1),
+  };
+
   return {
     linear: { x: lx, y: ly, w: normal([1], 3)[0], b: 0 },
     poly: { x: px, y: py, init: [...normal([3], 5, 0.1), 0] },
     mlp: {
-      x: uniform([batch, inputs], 10),
+      x: mlpX,
       labels,
       w1: normal([inputs, hidden], 12, Math.sqrt(2 / inputs)),
       b1: new Float32Array(hidden),
@@ -143,6 +180,7 @@ export function makeData(): Data {
     matmul,
     sinExp: uniform([SIN_EXP_SIZE], 30, -2, 2),
     hessian: { x: normal([HESSIAN_SIZE], 31), a: normal([HESSIAN_SIZE, HESSIAN_SIZE], 32) },
+    perExample,
   };
 }
 
@@ -258,6 +296,61 @@ export function referenceMlp(d: Data): number[] {
   return losses;
 }
 
+/**
+ * W8's per-example gradients in float64: for each example alone, the gradient of its softmax
+ * cross-entropy loss (not divided by the batch size) with respect to w1, b1, w2 and b2, each
+ * flattened with the batch first, as `[dw1, db1, dw2, db2]`.
+ *
+ * @example Each example's logit gradient, softmax minus its one-hot label, sums to zero
+ * ```ts
+ * import { makeData, PER_EXAMPLE, referencePerExample } from "./workloads.ts";
+ * import assert from "node:assert/strict";
+ * const [, , , db2] = referencePerExample(makeData());
+ * const c = PER_EXAMPLE.classes;
+ * for (let n = 0; n < PER_EXAMPLE.batch; n++) {
+ *   assert.ok(Math.abs(db2.slice(n * c, (n + 1) * c).reduce((s, v) => s + v)) < 1e-12);
+ * }
+ * ```
+ */
+export function referencePerExample(d: Data): Float64Array[] {
+  const { batch: B, inputs: I, hidden: H, classes: C } = PER_EXAMPLE;
+  const { x, labels, w1, b1, w2, b2 } = d.perExample;
+  const dw1 = new Float64Array(B * I * H), db1 = new Float64Array(B * H);
+  const dw2 = new Float64Array(B * H * C), db2 = new Float64Array(B * C);
+  const z = new Float64Array(H), h = new Float64Array(H), logits = new Float64Array(C);
+  for (let n = 0; n < B; n++) {
+    for (let j = 0; j < H; j++) z[j] = b1[j];
+    for (let k = 0; k < I; k++) {
+      const xv = x[n * I + k];
+      for (let j = 0; j < H; j++) z[j] += xv * w1[k * H + j];
+    }
+    for (let j = 0; j < H; j++) h[j] = Math.max(z[j], 0);
+    for (let c = 0; c < C; c++) {
+      let s = b2[c];
+      for (let j = 0; j < H; j++) s += h[j] * w2[j * C + c];
+      logits[c] = s;
+    }
+    const m = Math.max(...logits);
+    const lse = m + Math.log(logits.reduce((s, v) => s + Math.exp(v - m), 0));
+    for (let c = 0; c < C; c++) {
+      db2[n * C + c] = Math.exp(logits[c] - lse) - labels[n * C + c];
+    }
+    for (let j = 0; j < H; j++) {
+      let s = 0;
+      for (let c = 0; c < C; c++) {
+        dw2[(n * H + j) * C + c] = h[j] * db2[n * C + c];
+        s += db2[n * C + c] * w2[j * C + c];
+      }
+      db1[n * H + j] = z[j] > 0 ? s : 0;
+    }
+    for (let k = 0; k < I; k++) {
+      const xv = x[n * I + k];
+      for (let j = 0; j < H; j++) dw1[(n * I + k) * H + j] = xv * db1[n * H + j];
+    }
+  }
+  return [dw1, db1, dw2, db2];
+}
+
 // ---------------------------------------------------------------------------------------------
 // checks
 
@@ -294,6 +387,7 @@ function memo<T>(f: (d: Data) => T): (d: Data) => T {
 const linearRef = memo(referenceLinear);
 const polyRef = memo(referencePoly);
 const mlpRef = memo(referenceMlp);
+const perExampleRef = memo(referencePerExample);
 
 /** Row sums of B and column sums of A (and their absolute versions), for W5 and W5g. */
 const sums = memo((d: Data) => {
@@ -391,6 +485,31 @@ function checkHessian(h: ArrayLike<number>, d: Data): string | null {
   return compareAll("Hessian", h, n * n, want, tol);
 }
 
+function checkPerExample(out: ArrayLike<number>[], d: Data): string | null {
+  const names = ["dw1", "db1", "dw2", "db2"];
+  if (!Array.isArray(out) || out.length !== 4) return "expected [dw1, db1, dw2, db2]";
+  const want = perExampleRef(d);
+  const B = PER_EXAMPLE.batch;
+  for (let p = 0; p < 4; p++) {
+    // Each value within RTOL of the largest of its example's gradient of that parameter: the
+    // values are sums of few terms (a product for dw1 and dw2), so float32 stays far inside.
+    const per = want[p].length / B;
+    const scale = new Float64Array(B);
+    want[p].forEach((v, i) =>
+      scale[Math.floor(i / per)] = Math.max(scale[Math.floor(i / per)], Math.abs(v))
+    );
+    const why = compareAll(
+      names[p],
+      out[p],
+      want[p].length,
+      (i) => want[p][i],
+      (i) => RTOL * scale[Math.floor(i / per)] + 1e-7,
+    );
+    if (why !== null) return why;
+  }
+  return null;
+}
+
 /** Applies `one` to each output and reports the first failure. */
 const each =
   (one: (out: unknown, d: Data) => string | null) => (outs: readonly unknown[], d: Data) => {
@@ -477,5 +596,13 @@ export const WORKLOADS: readonly Workload[] = [
     unit: "ms",
     goal: { value: 1.3, atLeast: false },
     check: each((v, d) => checkHessian(v as ArrayLike<number>, d)),
+  },
+  {
+    id: "W8",
+    kind: "W8",
+    n: 0,
+    title: "W8 per-example gradients vmap(grad), MLP 784-128-10, batch 64",
+    unit: "ms",
+    check: each((v, d) => checkPerExample(v as ArrayLike<number>[], d)),
   },
 ];
