@@ -120,15 +120,22 @@ export function batchedCallback<R>(fn: (x: Tensor) => R): (batch: Tensor) => R {
   if (trace === undefined) {
     throw new Error("vmap: batchedCallback is for batching rules only: a bug in gradtape");
   }
-  return (batch) =>
-    withTransform(trace, () => {
-      const r = fn(trace.wrap(batch, 0));
-      const { leaves, def } = flattenTree(r, "vmap");
-      return unflattenTree(
-        def,
-        leaves.map((l) => (l instanceof Tensor ? trace.unwrapTo(l, 0) : l)),
-      ) as R;
-    });
+  return (batch) => {
+    const was = trace.active;
+    trace.active = true;
+    try {
+      return withTransform(trace, () => {
+        const r = fn(trace.wrap(batch, 0));
+        const { leaves, def } = flattenTree(r, "vmap");
+        return unflattenTree(
+          def,
+          leaves.map((l) => (l instanceof Tensor ? trace.unwrapTo(l, 0) : l)),
+        ) as R;
+      });
+    } finally {
+      trace.active = was;
+    }
+  };
 }
 
 class Batched implements Traced {
