@@ -6,7 +6,7 @@
  */
 import { bind, type Primitive } from "../core/dispatch.ts";
 import type { Tensor } from "../core/tensor.ts";
-import { broadcastTo, expandDims, reshape, transpose } from "./movement.ts";
+import { broadcastTo, expandDims, reshape, transpose } from "./_lax.ts";
 
 interface Shaped {
   readonly shape: readonly number[];

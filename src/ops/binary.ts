@@ -7,7 +7,6 @@ import { dataOf, Tensor, type TensorLike, uniformTensor, uniformValue } from "..
 import { allocateUninit, scratchScalar } from "../core/dtype.ts";
 import { toTensors } from "../core/convert.ts";
 import { bind } from "../core/dispatch.ts";
-import { cast } from "./cast.ts";
 import { broadcastShapes, fmtShape, sameShape } from "../core/shape.ts";
 import { describeValue } from "../core/check.ts";
 import { binaryLoops as L, sumKernel } from "../core/kernels/elementwise.ts";
@@ -18,9 +17,20 @@ import {
   requireSameDtype,
   type ScalarFormula,
 } from "./_define.ts";
-import { equal, greater, greaterEqual, lessEqual, logicalAnd, where } from "./compare.ts";
-import { broadcastTo, sumTo } from "./movement.ts";
-import { log, negative } from "./unary.ts";
+import {
+  and,
+  broadcastTo,
+  cast,
+  eq,
+  ge,
+  gt,
+  le,
+  log,
+  neg,
+  register,
+  sumTo,
+  where,
+} from "./_lax.ts";
 import { lift, sameShapes } from "./_batch.ts";
 import { zerosLike } from "./creation.ts";
 
@@ -118,7 +128,7 @@ export const binaryPrims = {
     identity: { right: 0 },
     jvp: ([tx, ty], [x, y], out) => {
       const [lx, ly] = lifted(tx, ty, x, y, out);
-      return combine(out, lx, ly && negative(ly));
+      return combine(out, lx, ly && neg(ly));
     },
     vjp: (
       g,
@@ -126,7 +136,7 @@ export const binaryPrims = {
       _,
       __,
       needs,
-    ) => [sumTo(g, x.shape), needs[1] ? sumTo(negative(g), y.shape) : null],
+    ) => [sumTo(g, x.shape), needs[1] ? sumTo(neg(g), y.shape) : null],
   }),
   // d(x·y) = dx·y + x·dy
   multiply: binaryPrim("multiply", {
@@ -149,11 +159,11 @@ export const binaryPrims = {
     identity: { right: 1 },
     jvp: ([tx, ty], [x, y], out) => {
       const [lx, ly] = lifted(tx, ty, x, y, out);
-      return combine(out, lx && divide(lx, y), ly && negative(divide(multiply(out, ly), y)));
+      return combine(out, lx && divide(lx, y), ly && neg(divide(multiply(out, ly), y)));
     },
     vjp: (g, [x, y], out, __, needs) => [
       needs[0] ? sumTo(divide(g, y), x.shape) : null,
-      needs[1] ? sumTo(negative(divide(multiply(g, out), y)), y.shape) : null,
+      needs[1] ? sumTo(neg(divide(multiply(g, out), y)), y.shape) : null,
     ],
   }),
   // d(xʸ) = y·xʸ⁻¹·dx + xʸ·log(x)·dy (log taken as 0 where x ≤ 0, as TensorFlow)
@@ -174,17 +184,18 @@ export const binaryPrims = {
   maximum: binaryPrim("maximum", {
     loop: L.maximum,
     scalar: ([a, b]) => `Math.max(${a}, ${b})`,
-    jvp: ([tx, ty], [x, y], out) => pick(greaterEqual(x, y), ...lifted(tx, ty, x, y, out), out),
-    vjp: (g, [x, y]) => split(greaterEqual(x, y), g, x, y),
+    jvp: ([tx, ty], [x, y], out) => pick(ge(x, y), ...lifted(tx, ty, x, y, out), out),
+    vjp: (g, [x, y]) => split(ge(x, y), g, x, y),
   }),
   // d min(x, y) = dx where x ≤ y, else dy
   minimum: binaryPrim("minimum", {
     loop: L.minimum,
     scalar: ([a, b]) => `Math.min(${a}, ${b})`,
-    jvp: ([tx, ty], [x, y], out) => pick(lessEqual(x, y), ...lifted(tx, ty, x, y, out), out),
-    vjp: (g, [x, y]) => split(lessEqual(x, y), g, x, y),
+    jvp: ([tx, ty], [x, y], out) => pick(le(x, y), ...lifted(tx, ty, x, y, out), out),
+    vjp: (g, [x, y]) => split(le(x, y), g, x, y),
   }),
 } satisfies Record<string, Primitive<void>>;
+register(binaryPrims);
 
 // NOTE: y·xʸ⁻¹ is 0·0⁻¹ = NaN at x = 0, y = 0, and every higher derivative of an integer power
 // comes to that point at x = 0 (x¹'s second, x³'s fourth), where the true value is 0, as JAX
@@ -193,7 +204,7 @@ export const binaryPrims = {
 function powDx(x: Tensor, y: Tensor): Tensor {
   const u = uniformValue(y);
   if (u !== undefined && u !== 0) return multiply(y, pow(x, subtract(y, 1)));
-  const both = logicalAnd(equal(x, 0), equal(y, 0));
+  const both = and(eq(x, 0), eq(y, 0));
   return multiply(y, pow(where(both, 1, x), subtract(y, 1)));
 }
 
@@ -221,7 +232,7 @@ function refuseNegativeIntPowers(prim: Primitive<void>): Primitive<void> {
 function powDy(x: Tensor, out: Tensor): Tensor {
   // NOTE: log of a safe x, not where(x > 0, log(x), 0): the unused branch's NaN would leak
   // into the second derivative through where's gradient.
-  const positive = greater(x, 0);
+  const positive = gt(x, 0);
   const safe = where(positive, x, 1);
   return where(positive, multiply(out, log(safe)), 0);
 }

@@ -1,5 +1,6 @@
 /** `cast` and `stopGradient`: ops that change how gradients flow rather than values. */
 import { vectorized } from "./_batch.ts";
+import { register } from "./_lax.ts";
 import { bind, type Primitive } from "../core/dispatch.ts";
 import { convertData, type DType, isDType, isFloat } from "../core/dtype.ts";
 import { toTensor } from "../core/convert.ts";
@@ -48,6 +49,7 @@ export const castPrims = {
     batch: vectorized,
   } satisfies Primitive<void>,
 };
+register(castPrims);
 
 /**
  * Converts `x` to `dtype`. Between `float32` and `float64` the gradient passes through; a cast

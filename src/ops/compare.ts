@@ -6,7 +6,7 @@ import { dataOf, Tensor, type TensorLike } from "../core/tensor.ts";
 import { binaryLoops as L, selectKernel, unaryLoops } from "../core/kernels/elementwise.ts";
 import { binaryOp, binaryPrim, binaryShape, requireSameDtype, unaryOp } from "./_define.ts";
 import { broadcastShapes } from "../core/shape.ts";
-import { sumTo } from "./movement.ts";
+import { register, sumTo } from "./_lax.ts";
 import { zerosLike } from "./creation.ts";
 import { broadcasting, lift, spread, vectorized } from "./_batch.ts";
 
@@ -122,6 +122,7 @@ export const comparePrims = {
     batch: broadcasting,
   },
 } satisfies Record<string, Primitive<void>>;
+register(comparePrims);
 
 /**
  * Elementwise `a == b`, broadcasting. No gradient.

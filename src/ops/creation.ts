@@ -5,7 +5,7 @@ import { Tensor, type TensorLike } from "../core/tensor.ts";
 import { currentValue, Variable } from "../core/variable.ts";
 import { checkShape, checkSize, fmtShape, sizeOf } from "../core/shape.ts";
 import { checkFinite, checkInteger, checkOptions, describeValue } from "../core/check.ts";
-import { reshape } from "./movement.ts";
+import { reshape } from "./_lax.ts";
 
 /**
  * Options of `constant`.

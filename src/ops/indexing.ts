@@ -6,9 +6,8 @@ import { describeValue } from "../core/check.ts";
 import { Variable } from "../core/variable.ts";
 import { dataOf, Tensor, type TensorLike, tracedStorage } from "../core/tensor.ts";
 import { checkSize, fmtList, fmtShape, normalizeAxis, sizeOf } from "../core/shape.ts";
-import { broadcastTo, reshape, transpose } from "./movement.ts";
+import { add, broadcastTo, reshape, transpose } from "./_lax.ts";
 import { allMapped, lead, toFront } from "./_batch.ts";
-import { add } from "./binary.ts";
 import { range } from "./creation.ts";
 
 interface GatherAttrs {

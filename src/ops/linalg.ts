@@ -5,9 +5,7 @@ import { dataOf, lazyFill, Tensor, type TensorLike, uniformTensor } from "../cor
 import { matmulKernel, matmulShape } from "../core/kernels/matmul.ts";
 import { reduceKernel } from "../core/kernels/reduce.ts";
 import { allocateUninit, convertData } from "../core/dtype.ts";
-import { add } from "./binary.ts";
-import { reshape, sumTo, transpose } from "./movement.ts";
-import { reduceSum } from "./reduce.ts";
+import { add, reduceSum, reshape, sumTo, transpose } from "./_lax.ts";
 import { broadcastShapes, fmtList, fmtShape, normalizeAxis, sizeOf } from "../core/shape.ts";
 import { broadcasting, lift } from "./_batch.ts";
 import { checkBoolean, checkOptions, describeValue } from "../core/check.ts";
@@ -334,7 +332,8 @@ export function einsum(equation: string, ...operands: TensorLike[]): Tensor {
     const other = subs[1 - k] ?? "";
     const gone = [...s].filter((ch) => !out.includes(ch) && !other.includes(ch));
     const keep = [...s].filter((ch) => !gone.includes(ch)).join("");
-    const t = gone.length ? reduceSum(ts[k], gone.map((ch) => s.indexOf(ch))) : ts[k];
+    const axes = gone.map((ch) => s.indexOf(ch)).sort((x, y) => x - y);
+    const t = gone.length ? reduceSum(ts[k], axes, false) : ts[k];
     return { s: keep, t };
   });
   if (reduced.length === 1) {

@@ -6,7 +6,8 @@ import { matmul } from "./linalg.ts";
 import { reshape, stack, transpose } from "./movement.ts";
 import { installPacker } from "../core/convert.ts";
 import type { Tensor, TensorLike } from "../core/tensor.ts";
-import { reduceMax, reduceMean, reduceMin, reduceSum } from "./reduce.ts";
+import { reduceMax, reduceMin, reduceSum } from "./reduce.ts";
+import { reduceMean } from "./reduce_composite.ts";
 import { abs, cos, exp, log, negative, relu, sigmoid, sin, sqrt, square, tanh } from "./unary.ts";
 
 export * from "./binary.ts";
@@ -18,6 +19,7 @@ export * from "./nn.ts";
 export * from "./linalg.ts";
 export * from "./movement.ts";
 export * from "./reduce.ts";
+export * from "./reduce_composite.ts";
 export * from "./unary.ts";
 
 installMethodOps({

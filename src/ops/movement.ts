@@ -18,7 +18,7 @@ import { allocate } from "../core/dtype.ts";
 import { toTensors } from "../core/convert.ts";
 import { broadcastStrides, stridedCopy, writeBlock } from "../core/kernels/strided.ts";
 import { transposeKernel } from "../core/kernels/matmul.ts";
-import { reduceSum } from "./reduce.ts";
+import { register, sumTo } from "./_lax.ts";
 import { allMapped, lead, padRank, spread, toFront } from "./_batch.ts";
 import { checkInteger, describeValue } from "../core/check.ts";
 
@@ -249,20 +249,6 @@ export function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
 }
 
 /**
- * Sums `g` over the axes along which `shape` was broadcast to `g`'s shape, giving a tensor of
- * `shape` (the reverse of `broadcastTo`). Internal to the gradient rules.
- */
-export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
-  if (sameShape(g.shape, shape)) return g;
-  const lead = g.rank - shape.length;
-  const axes: number[] = [];
-  for (let i = 0; i < g.rank; i++) {
-    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
-  }
-  return reshape(reduceSum(g, axes, true), shape);
-}
-
-/**
  * Inserts an axis of length 1 at `axis` (negative counts from the end of the result).
  *
  * @param x The input.
@@ -473,6 +459,7 @@ const concatPrim: Primitive<ConcatAttrs> = {
 
 /** The block primitives, by name. */
 export const blockPrims = { slice: slicePrim, pad: padPrim, concat: concatPrim };
+register(movementPrims);
 
 function fillShape(shape: readonly number[], like: Tensor): Tensor {
   return new Tensor(allocate(like.dtype, sizeOf(shape)), shape, like.dtype);

@@ -8,7 +8,8 @@ import { requireFloat } from "./_define.ts";
 import { divide, multiply, subtract } from "./binary.ts";
 import { stopGradient } from "./cast.ts";
 import { negative, softplus, square } from "./unary.ts";
-import { reduceLogSumExp, reduceMax, reduceSum } from "./reduce.ts";
+import { reduceMax, reduceSum } from "./reduce.ts";
+import { reduceLogSumExp } from "./reduce_composite.ts";
 import { exp } from "./unary.ts";
 
 /**

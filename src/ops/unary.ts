@@ -15,9 +15,7 @@ import {
 import { requireFloat, requireNumeric, type ScalarFormula, unaryOp } from "./_define.ts";
 import { toTensor } from "../core/convert.ts";
 import { simdCos, simdExp, simdSigmoid, simdSin, simdTanh } from "../core/kernels/wasm/math.ts";
-import { add, divide, multiply, subtract } from "./binary.ts";
-import { cast } from "./cast.ts";
-import { greater } from "./compare.ts";
+import { add, cast, div, gt, mul, register, sub } from "./_lax.ts";
 
 interface UnarySpec {
   loop: UnaryLoop;
@@ -62,8 +60,8 @@ function unaryPrim(name: string, spec: UnarySpec): Primitive<void> {
       }
       return new Tensor(mapUnary(dataOf(x), dtype, fast), x.shape, dtype);
     },
-    jvp: deriv ? ([t], [x], y) => t && multiply(t, deriv(x, y)) : null,
-    vjp: deriv ? (g, [x], y) => [multiply(g, deriv(x, y))] : null,
+    jvp: deriv ? ([t], [x], y) => t && mul(t, deriv(x, y)) : null,
+    vjp: deriv ? (g, [x], y) => [mul(g, deriv(x, y))] : null,
     batch: vectorized,
   };
 }
@@ -95,7 +93,7 @@ export const unaryPrims = {
   sqrt: unaryPrim("sqrt", {
     loop: L.sqrt,
     scalar: call("Math.sqrt"),
-    deriv: (_, y) => divide(0.5, y),
+    deriv: (_, y) => div(0.5, y),
   }),
   // d eˣ = eˣ·dx, reusing the output as recorded
   exp: unaryPrim("exp", {
@@ -111,12 +109,12 @@ export const unaryPrims = {
     deriv: (_, y) => add(y, 1),
   }),
   // d log x = dx / x
-  log: unaryPrim("log", { loop: L.log, scalar: call("Math.log"), deriv: (x) => divide(1, x) }),
+  log: unaryPrim("log", { loop: L.log, scalar: call("Math.log"), deriv: (x) => div(1, x) }),
   // d log(1 + x) = dx / (1 + x)
   log1p: unaryPrim("log1p", {
     loop: L.log1p,
     scalar: call("Math.log1p"),
-    deriv: (x) => divide(1, add(x, 1)),
+    deriv: (x) => div(1, add(x, 1)),
   }),
   // d sin x = cos x·dx
   sin: unaryPrim("sin", {
@@ -136,14 +134,14 @@ export const unaryPrims = {
   tan: unaryPrim("tan", {
     loop: L.tan,
     scalar: call("Math.tan"),
-    deriv: (_, y) => add(1, multiply(y, y)),
+    deriv: (_, y) => add(1, mul(y, y)),
   }),
   // d tanh x = (1 - tanh²x)·dx
   tanh: unaryPrim("tanh", {
     loop: L.tanh,
     scalar: call("Math.tanh"),
     loop32: simdTanh,
-    deriv: (_, y) => subtract(1, multiply(y, y)),
+    deriv: (_, y) => sub(1, mul(y, y)),
   }),
   // NOTE: a primitive rather than 1/(1+e⁻ˣ), which overflows for large negative x.
   // dσ = σ(1 - σ)·dx
@@ -153,7 +151,7 @@ export const unaryPrims = {
     scalar: ([x]) =>
       `(${x} >= 0 ? 1 / (1 + Math.exp(-${x})) : Math.exp(${x}) / (1 + Math.exp(${x})))`,
     loop32: simdSigmoid,
-    deriv: (_, y) => multiply(y, subtract(1, y)),
+    deriv: (_, y) => mul(y, sub(1, y)),
   }),
   // NOTE: a primitive rather than log(1 + eˣ), which overflows for large x.
   // d softplus x = σ(x)·dx
@@ -170,7 +168,7 @@ export const unaryPrims = {
     scalar: ([x]) => `Math.max(${x}, 0)`,
     loop32: f32UnaryLoops.relu,
     ints: true,
-    deriv: (x) => cast(greater(x, 0), x.dtype),
+    deriv: (x) => cast(gt(x, 0), x.dtype),
   }),
   floor: unaryPrim("floor", { loop: L.floor, scalar: call("Math.floor") }),
   ceil: unaryPrim("ceil", { loop: L.ceil, scalar: call("Math.ceil") }),
@@ -182,6 +180,7 @@ export const unaryPrims = {
       `Math.round(${x}))`,
   }),
 } satisfies Record<string, Primitive<void>>;
+register(unaryPrims);
 
 /**
  * Elementwise `-x`.
@@ -451,7 +450,7 @@ export const round: (x: TensorLike) => Tensor = unaryOp(unaryPrims.round);
 export function square(x: TensorLike): Tensor {
   const t = x instanceof Tensor ? x : toTensor(x, { op: "square" });
   requireNumeric("square", t);
-  return multiply(t, t);
+  return mul(t, t);
 }
 
 /**
@@ -469,5 +468,5 @@ export function square(x: TensorLike): Tensor {
 export function rsqrt(x: TensorLike): Tensor {
   const t = x instanceof Tensor ? x : toTensor(x, { op: "rsqrt" });
   requireFloat("rsqrt", t);
-  return divide(1, sqrt(t));
+  return div(1, sqrt(t));
 }
