@@ -1,8 +1,7 @@
 /** Conversion of `TensorLike` values (numbers, nested arrays, typed arrays, variables) to tensors. */
 import { checkInt32, convertData, type DType, dtypeOfArray, type TypedArray } from "./dtype.ts";
 import { describeValue } from "./check.ts";
-import { keepData } from "./memory.ts";
-import { dataOf, Tensor, type TensorLike } from "./tensor.ts";
+import { keepTensor, Tensor, type TensorLike } from "./tensor.ts";
 import type { Variable } from "./variable.ts";
 
 /** Options of `toTensor`. */
@@ -135,7 +134,7 @@ function opScalar(v: number, dtype: DType, op: string): Tensor {
     t = toTensor(v, { dtype, op });
     if (byValue.size < SCALAR_CACHE_LIMIT && !Object.is(v, -0)) {
       byValue.set(v, t);
-      keepData(dataOf(t));
+      keepTensor(t);
     }
   }
   return t;

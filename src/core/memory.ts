@@ -9,12 +9,15 @@
  * This module holds state only; `tidy.ts` decides what a scope releases.
  */
 import type { TypedArray } from "./dtype.ts";
-import type { Tensor } from "./tensor.ts";
+import type { Dense } from "./storage.ts";
 
 /** One open `tidy`: what was made while it was the innermost scope. */
 export interface Scope {
-  /** Tensors made in the scope (and survivors of the scopes it encloses). */
-  readonly tensors: Tensor[];
+  /**
+   * Storages made in the scope (and survivors of the scopes it encloses); what `tidy` releases.
+   * Its flags (`kept`, `shared`) are fields of the storage.
+   */
+  readonly storages: Dense[];
   /** Large arrays allocated in the scope, or given up to it by a variable: its to recycle. */
   readonly fresh: Set<TypedArray>;
   /** Set when a transform from outside recorded in the scope: then nothing may be released. */
@@ -27,37 +30,6 @@ export const scopes: Scope[] = [];
 /** The innermost open scope, or null. */
 export function currentScope(): Scope | null {
   return scopes.length === 0 ? null : scopes[scopes.length - 1];
-}
-
-// Arrays no scope may release: kept with `keep`, or held by a variable or a cache.
-const kept = new WeakSet<TypedArray>();
-// Arrays someone outside the scopes may see through another tensor: a view, a variable's value
-// handed to the user, or read outside any scope. A variable never gives these up for reuse.
-const shared = new WeakSet<TypedArray>();
-
-/** Marks `data` as never to be released by a scope. */
-export function keepData(data: TypedArray): void {
-  kept.add(data);
-}
-
-/** Lifts `keepData` (a variable giving its value up). */
-export function unkeepData(data: TypedArray): void {
-  kept.delete(data);
-}
-
-/** Whether `data` is kept. */
-export function isKept(data: TypedArray): boolean {
-  return kept.has(data);
-}
-
-/** Marks `data` as visible beyond the scopes (see `shared`). */
-export function shareData(data: TypedArray): void {
-  shared.add(data);
-}
-
-/** Whether `data` may be visible beyond the scopes. */
-export function isShared(data: TypedArray): boolean {
-  return shared.has(data);
 }
 
 /** Records a large array allocated now, for the innermost scope to recycle. */

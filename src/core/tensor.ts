@@ -3,6 +3,7 @@ import { allocateExclusive, allocateOwned, type DType, type TypedArray } from ".
 import { formatHtml, formatTensor } from "./format.ts";
 import { scopes } from "./memory.ts";
 import { copyShape, fmtShape, sizeOf } from "./shape.ts";
+import { Dense, type Storage, type Traced } from "./storage.ts";
 import type { Variable } from "./variable.ts";
 
 /**
@@ -528,26 +529,13 @@ export abstract class TensorMethods {
 }
 
 let readData: (t: Tensor) => TypedArray;
-let releaseData: (t: Tensor) => void;
-let peekData: (t: Tensor) => TypedArray | null;
-let fillOf: (t: Tensor) => number | undefined;
-let fillOnly: (t: Tensor) => number | undefined;
-let slotIn: (t: Tensor, recording: object) => number;
-let claimSlot: (t: Tensor, recording: object, slot: number) => boolean;
-let tracedOf: (t: Tensor) => Traced | undefined;
+let bareData: (t: Tensor) => TypedArray | null;
+let storageField: (t: Tensor) => Storage | number | null;
+let storageOfTensor: (t: Tensor) => Storage;
+let markIn: (t: Tensor, owner: object) => number;
+let claimMark: (t: Tensor, owner: object, value: number) => boolean;
 
-/**
- * The storage of a tensor that has no values of its own: one that a transform owns (a batched
- * value inside `vmap`; a traced one inside `jit`), whose ops that transform computes its own way.
- */
-export interface Traced {
-  /** The transform that owns the value (see `bind` in dispatch.ts). */
-  readonly owner: object;
-  /** What the tensor stands for, as printing shows it: `batched by vmap`. */
-  readonly kind: string;
-  /** The error for reading the values: why they cannot be read there, and what to do. */
-  readError(): string;
-}
+export type { Traced } from "./storage.ts";
 const SCALAR_SHAPE: readonly number[] = Object.freeze([]);
 
 // NOTE: shapes are frozen, and those of rank 1 and 2 interned: tensors of one shape share one
@@ -580,9 +568,8 @@ function canonicalShape(shape: readonly number[]): readonly number[] {
   return Object.isFrozen(shape) ? shape : Object.freeze(copyShape(shape));
 }
 
-// Set only while `uniformTensor` or `tracedTensor` runs the constructor.
-let pendingFill: number | undefined;
-let pendingTraced: Traced | undefined;
+// Set only while `uniformTensor`, `tracedTensor` or `viewTensor` runs the constructor.
+let pendingStorage: Storage | number | undefined;
 
 /**
  * An immutable n-dimensional array of one dtype, stored row-major in a typed array.
@@ -601,34 +588,38 @@ let pendingTraced: Traced | undefined;
  * ```
  */
 export class Tensor extends TensorMethods {
-  // null while uniform and not yet needed, or once a `tidy` scope has released it (its buffer
-  // may then hold another tensor's values).
+  // The storage (see storage.ts). A tensor whose values no scope tracks, no flag marks and no
+  // other tensor shares holds them bare, without a storage object: its array in `#data` (null
+  // while uniform and not yet needed), and for a uniform tensor its value in `#storage`. Most
+  // tensors made outside `tidy` (a tape's scalars) then cost no allocation beyond the array, and
+  // reading them one field. The `Dense` storage is made the first time it is needed
+  // (`storageOf`), and `#data` is null from then on.
   #data: TypedArray | null;
-  // The one value of a uniform tensor (a broadcast scalar), which ops may use without the data.
-  #fill: number | undefined;
-  // The slot this tensor has in the first recording that tracked it (see reverse/engine.ts):
-  // a field lookup where a map lookup per op input would cost several times as much.
-  #recording: object | undefined = undefined;
-  #slot = -1;
-  readonly #traced: Traced | undefined = pendingTraced;
+  #storage: Storage | number | null;
+  // One number a transform may attach to the tensor (see `annotation`): a field, where a map
+  // lookup per op input would cost the reverse engine several times as much.
+  #markOwner: object | undefined = undefined;
+  #mark = -1;
   readonly #shape: readonly number[];
   readonly #dtype: DType;
 
   static {
-    readData = (t) => t.#data ?? t.#materialize();
-    releaseData = (t) => {
+    readData = (t) => t.#data ?? t.#readStorage();
+    bareData = (t) => t.#data;
+    storageField = (t) => t.#storage;
+    storageOfTensor = (t) => {
+      const s = t.#storage;
+      if (s !== null && typeof s !== "number") return s;
+      const dense = new Dense(t.#data, s ?? undefined);
+      t.#storage = dense;
       t.#data = null;
-      t.#fill = undefined;
+      return dense;
     };
-    peekData = (t) => t.#data;
-    fillOf = (t) => t.#fill ?? (t.#data !== null && t.#data.length === 1 ? t.#data[0] : undefined);
-    fillOnly = (t) => t.#fill;
-    slotIn = (t, recording) => (t.#recording === recording ? t.#slot : -1);
-    tracedOf = (t) => t.#traced;
-    claimSlot = (t, recording, slot) => {
-      if (t.#recording !== undefined) return false;
-      t.#recording = recording;
-      t.#slot = slot;
+    markIn = (t, owner) => (t.#markOwner === owner ? t.#mark : -1);
+    claimMark = (t, owner, value) => {
+      if (t.#markOwner !== undefined) return false;
+      t.#markOwner = owner;
+      t.#mark = value;
       return true;
     };
   }
@@ -639,24 +630,42 @@ export class Tensor extends TensorMethods {
    */
   constructor(data: TypedArray, shape: readonly number[], dtype: DType) {
     super();
-    this.#fill = pendingFill;
-    if (pendingFill !== undefined || pendingTraced !== undefined) this.#data = null;
-    else if (data.length !== sizeOf(shape)) {
+    if (pendingStorage !== undefined) {
+      this.#data = null;
+      this.#storage = pendingStorage;
+    } else if (data.length !== sizeOf(shape)) {
       throw new Error(
         `Tensor: ${data.length} values do not fill shape ${fmtShape(shape)} ` +
           `(${sizeOf(shape)} elements)`,
       );
-    } else this.#data = data;
-    if (scopes.length > 0) scopes[scopes.length - 1].tensors.push(this);
+    } else if (scopes.length > 0) {
+      // A scope tracks the storage, to release it when it ends.
+      const s = new Dense(data, undefined);
+      this.#data = null;
+      this.#storage = s;
+      scopes[scopes.length - 1].storages.push(s);
+    } else {
+      this.#data = data;
+      this.#storage = null;
+    }
     this.#shape = canonicalShape(shape);
     this.#dtype = dtype;
   }
 
+  #readStorage(): TypedArray {
+    const s = this.#storage;
+    if (typeof s === "number") {
+      return this.#data = allocateOwned(this.#dtype, sizeOf(this.#shape)).fill(s);
+    }
+    return (s instanceof Dense ? s.data : null) ?? this.#materialize();
+  }
+
   #materialize(): TypedArray {
-    if (this.#traced !== undefined) throw new Error(this.#traced.readError());
-    if (this.#fill === undefined) this.#released();
-    const data = allocateOwned(this.#dtype, sizeOf(this.#shape)).fill(this.#fill);
-    this.#data = data;
+    const s = this.#storage as Storage;
+    if (!(s instanceof Dense)) throw new Error(s.readError());
+    if (s.fill === undefined) this.#released();
+    const data = allocateOwned(this.#dtype, sizeOf(this.#shape)).fill(s.fill);
+    s.data = data;
     return data;
   }
 
@@ -666,6 +675,14 @@ export class Tensor extends TensorMethods {
         `the tidy() that made it ended, and its memory reused: return it from the tidy callback, ` +
         `or keep(tensor) it, to use it afterwards`,
     );
+  }
+
+  // Why the values cannot be printed (traced, or released), else undefined.
+  #noValues(): string | undefined {
+    const s = this.#storage;
+    if (s === null || typeof s === "number") return undefined;
+    if (!(s instanceof Dense)) return s.kind;
+    return s.released ? "released by tidy" : undefined;
   }
 
   /** The shape, one entry per dimension (`[]` for a scalar). */
@@ -697,10 +714,17 @@ export class Tensor extends TensorMethods {
    * ```
    */
   item(): number {
-    if (this.#data === null && this.#fill !== undefined && sizeOf(this.#shape) === 1) {
-      return this.#fill;
+    let data = this.#data;
+    if (data === null) {
+      const s = this.#storage;
+      if (typeof s === "number" && sizeOf(this.#shape) === 1) return s;
+      if (
+        s instanceof Dense && s.data === null && s.fill !== undefined && sizeOf(this.#shape) === 1
+      ) {
+        return s.fill;
+      }
+      data = this.#readStorage();
     }
-    const data = this.#data ?? this.#materialize();
     if (data.length !== 1) {
       throw new Error(
         `item: the tensor has shape ${fmtShape(this.#shape)} (${data.length} elements); ` +
@@ -724,7 +748,7 @@ export class Tensor extends TensorMethods {
    * ```
    */
   toArray<T extends NestedArrayOf<number | boolean> = NestedArrayOf<number | boolean>>(): T {
-    const data = this.#data ?? this.#materialize();
+    const data = readData(this);
     const shape = this.#shape;
     const cast = this.#dtype === "bool" ? (v: number) => v !== 0 : (v: number) => v;
     if (shape.length === 0) return cast(data[0]) as T;
@@ -753,7 +777,7 @@ export class Tensor extends TensorMethods {
    * ```
    */
   data(): TypedArray {
-    const data = this.#data ?? this.#materialize();
+    const data = readData(this);
     const copy = allocateExclusive(this.#dtype, data.length);
     copy.set(data);
     return copy;
@@ -787,8 +811,8 @@ export class Tensor extends TensorMethods {
    * ```
    */
   override toString(): string {
-    if (this.#data === null && this.#fill === undefined) {
-      const what = this.#traced?.kind ?? "released by tidy";
+    const what = this.#noValues();
+    if (what !== undefined) {
       return `Tensor(<${what}>, shape=${fmtShape(this.#shape)}, dtype=${this.#dtype})`;
     }
     return formatTensor(readData(this), this.#shape, this.#dtype);
@@ -798,7 +822,7 @@ export class Tensor extends TensorMethods {
   [Symbol.for("Jupyter.display")](): Record<string, string> {
     return {
       "text/plain": this.toString(),
-      "text/html": this.#data === null && this.#fill === undefined
+      "text/html": this.#noValues() !== undefined
         ? `<pre>${this.toString()}</pre>`
         : formatHtml(readData(this), this.#shape, this.#dtype, "Tensor"),
     };
@@ -823,14 +847,58 @@ export function dataOf(t: Tensor): TypedArray {
   return readData(t);
 }
 
-/** Marks `t` released: its data may be reused, and reading it throws. Internal (`tidy`). */
-export function releaseTensor(t: Tensor): void {
-  releaseData(t);
+/**
+ * The storage of `t`: dense values, or a value a transform owns; a tensor that held its bare
+ * array gets its `Dense` storage now. Internal.
+ */
+export function storageOf(t: Tensor): Storage {
+  return storageOfTensor(t);
 }
 
-/** The backing array of `t`, or null if released. Internal (`tidy`). */
+/**
+ * The dense storage of `t`, its data made if it was uniform; throws as reading the values does
+ * when they were released or `t` is traced. Internal (`tidy`, `keep`, variables, engines).
+ */
+export function denseOf(t: Tensor): Dense {
+  readData(t);
+  return storageOfTensor(t) as Dense;
+}
+
+/**
+ * Marks `t`'s values as never to be released by a `tidy` scope (`keep`, a variable's value, a
+ * cache); throws as reading them does when they cannot be read. A tensor that still holds its
+ * bare array was made outside every scope and shares its values with no tensor a scope tracks,
+ * so no scope can release it: it is left as it is, without a storage object. Internal.
+ */
+export function keepTensor(t: Tensor): void {
+  readData(t);
+  const s = storageField(t);
+  if (s instanceof Dense) s.kept = true;
+}
+
+/** The backing array of `t`, or null if released (or traced, or uniform not yet made). */
 export function dataOrNull(t: Tensor): TypedArray | null {
-  return peekData(t);
+  const d = bareData(t);
+  if (d !== null) return d;
+  const s = storageField(t);
+  return s instanceof Dense ? s.data : null;
+}
+
+/**
+ * A tensor of `shape` and `dtype` over the same values as `x` (a reshape, a cast to its own
+ * dtype), sharing its storage, so that `tidy` and `keep` treat the two as one. Internal.
+ */
+export function viewTensor(x: Tensor, shape: readonly number[], dtype: DType): Tensor {
+  const data = readData(x);
+  const s = storageOfTensor(x) as Dense;
+  // A view of a uniform tensor is dense, as if made from its data.
+  if (s.fill !== undefined) return new Tensor(data, shape, dtype);
+  pendingStorage = s;
+  try {
+    return new Tensor(EMPTY, shape, dtype);
+  } finally {
+    pendingStorage = undefined;
+  }
 }
 
 /**
@@ -839,11 +907,14 @@ export function dataOrNull(t: Tensor): TypedArray | null {
  * broadcast scalar) skip the work. Internal.
  */
 export function uniformTensor(value: number, shape: readonly number[], dtype: DType): Tensor {
-  pendingFill = value;
+  // Bare outside the scopes; a scope tracks a storage, to release it when it ends.
+  const s = scopes.length > 0 ? new Dense(null, value) : value;
+  pendingStorage = s;
   try {
     return new Tensor(EMPTY, shape, dtype);
   } finally {
-    pendingFill = undefined;
+    pendingStorage = undefined;
+    if (typeof s !== "number") scopes[scopes.length - 1].storages.push(s);
   }
 }
 
@@ -854,12 +925,23 @@ const EMPTY = new Float32Array(0);
  * element, else undefined: ops compute such operands as the scalar they are. Internal.
  */
 export function uniformValue(t: Tensor): number | undefined {
-  return fillOf(t);
+  const s = storageField(t);
+  let d: TypedArray | null;
+  if (s === null) d = bareData(t)!;
+  else if (typeof s === "number") return s;
+  else if (s instanceof Dense) {
+    if (s.fill !== undefined) return s.fill;
+    d = s.data;
+    if (d === null) return undefined;
+  } else return undefined;
+  return d.length === 1 ? d[0] : undefined;
 }
 
 /** The value of a tensor made by `uniformTensor` (made dense since or not), else undefined. */
 export function lazyFill(t: Tensor): number | undefined {
-  return fillOnly(t);
+  const s = storageField(t);
+  if (typeof s === "number") return s;
+  return s instanceof Dense ? s.fill : undefined;
 }
 
 /**
@@ -867,25 +949,31 @@ export function lazyFill(t: Tensor): number | undefined {
  * its values throws `traced.readError()`. Internal (vmap, jit).
  */
 export function tracedTensor(traced: Traced, shape: readonly number[], dtype: DType): Tensor {
-  pendingTraced = traced;
+  pendingStorage = traced;
   try {
     return new Tensor(EMPTY, shape, dtype);
   } finally {
-    pendingTraced = undefined;
+    pendingStorage = undefined;
   }
 }
 
 /** The storage of a tensor made by `tracedTensor`, else undefined. Internal (dispatch). */
 export function tracedStorage(t: Tensor): Traced | undefined {
-  return tracedOf(t);
+  const s = storageField(t);
+  return s === null || typeof s === "number" || s instanceof Dense ? undefined : s;
 }
 
-/** `t`'s slot in `recording`, if it claimed one there, else -1. Internal (reverse engine). */
-export function recordedSlot(t: Tensor, recording: object): number {
-  return slotIn(t, recording);
+/**
+ * The number `owner` attached to `t` with `annotate`, else -1. Each tensor holds one annotation,
+ * for the first owner to claim it: a transform that keeps per-tensor bookkeeping (the reverse
+ * engine numbers the tensors a recording tracks) reads it with a field lookup, and keeps its own
+ * map for the tensors another owner claimed first. Internal.
+ */
+export function annotation(t: Tensor, owner: object): number {
+  return markIn(t, owner);
 }
 
-/** Gives `t` `slot` in `recording` unless another recording has it; false then. Internal. */
-export function claimRecordedSlot(t: Tensor, recording: object, slot: number): boolean {
-  return claimSlot(t, recording, slot);
+/** Attaches `value` to `t` for `owner` unless another owner has; false then. Internal. */
+export function annotate(t: Tensor, owner: object, value: number): boolean {
+  return claimMark(t, owner, value);
 }

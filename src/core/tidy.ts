@@ -1,8 +1,9 @@
 /** `tidy` and `keep`: opt-in reuse of the memory of tensors a computation no longer needs. */
 import { anyActive } from "./dispatch.ts";
 import type { TypedArray } from "./dtype.ts";
-import { giveBuffer, isKept, keepData, type Scope, scopes } from "./memory.ts";
-import { dataOf, dataOrNull, releaseTensor, Tensor } from "./tensor.ts";
+import { giveBuffer, type Scope, scopes } from "./memory.ts";
+import { Dense } from "./storage.ts";
+import { keepTensor, storageOf, Tensor } from "./tensor.ts";
 
 /**
  * Runs `fn` and then releases every tensor it made that its result does not contain, as
@@ -37,7 +38,7 @@ import { dataOf, dataOrNull, releaseTensor, Tensor } from "./tensor.ts";
  * ```
  */
 export function tidy<T>(fn: () => T): T {
-  const scope: Scope = { tensors: [], fresh: new Set(), tainted: false };
+  const scope: Scope = { storages: [], fresh: new Set(), tainted: false };
   scopes.push(scope);
   let result: T;
   try {
@@ -50,7 +51,7 @@ export function tidy<T>(fn: () => T): T {
     close(scope, new Set());
     throw new TypeError("tidy: fn returned a Promise; tidy takes a synchronous function only");
   }
-  close(scope, returnedData(result));
+  close(scope, returnedStorages(result));
   return result;
 }
 
@@ -74,48 +75,56 @@ export function tidy<T>(fn: () => T): T {
  */
 export function keep(t: Tensor): Tensor {
   if (!(t instanceof Tensor)) throw new TypeError(`keep: expects a Tensor, got ${typeof t}`);
-  keepData(dataOf(t));
+  keepTensor(t);
   return t;
 }
 
-function close(scope: Scope, returned: ReadonlySet<TypedArray>): void {
+function close(scope: Scope, returned: ReadonlySet<Dense>): void {
   scopes.pop();
   const parent = scopes.length > 0 ? scopes[scopes.length - 1] : null;
   // A transform still recording, or one from outside that recorded here, may need any of these.
   if (scope.tainted || anyActive()) {
-    if (parent !== null) handOver(scope, parent, () => true);
+    if (parent !== null) handOver(scope, parent, () => true, () => true);
     return;
   }
-  const survives = (d: TypedArray) => returned.has(d) || isKept(d);
-  for (const t of scope.tensors) {
-    const d = dataOrNull(t);
-    if (d !== null && !survives(d)) releaseTensor(t);
+  const survives = (s: Dense) => returned.has(s) || s.kept;
+  // The arrays that surviving storages hold: the scope's buffers that are not to be pooled.
+  const held = new Set<TypedArray>();
+  for (const s of returned) if (s.data !== null) held.add(s.data);
+  for (const s of scope.storages) {
+    const d = s.data;
+    if (d === null) continue;
+    if (survives(s)) held.add(d);
+    else s.release();
   }
+  const holds = (d: TypedArray) => held.has(d);
   for (const d of scope.fresh) {
     // Only an array that is its buffer's whole (never a slab's piece) is pooled.
-    if (!survives(d) && d.byteOffset === 0 && d.byteLength === d.buffer.byteLength) {
+    if (!holds(d) && d.byteOffset === 0 && d.byteLength === d.buffer.byteLength) {
       giveBuffer(d.buffer as ArrayBuffer);
     }
   }
-  if (parent !== null) handOver(scope, parent, survives);
+  if (parent !== null) handOver(scope, parent, survives, holds);
 }
 
 /** Survivors become the parent scope's, to release when it ends. */
-function handOver(scope: Scope, parent: Scope, survives: (d: TypedArray) => boolean): void {
-  for (const t of scope.tensors) {
-    const d = dataOrNull(t);
-    if (d !== null && survives(d)) parent.tensors.push(t);
-  }
-  for (const d of scope.fresh) if (survives(d)) parent.fresh.add(d);
+function handOver(
+  scope: Scope,
+  parent: Scope,
+  survives: (s: Dense) => boolean,
+  holds: (d: TypedArray) => boolean,
+): void {
+  for (const s of scope.storages) if (s.data !== null && survives(s)) parent.storages.push(s);
+  for (const d of scope.fresh) if (holds(d)) parent.fresh.add(d);
 }
 
-/** The arrays behind every tensor in `result`, a tensor or arrays and records of them. */
-function returnedData(result: unknown): Set<TypedArray> {
-  const out = new Set<TypedArray>();
+/** The storages behind every tensor in `result`, a tensor or arrays and records of them. */
+function returnedStorages(result: unknown): Set<Dense> {
+  const out = new Set<Dense>();
   const walk = (x: unknown): void => {
     if (x instanceof Tensor) {
-      const d = dataOrNull(x);
-      if (d !== null) out.add(d);
+      const s = storageOf(x);
+      if (s instanceof Dense && s.data !== null) out.add(s);
     } else if (Array.isArray(x)) x.forEach(walk);
     else if (x !== null && typeof x === "object" && Object.getPrototypeOf(x) === Object.prototype) {
       for (const v of Object.values(x)) walk(v);

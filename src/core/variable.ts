@@ -10,10 +10,12 @@ import {
 } from "./dtype.ts";
 import { checkBoolean, checkOptions, describeValue } from "./check.ts";
 import { notifyVariableRead } from "./dispatch.ts";
-import { currentScope, isShared, keepData, scopes, unkeepData } from "./memory.ts";
+import { currentScope, scopes } from "./memory.ts";
 import { formatHtml, formatValues } from "./format.ts";
 import {
   dataOf,
+  denseOf,
+  keepTensor,
   type NestedArrayOf,
   Tensor,
   type TensorLike,
@@ -95,7 +97,7 @@ export class Variable extends TensorMethods {
       value = new Tensor(convertData(dataOf(value), dtype), value.shape, dtype);
     }
     this.#value = value;
-    if (scopes.length > 0) keepData(dataOf(value));
+    if (scopes.length > 0) keepTensor(value);
     this.#name = name;
     this.#trainable = trainable;
   }
@@ -234,17 +236,18 @@ export class Variable extends TensorMethods {
 
   // Gives up the old value to the innermost tidy when the variable alone held it.
   #replace(t: Tensor, owned: boolean): void {
-    const old = this.#value, data = dataOf(t), oldData = dataOf(old);
+    const old = this.#value, storage = denseOf(t), oldStorage = denseOf(old);
     // Made in a scope, the value must outlive it; made outside, no scope will release it.
-    if (scopes.length > 0) keepData(data);
+    if (scopes.length > 0) storage.kept = true;
     this.#value = t;
     const scope = currentScope();
     if (
-      this.#owned && !this.#exposed && scope !== null && oldData !== data && !isShared(oldData)
+      this.#owned && !this.#exposed && scope !== null && oldStorage !== storage &&
+      oldStorage.data !== storage.data && !oldStorage.shared
     ) {
-      unkeepData(oldData);
-      scope.tensors.push(old);
-      scope.fresh.add(oldData);
+      oldStorage.kept = false;
+      scope.storages.push(oldStorage);
+      scope.fresh.add(oldStorage.data!);
     }
     this.#owned = owned;
     this.#exposed = false;

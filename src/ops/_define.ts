@@ -3,7 +3,14 @@ import { broadcasting } from "./_batch.ts";
 import { type Aval, bind, type Primitive } from "../core/dispatch.ts";
 import { type DType, isFloat, scratchScalar } from "../core/dtype.ts";
 import { toTensor, toTensorPair } from "../core/convert.ts";
-import { dataOf, Tensor, type TensorLike, uniformTensor, uniformValue } from "../core/tensor.ts";
+import {
+  dataOf,
+  Tensor,
+  type TensorLike,
+  uniformTensor,
+  uniformValue,
+  viewTensor,
+} from "../core/tensor.ts";
 import { broadcastShapes, sameShape } from "../core/shape.ts";
 import { type BinaryLoop, mapBinary } from "../core/kernels/elementwise.ts";
 
@@ -189,7 +196,7 @@ function uniformBinary(
   if (other.shape !== shape && !sameShape(other.shape, shape)) return null;
   const u = left ? ua : ub!;
   if (other.dtype === dtype && Object.is(u, left ? spec.identity?.left : spec.identity?.right)) {
-    return new Tensor(dataOf(other), shape, dtype);
+    return viewTensor(other, shape, dtype);
   }
   const [data] = left
     ? mapBinary(name, scratchScalar(a.dtype, u, 0), NO_SHAPE, dataOf(b), b.shape, dtype, spec.loop)

@@ -4,7 +4,7 @@ import { register } from "./_lax.ts";
 import { bind, type Primitive } from "../core/dispatch.ts";
 import { convertData, type DType, isDType, isFloat } from "../core/dtype.ts";
 import { toTensor } from "../core/convert.ts";
-import { dataOf, Tensor, type TensorLike } from "../core/tensor.ts";
+import { dataOf, Tensor, type TensorLike, viewTensor } from "../core/tensor.ts";
 
 interface CastAttrs {
   dtype: DType;
@@ -43,7 +43,7 @@ export const castPrims = {
     shape: ([x]) => x,
     // The identity in value.
     scalar: ([x]) => x,
-    kernel: ([x]) => new Tensor(dataOf(x), x.shape, x.dtype),
+    kernel: ([x]) => viewTensor(x, x.shape, x.dtype),
     jvp: null,
     vjp: null,
     batch: vectorized,

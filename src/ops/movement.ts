@@ -1,7 +1,14 @@
 /** Ops that move or regroup elements without arithmetic: reshape, transpose, broadcast. */
 import { bind, type Primitive } from "../core/dispatch.ts";
 import { toTensor } from "../core/convert.ts";
-import { dataOf, Tensor, type TensorLike, uniformTensor, uniformValue } from "../core/tensor.ts";
+import {
+  dataOf,
+  Tensor,
+  type TensorLike,
+  uniformTensor,
+  uniformValue,
+  viewTensor,
+} from "../core/tensor.ts";
 import {
   broadcastShapes,
   checkShape,
@@ -48,9 +55,7 @@ export const movementPrims = {
     },
     kernel([x], { shape }) {
       const u = uniformValue(x);
-      return u === undefined
-        ? new Tensor(dataOf(x), shape, x.dtype)
-        : uniformTensor(u, shape, x.dtype);
+      return u === undefined ? viewTensor(x, shape, x.dtype) : uniformTensor(u, shape, x.dtype);
     },
     jvp: ([t], [x], __, { shape }) => t && reshape(t, [...lead(t, x), ...shape]),
     vjp: (g, [x]) => [reshape(g, x.shape)],

@@ -5,15 +5,10 @@
  */
 import { type Maybe, type Primitive, type Transform, withPaused } from "../core/dispatch.ts";
 import { isFloat } from "../core/dtype.ts";
-import { currentScope, keepData, noteRecording, type Scope, shareData } from "../core/memory.ts";
+import { currentScope, noteRecording, type Scope } from "../core/memory.ts";
 import { fmtShape, sameShape } from "../core/shape.ts";
-import {
-  claimRecordedSlot,
-  dataOf,
-  dataOrNull,
-  recordedSlot,
-  type Tensor,
-} from "../core/tensor.ts";
+import { Dense } from "../core/storage.ts";
+import { annotate, annotation, denseOf, storageOf, type Tensor } from "../core/tensor.ts";
 import { currentValue, type Variable } from "../core/variable.ts";
 import { addN } from "../ops/binary.ts";
 
@@ -149,7 +144,7 @@ export class ReverseEngine implements Transform {
     const reads = info.reads ??= [];
     if (!isFloat(value.dtype)) return;
     // Saved beyond the innermost tidy: the variable must not give this value up for reuse.
-    if (this.scope !== currentScope()) shareData(dataOf(value));
+    if (this.scope !== currentScope()) denseOf(value).shared = true;
     this.#track(value);
     if (!reads.includes(value)) reads.push(value);
   }
@@ -256,22 +251,22 @@ export class ReverseEngine implements Transform {
 
 // Kept from the scopes, and never given up for reuse by a variable whose value it was.
 function retainTensor(t: Tensor): void {
-  const d = dataOrNull(t);
-  if (d === null) return;
-  keepData(d);
-  shareData(d);
+  const s = storageOf(t);
+  if (!(s instanceof Dense) || s.data === null) return;
+  s.kept = true;
+  s.shared = true;
 }
 
 /** The tracked tensors of one recording, numbered in the order first seen. */
 class Slots {
   size = 0;
-  // Names this recording on the tensors; a tensor another recording claimed first goes in
-  // `others` (nested tapes over the same values).
+  // Names this recording in the tensors' annotation (see `annotation` in tensor.ts); a tensor
+  // another recording claimed first goes in `others` (nested tapes over the same values).
   readonly #id = {};
   #others: Map<Tensor, number> | null = null;
 
   get(t: Tensor): number {
-    const s = recordedSlot(t, this.#id);
+    const s = annotation(t, this.#id);
     return s >= 0 ? s : this.#others?.get(t) ?? -1;
   }
 
@@ -282,7 +277,7 @@ class Slots {
   /** Gives `t` the next slot (it must not have one yet). */
   add(t: Tensor): void {
     const slot = this.size++;
-    if (!claimRecordedSlot(t, this.#id, slot)) (this.#others ??= new Map()).set(t, slot);
+    if (!annotate(t, this.#id, slot)) (this.#others ??= new Map()).set(t, slot);
   }
 }
 

@@ -12,12 +12,12 @@ import {
   unflatten,
 } from "../core/structure.ts";
 import {
-  dataOf,
   lazyFill,
   Tensor,
   type TensorLike,
   tracedStorage,
   uniformTensor,
+  viewTensor,
 } from "../core/tensor.ts";
 import { stopGradient } from "../ops/cast.ts";
 import { add } from "../ops/binary.ts";
@@ -176,9 +176,7 @@ function detach(x: Tensor): Tensor {
   // A mapped value inside vmap has no data to copy: the map keeps it, no transform sees through.
   if (tracedStorage(x) !== undefined) return stopGradient(x);
   const v = lazyFill(x);
-  return v === undefined
-    ? new Tensor(dataOf(x), x.shape, x.dtype)
-    : uniformTensor(v, x.shape, x.dtype);
+  return v === undefined ? viewTensor(x, x.shape, x.dtype) : uniformTensor(v, x.shape, x.dtype);
 }
 
 /** The rule's tangent for output `index`, from the inputs' tangents (`null`: zero). */
