@@ -78,25 +78,24 @@ function pair(name: string, a: Operand, b: Operand): Tensor[] {
   return typeof a === "number" || typeof b === "number" ? toTensorPair(name, a, b) : [a, b];
 }
 
-/** `a + b`. */
-export function add(a: Operand, b: Operand): Tensor {
-  return bind(prim("add"), pair("add", a, b), undefined);
+/** A wrapper of a binary primitive. */
+export type Binary = (a: Operand, b: Operand) => Tensor;
+
+function binary(name: string): Binary {
+  return (a, b) => bind(prim(name), pair(name, a, b), undefined);
 }
+
+/** `a + b`. */
+export const add: Binary = binary("add");
 
 /** `a - b`. */
-export function sub(a: Operand, b: Operand): Tensor {
-  return bind(prim("subtract"), pair("subtract", a, b), undefined);
-}
+export const sub: Binary = binary("subtract");
 
 /** `a · b`. */
-export function mul(a: Operand, b: Operand): Tensor {
-  return bind(prim("multiply"), pair("multiply", a, b), undefined);
-}
+export const mul: Binary = binary("multiply");
 
 /** `a / b` (the primitive: floating operands, no int32 promotion). */
-export function div(a: Operand, b: Operand): Tensor {
-  return bind(prim("divide"), pair("divide", a, b), undefined);
-}
+export const div: Binary = binary("divide");
 
 /** `-x`. */
 export function neg(x: Tensor): Tensor {
@@ -109,29 +108,19 @@ export function log(x: Tensor): Tensor {
 }
 
 /** `a = b`. */
-export function eq(a: Operand, b: Operand): Tensor {
-  return bind(prim("equal"), pair("equal", a, b), undefined);
-}
+export const eq: Binary = binary("equal");
 
 /** `a < b`. */
-export function lt(a: Operand, b: Operand): Tensor {
-  return bind(prim("less"), pair("less", a, b), undefined);
-}
+export const lt: Binary = binary("less");
 
 /** `a ≤ b`. */
-export function le(a: Operand, b: Operand): Tensor {
-  return bind(prim("lessEqual"), pair("lessEqual", a, b), undefined);
-}
+export const le: Binary = binary("lessEqual");
 
 /** `a > b`. */
-export function gt(a: Operand, b: Operand): Tensor {
-  return bind(prim("greater"), pair("greater", a, b), undefined);
-}
+export const gt: Binary = binary("greater");
 
 /** `a ≥ b`. */
-export function ge(a: Operand, b: Operand): Tensor {
-  return bind(prim("greaterEqual"), pair("greaterEqual", a, b), undefined);
-}
+export const ge: Binary = binary("greaterEqual");
 
 /** `a ∧ b` of bool tensors. */
 export function and(a: Tensor, b: Tensor): Tensor {
