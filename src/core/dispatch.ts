@@ -5,11 +5,11 @@
  * stack); dispatch visits active transforms outermost first; while a transform runs its own
  * rule, it and every transform above it are paused.
  */
-import { type Tensor, tracedStorage } from "./tensor.ts";
+import { dataOf, lazyFill, Tensor, tracedStorage } from "./tensor.ts";
 import type { Variable } from "./variable.ts";
 import { noteRecording, type Scope } from "./memory.ts";
-import { AllocationError, type DType } from "./dtype.ts";
-import { fmtShape } from "./shape.ts";
+import { allocateUninit, AllocationError, type DType, type TypedArray } from "./dtype.ts";
+import { fmtShape, sizeOf } from "./shape.ts";
 
 /** A tangent or cotangent that may be absent: `null` means zero, or "no gradient". */
 export type Maybe = Tensor | null;
@@ -20,7 +20,26 @@ export interface Aval {
   readonly dtype: DType;
 }
 
-/** One primitive: its kernel and its two derivative rules, written in differentiable ops. */
+/** A kernel's view of an input or output: its values, dense, with their shape and dtype. */
+export interface Operand {
+  readonly data: TypedArray;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+}
+
+/**
+ * Computes an op into `out.data`, allocated by the caller for the shape rule's result, with
+ * arbitrary contents (every element must be written), from the inputs' values; already checked
+ * by the shape rule. Never allocates its output, never dispatches. An elementwise kernel of several
+ * inputs (a primitive with a scalar formula) also takes any input as shape `[]`: one value,
+ * broadcast.
+ */
+export type Kernel<A> = (inputs: readonly Operand[], out: Operand, attrs: A) => void;
+
+/**
+ * One primitive, whole: its shape rule, kernels, derivative rules (written in differentiable
+ * ops), batching rule, and for elementwise ops its scalar formula.
+ */
 export interface Primitive<A = unknown> {
   readonly name: string;
   /**
@@ -35,8 +54,19 @@ export interface Primitive<A = unknown> {
    * loops are generated, and chains of ops fused into one.
    */
   readonly scalar?: (args: readonly string[], dtype: DType) => string;
-  /** Computes the output from the inputs' values; never dispatches. */
-  kernel(inputs: readonly Tensor[], attrs: A): Tensor;
+  /**
+   * The kernels, by backend: each writes the output into memory its caller allocated, so eager
+   * mode, a compiled program's memory plan or another device each allocate as they see fit.
+   * `cpu` (typed arrays and WebAssembly) is the one backend so far.
+   */
+  readonly kernels: { readonly cpu: Kernel<A> };
+  /**
+   * Eager mode's shortcut where the inputs' storage allows one: a view sharing an input's values
+   * (reshape, stopGradient), a uniform result of uniform inputs (a tape's scalars), a product
+   * with a broadcast scalar. Returns undefined to let the kernel run. It agrees with the kernel;
+   * a compiler, which sees no storage, ignores it.
+   */
+  shortcut?(inputs: readonly Tensor[], out: Aval, attrs: A): Tensor | undefined;
   /** Forward rule: the output's tangent from the inputs' tangents (`null` = zero). `null`: no gradient. */
   readonly jvp:
     | ((tangents: readonly Maybe[], inputs: readonly Tensor[], out: Tensor, attrs: A) => Maybe)
@@ -105,12 +135,9 @@ export function bind<A>(prim: Primitive<A>, inputs: readonly Tensor[], attrs: A)
     out = withPaused(owner, () => t.apply!(prim as Primitive, inputs, attrs));
     from = owner + 1;
   } else {
-    prim.shape(inputs, attrs);
-    try {
-      out = prim.kernel(inputs, attrs);
-    } catch (e) {
-      throw e instanceof AllocationError ? tooLarge(prim, inputs, attrs, e) : e;
-    }
+    const aval = prim.shape(inputs, attrs);
+    out = (prim.shortcut === undefined ? undefined : prim.shortcut(inputs, aval, attrs)) ??
+      compute(prim, inputs, aval, attrs);
   }
   for (let i = from; i < stack.length; i++) {
     const t = stack[i];
@@ -140,15 +167,48 @@ function ownerLevel(prim: Primitive<never>, inputs: readonly Tensor[]): number {
   return level;
 }
 
+// Eager mode's way to run a kernel: fresh memory (or a buffer `tidy` released) for the output.
+function compute<A>(prim: Primitive<A>, inputs: readonly Tensor[], out: Aval, attrs: A): Tensor {
+  let data: TypedArray;
+  try {
+    data = allocateUninit(out.dtype, sizeOf(out.shape));
+  } catch (e) {
+    throw e instanceof AllocationError ? tooLarge(prim, inputs, out, attrs, e) : e;
+  }
+  const elementwise = prim.scalar !== undefined && inputs.length > 1;
+  const operands = new Array<Operand>(inputs.length);
+  for (let i = 0; i < inputs.length; i++) operands[i] = operandOf(inputs[i], elementwise);
+  prim.kernels.cpu(operands, { data, shape: out.shape, dtype: out.dtype }, attrs);
+  return new Tensor(data, out.shape, out.dtype);
+}
+
+// NOTE: a uniform input (the broadcast cotangent of every sum) reaches an elementwise kernel as
+// the one value it is, never made dense.
+function operandOf(t: Tensor, elementwise: boolean): Operand {
+  if (elementwise) {
+    const u = lazyFill(t);
+    if (u !== undefined) return { data: oneValue(t.dtype, u), shape: NO_SHAPE, dtype: t.dtype };
+  }
+  return { data: dataOf(t), shape: t.shape, dtype: t.dtype };
+}
+
+const NO_SHAPE: readonly number[] = Object.freeze([]);
+
+function oneValue(dtype: DType, v: number): TypedArray {
+  const a = allocateUninit(dtype, 1);
+  a[0] = v;
+  return a;
+}
+
 // The allocator knows only the element count; the op and its inputs are known here.
 function tooLarge<A>(
   prim: Primitive<A>,
   inputs: readonly Tensor[],
+  out: Aval,
   attrs: A,
   e: AllocationError,
 ): RangeError {
   const shapes = inputs.map((t) => fmtShape(t.shape));
-  const out = prim.shape(inputs, attrs);
   return new RangeError(
     `${prim.describe?.(attrs) ?? prim.name}: a result of shape ${fmtShape(out.shape)} ` +
       `(${e.size.toExponential(3)} elements, ${out.dtype}) is more than can be allocated ` +

@@ -176,7 +176,11 @@ export function allocateF64(n: number): Float64Array {
 
 /** Copies (and converts) `src` into a fresh typed array of `dtype`. */
 export function convertData(src: ArrayLike<number>, dtype: DType): TypedArray {
-  const out = allocateUninit(dtype, src.length);
+  return convertInto(allocateUninit(dtype, src.length), src, dtype);
+}
+
+/** Copies `src` into `out` (as long), converting to `out`'s `dtype` as `cast` does. */
+export function convertInto(out: TypedArray, src: ArrayLike<number>, dtype: DType): TypedArray {
   if (dtype === "bool") {
     // NaN is nonzero, so true, as in TensorFlow and numpy (`NaN ? 1 : 0` would give 0).
     for (let i = 0; i < src.length; i++) out[i] = src[i] || src[i] !== src[i] ? 1 : 0;

@@ -4,7 +4,6 @@ import { type Aval, bind, type Primitive } from "../core/dispatch.ts";
 import { type DType, isFloat, scratchScalar } from "../core/dtype.ts";
 import { toTensor, toTensorPair } from "../core/convert.ts";
 import {
-  dataOf,
   Tensor,
   type TensorLike,
   uniformTensor,
@@ -144,25 +143,10 @@ export function binaryPrim(name: string, spec: BinarySpec): Primitive<void> {
     name,
     shape: (inputs) => binaryShape(name, inputs[0], inputs[1], arithmetic, outDtype),
     scalar: spec.scalar,
-    // Checked by the shape rule, which `bind` runs first.
-    kernel(inputs) {
-      const a = inputs[0], b = inputs[1];
-      const dtype = spec.outDtype ?? a.dtype;
-      const ua = uniformValue(a), ub = uniformValue(b);
-      if (ua !== undefined || ub !== undefined) {
-        const out = uniformBinary(name, spec, a, ua, b, ub, dtype);
-        if (out !== null) return out;
-      }
-      const [data, shape] = mapBinary(
-        name,
-        dataOf(a),
-        a.shape,
-        dataOf(b),
-        b.shape,
-        dtype,
-        spec.loop,
-      );
-      return new Tensor(data, shape, dtype);
+    shortcut: (inputs, out) => uniformBinary(spec, inputs[0], inputs[1], out),
+    kernels: {
+      cpu: ([a, b], out) =>
+        mapBinary(name, out.data, out.shape, a.data, a.shape, b.data, b.shape, spec.loop),
     },
     jvp: spec.jvp ?? null,
     vjp: spec.vjp ?? null,
@@ -170,38 +154,24 @@ export function binaryPrim(name: string, spec: BinarySpec): Primitive<void> {
   };
 }
 
-const NO_SHAPE: readonly number[] = Object.freeze([]);
-
-// NOTE: a uniform operand (a broadcast scalar, as the cotangent of every sum) is used as the
-// scalar it is, never made dense; an identity (× 1) shares the other operand's data.
-function uniformBinary(
-  name: string,
-  spec: BinarySpec,
-  a: Tensor,
-  ua: number | undefined,
-  b: Tensor,
-  ub: number | undefined,
-  dtype: DType,
-): Tensor | null {
-  const shape = broadcastShapes(name, a.shape, b.shape);
+// NOTE: scalars in give a scalar out, and an identity (× 1) shares the other operand's values:
+// neither allocates (a tape's scalar steps, the ones of every sum's cotangent).
+function uniformBinary(spec: BinarySpec, a: Tensor, b: Tensor, out: Aval): Tensor | undefined {
+  const ua = uniformValue(a), ub = uniformValue(b);
+  if (ua === undefined && ub === undefined) return undefined;
+  const { shape, dtype } = out;
   if (ua !== undefined && ub !== undefined) {
-    // Scalars in, a scalar out: no array is made until someone reads the result's data.
-    const out = scratchScalar(dtype, 0, 2);
-    const sa = scratchScalar(a.dtype, ua, 0), sb = scratchScalar(b.dtype, ub, 1);
-    spec.loop(out, 0, sa, 0, 0, sb, 0, 0, 1);
-    return uniformTensor(out[0], shape, dtype);
+    const o = scratchScalar(dtype, 0, 2);
+    spec.loop(o, 0, scratchScalar(a.dtype, ua, 0), 0, 0, scratchScalar(b.dtype, ub, 1), 0, 0, 1);
+    return uniformTensor(o[0], shape, dtype);
   }
   const left = ua !== undefined;
   const other = left ? b : a;
-  if (other.shape !== shape && !sameShape(other.shape, shape)) return null;
-  const u = left ? ua : ub!;
-  if (other.dtype === dtype && Object.is(u, left ? spec.identity?.left : spec.identity?.right)) {
-    return viewTensor(other, shape, dtype);
+  if (other.dtype !== dtype || (other.shape !== shape && !sameShape(other.shape, shape))) {
+    return undefined;
   }
-  const [data] = left
-    ? mapBinary(name, scratchScalar(a.dtype, u, 0), NO_SHAPE, dataOf(b), b.shape, dtype, spec.loop)
-    : mapBinary(name, dataOf(a), a.shape, scratchScalar(b.dtype, u, 1), NO_SHAPE, dtype, spec.loop);
-  return new Tensor(data, shape, dtype);
+  const identity = left ? spec.identity?.left : spec.identity?.right;
+  return Object.is(left ? ua : ub, identity) ? viewTensor(other, shape, dtype) : undefined;
 }
 
 /** Wraps a binary primitive as a public op (plain numbers take the other operand's dtype). */

@@ -3,8 +3,8 @@
  * cotangent back to each input's shape (`sumTo`); forward rules broadcast the tangents.
  */
 import type { Maybe, Primitive } from "../core/dispatch.ts";
-import { dataOf, Tensor, type TensorLike, uniformTensor, uniformValue } from "../core/tensor.ts";
-import { allocateUninit, scratchScalar } from "../core/dtype.ts";
+import { type Tensor, type TensorLike, uniformTensor, uniformValue } from "../core/tensor.ts";
+import { type DType, scratchScalar } from "../core/dtype.ts";
 import { toTensors } from "../core/convert.ts";
 import { bind } from "../core/dispatch.ts";
 import { broadcastShapes, fmtShape, sameShape } from "../core/shape.ts";
@@ -75,23 +75,23 @@ const addNPrim: Primitive<void> = {
   // rounding; so may they where the kernel adds uniform terms, which it adds after the others).
   scalar: (args, dtype) =>
     dtype === "int32" ? `((${args.join(" + ")}) | 0)` : `(${args.join(" + ")})`,
-  // Checked by the shape rule, which `bind` runs first.
-  kernel(inputs) {
-    const [x] = inputs;
-    // Scalars (every cotangent of a scalar) sum without an array.
-    let u = -0, i = 0;
-    for (; i < inputs.length; i++) {
+  // Scalars (every cotangent of a scalar) sum without an array.
+  shortcut(inputs, out) {
+    let u = -0;
+    for (let i = 0; i < inputs.length; i++) {
       const v = uniformValue(inputs[i]);
-      if (v === undefined) break;
+      if (v === undefined) return undefined;
       u += v;
     }
-    if (i === inputs.length) {
-      return uniformTensor(scratchScalar(x.dtype, u, 2)[0], x.shape, x.dtype);
-    }
-    const terms = inputs.map((t) => uniformValue(t) ?? dataOf(t));
-    const out = allocateUninit(x.dtype, x.size);
-    sumKernel(out, terms, x.size);
-    return new Tensor(out, x.shape, x.dtype);
+    return uniformTensor(scratchScalar(out.dtype, u, 2)[0], out.shape, out.dtype);
+  },
+  kernels: {
+    cpu: (inputs, out) =>
+      sumKernel(
+        out.data,
+        inputs.map((t) => t.data.length === 1 ? t.data[0] : t.data),
+        out.data.length,
+      ),
   },
   jvp: (tangents) => {
     const ts = tangents.filter((t) => t !== null);
@@ -211,20 +211,30 @@ function powDx(x: Tensor, y: Tensor): Tensor {
 // An int32 base to a negative power has no int32 result; TensorFlow refuses it too. A check of
 // values, not of shapes and dtypes, so the kernel's rather than the shape rule's.
 function refuseNegativeIntPowers(prim: Primitive<void>): Primitive<void> {
+  const refuse = (x: { dtype: DType }, exponents: ArrayLike<number>): void => {
+    if (x.dtype !== "int32") return;
+    for (let i = 0; i < exponents.length; i++) {
+      const e = exponents[i];
+      if (e < 0) {
+        throw new RangeError(
+          `pow: integers to negative integer powers are not allowed, got the exponent ${e} ` +
+            `for an int32 base: cast the base to float32 first`,
+        );
+      }
+    }
+  };
   return {
     ...prim,
-    kernel(inputs, attrs) {
-      const [x, y] = inputs;
-      if (x.dtype === "int32") {
-        const e = uniformValue(y) ?? dataOf(y).find((v) => v < 0);
-        if (e !== undefined && e < 0) {
-          throw new RangeError(
-            `pow: integers to negative integer powers are not allowed, got the exponent ${e} ` +
-              `for an int32 base: cast the base to float32 first`,
-          );
-        }
-      }
-      return prim.kernel(inputs, attrs);
+    shortcut(inputs, out, attrs) {
+      const u = uniformValue(inputs[1]);
+      if (u !== undefined) refuse(inputs[0], [u]);
+      return prim.shortcut!(inputs, out, attrs);
+    },
+    kernels: {
+      cpu(inputs, out, attrs) {
+        refuse(inputs[0], inputs[1].data);
+        prim.kernels.cpu(inputs, out, attrs);
+      },
     },
   };
 }

@@ -2,9 +2,10 @@
 import { vectorized } from "./_batch.ts";
 import { register } from "./_lax.ts";
 import { bind, type Primitive } from "../core/dispatch.ts";
-import { convertData, type DType, isDType, isFloat } from "../core/dtype.ts";
+import { convertInto, type DType, isDType, isFloat } from "../core/dtype.ts";
 import { toTensor } from "../core/convert.ts";
-import { dataOf, Tensor, type TensorLike, viewTensor } from "../core/tensor.ts";
+import type { Tensor, TensorLike } from "../core/tensor.ts";
+import { viewTensor } from "../core/tensor.ts";
 
 interface CastAttrs {
   dtype: DType;
@@ -26,7 +27,7 @@ export const castPrims = {
         : dtype === "float32"
         ? `Math.fround(${x})`
         : x,
-    kernel: ([x], { dtype }) => new Tensor(convertData(dataOf(x), dtype), x.shape, dtype),
+    kernels: { cpu: ([x], out, { dtype }) => convertInto(out.data, x.data, dtype) },
     jvp: (
       [t],
       [x],
@@ -43,7 +44,8 @@ export const castPrims = {
     shape: ([x]) => x,
     // The identity in value.
     scalar: ([x]) => x,
-    kernel: ([x]) => viewTensor(x, x.shape, x.dtype),
+    shortcut: ([x]) => viewTensor(x, x.shape, x.dtype),
+    kernels: { cpu: ([x], out) => out.data.set(x.data) },
     jvp: null,
     vjp: null,
     batch: vectorized,

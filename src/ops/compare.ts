@@ -1,8 +1,7 @@
 /** Comparisons and logic (bool outputs, no gradient), and `where`. */
 import { type Aval, bind, type Primitive } from "../core/dispatch.ts";
-import { allocate } from "../core/dtype.ts";
 import { toTensor, toTensors } from "../core/convert.ts";
-import { dataOf, Tensor, type TensorLike } from "../core/tensor.ts";
+import type { Tensor, TensorLike } from "../core/tensor.ts";
 import { binaryLoops as L, selectKernel, unaryLoops } from "../core/kernels/elementwise.ts";
 import { binaryOp, binaryPrim, binaryShape, requireSameDtype, unaryOp } from "./_define.ts";
 import { broadcastShapes } from "../core/shape.ts";
@@ -72,11 +71,7 @@ export const comparePrims = {
     },
     scalar: ([x]) => `(${x} ? 0 : 1)`,
     // Checked by the shape rule, which `bind` runs first.
-    kernel([x]) {
-      const out = allocate("bool", x.size);
-      unaryLoops.logicalNot(out, dataOf(x), x.size);
-      return new Tensor(out, x.shape, "bool");
-    },
+    kernels: { cpu: ([x], out) => unaryLoops.logicalNot(out.data, x.data, out.data.length) },
     jvp: null,
     vjp: null,
     batch: vectorized,
@@ -93,17 +88,9 @@ export const comparePrims = {
     },
     scalar: ([c, a, b]) => `(${c} ? ${a} : ${b})`,
     // Checked by the shape rule, which `bind` runs first.
-    kernel([c, a, b]) {
-      const [data, shape] = selectKernel(
-        dataOf(c),
-        c.shape,
-        dataOf(a),
-        a.shape,
-        dataOf(b),
-        b.shape,
-        a.dtype,
-      );
-      return new Tensor(data, shape, a.dtype);
+    kernels: {
+      cpu: ([c, a, b], out) =>
+        selectKernel(out.data, out.shape, c.data, c.shape, a.data, a.shape, b.data, b.shape),
     },
     jvp: ([, ta, tb], [c, a, b], out) =>
       ta === null && tb === null ? null : spread(

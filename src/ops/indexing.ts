@@ -1,6 +1,5 @@
 /** Indexing: `gather` (with its adjoint, a scatter-add) and `tile`. */
 import { type Aval, bind, type Primitive } from "../core/dispatch.ts";
-import { allocate } from "../core/dtype.ts";
 import { toTensor } from "../core/convert.ts";
 import { describeValue } from "../core/check.ts";
 import { Variable } from "../core/variable.ts";
@@ -45,19 +44,18 @@ const gatherPrim: Primitive<GatherAttrs> = {
     for (let i = axis + 1; i < x.shape.length; i++) shape.push(x.shape[i]);
     return { shape, dtype: x.dtype };
   },
-  kernel([x, indices], { axis }) {
-    const [outer, n, inner] = around(x.shape, axis);
-    const idx = dataOf(indices), src = dataOf(x);
-    const k = idx.length;
-    const out = allocate(x.dtype, outer * k * inner);
-    for (let o = 0; o < outer; o++) {
-      for (let j = 0; j < k; j++) {
-        const from = (o * n + idx[j]) * inner;
-        out.set(src.subarray(from, from + inner), (o * k + j) * inner);
+  kernels: {
+    cpu([x, indices], { data: out }, { axis }) {
+      const [outer, n, inner] = around(x.shape, axis);
+      const idx = indices.data, src = x.data;
+      const k = idx.length;
+      for (let o = 0; o < outer; o++) {
+        for (let j = 0; j < k; j++) {
+          const from = (o * n + idx[j]) * inner;
+          out.set(src.subarray(from, from + inner), (o * k + j) * inner);
+        }
       }
-    }
-    const shape = [...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)];
-    return new Tensor(out, shape, x.dtype);
+    },
   },
   jvp: ([t, _], [x, indices], __, { axis }) =>
     t && bind(gatherPrim, [t, indices], { axis: axis + lead(t, x).length }),
@@ -125,19 +123,18 @@ const scatterPrim: Primitive<ScatterAttrs> = {
     for (let i = axis + k; i < g.shape.length; i++) shape.push(g.shape[i]);
     return { shape, dtype: g.dtype };
   },
-  kernel([g, indices], { axis, size }) {
-    const k = indices.size;
-    const shape = [...g.shape.slice(0, axis), size, ...g.shape.slice(axis + indices.rank)];
-    const [outer, , inner] = around(shape, axis);
-    const idx = dataOf(indices), src = dataOf(g);
-    const out = allocate(g.dtype, sizeOf(shape));
-    for (let o = 0; o < outer; o++) {
-      for (let j = 0; j < k; j++) {
-        const from = (o * k + j) * inner, to = (o * size + idx[j]) * inner;
-        for (let i = 0; i < inner; i++) out[to + i] += src[from + i];
+  kernels: {
+    cpu([g, indices], out, { axis, size }) {
+      const idx = indices.data, src = g.data, k = idx.length;
+      const [outer, , inner] = around(out.shape, axis);
+      const o = out.data.fill(0);
+      for (let r = 0; r < outer; r++) {
+        for (let j = 0; j < k; j++) {
+          const from = (r * k + j) * inner, to = (r * size + idx[j]) * inner;
+          for (let i = 0; i < inner; i++) o[to + i] += src[from + i];
+        }
       }
-    }
-    return new Tensor(out, shape, g.dtype);
+    },
   },
   jvp: ([t, _], [g, indices], __, attrs) =>
     t && bind(scatterPrim, [t, indices], { ...attrs, axis: attrs.axis + lead(t, g).length }),

@@ -4,7 +4,7 @@ import { toTensors } from "../core/convert.ts";
 import { dataOf, lazyFill, Tensor, type TensorLike, uniformTensor } from "../core/tensor.ts";
 import { matmulKernel, matmulShape } from "../core/kernels/matmul.ts";
 import { reduceKernel } from "../core/kernels/reduce.ts";
-import { allocateUninit, convertData } from "../core/dtype.ts";
+import { allocateF64, allocateUninit, convertData } from "../core/dtype.ts";
 import { add, reduceSum, reshape, sumTo, transpose } from "./_lax.ts";
 import { broadcastShapes, fmtList, fmtShape, normalizeAxis, sizeOf } from "../core/shape.ts";
 import { broadcasting, lift } from "./_batch.ts";
@@ -63,7 +63,9 @@ function uniformMatmul(
 
 // The sums of a matrix's columns (down) or rows, in float64.
 function lineSums(x: Tensor, down: boolean): Float64Array {
-  return reduceKernel(dataOf(x), x.shape, [down ? 0 : 1], "sum", "float64")[0] as Float64Array;
+  const sums = allocateF64(down ? x.shape[1] : x.shape[0]);
+  reduceKernel(sums, dataOf(x), x.shape, [down ? 0 : 1], "sum", "float64");
+  return sums;
 }
 
 /** The linear-algebra primitives, by name. */
@@ -102,22 +104,16 @@ export const linalgPrims = {
       const batch = broadcastShapes("matmul", as.slice(0, -2), bs.slice(0, -2));
       return { shape: [...batch, m, n], dtype: a.dtype };
     },
-    kernel([a, b], { transposeA, transposeB }) {
+    shortcut: ([a, b], _, { transposeA, transposeB }) => {
       // Only a broadcast (not merely a 1×1 matrix) is worth the detour.
       const ua = lazyFill(a), ub = lazyFill(b);
-      if ((ua !== undefined || ub !== undefined) && a.rank === 2 && b.rank === 2) {
-        return uniformMatmul(a, ua, b, ub, transposeA, transposeB);
-      }
-      const [data, shape] = matmulKernel(
-        dataOf(a),
-        a.shape,
-        dataOf(b),
-        b.shape,
-        transposeA,
-        transposeB,
-        a.dtype,
-      );
-      return new Tensor(data, shape, a.dtype);
+      return (ua !== undefined || ub !== undefined) && a.rank === 2 && b.rank === 2
+        ? uniformMatmul(a, ua, b, ub, transposeA, transposeB)
+        : undefined;
+    },
+    kernels: {
+      cpu: ([a, b], out, { transposeA, transposeB }) =>
+        matmulKernel(out.data, a.data, a.shape, b.data, b.shape, transposeA, transposeB, a.dtype),
     },
     jvp: ([ta, tb], [a, b], out, o) => {
       const l = ta && matmul(lift(ta, a, out), b, o);

@@ -1,8 +1,7 @@
 /** Ops that move or regroup elements without arithmetic: reshape, transpose, broadcast. */
-import { bind, type Primitive } from "../core/dispatch.ts";
+import { type Aval, bind, type Primitive } from "../core/dispatch.ts";
 import { toTensor } from "../core/convert.ts";
 import {
-  dataOf,
   Tensor,
   type TensorLike,
   uniformTensor,
@@ -53,10 +52,12 @@ export const movementPrims = {
       }
       return { shape, dtype: x.dtype };
     },
-    kernel([x], { shape }) {
+    shortcut([x], _, { shape }) {
       const u = uniformValue(x);
       return u === undefined ? viewTensor(x, shape, x.dtype) : uniformTensor(u, shape, x.dtype);
     },
+    // Eager mode shares the values (the shortcut); a compiled program may copy them.
+    kernels: { cpu: ([x], out) => out.data.set(x.data) },
     jvp: ([t], [x], __, { shape }) => t && reshape(t, [...lead(t, x), ...shape]),
     vjp: (g, [x]) => [reshape(g, x.shape)],
     batch: (self, [x], [axis], { shape }, size) => [
@@ -72,10 +73,8 @@ export const movementPrims = {
       for (let i = 0; i < perm.length; i++) shape[i] = x.shape[perm[i]];
       return { shape, dtype: x.dtype };
     },
-    kernel([x], { perm }) {
-      const [data, shape] = transposeKernel(dataOf(x), x.shape, perm, x.dtype);
-      return new Tensor(data, shape, x.dtype);
-    },
+    shortcut: uniformMove,
+    kernels: { cpu: ([x], out, { perm }) => transposeKernel(out.data, x.data, x.shape, perm) },
     jvp: ([t], [x], __, { perm }) => {
       if (t === null) return null;
       const n = t.rank - x.rank;
@@ -99,12 +98,11 @@ export const movementPrims = {
       }
       return { shape, dtype: x.dtype };
     },
-    kernel([x], { shape }) {
-      // A broadcast scalar (as every reduction's gradient) stays one value until read densely.
-      const u = uniformValue(x);
-      if (u !== undefined) return uniformTensor(u, shape, x.dtype);
-      const data = stridedCopy(dataOf(x), broadcastStrides(x.shape, shape), shape, x.dtype);
-      return new Tensor(data, shape, x.dtype);
+    // A broadcast scalar (as every reduction's gradient) stays one value until read densely.
+    shortcut: uniformMove,
+    kernels: {
+      cpu: ([x], out, { shape }) =>
+        stridedCopy(out.data, x.data, broadcastStrides(x.shape, shape), shape),
     },
     jvp: ([t], [x], out) => t && spread(t, x, out),
     vjp: (g, [x]) => [sumTo(g, x.shape)],
@@ -114,6 +112,12 @@ export const movementPrims = {
     ],
   } satisfies Primitive<ShapeAttrs>,
 };
+
+// Moving the elements of a uniform tensor (or a scalar) leaves a uniform tensor.
+function uniformMove([x]: readonly Tensor[], out: Aval): Tensor | undefined {
+  const u = uniformValue(x);
+  return u === undefined ? undefined : uniformTensor(u, out.shape, out.dtype);
+}
 
 function inversePerm(perm: readonly number[]): number[] {
   const inv = new Array<number>(perm.length);
@@ -339,11 +343,14 @@ const slicePrim: Primitive<SliceAttrs> = {
     }
     return { shape: size, dtype: x.dtype };
   },
-  kernel([x], { begin, size }) {
-    const strides = stridesOf(x.shape);
-    let offset = 0;
-    for (let i = 0; i < begin.length; i++) offset += begin[i] * strides[i];
-    return new Tensor(stridedCopy(dataOf(x), strides, size, x.dtype, offset), size, x.dtype);
+  shortcut: uniformMove,
+  kernels: {
+    cpu([x], out, { begin, size }) {
+      const strides = stridesOf(x.shape);
+      let offset = 0;
+      for (let i = 0; i < begin.length; i++) offset += begin[i] * strides[i];
+      stridedCopy(out.data, x.data, strides, size, offset);
+    },
   },
   jvp: ([t], [x], __, { begin, size }) => {
     if (t === null) return null;
@@ -377,11 +384,11 @@ const padPrim: Primitive<PadAttrs> = {
     for (let i = 0; i < shape.length; i++) shape[i] = x.shape[i] + paddings[i][0] + paddings[i][1];
     return { shape, dtype: x.dtype };
   },
-  kernel([x], { paddings, value }) {
-    const shape = x.shape.map((d, i) => d + paddings[i][0] + paddings[i][1]);
-    const out = allocate(x.dtype, sizeOf(shape)).fill(value);
-    writeBlock(out, shape, dataOf(x), x.shape, paddings.map((p) => p[0]));
-    return new Tensor(out, shape, x.dtype);
+  kernels: {
+    cpu([x], out, { paddings, value }) {
+      out.data.fill(value);
+      writeBlock(out.data, out.shape, x.data, x.shape, paddings.map((p) => p[0]));
+    },
   },
   jvp: ([t], [x], __, { paddings }) => {
     if (t === null) return null;
@@ -430,16 +437,14 @@ const concatPrim: Primitive<ConcatAttrs> = {
     }
     return { shape, dtype: first.dtype };
   },
-  kernel(xs, { axis }) {
-    const shape = [...xs[0].shape];
-    shape[axis] = xs.reduce((n, x) => n + x.shape[axis], 0);
-    const out = allocate(xs[0].dtype, sizeOf(shape));
-    const begin = shape.map(() => 0);
-    for (const x of xs) {
-      writeBlock(out, shape, dataOf(x), x.shape, begin);
-      begin[axis] += x.shape[axis];
-    }
-    return new Tensor(out, shape, xs[0].dtype);
+  kernels: {
+    cpu(xs, out, { axis }) {
+      const begin = out.shape.map(() => 0);
+      for (const x of xs) {
+        writeBlock(out.data, out.shape, x.data, x.shape, begin);
+        begin[axis] += x.shape[axis];
+      }
+    },
   },
   jvp: (ts, xs, _, { axis }) => {
     const some = ts.find((t) => t !== null);

@@ -6,8 +6,7 @@ import { bind, type Primitive } from "../core/dispatch.ts";
 import { toTensor } from "../core/convert.ts";
 import {
   type Axis,
-  dataOf,
-  Tensor,
+  type Tensor,
   type TensorLike,
   uniformTensor,
   uniformValue,
@@ -39,35 +38,25 @@ function reduceShape(name: string): Primitive<ReduceAttrs>["shape"] {
   };
 }
 
-function kernel(kind: ReduceKind): Primitive<ReduceAttrs>["kernel"] {
-  return ([x], { axes, keepDims }) => {
+// A uniform tensor reduces to a uniform one: its value summed `count` times, or itself.
+function uniformReduce(kind: ReduceKind): Primitive<ReduceAttrs>["shortcut"] {
+  return ([x], out, { axes }) => {
     const u = uniformValue(x);
-    if (u !== undefined && x.size > 0) return uniformReduce(u, x, axes, keepDims, kind);
-    const [data, kept] = reduceKernel(dataOf(x), x.shape, axes, kind, x.dtype);
-    const shape = keepDims ? kept : kept.filter((_, i) => !axes.includes(i));
-    return new Tensor(data, shape, x.dtype);
+    if (u === undefined || x.size === 0) return undefined;
+    let count = 1;
+    for (const a of axes) count *= x.shape[a];
+    const v = kind === "sum" ? u * count : kind === "prod" ? u ** count : u;
+    return uniformTensor(scratchScalar(x.dtype, v, 2)[0], out.shape, out.dtype);
   };
 }
 
-// A uniform tensor reduces to a uniform one: its value summed `count` times, or itself.
-function uniformReduce(
-  u: number,
-  x: Tensor,
-  axes: readonly number[],
-  keepDims: boolean,
-  kind: ReduceKind,
-): Tensor {
-  const shape: number[] = [];
-  let count = 1;
-  for (let i = 0, j = 0; i < x.rank; i++) {
-    if (axes[j] === i) {
-      j++;
-      count *= x.shape[i];
-      if (keepDims) shape.push(1);
-    } else shape.push(x.shape[i]);
-  }
-  const v = kind === "sum" ? u * count : kind === "prod" ? u ** count : u;
-  return uniformTensor(scratchScalar(x.dtype, v, 2)[0], shape, x.dtype);
+function reduction(kind: ReduceKind): Pick<Primitive<ReduceAttrs>, "shortcut" | "kernels"> {
+  return {
+    shortcut: uniformReduce(kind),
+    kernels: {
+      cpu: ([x], out, { axes }) => reduceKernel(out.data, x.data, x.shape, axes, kind, x.dtype),
+    },
+  };
 }
 
 /** `out` (or a cotangent of its shape) brought back to `x`'s shape. */
@@ -87,7 +76,7 @@ function extremePrim(kind: "max" | "min", name: string): Primitive<ReduceAttrs> 
   return {
     name,
     shape: reduceShape(name),
-    kernel: kernel(kind),
+    ...reduction(kind),
     // d max(x) = Σ w·dx, w the normalised indicator of the maxima
     jvp: ([t], [x], out, attrs) =>
       t &&
@@ -133,28 +122,29 @@ const argPrim: Primitive<ArgAttrs> = {
     for (let i = 0; i < x.shape.length; i++) if (i !== axis) shape.push(x.shape[i]);
     return { shape, dtype: "int32" };
   },
-  kernel([x], { axis, kind }) {
-    const outer = sizeOf(x.shape.slice(0, axis)), n = x.shape[axis];
-    const inner = sizeOf(x.shape.slice(axis + 1));
-    const src = dataOf(x), out = new Int32Array(outer * inner);
-    const better = kind === "max"
-      ? (a: number, b: number) => a > b
-      : (a: number, b: number) => a < b;
-    for (let o = 0; o < outer; o++) {
-      for (let i = 0; i < inner; i++) {
-        let best = 0, bv = src[o * n * inner + i];
-        for (let j = 1; j < n && bv === bv; j++) {
-          const v = src[(o * n + j) * inner + i];
-          // NaN wins, as in numpy; otherwise the first extreme wins ties.
-          if (better(v, bv) || v !== v) {
-            best = j;
-            bv = v;
+  kernels: {
+    cpu([x], { data: out }, { axis, kind }) {
+      const outer = sizeOf(x.shape.slice(0, axis)), n = x.shape[axis];
+      const inner = sizeOf(x.shape.slice(axis + 1));
+      const src = x.data;
+      const better = kind === "max"
+        ? (a: number, b: number) => a > b
+        : (a: number, b: number) => a < b;
+      for (let o = 0; o < outer; o++) {
+        for (let i = 0; i < inner; i++) {
+          let best = 0, bv = src[o * n * inner + i];
+          for (let j = 1; j < n && bv === bv; j++) {
+            const v = src[(o * n + j) * inner + i];
+            // NaN wins, as in numpy; otherwise the first extreme wins ties.
+            if (better(v, bv) || v !== v) {
+              best = j;
+              bv = v;
+            }
           }
+          out[o * inner + i] = best;
         }
-        out[o * inner + i] = best;
       }
-    }
-    return new Tensor(out, x.shape.filter((_, i) => i !== axis), "int32");
+    },
   },
   jvp: null,
   vjp: null,
@@ -170,7 +160,7 @@ export const reducePrims = {
   reduceSum: {
     name: "reduceSum",
     shape: reduceShape("reduceSum"),
-    kernel: kernel("sum"),
+    ...reduction("sum"),
     jvp: ([t], [x], __, { axes, keepDims }) => t && reduceSum(t, shiftAxes(axes, t, x), keepDims),
     vjp: (g, [x], _, attrs) => [expandBack(g, x, attrs)],
     batch: batchReduce,

@@ -5,13 +5,8 @@
 import { vectorized } from "./_batch.ts";
 import type { Aval, Primitive } from "../core/dispatch.ts";
 import { type DType, scratchScalar } from "../core/dtype.ts";
-import { dataOf, Tensor, type TensorLike, uniformTensor, uniformValue } from "../core/tensor.ts";
-import {
-  f32UnaryLoops,
-  mapUnary,
-  type UnaryLoop,
-  unaryLoops as L,
-} from "../core/kernels/elementwise.ts";
+import { Tensor, type TensorLike, uniformTensor, uniformValue } from "../core/tensor.ts";
+import { f32UnaryLoops, type UnaryLoop, unaryLoops as L } from "../core/kernels/elementwise.ts";
 import { requireFloat, requireNumeric, type ScalarFormula, unaryOp } from "./_define.ts";
 import { toTensor } from "../core/convert.ts";
 import { simdCos, simdExp, simdSigmoid, simdSin, simdTanh } from "../core/kernels/wasm/math.ts";
@@ -33,6 +28,7 @@ interface UnarySpec {
 
 function unaryPrim(name: string, spec: UnarySpec): Primitive<void> {
   const { loop, deriv } = spec;
+  const fast = spec.loop32 ?? loop;
   const ints = spec.ints === true, outDtype = spec.outDtype;
   return {
     name,
@@ -47,18 +43,16 @@ function unaryPrim(name: string, spec: UnarySpec): Primitive<void> {
       return outDtype === undefined ? x : { shape: x.shape, dtype: outDtype };
     },
     scalar: spec.scalar,
-    // Checked by the shape rule, which `bind` runs first.
-    kernel([x]) {
-      const dtype = spec.outDtype ?? x.dtype;
-      const fast = x.dtype === "float32" && spec.loop32 !== undefined ? spec.loop32 : loop;
+    shortcut([x], out) {
       const u = uniformValue(x);
-      if (u !== undefined) {
-        // A scalar (or uniform) input gives a uniform output, made dense only if read.
-        const out = scratchScalar(dtype, 0, 2);
-        fast(out, scratchScalar(x.dtype, u, 0), 1);
-        return uniformTensor(out[0], x.shape, dtype);
-      }
-      return new Tensor(mapUnary(dataOf(x), dtype, fast), x.shape, dtype);
+      if (u === undefined) return undefined;
+      // A scalar (or uniform) input gives a uniform output, made dense only if read.
+      const o = scratchScalar(out.dtype, 0, 2);
+      (x.dtype === "float32" ? fast : loop)(o, scratchScalar(x.dtype, u, 0), 1);
+      return uniformTensor(o[0], out.shape, out.dtype);
+    },
+    kernels: {
+      cpu: ([x], out) => (x.dtype === "float32" ? fast : loop)(out.data, x.data, out.data.length),
     },
     jvp: deriv ? ([t], [x], y) => t && mul(t, deriv(x, y)) : null,
     vjp: deriv ? (g, [x], y) => [mul(g, deriv(x, y))] : null,

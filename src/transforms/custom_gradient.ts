@@ -48,10 +48,11 @@ const customPrim: Primitive<CustomAttrs> = {
   name: "customGradient",
   // The output is the forward result, the last input, as it is.
   shape: (inputs) => inputs[inputs.length - 1],
-  kernel: (inputs) => {
+  shortcut: (inputs) => {
     const y = inputs[inputs.length - 1];
     return viewTensor(y, y.shape, y.dtype);
   },
+  kernels: { cpu: (inputs, out) => out.data.set(inputs[inputs.length - 1].data) },
   jvp: (ts) => ts[ts.length - 1],
   vjp: (g, inputs, _, { gradFn, arity }) => {
     const r = gradFn(g);

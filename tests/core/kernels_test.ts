@@ -7,7 +7,8 @@ import {
   sumKernel,
   unaryLoops,
 } from "../../src/core/kernels/elementwise.ts";
-import { matmulKernel } from "../../src/core/kernels/matmul.ts";
+import { product } from "../runtimes/wasm_probe.ts";
+import { broadcastShapes, sizeOf } from "../../src/core/shape.ts";
 import { broadcastStrides, forEachRow } from "../../src/core/kernels/strided.ts";
 import {
   wasmAvailable,
@@ -70,8 +71,8 @@ Deno.test("float32 matmul (WebAssembly SIMD) matches the reference loop", async 
     await t.step(`[${as}]${ta ? "ᵀ" : ""} @ [${bs}]${tb ? "ᵀ" : ""}`, () => {
       const a = randomF32(as.reduce((x, y) => x * y), g);
       const b = randomF32(bs.reduce((x, y) => x * y), g);
-      const [fast, shape] = matmulKernel(a, as, b, bs, ta, tb, "float32");
-      const [ref, refShape] = matmulKernel(a, as, b, bs, ta, tb, "float32", true);
+      const [fast, shape] = product(a, as, b, bs, ta, tb, "float32");
+      const [ref, refShape] = product(a, as, b, bs, ta, tb, "float32", true);
       assert.deepEqual(shape, refShape);
       const k = ta ? as[as.length - 2] : as[as.length - 1];
       // float32 sums of k products: error grows like √k·ε relative to the terms' scale.
@@ -84,16 +85,16 @@ Deno.test("a large product split with the worker matches the reference loop", as
   const g = new Generator(11);
   const as = [300, 280], bs = [280, 270];
   const a = randomF32(300 * 280, g), b = randomF32(280 * 270, g);
-  const [ref] = matmulKernel(a, as, b, bs, false, false, "float32", true);
+  const [ref] = product(a, as, b, bs, false, false, "float32", true);
   // The worker starts on the first large product and is ready a moment later.
   const before = wasmThreadedRuns();
   for (let i = 0; i < 100 && wasmThreadedRuns() === before; i++) {
-    const [fast] = matmulKernel(a, as, b, bs, false, false, "float32");
+    const [fast] = product(a, as, b, bs, false, false, "float32");
     assertAllClose(fast, ref, { rtol: 1e-5, atol: 1e-4 });
     await new Promise((r) => setTimeout(r, 20));
   }
   assert.ok(wasmThreadedRuns() > before, "a worker shared the product");
-  const [fast] = matmulKernel(a, as, b, bs, false, false, "float32");
+  const [fast] = product(a, as, b, bs, false, false, "float32");
   assertAllClose(fast, ref, { rtol: 1e-5, atol: 1e-4 });
 });
 
@@ -129,10 +130,12 @@ Deno.test("float32 elementwise fast paths match the generic loops", async (t) =>
         // Ties, where ≥ and > differ; NaN, which every comparison fails.
         if (a.length === b.length) a[0] = b[0];
         a[a.length - 1] = NaN;
-        const [fast, shape] = mapBinary(op, a, as, b, bs, dtype, binaryLoops[op]);
+        const shape = broadcastShapes("test", as, bs), size = sizeOf(shape);
+        const fast = dtype === "bool" ? new Uint8Array(size) : new Float32Array(size);
+        mapBinary(op, fast, shape, a, as, b, bs, binaryLoops[op]);
         // The generic loop, run over the broadcast by hand.
         const sa = broadcastStrides(as, shape), sb = broadcastStrides(bs, shape);
-        const want = dtype === "bool" ? new Uint8Array(fast.length) : new Float32Array(fast.length);
+        const want = dtype === "bool" ? new Uint8Array(size) : new Float32Array(size);
         forEachRow(shape, [sa, sb], (o, offs, len, inner) => {
           binaryLoops[op](want, o, a, offs[0], inner[0], b, offs[1], inner[1], len);
         });
@@ -163,11 +166,11 @@ Deno.test("a wide product shared by columns with the worker matches the referenc
   const g = new Generator(17);
   const as = [64, 500], bs = [500, 640];
   const a = randomF32(64 * 500, g), b = randomF32(500 * 640, g);
-  const [ref] = matmulKernel(a, as, b, bs, false, false, "float32", true);
+  const [ref] = product(a, as, b, bs, false, false, "float32", true);
   const before = wasmThreadedRuns();
   for (let i = 0; i < 100 && wasmThreadedRuns() === before; i++) {
     await new Promise((r) => setTimeout(r, 20));
-    const [fast] = matmulKernel(a, as, b, bs, false, false, "float32");
+    const [fast] = product(a, as, b, bs, false, false, "float32");
     assertAllClose(fast, ref, { rtol: 1e-5, atol: 1e-4 });
   }
   assert.ok(wasmThreadedRuns() > before, "a worker shared the product");
@@ -253,7 +256,7 @@ Deno.test("float32 matmul (WebAssembly SIMD) sums a long inner dimension in bloc
         const m = 9, n = 13;
         const a = Float32Array.from({ length: m * k }, () => g.nextFloat());
         const b = Float32Array.from({ length: k * n }, () => g.nextFloat());
-        const [out] = matmulKernel(
+        const [out] = product(
           a,
           ta ? [k, m] : [m, k],
           b,
@@ -275,7 +278,7 @@ Deno.test("float32 matmul (WebAssembly SIMD) sums a long inner dimension in bloc
     for (const k of [1000, 70000]) {
       const m = 8, n = 8, c = Math.fround(0.03);
       const a = new Float32Array(2 * m * k).fill(c), b = new Float32Array(k * n).fill(1);
-      const [out, shape] = matmulKernel(a, [2, m, k], b, [k, n], false, false, "float32");
+      const [out, shape] = product(a, [2, m, k], b, [k, n], false, false, "float32");
       assert.deepEqual(shape, [2, m, n]);
       for (const v of out) assert.ok(Math.abs(v / (c * k) - 1) < 1e-6, `${v} for ${c * k}`);
     }

@@ -6,7 +6,7 @@
  */
 import * as gt from "../../mod.ts";
 import { type PrimitiveName, primitives } from "../../src/ops/registry.ts";
-import { bind } from "../../src/core/dispatch.ts";
+import { bind, type Primitive, type Transform, withTransform } from "../../src/core/dispatch.ts";
 import type { Tensor, TensorLike } from "../../mod.ts";
 
 /**
@@ -242,3 +242,45 @@ export const rows: Record<PrimitiveName, Row> = {
     }],
   },
 };
+
+/**
+ * One op as `bind` ran it: the primitive, its inputs, output and attributes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as gt from "../../mod.ts";
+ * import { type Bound, recordBinds } from "./_registry_rows.ts";
+ * const [b]: Bound[] = recordBinds(() => gt.exp([0]));
+ * assert.equal(b.prim.name, "exp");
+ * ```
+ */
+export interface Bound {
+  prim: Primitive;
+  inputs: readonly Tensor[];
+  out: Tensor;
+  attrs: unknown;
+}
+
+/**
+ * Every op bound while `fn` runs, seen by a transform that only watches.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as gt from "../../mod.ts";
+ * import { recordBinds } from "./_registry_rows.ts";
+ * assert.deepEqual(recordBinds(() => gt.sin(gt.exp([0]))).map((b) => b.prim.name), ["exp", "sin"]);
+ * ```
+ */
+export function recordBinds(fn: () => unknown): Bound[] {
+  const seen: Bound[] = [];
+  const watcher: Transform = {
+    paused: 0,
+    scope: null,
+    process: (prim, inputs, out, attrs) => seen.push({ prim, inputs, out, attrs }),
+    onVariableRead() {},
+  };
+  withTransform(watcher, fn);
+  return seen;
+}

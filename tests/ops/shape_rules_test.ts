@@ -8,35 +8,9 @@
 import assert from "node:assert/strict";
 import * as gt from "../../mod.ts";
 import type { DType, Tensor, TensorLike } from "../../mod.ts";
-import {
-  type Aval,
-  bind,
-  type Primitive,
-  type Transform,
-  withTransform,
-} from "../../src/core/dispatch.ts";
+import { type Aval, bind, type Primitive } from "../../src/core/dispatch.ts";
 import { type PrimitiveName, primitives, registry } from "../../src/ops/registry.ts";
-import { rows } from "./_registry_rows.ts";
-
-interface Bound {
-  prim: Primitive;
-  inputs: readonly Tensor[];
-  out: Tensor;
-  attrs: unknown;
-}
-
-// Every op bound while `fn` runs, seen by a transform that only watches.
-function recordBinds(fn: () => unknown): Bound[] {
-  const seen: Bound[] = [];
-  const watcher: Transform = {
-    paused: 0,
-    scope: null,
-    process: (prim, inputs, out, attrs) => seen.push({ prim, inputs, out, attrs }),
-    onVariableRead() {},
-  };
-  withTransform(watcher, fn);
-  return seen;
-}
+import { type Bound, recordBinds, rows } from "./_registry_rows.ts";
 
 // Checks each bound op's rule against its output; returns the names of the primitives seen.
 function assertRulesAgree(seen: readonly Bound[], where: string): Set<string> {

@@ -1,6 +1,6 @@
 /** Elementwise kernels: one tight loop per op, driven row by row for broadcasting. */
-import { allocateUninit, type DType, type TypedArray } from "../dtype.ts";
-import { broadcastShapes, sameShape, sizeOf } from "../shape.ts";
+import type { TypedArray } from "../dtype.ts";
+import { sameShape } from "../shape.ts";
 import { broadcastStrides, forEachRow } from "./strided.ts";
 
 /** A unary loop: `o[i] = f(a[i])` for `i < n`. */
@@ -19,26 +19,21 @@ export type BinaryLoop = (
   n: number,
 ) => void;
 
-/** Applies a unary loop to all of `a`. */
-export function mapUnary(a: TypedArray, dtype: DType, loop: UnaryLoop): TypedArray {
-  const out = allocateUninit(dtype, a.length);
-  loop(out, a, a.length);
-  return out;
-}
-
-/** Applies a binary loop with numpy broadcasting; returns the data and the output shape. */
+/**
+ * Applies a binary loop into `out` (of `shape`), broadcasting `a` and `b` to it as numpy does;
+ * their shapes were checked against it by the op's shape rule.
+ */
 export function mapBinary(
   op: string,
+  out: TypedArray,
+  shape: readonly number[],
   a: TypedArray,
   aShape: readonly number[],
   b: TypedArray,
   bShape: readonly number[],
-  dtype: DType,
   loop: BinaryLoop,
-): [TypedArray, readonly number[]] {
-  const shape = broadcastShapes(op, aShape, bShape);
-  const n = shape === aShape ? a.length : shape === bShape ? b.length : sizeOf(shape);
-  const out = allocateUninit(dtype, n);
+): void {
+  const n = out.length;
   const f32 = out instanceof Uint8Array ? F32_COMPARE[op] : F32_LOOPS[op];
   if (
     f32 !== undefined && (out instanceof Float32Array || out instanceof Uint8Array) &&
@@ -59,7 +54,6 @@ export function mapBinary(
       loop(out, o, a, offs[0], inner[0], b, offs[1], inner[1], len);
     });
   }
-  return [out, shape];
 }
 
 type F32Loop = (o: Float32Array, a: Float32Array, b: Float32Array, n: number) => void;
@@ -310,18 +304,17 @@ export const binaryLoops = {
   },
 } satisfies Record<string, BinaryLoop>;
 
-/** `where(cond, a, b)` with all three broadcast together. */
+/** `where(cond, a, b)` into `out` (of `shape`), with all three broadcast to it. */
 export function selectKernel(
+  out: TypedArray,
+  shape: readonly number[],
   c: TypedArray,
   cShape: readonly number[],
   a: TypedArray,
   aShape: readonly number[],
   b: TypedArray,
   bShape: readonly number[],
-  dtype: DType,
-): [TypedArray, readonly number[]] {
-  const shape = broadcastShapes("where", broadcastShapes("where", cShape, aShape), bShape);
-  const out = allocateUninit(dtype, sizeOf(shape));
+): void {
   const sc = broadcastStrides(cShape, shape);
   const sa = broadcastStrides(aShape, shape);
   const sb = broadcastStrides(bShape, shape);
@@ -332,7 +325,6 @@ export function selectKernel(
       out[o + i] = c[ci] ? a[ai] : b[bi];
     }
   });
-  return [out, shape];
 }
 
 /**

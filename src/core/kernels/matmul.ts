@@ -1,5 +1,5 @@
 /** Batched matrix multiplication with transposes folded into the index order. */
-import { allocate, allocateF64, allocateUninit, type DType, type TypedArray } from "../dtype.ts";
+import { allocateF64, allocateUninit, type DType, type TypedArray } from "../dtype.ts";
 import { broadcastShapes, sizeOf, stridesOf } from "../shape.ts";
 import { broadcastStrides, forEachRow } from "./strided.ts";
 import { wasmGemm } from "./wasm/gemm.ts";
@@ -31,10 +31,11 @@ export function matmulShape(
 }
 
 /**
- * `a @ b`, each optionally transposed in its last two axes. `reference` forces the plain loop
- * (rows accumulated in float64), which the fast kernels are tested against.
+ * `a @ b` into `out`, each optionally transposed in its last two axes. `reference` forces the
+ * plain loop (rows accumulated in float64), which the fast kernels are tested against.
  */
 export function matmulKernel(
+  out: TypedArray,
   a: TypedArray,
   aShape: readonly number[],
   b: TypedArray,
@@ -43,17 +44,19 @@ export function matmulKernel(
   transposeB: boolean,
   dtype: DType,
   reference = false,
-): [TypedArray, number[]] {
+): void {
   const { batch, m, k, n } = matmulShape(aShape, bShape, transposeA, transposeB);
+  // Every path writes each element when k > 0; an empty inner dimension makes zeros.
+  if (k === 0) {
+    out.fill(0);
+    return;
+  }
   const useWasm = !reference && dtype === "float32" && m * n * k >= WASM_MIN_WORK &&
     m * n >= WASM_MIN_OUTPUTS && wasmAvailable();
   if (batch.length === 0 && !useWasm) {
-    return [smallMatmul(a, aShape, b, bShape, transposeA, transposeB, dtype, m, k, n), [m, n]];
+    smallMatmul(out, a, aShape, b, bShape, transposeA, transposeB, m, k, n);
+    return;
   }
-  // Every path writes each element when k > 0; an empty inner dimension leaves the zeros.
-  const out = k > 0
-    ? allocateUninit(dtype, sizeOf(batch) * m * n)
-    : allocate(dtype, sizeOf(batch) * m * n);
   const ra = aShape.length, rb = bShape.length;
   // Element (i, p) of op(A) sits at i*ai + p*ap; element (p, j) of op(B) at p*bp + j*bj.
   const [ai, ap] = transposeA ? [1, aShape[ra - 1]] : [aShape[ra - 1], 1];
@@ -122,24 +125,22 @@ export function matmulKernel(
       }
     });
   }
-  return [out, [...batch, m, n]];
 }
 
 // One small 2-D product (the common case of small models), without the batch machinery: each
 // element summed over p in order in float64, exactly as the batched loop does.
 function smallMatmul(
+  out: TypedArray,
   a: TypedArray,
   aShape: readonly number[],
   b: TypedArray,
   bShape: readonly number[],
   transposeA: boolean,
   transposeB: boolean,
-  dtype: DType,
   m: number,
   k: number,
   n: number,
-): TypedArray {
-  const out = allocateUninit(dtype, m * n);
+): void {
   const ai = transposeA ? 1 : aShape[1], ap = transposeA ? aShape[1] : 1;
   const bp = transposeB ? 1 : bShape[1], bj = transposeB ? bShape[1] : 1;
   if (k === 1) {
@@ -148,7 +149,7 @@ function smallMatmul(
       const av = a[i * ai];
       for (let j = 0; j < n; j++) out[i * n + j] = av * b[j * bj];
     }
-    return out;
+    return;
   }
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
@@ -157,26 +158,23 @@ function smallMatmul(
       out[i * n + j] = s;
     }
   }
-  return out;
 }
 
-/** Transposes `x` of `shape` by `perm` into a fresh row-major array. */
+/** Transposes `x` of `shape` by `perm` into `out`, row-major. */
 export function transposeKernel(
+  out: TypedArray,
   x: TypedArray,
   shape: readonly number[],
   perm: readonly number[],
-  dtype: DType,
-): [TypedArray, number[]] {
+): void {
   const strides = stridesOf(shape);
   const outShape = perm.map((p) => shape[p]);
   const srcStrides = perm.map((p) => strides[p]);
-  const out = allocateUninit(dtype, x.length);
   forEachRow(outShape, [srcStrides], (o, offs, n, inner) => {
     const s = inner[0];
     let si = offs[0];
     for (let i = 0; i < n; i++, si += s) out[o + i] = x[si];
   });
-  return [out, outShape];
 }
 
 // NOTE: a batch where one operand is the same matrix for every batch (batched tangents meeting

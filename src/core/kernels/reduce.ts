@@ -1,5 +1,5 @@
 /** Reduction kernels: sum, product, max and min over any set of axes. */
-import { allocateF64, convertData, type DType, type TypedArray } from "../dtype.ts";
+import { allocateF64, type DType, type TypedArray } from "../dtype.ts";
 import { sizeOf, stridesOf } from "../shape.ts";
 import { forEachRow } from "./strided.ts";
 
@@ -76,17 +76,18 @@ function isBlock(axes: readonly number[]): boolean {
 }
 
 /**
- * Reduces `x` of `shape` over the sorted, distinct `axes`. Returns the data in the kept-dims
- * shape (reduced axes become 1); accumulates in float64 whatever the dtype, so a float32 sum of
- * 2·10⁷ ones is 2·10⁷, as a pairwise sum gives, not the 2²⁴ that a float32 total stops at.
+ * Reduces `x` of `shape` over the sorted, distinct `axes` into `out` (one element per kept
+ * position); accumulates in float64 whatever the dtype, so a float32 sum of 2·10⁷ ones is 2·10⁷,
+ * as a pairwise sum gives, not the 2²⁴ that a float32 total stops at.
  */
 export function reduceKernel(
+  out: TypedArray,
   x: TypedArray,
   shape: readonly number[],
   axes: readonly number[],
   kind: ReduceKind,
   dtype: DType,
-): [TypedArray, number[]] {
+): void {
   const kept = shape.map((d, i) => (axes.includes(i) ? 1 : d));
   const acc = allocateF64(sizeOf(kept)).fill((dtype === "int32" ? INT32_INIT : INIT)[kind]);
   if (x.length > 0 && isBlock(axes)) {
@@ -111,5 +112,6 @@ export function reduceKernel(
     const loop = LOOPS[kind];
     forEachRow(shape, [outStrides], (xi, offs, n, inner) => loop(acc, offs[0], inner[0], x, xi, n));
   }
-  return [convertData(acc, dtype), kept];
+  // A typed array's store converts as the op's dtype does (int32 wraps).
+  out.set(acc);
 }

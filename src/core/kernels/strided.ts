@@ -1,5 +1,5 @@
 /** Index plumbing shared by the kernels: broadcast strides and strided copies. */
-import { allocateUninit, type DType, type TypedArray } from "../dtype.ts";
+import type { TypedArray } from "../dtype.ts";
 import { stridesOf } from "../shape.ts";
 
 /** Strides of `shape` seen from `outShape` (right-aligned), 0 where `shape` broadcasts. */
@@ -66,17 +66,14 @@ export function forEachRow(
   }
 }
 
-/** Copies `src` laid out by `srcStrides` (aligned to `outShape`) into a fresh row-major array. */
+/** Copies `src` laid out by `srcStrides` (aligned to `outShape`) into `out`, row-major. */
 export function stridedCopy(
+  out: TypedArray,
   src: TypedArray,
   srcStrides: readonly number[],
   outShape: readonly number[],
-  dtype: DType,
   srcOffset = 0,
-): TypedArray {
-  let size = 1;
-  for (const d of outShape) size *= d;
-  const out = allocateUninit(dtype, size);
+): void {
   forEachRow(outShape, [srcStrides], (o, offs, n, inner) => {
     const s = inner[0];
     let si = srcOffset + offs[0];
@@ -84,7 +81,6 @@ export function stridedCopy(
     if (s === 1 && n >= 64) out.set(src.subarray(si, si + n), o);
     else for (let i = 0; i < n; i++, si += s) out[o + i] = src[si];
   });
-  return out;
 }
 
 /** Writes `src` (row-major, of `srcShape`) into `dst` (row-major, of `dstShape`) at `begin`. */

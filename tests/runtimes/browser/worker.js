@@ -43,7 +43,7 @@ async function run() {
     const before = probe.wasmThreadedRuns();
     let maxError = 0;
     for (let i = 0; i < 100 && probe.wasmThreadedRuns() === before; i++) {
-      const [out] = probe.matmulKernel(a, [m, k], b, [k, n], false, false, "float32");
+      const [out] = probe.product(a, [m, k], b, [k, n], false, false, "float32");
       for (let j = 0; j < out.length; j++) {
         maxError = Math.max(maxError, Math.abs(out[j] - expected[j]) / (1 + Math.abs(expected[j])));
       }
