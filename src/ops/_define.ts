@@ -1,6 +1,7 @@
 /** Helpers that turn a kernel and a derivative into a primitive, for the common shapes of op. */
 import { broadcasting } from "./_batch.ts";
-import { type Aval, bind, type Primitive } from "../core/dispatch.ts";
+import { type Aval, bind, type Kernel, type Primitive } from "../core/dispatch.ts";
+import { canGenerate, elementwiseLoops } from "../core/kernels/generated.ts";
 import { type DType, isFloat, scratchScalar } from "../core/dtype.ts";
 import { toTensor, toTensorPair } from "../core/convert.ts";
 import {
@@ -84,6 +85,34 @@ export function requireSameDtype(op: string, a: Aval, b: Aval): void {
  */
 export type ScalarFormula = (args: readonly string[], dtype: DType) => string;
 
+/**
+ * An elementwise primitive's cpu kernel: loops generated from its scalar formula (one per layout
+ * and dtypes, see `generated.ts`), or `reference`, the hand-written loop, where the runtime
+ * forbids generating code.
+ *
+ * @example Generated from the formula, agreeing with the reference
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { elementwiseKernel } from "./_define.ts";
+ * const reference = () => assert.fail("not used where code can be generated");
+ * const kernel = elementwiseKernel("square", ([x]) => `(${x} * ${x})`, 1, reference);
+ * const out = new Float32Array(3);
+ * const x = { data: new Float32Array([1, 2, 3]), shape: [3], dtype: "float32" } as const;
+ * kernel([x], { data: out, shape: [3], dtype: "float32" }, undefined);
+ * assert.deepEqual([...out], [1, 4, 9]);
+ * ```
+ */
+export function elementwiseKernel<A>(
+  name: string,
+  formula: ScalarFormula,
+  arity: number,
+  reference: Kernel<A>,
+): Kernel<A> {
+  if (!canGenerate) return reference;
+  const loops = elementwiseLoops(name, arity, (dtype) => (args) => formula(args, dtype));
+  return (inputs, out) => loops.run(out.data, out.shape, out.dtype, inputs);
+}
+
 /** What a binary primitive needs; rules see the already broadcast output. */
 export interface BinarySpec {
   loop: BinaryLoop;
@@ -145,8 +174,13 @@ export function binaryPrim(name: string, spec: BinarySpec): Primitive<void> {
     scalar: spec.scalar,
     shortcut: (inputs, out) => uniformBinary(spec, inputs[0], inputs[1], out),
     kernels: {
-      cpu: ([a, b], out) =>
-        mapBinary(name, out.data, out.shape, a.data, a.shape, b.data, b.shape, spec.loop),
+      cpu: elementwiseKernel(
+        name,
+        spec.scalar,
+        2,
+        ([a, b], out) =>
+          mapBinary(out.data, out.shape, a.data, a.shape, b.data, b.shape, spec.loop),
+      ),
     },
     jvp: spec.jvp ?? null,
     vjp: spec.vjp ?? null,

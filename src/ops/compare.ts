@@ -3,7 +3,15 @@ import { type Aval, bind, type Primitive } from "../core/dispatch.ts";
 import { toTensor, toTensors } from "../core/convert.ts";
 import type { Tensor, TensorLike } from "../core/tensor.ts";
 import { binaryLoops as L, selectKernel, unaryLoops } from "../core/kernels/elementwise.ts";
-import { binaryOp, binaryPrim, binaryShape, requireSameDtype, unaryOp } from "./_define.ts";
+import {
+  binaryOp,
+  binaryPrim,
+  binaryShape,
+  elementwiseKernel,
+  requireSameDtype,
+  type ScalarFormula,
+  unaryOp,
+} from "./_define.ts";
 import { broadcastShapes } from "../core/shape.ts";
 import { register, sumTo } from "./_lax.ts";
 import { zerosLike } from "./creation.ts";
@@ -53,6 +61,9 @@ function logical(name: "logicalAnd" | "logicalOr"): Primitive<void> {
   };
 }
 
+const NOT: ScalarFormula = ([x]) => `(${x} ? 0 : 1)`;
+const WHERE: ScalarFormula = ([c, a, b]) => `(${c} ? ${a} : ${b})`;
+
 /** The comparison, logic and selection primitives, by name. */
 export const comparePrims = {
   equal: compare("equal"),
@@ -69,9 +80,16 @@ export const comparePrims = {
       requireBool("logicalNot", inputs[0]);
       return inputs[0];
     },
-    scalar: ([x]) => `(${x} ? 0 : 1)`,
+    scalar: NOT,
     // Checked by the shape rule, which `bind` runs first.
-    kernels: { cpu: ([x], out) => unaryLoops.logicalNot(out.data, x.data, out.data.length) },
+    kernels: {
+      cpu: elementwiseKernel(
+        "logicalNot",
+        NOT,
+        1,
+        ([x], out) => unaryLoops.logicalNot(out.data, x.data, out.data.length),
+      ),
+    },
     jvp: null,
     vjp: null,
     batch: vectorized,
@@ -86,11 +104,16 @@ export const comparePrims = {
       const shape = broadcastShapes("where", broadcastShapes("where", c.shape, a.shape), b.shape);
       return shape === a.shape ? a : { shape, dtype: a.dtype };
     },
-    scalar: ([c, a, b]) => `(${c} ? ${a} : ${b})`,
+    scalar: WHERE,
     // Checked by the shape rule, which `bind` runs first.
     kernels: {
-      cpu: ([c, a, b], out) =>
-        selectKernel(out.data, out.shape, c.data, c.shape, a.data, a.shape, b.data, b.shape),
+      cpu: elementwiseKernel(
+        "where",
+        WHERE,
+        3,
+        ([c, a, b], out) =>
+          selectKernel(out.data, out.shape, c.data, c.shape, a.data, a.shape, b.data, b.shape),
+      ),
     },
     jvp: ([, ta, tb], [c, a, b], out) =>
       ta === null && tb === null ? null : spread(

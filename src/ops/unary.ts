@@ -7,7 +7,13 @@ import type { Aval, Primitive } from "../core/dispatch.ts";
 import { type DType, scratchScalar } from "../core/dtype.ts";
 import { Tensor, type TensorLike, uniformTensor, uniformValue } from "../core/tensor.ts";
 import { f32UnaryLoops, type UnaryLoop, unaryLoops as L } from "../core/kernels/elementwise.ts";
-import { requireFloat, requireNumeric, type ScalarFormula, unaryOp } from "./_define.ts";
+import {
+  elementwiseKernel,
+  requireFloat,
+  requireNumeric,
+  type ScalarFormula,
+  unaryOp,
+} from "./_define.ts";
 import { toTensor } from "../core/convert.ts";
 import { simdCos, simdExp, simdSigmoid, simdSin, simdTanh } from "../core/kernels/wasm/math.ts";
 import { add, cast, div, gt, mul, register, sub } from "./_lax.ts";
@@ -29,6 +35,13 @@ interface UnarySpec {
 function unaryPrim(name: string, spec: UnarySpec): Primitive<void> {
   const { loop, deriv } = spec;
   const fast = spec.loop32 ?? loop;
+  // float32 takes the SIMD loop where there is one.
+  const generated = elementwiseKernel<void>(
+    name,
+    spec.scalar,
+    1,
+    ([x], out) => loop(out.data, x.data, out.data.length),
+  );
   const ints = spec.ints === true, outDtype = spec.outDtype;
   return {
     name,
@@ -52,7 +65,12 @@ function unaryPrim(name: string, spec: UnarySpec): Primitive<void> {
       return uniformTensor(o[0], out.shape, out.dtype);
     },
     kernels: {
-      cpu: ([x], out) => (x.dtype === "float32" ? fast : loop)(out.data, x.data, out.data.length),
+      cpu: spec.loop32 === undefined
+        ? generated
+        : ([x], out, attrs) =>
+          x.dtype === "float32"
+            ? spec.loop32!(out.data, x.data, out.data.length)
+            : generated([x], out, attrs),
     },
     jvp: deriv ? ([t], [x], y) => t && mul(t, deriv(x, y)) : null,
     vjp: deriv ? (g, [x], y) => [mul(g, deriv(x, y))] : null,

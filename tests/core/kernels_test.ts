@@ -9,7 +9,8 @@ import {
 } from "../../src/core/kernels/elementwise.ts";
 import { product } from "../runtimes/wasm_probe.ts";
 import { broadcastShapes, sizeOf } from "../../src/core/shape.ts";
-import { broadcastStrides, forEachRow } from "../../src/core/kernels/strided.ts";
+import { elementwiseLoops } from "../../src/core/kernels/generated.ts";
+import { registry } from "../../src/ops/registry.ts";
 import {
   wasmAvailable,
   wasmThreaded,
@@ -98,7 +99,7 @@ Deno.test("a large product split with the worker matches the reference loop", as
   assertAllClose(fast, ref, { rtol: 1e-5, atol: 1e-4 });
 });
 
-Deno.test("float32 elementwise fast paths match the generic loops", async (t) => {
+Deno.test("loops generated from scalar formulas match the hand-written loops on every broadcast layout", async (t) => {
   const g = new Generator(13);
   const shapes: [number[], number[]][] = [
     [[6, 5], [6, 5]],
@@ -110,37 +111,49 @@ Deno.test("float32 elementwise fast paths match the generic loops", async (t) =>
     [[2, 3, 4], [1, 1, 4]],
     [[6, 5], [6, 1]],
     [[5], [6, 5]],
+    [[6, 1], [1, 5]],
   ];
   const ops = [
     "add",
     "subtract",
     "multiply",
     "divide",
+    "maximum",
     "greater",
     "greaterEqual",
     "less",
     "lessEqual",
   ] as const;
   for (const op of ops) {
-    const dtype = op.startsWith("greater") || op.startsWith("less") ? "bool" : "float32";
-    for (const [as, bs] of shapes) {
-      await t.step(`${op} [${as}] [${bs}]`, () => {
-        const a = randomF32(as.reduce((x, y) => x * y, 1), g);
-        const b = randomF32(bs.reduce((x, y) => x * y, 1), g);
-        // Ties, where ≥ and > differ; NaN, which every comparison fails.
-        if (a.length === b.length) a[0] = b[0];
-        a[a.length - 1] = NaN;
-        const shape = broadcastShapes("test", as, bs), size = sizeOf(shape);
-        const fast = dtype === "bool" ? new Uint8Array(size) : new Float32Array(size);
-        mapBinary(op, fast, shape, a, as, b, bs, binaryLoops[op]);
-        // The generic loop, run over the broadcast by hand.
-        const sa = broadcastStrides(as, shape), sb = broadcastStrides(bs, shape);
-        const want = dtype === "bool" ? new Uint8Array(size) : new Float32Array(size);
-        forEachRow(shape, [sa, sb], (o, offs, len, inner) => {
-          binaryLoops[op](want, o, a, offs[0], inner[0], b, offs[1], inner[1], len);
+    const formula = registry[op].scalar!;
+    for (const dtype of ["float32", "float64"] as const) {
+      const out = op.startsWith("greater") || op.startsWith("less") ? "bool" : dtype;
+      const loops = elementwiseLoops(op, 2, (d) => (args) => formula(args, d));
+      for (const [as, bs] of shapes) {
+        await t.step(`${op} ${dtype} [${as}] [${bs}]`, () => {
+          const a = randomF32(sizeOf(as), g), b = randomF32(sizeOf(bs), g);
+          // Ties, where ≥ and > differ; NaN, which every comparison fails.
+          if (a.length === b.length) a[0] = b[0];
+          a[a.length - 1] = NaN;
+          const [ad, bd] = dtype === "float32"
+            ? [a, b]
+            : [Float64Array.from(a), Float64Array.from(b)];
+          const shape = broadcastShapes("test", as, bs), size = sizeOf(shape);
+          const make = () =>
+            out === "bool"
+              ? new Uint8Array(size)
+              : dtype === "float32"
+              ? new Float32Array(size)
+              : new Float64Array(size);
+          const got = make(), want = make();
+          loops.run(got, shape, out, [
+            { data: ad, shape: as, dtype },
+            { data: bd, shape: bs, dtype },
+          ]);
+          mapBinary(want, shape, ad, as, bd, bs, binaryLoops[op]);
+          assert.deepEqual(got, want);
         });
-        assert.deepEqual(fast, want);
-      });
+      }
     }
   }
 });

@@ -1,4 +1,8 @@
-/** Elementwise kernels: one tight loop per op, driven row by row for broadcasting. */
+/**
+ * Elementwise kernels written by hand: one loop per op, driven row by row for broadcasting. The
+ * reference the loops generated from scalar formulas (`generated.ts`) are tested against, and
+ * what runs where a runtime forbids generating code.
+ */
 import type { TypedArray } from "../dtype.ts";
 import { sameShape } from "../shape.ts";
 import { broadcastStrides, forEachRow } from "./strided.ts";
@@ -24,7 +28,6 @@ export type BinaryLoop = (
  * their shapes were checked against it by the op's shape rule.
  */
 export function mapBinary(
-  op: string,
   out: TypedArray,
   shape: readonly number[],
   a: TypedArray,
@@ -34,17 +37,7 @@ export function mapBinary(
   loop: BinaryLoop,
 ): void {
   const n = out.length;
-  const f32 = out instanceof Uint8Array ? F32_COMPARE[op] : F32_LOOPS[op];
-  if (
-    f32 !== undefined && (out instanceof Float32Array || out instanceof Uint8Array) &&
-    a instanceof Float32Array && b instanceof Float32Array &&
-    (a.length === n || a.length === 1) && (b.length === n || b.length === 1)
-  ) f32(out as never, a, b, n);
-  else if (
-    out instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array &&
-    a.length === n && F32_ROW_LOOPS[op] !== undefined && isTrailing(bShape, shape)
-  ) F32_ROW_LOOPS[op]!(out, a, b, n / b.length, b.length);
-  else if (sameShape(aShape, bShape)) loop(out, 0, a, 0, 1, b, 0, 1, n);
+  if (sameShape(aShape, bShape)) loop(out, 0, a, 0, 1, b, 0, 1, n);
   else if (a.length === 1 && b.length === n) loop(out, 0, a, 0, 0, b, 0, 1, n);
   else if (b.length === 1 && a.length === n) loop(out, 0, a, 0, 1, b, 0, 0, n);
   else {
@@ -54,106 +47,6 @@ export function mapBinary(
       loop(out, o, a, offs[0], inner[0], b, offs[1], inner[1], len);
     });
   }
-}
-
-type F32Loop = (o: Float32Array, a: Float32Array, b: Float32Array, n: number) => void;
-
-// NOTE: the generic loops above see every dtype and stride, so V8 compiles them for all; these
-// see only float32 operands of the output's size or of one element, and run two to three times
-// faster on large tensors. The generic loops remain the reference they are tested against.
-const F32_LOOPS: Record<string, F32Loop | undefined> = {
-  add: (o, a, b, n) => {
-    if (a.length === n && b.length === n) { for (let i = 0; i < n; i++) o[i] = a[i] + b[i]; }
-    else if (a.length === n) { for (let i = 0, s = b[0]; i < n; i++) o[i] = a[i] + s; }
-    else if (b.length === n) { for (let i = 0, s = a[0]; i < n; i++) o[i] = s + b[i]; }
-    else o.fill(a[0] + b[0]);
-  },
-  subtract: (o, a, b, n) => {
-    if (a.length === n && b.length === n) { for (let i = 0; i < n; i++) o[i] = a[i] - b[i]; }
-    else if (a.length === n) { for (let i = 0, s = b[0]; i < n; i++) o[i] = a[i] - s; }
-    else if (b.length === n) { for (let i = 0, s = a[0]; i < n; i++) o[i] = s - b[i]; }
-    else o.fill(a[0] - b[0]);
-  },
-  multiply: (o, a, b, n) => {
-    if (a.length === n && b.length === n) { for (let i = 0; i < n; i++) o[i] = a[i] * b[i]; }
-    else if (a.length === n) { for (let i = 0, s = b[0]; i < n; i++) o[i] = a[i] * s; }
-    else if (b.length === n) { for (let i = 0, s = a[0]; i < n; i++) o[i] = s * b[i]; }
-    else o.fill(a[0] * b[0]);
-  },
-  divide: (o, a, b, n) => {
-    if (a.length === n && b.length === n) { for (let i = 0; i < n; i++) o[i] = a[i] / b[i]; }
-    else if (a.length === n) { for (let i = 0, s = b[0]; i < n; i++) o[i] = a[i] / s; }
-    else if (b.length === n) { for (let i = 0, s = a[0]; i < n; i++) o[i] = s / b[i]; }
-    else o.fill(a[0] / b[0]);
-  },
-};
-
-type F32CompareLoop = (o: Uint8Array, a: Float32Array, b: Float32Array, n: number) => void;
-
-// Comparisons of float32 operands (a ReLU's gradient mask, maximum's and minimum's), likewise.
-const F32_COMPARE: Record<string, F32CompareLoop | undefined> = {
-  greater: (o, a, b, n) => {
-    if (a.length === n && b.length === n) {
-      for (let i = 0; i < n; i++) o[i] = +(a[i] > b[i]);
-    } else if (b.length === 1) {
-      for (let i = 0, s = b[0]; i < n; i++) o[i] = +(a[i] > s);
-    } else for (let i = 0, s = a[0]; i < n; i++) o[i] = +(s > b[i]);
-  },
-  greaterEqual: (o, a, b, n) => {
-    if (a.length === n && b.length === n) {
-      for (let i = 0; i < n; i++) o[i] = +(a[i] >= b[i]);
-    } else if (b.length === 1) {
-      for (let i = 0, s = b[0]; i < n; i++) o[i] = +(a[i] >= s);
-    } else for (let i = 0, s = a[0]; i < n; i++) o[i] = +(s >= b[i]);
-  },
-  less: (o, a, b, n) => {
-    if (a.length === n && b.length === n) {
-      for (let i = 0; i < n; i++) o[i] = +(a[i] < b[i]);
-    } else if (b.length === 1) {
-      for (let i = 0, s = b[0]; i < n; i++) o[i] = +(a[i] < s);
-    } else for (let i = 0, s = a[0]; i < n; i++) o[i] = +(s < b[i]);
-  },
-  lessEqual: (o, a, b, n) => {
-    if (a.length === n && b.length === n) {
-      for (let i = 0; i < n; i++) o[i] = +(a[i] <= b[i]);
-    } else if (b.length === 1) {
-      for (let i = 0, s = b[0]; i < n; i++) o[i] = +(a[i] <= s);
-    } else for (let i = 0, s = a[0]; i < n; i++) o[i] = +(s <= b[i]);
-  },
-};
-
-type F32RowLoop = (
-  o: Float32Array,
-  a: Float32Array,
-  b: Float32Array,
-  rows: number,
-  m: number,
-) => void;
-
-// `a` full, `b` one row repeated down it (a bias, or a scale per feature).
-const F32_ROW_LOOPS: Record<string, F32RowLoop | undefined> = {
-  add: (o, a, b, rows, m) => {
-    for (let r = 0, i = 0; r < rows; r++) for (let j = 0; j < m; j++, i++) o[i] = a[i] + b[j];
-  },
-  subtract: (o, a, b, rows, m) => {
-    for (let r = 0, i = 0; r < rows; r++) for (let j = 0; j < m; j++, i++) o[i] = a[i] - b[j];
-  },
-  multiply: (o, a, b, rows, m) => {
-    for (let r = 0, i = 0; r < rows; r++) for (let j = 0; j < m; j++, i++) o[i] = a[i] * b[j];
-  },
-  divide: (o, a, b, rows, m) => {
-    for (let r = 0, i = 0; r < rows; r++) for (let j = 0; j < m; j++, i++) o[i] = a[i] / b[j];
-  },
-};
-
-// Whether `b` (a broadcast operand) is `shape`'s trailing dimensions, after any leading ones.
-function isTrailing(b: readonly number[], shape: readonly number[]): boolean {
-  let lead = 0;
-  while (lead < b.length && b[lead] === 1) lead++;
-  const k = b.length - lead;
-  if (k === 0 || k > shape.length) return false;
-  for (let i = 0; i < k; i++) if (b[lead + i] !== shape[shape.length - k + i]) return false;
-  return true;
 }
 
 /** Unary loops, named by op. */
