@@ -58,6 +58,10 @@ Deno.test("float32 matmul (WebAssembly SIMD) matches the reference loop", async 
     [[8, 784, 1], [8, 1, 128], false, false],
     [[8, 1, 784], [8, 1, 128], true, false],
     [[8, 784, 1], [8, 128, 1], false, true],
+    // Rows not a multiple of four floats (padded in the kernel's memory), and unbatched.
+    [[3, 100, 1], [3, 1, 63], false, false],
+    [[130, 1], [1, 50], false, false],
+    [[1, 130], [50, 1], true, true],
     // Rows of 256 floats get padded strides in the kernel's memory (A, B, A stored transposed).
     [[20, 256], [256, 256], false, false],
     [[40, 256], [40, 24], true, false],

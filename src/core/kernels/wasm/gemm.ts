@@ -140,3 +140,36 @@ function copyOut(
     for (let j = 0, from = c + i * ldc; j < n; j++) out[o++] = mem[from + j];
   }
 }
+
+/**
+ * `out[oOff…] = op(A) · op(B)` for an m×1 by 1×n product (k = 1: an outer product, as each
+ * example's weight gradient under vmap), where element i of op(A) is `a[aOff + i*ai]` and
+ * element j of op(B) is `b[bOff + j*bj]`. Returns false when the kernel is unavailable.
+ */
+export function wasmOuter(
+  a: ArrayLike<number>,
+  aOff: number,
+  ai: number,
+  b: ArrayLike<number>,
+  bOff: number,
+  bj: number,
+  out: Float32Array,
+  oOff: number,
+  m: number,
+  n: number,
+): boolean {
+  const w = kernels();
+  if (w === null) return false;
+  const np = ceil(n, 4);
+  const aBytes = ceil(m, 4) * 4, bBytes = np * 4;
+  const mem = heap(w, aBytes + bBytes + m * np * 4);
+  const aPtr = DATA, bPtr = aPtr + aBytes, cPtr = bPtr + bBytes;
+  copyIn(a, aOff, ai, ai, 1, m, mem, aPtr / 4, m);
+  copyIn(b, bOff, bj, bj, 1, n, mem, bPtr / 4, np);
+  w.gemm.outer(aPtr, bPtr, cPtr, m, np);
+  // NOTE: one copy of the whole block when its rows are packed: a copy per row costs several
+  // times more, and the block is most of the work.
+  if (np === n) out.set(mem.subarray(cPtr / 4, cPtr / 4 + m * n), oOff);
+  else copyOut(mem, cPtr / 4, np, m, n, out, oOff);
+  return true;
+}

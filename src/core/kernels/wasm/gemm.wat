@@ -339,4 +339,24 @@
         (br $iloop)))
       (local.set $kb (i32.add (local.get $kb) (local.get $kc)))
       (br $kloop))))
+
+  ;; C (m × n at $c, rows $n floats apart, $n a multiple of 4) = a (m floats at $a) ⊗ b (n floats
+  ;; at $b): the outer product, with no sum to block; each element rounded once, as a product of
+  ;; two floats in float64 would be.
+  (func (export "outer") (param $a i32) (param $b i32) (param $c i32) (param $m i32) (param $n i32)
+    (local $aend i32) (local $bend i32) (local $bp i32) (local $av v128)
+    (local.set $aend (i32.add (local.get $a) (i32.shl (local.get $m) (i32.const 2))))
+    (local.set $bend (i32.add (local.get $b) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $rows
+      (br_if $done (i32.ge_u (local.get $a) (local.get $aend)))
+      (local.set $av (f32x4.splat (f32.load (local.get $a))))
+      (local.set $bp (local.get $b))
+      (block $row (loop $cols
+        (br_if $row (i32.ge_u (local.get $bp) (local.get $bend)))
+        (v128.store align=4 (local.get $c) (f32x4.mul (local.get $av) (v128.load align=4 (local.get $bp))))
+        (local.set $c (i32.add (local.get $c) (i32.const 16)))
+        (local.set $bp (i32.add (local.get $bp) (i32.const 16)))
+        (br $cols)))
+      (local.set $a (i32.add (local.get $a) (i32.const 4)))
+      (br $rows))))
 )

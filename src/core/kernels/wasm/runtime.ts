@@ -25,6 +25,7 @@ export interface GemmExports {
     j0: number,
     j1: number,
   ): void;
+  outer(a: number, b: number, c: number, m: number, n: number): void;
 }
 
 /** math.wat's exports: each returns 1 when some element needs the caller's own path. */
