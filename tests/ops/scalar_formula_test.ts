@@ -14,188 +14,24 @@
  * accurate to 2 ulps of that rounded reference, and are held to those 2 ulps.
  */
 import assert from "node:assert/strict";
-import { type PrimitiveName, registry } from "../../src/ops/registry.ts";
+import { registry } from "../../src/ops/registry.ts";
 import { type Aval, bind, type Primitive } from "../../src/core/dispatch.ts";
-import { allocate, type DType } from "../../src/core/dtype.ts";
-import { dataOf, Tensor, uniformTensor } from "../../src/core/tensor.ts";
-
-const ALL: readonly DType[] = ["float32", "float64", "int32", "bool"];
-const NUM: readonly DType[] = ["float32", "float64", "int32"];
-const FLOAT: readonly DType[] = ["float32", "float64"];
-const BOOL: readonly DType[] = ["bool"];
-
-interface Elementwise {
-  /** How many inputs (addN: any number; tested with three). */
-  arity: number;
-  /** The dtypes of the inputs the shape rule accepts (where: of its two value inputs). */
-  accepts: readonly DType[];
-  /** The attributes to try (cast: each target dtype). */
-  attrs?: readonly unknown[];
-}
-
-// The elementwise primitives of the registry: exactly these have a scalar formula.
-const ELEMENTWISE: Partial<Record<PrimitiveName, Elementwise>> = {
-  negative: { arity: 1, accepts: NUM },
-  abs: { arity: 1, accepts: NUM },
-  sign: { arity: 1, accepts: NUM },
-  relu: { arity: 1, accepts: NUM },
-  sqrt: { arity: 1, accepts: FLOAT },
-  exp: { arity: 1, accepts: FLOAT },
-  expm1: { arity: 1, accepts: FLOAT },
-  log: { arity: 1, accepts: FLOAT },
-  log1p: { arity: 1, accepts: FLOAT },
-  sin: { arity: 1, accepts: FLOAT },
-  cos: { arity: 1, accepts: FLOAT },
-  tan: { arity: 1, accepts: FLOAT },
-  tanh: { arity: 1, accepts: FLOAT },
-  sigmoid: { arity: 1, accepts: FLOAT },
-  softplus: { arity: 1, accepts: FLOAT },
-  floor: { arity: 1, accepts: FLOAT },
-  ceil: { arity: 1, accepts: FLOAT },
-  round: { arity: 1, accepts: FLOAT },
-  addN: { arity: 3, accepts: NUM },
-  add: { arity: 2, accepts: NUM },
-  subtract: { arity: 2, accepts: NUM },
-  multiply: { arity: 2, accepts: NUM },
-  divide: { arity: 2, accepts: NUM },
-  pow: { arity: 2, accepts: NUM },
-  maximum: { arity: 2, accepts: NUM },
-  minimum: { arity: 2, accepts: NUM },
-  equal: { arity: 2, accepts: ALL },
-  notEqual: { arity: 2, accepts: ALL },
-  less: { arity: 2, accepts: ALL },
-  lessEqual: { arity: 2, accepts: ALL },
-  greater: { arity: 2, accepts: ALL },
-  greaterEqual: { arity: 2, accepts: ALL },
-  logicalAnd: { arity: 2, accepts: BOOL },
-  logicalOr: { arity: 2, accepts: BOOL },
-  logicalNot: { arity: 1, accepts: BOOL },
-  where: { arity: 3, accepts: ALL },
-  cast: { arity: 1, accepts: ALL, attrs: ALL.map((dtype) => ({ dtype })) },
-  stopGradient: { arity: 1, accepts: ALL },
-};
+import type { DType } from "../../src/core/dtype.ts";
+import { dataOf, uniformTensor } from "../../src/core/tensor.ts";
+import {
+  columns,
+  dense,
+  DTYPES,
+  edges,
+  elementwise,
+  inputDtypes,
+  random,
+  rng,
+  stored,
+} from "./_elementwise_cases.ts";
 
 // The float32 kernels that are SIMD approximations, within 2 ulps of the rounded reference.
 const APPROXIMATE_F32 = new Set(["exp", "sin", "cos", "tanh", "sigmoid"]);
-
-// mulberry32: reproducible inputs.
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const FLOAT_EDGES = [
-  0,
-  -0,
-  NaN,
-  Infinity,
-  -Infinity,
-  1,
-  -1,
-  0.5,
-  -0.5,
-  1.5,
-  2.5,
-  -2.5,
-  3,
-  1e-300,
-  5e-324,
-  1e300,
-  -1e300,
-  710,
-  -745,
-  88.7,
-  -103,
-  3.4e38,
-  -3.5e38,
-  1.4e-45,
-  Math.PI,
-  1e10,
-  -1e10,
-  2 ** 31,
-  2 ** 53 + 2,
-  1e-7,
-  -30,
-  30,
-];
-const INT_EDGES = [
-  0,
-  1,
-  -1,
-  2,
-  -2,
-  3,
-  7,
-  31,
-  2 ** 31 - 1,
-  -(2 ** 31),
-  46341,
-  -46341,
-  65536,
-  2 ** 30,
-  -(2 ** 30),
-];
-
-// Edge values of `dtype`, as stored in it.
-function edges(dtype: DType): number[] {
-  const raw = dtype === "bool" ? [0, 1] : dtype === "int32" ? INT_EDGES : FLOAT_EDGES;
-  return Array.from(stored(dtype, raw));
-}
-
-function stored(dtype: DType, values: readonly number[]): ArrayLike<number> {
-  const a = allocate(dtype, values.length);
-  for (let i = 0; i < values.length; i++) a[i] = values[i];
-  return a;
-}
-
-function random(dtype: DType, n: number, next: () => number, exponent: boolean): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    if (dtype === "bool") out.push(next() < 0.5 ? 0 : 1);
-    else if (dtype === "int32") {
-      // Small values (pow's exponents: not negative for an int32 base), or any int32.
-      if (exponent) out.push(Math.floor(next() * 40));
-      else out.push(next() < 0.5 ? Math.floor(next() * 200) - 100 : (next() * 2 ** 32) | 0);
-    } else {
-      // Every scale, and halves (round's ties).
-      const v = (next() * 2 - 1) * 10 ** (next() * 16 - 8);
-      out.push(next() < 0.1 ? Math.round(v * 2) / 2 : v);
-    }
-  }
-  return Array.from(stored(dtype, out));
-}
-
-// The columns of inputs for `arity` operands: every pair of edge values (the last operand
-// cycled for a third), then random values.
-function columns(dtype: DType, arity: number, exponentLast: boolean, seed: number): number[][] {
-  const e = edges(dtype);
-  const next = rng(seed);
-  const cols: number[][] = Array.from({ length: arity }, () => []);
-  if (arity === 1) cols[0].push(...e);
-  else {
-    for (let i = 0; i < e.length; i++) {
-      for (let j = 0; j < e.length; j++) {
-        cols[0].push(e[i]);
-        cols[1].push(e[j]);
-        for (let k = 2; k < arity; k++) cols[k].push(e[(i + j + k) % e.length]);
-      }
-    }
-  }
-  const n = 500;
-  for (let k = 0; k < arity; k++) {
-    cols[k].push(...random(dtype, n, next, exponentLast && k === arity - 1));
-  }
-  if (exponentLast && dtype === "int32") {
-    // pow refuses an int32 base to a negative power: exponents in [0, 64) (|-2³¹| % 64 is 0).
-    const last = cols[arity - 1];
-    for (let i = 0; i < last.length; i++) last[i] = Math.abs(last[i]) % 64;
-  }
-  return cols;
-}
 
 // A loop from the formula over `arity` arrays, writing into a Float64Array (nothing rounded).
 function generated(
@@ -246,13 +82,6 @@ function agree(
   }
 }
 
-// The inputs' dtypes for one accepted dtype: where's condition is bool.
-function inputDtypes(name: string, arity: number, dtype: DType): DType[] {
-  return Array.from({ length: arity }, (_, k) => name === "where" && k === 0 ? "bool" : dtype);
-}
-
-const elementwise = Object.entries(ELEMENTWISE) as [PrimitiveName, Elementwise][];
-
 Deno.test("exactly the elementwise primitives of the registry have a scalar formula", () => {
   const withFormula = Object.entries(registry).filter(([, p]) => p.scalar !== undefined)
     .map(([name]) => name).sort();
@@ -263,7 +92,7 @@ Deno.test("an elementwise shape rule accepts exactly the dtypes its op takes", (
   for (const [name, { arity, accepts, attrs }] of elementwise) {
     const prim = registry[name] as Primitive<unknown>;
     for (const attr of attrs ?? [undefined]) {
-      for (const dtype of ALL) {
+      for (const dtype of DTYPES) {
         const avals: Aval[] = inputDtypes(name, arity, dtype).map((d) => ({
           shape: [2],
           dtype: d,
@@ -322,9 +151,3 @@ Deno.test("a loop generated from each scalar formula computes what the kernel co
     });
   }
 });
-
-function dense(values: ArrayLike<number>, dtype: DType): Tensor {
-  const data = allocate(dtype, values.length);
-  for (let i = 0; i < values.length; i++) data[i] = values[i];
-  return new Tensor(data, [values.length], dtype);
-}
