@@ -161,6 +161,30 @@ export function toTensorPair(op: string, a: TensorLike, b: TensorLike): Tensor[]
   return [ta, tb];
 }
 
+/** What `jit` registers: its traced JavaScript numbers (weak scalars) and their cast. Internal. */
+export interface WeakScalars {
+  is(t: Tensor): boolean;
+  cast(t: Tensor, dtype: DType): Tensor;
+}
+
+let weak: WeakScalars | undefined;
+
+/** Registers `jit`'s weak scalars, which take their partner's dtype as numbers do. Internal. */
+export function registerWeakScalars(w: WeakScalars): void {
+  weak = w;
+}
+
+// A number traced by jit takes the dtype of the first other tensor, as the number would have.
+function castWeak(out: Tensor[]): void {
+  const strong = out.find((t) => !weak!.is(t));
+  if (strong === undefined) return;
+  for (let i = 0; i < out.length; i++) {
+    if (out[i].dtype !== strong.dtype && weak!.is(out[i])) {
+      out[i] = weak!.cast(out[i], strong.dtype);
+    }
+  }
+}
+
 /**
  * Converts several op arguments at once: plain numbers and arrays take the dtype of the first
  * tensor or variable among them (as in TensorFlow), then every dtype must agree.
@@ -176,6 +200,7 @@ export function toTensors(op: string, xs: readonly TensorLike[]): Tensor[] {
   }
   const out = new Array<Tensor>(xs.length);
   for (let i = 0; i < xs.length; i++) out[i] = argToTensor(xs[i], dtype, op);
+  if (weak !== undefined) castWeak(out);
   for (let i = 1; i < out.length; i++) {
     if (out[i].dtype !== out[0].dtype) {
       throw new TypeError(

@@ -55,6 +55,12 @@ export interface Primitive<A = unknown> {
    */
   readonly scalar?: (args: readonly string[], dtype: DType) => string;
   /**
+   * For elementwise primitives: the dtypes whose kernel is a SIMD loop, faster than any loop
+   * generated from the scalar formula (float32 exp and sin), which a compiler therefore keeps out
+   * of fused loops in those dtypes.
+   */
+  readonly simd?: readonly DType[];
+  /**
    * The kernels, by backend: each writes the output into memory its caller allocated, so eager
    * mode, a compiled program's memory plan or another device each allocate as they see fit.
    * `cpu` (typed arrays and WebAssembly) is the one backend so far.

@@ -48,6 +48,26 @@ export interface VariableOptions {
   dtype?: DType;
 }
 
+/**
+ * Takes over reading and assigning variables: `jit`, while it traces, reads each variable as an
+ * input of the program and records assignments as its outputs. Internal.
+ */
+export interface VariableHook {
+  /** The tensor standing for `v`'s value now. */
+  read(v: Variable): Tensor;
+  /** Records `v = value` (`sign` 0), `v += value` (1) or `v -= value` (-1), checked already. */
+  assign(v: Variable, value: Tensor, sign: 0 | 1 | -1): void;
+}
+
+let hook: VariableHook | null = null;
+
+/** Installs `h` (null: none) and returns the one it replaces. Internal (jit). */
+export function setVariableHook(h: VariableHook | null): VariableHook | null {
+  const old = hook;
+  hook = h;
+  return old;
+}
+
 let internals: {
   read(v: Variable): Tensor;
   current(v: Variable): Tensor;
@@ -135,7 +155,7 @@ export class Variable extends TensorMethods {
    * ```
    */
   value(): Tensor {
-    const v = this.#value;
+    const v = hook === null ? this.#value : hook.read(this);
     notifyVariableRead(this, v);
     this.#exposed = true;
     return v;
@@ -223,13 +243,13 @@ export class Variable extends TensorMethods {
   static {
     internals = {
       read: (v) => {
-        const t = v.#value;
+        const t = hook === null ? v.#value : hook.read(v);
         notifyVariableRead(v, t);
         // Read outside any tidy, the value may be saved by anything (a persistent tape).
         if (scopes.length === 0) v.#exposed = true;
         return t;
       },
-      current: (v) => v.#value,
+      current: (v) => hook === null ? v.#value : hook.read(v),
       replace: (v, t) => v.#replace(t, true),
     };
   }
@@ -267,7 +287,9 @@ export class Variable extends TensorMethods {
    * ```
    */
   assign(v: TensorLike): this {
-    this.#replace(this.#checked("assign", v), false);
+    const t = this.#checked("assign", v);
+    if (hook !== null) hook.assign(this, t, 0);
+    else this.#replace(t, false);
     return this;
   }
   /**
@@ -313,6 +335,10 @@ export class Variable extends TensorMethods {
           `assign the new value, e.g. v.assign(logicalOr(v, x))`,
       );
     }
+    if (hook !== null) {
+      hook.assign(this, this.#checked(op, v), sign);
+      return this;
+    }
     const d = dataOf(this.#checked(op, v));
     const cur = dataOf(this.#value);
     const next = allocateUninit(this.dtype, cur.length);
@@ -333,7 +359,7 @@ export class Variable extends TensorMethods {
       );
     }
     const traced = tracedStorage(t);
-    if (traced !== undefined) {
+    if (traced !== undefined && hook === null) {
       throw new TypeError(
         `${op}: variable '${this.#name}' cannot hold a tensor ${traced.kind}, which stands for ` +
           `values not known here: return the value from the function and assign it outside`,

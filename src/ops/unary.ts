@@ -24,6 +24,8 @@ interface UnarySpec {
   scalar: ScalarFormula;
   /** A faster loop for float32 data, accurate to float32 (the plain loop is its reference). */
   loop32?: UnaryLoop;
+  /** Whether `loop32` is a SIMD loop, faster than loops generated from the formula. */
+  simd?: boolean;
   /** Whether int32 inputs are allowed (else floats only). */
   ints?: boolean;
   /** The output dtype, when it is not the input's. */
@@ -56,6 +58,7 @@ function unaryPrim(name: string, spec: UnarySpec): Primitive<void> {
       return outDtype === undefined ? x : { shape: x.shape, dtype: outDtype };
     },
     scalar: spec.scalar,
+    simd: spec.simd ? ["float32"] : undefined,
     shortcut([x], out) {
       const u = uniformValue(x);
       if (u === undefined) return undefined;
@@ -112,6 +115,7 @@ export const unaryPrims = {
     loop: L.exp,
     scalar: call("Math.exp"),
     loop32: simdExp,
+    simd: true,
     deriv: (_, y) => y,
   }),
   // d(eˣ - 1) = eˣ·dx = (y + 1)·dx
@@ -133,6 +137,7 @@ export const unaryPrims = {
     loop: L.sin,
     scalar: call("Math.sin"),
     loop32: simdSin,
+    simd: true,
     deriv: (x) => cos(x),
   }),
   // d cos x = -sin x·dx
@@ -140,6 +145,7 @@ export const unaryPrims = {
     loop: L.cos,
     scalar: call("Math.cos"),
     loop32: simdCos,
+    simd: true,
     deriv: (x) => negative(sin(x)),
   }),
   // d tan x = (1 + tan²x)·dx
@@ -153,6 +159,7 @@ export const unaryPrims = {
     loop: L.tanh,
     scalar: call("Math.tanh"),
     loop32: simdTanh,
+    simd: true,
     deriv: (_, y) => sub(1, mul(y, y)),
   }),
   // NOTE: a primitive rather than 1/(1+e⁻ˣ), which overflows for large negative x.
@@ -163,6 +170,7 @@ export const unaryPrims = {
     scalar: ([x]) =>
       `(${x} >= 0 ? 1 / (1 + Math.exp(-${x})) : Math.exp(${x}) / (1 + Math.exp(${x})))`,
     loop32: simdSigmoid,
+    simd: true,
     deriv: (_, y) => mul(y, sub(1, y)),
   }),
   // NOTE: a primitive rather than log(1 + eˣ), which overflows for large x.

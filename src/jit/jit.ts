@@ -1,0 +1,239 @@
+/**
+ * `jit`, as `jax.jit` and `tf.function`: the first call for each signature traces the function
+ * into a program of primitives, which is simplified, fused and compiled (see compile.ts); later
+ * calls with that signature run the compiled program.
+ */
+import { checkFunction, checkInteger, checkOptions, refuseAsync } from "../core/check.ts";
+import { anyActive, withTransform } from "../core/dispatch.ts";
+import type { TypedArray } from "../core/dtype.ts";
+import { flattenTree, unflattenTree } from "../core/structure.ts";
+import { dataOf, Tensor, tracedStorage, viewTensor } from "../core/tensor.ts";
+import { Variable } from "../core/variable.ts";
+import { fmtShape } from "../core/shape.ts";
+import { CompiledProgram } from "./compile.ts";
+import { isConst } from "./program.ts";
+import { JitTrace, withVariablesTraced } from "./trace.ts";
+
+/**
+ * Options of `jit`.
+ *
+ * @example A static argument: each value of `n` compiles its own program
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { constant, jit, type JitOptions, pow } from "@gradtape/gradtape";
+ * const options: JitOptions = { static: [1] };
+ * const power = jit((x, n: number) => pow(x, n), options);
+ * assert.deepEqual(power(constant([2, 3]), 3).toArray(), [8, 27]);
+ * ```
+ */
+export interface JitOptions {
+  /** Arguments (by position) that are part of the signature by value, whatever they hold. */
+  static?: readonly number[];
+}
+
+/**
+ * A jitted function: called as the function, with `program(...args)` giving the program compiled
+ * for those arguments.
+ *
+ * @example Printing a program
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { add, constant, jit, multiply } from "@gradtape/gradtape";
+ * const f = jit((x) => multiply(add(x, 1), x));
+ * assert.match(f.program(constant([1, 2])).toString(), /fused\[add multiply\]/);
+ * ```
+ */
+// deno-lint-ignore no-explicit-any
+export type Jitted<F extends (...args: any[]) => any> = F & {
+  /** The program compiled for these arguments (compiled now if it was not yet). */
+  program(...args: Parameters<F>): CompiledProgram;
+};
+
+// More retraces than this of one function print a warning, as tf.function's do.
+const RETRACE_WARNING = 8;
+
+interface Entry {
+  compiled: CompiledProgram;
+  // The variables the program reads (inputs after the arguments') and assigns (outputs after
+  // the result's), in order.
+  reads: Variable[];
+  writes: Variable[];
+  // The result's structure, and which of its leaves are tensors (the rest are constants).
+  def: ReturnType<typeof flattenTree>["def"];
+  results: unknown[];
+  // The leaves of the arguments that are inputs of the program, by index.
+  traced: number[];
+}
+
+/**
+ * Compiles `f`: the first call for each signature traces `f` into a program of primitives
+ * (tensor and variable leaves by shape and dtype, numbers as scalars, other leaves by value),
+ * simplifies, fuses and compiles it; later calls with that signature run the program. Variables
+ * read inside `f` are inputs, and assignments are applied when the call ends (all together, or
+ * none if it throws). Under another transform (a tape, `grad`, `vmap`, an outer `jit`) the call
+ * runs `f` as it is, so those see every op.
+ *
+ * @param f The function: tensors (in trees), numbers and static values in; a tree of tensors out.
+ * @param options `static`: arguments that are part of the signature by value.
+ * @returns The jitted function.
+ * @example A fused elementwise chain, compiled once and reused
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { add, constant, jit, multiply, sin } from "@gradtape/gradtape";
+ * const f = jit((x, y) => add(multiply(sin(x), y), 1));
+ * const y = f(constant([0, Math.PI / 2]), constant([3, 4]));
+ * assert.deepEqual(y.toArray(), [1, 5]);
+ * ```
+ */
+// deno-lint-ignore no-explicit-any
+export function jit<F extends (...args: any[]) => any>(
+  f: F,
+  options: JitOptions = {},
+): Jitted<F> {
+  checkFunction("jit", "f", f);
+  checkOptions("jit", options, ["static"]);
+  const statics = new Set(options.static ?? []);
+  for (const i of statics) checkInteger("jit", "static", i);
+  const name = f.name === "" ? "a function" : `'${f.name}'`;
+  const cache = new Map<string, Entry>();
+  let traces = 0, warned = false;
+
+  const entryFor = (args: unknown[]): [Entry, unknown[]] => {
+    const { leaves, def } = flattenTree(
+      args.map((a, i) => statics.has(i) ? new Static(a) : a),
+      "jit",
+    );
+    const key = `${def}|${leaves.map(leafKey).join(",")}`;
+    let entry = cache.get(key);
+    if (entry === undefined) {
+      traces++;
+      if (traces > RETRACE_WARNING && !warned) {
+        warned = true;
+        console.warn(
+          `jit: ${name} was traced ${traces} times, now for the signature ${key}: each new ` +
+            `shape, dtype or static value traces and compiles again; pass tensors of fixed ` +
+            `shapes, or fewer static arguments`,
+        );
+      }
+      entry = trace(f, name, leaves, def);
+      cache.set(key, entry);
+    }
+    return [entry, leaves];
+  };
+
+  const jitted = (...args: unknown[]): unknown => {
+    // Under another transform, every op must reach it: run f as it is.
+    if (anyActive()) return f(...(args as Parameters<F>));
+    const [entry, leaves] = entryFor(args);
+    return run(entry, leaves);
+  };
+  jitted.program = (...args: unknown[]): CompiledProgram => entryFor(args)[0].compiled;
+  return jitted as unknown as Jitted<F>;
+}
+
+// Where a result leaf that is a tensor comes from: the program's output `index`.
+class Output {
+  constructor(readonly index: number) {}
+}
+
+// A whole argument made static: part of the signature by identity or value.
+class Static {
+  constructor(readonly value: unknown) {}
+}
+
+const ids = new WeakMap<object, number>();
+let nextId = 0;
+// How a leaf enters the signature: tensors and variables by shape and dtype, numbers as
+// scalars, anything else by value (or, for objects and functions, by identity).
+function leafKey(leaf: unknown): string {
+  if (leaf instanceof Tensor || leaf instanceof Variable) {
+    return `${leaf instanceof Variable ? "V" : "T"}${leaf.dtype}${fmtShape(leaf.shape)}`;
+  }
+  if (typeof leaf === "number") return "N";
+  const v = leaf instanceof Static ? leaf.value : leaf;
+  if (typeof v === "object" && v !== null || typeof v === "function") {
+    let id = ids.get(v);
+    if (id === undefined) ids.set(v, id = ++nextId);
+    return `S#${id}`;
+  }
+  return `S${typeof v}:${String(v)}`;
+}
+
+function trace(
+  f: (...args: never[]) => unknown,
+  name: string,
+  leaves: readonly unknown[],
+  def: ReturnType<typeof flattenTree>["def"],
+): Entry {
+  const t = new JitTrace(name);
+  const traced: number[] = [];
+  const args = leaves.map((leaf, i) => {
+    if (leaf instanceof Tensor) {
+      const s = tracedStorage(leaf);
+      if (s !== undefined) {
+        throw new TypeError(`jit: argument leaf ${i} of ${name} is a tensor ${s.kind}`);
+      }
+      traced.push(i);
+      return t.input(leaf.shape, leaf.dtype);
+    }
+    if (typeof leaf === "number") {
+      traced.push(i);
+      return t.input([], "float32", true);
+    }
+    return leaf instanceof Static ? leaf.value : leaf;
+  });
+  const result = withTransform(
+    t,
+    () =>
+      withVariablesTraced(
+        t,
+        () => refuseAsync("jit", f(...(unflattenTree(def, args) as unknown[]) as never[])),
+      ),
+  );
+  const out = flattenTree(result, "jit");
+  const outputs: Tensor[] = [];
+  const results = out.leaves.map((l) => {
+    if (!(l instanceof Tensor)) return l;
+    outputs.push(l);
+    return new Output(outputs.length - 1);
+  });
+  const writes = [...t.assigned.keys()];
+  for (const v of writes) outputs.push(t.assigned.get(v)!);
+  const compiled = new CompiledProgram(t.program(outputs));
+  return { compiled, reads: [...t.variables.keys()], writes, def: out.def, results, traced };
+}
+
+function run(entry: Entry, leaves: readonly unknown[]): unknown {
+  const inputs: TypedArray[] = entry.traced.map((i) => {
+    const leaf = leaves[i];
+    return typeof leaf === "number" ? Float32Array.of(leaf) : dataOf(leaf as Tensor);
+  });
+  for (const v of entry.reads) inputs.push(dataOf(v.peek()));
+  const values = entry.compiled.run(inputs);
+  const program = entry.compiled.program;
+  // One tensor per distinct output value; an output that is an input, or a constant, is that
+  // tensor itself.
+  const made = new Map<TypedArray, Tensor>();
+  const tensors = program.outputs.map((o, k) => {
+    if (isConst(o)) return o.value;
+    const at = program.inputs.indexOf(o);
+    if (at >= 0) {
+      if (at < entry.traced.length) {
+        const leaf = leaves[entry.traced[at]];
+        if (leaf instanceof Tensor) return leaf;
+      } else return entry.reads[at - entry.traced.length].peek();
+    }
+    const data = values[k]!;
+    const seen = made.get(data);
+    if (seen !== undefined) return viewTensor(seen, o.shape, o.dtype);
+    const tensor = new Tensor(data, o.shape, o.dtype);
+    made.set(data, tensor);
+    return tensor;
+  });
+  const n = tensors.length - entry.writes.length;
+  entry.writes.forEach((v, i) => v.assign(tensors[n + i]));
+  return unflattenTree(
+    entry.def,
+    entry.results.map((r) => r instanceof Output ? tensors[r.index] : r),
+  );
+}

@@ -1,0 +1,138 @@
+/**
+ * Tracing: a function run on tensors without values, whose every op is recorded rather than
+ * computed. The trace is a transform that takes ops over (see `bind`): an op with an input it
+ * owns becomes an equation, and its output another value it owns. Ops on concrete tensors only
+ * run as always, so what does not depend on the inputs is computed once, while tracing (constant
+ * folding for free), and enters the program as a constant.
+ */
+import type { Primitive, Transform } from "../core/dispatch.ts";
+import { currentScope } from "../core/memory.ts";
+import { fmtShape } from "../core/shape.ts";
+import { type Tensor, type Traced, tracedStorage, tracedTensor } from "../core/tensor.ts";
+import { setVariableHook, type Variable, type VariableHook } from "../core/variable.ts";
+import type { DType } from "../core/dtype.ts";
+import { type Atom, type Eqn, Program, type Var } from "./program.ts";
+import { registerWeakScalars } from "../core/convert.ts";
+import { add, subtract } from "../ops/binary.ts";
+import { cast } from "../ops/cast.ts";
+
+// A value of a trace: which variable of the program it is.
+class JitValue implements Traced {
+  readonly kind = "traced by jit";
+  constructor(readonly owner: JitTrace, readonly v: Var, readonly weak: boolean) {}
+  readError(): string {
+    return `jit: the values of a tensor traced by jit (shape ${fmtShape(this.v.shape)}, ` +
+      `${this.v.dtype}) are not known while ${this.owner.name} is traced, nor can a JavaScript ` +
+      `branch depend on them: return the tensor from the function and read it after the call, ` +
+      `or make the argument it comes from static ({ static: [index] })`;
+  }
+}
+
+/** The values a trace knows how to read: a weak scalar stands for a JavaScript number. */
+export function isWeak(t: Tensor): boolean {
+  const s = tracedStorage(t);
+  return s instanceof JitValue && s.weak;
+}
+
+/** The trace of one call: the program's inputs and equations so far. */
+export class JitTrace implements Transform, VariableHook {
+  paused = 0;
+  readonly scope = currentScope();
+  readonly inputs: Var[] = [];
+  readonly eqns: Eqn[] = [];
+  /** Variables read, in order, with the input standing for each value on entry. */
+  readonly variables = new Map<Variable, Var>();
+  /** Each variable's value now, where the function assigned one. */
+  readonly assigned = new Map<Variable, Tensor>();
+  #next = 0;
+
+  constructor(readonly name: string) {}
+
+  process(): void {}
+  onVariableRead(): void {}
+
+  apply(prim: Primitive, inputs: readonly Tensor[], attrs: unknown): Tensor {
+    const aval = prim.shape(inputs, attrs);
+    const atoms = inputs.map((t) => this.atom(t));
+    const out = this.#var(aval.shape, aval.dtype);
+    this.eqns.push({ prim, inputs: atoms, attrs, out });
+    return this.tensor(out, false);
+  }
+
+  /** A new input of the program, as a tensor of this trace (`weak`: a JavaScript number). */
+  input(shape: readonly number[], dtype: DType, weak = false): Tensor {
+    const v = this.#var(shape, dtype);
+    this.inputs.push(v);
+    return this.tensor(v, weak);
+  }
+
+  /** What `t` is in the program: one of its variables, or a constant. */
+  atom(t: Tensor): Atom {
+    const s = tracedStorage(t);
+    if (s instanceof JitValue && s.owner === this) return s.v;
+    if (s !== undefined) {
+      throw new Error(
+        `jit: ${this.name} met a tensor ${s.kind} that its trace does not know: ` +
+          `jit takes tensors from its arguments, its closure and variables`,
+      );
+    }
+    return { value: t };
+  }
+
+  tensor(v: Var, weak: boolean): Tensor {
+    return tracedTensor(new JitValue(this, v, weak), v.shape, v.dtype);
+  }
+
+  read(v: Variable): Tensor {
+    const now = this.assigned.get(v);
+    if (now !== undefined) return now;
+    let input = this.variables.get(v);
+    if (input === undefined) {
+      const value = v.peek();
+      input = this.#var(value.shape, value.dtype);
+      this.variables.set(v, input);
+    }
+    return this.tensor(input, false);
+  }
+
+  assign(v: Variable, value: Tensor, sign: 0 | 1 | -1): void {
+    const s = tracedStorage(value);
+    if (s !== undefined && !(s instanceof JitValue && s.owner === this)) {
+      throw new TypeError(
+        `assign: variable '${v.name}' cannot hold a tensor ${s.kind} inside ${this.name}: ` +
+          `return the value from the mapped function and assign it outside`,
+      );
+    }
+    const t = sign === 0
+      ? value
+      : sign > 0
+      ? add(this.read(v), value)
+      : subtract(this.read(v), value);
+    this.assigned.set(v, t);
+  }
+
+  /** The finished program: arguments' inputs, then variables', and the given outputs. */
+  program(outputs: readonly Tensor[]): Program {
+    return new Program(
+      [...this.inputs, ...this.variables.values()],
+      this.eqns,
+      outputs.map((t) => this.atom(t)),
+    );
+  }
+
+  #var(shape: readonly number[], dtype: DType): Var {
+    return { id: this.#next++, shape, dtype };
+  }
+}
+
+/** Runs `fn` with `trace` reading and assigning variables. */
+export function withVariablesTraced<T>(trace: JitTrace, fn: () => T): T {
+  const old = setVariableHook(trace);
+  try {
+    return fn();
+  } finally {
+    setVariableHook(old);
+  }
+}
+
+registerWeakScalars({ is: isWeak, cast });
