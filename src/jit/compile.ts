@@ -10,7 +10,7 @@ import type { Operand } from "../core/dispatch.ts";
 import { allocateUninit, type DType, type TypedArray } from "../core/dtype.ts";
 import { canGenerate } from "../core/kernels/generated.ts";
 import { sizeOf } from "../core/shape.ts";
-import { dataOf, lazyFill } from "../core/tensor.ts";
+import { dataOf, lazyFill, type Tensor } from "../core/tensor.ts";
 import { type Atom, type Eqn, isConst, Program, typeName, type Var } from "./program.ts";
 import { type FusedGroup, fuseGroups } from "./fuse.ts";
 
@@ -105,13 +105,16 @@ interface Step {
 export class CompiledProgram {
   readonly #program: Program;
   readonly #steps: Step[];
-  // Where each variable's value lives while a call runs: an input, an arena buffer, or fresh
-  // memory (an output), by step.
+  // Each step's arena buffer, or -1 for fresh memory (an output of the program).
   readonly #slotOf = new Map<number, number>();
   readonly #slotSizes: { dtype: DType; size: number }[] = [];
   #arena: TypedArray[] | null = null;
-  readonly #consts = new Map<symbol, Map<Atom, Operand>>();
   readonly #outputs = new Set<number>();
+  // What a call runs, resolved once: registers hold the values (inputs first, then each step's
+  // output); each step reads its operands' registers into operand records made once.
+  readonly #runs: Run[];
+  readonly #registers: (TypedArray | null)[];
+  readonly #outRegs: number[];
 
   constructor(traced: Program) {
     const program = simplify(traced);
@@ -119,6 +122,20 @@ export class CompiledProgram {
     for (const o of program.outputs) if (!isConst(o)) this.#outputs.add(o.id);
     this.#steps = canGenerate ? fusedSteps(program, this.#outputs) : kernelSteps(program);
     this.#plan();
+    const reg = new Map<number, number>();
+    program.inputs.forEach((v, i) => reg.set(v.id, i));
+    for (const s of this.#steps) reg.set(s.out.id, reg.size);
+    this.#registers = new Array(reg.size).fill(null);
+    this.#runs = this.#steps.map((s) => ({
+      step: s,
+      reads: s.inputs.map((a) => isConst(a) ? -1 : reg.get(a.id)!),
+      operands: s.inputs.map((a) => isConst(a) ? constOperand(a.value, s.single) : record(a)),
+      out: record(s.out),
+      register: reg.get(s.out.id)!,
+      slot: this.#slotOf.get(s.out.id) ?? -1,
+      size: sizeOf(s.out.shape),
+    }));
+    this.#outRegs = program.outputs.map((o) => isConst(o) ? -1 : reg.get(o.id)!);
   }
 
   /** The program after dead-code and common-subexpression elimination, before fusion. */
@@ -131,37 +148,25 @@ export class CompiledProgram {
    * values, or null for a constant output (the caller has its tensor). Internal.
    */
   run(inputs: readonly TypedArray[]): (TypedArray | null)[] {
-    const regs = new Map<number, TypedArray>();
-    this.#program.inputs.forEach((v, i) => regs.set(v.id, inputs[i]));
+    const regs = this.#registers;
+    for (let i = 0; i < inputs.length; i++) regs[i] = inputs[i];
     const arena = this.#arena ??= this.#slotSizes.map(({ dtype, size }) => alloc(dtype, size));
-    for (const step of this.#steps) {
-      const slot = this.#slotOf.get(step.out.id);
+    const runs = this.#runs;
+    for (let r = 0; r < runs.length; r++) {
+      const { step, reads, operands, out, register, slot, size } = runs[r];
       // Outputs from the allocator, which reuses what tidy released, as eager ops' do.
-      const data = slot === undefined
-        ? allocateUninit(step.out.dtype, sizeOf(step.out.shape))
-        : arena[slot];
-      regs.set(step.out.id, data);
-      const operands = step.inputs.map((a) => this.#operand(a, regs, step.single));
-      step.run(operands, { data, shape: step.out.shape, dtype: step.out.dtype });
+      const data = slot < 0 ? allocateUninit(out.dtype, size) : arena[slot];
+      regs[register] = data;
+      for (let i = 0; i < reads.length; i++) {
+        if (reads[i] >= 0) (operands[i] as Slot).data = regs[reads[i]]!;
+      }
+      out.data = data;
+      step.run(operands, out);
     }
-    return this.#program.outputs.map((o) => isConst(o) ? null : regs.get(o.id)!);
-  }
-
-  #operand(a: Atom, regs: Map<number, TypedArray>, single: boolean): Operand {
-    if (!isConst(a)) return { data: regs.get(a.id)!, shape: a.shape, dtype: a.dtype };
-    const t = a.value, fill = lazyFill(t);
-    const key = single && fill !== undefined ? SINGLE : FULL;
-    let byAtom = this.#consts.get(key);
-    if (byAtom === undefined) this.#consts.set(key, byAtom = new Map());
-    let c = byAtom.get(a);
-    if (c === undefined) {
-      // Copied: a constant captured from a tidy may be released after the trace.
-      c = key === SINGLE
-        ? { data: alloc(t.dtype, 1).fill(fill!), shape: [], dtype: t.dtype }
-        : { data: dataOf(t).slice(), shape: t.shape, dtype: t.dtype };
-      byAtom.set(a, c);
-    }
-    return c;
+    const results = this.#outRegs.map((k) => k < 0 ? null : regs[k]);
+    // The inputs and outputs are the caller's: the program keeps no reference to them.
+    regs.fill(null);
+    return results;
   }
 
   // Buffers from last uses: a step's output takes a free buffer of its size and dtype, and its
@@ -211,7 +216,35 @@ export class CompiledProgram {
   }
 }
 
-const SINGLE = Symbol("single"), FULL = Symbol("full");
+interface Slot {
+  data: TypedArray;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+}
+
+interface Run {
+  readonly step: Step;
+  readonly reads: readonly number[];
+  readonly operands: readonly Operand[];
+  readonly out: Slot;
+  readonly register: number;
+  readonly slot: number;
+  readonly size: number;
+}
+
+const EMPTY = new Float32Array(0);
+const record = (v: Var): Slot => ({ data: EMPTY, shape: v.shape, dtype: v.dtype });
+
+// A constant's values, copied now (a tensor captured inside a tidy may be released later); a
+// uniform one as its one value for elementwise steps, which broadcast it.
+function constOperand(t: Tensor, single: boolean): Operand {
+  const fill = lazyFill(t);
+  if (single && fill !== undefined) {
+    return { data: alloc(t.dtype, 1).fill(fill), shape: [], dtype: t.dtype };
+  }
+  return { data: dataOf(t).slice(), shape: t.shape, dtype: t.dtype };
+}
+
 const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
 
 function alloc(dtype: DType, n: number): TypedArray {
@@ -253,11 +286,13 @@ function fusedSteps(p: Program, outputs: ReadonlySet<number>): Step[] {
 }
 
 function fusedStep(g: FusedGroup): Step {
+  let loop: ((out: TypedArray, inputs: readonly Operand[]) => void) | undefined;
   return {
     out: g.out,
     inputs: g.inputs,
     single: true,
-    run: (operands, out) => g.loop(out.data, out.shape, operands),
+    // Compiled at the first call, for the operands' shapes and dtypes, which never change.
+    run: (operands, out) => (loop ??= g.compile(out.shape, operands))(out.data, operands),
     text: `${typeName(g.out)} = fused[${g.names.join(" ")}]`,
   };
 }

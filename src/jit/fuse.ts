@@ -4,8 +4,8 @@
  * intermediates never reach memory. Its inputs may broadcast to the output's shape.
  */
 import type { Operand } from "../core/dispatch.ts";
-import type { TypedArray } from "../core/dtype.ts";
-import { sameShape } from "../core/shape.ts";
+import type { DType, TypedArray } from "../core/dtype.ts";
+import { sameShape, sizeOf } from "../core/shape.ts";
 import { broadcastStrides, forEachRow } from "../core/kernels/strided.ts";
 import { type Atom, type Eqn, isConst, type Program, type Var } from "./program.ts";
 
@@ -14,7 +14,11 @@ export interface FusedGroup {
   readonly out: Var;
   readonly inputs: readonly Atom[];
   readonly names: readonly string[];
-  readonly loop: (out: TypedArray, shape: readonly number[], inputs: readonly Operand[]) => void;
+  /** The loop for operands of these shapes and dtypes (a compiled program fixes them). */
+  readonly compile: (
+    shape: readonly number[],
+    inputs: readonly { shape: readonly number[]; dtype: DType }[],
+  ) => (out: TypedArray, inputs: readonly Operand[]) => void;
 }
 
 // Ops whose kernel is a SIMD loop in this dtype run it, rather than a scalar loop in a fusion.
@@ -102,71 +106,52 @@ function fuse(group: readonly Eqn[]): FusedGroup {
     out: root.out,
     inputs,
     names: group.map((e) => e.prim.name),
-    loop: fusedLoop(lines, `t${last}`, inputs.length),
+    compile: fusedLoop(lines, `t${last}`),
   };
 }
 
-// Compiled per layout on first use: every input of the output's size or a single value (flat),
-// or any broadcast, walked row by row with strides.
-function fusedLoop(
-  lines: readonly string[],
-  result: string,
-  k: number,
-): FusedGroup["loop"] {
-  const cache = new Map<string, (...args: unknown[]) => void>();
-  const xs = Array.from({ length: k }, (_, i) => `x${i}`);
-  return (out, shape, inputs) => {
-    const n = out.length;
-    let flat = true, singles = "";
-    for (const x of inputs) {
-      const len = x.data.length;
-      singles += len === 1 && n !== 1 ? "s" : "f";
-      if (len !== n && len !== 1) flat = false;
+// A loop for the operands' shapes and dtypes, which a compiled program fixes: every input of the
+// output's size or a single value (flat), or any broadcast, walked row by row with strides.
+function fusedLoop(lines: readonly string[], result: string): FusedGroup["compile"] {
+  return (shape, inputs) => {
+    const n = sizeOf(shape);
+    const sizes = inputs.map((x) => sizeOf(x.shape));
+    if (sizes.every((len) => len === n || len === 1)) {
+      const singles = sizes.map((len) => len === 1 && n !== 1);
+      const loop = flatLoop(lines, result, singles);
+      return (out, operands) => loop(out, operands, n);
     }
-    const key = (flat ? singles : "strided") + dtypes(inputs);
-    let loop = cache.get(key);
-    if (loop === undefined) {
-      loop = flat ? flatLoop(lines, result, xs, singles) : stridedLoop(lines, result, xs);
-      cache.set(key, loop);
-    }
-    if (flat) return loop(out, ...inputs.map((x) => x.data), n);
+    const loop = stridedLoop(lines, result, inputs.length);
     const strides = inputs.map((x) => broadcastStrides(x.shape, shape));
-    const datas = inputs.map((x) => x.data);
-    forEachRow(shape, strides, (o, offs, len, inner) => loop!(out, o, datas, offs, inner, len));
+    return (out, operands) => {
+      const datas = operands.map((x) => x.data);
+      forEachRow(shape, strides, (o, offs, len, inner) => loop(out, o, datas, offs, inner, len));
+    };
   };
 }
 
-// The loops see one dtype per array, as V8 compiles them for: a key per dtype combination.
-function dtypes(inputs: readonly Operand[]): string {
-  let s = "";
-  for (const x of inputs) s += x.dtype[0] + x.dtype.length;
-  return s;
-}
+type Loop = (...args: unknown[]) => void;
 
-function flatLoop(
-  lines: readonly string[],
-  result: string,
-  xs: readonly string[],
-  singles: string,
-) {
-  const hoist = xs.map((x, i) => singles[i] === "s" ? `const s${i} = ${x}[0];` : "").join(" ");
-  const body = lines.map((l) =>
-    l.replace(/@(\d+)@/g, (_, i) => singles[+i] === "s" ? `s${i}` : `x${i}[i]`)
+function flatLoop(lines: readonly string[], result: string, singles: readonly boolean[]): Loop {
+  const load = singles.map((s, i) =>
+    s ? `const s${i} = xs[${i}].data[0];` : `const x${i} = xs[${i}].data;`
   ).join(" ");
+  const body = lines.map((l) => l.replace(/@(\d+)@/g, (_, i) => singles[+i] ? `s${i}` : `x${i}[i]`))
+    .join(" ");
   return new Function(
     "o",
-    ...xs,
+    "xs",
     "n",
-    `"use strict"; ${hoist} for (let i = 0; i < n; i++) { ${body} o[i] = ${result}; }`,
-  ) as (...args: unknown[]) => void;
+    `"use strict"; ${load} for (let i = 0; i < n; i++) { ${body} o[i] = ${result}; }`,
+  ) as Loop;
 }
 
-function stridedLoop(lines: readonly string[], result: string, xs: readonly string[]) {
-  const load = xs.map((x, i) =>
-    `const ${x} = xs[${i}]; let i${i} = offs[${i}]; const d${i} = inner[${i}];`
-  )
-    .join(" ");
-  const steps = xs.map((_, i) => `i${i} += d${i};`).join(" ");
+function stridedLoop(lines: readonly string[], result: string, k: number): Loop {
+  const load = Array.from(
+    { length: k },
+    (_, i) => `const x${i} = xs[${i}]; let i${i} = offs[${i}]; const d${i} = inner[${i}];`,
+  ).join(" ");
+  const steps = Array.from({ length: k }, (_, i) => `i${i} += d${i};`).join(" ");
   const body = lines.map((l) => l.replace(/@(\d+)@/g, (_, i) => `x${i}[i${i}]`)).join(" ");
   return new Function(
     "o",
@@ -176,5 +161,5 @@ function stridedLoop(lines: readonly string[], result: string, xs: readonly stri
     "inner",
     "n",
     `"use strict"; ${load} for (let j = 0; j < n; j++) { ${body} o[oi + j] = ${result}; ${steps} }`,
-  ) as (...args: unknown[]) => void;
+  ) as Loop;
 }

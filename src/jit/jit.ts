@@ -9,9 +9,9 @@ import type { TypedArray } from "../core/dtype.ts";
 import { flattenTree, unflattenTree } from "../core/structure.ts";
 import { dataOf, Tensor, tracedStorage, viewTensor } from "../core/tensor.ts";
 import { Variable } from "../core/variable.ts";
-import { fmtShape } from "../core/shape.ts";
+import { fmtShape, sameShape } from "../core/shape.ts";
 import { CompiledProgram } from "./compile.ts";
-import { isConst } from "./program.ts";
+import { isConst, type Program, type Var } from "./program.ts";
 import { JitTrace, withVariablesTraced } from "./trace.ts";
 
 /**
@@ -63,6 +63,8 @@ interface Entry {
   results: unknown[];
   // The leaves of the arguments that are inputs of the program, by index.
   traced: number[];
+  // Where each output's tensor comes from.
+  sources: Source[];
 }
 
 /**
@@ -121,10 +123,29 @@ export function jit<F extends (...args: any[]) => any>(
     return [entry, leaves];
   };
 
+  // The last signature of plain tensor arguments, checked without flattening or a key: a
+  // training loop calls with one signature again and again.
+  let last: { entry: Entry; args: readonly Tensor[] } | null = null;
+  const sameAsLast = (args: readonly unknown[]): Entry | null => {
+    if (last === null || args.length !== last.args.length) return null;
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i], b = last.args[i];
+      if (!(a instanceof Tensor) || a.dtype !== b.dtype || !sameShape(a.shape, b.shape)) {
+        return null;
+      }
+    }
+    return last.entry;
+  };
+
   const jitted = (...args: unknown[]): unknown => {
     // Under another transform, every op must reach it: run f as it is.
     if (anyActive()) return f(...(args as Parameters<F>));
+    const known = sameAsLast(args);
+    if (known !== null) return run(known, args);
     const [entry, leaves] = entryFor(args);
+    if (statics.size === 0 && args.every((a) => a instanceof Tensor)) {
+      last = { entry, args: args as Tensor[] };
+    }
     return run(entry, leaves);
   };
   jitted.program = (...args: unknown[]): CompiledProgram => entryFor(args)[0].compiled;
@@ -200,40 +221,74 @@ function trace(
   const writes = [...t.assigned.keys()];
   for (const v of writes) outputs.push(t.assigned.get(v)!);
   const compiled = new CompiledProgram(t.program(outputs));
-  return { compiled, reads: [...t.variables.keys()], writes, def: out.def, results, traced };
+  return {
+    compiled,
+    reads: [...t.variables.keys()],
+    writes,
+    def: out.def,
+    results,
+    traced,
+    sources: sources(compiled.program, traced),
+  };
 }
 
 function run(entry: Entry, leaves: readonly unknown[]): unknown {
-  const inputs: TypedArray[] = entry.traced.map((i) => {
+  const inputs: TypedArray[] = [];
+  for (const i of entry.traced) {
     const leaf = leaves[i];
-    return typeof leaf === "number" ? Float32Array.of(leaf) : dataOf(leaf as Tensor);
-  });
+    inputs.push(typeof leaf === "number" ? Float32Array.of(leaf) : dataOf(leaf as Tensor));
+  }
   for (const v of entry.reads) inputs.push(dataOf(v.peek()));
   const values = entry.compiled.run(inputs);
-  const program = entry.compiled.program;
-  // One tensor per distinct output value; an output that is an input, or a constant, is that
-  // tensor itself.
-  const made = new Map<TypedArray, Tensor>();
-  const tensors = program.outputs.map((o, k) => {
-    if (isConst(o)) return o.value;
-    const at = program.inputs.indexOf(o);
-    if (at >= 0) {
-      if (at < entry.traced.length) {
-        const leaf = leaves[entry.traced[at]];
-        if (leaf instanceof Tensor) return leaf;
-      } else return entry.reads[at - entry.traced.length].peek();
-    }
-    const data = values[k]!;
-    const seen = made.get(data);
-    if (seen !== undefined) return viewTensor(seen, o.shape, o.dtype);
-    const tensor = new Tensor(data, o.shape, o.dtype);
-    made.set(data, tensor);
-    return tensor;
+  const outputs = entry.compiled.program.outputs;
+  const tensors: Tensor[] = [];
+  entry.sources.forEach((from, k) => {
+    const o = outputs[k] as Var;
+    tensors.push(
+      from === NEW
+        ? new Tensor(values[k]!, o.shape, o.dtype)
+        : from instanceof Tensor
+        ? from
+        : from.kind === "arg"
+        ? argTensor(leaves[from.index], o)
+        : from.kind === "read"
+        ? entry.reads[from.index].peek()
+        : viewTensor(tensors[from.index], o.shape, o.dtype),
+    );
   });
   const n = tensors.length - entry.writes.length;
-  entry.writes.forEach((v, i) => v.assign(tensors[n + i]));
+  for (let i = 0; i < entry.writes.length; i++) entry.writes[i].assign(tensors[n + i]);
   return unflattenTree(
     entry.def,
     entry.results.map((r) => r instanceof Output ? tensors[r.index] : r),
   );
+}
+
+// An argument returned as it is: the tensor itself, or a number as a scalar tensor.
+function argTensor(leaf: unknown, o: Var): Tensor {
+  return leaf instanceof Tensor
+    ? leaf
+    : new Tensor(Float32Array.of(leaf as number), o.shape, o.dtype);
+}
+
+/** Where an output's tensor comes from: computed now, a constant, an argument, a variable's
+ * value read, or an earlier output with the same values. */
+type Source = typeof NEW | Tensor | { kind: "arg" | "read" | "same"; index: number };
+const NEW = 0;
+
+function sources(program: Program, traced: readonly number[]): Source[] {
+  const first = new Map<number, number>();
+  return program.outputs.map((o, k) => {
+    if (isConst(o)) return o.value;
+    const at = program.inputs.indexOf(o);
+    if (at >= 0) {
+      return at < traced.length
+        ? { kind: "arg", index: traced[at] }
+        : { kind: "read", index: at - traced.length };
+    }
+    const seen = first.get(o.id);
+    if (seen !== undefined) return { kind: "same", index: seen };
+    first.set(o.id, k);
+    return NEW;
+  });
 }
