@@ -1,7 +1,20 @@
 /** Adam, as `keras.optimizers.Adam`. */
 import { checkOptions } from "../core/check.ts";
 import type { GradientPair } from "./gradient_pair.ts";
-import { checkHyperparameter, checkPairs, Slots, update } from "./optimizer.ts";
+import {
+  checkHyperparameter,
+  checkPairs,
+  counter,
+  Slots,
+  stateOf,
+  tracing,
+  update,
+} from "./optimizer.ts";
+import type { Tensor } from "../core/tensor.ts";
+import type { Variable } from "../core/variable.ts";
+import { add, divide, multiply, pow, subtract } from "../ops/binary.ts";
+import { cast } from "../ops/cast.ts";
+import { sqrt } from "../ops/unary.ts";
 
 /** Options of `Adam`. */
 export interface AdamOptions {
@@ -45,7 +58,7 @@ export class Adam {
   /** Stability constant. */
   readonly epsilon: number;
   #moments = new Slots(2);
-  #iterations = 0;
+  #iterations = counter();
 
   /**
    * A new optimizer.
@@ -70,7 +83,7 @@ export class Adam {
 
   /** How many times `applyGradients` has run. */
   get iterations(): number {
-    return this.#iterations;
+    return stateOf(this.#iterations)[0];
   }
 
   /**
@@ -90,12 +103,18 @@ export class Adam {
    */
   applyGradients(pairs: readonly GradientPair[]): void {
     const checked = checkPairs("Adam.applyGradients", pairs);
+    if (tracing(checked)) this.#traced(checked);
+    else this.#eager(checked);
+    this.#iterations.assignAdd(1);
+  }
+
+  #eager(pairs: readonly [Tensor, Variable][]): void {
     const { learningRate: lr, beta1: b1, beta2: b2, epsilon: eps } = this;
     // Bias correction counts the optimizer's steps, as Keras does.
-    const t = this.#iterations + 1;
+    const t = this.iterations + 1;
     const alpha = lr * Math.sqrt(1 - b2 ** t) / (1 - b1 ** t);
-    for (const [g, v] of checked) {
-      const [m, s] = this.#moments.of(v);
+    for (const [g, v] of pairs) {
+      const [m, s] = this.#moments.of(v).map(stateOf);
       update(v, g, (w, gv, out) => {
         for (let i = 0; i < w.length; i++) {
           m[i] = b1 * m[i] + (1 - b1) * gv[i];
@@ -104,6 +123,26 @@ export class Adam {
         }
       });
     }
-    this.#iterations++;
+  }
+
+  // Inside jit: the same update in ops, in float64 as the loops compute it, with the step count
+  // read from its variable.
+  #traced(pairs: readonly [Tensor, Variable][]): void {
+    const { learningRate: lr, beta1: b1, beta2: b2, epsilon: eps } = this;
+    const t = add(this.#iterations.value(), 1);
+    const alpha = divide(
+      multiply(lr, sqrt(subtract(1, pow(b2, t)))),
+      subtract(1, pow(b1, t)),
+    );
+    for (const [g, v] of pairs) {
+      const [mv, sv] = this.#moments.of(v);
+      const g64 = cast(g, "float64");
+      const m = add(multiply(b1, mv.value()), multiply(1 - b1, g64));
+      const s = add(multiply(b2, sv.value()), multiply(multiply(1 - b2, g64), g64));
+      const step = divide(multiply(alpha, m), add(sqrt(s), eps));
+      mv.assign(m);
+      sv.assign(s);
+      v.assign(cast(subtract(cast(v.value(), "float64"), step), v.dtype));
+    }
   }
 }

@@ -4,8 +4,8 @@
  */
 import { checkFinite, describeValue } from "../core/check.ts";
 import { allocateUninit, isFloat, type TypedArray } from "../core/dtype.ts";
-import { fmtShape, sameShape } from "../core/shape.ts";
-import { dataOf, dataOrNull, lazyFill, Tensor } from "../core/tensor.ts";
+import { fmtShape, sameShape, sizeOf } from "../core/shape.ts";
+import { dataOf, dataOrNull, lazyFill, Tensor, tracedStorage } from "../core/tensor.ts";
 import { currentValue, replaceOwned, Variable } from "../core/variable.ts";
 
 const RANGES = {
@@ -78,8 +78,8 @@ export function checkPairs(op: string, pairs: unknown): [Tensor, Variable][] {
           `not ${describeValue(g)}`,
       );
     }
-    // A tensor that a tidy() released has neither data nor a fill value.
-    if (dataOrNull(g) === null && lazyFill(g) === undefined) {
+    // A tensor that a tidy() released has neither data nor a fill value (nor is it traced).
+    if (dataOrNull(g) === null && lazyFill(g) === undefined && tracedStorage(g) === undefined) {
       throw new Error(
         `${op}: pair ${i}: the gradient of variable '${v.name}' was released when the tidy() ` +
           `that made it ended: apply it inside that tidy, or keep(gradient) it`,
@@ -101,9 +101,13 @@ export function checkPairs(op: string, pairs: unknown): [Tensor, Variable][] {
   return out;
 }
 
-/** Float64 slots of a variable's size, one set per variable, made on first use. */
+/**
+ * An optimizer's state for each variable: float64 variables of its shape (not watched by tapes),
+ * made on first use. State in variables is what lets `jit` compile a training step: a jitted
+ * call reads them as inputs and assigns them as outputs.
+ */
 export class Slots {
-  #slots = new WeakMap<Variable, Float64Array[]>();
+  #slots = new WeakMap<Variable, Variable[]>();
   readonly #count: number;
 
   constructor(count: number) {
@@ -111,14 +115,36 @@ export class Slots {
   }
 
   /** The slots of `v`. */
-  of(v: Variable): Float64Array[] {
+  of(v: Variable): Variable[] {
     let s = this.#slots.get(v);
     if (s === undefined) {
-      s = Array.from({ length: this.#count }, () => new Float64Array(v.size));
+      s = Array.from({ length: this.#count }, () => counter(v.shape));
       this.#slots.set(v, s);
     }
     return s;
   }
+}
+
+/** A float64 variable of zeros of `shape`, not watched by tapes (optimizers' state). */
+export function counter(shape: readonly number[] = []): Variable {
+  return new Variable(new Tensor(new Float64Array(sizeOf(shape)), shape, "float64"), {
+    trainable: false,
+  });
+}
+
+/** The values of a state variable, to update in place in eager mode (it is never shared). */
+export function stateOf(v: Variable): Float64Array {
+  return dataOf(currentValue(v)) as Float64Array;
+}
+
+/**
+ * Whether the update runs inside `jit`'s trace, where gradients or variables have no values:
+ * then the optimizers update with ops (which the trace records) rather than loops.
+ */
+export function tracing(pairs: readonly [Tensor, Variable][]): boolean {
+  return pairs.some(([g, v]) =>
+    tracedStorage(g) !== undefined || tracedStorage(currentValue(v)) !== undefined
+  );
 }
 
 /**

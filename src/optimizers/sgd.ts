@@ -1,7 +1,19 @@
 /** Stochastic gradient descent with optional momentum, as `keras.optimizers.SGD`. */
 import { checkOptions } from "../core/check.ts";
 import type { GradientPair } from "./gradient_pair.ts";
-import { checkHyperparameter, checkPairs, Slots, update } from "./optimizer.ts";
+import {
+  checkHyperparameter,
+  checkPairs,
+  counter,
+  Slots,
+  stateOf,
+  tracing,
+  update,
+} from "./optimizer.ts";
+import type { Tensor } from "../core/tensor.ts";
+import type { Variable } from "../core/variable.ts";
+import { add, multiply, subtract } from "../ops/binary.ts";
+import { cast } from "../ops/cast.ts";
 
 /** Options of `SGD`. */
 export interface SGDOptions {
@@ -36,7 +48,7 @@ export class SGD {
   /** The momentum. */
   readonly momentum: number;
   #velocity = new Slots(1);
-  #iterations = 0;
+  #iterations = counter();
 
   /**
    * A new optimizer.
@@ -68,7 +80,7 @@ export class SGD {
 
   /** How many times `applyGradients` has run. */
   get iterations(): number {
-    return this.#iterations;
+    return stateOf(this.#iterations)[0];
   }
 
   /**
@@ -88,15 +100,21 @@ export class SGD {
    */
   applyGradients(pairs: readonly GradientPair[]): void {
     const checked = checkPairs("SGD.applyGradients", pairs);
+    if (tracing(checked)) this.#traced(checked);
+    else this.#eager(checked);
+    this.#iterations.assignAdd(1);
+  }
+
+  #eager(pairs: readonly [Tensor, Variable][]): void {
     const lr = this.learningRate, m = this.momentum;
-    for (const [g, v] of checked) {
+    for (const [g, v] of pairs) {
       if (m === 0) {
         update(v, g, (w, gv, out) => {
           for (let i = 0; i < w.length; i++) out[i] = w[i] - lr * gv[i];
         });
         continue;
       }
-      const [vel] = this.#velocity.of(v);
+      const vel = stateOf(this.#velocity.of(v)[0]);
       update(v, g, (w, gv, out) => {
         for (let i = 0; i < w.length; i++) {
           vel[i] = m * vel[i] - lr * gv[i];
@@ -104,6 +122,21 @@ export class SGD {
         }
       });
     }
-    this.#iterations++;
+  }
+
+  // Inside jit: the same update in ops, in float64 as the loops compute it.
+  #traced(pairs: readonly [Tensor, Variable][]): void {
+    const lr = this.learningRate, m = this.momentum;
+    for (const [g, v] of pairs) {
+      const g64 = cast(g, "float64"), w64 = cast(v.value(), "float64");
+      if (m === 0) {
+        v.assign(cast(subtract(w64, multiply(lr, g64)), v.dtype));
+        continue;
+      }
+      const [velocity] = this.#velocity.of(v);
+      const vel = subtract(multiply(m, velocity.value()), multiply(lr, g64));
+      velocity.assign(vel);
+      v.assign(cast(add(w64, vel), v.dtype));
+    }
   }
 }
