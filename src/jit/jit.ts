@@ -12,7 +12,7 @@ import { Variable } from "../core/variable.ts";
 import { fmtShape, sameShape } from "../core/shape.ts";
 import { CompiledProgram } from "./compile.ts";
 import { isConst, type Program, type Var } from "./program.ts";
-import { JitTrace, withVariablesTraced } from "./trace.ts";
+import { JitTrace, withStateTraced } from "./trace.ts";
 
 /**
  * Options of `jit`.
@@ -65,6 +65,8 @@ interface Entry {
   traced: number[];
   // Where each output's tensor comes from.
   sources: Source[];
+  // Random draws, made again at each call (the first call has the trace's).
+  draws: { first: Tensor | null; again: () => Tensor }[];
 }
 
 /**
@@ -206,7 +208,7 @@ function trace(
   const result = withTransform(
     t,
     () =>
-      withVariablesTraced(
+      withStateTraced(
         t,
         () => refuseAsync("jit", f(...(unflattenTree(def, args) as unknown[]) as never[])),
       ),
@@ -228,7 +230,8 @@ function trace(
     def: out.def,
     results,
     traced,
-    sources: sources(compiled.program, traced),
+    sources: sources(compiled.program, traced, t.variables.size),
+    draws: t.draws.map((d) => ({ first: d.drawn, again: d.again })),
   };
 }
 
@@ -239,6 +242,9 @@ function run(entry: Entry, leaves: readonly unknown[]): unknown {
     inputs.push(typeof leaf === "number" ? Float32Array.of(leaf) : dataOf(leaf as Tensor));
   }
   for (const v of entry.reads) inputs.push(dataOf(v.peek()));
+  // The first call uses the numbers drawn while tracing, as eager mode would have drawn them.
+  for (const d of entry.draws) inputs.push(dataOf(d.first ?? d.again()));
+  for (const d of entry.draws) d.first = null;
   const values = entry.compiled.run(inputs);
   const outputs = entry.compiled.program.outputs;
   const tensors: Tensor[] = [];
@@ -276,16 +282,14 @@ function argTensor(leaf: unknown, o: Var): Tensor {
 type Source = typeof NEW | Tensor | { kind: "arg" | "read" | "same"; index: number };
 const NEW = 0;
 
-function sources(program: Program, traced: readonly number[]): Source[] {
+// (A random draw returned as it is counts as computed now: its values are the call's own.)
+function sources(program: Program, traced: readonly number[], reads: number): Source[] {
   const first = new Map<number, number>();
   return program.outputs.map((o, k) => {
     if (isConst(o)) return o.value;
     const at = program.inputs.indexOf(o);
-    if (at >= 0) {
-      return at < traced.length
-        ? { kind: "arg", index: traced[at] }
-        : { kind: "read", index: at - traced.length };
-    }
+    if (at >= 0 && at < traced.length) return { kind: "arg", index: traced[at] };
+    if (at >= 0 && at < traced.length + reads) return { kind: "read", index: at - traced.length };
     const seen = first.get(o.id);
     if (seen !== undefined) return { kind: "same", index: seen };
     first.set(o.id, k);

@@ -15,6 +15,7 @@ import { type Atom, type Eqn, Program, type Var } from "./program.ts";
 import { registerWeakScalars } from "../core/convert.ts";
 import { add, subtract } from "../ops/binary.ts";
 import { cast } from "../ops/cast.ts";
+import { setDrawHook } from "../ops/random.ts";
 
 // A value of a trace: which variable of the program it is.
 class JitValue implements Traced {
@@ -44,6 +45,8 @@ export class JitTrace implements Transform, VariableHook {
   readonly variables = new Map<Variable, Var>();
   /** Each variable's value now, where the function assigned one. */
   readonly assigned = new Map<Variable, Tensor>();
+  /** Draws from the global generator: inputs drawn again at every call. */
+  readonly draws: { input: Var; drawn: Tensor; again: () => Tensor }[] = [];
   #next = 0;
 
   constructor(readonly name: string) {}
@@ -111,10 +114,17 @@ export class JitTrace implements Transform, VariableHook {
     this.assigned.set(v, t);
   }
 
-  /** The finished program: arguments' inputs, then variables', and the given outputs. */
+  /** A random draw: an input of the program, `drawn` now, and drawn `again` at each call. */
+  draw(drawn: Tensor, again: () => Tensor): Tensor {
+    const input = this.#var(drawn.shape, drawn.dtype);
+    this.draws.push({ input, drawn, again });
+    return this.tensor(input, false);
+  }
+
+  /** The finished program: arguments' inputs, variables', random draws', and the outputs. */
   program(outputs: readonly Tensor[]): Program {
     return new Program(
-      [...this.inputs, ...this.variables.values()],
+      [...this.inputs, ...this.variables.values(), ...this.draws.map((d) => d.input)],
       this.eqns,
       outputs.map((t) => this.atom(t)),
     );
@@ -125,13 +135,15 @@ export class JitTrace implements Transform, VariableHook {
   }
 }
 
-/** Runs `fn` with `trace` reading and assigning variables. */
-export function withVariablesTraced<T>(trace: JitTrace, fn: () => T): T {
+/** Runs `fn` with `trace` reading and assigning variables, and taking random draws. */
+export function withStateTraced<T>(trace: JitTrace, fn: () => T): T {
   const old = setVariableHook(trace);
+  const oldDraw = setDrawHook((drawn, again) => trace.draw(drawn, again));
   try {
     return fn();
   } finally {
     setVariableHook(old);
+    setDrawHook(oldDraw);
   }
 }
 

@@ -63,10 +63,29 @@ function draw(
     throw new TypeError(`${op}: dtype must be float32 or float64, not ${dtype}`);
   }
   if (seed !== undefined) checkInteger(op, "seed", seed);
-  const g = seed === undefined ? global : new Generator(seed);
-  const data = allocate(dtype, sizeOf(shape));
-  for (let i = 0; i < data.length; i++) data[i] = next(g);
-  return new Tensor(data, shape, dtype);
+  const make = () => {
+    const g = seed === undefined ? global : new Generator(seed);
+    const data = allocate(dtype, sizeOf(shape));
+    for (let i = 0; i < data.length; i++) data[i] = next(g);
+    return new Tensor(data, shape, dtype);
+  };
+  // A seeded draw gives the same numbers every time: a traced program may keep them.
+  return drawHook === null || seed !== undefined ? make() : drawHook(make(), make);
+}
+
+/**
+ * Takes over draws from the global generator: `jit`, while it traces, makes each an input of
+ * the program, drawn again (by `again`) at every call. Internal.
+ */
+export type DrawHook = (drawn: Tensor, again: () => Tensor) => Tensor;
+
+let drawHook: DrawHook | null = null;
+
+/** Installs `h` (null: none) and returns the one it replaces. Internal (jit). */
+export function setDrawHook(h: DrawHook | null): DrawHook | null {
+  const old = drawHook;
+  drawHook = h;
+  return old;
 }
 
 /**
