@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { assertAllClose } from "../src/testing/mod.ts";
 import { setup as polynomialSetup } from "../examples/08_polynomial_regression_l2.ts";
 import * as gt from "../mod.ts";
+import { linearModel, train } from "../examples/15_jit_training.ts";
 import {
   clipNorm,
   loss as perExampleLoss,
@@ -48,6 +49,7 @@ const files = [
   "11_conjugate_gradient_hvp.ts",
   "12_polynomial_adam.ts",
   "14_per_example_gradients.ts",
+  "15_jit_training.ts",
 ] as const;
 
 /** The one line that starts with `prefix`, without the prefix. */
@@ -743,6 +745,23 @@ Deno.test("the examples print the values the tutorial states", async (t) => {
         assert.ok(line !== undefined, prefix);
         assert.ok(Number(line.slice(line.indexOf(prefix) + prefix.length)) < 1e-6, line);
       }
+    });
+    await t.step("15: jitted training steps end where the op-by-op ones do", async () => {
+      const { stdout } = await runs.get("15_jit_training.ts")!;
+      const eager = stdout.split("\n").filter((l) => l.startsWith("  parameters op by op: "));
+      const jitted = stdout.split("\n").filter((l) => l.startsWith("  parameters with jit: "));
+      assert.equal(eager.length, 2);
+      const values = (l: string) =>
+        l.slice(l.indexOf("[") + 1, l.indexOf("]")).split(",").map(Number);
+      eager.forEach((l, i) => assert.deepEqual(values(jitted[i]), values(l)));
+      // The same steps in this process: the tutorial's data give w ≈ 3 and b ≈ 2.
+      const model = linearModel();
+      train(model.step, 100);
+      const [w, b] = model.params.map((p) => p.value().item());
+      assert.deepEqual(values(eager[0]), [w, b].map((v) => Number(v.toFixed(6))));
+      assert.ok(Math.abs(w - 3) < 0.1 && Math.abs(b - 2) < 0.1, `w=${w}, b=${b}`);
+      assert.match(stdout, /fused\[/);
+      assert.match(stdout, /first call, which traces and compiles: \d+\.\d+ ms/);
     });
   } finally {
     // Let every process finish and clean up, even after a failed step.
