@@ -818,6 +818,20 @@ export class Tensor extends TensorMethods {
     return formatTensor(readData(this), this.#shape, this.#dtype);
   }
 
+  /**
+   * What JavaScript sees of a tensor in a string (its printout) and in arithmetic (NaN: read
+   * values with `item()`). Arithmetic on a tensor without values throws instead: a number
+   * argument of a jitted function is one, and `lr * 2` would silently be NaN.
+   */
+  [Symbol.toPrimitive](hint: string): string | number {
+    if (hint === "string") return this.toString();
+    const s = this.#storage;
+    if (s !== null && typeof s !== "number" && !(s instanceof Dense)) {
+      throw new Error(s.readError());
+    }
+    return hint === "number" ? NaN : this.toString();
+  }
+
   /** Deno's Jupyter kernel shows a tensor as a small HTML table. */
   [Symbol.for("Jupyter.display")](): Record<string, string> {
     return {

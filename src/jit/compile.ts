@@ -70,7 +70,8 @@ function plainKey(attrs: unknown): string | undefined {
     if (typeof v === "function" || (typeof v === "object" && v !== null && !isPlain(v))) {
       plain = false;
     }
-    return v;
+    // JSON writes NaN and ±Infinity as null, and -0 as 0: a pad value must keep them apart.
+    return typeof v === "number" && (!Number.isFinite(v) || Object.is(v, -0)) ? `#${v}` : v;
   });
   return plain ? text : undefined;
 }
@@ -90,6 +91,31 @@ interface Step {
   readonly text: string;
 }
 
+let build: (p: Program) => CompiledProgram;
+let programField: (c: CompiledProgram) => Program;
+let runOf: (c: CompiledProgram, inputs: readonly TypedArray[]) => (TypedArray | null)[];
+
+/** Compiles a traced program. Internal (jit). */
+export function compile(p: Program): CompiledProgram {
+  return build(p);
+}
+
+/** The program `c` runs, after dead-code and common-subexpression elimination. Internal. */
+export function programOf(c: CompiledProgram): Program {
+  return programField(c);
+}
+
+/**
+ * Runs `c` on the inputs' values (in its program's input order): each output's values, or null
+ * for a constant output (the caller has its tensor). Internal.
+ */
+export function runProgram(
+  c: CompiledProgram,
+  inputs: readonly TypedArray[],
+): (TypedArray | null)[] {
+  return runOf(c, inputs);
+}
+
 /**
  * A program compiled for one signature (see `jit`): `toString()` prints the traced program,
  * the steps it runs (kernels and fused loops) and the buffers they write.
@@ -103,6 +129,12 @@ interface Step {
  * ```
  */
 export class CompiledProgram {
+  static {
+    build = (p) => new CompiledProgram(p);
+    programField = (c) => c.#program;
+    runOf = (c, inputs) => c.#run(inputs);
+  }
+
   readonly #program: Program;
   readonly #steps: Step[];
   // Each step's arena buffer, or -1 for fresh memory (an output of the program).
@@ -116,7 +148,7 @@ export class CompiledProgram {
   readonly #registers: (TypedArray | null)[];
   readonly #outRegs: number[];
 
-  constructor(traced: Program) {
+  private constructor(traced: Program) {
     const program = simplify(traced);
     this.#program = program;
     for (const o of program.outputs) if (!isConst(o)) this.#outputs.add(o.id);
@@ -138,16 +170,7 @@ export class CompiledProgram {
     this.#outRegs = program.outputs.map((o) => isConst(o) ? -1 : reg.get(o.id)!);
   }
 
-  /** The program after dead-code and common-subexpression elimination, before fusion. */
-  get program(): Program {
-    return this.#program;
-  }
-
-  /**
-   * Computes the outputs from the inputs' values (in the program's input order): each output's
-   * values, or null for a constant output (the caller has its tensor). Internal.
-   */
-  run(inputs: readonly TypedArray[]): (TypedArray | null)[] {
+  #run(inputs: readonly TypedArray[]): (TypedArray | null)[] {
     const regs = this.#registers;
     for (let i = 0; i < inputs.length; i++) regs[i] = inputs[i];
     const arena = this.#arena ??= this.#slotSizes.map(({ dtype, size }) => alloc(dtype, size));

@@ -6,11 +6,11 @@
 import { checkFunction, checkInteger, checkOptions, refuseAsync } from "../core/check.ts";
 import { anyActive, withTransform } from "../core/dispatch.ts";
 import type { TypedArray } from "../core/dtype.ts";
-import { flattenTree, unflattenTree } from "../core/structure.ts";
-import { dataOf, Tensor, tracedStorage, viewTensor } from "../core/tensor.ts";
-import { Variable } from "../core/variable.ts";
+import { flattenTree, isLiteral, leafDef, type TreeDef, unflattenTree } from "../core/structure.ts";
+import { dataOf, keepTensor, Tensor, tracedStorage, viewTensor } from "../core/tensor.ts";
+import type { Variable } from "../core/variable.ts";
 import { fmtShape, sameShape } from "../core/shape.ts";
-import { CompiledProgram } from "./compile.ts";
+import { compile, type CompiledProgram, programOf, runProgram } from "./compile.ts";
 import { isConst, type Program, type Var } from "./program.ts";
 import { JitTrace, withStateTraced } from "./trace.ts";
 
@@ -103,11 +103,9 @@ export function jit<F extends (...args: any[]) => any>(
   let traces = 0, warned = false;
 
   const entryFor = (args: unknown[]): [Entry, unknown[]] => {
-    const { leaves, def } = flattenTree(
-      args.map((a, i) => statics.has(i) ? new Static(a) : a),
-      "jit",
-    );
-    const key = `${def}|${leaves.map(leafKey).join(",")}`;
+    const { leaves, defs } = flattenArgs(args, statics);
+    // JSON, so that no static string can pass for another signature's separators.
+    const key = JSON.stringify([defs.map(String), leaves.map(leafKey)]);
     let entry = cache.get(key);
     if (entry === undefined) {
       traces++;
@@ -119,7 +117,7 @@ export function jit<F extends (...args: any[]) => any>(
             `shapes, or fewer static arguments`,
         );
       }
-      entry = trace(f, name, leaves, def);
+      entry = trace(f, name, leaves, defs);
       cache.set(key, entry);
     }
     return [entry, leaves];
@@ -164,29 +162,49 @@ class Static {
   constructor(readonly value: unknown) {}
 }
 
+// The leaves of each argument (a static one is one leaf), and each one's structure.
+function flattenArgs(
+  args: readonly unknown[],
+  statics: ReadonlySet<number>,
+): { leaves: unknown[]; defs: TreeDef[] } {
+  const leaves: unknown[] = [], defs: TreeDef[] = [];
+  args.forEach((a, i) => {
+    const flat = statics.has(i)
+      ? { leaves: [new Static(a)], def: leafDef() }
+      : flattenTree(a, "jit");
+    leaves.push(...flat.leaves);
+    defs.push(flat.def);
+  });
+  return { leaves, defs };
+}
+
+function unflattenArgs(defs: readonly TreeDef[], leaves: readonly unknown[]): unknown[] {
+  let at = 0;
+  return defs.map((def) => unflattenTree(def, leaves.slice(at, at += def.numLeaves)));
+}
+
 const ids = new WeakMap<object, number>();
 let nextId = 0;
-// How a leaf enters the signature: tensors and variables by shape and dtype, numbers as
-// scalars, anything else by value (or, for objects and functions, by identity).
+// How a leaf enters the signature: tensors by shape and dtype, numbers as scalars, variables
+// and other objects and functions by identity, anything else (strings, arrays of numbers) by value.
 function leafKey(leaf: unknown): string {
-  if (leaf instanceof Tensor || leaf instanceof Variable) {
-    return `${leaf instanceof Variable ? "V" : "T"}${leaf.dtype}${fmtShape(leaf.shape)}`;
-  }
+  if (leaf instanceof Tensor) return `T${leaf.dtype}${fmtShape(leaf.shape)}`;
   if (typeof leaf === "number") return "N";
   const v = leaf instanceof Static ? leaf.value : leaf;
+  if (isLiteral(v)) return `L${JSON.stringify(v)}`;
   if (typeof v === "object" && v !== null || typeof v === "function") {
     let id = ids.get(v);
     if (id === undefined) ids.set(v, id = ++nextId);
-    return `S#${id}`;
+    return `#${id}`;
   }
-  return `S${typeof v}:${String(v)}`;
+  return `${typeof v}:${String(v)}`;
 }
 
 function trace(
   f: (...args: never[]) => unknown,
   name: string,
   leaves: readonly unknown[],
-  def: ReturnType<typeof flattenTree>["def"],
+  defs: readonly TreeDef[],
 ): Entry {
   const t = new JitTrace(name);
   const traced: number[] = [];
@@ -200,8 +218,9 @@ function trace(
       return t.input(leaf.shape, leaf.dtype);
     }
     if (typeof leaf === "number") {
+      // float64, so no precision is lost before it meets its partner's dtype (see trace.ts).
       traced.push(i);
-      return t.input([], "float32", true);
+      return t.input([], "float64", true);
     }
     return leaf instanceof Static ? leaf.value : leaf;
   });
@@ -210,7 +229,7 @@ function trace(
     () =>
       withStateTraced(
         t,
-        () => refuseAsync("jit", f(...(unflattenTree(def, args) as unknown[]) as never[])),
+        () => refuseAsync("jit", f(...(unflattenArgs(defs, args) as never[]))),
       ),
   );
   const out = flattenTree(result, "jit");
@@ -220,9 +239,11 @@ function trace(
     outputs.push(l);
     return new Output(outputs.length - 1);
   });
+  // A constant result is returned by every call: no tidy around the first may release it.
+  for (const o of outputs) if (tracedStorage(o) === undefined) keepTensor(o);
   const writes = [...t.assigned.keys()];
   for (const v of writes) outputs.push(t.assigned.get(v)!);
-  const compiled = new CompiledProgram(t.program(outputs));
+  const compiled = compile(t.program(outputs));
   return {
     compiled,
     reads: [...t.variables.keys()],
@@ -230,7 +251,7 @@ function trace(
     def: out.def,
     results,
     traced,
-    sources: sources(compiled.program, traced, t.variables.size),
+    sources: sources(programOf(compiled), traced, t.variables.size),
     draws: t.draws.map((d) => ({ first: d.drawn, again: d.again })),
   };
 }
@@ -239,15 +260,15 @@ function run(entry: Entry, leaves: readonly unknown[]): unknown {
   const inputs: TypedArray[] = [];
   for (const i of entry.traced) {
     const leaf = leaves[i];
-    inputs.push(typeof leaf === "number" ? Float32Array.of(leaf) : dataOf(leaf as Tensor));
+    inputs.push(typeof leaf === "number" ? Float64Array.of(leaf) : dataOf(leaf as Tensor));
   }
   for (const v of entry.reads) inputs.push(dataOf(v.peek()));
   // The first call uses the numbers drawn while tracing, as eager mode would have drawn them.
   for (const d of entry.draws) inputs.push(dataOf(d.first ?? d.again()));
   for (const d of entry.draws) d.first = null;
-  const values = entry.compiled.run(inputs);
-  const outputs = entry.compiled.program.outputs;
-  const tensors: Tensor[] = [];
+  const values = runProgram(entry.compiled, inputs);
+  const outputs = programOf(entry.compiled).outputs;
+  const tensors: (Tensor | number)[] = [];
   entry.sources.forEach((from, k) => {
     const o = outputs[k] as Var;
     tensors.push(
@@ -256,10 +277,10 @@ function run(entry: Entry, leaves: readonly unknown[]): unknown {
         : from instanceof Tensor
         ? from
         : from.kind === "arg"
-        ? argTensor(leaves[from.index], o)
+        ? argTensor(leaves[from.index])
         : from.kind === "read"
         ? entry.reads[from.index].peek()
-        : viewTensor(tensors[from.index], o.shape, o.dtype),
+        : viewTensor(tensors[from.index] as Tensor, o.shape, o.dtype),
     );
   });
   const n = tensors.length - entry.writes.length;
@@ -270,11 +291,9 @@ function run(entry: Entry, leaves: readonly unknown[]): unknown {
   );
 }
 
-// An argument returned as it is: the tensor itself, or a number as a scalar tensor.
-function argTensor(leaf: unknown, o: Var): Tensor {
-  return leaf instanceof Tensor
-    ? leaf
-    : new Tensor(Float32Array.of(leaf as number), o.shape, o.dtype);
+// An argument returned as it is: the tensor itself, or the number (as eager mode returns it).
+function argTensor(leaf: unknown): Tensor | number {
+  return leaf as Tensor | number;
 }
 
 /** Where an output's tensor comes from: computed now, a constant, an argument, a variable's

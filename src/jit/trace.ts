@@ -14,7 +14,7 @@ import type { DType } from "../core/dtype.ts";
 import { type Atom, type Eqn, Program, type Var } from "./program.ts";
 import { registerWeakScalars } from "../core/convert.ts";
 import { add, subtract } from "../ops/binary.ts";
-import { cast } from "../ops/cast.ts";
+import { cast, castPrims } from "../ops/cast.ts";
 import { setDrawHook } from "../ops/random.ts";
 
 // A value of a trace: which variable of the program it is.
@@ -29,7 +29,12 @@ class JitValue implements Traced {
   }
 }
 
-/** The values a trace knows how to read: a weak scalar stands for a JavaScript number. */
+const TO_F32 = { dtype: "float32" };
+
+/**
+ * Whether `t` stands for a JavaScript number argument (a weak scalar): traced in float64 so that
+ * no precision is lost, it takes the dtype of the tensor it meets, as the number would.
+ */
 export function isWeak(t: Tensor): boolean {
   const s = tracedStorage(t);
   return s instanceof JitValue && s.weak;
@@ -55,6 +60,13 @@ export class JitTrace implements Transform, VariableHook {
   onVariableRead(): void {}
 
   apply(prim: Primitive, inputs: readonly Tensor[], attrs: unknown): Tensor {
+    // Numbers that met no tensor are float32 scalars, as in eager mode (one that met a tensor
+    // was given its dtype when the op converted its arguments).
+    if (prim !== castPrims.cast && inputs.length > 0 && inputs.every(isWeak)) {
+      inputs = inputs.map((t) =>
+        isWeak(t) ? this.apply(castPrims.cast as Primitive, [t], TO_F32) : t
+      );
+    }
     const aval = prim.shape(inputs, attrs);
     const atoms = inputs.map((t) => this.atom(t));
     const out = this.#var(aval.shape, aval.dtype);

@@ -7,6 +7,12 @@
  * interpreter are in `programs.ts`; programs that come too near a kink, tie exactly where a
  * branch jumps, or are too badly scaled for finite differences, are skipped (and counted).
  *
+ * Every program drawn (skipped ones too: the comparison needs no finite differences) also runs
+ * under `jit`, in float64 and float32: its values and its first derivatives (`jit(grad(sum∘f))`)
+ * must equal eager mode's (`checkJit`): bit for bit, as a compiled program runs the same kernels,
+ * or loops generated from the same scalar formulas with the same rounding, but for a rounding
+ * where eager `addN` adds a broadcast term last (`JIT_RTOL`; counted and printed).
+ *
  * CI runs a fixed seed for a few seconds; `deno task fuzz` runs for five minutes. Environment:
  * - `GRADTAPE_FUZZ_SECONDS`: the time budget (default 5).
  * - `GRADTAPE_FUZZ_SEED`: the seed (default 42).
@@ -139,18 +145,85 @@ export function checkPlan(plan: Plan): boolean {
   return fine;
 }
 
+/**
+ * How far jitted results may be from eager ones. Bit for bit, but for one known difference:
+ * eager `addN` adds the terms that are uniform (a broadcast scalar, as many cotangents are)
+ * after the others, and a compiled program, which sees no storage, adds all left to right; the
+ * two differ by a rounding (see `checkJit`, and the ignored test in tests/jit/jit_test.ts).
+ * Relative to the largest magnitude, as `assertExactlyClose`.
+ */
+const JIT_RTOL = { float64: 1e-12, float32: 1e-5 };
+
+/** Whether two tensors are the same bit for bit (NaN equal to NaN). */
+function identical(a: Tensor, b: Tensor): boolean {
+  if (a.dtype !== b.dtype || a.shape.join() !== b.shape.join()) return false;
+  const x = a.data(), y = b.data();
+  for (let i = 0; i < y.length; i++) if (!Object.is(x[i], y[i])) return false;
+  return true;
+}
+
+/** `actual` equals `expected` bit for bit, or within `JIT_RTOL`; returns whether exactly. */
+function assertJitClose(actual: Tensor, expected: Tensor, msg: string): boolean {
+  if (identical(actual, expected)) return true;
+  assert.equal(actual.dtype, expected.dtype, `${msg}: dtype`);
+  const dtype = expected.dtype as "float32" | "float64";
+  const rtol = JIT_RTOL[dtype];
+  assertAllClose(actual, expected, { rtol, atol: rtol * (1 + maxAbs(expected)), msg });
+  return false;
+}
+
+/**
+ * The program under `jit` against eager mode, in float64 and float32 (the inputs cast): values,
+ * and first derivatives with respect to every input, bit for bit or within `JIT_RTOL`. Returns
+ * whether all were exact; on failure, the message ends with the program.
+ */
+export function checkJit(plan: Plan): boolean {
+  const argnums = plan.inputs.map((_, i) => i);
+  let exact = true;
+  for (const dtype of ["float64", "float32"] as const) {
+    const xs = plan.inputs.map((x) => gt.cast(x, dtype));
+    try {
+      const expected = plan.f(...xs);
+      const jitted = gt.jit(plan.f);
+      exact = assertJitClose(jitted(...xs), expected, `${dtype} values under jit`) && exact;
+      // Again, through the compiled program and its reused buffers.
+      exact = assertJitClose(jitted(...xs), expected, `${dtype} values, second call`) && exact;
+      const g = gt.grad((...zs: Tensor[]) => gt.reduceSum(plan.f(...zs)), { argnums });
+      const ge = g(...xs) as Tensor[], gj = gt.jit(g)(...xs) as Tensor[];
+      assert.equal(gj.length, ge.length);
+      ge.forEach((e, i) => {
+        exact = assertJitClose(gj[i], e, `${dtype} derivative ${i} under jit`) && exact;
+      });
+    } catch (e) {
+      const args = plan.inputs.map((_, i) => `gt.cast(x${i}, "${dtype}")`).join(", ");
+      throw new Error(
+        `${e instanceof Error ? e.message : e}\n\nThe program (gt is the library):\n\n` +
+          `${plan.source}\ngt.jit(f)(${args}); // against f(${args}), and their grad\n`,
+        { cause: e },
+      );
+    }
+  }
+  return exact;
+}
+
 /** How many programs a property checked, and how many it skipped. */
 interface Tally {
   checked: number;
   skipped: number;
   /** Checked, but only at the finer finite-difference step. */
   fine: number;
+  /** Checked under jit against eager mode (skipped programs included). */
+  jitted?: number;
+  /** Of those, the ones not equal bit for bit (within `JIT_RTOL`). */
+  inexact?: number;
 }
 
 /** The property over programs drawn from `pool`. */
 function programProperty(pool: Pool, tally: Tally): fc.IPropertyWithHooks<[Program]> {
   return fc.property(programArbitrary(pool), (program) => {
     const plan = planProgram(program, pool);
+    if (!checkJit(plan)) tally.inexact = (tally.inexact ?? 0) + 1;
+    tally.jitted = (tally.jitted ?? 0) + 1;
     // Too near a kink for finite differences, or badly scaled: draw another.
     if (plan.margin < MIN_MARGIN || plan.largest > MAX_VALUE || plan.speed > MAX_SPEED) {
       tally.skipped++;
@@ -163,7 +236,7 @@ function programProperty(pool: Pool, tally: Tally): fc.IPropertyWithHooks<[Progr
 
 Deno.test("fuzz: random programs have right derivatives to order 2, forward and reverse", () => {
   const { seconds, seed, path } = settings();
-  const tally: Tally = { checked: 0, skipped: 0, fine: 0 };
+  const tally: Tally = { checked: 0, skipped: 0, fine: 0, jitted: 0, inexact: 0 };
   const start = performance.now();
   try {
     fc.assert(programProperty(OPS, tally), {
@@ -186,9 +259,11 @@ Deno.test("fuzz: random programs have right derivatives to order 2, forward and 
   console.log(
     `fuzz: ${tally.checked} random programs checked (seed ${seed}, ${elapsed.toFixed(1)} s); ` +
       `${tally.skipped} skipped as too near a kink or badly scaled, ${tally.fine} needed the ` +
-      `finer step`,
+      `finer step; ${tally.jitted} run under jit against eager mode (${tally.inexact} equal ` +
+      `within ${JIT_RTOL.float64} (float64), ${JIT_RTOL.float32} (float32) but not bit for bit)`,
   );
   assert.ok(tally.checked > 0, "no program was checked in the time budget");
+  assert.ok(tally.jitted! >= tally.checked, "programs checked without jit");
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -295,4 +370,34 @@ Deno.test("fuzz: a where whose operands tie exactly by rounding alone is skipped
   assert.match(same.source, /gt\.where\(gt\.greater\(v3, v3\), gt\.sin\(v3\), v3\)/);
   assert.equal(same.margin, 1);
   checkPlan(same);
+});
+
+/** An op that reads JavaScript state: a jitted program keeps the value its trace saw. */
+const stateful: OpDef = {
+  arity: 1,
+  prelude: `let calls = 0;\nconst stateful = (x) => gt.add(x, calls++);`,
+  plan: () => ({ expr: (a) => `stateful(${a})` }),
+};
+
+Deno.test("fuzz: a program that differs under jit fails checkJit, which prints it", () => {
+  const pool: Pool = { stateful, sin: OPS.sin };
+  const plan = planProgram({
+    shape: [3],
+    inputs: [{ shapeCode: 0, seed: 5 }],
+    ops: [{ op: "sin", refs: [0, 0, 0], code: 0 }, { op: "stateful", refs: [0, 0, 0], code: 0 }],
+  }, pool);
+  assert.deepEqual(plan.ops, ["sin", "stateful"]);
+  assert.throws(
+    () => checkJit(plan),
+    (e: Error) =>
+      /float64 values under jit/.test(e.message) && e.message.includes(plan.source) &&
+      e.message.includes('gt.jit(f)(gt.cast(x0, "float64"))'),
+  );
+  // Without the state, the same program agrees bit for bit.
+  const clean = planProgram({
+    shape: [3],
+    inputs: [{ shapeCode: 0, seed: 5 }],
+    ops: [{ op: "sin", refs: [0, 0, 0], code: 0 }, { op: "scalar", refs: [0, 0, 0], code: 0 }],
+  }, OPS);
+  assert.equal(checkJit(clean), true);
 });

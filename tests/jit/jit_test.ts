@@ -1,0 +1,867 @@
+/**
+ * `jit`'s contract (API.md, "jit"): what makes a new trace (shapes, dtypes and static values,
+ * never a new number), trees in and out, variables as inputs and assignments as outputs applied
+ * when the call ends, the errors for reading a traced value, the retrace warning, what compiling
+ * does (fusion, dead code, common subexpressions, a memory plan, captured constants), weak
+ * scalars, composition with every transform, and `tidy`. Every value is checked against the same
+ * function run eagerly, bit for bit unless noted.
+ *
+ * Tests marked `ignore: true` with a `// BUG:` comment are minimal failing tests for defects
+ * found in src/jit (reported, not fixed here).
+ */
+import assert from "node:assert/strict";
+import * as gt from "../../mod.ts";
+import type { Tensor } from "../../mod.ts";
+import { assertSame, assertSameTree } from "./_exact.ts";
+
+const f32 = (v: gt.TensorLike, shape?: number[]) => gt.constant(v, { dtype: "float32", shape });
+const f64 = (v: gt.TensorLike, shape?: number[]) => gt.constant(v, { dtype: "float64", shape });
+/** Deterministic values of varying sign, `n` of them from `seed`. */
+const values = (n: number, seed = 1) =>
+  Array.from({ length: n }, (_, i) => Math.sin(seed * 12.9898 + i * 78.233) * 1.7);
+
+/** Counts the traces of `f`: its body runs once per trace, and never when a program runs. */
+function counted<A extends unknown[], R>(f: (...args: A) => R): [(...args: A) => R, () => number] {
+  let n = 0;
+  return [(...args: A) => (n++, f(...args)), () => n];
+}
+
+/** The buffer line of a printed program: how many buffers serve how many intermediates. */
+function buffersOf(program: string): { buffers: number; intermediates: number } {
+  const m = program.match(/buffers: (\d+) for (\d+) intermediates/);
+  assert.ok(m !== null, `no buffer line in:\n${program}`);
+  return { buffers: Number(m[1]), intermediates: Number(m[2]) };
+}
+
+/** The equations of a printed program (the lines between `in (…)` and `out (…)`). */
+function equations(program: string): string[] {
+  const lines = program.split("\n");
+  return lines.slice(1, lines.findIndex((l) => l.startsWith("out ("))).map((l) => l.trim());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signatures: what traces again, and what does not.
+
+Deno.test("jit: a new number is a new input, not a new trace", () => {
+  const [body, traces] = counted((x: Tensor, lr: number) => gt.subtract(x, gt.multiply(lr, x)));
+  const step = gt.jit(body);
+  const x = f32(values(5));
+  for (const lr of [0.5, 0.25, -3, 1e-3, 0]) {
+    assertSame(step(x, lr), body(x, lr), `lr ${lr}`);
+  }
+  // Five jitted calls and five eager ones: one trace among the jitted.
+  assert.equal(traces(), 1 + 5);
+});
+
+Deno.test("jit: a new static value traces again, the same one does not", () => {
+  const [body, traces] = counted((x: Tensor, n: number) => gt.pow(x, n));
+  const power = gt.jit(body, { static: [1] });
+  const x = f32([0.5, 2, 3]);
+  const expected = [2, 3, 2, 3].map((n) => gt.pow(x, n));
+  const before = traces();
+  [2, 3, 2, 3].forEach((n, i) => assertSame(power(x, n), expected[i], `n ${n}`));
+  assert.equal(traces() - before, 2);
+  // The static value is baked into the program: it is no input.
+  assert.match(power.program(x, 3).toString(), /^in \(a:f32\[3\]\)\n/);
+});
+
+Deno.test("jit: a new shape or dtype traces again; the same shape and dtype do not", () => {
+  const [body, traces] = counted((x: Tensor) => gt.reduceSum(gt.square(gt.sin(x)), 0));
+  const f = gt.jit(body);
+  const inputs = [
+    f32(values(3)),
+    f32(values(3, 2)), // same signature: no trace
+    f32(values(4)),
+    f32(values(6), [2, 3]),
+    f64(values(3)),
+    f32(values(4, 3)), // seen: no trace
+    f64(values(6), [2, 3]),
+  ];
+  const eager = inputs.map((x) => body(x));
+  const before = traces();
+  inputs.forEach((x, i) => assertSame(f(x), eager[i], `input ${i}`));
+  assert.equal(traces() - before, 5);
+});
+
+Deno.test("jit: strings, booleans and null are static, by value", () => {
+  const [body, traces] = counted(
+    (x: Tensor, mode: string, flag: boolean, none: null) =>
+      mode === "double" ? gt.multiply(x, flag ? 2 : 3) : none === null ? gt.negative(x) : x,
+  );
+  const f = gt.jit(body);
+  const x = f32(values(4));
+  const calls: [string, boolean][] = [["double", true], ["double", false], ["negate", true], [
+    "double",
+    true,
+  ]];
+  const expected = calls.map(([m, b]) => body(x, m, b, null));
+  const before = traces();
+  calls.forEach(([m, b], i) => assertSame(f(x, m, b, null), expected[i], `${m} ${b}`));
+  assert.equal(traces() - before, 3);
+});
+
+Deno.test("jit: a static argument may hold a tensor, which the program captures", () => {
+  const [body, traces] = counted((x: Tensor, w: Tensor) => gt.matmul(x, w));
+  const f = gt.jit(body, { static: [1] });
+  const x = f32(values(6), [2, 3]), w1 = f32(values(6, 4), [3, 2]), w2 = f32(values(6, 5), [3, 2]);
+  const e1 = body(x, w1), e2 = body(x, w2);
+  const before = traces();
+  assertSame(f(x, w1), e1);
+  assertSame(f(x, w2), e2);
+  assertSame(f(x, w1), e1);
+  assert.equal(traces() - before, 2);
+  assert.match(f.program(x, w1).toString(), /^in \(a:f32\[2,3\]\)\n.*matmul.* a const:f32\[3,2\]/m);
+});
+
+Deno.test("jit: program() compiles for its arguments, and a call then reuses that program", () => {
+  const [body, traces] = counted((x: Tensor) => gt.exp(gt.multiply(x, x)));
+  const f = gt.jit(body);
+  const x = f64(values(4));
+  const p = f.program(x);
+  assert.equal(traces(), 1);
+  assert.equal(f.program(x), p, "the same CompiledProgram");
+  assertSame(f(x), body(x));
+  assert.equal(traces(), 2, "the call traced nothing (one trace, one eager call)");
+});
+
+// ---------------------------------------------------------------------------------------------
+// Trees in and out.
+
+Deno.test("jit: trees of arguments and results, with non-tensor leaves in the result", () => {
+  type Params = { w: Tensor; b: Tensor; layers: [Tensor, { scale: number }] };
+  const body = (p: Params, xs: Tensor[]) => {
+    const h = gt.add(gt.matmul(xs[0], p.w), p.b);
+    const y = gt.multiply(gt.tanh(gt.matmul(h, p.layers[0])), p.layers[1].scale);
+    return {
+      y,
+      parts: [h, gt.reduceSum(xs[1])] as const,
+      meta: { name: "mlp", layers: 2, ok: true, none: null },
+      same: xs[1],
+    };
+  };
+  const f = gt.jit(body);
+  const p: Params = {
+    w: f32(values(12), [3, 4]),
+    b: f32(values(4, 2)),
+    layers: [f32(values(8, 3), [4, 2]), { scale: 0.75 }],
+  };
+  const xs = [f32(values(6, 4), [2, 3]), f64(values(5, 5))];
+  assertSameTree(f(p, xs), body(p, xs));
+  // Once more with the program compiled, and a new number inside the tree.
+  const q: Params = { ...p, layers: [p.layers[0], { scale: -2 }] };
+  assertSameTree(f(q, xs), body(q, xs));
+  // A returned argument is that tensor itself.
+  assert.equal(f(p, xs).same, xs[1]);
+});
+
+Deno.test("jit: a function returning its input unchanged", () => {
+  const x = f32(values(3));
+  const identity = gt.jit((t: Tensor) => t);
+  assert.equal(identity(x), x);
+  assertSame(identity(x), x);
+  const tree = gt.jit((a: Tensor, b: { c: Tensor }) => [b, a]);
+  const c = f64([1, 2]);
+  assertSameTree(tree(x, { c }), [{ c }, x]);
+  // A number returned unchanged comes back as eager mode returns it.
+  const n = gt.jit((v: number) => v);
+  assertSameTree(n(2.5), ((v: number) => v)(2.5));
+});
+
+// ---------------------------------------------------------------------------------------------
+// Variables.
+
+Deno.test("jit: a variable read inside f is an input, read at every call", () => {
+  const w = new gt.Variable(values(3), { name: "w" });
+  const body = (x: Tensor) => gt.multiply(x, w);
+  const f = gt.jit(body);
+  const x = f32([1, -2, 3]);
+  assertSame(f(x), body(x));
+  w.assign(f32(values(3, 7)));
+  assertSame(f(x), body(x), "after an assignment outside");
+  w.assignSub(f32([1, 1, 1]));
+  assertSame(f(x), body(x), "after an update outside");
+  const p = f.program(x).toString();
+  assert.match(p, /^in \(a:f32\[3\], b:f32\[3\]\)/, "the variable is the second input");
+});
+
+/** Two copies of the same variables, one for the jitted function and one for eager mode. */
+function twins(init: Record<string, number[]>, dtype: gt.DType = "float32") {
+  const make = () =>
+    Object.fromEntries(
+      Object.entries(init).map(([k, v]) => [k, new gt.Variable(v, { name: k, dtype })]),
+    );
+  return [make(), make()];
+}
+
+function assertSameVariables(a: Record<string, gt.Variable>, b: Record<string, gt.Variable>) {
+  for (const k of Object.keys(b)) assertSame(a[k].peek(), b[k].peek(), `variable ${k}`);
+}
+
+Deno.test("jit: assign, assignAdd and assignSub inside f are applied when the call ends", () => {
+  const [jv, ev] = twins({ a: [1, 2, 3], b: [0.5, -0.5, 2], c: [10, 20, 30] });
+  const makeBody = (v: Record<string, gt.Variable>) => (x: Tensor) => {
+    const before = v.a.value();
+    v.a.assignAdd(x);
+    v.a.assignAdd(x); // reads the value the first update left
+    v.b.assign(gt.multiply(v.a, v.b));
+    v.c.assignSub(gt.sin(v.b));
+    return { before, a: v.a.value(), sum: gt.reduceSum(v.c) };
+  };
+  const f = gt.jit(makeBody(jv)), eager = makeBody(ev);
+  const xs = [f32([0.25, -1, 3]), f32([1, 1, 1]), f32([-2, 0.5, 0])];
+  for (const [i, x] of xs.entries()) {
+    const before = jv.a.peek();
+    const y = f(x), e = eager(x);
+    assertSameTree(y, e, `call ${i}`);
+    assertSameVariables(jv, ev);
+    // The value read before the updates is the variable's value on entry.
+    assertSame(y.before, before);
+  }
+});
+
+Deno.test("jit: variables that swap values, read before either is assigned", () => {
+  const [jv, ev] = twins({ a: [1, 2], b: [3, 4] });
+  const makeBody = (v: Record<string, gt.Variable>) => () => {
+    const a = v.a.value(), b = v.b.value();
+    v.a.assign(b);
+    v.b.assign(a);
+    return gt.subtract(a, b);
+  };
+  const f = gt.jit(makeBody(jv)), eager = makeBody(ev);
+  for (let i = 0; i < 3; i++) {
+    assertSame(f(), eager());
+    assertSameVariables(jv, ev);
+  }
+});
+
+Deno.test("jit: a throw inside f leaves every variable unchanged", () => {
+  const a = new gt.Variable([1, 2, 3]), b = new gt.Variable([4, 5, 6]);
+  const f = gt.jit((x: Tensor, fail: boolean) => {
+    a.assign(x);
+    b.assignAdd(x);
+    if (fail) throw new Error("planned failure");
+    return gt.add(a, b);
+  });
+  const x = f32([7, 8, 9]);
+  assert.throws(() => f(x, true), /planned failure/);
+  assertSame(a.peek(), f32([1, 2, 3]));
+  assertSame(b.peek(), f32([4, 5, 6]));
+  // The same function without the throw applies both.
+  assertSame(f(x, false), f32([7 + 11, 8 + 13, 9 + 15]));
+  assertSame(a.peek(), x);
+  assertSame(b.peek(), f32([11, 13, 15]));
+  // An error while tracing a new signature (a bad shape) changes nothing either.
+  assert.throws(() => f(f32([1, 2]), false), /shape/);
+  assertSame(a.peek(), x);
+  assertSame(b.peek(), f32([11, 13, 15]));
+});
+
+/** A small regression model: y = tanh(x·w + b)·v, mean squared error. */
+function model(w: Tensor | gt.Variable, b: Tensor | gt.Variable, v: Tensor | gt.Variable) {
+  return (x: Tensor, y: Tensor) => {
+    const h = gt.tanh(gt.add(gt.matmul(x, w), b));
+    return gt.reduceMean(gt.square(gt.subtract(gt.matmul(h, v), y)));
+  };
+}
+
+const data = {
+  x: f32(values(24, 11), [8, 3]),
+  y: f32(values(8, 12), [8, 1]),
+};
+const init = { w: values(12, 13), b: values(4, 14), v: values(4, 15) };
+const shapes: Record<string, number[]> = { w: [3, 4], b: [4], v: [4, 1] };
+
+function modelVariables(dtype: gt.DType = "float32") {
+  return Object.fromEntries(
+    Object.entries(init).map((
+      [k, v],
+    ) => [k, new gt.Variable(gt.constant(v, { shape: shapes[k], dtype }), { name: k })]),
+  ) as Record<"w" | "b" | "v", gt.Variable>;
+}
+
+Deno.test("jit: an SGD step with a GradientTape and assignSub matches eager mode over steps", () => {
+  for (const dtype of ["float32", "float64"] as const) {
+    const jv = modelVariables(dtype), ev = modelVariables(dtype);
+    const makeStep = (p: typeof jv) => (x: Tensor, y: Tensor, lr: number) => {
+      const tape = new gt.GradientTape();
+      const loss = tape.record(() => model(p.w, p.b, p.v)(x, y));
+      const grads = tape.gradient(loss, [p.w, p.b, p.v]);
+      [p.w, p.b, p.v].forEach((vr, i) => vr.assignSub(gt.multiply(grads[i]!, lr)));
+      return loss;
+    };
+    const [jitBody, traces] = counted(makeStep(jv));
+    const step = gt.jit(jitBody), eager = makeStep(ev);
+    const x = gt.cast(data.x, dtype), y = gt.cast(data.y, dtype);
+    const losses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const lr = i < 3 ? 0.5 : 0.25; // a new learning rate: no new trace
+      const l = step(x, y, lr);
+      assertSame(l, eager(x, y, lr), `${dtype} step ${i}: loss`);
+      assertSameVariables(jv, ev);
+      losses.push(l.item());
+    }
+    assert.equal(traces(), 1, `${dtype}: one trace`);
+    assert.ok(losses[5] < losses[0], `${dtype}: the loss goes down: ${losses}`);
+  }
+});
+
+Deno.test("jit: an optimizer's step (Adam, SGD with momentum) traced once matches eager mode over steps", () => {
+  const optimizers = {
+    adam: () => new gt.optimizers.Adam({ learningRate: 0.05 }),
+    momentum: () => new gt.optimizers.SGD({ learningRate: 0.1, momentum: 0.9 }),
+  };
+  for (const [name, make] of Object.entries(optimizers)) {
+    const jv = modelVariables(), ev = modelVariables();
+    const jopt = make(), eopt = make();
+    const makeStep = (p: typeof jv, opt: ReturnType<typeof make>) => (x: Tensor, y: Tensor) => {
+      const tape = new gt.GradientTape();
+      const loss = tape.record(() => model(p.w, p.b, p.v)(x, y));
+      const vars = [p.w, p.b, p.v];
+      const grads = tape.gradient(loss, vars);
+      opt.applyGradients(vars.map((vr, i) => [grads[i]!, vr]));
+      return loss;
+    };
+    // The optimizer's state (moments, velocity, step count) is made during the first trace.
+    const [jitBody, traces] = counted(makeStep(jv, jopt));
+    const step = gt.jit(jitBody), eager = makeStep(ev, eopt);
+    for (let i = 0; i < 5; i++) {
+      assertSame(step(data.x, data.y), eager(data.x, data.y), `${name} step ${i}: loss`);
+      assertSameVariables(jv, ev);
+    }
+    assert.equal(traces(), 1, `${name}: one trace`);
+    if (jopt instanceof gt.optimizers.Adam && eopt instanceof gt.optimizers.Adam) {
+      assert.equal(jopt.iterations, eopt.iterations);
+    }
+  }
+});
+
+Deno.test("jit: an optimizer shared by jitted and eager steps, over two signatures, matches eager mode", () => {
+  for (const kind of ["adam", "momentum"] as const) {
+    const run = (modes: ("jit" | "eager")[]) => {
+      const w = new gt.Variable(f32(values(6, 31), [3, 2]), { name: "w" });
+      const opt = kind === "adam"
+        ? new gt.optimizers.Adam({ learningRate: 0.1 })
+        : new gt.optimizers.SGD({ learningRate: 0.1, momentum: 0.9 });
+      const body = (x: Tensor) => {
+        const tape = new gt.GradientTape();
+        const l = tape.record(() => gt.reduceSum(gt.square(gt.matmul(x, w))));
+        opt.applyGradients([[tape.gradient(l, w)!, w]]);
+        return l;
+      };
+      const step = gt.jit(body);
+      return modes.map((m, i) => {
+        // Batches of one and two rows alternately: two signatures.
+        const x = f32(values(3 * (1 + (i % 2)), 40 + i), [1 + (i % 2), 3]);
+        return [(m === "jit" ? step : body)(x), w.peek()];
+      });
+    };
+    const eager = run(["eager", "eager", "eager", "eager", "eager"]);
+    assertSameTree(run(["jit", "jit", "eager", "jit", "eager"]), eager, `${kind}, jit first`);
+    assertSameTree(run(["eager", "jit", "jit", "eager", "jit"]), eager, `${kind}, eager first`);
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Reading traced values.
+
+Deno.test("jit: reading a traced value throws an error that says what to do", () => {
+  const x = f32([1, -2, 3]);
+  const reads: [string, (t: Tensor) => unknown][] = [
+    ["item()", (t) => gt.reduceSum(t).item()],
+    ["data()", (t) => t.data()],
+    ["toArray()", (t) => t.toArray()],
+    ["a branch on a value", (t) => gt.greater(gt.reduceSum(t), 0).item() ? t : gt.negative(t)],
+  ];
+  for (const [what, read] of reads) {
+    let message = "";
+    try {
+      gt.jit((t: Tensor) => read(t))(x);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    assert.match(message, /^jit:/, `${what}: ${message}`);
+    assert.match(message, /return the tensor/, `${what}: ${message}`);
+    assert.match(message, /static/, `${what}: ${message}`);
+  }
+  // The same functions run eagerly.
+  assert.equal(gt.reduceSum(x).item(), 2);
+});
+
+// ---------------------------------------------------------------------------------------------
+// The retrace warning.
+
+Deno.test("jit: more than 8 traces of one function print one warning, naming it", () => {
+  const warnings: unknown[][] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => void warnings.push(args);
+  try {
+    const f = gt.jit(function manyShapes(x: Tensor) {
+      return gt.add(x, 1);
+    });
+    for (let n = 1; n <= 8; n++) f(gt.zeros([n]));
+    // Calls with shapes already seen trace nothing.
+    for (let n = 1; n <= 8; n++) f(gt.zeros([n]));
+    assert.equal(warnings.length, 0, "a warning before the ninth trace");
+    f(gt.zeros([9]));
+    assert.equal(warnings.length, 1, "no warning at the ninth trace");
+    for (let n = 10; n <= 20; n++) f(gt.zeros([n]));
+    assert.equal(warnings.length, 1, "more than one warning");
+    const text = warnings[0].map(String).join(" ");
+    assert.match(text, /manyShapes/);
+    assert.match(text, /9 times/);
+    // Another function has its own count.
+    const g = gt.jit((x: Tensor) => gt.add(x, 2));
+    for (let n = 1; n <= 8; n++) g(gt.zeros([n]));
+    assert.equal(warnings.length, 1);
+  } finally {
+    console.warn = warn;
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// What compiling does, as program().toString() shows it.
+
+Deno.test("jit: an elementwise chain is fused into one loop", () => {
+  const body = (x: Tensor, y: Tensor) => gt.multiply(gt.add(x, 1), y);
+  const f = gt.jit(body);
+  for (const dtype of ["float32", "float64"] as const) {
+    // y broadcasts: a row down x.
+    const x = gt.constant(values(12), { dtype, shape: [4, 3] });
+    const y = gt.constant(values(3, 2), { dtype });
+    const p = f.program(x, y).toString();
+    assert.match(p, /fused\[add multiply\]/, p);
+    assert.equal(p.split("\nsteps:\n")[1].split("\n").filter((l) => /^ {2}\S/.test(l)).length, 1);
+    assertSame(f(x, y), body(x, y), dtype);
+  }
+  // A longer chain with every input broadcasting differently, against eager mode.
+  const chain = (a: Tensor, b: Tensor, c: Tensor) =>
+    gt.where(
+      gt.greater(a, b),
+      gt.divide(gt.subtract(gt.multiply(a, b), c), gt.add(gt.square(c), 1)),
+      gt.maximum(gt.negative(a), gt.multiply(c, 0.5)),
+    );
+  const jc = gt.jit(chain);
+  for (const dtype of ["float32", "float64"] as const) {
+    const a = gt.constant(values(60, 3), { dtype, shape: [3, 4, 5] });
+    const b = gt.constant(values(5, 4), { dtype, shape: [5] });
+    const c = gt.constant(values(4, 5), { dtype, shape: [4, 1] });
+    const p = jc.program(a, b, c).toString();
+    assert.match(p, /fused\[[a-z ]*where\]/, p);
+    assertSame(jc(a, b, c), chain(a, b, c), dtype);
+  }
+});
+
+Deno.test("jit: float32 exp, sin, cos, tanh and sigmoid keep their SIMD kernels; float64 fuses them", () => {
+  const body = (x: Tensor) => gt.sigmoid(gt.tanh(gt.cos(gt.sin(gt.exp(gt.multiply(x, 0.5))))));
+  const f = gt.jit(body);
+  const x32 = f32(values(103)), x64 = f64(values(103));
+  const p32 = f.program(x32).toString(), p64 = f.program(x64).toString();
+  for (const op of ["exp", "sin", "cos", "tanh", "sigmoid"]) {
+    assert.match(p32, new RegExp(`f32\\[103\\] = ${op} ->`), p32);
+  }
+  assert.match(p64, /fused\[multiply exp sin cos tanh sigmoid\]/, p64);
+  assertSame(f(x32), body(x32));
+  assertSame(f(x64), body(x64));
+});
+
+Deno.test("jit: dead code is removed", () => {
+  const f = gt.jit((x: Tensor) => {
+    gt.exp(x); // unused
+    const unusedChain = gt.log(gt.square(x));
+    void unusedChain;
+    return gt.add(x, 1);
+  });
+  const p = f.program(f32([1, 2])).toString();
+  assert.deepEqual(equations(p).map((e) => e.split(" = ")[1].split(" ")[0]), ["add"], p);
+  assert.doesNotMatch(p, /exp|log|square/);
+});
+
+Deno.test("jit: common subexpressions are merged", () => {
+  const body = (x: Tensor, y: Tensor) => {
+    const a = gt.multiply(gt.add(x, y), 2);
+    const b = gt.multiply(gt.add(x, y), 2);
+    return gt.add(gt.sin(a), gt.cos(b));
+  };
+  const f = gt.jit(body);
+  const x = f64(values(4)), y = f64(values(4, 2));
+  const p = f.program(x, y).toString();
+  const ops = equations(p).map((e) => e.split(" = ")[1].split(" ")[0]);
+  assert.deepEqual(ops.sort(), ["add", "add", "cos", "multiply", "sin"], p);
+  assertSame(f(x, y), body(x, y));
+});
+
+Deno.test("jit: intermediates share buffers, planned from last uses and reused across calls", () => {
+  // In float32 each of these ops runs its SIMD kernel: four intermediates, a buffer for each
+  // pair that never live at once.
+  const body = (x: Tensor) => gt.tanh(gt.cos(gt.sin(gt.exp(gt.sin(x)))));
+  const f = gt.jit(body);
+  const x = f32(values(64));
+  const p = f.program(x).toString();
+  const { buffers, intermediates } = buffersOf(p);
+  assert.equal(intermediates, 4, p);
+  assert.equal(buffers, 2, p);
+  assert.match(p, /buffer 0[\s\S]*buffer 1[\s\S]*buffer 0[\s\S]*buffer 1/, p);
+  // The arena lives with the program: every call reuses it, and the results stay right.
+  const results = [x, f32(values(64, 2)), f32(values(64, 3))].map((xi) => [f(xi), body(xi)]);
+  for (const [i, [y, e]] of results.entries()) assertSame(y, e, `call ${i}`);
+  // A value read late keeps its buffer until its last use.
+  const late = (x: Tensor) => {
+    const a = gt.exp(x);
+    const b = gt.sin(a);
+    const c = gt.cos(b);
+    return gt.add(gt.tanh(c), a);
+  };
+  const g = gt.jit(late);
+  const pl = g.program(x).toString();
+  assert.equal(buffersOf(pl).buffers, 3, pl);
+  assertSame(g(x), late(x));
+});
+
+Deno.test("jit: a tensor from the closure is captured as a constant", () => {
+  const w = f32(values(6, 9), [3, 2]);
+  const body = (x: Tensor) => gt.matmul(x, w);
+  const f = gt.jit(body);
+  const x = f32(values(6), [2, 3]);
+  const p = f.program(x).toString();
+  assert.match(p, /= matmul\[.*\] a const:f32\[3,2\]/, p);
+  assert.match(p, /^in \(a:f32\[2,3\]\)/, p);
+  assertSame(f(x), body(x));
+  // What depends on constants only is computed while tracing (folded): no exp in the program.
+  const folded = (x: Tensor) => gt.add(x, gt.exp(w));
+  const g = gt.jit(folded);
+  const xt = gt.transpose(x);
+  const pg = g.program(xt).toString();
+  assert.doesNotMatch(pg, /exp/, pg);
+  assert.match(pg, /= add a const:f32\[3,2\]/, pg);
+  assertSame(g(xt), folded(xt));
+});
+
+// ---------------------------------------------------------------------------------------------
+// Weak scalars.
+
+Deno.test("jit: a number takes its partner's dtype, as in eager mode", () => {
+  const body = (x: Tensor, lr: number) => gt.multiply(x, lr);
+  const f = gt.jit(body);
+  const x64 = f64([1, -3, 0.1]);
+  for (const lr of [0.5, -2, 0.25]) {
+    const y = f(x64, lr);
+    assert.equal(y.dtype, "float64");
+    assertSame(y, body(x64, lr), `lr ${lr}`);
+  }
+  const x32 = f32([1, -3, 0.1]);
+  for (const lr of [0.5, 0.1, 1 / 3]) assertSame(f(x32, lr), body(x32, lr), `float32, lr ${lr}`);
+  // Both sides numbers: float32, as eager mode's.
+  const both = (a: number, b: number) => gt.add(a, b);
+  assertSame(gt.jit(both)(3, 4.5), both(3, 4.5));
+  // A number on the left, and in a longer expression.
+  const left = (x: Tensor, s: number) => gt.subtract(s, gt.multiply(s, gt.square(x)));
+  assertSame(gt.jit(left)(x64, 0.75), left(x64, 0.75));
+});
+
+// A number argument keeps its float64 precision until it meets its partner's dtype, as eager
+// mode converts the number straight to that dtype (0.1 stays 0.1 beside float64, 2^24 + 1 exact
+// beside int32).
+Deno.test({
+  name: "jit: a number with a float64 or int32 partner keeps the precision it has in eager mode",
+  fn() {
+    const body = (x: Tensor, lr: number) => gt.multiply(x, lr);
+    const f = gt.jit(body);
+    const x64 = f64([1, 3]);
+    assertSame(f(x64, 0.1), body(x64, 0.1), "0.1"); // jit: 0.10000000149011612
+    assertSame(f(x64, 1e40), body(x64, 1e40), "1e40"); // jit: Infinity
+    const add = (x: Tensor, n: number) => gt.add(x, n);
+    const i32 = gt.constant([1], { dtype: "int32" });
+    assertSame(gt.jit(add)(i32, 16777217), add(i32, 16777217), "int32"); // jit: 16777217
+  },
+});
+
+// JavaScript arithmetic on a number argument (traced as a tensor) throws the jit: error, where it
+// would otherwise be NaN.
+Deno.test({
+  name: "jit: JavaScript arithmetic on a traced number throws a jit: error rather than NaN",
+  fn() {
+    const body = (x: Tensor, lr: number) => gt.multiply(x, lr * 2);
+    const x = f32([1, 2]);
+    let result: Tensor | undefined, message = "";
+    try {
+      result = gt.jit(body)(x, 3);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    if (result !== undefined) assertSame(result, body(x, 3)); // jit: [NaN, NaN]
+    else assert.match(message, /^jit:.*static/);
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+// Composition with the other transforms: under one, a jitted call runs f as it is.
+
+const loss = (x: Tensor, w: Tensor) =>
+  gt.reduceSum(gt.multiply(gt.sin(gt.multiply(x, w)), gt.exp(gt.multiply(x, 0.5))));
+const xc = f64(values(4, 21)), wc = f64(values(4, 22));
+const xs3 = f64(values(12, 23), [3, 4]);
+
+Deno.test("jit: grad(jit(f)), and grad of that, equal eager mode", () => {
+  const jl = gt.jit(loss);
+  const argnums = [0, 1] as const;
+  assertSameTree(gt.grad(jl, { argnums })(xc, wc), gt.grad(loss, { argnums })(xc, wc));
+  const second = (f: typeof loss) =>
+    gt.grad((x: Tensor, w: Tensor) => gt.reduceSum(gt.grad(f)(x, w)), { argnums });
+  assertSameTree(second(jl)(xc, wc), second(loss)(xc, wc));
+});
+
+Deno.test("jit: jit(grad(f)) and jit of second derivatives equal eager mode", () => {
+  const g = gt.grad(loss, { argnums: [0, 1] });
+  assertSameTree(gt.jit(g)(xc, wc), g(xc, wc));
+  const hess = gt.hessian(loss);
+  assertSameTree(gt.jit(hess)(xc, wc), hess(xc, wc));
+  const jvpOfGrad = (x: Tensor, w: Tensor) =>
+    gt.jvp((z: Tensor) => gt.grad(loss)(z, w), [x], [gt.onesLike(x)]);
+  assertSameTree(gt.jit(jvpOfGrad)(xc, wc), jvpOfGrad(xc, wc));
+  const valueAndGrad = gt.valueAndGrad(loss);
+  assertSameTree(gt.jit(valueAndGrad)(xc, wc), valueAndGrad(xc, wc));
+});
+
+Deno.test("jit: vmap(jit(f)) and jit(vmap(f)) equal eager mode, and vmap of grad inside jit", () => {
+  const perRow = (x: Tensor, w: Tensor) => loss(x, w);
+  const vm = gt.vmap(perRow, { inAxes: [0, null] });
+  assertSameTree(gt.vmap(gt.jit(perRow), { inAxes: [0, null] })(xs3, wc), vm(xs3, wc));
+  assertSameTree(gt.jit(vm)(xs3, wc), vm(xs3, wc));
+  const perExampleGrads = gt.vmap(gt.grad(perRow, { argnums: 1 }), { inAxes: [0, null] });
+  assertSameTree(gt.jit(perExampleGrads)(xs3, wc), perExampleGrads(xs3, wc));
+  // Order 2: grad of jit of vmap.
+  const total = (x: Tensor, w: Tensor) => gt.reduceSum(gt.jit(vm)(x, w));
+  const eagerTotal = (x: Tensor, w: Tensor) => gt.reduceSum(vm(x, w));
+  assertSameTree(
+    gt.grad(total, { argnums: 1 })(xs3, wc),
+    gt.grad(eagerTotal, { argnums: 1 })(xs3, wc),
+  );
+});
+
+Deno.test("jit: jit(jit(f)) equals jit(f) and eager mode", () => {
+  const inner = gt.jit(loss);
+  const outer = gt.jit((x: Tensor, w: Tensor) => gt.multiply(inner(x, w), 2));
+  assertSame(outer(xc, wc), gt.multiply(loss(xc, wc), 2));
+  // The inner function is traced into the outer program: its ops appear there.
+  assert.match(outer.program(xc, wc).toString(), /sin/);
+  assertSame(gt.jit(gt.jit(loss))(xc, wc), loss(xc, wc));
+});
+
+Deno.test("jit: a GradientTape recording a jitted call gives eager mode's gradients", () => {
+  const jl = gt.jit(loss);
+  const w = new gt.Variable(wc, { name: "w" });
+  const grads = (f: typeof loss) => {
+    const tape = new gt.GradientTape();
+    const y = tape.record(() => {
+      tape.watch(xc);
+      return f(xc, w.value());
+    });
+    return tape.gradient(y, [xc, w]);
+  };
+  assertSameTree(grads(jl), grads(loss));
+  // A persistent tape over a jitted call, second order.
+  const second = (f: typeof loss) => {
+    const outer = new gt.GradientTape();
+    const g = outer.record(() => {
+      const inner = new gt.GradientTape();
+      const y = inner.record(() => f(xc, w.value()));
+      return inner.gradient(y, w)!;
+    });
+    return outer.gradient(gt.reduceSum(g), w);
+  };
+  assertSameTree(second(jl), second(loss));
+  // And a forward accumulator.
+  const acc = (f: typeof loss) => {
+    const a = new gt.ForwardAccumulator(xc, gt.onesLike(xc));
+    return a.jvp(a.record(() => f(xc, wc)));
+  };
+  assertSameTree(acc(jl), acc(loss));
+});
+
+Deno.test("jit: jacfwd, jacrev and hessian of a jitted function equal eager mode", () => {
+  const jl = gt.jit(loss);
+  const vec = (x: Tensor, w: Tensor) => gt.multiply(gt.tanh(x), gt.square(w));
+  const jv = gt.jit(vec);
+  const argnums = [0, 1] as const;
+  assertSameTree(gt.jacfwd(jv, { argnums })(xc, wc), gt.jacfwd(vec, { argnums })(xc, wc));
+  assertSameTree(gt.jacrev(jv, { argnums })(xc, wc), gt.jacrev(vec, { argnums })(xc, wc));
+  for (const i of argnums) {
+    const h = { argnums: i };
+    assertSameTree(gt.hessian(jl, h)(xc, wc), gt.hessian(loss, h)(xc, wc), `hessian ${i}`);
+  }
+  assertSameTree(gt.jit(gt.jacfwd(vec))(xc, wc), gt.jacfwd(vec)(xc, wc));
+});
+
+// ---------------------------------------------------------------------------------------------
+// tidy.
+
+Deno.test("jit: inside tidy, a jitted call's results are released like eager results", () => {
+  const N = 4096; // above the slab cut-off, so that buffers are pooled
+  const x = gt.random.normal([N], { seed: 5 });
+  const body = (t: Tensor) => [gt.exp(gt.multiply(t, 0.5)), gt.sin(t)] as const;
+  const f = gt.jit(body);
+  f(x); // traced outside the tidy
+  let dropped: Tensor | undefined, droppedEager: Tensor | undefined;
+  const kept = gt.tidy(() => {
+    const [a, b] = f(x);
+    dropped = b;
+    droppedEager = body(x)[1];
+    return a;
+  });
+  assert.throws(() => dropped!.data(), /released/);
+  assert.throws(() => droppedEager!.data(), /released/);
+  // Released memory is reused by later calls, without changing the kept result.
+  for (let i = 0; i < 3; i++) gt.tidy(() => f(gt.multiply(x, i)));
+  assertSame(kept, body(x)[0]);
+  // The first trace inside a tidy, the result returned from it.
+  const g = gt.jit((t: Tensor) => gt.add(gt.square(t), 1));
+  const y = gt.tidy(() => g(x));
+  for (let i = 0; i < 3; i++) gt.tidy(() => g(gt.multiply(x, i)));
+  assertSame(y, gt.add(gt.square(x), 1));
+  assertSame(g(x), gt.add(gt.square(x), 1));
+});
+
+// A constant result (computed while tracing) is returned by every call: a tidy around the first
+// call must not release it.
+Deno.test({
+  name: "jit: a constant result stays valid after the tidy in which f was traced",
+  fn() {
+    const c = f32([1, 2]);
+    const body = (x: Tensor) => [gt.add(x, 1), gt.multiply(c, 2)];
+    const f = gt.jit(body);
+    gt.tidy(() => void f(f32([5, 6])));
+    const [, doubled] = f(f32([5, 6])); // doubled.data() throws: released by tidy
+    assertSame(doubled, gt.multiply(c, 2));
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+// Variables as arguments, random numbers, static values, attributes.
+
+// A variable argument enters the signature by identity: each call reads and assigns its own.
+Deno.test({
+  name: "jit: a variable passed as an argument is the one read and assigned at each call",
+  fn() {
+    const double = gt.jit((v: gt.Variable) => gt.multiply(v, 2));
+    assertSame(double(new gt.Variable([1, 2])), f32([2, 4]));
+    assertSame(double(new gt.Variable([3, 4])), f32([6, 8])); // jit: [2, 4]
+    const inc = gt.jit((v: gt.Variable) => void v.assignAdd(f32([1, 1])));
+    const a = new gt.Variable([0, 0]), b = new gt.Variable([10, 10]);
+    inc(a);
+    inc(b);
+    assertSame(a.peek(), f32([1, 1])); // jit: [2, 2]
+    assertSame(b.peek(), f32([11, 11])); // jit: [10, 10]
+  },
+});
+
+Deno.test("jit: random ops inside f draw fresh numbers at every call, as eager mode does", () => {
+  const x = f32([0, 0, 0]);
+  const bodies: [string, (x: Tensor) => unknown][] = [
+    ["a draw added to x", (x) => gt.add(x, gt.random.normal([3]))],
+    ["an unused draw, then one used", (x) => {
+      gt.random.uniform([2]);
+      return gt.multiply(x, gt.random.uniform([3], { minval: -1, maxval: 1 }));
+    }],
+    ["draws returned as they are, float64", () => [
+      gt.random.normal([2], { dtype: "float64" }),
+      gt.random.uniform([2, 2]),
+    ]],
+    [
+      "a seeded draw: the same numbers every call",
+      (x) => gt.add(x, gt.random.normal([3], { seed: 3 })),
+    ],
+  ];
+  for (const [what, body] of bodies) {
+    gt.random.setSeed(7);
+    const eager = [body(x), gt.random.normal([2]), body(x), body(x)];
+    gt.random.setSeed(7);
+    const f = gt.jit(body);
+    const jitted = [f(x), gt.random.normal([2]), f(x), f(x)];
+    assertSameTree(jitted, eager, what);
+  }
+});
+
+// BUG (minor): program() traces, and a trace draws the numbers the first call will use: a
+// draw from the global generator between program() and that call gets other numbers than it
+// does without program(), so printing a program changes a seeded run.
+Deno.test({
+  name: "jit: program() does not change the numbers of a seeded run",
+  ignore: true,
+  fn() {
+    const body = (x: Tensor) => gt.add(x, gt.random.normal([3]));
+    const x = f32([0, 0, 0]);
+    gt.random.setSeed(7);
+    const eager = [gt.random.normal([3]), body(x)];
+    gt.random.setSeed(7);
+    const f = gt.jit(body);
+    f.program(x); // draws the first call's numbers now
+    const jitted = [gt.random.normal([3]), f(x)];
+    assertSameTree(jitted, eager); // jit: the two draws swapped
+  },
+});
+
+// Static strings enter the signature without ambiguity: commas in them cannot fake a boundary.
+Deno.test({
+  name: "jit: different static strings never share a program",
+  fn() {
+    const body = (x: Tensor, p: string, _q: string) => p === "a" ? gt.add(x, 1) : gt.add(x, 2);
+    const f = gt.jit(body);
+    const x = f32([0]);
+    assertSame(f(x, "a,Sstring:b", "c"), body(x, "a,Sstring:b", "c"));
+    assertSame(f(x, "a", "b,Sstring:c"), body(x, "a", "b,Sstring:c")); // jit: [2]
+  },
+});
+
+// Attributes that differ only by Infinity, -Infinity or NaN are different equations.
+Deno.test({
+  name: "jit: equations whose attributes differ only by a non-finite number are not merged",
+  fn() {
+    const body = (x: Tensor) => [
+      gt.pad(x, [[1, 1]], Infinity),
+      gt.pad(x, [[1, 1]], -Infinity),
+      gt.pad(x, [[1, 1]], NaN),
+    ];
+    const x = f32([1, 2]);
+    // jit: [Infinity, 1, 2, Infinity] three times
+    assertSameTree(gt.jit(body)(x), body(x));
+  },
+});
+
+// BUG (a rounding): eager addN adds its uniform terms (a broadcast scalar, as many cotangents
+// are) after the others (src/ops/binary.ts, addN's kernel), while a compiled program, which sees
+// no storage, adds all left to right: jit differs from eager mode in the last bit, here and in
+// gradients whose cotangents meet in an addN (the fuzz tests find some 1 program in 400). API.md
+// promises "the same values as without jit".
+Deno.test({
+  name: "jit: addN with a broadcast term gives eager mode's value bit for bit",
+  ignore: true,
+  fn() {
+    const body = (a: Tensor, s: Tensor) => gt.addN([gt.broadcastTo(s, [2]), a, a]);
+    const a = f64([-0.045424439909786805, 0]), s = f64(6.500196721556316);
+    // jit: 6.409347841736743 ((s + a) + a); eager: 6.409347841736742 ((a + a) + s)
+    assertSame(gt.jit(body)(a, s), body(a, s));
+  },
+});
+
+// Numbers are traced as scalars and booleans and arrays of numbers keyed by value, whatever the
+// other arguments: equal calls share one program.
+Deno.test({
+  name: "jit: numbers, booleans and arrays of numbers as arguments do not retrace on equal calls",
+  fn() {
+    const [sum, sumTraces] = counted((a: number, b: number) => gt.add(a, b));
+    const jsum = gt.jit(sum);
+    for (const a of [1, 2, 3]) assertSame(jsum(a, 0.5), gt.add(a, 0.5));
+    assert.equal(sumTraces(), 1, "numbers alone"); // jit: 3
+
+    const [flags, flagTraces] = counted((a: boolean, b: boolean) => gt.constant(a && b ? 1 : 0));
+    const jflags = gt.jit(flags);
+    for (let i = 0; i < 3; i++) jflags(true, false);
+    assert.equal(flagTraces(), 1, "booleans alone"); // jit: 3
+
+    const [reshape, reshapeTraces] = counted((x: Tensor, shape: number[]) => gt.reshape(x, shape));
+    const jreshape = gt.jit(reshape, { static: [1] });
+    const x = f32([1, 2, 3, 4, 5, 6]);
+    for (let i = 0; i < 3; i++) assertSame(jreshape(x, [3, 2]), gt.reshape(x, [3, 2]));
+    assert.equal(reshapeTraces(), 1, "a static shape"); // jit: 3
+  },
+});
