@@ -1,11 +1,17 @@
 /**
  * The comparison benchmark of the performance issue: workloads W1–W7, and the vmap issue's W8
- * (per-example gradients), on gradtape, TensorFlow.js 4.22 (cpu and wasm backends; no W8, tfjs
- * having no vmap) and jax-js 0.1.25 (wasm, eager and under `jit`), all fed the same seeded float32
- * inputs. Every library's first two results of each workload are checked against
- * float64 references (closed forms where there are any): a wrong result is reported, not timed.
- * Then each is warmed up, and timed in samples of enough runs to last ≥ 20 ms; the table shows the
- * median sample. A peer that fails to load, or fails a workload, is reported and skipped.
+ * (per-example gradients), on gradtape (eager, and with each unit of work under `gt.jit`),
+ * TensorFlow.js 4.22 (cpu and wasm backends; no W8, tfjs having no vmap) and jax-js 0.1.25 (wasm,
+ * eager and under `jit`), all fed the same seeded float32 inputs. Every library's first two results
+ * of each workload are checked against float64 references (closed forms where there are any): a
+ * wrong result is reported, not timed. Then each is warmed up, and timed in samples of enough runs
+ * to last ≥ 20 ms; the table shows the median sample. A peer that fails to load, or fails a
+ * workload, is reported and skipped.
+ *
+ * For the libraries that compile (gradtape jit, jax-js jit), a second table gives each workload's
+ * first call: its `prepare` and first run, which trace and compile, timed before the checks and the
+ * warm-up. It is measured in the same process as everything before it, not in a fresh one: code
+ * that earlier columns ran (gradtape's kernels, under eager gradtape) is already compiled by V8.
  *
  * Run: `deno task bench:compare [--only W1,W5] [--libs gradtape,jax-jit] [--runs N] [--out DIR]`
  * (progress goes to stderr; the table to stdout; `latest.json`, `latest.md` and `latest.svg` to
@@ -19,11 +25,14 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { gradtape } from "./compare/gradtape.ts";
+import { gradtapeJit } from "./compare/gradtape_jit.ts";
 import { jaxImpl } from "./compare/jax.ts";
 import {
   type Cell,
   type Column,
   failureNotes,
+  firstRunLegend,
+  firstRunTable,
   markdownTable,
   ratioChart,
   type Row,
@@ -36,6 +45,8 @@ import { type Data, type Impl, makeData, type Prepared, WORKLOADS } from "./comp
 /** A library under comparison: how to load it, and what it is. */
 interface Library extends Column {
   load(): Promise<Impl>;
+  /** Whether its first call of a workload traces and compiles (shown in the first-call table). */
+  compiles?: boolean;
 }
 
 let tfjs: ReturnType<typeof loadTfjs> | undefined;
@@ -60,10 +71,16 @@ const jaxWasm = async (jitted: boolean): Promise<Impl> => {
 
 const LIBRARIES: readonly Library[] = [
   { id: "gradtape", label: "gradtape", load: () => Promise.resolve(gradtape) },
+  {
+    id: "gradtape-jit",
+    label: "gradtape jit",
+    load: () => Promise.resolve(gradtapeJit),
+    compiles: true,
+  },
   { id: "tfjs-cpu", label: "tfjs cpu", load: () => tfjsBackend("cpu") },
   { id: "tfjs-wasm", label: "tfjs wasm", load: () => tfjsBackend("wasm") },
   { id: "jax-eager", label: "jax-js wasm", load: () => jaxWasm(false) },
-  { id: "jax-jit", label: "jax-js jit", load: () => jaxWasm(true) },
+  { id: "jax-jit", label: "jax-js jit", load: () => jaxWasm(true), compiles: true },
 ];
 
 const MIN_SAMPLE_SECONDS = 0.02;
@@ -83,15 +100,21 @@ const median = (xs: number[]) => {
 };
 const message = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
 
-/** Checks the first two runs, warms up, and times the median run. */
+/**
+ * Checks the first two runs, warms up, and times the median run; `prepareSeconds` is how long
+ * making `prep` took, kept with the first run's time.
+ */
 function measure(
   prep: Prepared<unknown>,
   check: (outs: unknown[]) => string | null,
   runs: number,
+  prepareSeconds: number,
 ): Cell {
   const outs: unknown[] = [];
   const start = now();
-  for (let i = 0; i < 2; i++) outs.push(prep.run());
+  outs.push(prep.run());
+  const first = { prepareSeconds, runSeconds: now() - start };
+  outs.push(prep.run());
   const wrong = check(outs);
   if (wrong !== null) return { status: "wrong", message: wrong };
   // Warm-up, for the JIT compilers: the checked runs, then batches of doubling size until a batch
@@ -114,7 +137,7 @@ function measure(
     if (samples.length >= MIN_SAMPLES && now() - timing > CELL_BUDGET_SECONDS) break;
   }
   const seconds = median(samples);
-  return { status: "ok", value: 0, seconds, samples, reps };
+  return { status: "ok", value: 0, seconds, samples, reps, first };
 }
 
 async function gitCommit(): Promise<string> {
@@ -164,8 +187,8 @@ async function main(args: string[]): Promise<void> {
   });
   if (values.help) {
     console.log(
-      "deno task bench:compare [--only W1,W5,...] [--libs gradtape,tfjs-cpu,tfjs-wasm," +
-        "jax-eager,jax-jit] [--runs N (default 7)] [--out DIR (default bench/results)]",
+      "deno task bench:compare [--only W1,W5,...] [--libs gradtape,gradtape-jit,tfjs-cpu," +
+        "tfjs-wasm,jax-eager,jax-jit] [--runs N (default 7)] [--out DIR (default bench/results)]",
     );
     return;
   }
@@ -239,7 +262,7 @@ async function main(args: string[]): Promise<void> {
       let cell: Cell;
       try {
         prep = await factory(data, w.n);
-        cell = measure(prep, (outs) => w.check(outs, data), runs);
+        cell = measure(prep, (outs) => w.check(outs, data), runs, now() - t0);
         if (cell.status === "ok") {
           const s = cell.seconds;
           cell.value = w.unit === "µs" ? s * 1e6 : w.unit === "ms" ? s * 1e3 : w.flops! / s / 1e9;
@@ -253,8 +276,14 @@ async function main(args: string[]): Promise<void> {
         log(`  (${lib.label} ${w.id}: dispose failed: ${message(e)})`);
       }
       row.cells[lib.id] = cell;
+      const first = cell.status === "ok" && lib.compiles && cell.first !== undefined
+        ? `; first call ${
+          ((cell.first.prepareSeconds + cell.first.runSeconds) * 1e3).toFixed(1)
+        } ms`
+        : "";
       const what = cell.status === "ok"
-        ? `${cell.value.toPrecision(3)} ${w.unit} (median of ${cell.samples.length} × ${cell.reps})`
+        ? `${cell.value.toPrecision(3)} ${w.unit} (median of ${cell.samples.length} × ` +
+          `${cell.reps}${first})`
         : `${cell.status.toUpperCase()}: ${cell.message}`;
       done++;
       progress(`${lib.label} ${w.id}: ${what} [${(now() - t0).toFixed(1)} s]`);
@@ -269,9 +298,17 @@ async function main(args: string[]): Promise<void> {
   const legend = "In each peer's column, (r×) is gradtape's speed relative to that peer: the " +
     "peer's time over gradtape's (above 1×, gradtape is faster). Times are medians; GFLOP/s = " +
     "2N³ / median time.";
+  // The first-call table: the compiling libraries, with eager gradtape's first call for reference.
+  const firstColumns = columns.filter((c) =>
+    c.id === "gradtape" || libraries.find((l) => l.id === c.id)?.compiles
+  );
+  const showFirst = firstColumns.some((c) => c.id !== "gradtape");
+  const firstTable = showFirst ? firstRunTable(rows, firstColumns) : "";
+  const firstLegend = firstRunLegend(firstColumns.map((c) => c.label));
   console.log(table);
   console.log(`\n${legend}`);
   for (const n of notes) console.log(`- ${n}`);
+  if (showFirst) console.log(`\n${firstTable}\n\n${firstLegend}`);
 
   const commit = await gitCommit();
   const machine = {
@@ -313,6 +350,7 @@ async function main(args: string[]): Promise<void> {
     "",
     wrap(legend),
     ...(notes.length > 0 ? ["", ...notes.map((n) => wrap(`- ${n}`))] : []),
+    ...(showFirst ? ["", firstTable, "", wrap(firstLegend)] : []),
     "",
   ].join("\n");
   await writeFile(join(outDir, "latest.json"), JSON.stringify(json, null, 2) + "\n");

@@ -13,6 +13,11 @@ export type Cell =
     samples: number[];
     /** Runs per sample. */
     reps: number;
+    /**
+     * The first call, before the checks and the warm-up: seconds to make the workload ready
+     * (`prepare`) and of its first run (which, for a compiling library, traces and compiles).
+     */
+    first?: { prepareSeconds: number; runSeconds: number };
   }
   | { status: "wrong" | "error" | "skipped"; message: string };
 
@@ -104,6 +109,49 @@ export function wrap(text: string, width = 100): string {
   }
   if (line !== "") lines.push(line);
   return lines.join("\n");
+}
+
+/**
+ * The first-call table: for each workload and column, `prepare` plus the first run in
+ * milliseconds, and in parentheses that over the median run.
+ */
+export function firstRunTable(rows: readonly Row[], columns: readonly Column[]): string {
+  const header = ["workload (first call, ms)", ...columns.map((c) => c.label)];
+  const body = rows.map((row) => [
+    row.id,
+    ...columns.map((col) => {
+      const c = row.cells[col.id];
+      if (c === undefined || c.status !== "ok") return "—";
+      if (c.first === undefined) return "—";
+      const first = c.first.prepareSeconds + c.first.runSeconds;
+      return `${fmt(first * 1e3)} (${ratioText(first / c.seconds)})`;
+    }),
+  ]);
+  const all = [header, ...body];
+  const widths = header.map((_, i) => Math.max(3, ...all.map((r) => [...r[i]].length)));
+  const line = (r: string[]) =>
+    `| ${r.map((s, i) => s + " ".repeat(widths[i] - [...s].length)).join(" | ")} |`;
+  return [line(header), `| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`, ...body.map(line)]
+    .join("\n");
+}
+
+/** The legend of the first-call table whose columns are `labels`. */
+export function firstRunLegend(labels: readonly string[]): string {
+  const eager = labels.includes("gradtape");
+  return "First call: making the workload ready plus its first run, which for a jitted function " +
+    "traces and compiles it, timed once, before the checks and the warm-up (one sample: noisy); " +
+    "in parentheses, that over the median run of the main table. Measured in the same process " +
+    "as the columns run before it, not in a fresh process: V8 has already compiled the code they " +
+    "share" +
+    (eager && labels.includes("gradtape jit")
+      ? " (gradtape jit runs gradtape's kernels after eager gradtape did)"
+      : "") +
+    (labels.includes("jax-js jit") ? ", and jax-js has loaded its wasm module" : "") +
+    ", so a fresh process's first call costs more." +
+    (eager
+      ? " gradtape (eager) compiles nothing: its column is there for reference, and, as the " +
+        "first column run, it also pays for V8 compiling gradtape's code."
+      : "");
 }
 
 /** The notes under the table: failures, in one line each. */

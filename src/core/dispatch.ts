@@ -61,6 +61,18 @@ export interface Primitive<A = unknown> {
    */
   readonly simd?: readonly DType[];
   /**
+   * For binary elementwise primitives: values `e` with `e op x = x` (left) or `x op e = x`
+   * (right) exactly, for every x (1 for multiply, 0 for add on the right), so that a compiler
+   * drops such an op where the other operand already has the output's shape and dtype.
+   */
+  readonly identity?: { readonly left?: number; readonly right?: number };
+  /**
+   * For primitives whose output is one input's values unchanged, in order (reshape,
+   * stopGradient, custom rules' outputs): that input's index (negative counts from the end), so
+   * that a compiler lets the two share a buffer.
+   */
+  readonly alias?: number;
+  /**
    * The kernels, by backend: each writes the output into memory its caller allocated, so eager
    * mode, a compiled program's memory plan or another device each allocate as they see fit.
    * `cpu` (typed arrays and WebAssembly) is the one backend so far.

@@ -87,6 +87,8 @@ interface Step {
   readonly inputs: readonly Atom[];
   /** Whether a uniform constant may come as its one value, shape [] (elementwise steps). */
   readonly single: boolean;
+  /** The input whose values the output is, unchanged (see `Primitive.alias`). */
+  readonly alias?: number;
   run(operands: readonly Operand[], out: Operand): void;
   readonly text: string;
 }
@@ -142,6 +144,9 @@ export class CompiledProgram {
   readonly #slotSizes: { dtype: DType; size: number }[] = [];
   #arena: TypedArray[] | null = null;
   readonly #outputs = new Set<number>();
+  // Variables that share another's buffer (see #aliases), by id, with their root's id.
+  readonly #aliasOf = new Map<number, number>();
+  readonly #aliasText: string[] = [];
   // What a call runs, resolved once: registers hold the values (inputs first, then each step's
   // output); each step reads its operands' registers into operand records made once.
   readonly #runs: Run[];
@@ -153,10 +158,12 @@ export class CompiledProgram {
     this.#program = program;
     for (const o of program.outputs) if (!isConst(o)) this.#outputs.add(o.id);
     this.#steps = canGenerate ? fusedSteps(program, this.#outputs) : kernelSteps(program);
+    this.#aliases();
     this.#plan();
     const reg = new Map<number, number>();
     program.inputs.forEach((v, i) => reg.set(v.id, i));
     for (const s of this.#steps) reg.set(s.out.id, reg.size);
+    for (const [id, root] of this.#aliasOf) reg.set(id, reg.get(root)!);
     this.#registers = new Array(reg.size).fill(null);
     this.#runs = this.#steps.map((s) => ({
       step: s,
@@ -192,13 +199,30 @@ export class CompiledProgram {
     return results;
   }
 
+  // A step whose output is an input's values unchanged (a reshape) runs no kernel: its output
+  // lives where that input does. Outputs of the program are copied, as they leave it.
+  #aliases(): void {
+    const kept: Step[] = [];
+    for (const s of this.#steps) {
+      const from = s.alias === undefined ? undefined : s.inputs.at(s.alias);
+      if (from === undefined || isConst(from) || this.#outputs.has(s.out.id)) kept.push(s);
+      else {
+        this.#aliasOf.set(s.out.id, this.#aliasOf.get(from.id) ?? from.id);
+        this.#aliasText.push(`  ${s.text} -> shares its input's buffer`);
+      }
+    }
+    this.#steps.splice(0, this.#steps.length, ...kept);
+  }
+
   // Buffers from last uses: a step's output takes a free buffer of its size and dtype, and its
   // inputs whose last reader it is free theirs afterwards (never before: a kernel must not write
   // what it reads). Outputs of the program get fresh memory each call, as they leave it.
   #plan(): void {
+    // An alias's readers read its root's buffer.
+    const root = (id: number) => this.#aliasOf.get(id) ?? id;
     const last = new Map<number, number>();
     this.#steps.forEach((s, i) => {
-      for (const a of s.inputs) if (!isConst(a)) last.set(a.id, i);
+      for (const a of s.inputs) if (!isConst(a)) last.set(root(a.id), i);
     });
     const free = new Map<string, number[]>();
     this.#steps.forEach((s, i) => {
@@ -211,11 +235,13 @@ export class CompiledProgram {
         }
         this.#slotOf.set(s.out.id, slot);
       }
-      for (const a of new Set(s.inputs)) {
-        if (isConst(a) || last.get(a.id) !== i) continue;
-        const slot = this.#slotOf.get(a.id);
+      const roots = new Set(s.inputs.flatMap((a) => isConst(a) ? [] : [root(a.id)]));
+      for (const id of roots) {
+        if (last.get(id) !== i) continue;
+        const slot = this.#slotOf.get(id);
         if (slot === undefined) continue;
-        const key = `${a.dtype}:${sizeOf(a.shape)}`;
+        const { dtype, size } = this.#slotSizes[slot];
+        const key = `${dtype}:${size}`;
         if (!free.has(key)) free.set(key, []);
         free.get(key)!.push(slot);
       }
@@ -230,6 +256,7 @@ export class CompiledProgram {
       const where = slot === undefined ? "fresh (an output)" : `buffer ${slot}`;
       lines.push(`  ${s.text} -> ${where}`);
     }
+    if (this.#aliasText.length > 0) lines.push("no kernel (views):", ...this.#aliasText);
     const bytes = this.#slotSizes.reduce((n, { dtype, size }) => n + size * BYTES[dtype], 0);
     lines.push(
       `buffers: ${this.#slotSizes.length} for ${this.#steps.length - this.#outputs.size} ` +
@@ -293,6 +320,7 @@ function kernelStep(e: Eqn): Step {
     inputs: e.inputs,
     // A uniform constant reaches an elementwise kernel as its one value (see `Kernel`).
     single: e.prim.scalar !== undefined && e.inputs.length > 1,
+    alias: e.prim.alias,
     run: (operands, out) => e.prim.kernels.cpu(operands, out, e.attrs),
     text: `${typeName(e.out)} = ${e.prim.name}`,
   };

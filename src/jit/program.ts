@@ -18,6 +18,13 @@ export interface Var {
 /** A concrete tensor captured while tracing. */
 export interface Const {
   readonly value: Tensor;
+  /** How the program prints it, decided while tracing (the tensor may be released later). */
+  readonly text: string;
+}
+
+/** A constant of the program: `t`, as captured while tracing. */
+export function constOf(t: Tensor): Const {
+  return { value: t, text: constText(t) };
 }
 
 /** An equation's operand or a program's output. */
@@ -64,7 +71,7 @@ export class Program {
       return n;
     };
     const typed = (v: Var) => `${name(v)}:${typeName(v)}`;
-    const atom = (a: Atom) => isConst(a) ? constText(a.value) : name(a);
+    const atom = (a: Atom) => isConst(a) ? a.text : name(a);
     const lines = [`in (${this.inputs.map(typed).join(", ")})`];
     for (const e of this.eqns) {
       lines.push(

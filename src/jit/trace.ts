@@ -5,13 +5,19 @@
  * run as always, so what does not depend on the inputs is computed once, while tracing (constant
  * folding for free), and enters the program as a constant.
  */
-import type { Primitive, Transform } from "../core/dispatch.ts";
+import type { Aval, Primitive, Transform } from "../core/dispatch.ts";
 import { currentScope } from "../core/memory.ts";
-import { fmtShape } from "../core/shape.ts";
-import { type Tensor, type Traced, tracedStorage, tracedTensor } from "../core/tensor.ts";
+import { fmtShape, sameShape } from "../core/shape.ts";
+import {
+  type Tensor,
+  type Traced,
+  tracedStorage,
+  tracedTensor,
+  uniformValue,
+} from "../core/tensor.ts";
 import { setVariableHook, type Variable, type VariableHook } from "../core/variable.ts";
 import type { DType } from "../core/dtype.ts";
-import { type Atom, type Eqn, Program, type Var } from "./program.ts";
+import { type Atom, constOf, type Eqn, Program, type Var } from "./program.ts";
 import { registerWeakScalars } from "../core/convert.ts";
 import { add, subtract } from "../ops/binary.ts";
 import { cast, castPrims } from "../ops/cast.ts";
@@ -38,6 +44,24 @@ const TO_F32 = { dtype: "float32" };
 export function isWeak(t: Tensor): boolean {
   const s = tracedStorage(t);
   return s instanceof JitValue && s.weak;
+}
+
+// The operand an op leaves as it is, where the other is a constant identity of the op (the ones
+// every gradient multiplies by): no equation is needed.
+function identityOperand(
+  prim: Primitive,
+  [a, b]: readonly Tensor[],
+  out: Aval,
+): Tensor | undefined {
+  for (const [e, other, side] of [[a, b, "left"], [b, a, "right"]] as const) {
+    const id = prim.identity![side];
+    if (id === undefined || tracedStorage(e) !== undefined) continue;
+    if (
+      Object.is(uniformValue(e), id) && other.dtype === out.dtype &&
+      sameShape(other.shape, out.shape)
+    ) return other;
+  }
+  return undefined;
 }
 
 /** The trace of one call: the program's inputs and equations so far. */
@@ -68,6 +92,8 @@ export class JitTrace implements Transform, VariableHook {
       );
     }
     const aval = prim.shape(inputs, attrs);
+    const same = prim.identity === undefined ? undefined : identityOperand(prim, inputs, aval);
+    if (same !== undefined) return same;
     const atoms = inputs.map((t) => this.atom(t));
     const out = this.#var(aval.shape, aval.dtype);
     this.eqns.push({ prim, inputs: atoms, attrs, out });
@@ -91,7 +117,7 @@ export class JitTrace implements Transform, VariableHook {
           `jit takes tensors from its arguments, its closure and variables`,
       );
     }
-    return { value: t };
+    return constOf(t);
   }
 
   tensor(v: Var, weak: boolean): Tensor {

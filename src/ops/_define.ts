@@ -172,6 +172,7 @@ export function binaryPrim(name: string, spec: BinarySpec): Primitive<void> {
     name,
     shape: (inputs) => binaryShape(name, inputs[0], inputs[1], arithmetic, outDtype),
     scalar: spec.scalar,
+    identity: spec.identity,
     shortcut: (inputs, out) => uniformBinary(spec, inputs[0], inputs[1], out),
     kernels: {
       cpu: elementwiseKernel(

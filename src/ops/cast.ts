@@ -46,6 +46,7 @@ export const castPrims = {
     scalar: ([x]) => x,
     shortcut: ([x]) => viewTensor(x, x.shape, x.dtype),
     kernels: { cpu: ([x], out) => out.data.set(x.data) },
+    alias: 0,
     jvp: null,
     vjp: null,
     batch: vectorized,

@@ -56,8 +56,9 @@ export const movementPrims = {
       const u = uniformValue(x);
       return u === undefined ? viewTensor(x, shape, x.dtype) : uniformTensor(u, shape, x.dtype);
     },
-    // Eager mode shares the values (the shortcut); a compiled program may copy them.
+    // Eager mode shares the values (the shortcut), and so does a compiled program (alias).
     kernels: { cpu: ([x], out) => out.data.set(x.data) },
+    alias: 0,
     jvp: ([t], [x], __, { shape }) => t && reshape(t, [...lead(t, x), ...shape]),
     vjp: (g, [x]) => [reshape(g, x.shape)],
     batch: (self, [x], [axis], { shape }, size) => [

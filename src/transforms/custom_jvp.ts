@@ -73,6 +73,7 @@ const customJvpPrim: Primitive<Attrs> = {
   shape: (inputs) => inputs[inputs.length - 1],
   shortcut: (inputs) => detach(inputs[inputs.length - 1]),
   kernels: { cpu: (inputs, out) => out.data.set(inputs[inputs.length - 1].data) },
+  alias: -1,
   jvp: (ts, inputs, _, { call, index }) => {
     const n = inputs.length - 1;
     const closure = ts[n];

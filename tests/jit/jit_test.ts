@@ -865,3 +865,40 @@ Deno.test({
     assert.equal(reshapeTraces(), 1, "a static shape"); // jit: 3
   },
 });
+
+Deno.test("jit: a program traced inside a tidy prints after the tidy released its constants", () => {
+  const count = new gt.Variable(0, { dtype: "float64" });
+  const f = gt.jit(() => {
+    count.assignAdd(1);
+    return count.value();
+  });
+  gt.tidy(() => void f());
+  assert.equal(f().item(), 2);
+  assert.match(f.program().toString(), /add a 1:f64/);
+});
+
+Deno.test("jit: ops with a constant identity operand (x·1, x - 0, x + -0) leave no equation", () => {
+  const x = gt.constant([1, -2, 3]);
+  // x + 0 is not x where x is -0, so only -0 is add's identity.
+  const f = gt.jit((v: Tensor) => gt.subtract(gt.add(gt.multiply(gt.multiply(v, 1), v), -0), 0));
+  assertSame(f(x), gt.multiply(x, x));
+  const text = f.program(x).toString();
+  assert.doesNotMatch(text, /add|subtract/);
+  assert.equal(text.match(/ = multiply a a/g)?.length, 1, text);
+  // Not where the other operand would have to broadcast: the shape rule still rules.
+  const g = gt.jit((v: Tensor) => gt.multiply(v, gt.ones([2, 3])));
+  assertSame(g(x), gt.multiply(x, gt.ones([2, 3])));
+});
+
+Deno.test("jit: a reshape inside a program runs no kernel and shares its input's buffer", () => {
+  const x = gt.random.normal([4, 3], { seed: 3 });
+  const body = (v: Tensor) =>
+    gt.reduceSum(gt.multiply(gt.reshape(gt.exp(v), [12]), gt.range(0, 12, 1, "float32")));
+  const f = gt.jit(body);
+  assertSame(f(x), body(x));
+  assertSame(f(x), body(x));
+  assert.match(f.program(x).toString(), /reshape -> shares its input's buffer/);
+  // A reshape that is an output is copied out, as outputs leave the program.
+  const g = gt.jit((v: Tensor) => gt.reshape(gt.exp(v), [12]));
+  assertSame(g(x), gt.reshape(gt.exp(x), [12]));
+});
