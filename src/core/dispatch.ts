@@ -85,6 +85,17 @@ export interface Primitive<A = unknown> {
    * a compiler, which sees no storage, ignores it.
    */
   shortcut?(inputs: readonly Tensor[], out: Aval, attrs: A): Tensor | undefined;
+  /**
+   * The op, written in other ops, where some inputs are uniform (`fills[i]` is input i's one
+   * value, or undefined): cheaper than the kernel (a product with a broadcast scalar is a sum of
+   * rows). Returns undefined where it has no such form. Eager mode uses it with every transform
+   * paused, and `jit` records its ops in place of the op's.
+   */
+  uniform?(
+    inputs: readonly Tensor[],
+    fills: readonly (number | undefined)[],
+    attrs: A,
+  ): Tensor | undefined;
   /** Forward rule: the output's tangent from the inputs' tangents (`null` = zero). `null`: no gradient. */
   readonly jvp:
     | ((tangents: readonly Maybe[], inputs: readonly Tensor[], out: Tensor, attrs: A) => Maybe)

@@ -9,6 +9,7 @@ import type { Aval, Primitive, Transform } from "../core/dispatch.ts";
 import { currentScope } from "../core/memory.ts";
 import { fmtShape, sameShape } from "../core/shape.ts";
 import {
+  lazyFill,
   type Tensor,
   type Traced,
   tracedStorage,
@@ -94,10 +95,25 @@ export class JitTrace implements Transform, VariableHook {
     const aval = prim.shape(inputs, attrs);
     const same = prim.identity === undefined ? undefined : identityOperand(prim, inputs, aval);
     if (same !== undefined) return same;
+    const cheaper = prim.uniform === undefined ? undefined : this.#uniform(prim, inputs, attrs);
+    if (cheaper !== undefined) return cheaper;
     const atoms = inputs.map((t) => this.atom(t));
     const out = this.#var(aval.shape, aval.dtype);
     this.eqns.push({ prim, inputs: atoms, attrs, out });
     return this.tensor(out, false);
+  }
+
+  // The op's form for uniform constant operands (see `Primitive.uniform`), its ops recorded in
+  // its place: bind paused this trace to call `apply`, and resumes it for the form's ops.
+  #uniform(prim: Primitive, inputs: readonly Tensor[], attrs: unknown): Tensor | undefined {
+    const fills = inputs.map((t) => tracedStorage(t) === undefined ? lazyFill(t) : undefined);
+    if (fills.every((f) => f === undefined)) return undefined;
+    this.paused--;
+    try {
+      return prim.uniform!(inputs, fills, attrs);
+    } finally {
+      this.paused++;
+    }
   }
 
   /** A new input of the program, as a tensor of this trace (`weak`: a JavaScript number). */

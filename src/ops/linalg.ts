@@ -1,11 +1,10 @@
 /** Linear algebra: `matmul` (2-D and batched, with transposes folded into the kernel). */
-import { bind, type Primitive } from "../core/dispatch.ts";
+import { bind, type Primitive, withPaused } from "../core/dispatch.ts";
 import { toTensors } from "../core/convert.ts";
-import { dataOf, lazyFill, Tensor, type TensorLike, uniformTensor } from "../core/tensor.ts";
+import { lazyFill, type Tensor, type TensorLike, uniformTensor } from "../core/tensor.ts";
 import { matmulKernel, matmulShape } from "../core/kernels/matmul.ts";
-import { reduceKernel } from "../core/kernels/reduce.ts";
-import { allocateF64, allocateUninit, convertData } from "../core/dtype.ts";
-import { add, reduceSum, reshape, sumTo, transpose } from "./_lax.ts";
+import { convertData } from "../core/dtype.ts";
+import { add, broadcastTo, mul, reduceSum, reshape, sumTo, transpose } from "./_lax.ts";
 import { broadcastShapes, fmtList, fmtShape, normalizeAxis, sizeOf } from "../core/shape.ts";
 import { broadcasting, lift } from "./_batch.ts";
 import { checkBoolean, checkOptions, describeValue } from "../core/check.ts";
@@ -36,36 +35,19 @@ export interface MatmulOptions {
 // NOTE: with a uniform operand (the broadcast cotangent of a sum, as in ∇ sum(A·B)) the product
 // is a sum of the other's rows or columns times the value: O(n²) rather than O(n³).
 function uniformMatmul(
-  a: Tensor,
-  ua: number | undefined,
-  b: Tensor,
-  ub: number | undefined,
-  tA: boolean,
-  tB: boolean,
-): Tensor {
+  [a, b]: readonly Tensor[],
+  [ua, ub]: readonly (number | undefined)[],
+  { transposeA: tA, transposeB: tB }: MatmulAttrs,
+): Tensor | undefined {
+  // Only a broadcast (not merely a 1×1 matrix) is worth the detour.
+  if (a.rank !== 2 || b.rank !== 2 || (ua === undefined && ub === undefined)) return undefined;
   const { m, k, n } = matmulShape(a.shape, b.shape, tA, tB);
   if (ua !== undefined && ub !== undefined) {
     return uniformTensor(convertData([ua * ub * k], a.dtype)[0], [m, n], a.dtype);
   }
-  const out = allocateUninit(a.dtype, m * n);
-  if (ua !== undefined) {
-    // Every row is ua · (the column sums of op(B)).
-    const sums = lineSums(b, !tB);
-    for (let j = 0; j < n; j++) out[j] = ua * sums[j];
-    for (let i = 1; i < m; i++) out.copyWithin(i * n, 0, n);
-  } else {
-    // Every column is ub · (the row sums of op(A)).
-    const sums = lineSums(a, tA);
-    for (let i = 0; i < m; i++) out.fill(ub! * sums[i], i * n, (i + 1) * n);
-  }
-  return new Tensor(out, [m, n], a.dtype);
-}
-
-// The sums of a matrix's columns (down) or rows, in float64.
-function lineSums(x: Tensor, down: boolean): Float64Array {
-  const sums = allocateF64(down ? x.shape[1] : x.shape[0]);
-  reduceKernel(sums, dataOf(x), x.shape, [down ? 0 : 1], "sum", "float64");
-  return sums;
+  // Every row is ua · (the column sums of op(B)); every column ub · (the row sums of op(A)).
+  if (ua !== undefined) return broadcastTo(mul(ua, reduceSum(b, [tB ? 1 : 0], false)), [m, n]);
+  return broadcastTo(mul(reshape(reduceSum(a, [tA ? 0 : 1], false), [m, 1]), ub!), [m, n]);
 }
 
 /** The linear-algebra primitives, by name. */
@@ -104,12 +86,12 @@ export const linalgPrims = {
       const batch = broadcastShapes("matmul", as.slice(0, -2), bs.slice(0, -2));
       return { shape: [...batch, m, n], dtype: a.dtype };
     },
-    shortcut: ([a, b], _, { transposeA, transposeB }) => {
-      // Only a broadcast (not merely a 1×1 matrix) is worth the detour.
-      const ua = lazyFill(a), ub = lazyFill(b);
-      return (ua !== undefined || ub !== undefined) && a.rank === 2 && b.rank === 2
-        ? uniformMatmul(a, ua, b, ub, transposeA, transposeB)
-        : undefined;
+    uniform: uniformMatmul,
+    shortcut: (inputs, _, attrs) => {
+      const fills = inputs.map(lazyFill);
+      return fills.every((f) => f === undefined)
+        ? undefined
+        : withPaused(0, () => uniformMatmul(inputs, fills, attrs));
     },
     kernels: {
       cpu: ([a, b], out, { transposeA, transposeB }) =>

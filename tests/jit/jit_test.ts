@@ -902,3 +902,18 @@ Deno.test("jit: a reshape inside a program runs no kernel and shares its input's
   const g = gt.jit((v: Tensor) => gt.reshape(gt.exp(v), [12]));
   assertSame(g(x), gt.reshape(gt.exp(x), [12]));
 });
+
+Deno.test("jit: a product with a uniform constant records the op's cheaper form, not a product", () => {
+  const a = gt.random.normal([5, 4], { seed: 8 }), b = gt.random.normal([4, 3], { seed: 9 });
+  for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
+    const x = ta ? gt.transpose(a) : a, y = tb ? gt.transpose(b) : b;
+    const options = { transposeA: ta, transposeB: tb };
+    // ∇ sum(op(A)·op(B)): both cotangent products have the ones cotangent as an operand.
+    const g = gt.grad((p: Tensor, q: Tensor) => gt.reduceSum(gt.matmul(p, q, options)), {
+      argnums: [0, 1],
+    });
+    const jg = gt.jit(g);
+    assertSameTree(jg(x, y), g(x, y));
+    assert.doesNotMatch(jg.program(x, y).toString(), /matmul/, `transposes ${ta} ${tb}`);
+  }
+});
