@@ -29,3 +29,30 @@ export function throwsWith(
   for (const p of patterns) assert.match(message, p);
   return message;
 }
+
+/**
+ * Runs the script at `url` in a child process where V8 refuses to compile code from strings (as
+ * a page whose Content-Security-Policy lacks `unsafe-eval`), and parses the JSON it prints.
+ *
+ * @example
+ * ```ts ignore
+ * const child = await runWithoutCodegen(new URL("./_codegen_child.ts", import.meta.url));
+ * ```
+ */
+export async function runWithoutCodegen(url: URL): Promise<Record<string, unknown>> {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--v8-flags=--disallow-code-generation-from-strings",
+      "--allow-read",
+      url.pathname,
+    ],
+    cwd: new URL("..", import.meta.url).pathname,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const err = new TextDecoder().decode(stderr);
+  assert.equal(code, 0, `${url.pathname} exited with ${code}:\n${err}`);
+  return JSON.parse(new TextDecoder().decode(stdout));
+}

@@ -8,23 +8,10 @@
 import assert from "node:assert/strict";
 import { canGenerate } from "../../src/core/kernels/generated.ts";
 import { jitOutcomes, type Outcome } from "./_interpreted_child.ts";
-
-async function runWithoutCodegen(script: string): Promise<Record<string, unknown>> {
-  const path = new URL(script, import.meta.url).pathname;
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--v8-flags=--disallow-code-generation-from-strings", "--allow-read", path],
-    cwd: new URL("../..", import.meta.url).pathname,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const err = new TextDecoder().decode(stderr);
-  assert.equal(code, 0, `${script} exited with ${code}:\n${err}`);
-  return JSON.parse(new TextDecoder().decode(stdout));
-}
+import { runWithoutCodegen } from "../_helpers.ts";
 
 Deno.test("jit without code generation: nothing is fused, and every result is the same", async () => {
-  const child = await runWithoutCodegen("./_interpreted_child.ts");
+  const child = await runWithoutCodegen(new URL("./_interpreted_child.ts", import.meta.url));
   assert.equal(child.canGenerate, false, "the child could generate code: the flag had no effect");
   assert.equal(canGenerate, true, "this process cannot generate code: nothing would be compared");
   const theirs = child.outcomes as Record<string, Outcome>;

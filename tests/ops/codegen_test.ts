@@ -21,24 +21,10 @@ import {
   type Result,
 } from "./_elementwise_layouts.ts";
 import { apiValues } from "./_codegen_api_child.ts";
-
-// Runs a child script where code generation from strings throws, and parses what it prints.
-async function runWithoutCodegen(script: string): Promise<Record<string, unknown>> {
-  const path = new URL(script, import.meta.url).pathname;
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--v8-flags=--disallow-code-generation-from-strings", "--allow-read", path],
-    cwd: new URL("../..", import.meta.url).pathname,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const err = new TextDecoder().decode(stderr);
-  assert.equal(code, 0, `${script} exited with ${code}:\n${err}`);
-  return JSON.parse(new TextDecoder().decode(stdout));
-}
+import { runWithoutCodegen } from "../_helpers.ts";
 
 Deno.test("generated elementwise loops agree bit for bit with the reference loops", async () => {
-  const child = await runWithoutCodegen("./_codegen_child.ts");
+  const child = await runWithoutCodegen(new URL("./_codegen_child.ts", import.meta.url));
   assert.equal(child.canGenerate, false, "the child could generate code: the flag had no effect");
   assert.equal(canGenerate, true, "this process cannot generate code: nothing would be compared");
   // Else the float32 SIMD ops would compare a TypeScript loop against itself.
@@ -79,7 +65,7 @@ function mismatch(op: PrimitiveName, i: number, generated: Result, j: number, re
 }
 
 Deno.test("the public API works and agrees without code generation (grad, vmap, broadcasting)", async () => {
-  const child = await runWithoutCodegen("./_codegen_api_child.ts");
+  const child = await runWithoutCodegen(new URL("./_codegen_api_child.ts", import.meta.url));
   assert.equal(child.canGenerate, false);
   const theirs = child.values as Record<string, Encoded[]>;
   const ours = apiValues();
