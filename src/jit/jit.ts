@@ -8,7 +8,7 @@ import { anyActive, withTransform } from "../core/dispatch.ts";
 import type { TypedArray } from "../core/dtype.ts";
 import { flattenTree, isLiteral, leafDef, type TreeDef, unflattenTree } from "../core/structure.ts";
 import { dataOf, keepTensor, Tensor, tracedStorage, viewTensor } from "../core/tensor.ts";
-import type { Variable } from "../core/variable.ts";
+import { replaceOwned, type Variable } from "../core/variable.ts";
 import { fmtShape, sameShape } from "../core/shape.ts";
 import { compile, type CompiledProgram, programOf, runProgram } from "./compile.ts";
 import { isConst, type Program, type Var } from "./program.ts";
@@ -65,6 +65,8 @@ interface Entry {
   traced: number[];
   // Where each output's tensor comes from.
   sources: Source[];
+  // For each write, whether its value is made by the call and held by nothing else.
+  owned: boolean[];
   // Random draws, made again at each call (the first call has the trace's).
   draws: { first: Tensor | null; again: () => Tensor }[];
 }
@@ -244,6 +246,14 @@ function trace(
   const writes = [...t.assigned.keys()];
   for (const v of writes) outputs.push(t.assigned.get(v)!);
   const compiled = compile(t.program(outputs));
+  const srcs = sources(programOf(compiled), traced, t.variables.size);
+  const firstWrite = outputs.length - writes.length;
+  // Outputs that a result or another output also holds: a variable must not own those.
+  const held = new Set<number>();
+  for (const r of results) if (r instanceof Output) held.add(r.index);
+  for (const src of srcs) {
+    if (typeof src === "object" && "kind" in src && src.kind === "same") held.add(src.index);
+  }
   return {
     compiled,
     reads: [...t.variables.keys()],
@@ -251,7 +261,8 @@ function trace(
     def: out.def,
     results,
     traced,
-    sources: sources(programOf(compiled), traced, t.variables.size),
+    sources: srcs,
+    owned: writes.map((_, i) => srcs[firstWrite + i] === NEW && !held.has(firstWrite + i)),
     draws: t.draws.map((d) => ({ first: d.drawn, again: d.again })),
   };
 }
@@ -284,7 +295,12 @@ function run(entry: Entry, leaves: readonly unknown[]): unknown {
     );
   });
   const n = tensors.length - entry.writes.length;
-  for (let i = 0; i < entry.writes.length; i++) entry.writes[i].assign(tensors[n + i]);
+  for (let i = 0; i < entry.writes.length; i++) {
+    const v = entry.writes[i], t = tensors[n + i];
+    // Checked when traced; a value made now that nothing else holds goes in without a copy.
+    if (entry.owned[i]) replaceOwned(v, t as Tensor);
+    else v.assign(t);
+  }
   return unflattenTree(
     entry.def,
     entry.results.map((r) => r instanceof Output ? tensors[r.index] : r),
