@@ -73,6 +73,12 @@ export interface Primitive<A = unknown> {
    */
   readonly alias?: number;
   /**
+   * For sums over axes: the axes, from the attributes. The kernel sums in float64 as
+   * `reduceKernel` does (kernels/reduce.ts), and a compiler may compute the sum in a loop of its
+   * own, in that order, with the elementwise chain that feeds it as its prologue.
+   */
+  readonly sums?: (attrs: A) => readonly number[];
+  /**
    * The kernels, by backend: each writes the output into memory its caller allocated, so eager
    * mode, a compiled program's memory plan or another device each allocate as they see fit.
    * `cpu` (typed arrays and WebAssembly) is the one backend so far.

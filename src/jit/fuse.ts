@@ -14,6 +14,9 @@ export interface FusedGroup {
   readonly out: Var;
   readonly inputs: readonly Atom[];
   readonly names: readonly string[];
+  /** The members' statements (input k written `@k@`), and the local holding the result. */
+  readonly lines: readonly string[];
+  readonly result: string;
   /** The loop for operands of these shapes and dtypes (a compiled program fixes them). */
   readonly compile: (
     shape: readonly number[],
@@ -31,8 +34,11 @@ const fusible = (e: Eqn) =>
  * stays an equation, run by its kernel.
  */
 export function fuseGroups(p: Program, outputs: ReadonlySet<number>): (Eqn | FusedGroup)[] {
+  // Readers of each value (an op reading it twice, as x·x, is one reader).
   const uses = new Map<number, number>();
-  for (const e of p.eqns) for (const a of e.inputs) if (!isConst(a)) count(uses, a.id);
+  for (const e of p.eqns) {
+    for (const a of new Set(e.inputs)) if (!isConst(a)) count(uses, a.id);
+  }
   for (const id of outputs) count(uses, id);
   const producer = new Map<number, Eqn>();
   for (const e of p.eqns) producer.set(e.out.id, e);
@@ -59,7 +65,7 @@ export function fuseGroups(p: Program, outputs: ReadonlySet<number>): (Eqn | Fus
     if (!members.has(root)) members.set(root, []);
     members.get(root)!.push(e);
   }
-  const out: (Eqn | FusedGroup)[] = [];
+  const out: (Eqn | FusedGroup | null)[] = [];
   for (const e of p.eqns) {
     const root = rootOf.get(e);
     if (root === undefined) out.push(e);
@@ -68,7 +74,102 @@ export function fuseGroups(p: Program, outputs: ReadonlySet<number>): (Eqn | Fus
       out.push(group.length === 1 ? e : fuse(group));
     }
   }
-  return out;
+  sumPrologues(out, uses, outputs);
+  return out.filter((item) => item !== null);
+}
+
+// A sum whose input is made by a fused chain (or one fusible op) that nothing else reads takes
+// that chain as its prologue: the chain's values are summed as they are computed, and never
+// stored. Only for sums over adjacent axes of inputs that do not broadcast, the common case.
+function sumPrologues(
+  items: (Eqn | FusedGroup | null)[],
+  uses: ReadonlyMap<number, number>,
+  outputs: ReadonlySet<number>,
+): void {
+  const at = new Map<number, number>();
+  items.forEach((item, i) => at.set(item!.out.id, i));
+  items.forEach((item, i) => {
+    if (item === null || !("prim" in item) || item.prim.sums === undefined) return;
+    const x = item.inputs[0];
+    if (isConst(x) || uses.get(x.id) !== 1 || outputs.has(x.id)) return;
+    const axes = item.prim.sums(item.attrs as never);
+    const j = at.get(x.id);
+    if (j === undefined || !adjacent(axes)) return;
+    const source = items[j]!;
+    const chain = "prim" in source ? (fusible(source) ? fuse([source]) : null) : source;
+    const n = sizeOf(x.shape);
+    if (chain === null || !chain.inputs.every((a) => [n, 1].includes(sizeOf(shapeOf(a))))) return;
+    items[j] = null;
+    items[i] = sumOf(chain, item.out, x.shape, axes);
+  });
+}
+
+const adjacent = (axes: readonly number[]) =>
+  axes.length > 0 && axes[axes.length - 1] - axes[0] === axes.length - 1;
+
+const shapeOf = (a: Atom) => isConst(a) ? a.value.shape : a.shape;
+
+function sumOf(chain: FusedGroup, out: Var, shape: readonly number[], axes: readonly number[]) {
+  let outer = 1, reduced = 1, inner = 1;
+  shape.forEach((d, i) => {
+    if (i < axes[0]) outer *= d;
+    else if (i <= axes[axes.length - 1]) reduced *= d;
+    else inner *= d;
+  });
+  const group: FusedGroup = {
+    out,
+    inputs: chain.inputs,
+    names: [...chain.names, "reduceSum"],
+    lines: chain.lines,
+    result: chain.result,
+    compile: (_, inputs) => {
+      const singles = inputs.map((x) => sizeOf(x.shape) === 1 && outer * reduced * inner !== 1);
+      const loop = sumLoop(chain.lines, chain.result, singles);
+      return (o, operands) => loop(o, operands, outer, reduced, inner);
+    },
+  };
+  return group;
+}
+
+// reduceKernel's order exactly (kernels/reduce.ts): along a row, two float64 sums of alternate
+// elements, added at the end; down columns, one float64 sum per column, row after row.
+function sumLoop(lines: readonly string[], result: string, singles: readonly boolean[]): Loop {
+  const load = singles.map((s, i) =>
+    s ? `const s${i} = xs[${i}].data[0];` : `const x${i} = xs[${i}].data;`
+  ).join(" ");
+  const at = (index: string) =>
+    lines.map((l) => l.replace(/@(\d+)@/g, (_, i) => singles[+i] ? `s${i}` : `x${i}[${index}]`))
+      .join(" ");
+  return new Function(
+    "o",
+    "xs",
+    "outer",
+    "reduced",
+    "inner",
+    `"use strict"; ${load}
+    if (inner === 1) {
+      for (let q = 0; q < outer; q++) {
+        let a0 = 0, a1 = 0, i = q * reduced;
+        const end = i + reduced;
+        for (; i + 1 < end; i += 2) {
+          { ${at("i")} a0 += ${result}; }
+          { ${at("i + 1")} a1 += ${result}; }
+        }
+        if (i < end) { ${at("i")} a0 += ${result}; }
+        o[q] = 0 + (a0 + a1);
+      }
+      return;
+    }
+    const acc = new Float64Array(inner);
+    for (let q = 0; q < outer; q++) {
+      acc.fill(0);
+      for (let r = 0; r < reduced; r++) {
+        const base = (q * reduced + r) * inner;
+        for (let j = 0; j < inner; j++) { ${at("base + j")} acc[j] += ${result}; }
+      }
+      for (let j = 0; j < inner; j++) o[q * inner + j] = acc[j];
+    }`,
+  ) as Loop;
 }
 
 function count(m: Map<number, number>, id: number): void {
@@ -106,6 +207,8 @@ function fuse(group: readonly Eqn[]): FusedGroup {
     out: root.out,
     inputs,
     names: group.map((e) => e.prim.name),
+    lines,
+    result: `t${last}`,
     compile: fusedLoop(lines, `t${last}`),
   };
 }

@@ -161,6 +161,7 @@ export const reducePrims = {
     name: "reduceSum",
     shape: reduceShape("reduceSum"),
     ...reduction("sum"),
+    sums: ({ axes }) => axes,
     jvp: ([t], [x], __, { axes, keepDims }) => t && reduceSum(t, shiftAxes(axes, t, x), keepDims),
     vjp: (g, [x], _, attrs) => [expandBack(g, x, attrs)],
     batch: batchReduce,

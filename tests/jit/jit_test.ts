@@ -917,3 +917,30 @@ Deno.test("jit: a product with a uniform constant records the op's cheaper form,
     assert.doesNotMatch(jg.program(x, y).toString(), /matmul/, `transposes ${ta} ${tb}`);
   }
 });
+
+Deno.test("jit: a sum takes the elementwise chain that feeds it as its prologue, in eager mode's order", () => {
+  const x = gt.random.normal([37, 5, 3], { seed: 1 }),
+    y = gt.random.normal([37, 5, 3], { seed: 2 });
+  const cases: [string, (a: Tensor, b: Tensor) => Tensor][] = [
+    ["all axes", (a, b) => gt.reduceSum(gt.square(gt.subtract(a, b)))],
+    ["the last axis", (a, b) => gt.reduceSum(gt.multiply(gt.add(a, 1), b), [2])],
+    ["the first axis", (a, b) => gt.reduceSum(gt.multiply(a, b), [0])],
+    ["a mean (a sum, then a division)", (a, b) => gt.reduceMean(gt.square(gt.subtract(a, b)))],
+    [
+      "float64",
+      (a, b) => gt.reduceSum(gt.multiply(gt.cast(a, "float64"), gt.cast(b, "float64")), [1, 2]),
+    ],
+  ];
+  for (const [what, f] of cases) {
+    const jf = gt.jit(f);
+    assertSame(jf(x, y), f(x, y));
+    assert.match(jf.program(x, y).toString(), /fused\[[a-z ]*reduceSum\]/, what);
+  }
+  // A chain that something else also reads is computed once, into memory.
+  const both = gt.jit((a: Tensor) => {
+    const d = gt.multiply(a, 3);
+    return [gt.reduceSum(d), d];
+  });
+  assertSameTree(both(x), [gt.reduceSum(gt.multiply(x, 3)), gt.multiply(x, 3)]);
+  assert.doesNotMatch(both.program(x).toString(), /reduceSum\]/);
+});
