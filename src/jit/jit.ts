@@ -288,7 +288,8 @@ function run(entry: Entry, leaves: readonly unknown[]): unknown {
         : from instanceof Tensor
         ? from
         : from.kind === "arg"
-        ? argTensor(leaves[from.index])
+        // An argument returned as it is: the tensor, or the number, as eager mode returns it.
+        ? leaves[from.index] as Tensor | number
         : from.kind === "read"
         ? entry.reads[from.index].peek()
         : viewTensor(tensors[from.index] as Tensor, o.shape, o.dtype),
@@ -307,13 +308,8 @@ function run(entry: Entry, leaves: readonly unknown[]): unknown {
   );
 }
 
-// An argument returned as it is: the tensor itself, or the number (as eager mode returns it).
-function argTensor(leaf: unknown): Tensor | number {
-  return leaf as Tensor | number;
-}
-
-/** Where an output's tensor comes from: computed now, a constant, an argument, a variable's
- * value read, or an earlier output with the same values. */
+// Where an output's tensor comes from: computed now, a constant, an argument, a variable's
+// value read, or an earlier output with the same values.
 type Source = typeof NEW | Tensor | { kind: "arg" | "read" | "same"; index: number };
 const NEW = 0;
 
