@@ -28,6 +28,16 @@ export class Generator {
     this.#s.set([a, b, c, d]);
   }
 
+  /** The state now, for `restore`. */
+  snapshot(): Uint32Array {
+    return this.#s.slice();
+  }
+
+  /** Puts the stream back where `snapshot` found it. */
+  restore(state: Uint32Array): void {
+    this.#s.set(state);
+  }
+
   /** The next 32 random bits, as an unsigned integer. */
   nextUint32(): number {
     const s = this.#s;

@@ -12,6 +12,7 @@ import { replaceOwned, type Variable } from "../core/variable.ts";
 import { fmtShape, sameShape } from "../core/shape.ts";
 import { compile, type CompiledProgram, programOf, runProgram } from "./compile.ts";
 import { isConst, type Program, type Var } from "./program.ts";
+import { withDrawsUndone } from "../ops/random.ts";
 import { JitTrace, withStateTraced } from "./trace.ts";
 
 /**
@@ -104,7 +105,9 @@ export function jit<F extends (...args: any[]) => any>(
   const cache = new Map<string, Entry>();
   let traces = 0, warned = false;
 
-  const entryFor = (args: unknown[]): [Entry, unknown[]] => {
+  // `inspect`: for program(), which is not a call: its trace moves no random stream, and the
+  // first call draws its own numbers.
+  const entryFor = (args: unknown[], inspect = false): [Entry, unknown[]] => {
     const { leaves, defs } = flattenArgs(args, statics);
     // JSON, so that no static string can pass for another signature's separators.
     const key = JSON.stringify([defs.map(String), leaves.map(leafKey)]);
@@ -119,7 +122,10 @@ export function jit<F extends (...args: any[]) => any>(
             `shapes, or fewer static arguments`,
         );
       }
-      entry = trace(f, name, leaves, defs);
+      entry = inspect
+        ? withDrawsUndone(() => trace(f, name, leaves, defs))
+        : trace(f, name, leaves, defs);
+      if (inspect) { for (const d of entry.draws) d.first = null; }
       cache.set(key, entry);
     }
     return [entry, leaves];
@@ -150,7 +156,7 @@ export function jit<F extends (...args: any[]) => any>(
     }
     return run(entry, leaves);
   };
-  jitted.program = (...args: unknown[]): CompiledProgram => entryFor(args)[0].compiled;
+  jitted.program = (...args: unknown[]): CompiledProgram => entryFor(args, true)[0].compiled;
   return jitted as unknown as Jitted<F>;
 }
 

@@ -2,7 +2,7 @@
  * Elementwise arithmetic of two inputs, with numpy broadcasting. Reverse rules sum the
  * cotangent back to each input's shape (`sumTo`); forward rules broadcast the tangents.
  */
-import type { Maybe, Primitive } from "../core/dispatch.ts";
+import type { Kernel, Maybe, Primitive } from "../core/dispatch.ts";
 import { type Tensor, type TensorLike, uniformTensor, uniformValue } from "../core/tensor.ts";
 import { type DType, scratchScalar } from "../core/dtype.ts";
 import { toTensors } from "../core/convert.ts";
@@ -13,6 +13,7 @@ import { binaryLoops as L, sumKernel } from "../core/kernels/elementwise.ts";
 import {
   binaryOp,
   binaryPrim,
+  elementwiseKernel,
   requireNumeric,
   requireSameDtype,
   type ScalarFormula,
@@ -49,6 +50,18 @@ function combine(out: Tensor, a: Maybe, b: Maybe): Maybe {
 
 // d(x₀ + x₁ + …) = dx₀ + dx₁ + …; tangents may carry different leading dimensions (some
 // directions batched, some not), and then broadcasting adds them.
+const addNFormula: ScalarFormula = (args, dtype) =>
+  dtype === "int32" ? `((${args.join(" + ")}) | 0)` : `(${args.join(" + ")})`;
+
+const sumReference: Kernel<void> = (inputs, out) =>
+  sumKernel(
+    out.data,
+    inputs.map((t) => t.data.length === 1 && out.data.length !== 1 ? t.data[0] : t.data),
+    out.data.length,
+  );
+
+const sums = new Map<number, Kernel<void>>();
+
 const addNPrim: Primitive<void> = {
   name: "addN",
   shape(inputs) {
@@ -70,11 +83,8 @@ const addNPrim: Primitive<void> = {
     }
     return x;
   },
-  // Left to right in float64, as the kernel adds dense terms, up to four before it stores (a
-  // float32 output is rounded once per pass, so past four terms the two may differ by that
-  // rounding; so may they where the kernel adds uniform terms, which it adds after the others).
-  scalar: (args, dtype) =>
-    dtype === "int32" ? `((${args.join(" + ")}) | 0)` : `(${args.join(" + ")})`,
+  // Left to right in float64, rounded once by the store, as the kernels add.
+  scalar: addNFormula,
   // Scalars (every cotangent of a scalar) sum without an array.
   shortcut(inputs, out) {
     let u = -0;
@@ -86,12 +96,15 @@ const addNPrim: Primitive<void> = {
     return uniformTensor(scratchScalar(out.dtype, u, 2)[0], out.shape, out.dtype);
   },
   kernels: {
-    cpu: (inputs, out) =>
-      sumKernel(
-        out.data,
-        inputs.map((t) => t.data.length === 1 ? t.data[0] : t.data),
-        out.data.length,
-      ),
+    // Generated loops, one per number of terms.
+    cpu(inputs, out, attrs) {
+      let kernel = sums.get(inputs.length);
+      if (kernel === undefined) {
+        kernel = elementwiseKernel("addN", addNFormula, inputs.length, sumReference);
+        sums.set(inputs.length, kernel);
+      }
+      kernel(inputs, out, attrs);
+    },
   },
   jvp: (tangents) => {
     const ts = tangents.filter((t) => t !== null);

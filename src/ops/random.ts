@@ -74,6 +74,20 @@ function draw(
 }
 
 /**
+ * Runs `fn`, then puts the global generator back as it was: for `jit`'s `program()`, which traces
+ * without being a call, and must not move a seeded stream. Internal.
+ */
+export function withDrawsUndone<T>(fn: () => T): T {
+  const g = global, state = g.snapshot();
+  try {
+    return fn();
+  } finally {
+    global = g;
+    g.restore(state);
+  }
+}
+
+/**
  * Takes over draws from the global generator: `jit`, while it traces, makes each an input of
  * the program, drawn again (by `again`) at every call. Internal.
  */

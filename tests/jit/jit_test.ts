@@ -5,9 +5,6 @@
  * does (fusion, dead code, common subexpressions, a memory plan, captured constants), weak
  * scalars, composition with every transform, and `tidy`. Every value is checked against the same
  * function run eagerly, bit for bit unless noted.
- *
- * Tests marked `ignore: true` with a `// BUG:` comment are minimal failing tests for defects
- * found in src/jit (reported, not fixed here).
  */
 import assert from "node:assert/strict";
 import * as gt from "../../mod.ts";
@@ -781,12 +778,10 @@ Deno.test("jit: random ops inside f draw fresh numbers at every call, as eager m
   }
 });
 
-// BUG (minor): program() traces, and a trace draws the numbers the first call will use: a
-// draw from the global generator between program() and that call gets other numbers than it
-// does without program(), so printing a program changes a seeded run.
+// program() traces without being a call: it moves no random stream, so printing a program
+// leaves a seeded run's numbers as they were.
 Deno.test({
   name: "jit: program() does not change the numbers of a seeded run",
-  ignore: true,
   fn() {
     const body = (x: Tensor) => gt.add(x, gt.random.normal([3]));
     const x = f32([0, 0, 0]);
@@ -794,9 +789,9 @@ Deno.test({
     const eager = [gt.random.normal([3]), body(x)];
     gt.random.setSeed(7);
     const f = gt.jit(body);
-    f.program(x); // draws the first call's numbers now
+    f.program(x); // traces, and draws nothing
     const jitted = [gt.random.normal([3]), f(x)];
-    assertSameTree(jitted, eager); // jit: the two draws swapped
+    assertSameTree(jitted, eager);
   },
 });
 
@@ -827,14 +822,9 @@ Deno.test({
   },
 });
 
-// BUG (a rounding): eager addN adds its uniform terms (a broadcast scalar, as many cotangents
-// are) after the others (src/ops/binary.ts, addN's kernel), while a compiled program, which sees
-// no storage, adds all left to right: jit differs from eager mode in the last bit, here and in
-// gradients whose cotangents meet in an addN (the fuzz tests find some 1 program in 400). API.md
-// promises "the same values as without jit".
+// addN adds its terms in order, uniform ones included, in eager mode as in a fused loop.
 Deno.test({
   name: "jit: addN with a broadcast term gives eager mode's value bit for bit",
-  ignore: true,
   fn() {
     const body = (a: Tensor, s: Tensor) => gt.addN([gt.broadcastTo(s, [2]), a, a]);
     const a = f64([-0.045424439909786805, 0]), s = f64(6.500196721556316);

@@ -222,43 +222,17 @@ export function selectKernel(
 
 /**
  * `o = terms[0] + terms[1] + …` over `n` elements, where a term is an array or a number (a
- * uniform tensor's value). Up to four arrays are read per pass and added in float64 before the
- * store rounds the sum once: a pass over the output per four terms, where chained adds would make
- * and read back a partial sum per term.
+ * uniform tensor's value): added in order in float64 and rounded (or wrapped, for int32) once by
+ * the store, as addN's scalar formula writes it. The reference of the loops generated from it.
  */
 export function sumKernel(o: TypedArray, terms: readonly (TypedArray | number)[], n: number): void {
-  // -0 is the identity of addition (+0 would turn -0 into +0).
-  let u = -0;
-  const arrays: TypedArray[] = [];
-  for (const t of terms) {
-    if (typeof t === "number") u += t;
-    else arrays.push(t);
-  }
-  if (arrays.length === 0) {
-    o.fill(u, 0, n);
-    return;
-  }
-  sumPass(o, arrays.slice(0, 4), u, n);
-  // Later passes read the output back as their first term.
-  for (let i = 4; i < arrays.length; i += 3) sumPass(o, [o, ...arrays.slice(i, i + 3)], -0, n);
-}
-
-function sumPass(o: TypedArray, d: readonly TypedArray[], u: number, n: number): void {
-  const a = d[0];
-  if (d.length === 1) {
-    for (let i = 0; i < n; i++) o[i] = a[i] + u;
-    return;
-  }
-  const b = d[1];
-  if (d.length === 2) {
-    for (let i = 0; i < n; i++) o[i] = a[i] + b[i] + u;
-    return;
-  }
-  const c = d[2];
-  if (d.length === 3) {
-    for (let i = 0; i < n; i++) o[i] = a[i] + b[i] + c[i] + u;
-    return;
-  }
-  const e = d[3];
-  for (let i = 0; i < n; i++) o[i] = a[i] + b[i] + c[i] + e[i] + u;
+  const acc = new Float64Array(n);
+  terms.forEach((t, k) => {
+    if (typeof t === "number") {
+      if (k === 0) acc.fill(t);
+      else for (let i = 0; i < n; i++) acc[i] += t;
+    } else if (k === 0) { for (let i = 0; i < n; i++) acc[i] = t[i]; }
+    else for (let i = 0; i < n; i++) acc[i] += t[i];
+  });
+  for (let i = 0; i < n; i++) o[i] = acc[i];
 }
