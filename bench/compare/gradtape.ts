@@ -1,4 +1,8 @@
-/** The comparison's workloads on gradtape, written as a user of its public API would. */
+/**
+ * The comparison's workloads on gradtape, written as a user of its public API would: the unit of
+ * work that repeats is one function (W2 and W3 a training step, called per epoch with the loss
+ * read after each), run as it is here and compiled by `jit` in gradtape_jit.ts.
+ */
 import * as gt from "../../mod.ts";
 import {
   type Data,
@@ -14,161 +18,173 @@ import {
 const tensor = (data: Float32Array, shape: number[]): gt.Tensor =>
   gt.constant(data.slice(), { shape });
 
+/** What turns the unit of work that repeats into what runs: itself, or `gt.jit` of it. */
+// deno-lint-ignore no-explicit-any
+export type Compile = <F extends (...args: any[]) => any>(f: F) => F;
+
 /**
- * gradtape's implementations. W4–W7 run each step in `gt.tidy`, as the TensorFlow.js ones do in
+ * gradtape's implementations, the unit of work that repeats (a gradient function, a training step)
+ * passed through `compile`. W4–W8 run each step in `gt.tidy`, as the TensorFlow.js ones do in
  * `tf.tidy`, so that large buffers are reused rather than fresh memory faulted in every step; on
  * scalars and 100-element tensors (W1–W3) there is nothing to reuse.
  */
-export const gradtape: Impl = {
-  W1: () => {
-    const x = new gt.Variable(2);
-    return Promise.resolve({
-      run: () => {
+export function gradtapeWith(compile: Compile): Impl {
+  return {
+    W1: () => {
+      const x = new gt.Variable(2);
+      const gradient = compile(() => {
         const tape = new gt.GradientTape();
         const y = tape.record(() => x.pow(3).mul(3).add(x.square().mul(2)).add(x).add(1));
-        return tape.gradient(y, x)!.item();
-      },
-    });
-  },
+        return tape.gradient(y, x)!;
+      });
+      return Promise.resolve({ run: () => gradient().item() });
+    },
 
-  W2: (d: Data) => {
-    const x = tensor(d.linear.x, [LINEAR.samples, 1]);
-    const y = tensor(d.linear.y, [LINEAR.samples, 1]);
-    const w0 = gt.constant(d.linear.w, { shape: [1, 1] });
-    const b0 = gt.constant(d.linear.b, { shape: [1] });
-    const w = new gt.Variable(w0), b = new gt.Variable(b0);
-    return Promise.resolve({
-      run: () => {
-        w.assign(w0);
-        b.assign(b0);
-        for (let epoch = 0; epoch < LINEAR.epochs; epoch++) {
-          const tape = new gt.GradientTape();
-          const loss = tape.record(() => gt.reduceMean(gt.square(gt.matmul(x, w).add(b).sub(y))));
-          const [gw, gb] = tape.gradient(loss, [w, b]);
-          w.assignSub(gt.multiply(LINEAR.lr, gw!));
-          b.assignSub(gt.multiply(LINEAR.lr, gb!));
-          loss.item();
-        }
-        return [w.value().item(), b.value().item()];
-      },
-    });
-  },
+    W2: (d: Data) => {
+      const x = tensor(d.linear.x, [LINEAR.samples, 1]);
+      const y = tensor(d.linear.y, [LINEAR.samples, 1]);
+      const w0 = gt.constant(d.linear.w, { shape: [1, 1] });
+      const b0 = gt.constant(d.linear.b, { shape: [1] });
+      const w = new gt.Variable(w0), b = new gt.Variable(b0);
+      const step = compile(() => {
+        const tape = new gt.GradientTape();
+        const loss = tape.record(() => gt.reduceMean(gt.square(gt.matmul(x, w).add(b).sub(y))));
+        const [gw, gb] = tape.gradient(loss, [w, b]);
+        w.assignSub(gt.multiply(LINEAR.lr, gw!));
+        b.assignSub(gt.multiply(LINEAR.lr, gb!));
+        return loss;
+      });
+      return Promise.resolve({
+        run: () => {
+          w.assign(w0);
+          b.assign(b0);
+          for (let epoch = 0; epoch < LINEAR.epochs; epoch++) step().item();
+          return [w.value().item(), b.value().item()];
+        },
+      });
+    },
 
-  W3: (d: Data) => {
-    const x = tensor(d.poly.x, [POLY.samples, 1]);
-    const y = tensor(d.poly.y, [POLY.samples, 1]);
-    const inits = d.poly.init.map((v, i) => gt.constant(v, { shape: i < 3 ? [1, 1] : [1] }));
-    const params = inits.map((t) => new gt.Variable(t));
-    const [w3, w2, w1, b] = params;
-    return Promise.resolve({
-      run: () => {
-        params.forEach((p, i) => p.assign(inits[i]));
-        for (let epoch = 0; epoch < POLY.epochs; epoch++) {
-          const tape = new gt.GradientTape();
-          const loss = tape.record(() => {
-            const x2 = gt.square(x);
-            const x3 = gt.multiply(x2, x);
-            const pred = gt.matmul(x3, w3).add(gt.matmul(x2, w2)).add(gt.matmul(x, w1)).add(b);
-            const mse = gt.reduceMean(gt.square(y.sub(pred)));
-            const l2 = gt.addN(params.map((p) => gt.reduceSum(gt.square(p))));
-            return mse.add(gt.multiply(POLY.l2, l2));
-          });
-          const grads = tape.gradient(loss, params);
-          params.forEach((p, i) => p.assignSub(gt.multiply(POLY.lr, grads[i]!)));
-          loss.item();
-        }
-        return params.map((p) => p.value().item());
-      },
-    });
-  },
+    W3: (d: Data) => {
+      const x = tensor(d.poly.x, [POLY.samples, 1]);
+      const y = tensor(d.poly.y, [POLY.samples, 1]);
+      const inits = d.poly.init.map((v, i) => gt.constant(v, { shape: i < 3 ? [1, 1] : [1] }));
+      const params = inits.map((t) => new gt.Variable(t));
+      const [w3, w2, w1, b] = params;
+      const step = compile(() => {
+        const tape = new gt.GradientTape();
+        const loss = tape.record(() => {
+          const x2 = gt.square(x);
+          const x3 = gt.multiply(x2, x);
+          const pred = gt.matmul(x3, w3).add(gt.matmul(x2, w2)).add(gt.matmul(x, w1)).add(b);
+          const mse = gt.reduceMean(gt.square(y.sub(pred)));
+          const l2 = gt.addN(params.map((p) => gt.reduceSum(gt.square(p))));
+          return mse.add(gt.multiply(POLY.l2, l2));
+        });
+        const grads = tape.gradient(loss, params);
+        params.forEach((p, i) => p.assignSub(gt.multiply(POLY.lr, grads[i]!)));
+        return loss;
+      });
+      return Promise.resolve({
+        run: () => {
+          params.forEach((p, i) => p.assign(inits[i]));
+          for (let epoch = 0; epoch < POLY.epochs; epoch++) step().item();
+          return params.map((p) => p.value().item());
+        },
+      });
+    },
 
-  W4: (d: Data) => {
-    const { batch, inputs, hidden, classes } = MLP;
-    const x = tensor(d.mlp.x, [batch, inputs]);
-    const labels = tensor(d.mlp.labels, [batch, classes]);
-    const w1 = new gt.Variable(tensor(d.mlp.w1, [inputs, hidden]));
-    const b1 = new gt.Variable(tensor(d.mlp.b1, [hidden]));
-    const w2 = new gt.Variable(tensor(d.mlp.w2, [hidden, classes]));
-    const b2 = new gt.Variable(tensor(d.mlp.b2, [classes]));
-    const params = [w1, b1, w2, b2];
-    const opt = new gt.optimizers.SGD({ learningRate: MLP.lr });
-    return Promise.resolve({
-      run: () =>
-        gt.tidy(() => {
-          const tape = new gt.GradientTape();
-          const loss = tape.record(() => {
-            const h = gt.relu(gt.matmul(x, w1).add(b1));
-            const logits = gt.matmul(h, w2).add(b2);
-            return gt.reduceMean(gt.softmaxCrossEntropyWithLogits(labels, logits));
-          });
-          const grads = tape.gradient(loss, params);
-          opt.applyGradients(params.map((p, i) => [grads[i], p] as const));
-          return loss.item();
-        }),
-    });
-  },
+    W4: (d: Data) => {
+      const { batch, inputs, hidden, classes } = MLP;
+      const x = tensor(d.mlp.x, [batch, inputs]);
+      const labels = tensor(d.mlp.labels, [batch, classes]);
+      const w1 = new gt.Variable(tensor(d.mlp.w1, [inputs, hidden]));
+      const b1 = new gt.Variable(tensor(d.mlp.b1, [hidden]));
+      const w2 = new gt.Variable(tensor(d.mlp.w2, [hidden, classes]));
+      const b2 = new gt.Variable(tensor(d.mlp.b2, [classes]));
+      const params = [w1, b1, w2, b2];
+      const opt = new gt.optimizers.SGD({ learningRate: MLP.lr });
+      const step = compile(() => {
+        const tape = new gt.GradientTape();
+        const loss = tape.record(() => {
+          const h = gt.relu(gt.matmul(x, w1).add(b1));
+          const logits = gt.matmul(h, w2).add(b2);
+          return gt.reduceMean(gt.softmaxCrossEntropyWithLogits(labels, logits));
+        });
+        const grads = tape.gradient(loss, params);
+        opt.applyGradients(params.map((p, i) => [grads[i], p] as const));
+        return loss;
+      });
+      return Promise.resolve({ run: () => gt.tidy(() => step().item()) });
+    },
 
-  W5: (d: Data, n: number) => {
-    const { a, b } = d.matmul.get(n)!;
-    const ta = tensor(a, [n, n]), tb = tensor(b, [n, n]);
-    return Promise.resolve({ run: () => gt.tidy(() => gt.matmul(ta, tb).data()) });
-  },
+    W5: (d: Data, n: number) => {
+      const { a, b } = d.matmul.get(n)!;
+      const ta = tensor(a, [n, n]), tb = tensor(b, [n, n]);
+      const product = compile((a: gt.Tensor, b: gt.Tensor) => gt.matmul(a, b));
+      return Promise.resolve({ run: () => gt.tidy(() => product(ta, tb).data()) });
+    },
 
-  W5g: (d: Data) => {
-    const n = MATMUL_GRAD_SIZE;
-    const { a, b } = d.matmul.get(n)!;
-    const ta = tensor(a, [n, n]), tb = tensor(b, [n, n]);
-    const g = gt.grad((a: gt.Tensor, b: gt.Tensor) => gt.reduceSum(gt.matmul(a, b)), {
-      argnums: [0, 1],
-    });
-    return Promise.resolve({ run: () => gt.tidy(() => g(ta, tb).map((t) => t.data())) });
-  },
-
-  W6: (d: Data) => {
-    const x = tensor(d.sinExp, [d.sinExp.length]);
-    const g = gt.grad((x: gt.Tensor) =>
-      gt.reduceSum(gt.add(gt.multiply(gt.sin(x), gt.exp(x)), gt.multiply(x, x)))
-    );
-    return Promise.resolve({ run: () => gt.tidy(() => g(x).data()) });
-  },
-
-  W7: (d: Data) => {
-    const n = HESSIAN_SIZE;
-    const x = tensor(d.hessian.x, [n]);
-    const a = tensor(d.hessian.a, [n, n]);
-    const f = (x: gt.Tensor) =>
-      gt.add(
-        gt.reduceSum(gt.pow(x, 4)),
-        gt.reduceSum(gt.multiply(x, gt.matmul(a, x.reshape([n, 1])).reshape([n]))),
+    W5g: (d: Data) => {
+      const n = MATMUL_GRAD_SIZE;
+      const { a, b } = d.matmul.get(n)!;
+      const ta = tensor(a, [n, n]), tb = tensor(b, [n, n]);
+      const g = compile(
+        gt.grad((a: gt.Tensor, b: gt.Tensor) => gt.reduceSum(gt.matmul(a, b)), { argnums: [0, 1] }),
       );
-    const h = gt.hessian(f);
-    return Promise.resolve({ run: () => gt.tidy(() => h(x).data()) });
-  },
+      return Promise.resolve({ run: () => gt.tidy(() => g(ta, tb).map((t) => t.data())) });
+    },
 
-  W8: (d: Data) => {
-    const { batch, inputs, hidden, classes } = PER_EXAMPLE;
-    const p = d.perExample;
-    const params = {
-      w1: tensor(p.w1, [inputs, hidden]),
-      b1: tensor(p.b1, [hidden]),
-      w2: tensor(p.w2, [hidden, classes]),
-      b2: tensor(p.b2, [classes]),
-    };
-    const x = tensor(p.x, [batch, inputs]);
-    const labels = tensor(p.labels, [batch, classes]);
-    // One example's loss, written for one example: x [784], y [10].
-    const loss = (q: typeof params, x: gt.Tensor, y: gt.Tensor) => {
-      const h = gt.relu(gt.matmul(x.reshape([1, inputs]), q.w1).add(q.b1));
-      const logits = gt.matmul(h, q.w2).add(q.b2);
-      return gt.reduceSum(gt.softmaxCrossEntropyWithLogits(y.reshape([1, classes]), logits));
-    };
-    const perExample = gt.vmap(gt.grad(loss), { inAxes: [null, 0, 0] });
-    return Promise.resolve({
-      run: () =>
-        gt.tidy(() => {
-          const g = perExample(params, x, labels) as unknown as typeof params;
-          return [g.w1.data(), g.b1.data(), g.w2.data(), g.b2.data()];
-        }),
-    });
-  },
-};
+    W6: (d: Data) => {
+      const x = tensor(d.sinExp, [d.sinExp.length]);
+      const g = compile(
+        gt.grad((x: gt.Tensor) =>
+          gt.reduceSum(gt.add(gt.multiply(gt.sin(x), gt.exp(x)), gt.multiply(x, x)))
+        ),
+      );
+      return Promise.resolve({ run: () => gt.tidy(() => g(x).data()) });
+    },
+
+    W7: (d: Data) => {
+      const n = HESSIAN_SIZE;
+      const x = tensor(d.hessian.x, [n]);
+      const a = tensor(d.hessian.a, [n, n]);
+      const f = (x: gt.Tensor) =>
+        gt.add(
+          gt.reduceSum(gt.pow(x, 4)),
+          gt.reduceSum(gt.multiply(x, gt.matmul(a, x.reshape([n, 1])).reshape([n]))),
+        );
+      const h = compile(gt.hessian(f));
+      return Promise.resolve({ run: () => gt.tidy(() => h(x).data()) });
+    },
+
+    W8: (d: Data) => {
+      const { batch, inputs, hidden, classes } = PER_EXAMPLE;
+      const p = d.perExample;
+      const params = {
+        w1: tensor(p.w1, [inputs, hidden]),
+        b1: tensor(p.b1, [hidden]),
+        w2: tensor(p.w2, [hidden, classes]),
+        b2: tensor(p.b2, [classes]),
+      };
+      const x = tensor(p.x, [batch, inputs]);
+      const labels = tensor(p.labels, [batch, classes]);
+      // One example's loss, written for one example: x [784], y [10].
+      const loss = (q: typeof params, x: gt.Tensor, y: gt.Tensor) => {
+        const h = gt.relu(gt.matmul(x.reshape([1, inputs]), q.w1).add(q.b1));
+        const logits = gt.matmul(h, q.w2).add(q.b2);
+        return gt.reduceSum(gt.softmaxCrossEntropyWithLogits(y.reshape([1, classes]), logits));
+      };
+      const perExample = compile(gt.vmap(gt.grad(loss), { inAxes: [null, 0, 0] }));
+      return Promise.resolve({
+        run: () =>
+          gt.tidy(() => {
+            const g = perExample(params, x, labels) as unknown as typeof params;
+            return [g.w1.data(), g.b1.data(), g.w2.data(), g.b2.data()];
+          }),
+      });
+    },
+  };
+}
+
+/** gradtape's implementations, op by op. */
+export const gradtape: Impl = gradtapeWith((f) => f);

@@ -7,7 +7,7 @@
  * the same results.
  */
 import type { Operand } from "../core/dispatch.ts";
-import { allocateUninit, type DType, type TypedArray } from "../core/dtype.ts";
+import { allocateOwned, allocateUninit, type DType, type TypedArray } from "../core/dtype.ts";
 import { canGenerate } from "../core/kernels/generated.ts";
 import { sizeOf } from "../core/shape.ts";
 import { dataOf, lazyFill, type Tensor } from "../core/tensor.ts";
@@ -180,7 +180,10 @@ export class CompiledProgram {
   #run(inputs: readonly TypedArray[]): (TypedArray | null)[] {
     const regs = this.#registers;
     for (let i = 0; i < inputs.length; i++) regs[i] = inputs[i];
-    const arena = this.#arena ??= this.#slotSizes.map(({ dtype, size }) => alloc(dtype, size));
+    // The arena is the program's for good: no tidy scope may recycle it.
+    const arena = this.#arena ??= this.#slotSizes.map(({ dtype, size }) =>
+      allocateOwned(dtype, size)
+    );
     const runs = this.#runs;
     for (let r = 0; r < runs.length; r++) {
       const { step, reads, operands, out, register, slot, size } = runs[r];
@@ -290,25 +293,12 @@ const record = (v: Var): Slot => ({ data: EMPTY, shape: v.shape, dtype: v.dtype 
 function constOperand(t: Tensor, single: boolean): Operand {
   const fill = lazyFill(t);
   if (single && fill !== undefined) {
-    return { data: alloc(t.dtype, 1).fill(fill), shape: [], dtype: t.dtype };
+    return { data: allocateOwned(t.dtype, 1).fill(fill), shape: [], dtype: t.dtype };
   }
   return { data: dataOf(t).slice(), shape: t.shape, dtype: t.dtype };
 }
 
 const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
-
-function alloc(dtype: DType, n: number): TypedArray {
-  switch (dtype) {
-    case "float32":
-      return new Float32Array(n);
-    case "float64":
-      return new Float64Array(n);
-    case "int32":
-      return new Int32Array(n);
-    default:
-      return new Uint8Array(n);
-  }
-}
 
 function kernelSteps(p: Program): Step[] {
   return p.eqns.map((e) => kernelStep(e));

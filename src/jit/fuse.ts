@@ -134,12 +134,8 @@ function sumOf(chain: FusedGroup, out: Var, shape: readonly number[], axes: read
 // reduceKernel's order exactly (kernels/reduce.ts): along a row, two float64 sums of alternate
 // elements, added at the end; down columns, one float64 sum per column, row after row.
 function sumLoop(lines: readonly string[], result: string, singles: readonly boolean[]): Loop {
-  const load = singles.map((s, i) =>
-    s ? `const s${i} = xs[${i}].data[0];` : `const x${i} = xs[${i}].data;`
-  ).join(" ");
-  const at = (index: string) =>
-    lines.map((l) => l.replace(/@(\d+)@/g, (_, i) => singles[+i] ? `s${i}` : `x${i}[${index}]`))
-      .join(" ");
+  const load = loads(singles);
+  const at = (index: string) => statements(lines, (k) => singles[k] ? `s${k}` : `x${k}[${index}]`);
   return new Function(
     "o",
     "xs",
@@ -235,12 +231,22 @@ function fusedLoop(lines: readonly string[], result: string): FusedGroup["compil
 
 type Loop = (...args: unknown[]) => void;
 
-function flatLoop(lines: readonly string[], result: string, singles: readonly boolean[]): Loop {
-  const load = singles.map((s, i) =>
-    s ? `const s${i} = xs[${i}].data[0];` : `const x${i} = xs[${i}].data;`
-  ).join(" ");
-  const body = lines.map((l) => l.replace(/@(\d+)@/g, (_, i) => singles[+i] ? `s${i}` : `x${i}[i]`))
+// The flat loops' reads of their inputs: a single value hoisted into `s<k>`, else the array `x<k>`.
+function loads(singles: readonly boolean[]): string {
+  return singles.map((s, k) =>
+    s ? `const s${k} = xs[${k}].data[0];` : `const x${k} = xs[${k}].data;`
+  )
     .join(" ");
+}
+
+// The members' statements with input k (written `@k@`) read as `read(k)`.
+function statements(lines: readonly string[], read: (k: number) => string): string {
+  return lines.map((l) => l.replace(/@(\d+)@/g, (_, k) => read(+k))).join(" ");
+}
+
+function flatLoop(lines: readonly string[], result: string, singles: readonly boolean[]): Loop {
+  const load = loads(singles);
+  const body = statements(lines, (k) => singles[k] ? `s${k}` : `x${k}[i]`);
   return new Function(
     "o",
     "xs",
@@ -255,7 +261,7 @@ function stridedLoop(lines: readonly string[], result: string, k: number): Loop 
     (_, i) => `const x${i} = xs[${i}]; let i${i} = offs[${i}]; const d${i} = inner[${i}];`,
   ).join(" ");
   const steps = Array.from({ length: k }, (_, i) => `i${i} += d${i};`).join(" ");
-  const body = lines.map((l) => l.replace(/@(\d+)@/g, (_, i) => `x${i}[i${i}]`)).join(" ");
+  const body = statements(lines, (k) => `x${k}[i${k}]`);
   return new Function(
     "o",
     "oi",

@@ -284,3 +284,35 @@ export function recordBinds(fn: () => unknown): Bound[] {
   withTransform(watcher, fn);
   return seen;
 }
+
+/**
+ * The ops bound by every case of every row, in float64 and float32, forward and (for rows with
+ * a gradient) backward, each batch named by its row, case and dtype.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { everyCaseBinds } from "./_registry_rows.ts";
+ * const names = new Set(everyCaseBinds().flatMap(({ binds }) => binds.map((b) => b.prim.name)));
+ * assert.ok(names.has("exp") && names.has("matmul"));
+ * ```
+ */
+export function everyCaseBinds(): { where: string; binds: Bound[] }[] {
+  const out: { where: string; binds: Bound[] }[] = [];
+  for (const [name, row] of Object.entries(rows)) {
+    const cases = "cases" in row ? row.cases : [row.noGradient];
+    for (const dtype of ["float64", "float32"] as const) {
+      cases.forEach((c, i) => {
+        const args = c.args.map((a) =>
+          a instanceof gt.Tensor ? a : gt.constant(a as number[], { dtype })
+        );
+        const binds = recordBinds(() => {
+          c.f(...args);
+          if ("cases" in row) gt.grad((...xs: Tensor[]) => gt.reduceSum(c.f(...xs)))(...args);
+        });
+        out.push({ where: `${name} case ${i} (${dtype})`, binds });
+      });
+    }
+  }
+  return out;
+}

@@ -7,10 +7,10 @@
  */
 import assert from "node:assert/strict";
 import * as gt from "../../mod.ts";
-import type { DType, Tensor, TensorLike } from "../../mod.ts";
+import type { DType, Tensor } from "../../mod.ts";
 import { type Aval, bind, type Primitive } from "../../src/core/dispatch.ts";
 import { type PrimitiveName, primitives, registry } from "../../src/ops/registry.ts";
-import { type Bound, recordBinds, rows } from "./_registry_rows.ts";
+import { type Bound, everyCaseBinds, recordBinds } from "./_registry_rows.ts";
 
 // Checks each bound op's rule against its output; returns the names of the primitives seen.
 function assertRulesAgree(seen: readonly Bound[], where: string): Set<string> {
@@ -25,23 +25,13 @@ function assertRulesAgree(seen: readonly Bound[], where: string): Set<string> {
   return names;
 }
 
-const asDtype = (a: TensorLike, dtype: DType) =>
-  a instanceof gt.Tensor ? a : gt.constant(a as number[], { dtype });
-
+// Eager mode allocates a kernel's output from the shape rule, so on the kernel path this holds by
+// construction; what it checks is the rule against the shortcuts (views, uniform results, matmul's
+// sum of rows), which make their outputs themselves.
 Deno.test("every primitive's shape rule gives its kernel's output shape and dtype on every registry case, forward and backward", () => {
   const seen = new Set<string>();
-  for (const [name, row] of Object.entries(rows)) {
-    const cases = "cases" in row ? row.cases : [row.noGradient];
-    for (const dtype of ["float64", "float32"] as const) {
-      cases.forEach((c, i) => {
-        const args = c.args.map((a) => asDtype(a, dtype));
-        const binds = recordBinds(() => {
-          c.f(...args);
-          if ("cases" in row) gt.grad((...xs: Tensor[]) => gt.reduceSum(c.f(...xs)))(...args);
-        });
-        for (const n of assertRulesAgree(binds, `${name} case ${i} (${dtype})`)) seen.add(n);
-      });
-    }
+  for (const { where, binds } of everyCaseBinds()) {
+    for (const n of assertRulesAgree(binds, where)) seen.add(n);
   }
   const missing = Object.keys(registry).filter((n) => !seen.has(n));
   assert.deepEqual(missing, [], "primitives no case bound");
