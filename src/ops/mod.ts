@@ -2,7 +2,7 @@
 import { installMethodOps } from "../core/tensor.ts";
 import { add, divide, maximum, minimum, multiply, pow, subtract } from "./binary.ts";
 import { cast } from "./cast.ts";
-import { matmul } from "./linalg.ts";
+import { matmul } from "./products.ts";
 import { reshape, stack, transpose } from "./movement.ts";
 import { installPacker } from "../core/convert.ts";
 import type { Tensor, TensorLike } from "../core/tensor.ts";
@@ -16,7 +16,7 @@ export * from "./compare.ts";
 export * from "./creation.ts";
 export * from "./indexing.ts";
 export * from "./nn.ts";
-export * from "./linalg.ts";
+export * from "./products.ts";
 export * from "./movement.ts";
 export * from "./reduce.ts";
 export * from "./reduce_composite.ts";

@@ -4,7 +4,7 @@ import { binaryPrims } from "./binary.ts";
 import { castPrims } from "./cast.ts";
 import { comparePrims } from "./compare.ts";
 import { indexingPrims } from "./indexing.ts";
-import { linalgPrims } from "./linalg.ts";
+import { productPrims } from "./products.ts";
 import { blockPrims, movementPrims } from "./movement.ts";
 import { reducePrims } from "./reduce.ts";
 import { unaryPrims } from "./unary.ts";
@@ -17,7 +17,7 @@ export const primitives = {
   ...reducePrims,
   ...movementPrims,
   ...blockPrims,
-  ...linalgPrims,
+  ...productPrims,
   ...indexingPrims,
   ...castPrims,
 };

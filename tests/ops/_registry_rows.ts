@@ -7,63 +7,15 @@
 import * as gt from "../../mod.ts";
 import { type PrimitiveName, primitives } from "../../src/ops/registry.ts";
 import { bind, type Primitive, type Transform, withTransform } from "../../src/core/dispatch.ts";
-import type { Tensor, TensorLike } from "../../mod.ts";
+import type { Tensor } from "../../mod.ts";
+import { cond, noGrad, pos23, type Row, unary, x23 } from "./_row_types.ts";
+import { specialRows } from "./rows/special.ts";
+import { scanRows } from "./rows/scan.ts";
+import { indexingRows } from "./rows/indexing.ts";
+import { linalgRows } from "./rows/linalg.ts";
+import { moreRows } from "./rows/more.ts";
 
-/**
- * A function under test: tensors in, one tensor out.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import * as gt from "../../mod.ts";
- * import type { Fn } from "./_registry_rows.ts";
- * const f: Fn = (a, b) => gt.add(a, b);
- * assert.equal(f(gt.constant(1), gt.constant(2)).item(), 3);
- * ```
- */
-export type Fn = (...xs: Tensor[]) => Tensor;
-
-/**
- * One case of a row: a function and inputs that exercise the row's primitive.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { rows } from "./_registry_rows.ts";
- * const c = "cases" in rows.log ? rows.log.cases[0] : rows.log.noGradient;
- * assert.equal(c.args.length, 1);
- * ```
- */
-export interface Case {
-  /** The function under test, of float tensors. */
-  f: Fn;
-  /** Inputs inside the op's domain: positive for log, away from ties for max, from kinks for abs. */
-  args: TensorLike[];
-  /** Finite-difference step and tolerances, where the default ones do not fit. */
-  eps?: number;
-  atol?: number;
-  rtol?: number;
-}
-
-/**
- * A row: the cases that exercise a primitive, or `"no gradient"` with one case that uses it.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { rows } from "./_registry_rows.ts";
- * assert.ok("noGradient" in rows.sign && "cases" in rows.sin);
- * ```
- */
-export type Row = { cases: Case[] } | { noGradient: Case };
-
-const x23 = [[0.3, -1.2, 0.8], [1.5, -0.4, 2.1]];
-const pos23 = [[0.3, 1.2, 0.8], [1.5, 0.4, 2.1]];
-const unary = (f: (x: Tensor) => Tensor, args: TensorLike = x23): Row => ({
-  cases: [{ f, args: [args] }],
-});
-const noGrad = (f: Fn, ...args: TensorLike[]): Row => ({ noGradient: { f, args } });
-const cond = [[true, false, true], [false, false, true]];
+export type { Case, Fn, Row } from "./_row_types.ts";
 
 /**
  * Every primitive's row, keyed by its name: a primitive without one does not compile.
@@ -77,6 +29,11 @@ const cond = [[true, false, true], [false, false, true]];
  * ```
  */
 export const rows: Record<PrimitiveName, Row> = {
+  ...specialRows,
+  ...scanRows,
+  ...indexingRows,
+  ...linalgRows,
+  ...moreRows,
   negative: unary(gt.negative),
   abs: unary(gt.abs),
   sign: noGrad((x) => gt.sign(x), x23),

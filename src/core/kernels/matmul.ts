@@ -22,7 +22,7 @@ export function matmulShape(
   transposeA: boolean,
   transposeB: boolean,
 ): { batch: readonly number[]; m: number; k: number; n: number } {
-  // The operands were checked by matmul's shape rule (src/ops/linalg.ts).
+  // The operands were checked by matmul's shape rule (src/ops/products.ts).
   const ra = aShape.length, rb = bShape.length;
   const m = transposeA ? aShape[ra - 1] : aShape[ra - 2];
   const k = transposeA ? aShape[ra - 2] : aShape[ra - 1];

@@ -1,4 +1,4 @@
-/** Linear algebra: `matmul` (2-D and batched, with transposes folded into the kernel). */
+/** Products: `matmul` (2-D and batched, with transposes folded into the kernel), `tensordot`, `einsum`. */
 import { bind, type Primitive, withPaused } from "../core/dispatch.ts";
 import { toTensors } from "../core/convert.ts";
 import { lazyFill, type Tensor, type TensorLike, uniformTensor } from "../core/tensor.ts";
@@ -51,7 +51,7 @@ function uniformMatmul(
 }
 
 /** The linear-algebra primitives, by name. */
-export const linalgPrims = {
+export const productPrims = {
   // d(A·B) = dA·B + A·dB; reverse: Ā = Ḡ·Bᵀ, B̄ = Aᵀ·Ḡ (each with the transposes folded in)
   matmul: {
     name: "matmul",
@@ -147,7 +147,7 @@ export function matmul(a: TensorLike, b: TensorLike, options?: MatmulOptions): T
   const transposeA = options?.transposeA ?? false, transposeB = options?.transposeB ?? false;
   checkBoolean("matmul", "transposeA", transposeA);
   checkBoolean("matmul", "transposeB", transposeB);
-  return bind(linalgPrims.matmul, [ta, tb], { transposeA, transposeB });
+  return bind(productPrims.matmul, [ta, tb], { transposeA, transposeB });
 }
 
 const MATMUL_OPTIONS = ["transposeA", "transposeB"] as const;
