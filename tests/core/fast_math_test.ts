@@ -8,7 +8,7 @@ import {
   simdSin,
   simdTanh,
 } from "../../src/core/kernels/wasm/math.ts";
-import { wasmThreadedRuns } from "../../src/core/kernels/wasm/runtime.ts";
+import { startWorker, wasmThreadedRuns } from "../../src/core/kernels/wasm/runtime.ts";
 import { Generator } from "../../src/core/random.ts";
 
 type Loop = (o: Float32Array, a: Float32Array, n: number) => void;
@@ -154,9 +154,10 @@ Deno.test("long arrays are shared with the worker, within an ulp of one thread's
       const e = Math.min(i + part, n);
       loop(alone.subarray(i, e), xs.subarray(i, e), e - i);
     }
+    startWorker();
     const before = wasmThreadedRuns();
     const shared = new Float32Array(n);
-    // The worker starts on first use and serves once it is ready.
+    // The worker serves once it is ready.
     for (let i = 0; i < 100 && wasmThreadedRuns() === before; i++) {
       loop(shared, xs, n);
       await new Promise((r) => setTimeout(r, 5));

@@ -12,6 +12,7 @@ import { broadcastShapes, sizeOf } from "../../src/core/shape.ts";
 import { elementwiseLoops } from "../../src/core/kernels/generated.ts";
 import { registry } from "../../src/ops/registry.ts";
 import {
+  startWorker,
   wasmAvailable,
   wasmThreaded,
   wasmThreadedRuns,
@@ -91,7 +92,8 @@ Deno.test("a large product split with the worker matches the reference loop", as
   const as = [300, 280], bs = [280, 270];
   const a = randomF32(300 * 280, g), b = randomF32(280 * 270, g);
   const [ref] = product(a, as, b, bs, false, false, "float32", true);
-  // The worker starts on the first large product and is ready a moment later.
+  // Started here rather than once products have taken long enough alone; ready a moment later.
+  startWorker();
   const before = wasmThreadedRuns();
   for (let i = 0; i < 100 && wasmThreadedRuns() === before; i++) {
     const [fast] = product(a, as, b, bs, false, false, "float32");
@@ -184,6 +186,7 @@ Deno.test("a wide product shared by columns with the worker matches the referenc
   const as = [64, 500], bs = [500, 640];
   const a = randomF32(64 * 500, g), b = randomF32(500 * 640, g);
   const [ref] = product(a, as, b, bs, false, false, "float32", true);
+  startWorker();
   const before = wasmThreadedRuns();
   for (let i = 0; i < 100 && wasmThreadedRuns() === before; i++) {
     await new Promise((r) => setTimeout(r, 20));

@@ -24,7 +24,9 @@ Deno.test("a Deno program that used the kernel worker ends promptly after its la
       0,
       `exit_probe.ts exited with ${code}:\n${out}${new TextDecoder().decode(stderr)}`,
     );
-    const [, runs, last] = out.match(/^threaded runs: (\d+)\n(\d+)\n$/) ?? [];
+    const [, early, runs, last] =
+      out.match(/^worker after one product: (\w+)\nthreaded runs: (\d+)\n(\d+)\n$/) ?? [];
+    assert.equal(early, "false", `one product started the worker: ${out}`);
     assert.ok(Number(runs) > 0, `the worker shared no job: ${out}`);
     delays.push(ended - Number(last));
   }

@@ -9,6 +9,7 @@ import { matmulKernel, matmulShape } from "../../src/core/kernels/matmul.ts";
 import type { DType, TypedArray } from "../../src/core/dtype.ts";
 import { sizeOf } from "../../src/core/shape.ts";
 export {
+  startWorker,
   wasmAvailable,
   wasmThreaded,
   wasmThreadedRuns,

@@ -2,8 +2,8 @@
  * The WebAssembly kernels' common ground: one memory holding the operands, the modules
  * instantiated on it (gemm.wat, math.wat), and, where workers, shared memory and blocking waits
  * are available (Deno; not a browser's main thread, nor Node without a global Worker), a worker
- * that claims chunks of a large job beside the calling thread. The worker never keeps a program
- * running: see `spawn`. Where WebAssembly SIMD is unavailable, `kernels()` is null and the
+ * that claims chunks of a large job beside the calling thread, started once large jobs have taken
+ * long enough alone (`SPAWN_AFTER_MS`). The worker never keeps a program running: see `spawn`. Where WebAssembly SIMD is unavailable, `kernels()` is null and the
  * callers run their TypeScript loops.
  */
 import { gemmFusedWasm, gemmSharedFusedWasm, gemmSharedWasm, gemmWasm } from "./gemm_wasm.ts";
@@ -63,6 +63,13 @@ const READY = 18; // the units whose operands are in place (see Stream)
 // A worker with no job for this long exits, to give its thread back (and, where it cannot be
 // unreferenced, to let the program end).
 const IDLE_MS = 500;
+// NOTE: starting a worker costs this thread about 100 ms in Deno (loading node:worker_threads,
+// then creating the worker), more than a short program's large jobs take in all. As in renting
+// skis before buying: a worker starts only once the jobs it would share have taken this long on
+// this thread alone, so a short program never pays for one, a long one pays at most twice what
+// the better choice in hindsight would have cost, and a training loop's first steps are not
+// held up by it.
+const SPAWN_AFTER_MS = 100;
 
 let loaded: Kernels | null | undefined;
 
@@ -209,6 +216,8 @@ const run = ({ modules, memory, idleMs }) => {
 
 let workerState: "none" | "started" = "none";
 let threadedRuns = 0;
+// The time shareable jobs have taken on this thread alone since no worker was running.
+let aloneMs = 0;
 
 /** How many jobs a worker has shared so far (for tests and benchmarks). */
 export function wasmThreadedRuns(): number {
@@ -248,10 +257,33 @@ function spawn(init: { modules: unknown; memory: WebAssembly.Memory; idleMs: num
   }
 }
 
+function workerRunning(k: Kernels): boolean {
+  return workerState === "started" && Atomics.load(control(k), STATE) !== 3;
+}
+
+/** Whether the kernels' worker is running (starting, idle or busy), for tests. */
+export function workerStarted(): boolean {
+  const k = kernels();
+  return k !== null && workerRunning(k);
+}
+
+/**
+ * Starts the kernels' worker now, rather than once large jobs have taken long enough alone (for
+ * tests and benchmarks of the shared path). Returns whether there is one (where workers are
+ * available).
+ */
+export function startWorker(): boolean {
+  const k = kernels();
+  if (k === null || k.shared === null) return false;
+  ensureWorker(k);
+  return k.shared !== null;
+}
+
 // Starts a worker if none is running; it becomes usable (state 1) a little later.
 function ensureWorker(k: Kernels): void {
+  if (workerRunning(k)) return;
+  aloneMs = 0;
   const ctl = control(k);
-  if (workerState === "started" && Atomics.load(ctl, STATE) !== 3) return;
   Atomics.store(ctl, STATE, 0);
   try {
     spawn({ modules: k.shared, memory: k.memory, idleMs: IDLE_MS });
@@ -300,8 +332,14 @@ export function runJob(
 ): number {
   const ctl = control(k);
   ctl.set(params, PARAMS);
+  if (share && k.shared !== null && !workerRunning(k)) {
+    const start = performance.now();
+    const flag = runAlone(k, job, ctl, total, stream);
+    aloneMs += performance.now() - start;
+    if (aloneMs >= SPAWN_AFTER_MS) ensureWorker(k);
+    return flag;
+  }
   if (share && k.shared !== null) {
-    ensureWorker(k);
     ctl[JOB_ID] = job;
     ctl[TOTAL] = total;
     ctl[CHUNK] = chunk;
@@ -334,6 +372,10 @@ export function runJob(
       return flag | ctl[FLAG];
     }
   }
+  return runAlone(k, job, ctl, total, stream);
+}
+
+function runAlone(k: Kernels, job: number, ctl: Int32Array, total: number, stream: Stream): number {
   stream.fill(0, total);
   const flag = step(k, job, ctl.subarray(PARAMS, TOTAL), 0, total);
   stream.drain(0, total);

@@ -1,0 +1,42 @@
+/**
+ * A program's first steps, as a fresh process meets them (point 5 of the jit issue): runs one
+ * workload of the comparison (bench/compare/workloads.ts) `steps` times, eager or jitted, and
+ * prints each step's time, the mean of the first 20 and the median of the steps after them.
+ *
+ * ```sh
+ * deno run --allow-read --allow-env bench/first_steps.ts W4 [eager|jit] [steps = 100]
+ * ```
+ *
+ * Run it in a process of its own for each measurement: the point is what the first calls cost
+ * before V8 has compiled anything, the kernels are loaded or the memory pool holds anything.
+ *
+ * @module
+ */
+import { gradtape } from "./compare/gradtape.ts";
+import { gradtapeJit } from "./compare/gradtape_jit.ts";
+import { type Impl, makeData, WORKLOADS } from "./compare/workloads.ts";
+
+const [id = "W4", mode = "eager", count = "100"] = Deno.args;
+const w = WORKLOADS.find((w) => w.id === id);
+if (w === undefined) throw new Error(`no workload ${id}: one of ${WORKLOADS.map((w) => w.id)}`);
+const impl: Impl = mode === "jit" ? gradtapeJit : gradtape;
+const data = makeData();
+const start = performance.now();
+const prep = await impl[w.kind]!(data, w.n);
+const prepared = performance.now() - start;
+const times: number[] = [];
+for (let i = 0; i < Number(count); i++) {
+  const t = performance.now();
+  prep.run();
+  times.push(performance.now() - t);
+}
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const first = mean(times.slice(0, 20)), later = median(times.slice(20));
+console.log(`${id} ${mode}: prepare ${prepared.toFixed(1)} ms; steps (ms):`);
+console.log(times.map((t) => t.toFixed(2)).join(" "));
+console.log(
+  `first 20 mean ${first.toFixed(2)} ms, later median ${later.toFixed(2)} ms, ratio ${
+    (first / later).toFixed(2)
+  }`,
+);
