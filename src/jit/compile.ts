@@ -63,17 +63,33 @@ function commonSubexpressions(p: Program): Program {
   return new Program(p.inputs, eqns, p.outputs.map(rename));
 }
 
-// A key for attributes of plain data, or undefined where they hold functions or objects.
+// A key for attributes of plain data, or undefined where they hold functions or other objects
+// (a custom rule's saved tensors: walked by hand, since JSON.stringify would call a tensor's
+// toJSON, which reads its values, and a traced tensor has none).
 function plainKey(attrs: unknown): string | undefined {
-  let plain = true;
-  const text = JSON.stringify(attrs ?? null, (_, v) => {
-    if (typeof v === "function" || (typeof v === "object" && v !== null && !isPlain(v))) {
-      plain = false;
+  const parts: string[] = [];
+  const walk = (v: unknown): boolean => {
+    if (typeof v === "number") {
+      // Apart: NaN, ±Infinity and -0, which JSON writes as null or 0 (a pad value).
+      parts.push(Object.is(v, -0) ? "-0" : String(v));
+      return true;
     }
-    // JSON writes NaN and ±Infinity as null, and -0 as 0: a pad value must keep them apart.
-    return typeof v === "number" && (!Number.isFinite(v) || Object.is(v, -0)) ? `#${v}` : v;
-  });
-  return plain ? text : undefined;
+    if (v === null || v === undefined || typeof v === "boolean" || typeof v === "string") {
+      parts.push(JSON.stringify(v) ?? "undefined");
+      return true;
+    }
+    if (typeof v !== "object" || !isPlain(v)) return false;
+    const entries = Array.isArray(v) ? v.map((x, i) => [String(i), x]) : Object.entries(v);
+    parts.push(Array.isArray(v) ? "[" : "{");
+    for (const [k, x] of entries) {
+      parts.push(JSON.stringify(k), ":");
+      if (!walk(x)) return false;
+      parts.push(",");
+    }
+    parts.push(Array.isArray(v) ? "]" : "}");
+    return true;
+  };
+  return walk(attrs) ? parts.join("") : undefined;
 }
 
 function isPlain(v: object): boolean {
