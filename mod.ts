@@ -82,6 +82,8 @@ export {
   broadcastTo,
   cast,
   ceil,
+  clipByGlobalNorm,
+  clipByNorm,
   concat,
   constant,
   cos,
