@@ -88,6 +88,7 @@ export {
   constant,
   cos,
   divide,
+  dropout,
   einsum,
   equal,
   exp,
@@ -156,6 +157,7 @@ export {
   zerosLike,
 } from "./src/ops/mod.ts";
 export type { ConstantOptions, MatmulOptions } from "./src/ops/mod.ts";
+export type { DropoutOptions } from "./src/ops/mod.ts";
 /**
  * Seeded random tensors: `random.normal`, `random.uniform` and `random.setSeed`.
  *

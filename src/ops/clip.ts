@@ -62,6 +62,21 @@ export function clipByGlobalNorm(
   tensors: readonly TensorLike[],
   clipNorm: number,
 ): [Tensor[], Tensor];
+/**
+ * `clipByGlobalNorm` of a list with `null` entries, as `tape.gradient` gives for variables the
+ * loss does not reach: they stay `null` and count for nothing.
+ *
+ * @param tensors The tensors, or `null`s.
+ * @param clipNorm The largest global norm, a positive number.
+ * @returns `[clipped, globalNorm]`, `null` where `tensors` has `null`.
+ * @example A gradient list with a hole
+ * ```ts
+ * import { clipByGlobalNorm } from "@gradtape/gradtape";
+ * import assert from "node:assert/strict";
+ * const [[a, b], norm] = clipByGlobalNorm([[6, 8], null], 5);
+ * assert.deepEqual([a?.toArray(), b, norm.item()], [[3, 4], null, 10]);
+ * ```
+ */
 export function clipByGlobalNorm(
   tensors: readonly (TensorLike | null)[],
   clipNorm: number,

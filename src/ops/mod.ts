@@ -15,6 +15,7 @@ export * from "./cast.ts";
 export * from "./clip.ts";
 export * from "./compare.ts";
 export * from "./creation.ts";
+export * from "./dropout.ts";
 export * from "./indexing.ts";
 export * from "./nn.ts";
 export * from "./products.ts";
