@@ -237,7 +237,9 @@ export interface CategoricalOptions {
 
 /**
  * Draws class indices from the categorical distributions `softmax(logits)`, one per row, as
- * `tf.random.categorical`: a class with logit `-Infinity` is never drawn. No gradient.
+ * `tf.random.categorical`: a class with logit `-Infinity` is never drawn. No gradient. Under
+ * `vmap` every example gets the same noise (a draw does not depend on the mapped axis), so equal
+ * logits give equal samples.
  *
  * @param logits Unnormalized log-probabilities `[batch, classes]`, float32 or float64.
  * @param numSamples How many draws each row gets.
@@ -296,6 +298,7 @@ export interface ShuffleOptions {
 /**
  * `x` with its slices along axis 0 in a random order, as `tf.random.shuffle` (each of the
  * `n!` orders equally likely). Differentiable: the gradient goes back to the slices' places.
+ * Under `vmap` every example is put in the same order.
  *
  * @param x The tensor (a scalar comes back as it is).
  * @param options `seed` (an integer).
