@@ -1,7 +1,7 @@
 /** `dropout`, a composite of a random mask and a product (as `tf.nn.dropout`). */
 import { checkFinite, checkOptions, describeValue } from "../core/check.ts";
 import { toTensor } from "../core/convert.ts";
-import { broadcastShapes, checkShape, fmtShape, sameShape } from "../core/shape.ts";
+import { broadcastShapes, checkShape, fmtList, fmtShape, sameShape } from "../core/shape.ts";
 import type { Tensor, TensorLike } from "../core/tensor.ts";
 import { requireFloat } from "./_define.ts";
 import { multiply } from "./binary.ts";
@@ -73,6 +73,12 @@ function noiseShapeOf(
   }
   const lead = shape.length - noiseShape.length;
   const filled = noiseShape.map((d, i) => (d === null && i + lead >= 0 ? shape[i + lead] : d));
+  if (!filled.every((d) => typeof d === "number" && Number.isInteger(d) && d >= 0)) {
+    throw new TypeError(
+      `dropout: noiseShape ${fmtList(noiseShape)} is not valid: give a non-negative integer ` +
+        `or null for each axis`,
+    );
+  }
   checkShape("dropout", filled);
   let broadcast: readonly number[] | undefined;
   try {

@@ -5,7 +5,14 @@ import { lazyFill, Tensor, type TensorLike, uniformTensor } from "../core/tensor
 import { matmulKernel, matmulShape } from "../core/kernels/matmul.ts";
 import { allocate, convertData } from "../core/dtype.ts";
 import { add, broadcastTo, mul, reduceSum, reshape, sumTo, transpose } from "./_lax.ts";
-import { broadcastShapes, fmtList, fmtShape, normalizeAxis, sizeOf } from "../core/shape.ts";
+import {
+  broadcastShapes,
+  checkSize,
+  fmtList,
+  fmtShape,
+  normalizeAxis,
+  sizeOf,
+} from "../core/shape.ts";
 import { broadcasting, lift } from "./_batch.ts";
 import { checkBoolean, checkOptions, describeValue } from "../core/check.ts";
 
@@ -273,6 +280,7 @@ export function einsum(equation: string, ...operands: TensorLike[]): Tensor {
     throw new TypeError(`einsum: "${equation}": no arithmetic on bool tensors: cast them first`);
   }
   const { terms, out, sizes } = labelAxes(equation, spec, ts);
+  checkSize(`einsum: "${equation}"`, out.map((l) => sizes.get(l)!));
   let list: Term[] = terms.map((labels, k) => ({ t: ts[k], labels }));
   list = list.map((term, k) => {
     const others = new Set([...out, ...list.filter((_, j) => j !== k).flatMap((o) => o.labels)]);

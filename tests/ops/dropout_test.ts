@@ -100,7 +100,10 @@ Deno.test("dropout's errors name the op and the value", () => {
       () => gt.dropout(x, 0.5, { noiseShape: [1, 2, 3] }),
       /^dropout: noiseShape \[1,2,3\] does not broadcast/,
     ],
-    [() => gt.dropout(x, 0.5, { noiseShape: [-1, 3] }), /^dropout: shape \[-1,3\] is not valid/],
+    [
+      () => gt.dropout(x, 0.5, { noiseShape: [-1, 3] }),
+      /^dropout: noiseShape \[-1,3\] is not valid: give a non-negative integer or null/,
+    ],
     [() => gt.dropout(x, 0.5, { seed: 1.5 }), /seed must be an integer, not 1.5/],
     // deno-lint-ignore no-explicit-any
     [() => gt.dropout(x, 0.5, { noise_shape: [2, 3] } as any), /^dropout: .*noise_shape/],

@@ -273,6 +273,10 @@ Deno.test("einsum's errors name the equation and what is wrong", () => {
       /^einsum: dtypes differ: float32 and float64/,
     ],
     [() => gt.einsum("i", gt.constant([true])), /^einsum: "i": no arithmetic on bool tensors/],
+    [
+      () => gt.einsum("i,j,k->ijk", gt.ones([2000]), gt.ones([2000]), gt.ones([2000])),
+      /^einsum: "i,j,k->ijk": a tensor of shape \[2000,2000,2000\] has 8\.000e\+9 elements/,
+    ],
   ];
   for (const [f, re] of cases) {
     assert.throws(f, (e: Error) => {
