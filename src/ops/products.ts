@@ -265,7 +265,7 @@ function contractedAxes(axes: unknown, side: 0 | 1, t: Tensor): number[] {
  * import assert from "node:assert/strict";
  * assert.deepEqual(einsum("ij,jk->ik", [[1, 2]], [[3], [4]]).toArray(), [[11]]);
  * assert.equal(einsum("ii", [[1, 2], [3, 4]]).item(), 5);
- * assert.deepEqual(einsum("i,ij,j", [1, 2], [[1, 0], [0, 1]], [3, 4]).item(), 11);
+ * assert.equal(einsum("i,ij,j", [1, 2], [[1, 0], [0, 1]], [3, 4]).item(), 11);
  * ```
  */
 export function einsum(equation: string, ...operands: TensorLike[]): Tensor {
