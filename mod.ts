@@ -82,10 +82,13 @@ export {
   broadcastTo,
   cast,
   ceil,
+  clipByGlobalNorm,
+  clipByNorm,
   concat,
   constant,
   cos,
   divide,
+  dropout,
   einsum,
   equal,
   exp,
@@ -154,6 +157,7 @@ export {
   zerosLike,
 } from "./src/ops/mod.ts";
 export type { ConstantOptions, MatmulOptions } from "./src/ops/mod.ts";
+export type { DropoutOptions } from "./src/ops/mod.ts";
 /**
  * Seeded random tensors: `random.normal`, `random.uniform` and `random.setSeed`.
  *

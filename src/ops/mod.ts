@@ -12,8 +12,10 @@ import { abs, cos, exp, log, negative, relu, sigmoid, sin, sqrt, square, tanh } 
 
 export * from "./binary.ts";
 export * from "./cast.ts";
+export * from "./clip.ts";
 export * from "./compare.ts";
 export * from "./creation.ts";
+export * from "./dropout.ts";
 export * from "./indexing.ts";
 export * from "./nn.ts";
 export * from "./products.ts";

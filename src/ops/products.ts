@@ -1,11 +1,18 @@
 /** Products: `matmul` (2-D and batched, with transposes folded into the kernel), `tensordot`, `einsum`. */
 import { bind, type Primitive, withPaused } from "../core/dispatch.ts";
 import { toTensors } from "../core/convert.ts";
-import { lazyFill, type Tensor, type TensorLike, uniformTensor } from "../core/tensor.ts";
+import { lazyFill, Tensor, type TensorLike, uniformTensor } from "../core/tensor.ts";
 import { matmulKernel, matmulShape } from "../core/kernels/matmul.ts";
-import { convertData } from "../core/dtype.ts";
+import { allocate, convertData } from "../core/dtype.ts";
 import { add, broadcastTo, mul, reduceSum, reshape, sumTo, transpose } from "./_lax.ts";
-import { broadcastShapes, fmtList, fmtShape, normalizeAxis, sizeOf } from "../core/shape.ts";
+import {
+  broadcastShapes,
+  checkSize,
+  fmtList,
+  fmtShape,
+  normalizeAxis,
+  sizeOf,
+} from "../core/shape.ts";
 import { broadcasting, lift } from "./_batch.ts";
 import { checkBoolean, checkOptions, describeValue } from "../core/check.ts";
 
@@ -237,18 +244,28 @@ function contractedAxes(axes: unknown, side: 0 | 1, t: Tensor): number[] {
 }
 
 /**
- * Einstein summation over one or two operands, e.g. `"ij,jk->ik"` (matmul), `"bij,bjk->bik"`
- * (batched), `"i,i->"` (dot), `"ij->ji"`, `"ij->j"`; without `->` the output is the indices that
- * appear once, in alphabetical order. A composite of transpose, reduceSum and matmul.
+ * Einstein summation, as numpy's `einsum`: any number of operands, e.g. `"ij,jk->ik"` (matmul),
+ * `"bij,bjk->bik"` (batched), `"i,i->"` (dot), `"ij->ji"`, `"ii->i"` (a diagonal), `"ii->"` (a
+ * trace), `"...ij,...jk->...ik"` (`...` stands for the same leading axes in every operand, which
+ * broadcast). Without `->` the output is `...` then the letters that appear once, in alphabetical
+ * order (capitals first). The axes `...` stands for broadcast as numpy's (a length 1 against any);
+ * a letter has one length everywhere.
  *
- * @param equation The subscripts, as numpy's and TensorFlow's.
- * @param operands One or two tensors.
+ * A composite: diagonals are taken with a mask, indices that nothing else needs are summed
+ * first, then operands are contracted two at a time, each time the pair whose result is smallest
+ * (opt_einsum's greedy order), each contraction one (batched) matmul.
+ *
+ * @param equation The subscripts: letters, `...`, commas between operands, optionally `->` and
+ *   the output's subscripts.
+ * @param operands The tensors, one per comma-separated term, of one dtype.
  * @returns The result.
- * @example A matrix product
+ * @example A matrix product, a trace and a chain of three
  * ```ts
  * import { einsum } from "@gradtape/gradtape";
  * import assert from "node:assert/strict";
  * assert.deepEqual(einsum("ij,jk->ik", [[1, 2]], [[3], [4]]).toArray(), [[11]]);
+ * assert.equal(einsum("ii", [[1, 2], [3, 4]]).item(), 5);
+ * assert.equal(einsum("i,ij,j", [1, 2], [[1, 0], [0, 1]], [3, 4]).item(), 11);
  * ```
  */
 export function einsum(equation: string, ...operands: TensorLike[]): Tensor {
@@ -257,84 +274,253 @@ export function einsum(equation: string, ...operands: TensorLike[]): Tensor {
       `einsum: the equation must be a string such as "ij,jk->ik", not ${describeValue(equation)}`,
     );
   }
+  const spec = parseEinsum(equation, operands.length);
+  const ts = toTensors("einsum", operands);
+  if (ts.length > 0 && ts[0].dtype === "bool") {
+    throw new TypeError(`einsum: "${equation}": no arithmetic on bool tensors: cast them first`);
+  }
+  const { terms, out, sizes } = labelAxes(equation, spec, ts);
+  checkSize(`einsum: "${equation}"`, out.map((l) => sizes.get(l)!));
+  let list: Term[] = terms.map((labels, k) => ({ t: ts[k], labels }));
+  list = list.map((term, k) => {
+    const others = new Set([...out, ...list.filter((_, j) => j !== k).flatMap((o) => o.labels)]);
+    return sumUnneeded(squeezeBroadcast(diagonals(term), sizes), others);
+  });
+  while (list.length > 1) {
+    const [i, j] = greedyPair(list, out, sizes);
+    const rest = list.filter((_, k) => k !== i && k !== j);
+    const keep = new Set([...out, ...rest.flatMap((o) => o.labels)]);
+    list = [...rest, contractPair(list[i], list[j], keep, sizes)];
+  }
+  const last = sumUnneeded(list[0], new Set(out));
+  // An output index whose every operand broadcast it (length 1) is a new axis of length 1.
+  const missing = out.filter((l) => !last.labels.includes(l));
+  const labels = [...last.labels, ...missing];
+  const t = reshape(last.t, labels.map((l) => sizes.get(l)!));
+  return transpose(t, out.map((l) => labels.indexOf(l)));
+}
+
+// An operand of einsum and the index of each of its axes (a letter, or `.k` for `...`'s k-th).
+interface Term {
+  t: Tensor;
+  labels: string[];
+}
+
+// One term of the equation: its letters, and where `...` stands among them (-1: nowhere).
+interface Subscripts {
+  letters: string[];
+  ellipsis: number;
+}
+
+function parseEinsum(
+  equation: string,
+  n: number,
+): { inputs: Subscripts[]; output: Subscripts | undefined } {
   const eq = equation.replace(/\s+/g, "");
   const sides = eq.split("->");
-  if (sides.length > 2) throw new Error(`einsum: "${equation}" has more than one "->"`);
-  const [lhs, rhs] = sides;
-  const subs = lhs.split(",");
-  const n = operands.length;
-  if (subs.length !== n) {
+  if (sides.length > 2) {
+    throw new Error(`einsum: "${equation}" has more than one "->"`);
+  }
+  const terms = sides[0].split(",");
+  if (n === 0) {
+    throw new Error(`einsum: "${equation}" was given no operand: give at least one tensor`);
+  }
+  if (terms.length !== n) {
     throw new Error(
-      `einsum: "${equation}" names ${subs.length} operand${subs.length === 1 ? "" : "s"} but ` +
-        `${n} ${n === 1 ? "was" : "were"} given`,
+      `einsum: "${equation}" names ${terms.length} operand${terms.length === 1 ? "" : "s"} ` +
+        `but ${n} ${n === 1 ? "was" : "were"} given`,
     );
   }
-  if (n > 2) {
-    throw new Error(`einsum: "${equation}" has ${n} operands: only one or two are supported`);
-  }
-  if (rhs !== undefined && (!/^[a-zA-Z]*$/.test(rhs) || new Set(rhs).size !== rhs.length)) {
-    throw new Error(
-      `einsum: output subscripts "${rhs}" must be distinct letters (repeated indices and ... ` +
-        `are not supported)`,
-    );
-  }
-  const ts = toTensors("einsum", operands);
-  const dims = new Map<string, number>();
-  subs.forEach((s, k) => {
-    if (!/^[a-zA-Z]*$/.test(s) || new Set(s).size !== s.length || s.length !== ts[k].rank) {
+  const inputs = terms.map((s) => parseTerm(equation, s));
+  const output = sides.length === 2 ? parseTerm(equation, sides[1]) : undefined;
+  if (output !== undefined) {
+    const twice = output.letters.find((l, i) => output.letters.indexOf(l) !== i);
+    if (twice !== undefined) {
       throw new Error(
-        `einsum: subscripts "${s}" do not fit operand ${k} of shape ${fmtShape(ts[k].shape)}: ` +
-          `give one distinct letter per axis (repeated indices and ... are not supported)`,
+        `einsum: output subscripts "${sides[1]}" must be distinct letters: "${equation}" ` +
+          `repeats ${twice} (for a diagonal, repeat it on the input side, as in "ii->i")`,
       );
     }
-    [...s].forEach((ch, i) => {
-      const d = ts[k].shape[i];
-      if (dims.has(ch) && dims.get(ch) !== d) {
+    const known = new Set(inputs.flatMap((s) => s.letters));
+    const unknown = output.letters.find((l) => !known.has(l));
+    if (unknown !== undefined) {
+      throw new Error(
+        `einsum: "${equation}": output index ${unknown} appears in no operand's subscripts`,
+      );
+    }
+  }
+  return { inputs, output };
+}
+
+function parseTerm(equation: string, s: string): Subscripts {
+  const parts = s.split("...");
+  const bad = parts.join("").match(/[^a-zA-Z]/);
+  if (parts.length > 2 || bad !== null) {
+    const what = bad !== null ? `the character "${bad[0]}"` : `"..." more than once`;
+    throw new Error(
+      `einsum: "${equation}": the term "${s}" has ${what}: subscripts are letters a-z, A-Z and ` +
+        `at most one "..."`,
+    );
+  }
+  return { letters: [...parts.join("")], ellipsis: parts.length === 2 ? parts[0].length : -1 };
+}
+
+// Each operand's labels, one per axis, the output's, and each label's length (broadcast).
+function labelAxes(
+  equation: string,
+  { inputs, output }: { inputs: Subscripts[]; output: Subscripts | undefined },
+  ts: readonly Tensor[],
+): { terms: string[][]; out: string[]; sizes: Map<string, number> } {
+  const extra = inputs.map((s, k) => {
+    const e = ts[k].rank - s.letters.length;
+    if (s.ellipsis < 0 ? e !== 0 : e < 0) {
+      throw new Error(
+        `einsum: "${equation}": operand ${k} has shape ${fmtShape(ts[k].shape)} (rank ` +
+          `${ts[k].rank}) but its subscripts name ${s.letters.length} ax` +
+          `${s.letters.length === 1 ? "is" : "es"}${s.ellipsis < 0 ? "" : " and ..."}: ` +
+          `give one letter per axis, or "..." for the rest`,
+      );
+    }
+    return e;
+  });
+  const rank = Math.max(0, ...extra);
+  const dots = (e: number) => Array.from({ length: e }, (_, j) => `.${rank - e + j}`);
+  const terms = inputs.map(({ letters, ellipsis }, k) =>
+    ellipsis < 0
+      ? letters
+      : [...letters.slice(0, ellipsis), ...dots(extra[k]), ...letters.slice(ellipsis)]
+  );
+  let out: string[];
+  if (output === undefined) {
+    const all = terms.flat().filter((l) => !l.startsWith("."));
+    const once = [...new Set(all)].filter((l) => all.indexOf(l) === all.lastIndexOf(l));
+    out = [...dots(rank), ...once.sort()];
+  } else if (output.ellipsis < 0) {
+    if (rank > 0) {
+      throw new Error(
+        `einsum: "${equation}": "..." stands for ${rank} ax${rank === 1 ? "is" : "es"} in the ` +
+          `operands but the output has no "...": add it to the output`,
+      );
+    }
+    out = output.letters;
+  } else {
+    const { letters, ellipsis } = output;
+    out = [...letters.slice(0, ellipsis), ...dots(rank), ...letters.slice(ellipsis)];
+  }
+  const sizes = new Map<string, number>();
+  terms.forEach((labels, k) =>
+    labels.forEach((l, axis) => {
+      const d = ts[k].shape[axis], was = sizes.get(l);
+      if (labels.indexOf(l) < axis && d !== ts[k].shape[labels.indexOf(l)]) {
         throw new Error(
-          `einsum: index ${ch} has length ${dims.get(ch)} in one place and ${d} in another`,
+          `einsum: "${equation}": index ${l} repeats in operand ${k} of shape ` +
+            `${fmtShape(ts[k].shape)} over axes of different lengths: a repeated index takes ` +
+            `a diagonal of a square block`,
         );
       }
-      dims.set(ch, d);
-    });
-  });
-  const counts = [...subs.join("")].reduce(
-    (m, ch) => m.set(ch, (m.get(ch) ?? 0) + 1),
-    new Map<string, number>(),
+      if (was === undefined || was === d) {
+        sizes.set(l, d);
+      } else if (!l.startsWith(".")) {
+        const where = `operand ${k} of shape ${fmtShape(ts[k].shape)}`;
+        throw new Error(
+          `einsum: index ${l} has length ${was} in one place and ${d} in another, in ` +
+            `"${equation}" (${where}): an index has one length`,
+        );
+      } else if (was !== 1 && d !== 1) {
+        throw new Error(
+          `einsum: "${equation}": the axes that "..." stands for do not broadcast: one has length ` +
+            `${was} in one operand and ${d} in operand ${k} (shape ${fmtShape(ts[k].shape)})`,
+        );
+      }
+      if (was === 1) sizes.set(l, d);
+    })
   );
-  const out = rhs ?? [...counts.keys()].filter((ch) => counts.get(ch) === 1).sort().join("");
-  for (const ch of out) {
-    if (!dims.has(ch)) throw new Error(`einsum: output index ${ch} appears in no operand`);
+  return { terms, out, sizes };
+}
+
+// An index repeated within an operand keeps the diagonal: the operand times a mask that is 1
+// where those axes' indices agree, summed over all but the first of them.
+function diagonals(term: Term): Term {
+  let { t, labels } = term;
+  for (const l of new Set(labels)) {
+    const axes = labels.flatMap((m, i) => (m === l ? [i] : []));
+    if (axes.length < 2) continue;
+    const n = t.shape[axes[0]], k = axes.length;
+    const shape = labels.map((m) => (m === l ? n : 1));
+    const mask = allocate(t.dtype, n ** k);
+    const step = (n ** k - 1) / Math.max(1, n - 1); // 1 + n + … + n^(k-1)
+    for (let i = 0; i < n; i++) mask[i * step] = 1;
+    t = reduceSum(mul(t, new Tensor(mask, shape, t.dtype)), axes.slice(1), false);
+    labels = labels.filter((m, i) => m !== l || i === axes[0]);
   }
-  // Sum away the indices that appear in one operand only and not in the output.
-  const reduced = subs.map((s, k) => {
-    const other = subs[1 - k] ?? "";
-    const gone = [...s].filter((ch) => !out.includes(ch) && !other.includes(ch));
-    const keep = [...s].filter((ch) => !gone.includes(ch)).join("");
-    const axes = gone.map((ch) => s.indexOf(ch)).sort((x, y) => x - y);
-    const t = gone.length ? reduceSum(ts[k], axes, false) : ts[k];
-    return { s: keep, t };
-  });
-  if (reduced.length === 1) {
-    const { s, t } = reduced[0];
-    return transpose(t, [...out].map((ch) => s.indexOf(ch)));
+  return { t, labels };
+}
+
+// An axis of length 1 where the index is longer elsewhere broadcasts: the operand does not
+// depend on that index, so the axis goes.
+function squeezeBroadcast({ t, labels }: Term, sizes: Map<string, number>): Term {
+  const keep = labels.map((l, i) => t.shape[i] === sizes.get(l));
+  if (keep.every(Boolean)) return { t, labels };
+  return {
+    t: reshape(t, t.shape.filter((_, i) => keep[i])),
+    labels: labels.filter((_, i) => keep[i]),
+  };
+}
+
+// Sums over the operand's indices that neither the output nor another operand needs.
+function sumUnneeded({ t, labels }: Term, needed: Set<string>): Term {
+  const axes = labels.flatMap((l, i) => (needed.has(l) ? [] : [i]));
+  return { t: reduceSum(t, axes, false), labels: labels.filter((l) => needed.has(l)) };
+}
+
+// The pair to contract next: among pairs that share an index, the one whose result is smallest
+// against its operands (opt_einsum's greedy cost); with none sharing, the two smallest.
+function greedyPair(list: Term[], out: string[], sizes: Map<string, number>): [number, number] {
+  const size = (labels: Iterable<string>) => {
+    let s = 1;
+    for (const l of labels) s *= sizes.get(l)!;
+    return s;
+  };
+  let best: [number, number] = [0, 1], bestCost = Infinity, bestShares = false;
+  for (let i = 0; i < list.length; i++) {
+    for (let j = i + 1; j < list.length; j++) {
+      const a = list[i].labels, b = list[j].labels;
+      const shares = a.some((l) => b.includes(l));
+      if (bestShares && !shares) continue;
+      const keep = new Set([
+        ...out,
+        ...list.flatMap((o, k) => (k === i || k === j ? [] : o.labels)),
+      ]);
+      const result = new Set([...a, ...b].filter((l) => keep.has(l)));
+      const cost = shares ? size(result) - size(a) - size(b) : size(a) * size(b);
+      if ((shares && !bestShares) || cost < bestCost) {
+        best = [i, j];
+        bestCost = cost;
+        bestShares = shares;
+      }
+    }
   }
-  const [A, B] = reduced;
-  const batch = [...out].filter((ch) => A.s.includes(ch) && B.s.includes(ch));
-  const contract = [...A.s].filter((ch) => B.s.includes(ch) && !out.includes(ch));
-  const fa = [...A.s].filter((ch) => !B.s.includes(ch));
-  const fb = [...B.s].filter((ch) => !A.s.includes(ch));
-  const size = (chs: string[]) => sizeOf(chs.map((ch) => dims.get(ch)!));
-  const a3 = reshape(transpose(A.t, [...batch, ...fa, ...contract].map((ch) => A.s.indexOf(ch))), [
-    size(batch),
-    size(fa),
-    size(contract),
-  ]);
-  const b3 = reshape(transpose(B.t, [...batch, ...contract, ...fb].map((ch) => B.s.indexOf(ch))), [
-    size(batch),
-    size(contract),
-    size(fb),
-  ]);
-  const order = [...batch, ...fa, ...fb];
-  const r = reshape(matmul(a3, b3), order.map((ch) => dims.get(ch)!));
-  return transpose(r, [...out].map((ch) => order.indexOf(ch)));
+  return best;
+}
+
+// A ⊗ B summed over their shared indices that `keep` does not need, as one matmul: A to
+// [batch, free A, shared], B to [batch, shared, free B].
+function contractPair(a: Term, b: Term, keep: Set<string>, sizes: Map<string, number>): Term {
+  const inB = new Set(b.labels), inA = new Set(a.labels);
+  const A = sumUnneeded(a, new Set([...keep, ...inB]));
+  const B = sumUnneeded(b, new Set([...keep, ...inA]));
+  const batch = A.labels.filter((l) => inB.has(l) && keep.has(l));
+  const shared = A.labels.filter((l) => inB.has(l) && !keep.has(l));
+  const fa = A.labels.filter((l) => !inB.has(l));
+  const fb = B.labels.filter((l) => !inA.has(l));
+  const len = (ls: string[]) => sizeOf(ls.map((l) => sizes.get(l)!));
+  const lead = batch.length > 0 ? [len(batch)] : [];
+  const at = transpose(A.t, [...batch, ...fa, ...shared].map((l) => A.labels.indexOf(l)));
+  const bt = transpose(B.t, [...batch, ...shared, ...fb].map((l) => B.labels.indexOf(l)));
+  const product = matmul(
+    reshape(at, [...lead, len(fa), len(shared)]),
+    reshape(bt, [...lead, len(shared), len(fb)]),
+  );
+  const labels = [...batch, ...fa, ...fb];
+  return { t: reshape(product, labels.map((l) => sizes.get(l)!)), labels };
 }

@@ -1,9 +1,18 @@
-/** Seeded random tensors: `random.normal`, `random.uniform` and `random.setSeed`. */
-import { allocate, checkDType, type DType, isFloat } from "../core/dtype.ts";
+/**
+ * Seeded random tensors: `random.normal`, `random.uniform`, `random.truncatedNormal`,
+ * `random.categorical`, `random.shuffle` and `random.setSeed`.
+ */
+import { allocate, checkDType, type DType, isFloat, type TypedArray } from "../core/dtype.ts";
 import { checkFinite, checkInteger, checkOptions } from "../core/check.ts";
 import { Generator } from "../core/random.ts";
-import { checkShape, sizeOf } from "../core/shape.ts";
-import { Tensor } from "../core/tensor.ts";
+import { checkShape, fmtShape, sizeOf } from "../core/shape.ts";
+import { Tensor, type TensorLike } from "../core/tensor.ts";
+import { toTensor } from "../core/convert.ts";
+import { add } from "./binary.ts";
+import { cast, stopGradient } from "./cast.ts";
+import { gather } from "./indexing.ts";
+import { expandDims } from "./movement.ts";
+import { argMax } from "./reduce.ts";
 
 let global = new Generator(Date.now() ^ (Math.random() * 0x100000000));
 
@@ -51,7 +60,27 @@ export interface UniformOptions {
   seed?: number;
 }
 
+// A tensor of `shape` that `fill` fills from the global generator, or from `seed`'s own.
 function draw(
+  op: string,
+  shape: readonly number[],
+  dtype: DType,
+  seed: number | undefined,
+  fill: (g: Generator, data: TypedArray) => void,
+): Tensor {
+  if (seed !== undefined) checkInteger(op, "seed", seed);
+  const make = () => {
+    const g = seed === undefined ? global : new Generator(seed);
+    const data = allocate(dtype, sizeOf(shape));
+    fill(g, data);
+    return new Tensor(data, shape, dtype);
+  };
+  // A seeded draw gives the same numbers every time: a traced program may keep them.
+  return drawHook === null || seed !== undefined ? make() : drawHook(make(), make);
+}
+
+// A float tensor of independent values, each `next(g)`.
+function drawFloats(
   op: string,
   shape: readonly number[],
   dtype: DType,
@@ -62,15 +91,9 @@ function draw(
   if (!isFloat(dtype)) {
     throw new TypeError(`${op}: dtype must be float32 or float64, not ${dtype}`);
   }
-  if (seed !== undefined) checkInteger(op, "seed", seed);
-  const make = () => {
-    const g = seed === undefined ? global : new Generator(seed);
-    const data = allocate(dtype, sizeOf(shape));
+  return draw(op, shape, dtype, seed, (g, data) => {
     for (let i = 0; i < data.length; i++) data[i] = next(g);
-    return new Tensor(data, shape, dtype);
-  };
-  // A seeded draw gives the same numbers every time: a traced program may keep them.
-  return drawHook === null || seed !== undefined ? make() : drawHook(make(), make);
+  });
 }
 
 /**
@@ -125,7 +148,7 @@ export function normal(shape: readonly number[], options: NormalOptions = {}): T
   if (stddev < 0) {
     throw new RangeError(`random.normal: stddev must be ≥ 0, not ${stddev}`);
   }
-  return draw("random.normal", shape, dtype, seed, (g) => mean + stddev * g.nextNormal());
+  return drawFloats("random.normal", shape, dtype, seed, (g) => mean + stddev * g.nextNormal());
 }
 
 /**
@@ -153,9 +176,156 @@ export function uniform(shape: readonly number[], options: UniformOptions = {}):
       `random.uniform: maxval (${maxval}) must be greater than minval (${minval})`,
     );
   }
-  return draw("random.uniform", shape, dtype, seed, (g) => {
+  return drawFloats("random.uniform", shape, dtype, seed, (g) => {
     const v = minval + (maxval - minval) * g.nextFloat();
     // Rounding to float32 can land on maxval; keep the bound excluded.
     return dtype === "float32" && Math.fround(v) >= maxval ? minval : v;
   });
+}
+
+/** Options of `random.truncatedNormal`. */
+export interface TruncatedNormalOptions {
+  /** The mean of the normal distribution before truncation (default 0). */
+  mean?: number;
+  /** Its standard deviation (default 1): values stay within 2 of them of the mean. */
+  stddev?: number;
+  /** `float32` (default) or `float64`. */
+  dtype?: DType;
+  /** An integer seed for this call alone: the same seed always gives the same numbers. */
+  seed?: number;
+}
+
+/**
+ * Normally distributed values with those more than 2 standard deviations from the mean drawn
+ * again, as `tf.random.truncated_normal` (a common initializer: no outlying weight).
+ *
+ * @param shape The shape.
+ * @param options `mean`, `stddev` (≥ 0), `dtype` and `seed` (an integer).
+ * @returns A new tensor, every value within `mean ± 2·stddev`.
+ * @example Weights that never stray beyond 2σ
+ * ```ts
+ * import { random } from "@gradtape/gradtape";
+ * import assert from "node:assert/strict";
+ * const w = random.truncatedNormal([1000], { stddev: 0.1, seed: 3, dtype: "float64" });
+ * assert.ok(w.data().every((v) => Math.abs(v) <= 0.2));
+ * ```
+ */
+export function truncatedNormal(
+  shape: readonly number[],
+  options: TruncatedNormalOptions = {},
+): Tensor {
+  const op = "random.truncatedNormal";
+  checkShape(op, shape);
+  checkOptions(op, options, ["mean", "stddev", "dtype", "seed"]);
+  const { mean = 0, stddev = 1, dtype = "float32", seed } = options;
+  checkFinite(op, "mean", mean);
+  checkFinite(op, "stddev", stddev);
+  if (stddev < 0) throw new RangeError(`${op}: stddev must be ≥ 0, not ${stddev}`);
+  return drawFloats(op, shape, dtype, seed, (g) => {
+    // 95% of draws are kept: about 1.05 draws a value.
+    let z = g.nextNormal();
+    while (Math.abs(z) > 2) z = g.nextNormal();
+    return mean + stddev * z;
+  });
+}
+
+/** Options of `random.categorical`. */
+export interface CategoricalOptions {
+  /** An integer seed for this call alone: the same seed always gives the same numbers. */
+  seed?: number;
+}
+
+/**
+ * Draws class indices from the categorical distributions `softmax(logits)`, one per row, as
+ * `tf.random.categorical`: a class with logit `-Infinity` is never drawn. No gradient. Under
+ * `vmap` every example gets the same noise (a draw does not depend on the mapped axis), so equal
+ * logits give equal samples.
+ *
+ * @param logits Unnormalized log-probabilities `[batch, classes]`, float32 or float64.
+ * @param numSamples How many draws each row gets.
+ * @param options `seed` (an integer).
+ * @returns An int32 tensor `[batch, numSamples]` of indices in `[0, classes)`.
+ * @example A coin that always lands on its side 1
+ * ```ts
+ * import { random } from "@gradtape/gradtape";
+ * import assert from "node:assert/strict";
+ * const s = random.categorical([[-Infinity, 0], [0, 0]], 5, { seed: 1 });
+ * assert.equal(s.dtype, "int32");
+ * assert.deepEqual(Array.from(s.data().subarray(0, 5)), [1, 1, 1, 1, 1]);
+ * ```
+ */
+export function categorical(
+  logits: TensorLike,
+  numSamples: number,
+  options: CategoricalOptions = {},
+): Tensor {
+  const op = "random.categorical";
+  const x = toTensor(logits, { op });
+  checkOptions(op, options, ["seed"]);
+  checkInteger(op, "numSamples", numSamples, 0);
+  if (!isFloat(x.dtype)) {
+    throw new TypeError(
+      `${op}: logits must be float32 or float64, not ${x.dtype}: cast them with ` +
+        `cast(logits, "float32")`,
+    );
+  }
+  if (x.rank !== 2 || x.shape[1] === 0) {
+    throw new Error(
+      `${op}: logits must have shape [batch, classes] with at least one class, not ` +
+        `${fmtShape(x.shape)}`,
+    );
+  }
+  const [batch, classes] = x.shape;
+  // NOTE: the Gumbel-max trick, argmax(logits + G) with G = -log(-log U), draws from
+  // softmax(logits) with ops alone, so it runs as it is on logits traced by jit or mapped by
+  // vmap (a draw in JavaScript from the logits' values could not). Its noise is float64.
+  const gumbel = draw(op, [batch, numSamples, classes], "float64", options.seed, (g, data) => {
+    for (let i = 0; i < data.length; i++) {
+      let u = g.nextFloat();
+      while (u === 0) u = g.nextFloat();
+      data[i] = -Math.log(-Math.log(u));
+    }
+  });
+  return argMax(add(expandDims(cast(stopGradient(x), "float64"), 1), gumbel), 2);
+}
+
+/** Options of `random.shuffle`. */
+export interface ShuffleOptions {
+  /** An integer seed for this call alone: the same seed always gives the same order. */
+  seed?: number;
+}
+
+/**
+ * `x` with its slices along axis 0 in a random order, as `tf.random.shuffle` (each of the
+ * `n!` orders equally likely). Differentiable: the gradient goes back to the slices' places.
+ * Under `vmap` every example is put in the same order.
+ *
+ * @param x The tensor (a scalar comes back as it is).
+ * @param options `seed` (an integer).
+ * @returns A tensor of `x`'s shape and dtype.
+ * @example Shuffled rows
+ * ```ts
+ * import { random } from "@gradtape/gradtape";
+ * import assert from "node:assert/strict";
+ * const rows = random.shuffle([[1, 1], [2, 2], [3, 3]], { seed: 5 }).toArray() as number[][];
+ * assert.deepEqual(rows.map((r) => r[0]).sort(), [1, 2, 3]);
+ * ```
+ */
+export function shuffle(x: TensorLike, options: ShuffleOptions = {}): Tensor {
+  const op = "random.shuffle";
+  const t = toTensor(x, { op });
+  checkOptions(op, options, ["seed"]);
+  if (options.seed !== undefined) checkInteger(op, "seed", options.seed);
+  if (t.rank === 0) return t;
+  const order = draw(op, [t.shape[0]], "int32", options.seed, (g, data) => {
+    // Fisher–Yates: each position takes one of the values not yet placed.
+    for (let i = 0; i < data.length; i++) data[i] = i;
+    for (let i = data.length - 1; i > 0; i--) {
+      const j = Math.floor(g.nextFloat() * (i + 1));
+      const v = data[i];
+      data[i] = data[j];
+      data[j] = v;
+    }
+  });
+  return gather(t, order, 0);
 }

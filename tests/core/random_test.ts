@@ -271,3 +271,185 @@ Deno.test("random ops refuse bad arguments", async (t) => {
     assert.throws(() => gt.random.uniform([1.5]), /uniform.*\[1.5\]/);
   });
 });
+
+// Draws inside jit: fresh at every call, the same as eager mode's from one global seed, and a
+// seeded call the same every time.
+function checkUnderJit(what: string, body: () => gt.Tensor): void {
+  gt.random.setSeed(31);
+  const eager = [body(), body()].map((t) => t.toArray());
+  gt.random.setSeed(31);
+  const f = gt.jit(body);
+  const jitted = [f(), f()].map((t) => t.toArray());
+  assert.deepEqual(jitted, eager, what);
+  assert.notDeepEqual(jitted[0], jitted[1], `${what}: two jitted calls drew the same numbers`);
+}
+
+Deno.test("random.truncatedNormal stays within 2 stddev, with the truncated moments", async (t) => {
+  // A standard normal truncated to [-2, 2]: variance 1 - 4φ(2)/(Φ(2) - Φ(-2)), with φ(2) =
+  // e^-2/√(2π) and Φ(2) - Φ(-2) = 0.9544997361036416 (tabulated).
+  const truncStd = Math.sqrt(1 - (4 * Math.exp(-2) / Math.sqrt(2 * Math.PI)) / 0.9544997361036416);
+  const cases: [number, number, DType][] = [[0, 1, "float32"], [3, 0.5, "float64"], [
+    -1,
+    2,
+    "float32",
+  ]];
+  for (const [mean, stddev, dtype] of cases) {
+    await t.step(`mean ${mean}, stddev ${stddev}, ${dtype}`, () => {
+      const x = gt.random.truncatedNormal([N], { mean, stddev, dtype, seed: 99 });
+      assert.equal(x.dtype, dtype);
+      const d = x.data();
+      const slack = dtype === "float32" ? 1e-6 * (Math.abs(mean) + 2 * stddev) : 0;
+      let near = 0;
+      for (const v of d) {
+        assert.ok(Math.abs(v - mean) <= 2 * stddev + slack, `${v} beyond 2 stddev`);
+        if (Math.abs(v - mean) > 1.9 * stddev) near++;
+      }
+      // The density is not cut early: the band (1.9σ, 2σ] holds about 1.2% of draws.
+      assert.ok(near > 0.006 * N, `${near}`);
+      const m = moments(d);
+      assert.ok(Math.abs(m.mean - mean) < 5 * stddev * truncStd / Math.sqrt(N), `mean ${m.mean}`);
+      assert.ok(Math.abs(m.std / (stddev * truncStd) - 1) < 0.03, `stddev ${m.std}`);
+    });
+  }
+  await t.step("seeded draws repeat; options are checked", () => {
+    const a = gt.random.truncatedNormal([50], { seed: 4 }).toArray();
+    assert.deepEqual(gt.random.truncatedNormal([50], { seed: 4 }).toArray(), a);
+    assert.deepEqual(gt.random.truncatedNormal([2, 0]).shape, [2, 0]);
+    assert.throws(() => gt.random.truncatedNormal([2], { stddev: -1 }), /truncatedNormal: stddev/);
+    assert.throws(
+      () => gt.random.truncatedNormal([2], { dtype: "int32" }),
+      /truncatedNormal.*int32/,
+    );
+    assert.throws(
+      // deno-lint-ignore no-explicit-any
+      () => gt.random.truncatedNormal([2], { stdev: 1 } as any),
+      /truncatedNormal.*stdev/,
+    );
+  });
+  await t.step(
+    "under jit",
+    () => checkUnderJit("truncatedNormal", () => gt.random.truncatedNormal([4])),
+  );
+});
+
+Deno.test("random.categorical draws classes as often as softmax(logits) says", async (t) => {
+  const logits = [[0, 1, 2, -1], [3, 3, -Infinity, 0]];
+  const probs = logits.map((row) => {
+    const e = row.map(Math.exp), s = e.reduce((a, b) => a + b, 0);
+    return e.map((v) => v / s);
+  });
+  for (const dtype of ["float32", "float64"] as DType[]) {
+    await t.step(dtype, () => {
+      const s = gt.random.categorical(gt.constant(logits, { dtype }), N, { seed: 12 });
+      assert.equal(s.dtype, "int32");
+      assert.deepEqual(s.shape, [2, N]);
+      const rows = s.toArray() as number[][];
+      rows.forEach((row, b) => {
+        const counts = new Array(4).fill(0);
+        for (const c of row) counts[c]++;
+        probs[b].forEach((p, c) => {
+          // 5 standard errors of a frequency: √(p(1-p)/N).
+          const tol = 5 * Math.sqrt((p * (1 - p)) / N) + 1e-12;
+          assert.ok(
+            Math.abs(counts[c] / N - p) <= tol,
+            `row ${b} class ${c}: ${counts[c] / N} vs ${p}`,
+          );
+        });
+      });
+      assert.ok(!rows[1].includes(2), "a class of logit -Infinity was drawn");
+    });
+  }
+  await t.step("shapes, seeds and errors", () => {
+    assert.deepEqual(gt.random.categorical([[1, 2]], 0).shape, [1, 0]);
+    assert.deepEqual(gt.random.categorical(gt.zeros([0, 3]), 2).shape, [0, 2]);
+    const a = gt.random.categorical([[0, 0, 0]], 20, { seed: 8 }).toArray();
+    assert.deepEqual(gt.random.categorical([[0, 0, 0]], 20, { seed: 8 }).toArray(), a);
+    assert.throws(
+      () => gt.random.categorical([1, 2], 3),
+      /^Error: random\.categorical: logits must have shape \[batch, classes\]/,
+    );
+    assert.throws(
+      () => gt.random.categorical(gt.zeros([2, 0]), 3),
+      /at least one class, not \[2,0\]/,
+    );
+    assert.throws(
+      () => gt.random.categorical([[1, 2]], -1),
+      /categorical: numSamples must be an integer ≥ 0, not -1/,
+    );
+    assert.throws(() => gt.random.categorical([[1, 2]], 1.5), /numSamples/);
+    assert.throws(
+      () => gt.random.categorical(gt.constant([[1, 2]], { dtype: "int32" }), 1),
+      /categorical: logits must be float32 or float64, not int32/,
+    );
+  });
+  await t.step("under jit, and vmap over a batch of logits", () => {
+    checkUnderJit("categorical", () => gt.random.categorical([[0, 0, 0, 0]], 8));
+    const many = gt.vmap((l: gt.Tensor) => gt.random.categorical(l, 5))(gt.zeros([3, 2, 4]));
+    assert.deepEqual(many.shape, [3, 2, 5]);
+    // A logit far above the others decides, under vmap too.
+    const sure = gt.constant([[[0, 50, 0]], [[0, 0, 50]]]);
+    assert.deepEqual(gt.vmap((l: gt.Tensor) => gt.random.categorical(l, 3))(sure).toArray(), [[[
+      1,
+      1,
+      1,
+    ]], [[2, 2, 2]]]);
+    const g = gt.jit((l: gt.Tensor) => gt.random.categorical(l, 3));
+    assert.deepEqual(g(sure.reshape([2, 3])).toArray(), [[1, 1, 1], [2, 2, 2]]);
+  });
+});
+
+Deno.test("random.shuffle permutes the rows, each order equally often", async (t) => {
+  await t.step("a permutation of the rows, shape and dtype kept", () => {
+    const x = gt.reshape(gt.range(0, 40, 1, "int32"), [20, 2]);
+    const y = gt.random.shuffle(x, { seed: 3 });
+    assert.deepEqual([y.shape, y.dtype], [[20, 2], "int32"]);
+    const rows = y.toArray() as number[][];
+    assert.deepEqual(rows.map((r) => r[0] / 2).sort((a, b) => a - b), [...Array(20).keys()]);
+    assert.ok(rows.every(([a, b]) => b === a + 1), "rows were torn apart");
+    assert.notDeepEqual(rows, x.toArray());
+  });
+  await t.step("the 6 orders of 3 rows, about 1/6 each", () => {
+    const counts = new Map<string, number>();
+    const n = 6000;
+    gt.random.setSeed(5);
+    for (let i = 0; i < n; i++) {
+      const key = String(gt.random.shuffle([0, 1, 2]).toArray());
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    assert.equal(counts.size, 6);
+    const tol = 5 * Math.sqrt((1 / 6) * (5 / 6) / n);
+    for (const [k, c] of counts) assert.ok(Math.abs(c / n - 1 / 6) < tol, `${k}: ${c / n}`);
+  });
+  await t.step("the gradient goes back to each row's place", () => {
+    const x = gt.constant([1, 2, 3, 4, 5], { dtype: "float64" });
+    const w = gt.constant([10, 20, 30, 40, 50], { dtype: "float64" });
+    // The order the seed gives, read from a shuffle of the positions themselves.
+    const order = gt.random.shuffle([0, 1, 2, 3, 4], { seed: 9 }).toArray() as number[];
+    const g = gt.grad((a: gt.Tensor) =>
+      gt.reduceSum(gt.multiply(w, gt.random.shuffle(a, { seed: 9 })))
+    )(x);
+    // Σ_i w_i x_order[i]: d/dx_j = w_i where order[i] = j.
+    const expected = new Array(5).fill(0);
+    order.forEach((j, i) => (expected[j] = (i + 1) * 10));
+    assert.deepEqual(g.toArray(), expected);
+  });
+  await t.step("scalars, empty tensors, seeds", () => {
+    assert.equal(gt.random.shuffle(7).item(), 7);
+    assert.deepEqual(gt.random.shuffle(gt.zeros([0, 2])).shape, [0, 2]);
+    const a = gt.random.shuffle(gt.range(0, 30), { seed: 1 }).toArray();
+    assert.deepEqual(gt.random.shuffle(gt.range(0, 30), { seed: 1 }).toArray(), a);
+    assert.throws(
+      () => gt.random.shuffle([1, 2], { seed: 0.5 }),
+      /random\.shuffle: seed must be an integer, not 0.5/,
+    );
+  });
+  await t.step("under jit, and vmap (one order for every example)", () => {
+    checkUnderJit("shuffle", () => gt.random.shuffle(gt.range(0, 10)));
+    const rows = gt.vmap((r: gt.Tensor) => gt.random.shuffle(r))(
+      gt.stack([gt.range(0, 8), gt.range(10, 18)]),
+    );
+    const [a, b] = rows.toArray() as number[][];
+    assert.deepEqual(b, a.map((v) => v + 10));
+    assert.deepEqual([...a].sort((p, q) => p - q), [0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+});

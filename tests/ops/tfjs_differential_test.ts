@@ -470,6 +470,10 @@ const rows: Row[] = [
   einsumRow("ij->ji", x23),
   einsumRow("ij->j", x23),
   einsumRow("ij->", x23),
+  // Contractions whose operands and output the pairwise matmul must permute.
+  einsumRow("ijk,jil->lk", x234, N(3, 2, 5)),
+  einsumRow("ab,cd->dacb", x23, N(4, 2)),
+  einsumRow("abc,c->ba", x234, N(4)),
 
   // Shapes.
   unary("reshape", (x) => gt.reshape(x, [4, -1]), (x) => tf.reshape(x, [4, -1]), x234),
@@ -1029,9 +1033,20 @@ Deno.test("tfjs differs: einsum without '->' and with a repeated index", () => {
   // gradtape takes numpy's implicit output (the indices seen once, in order); tfjs needs an arrow.
   assert.throws(() => tf.einsum("ij,jk", tf.ones([2, 3]), tf.ones([3, 4])), /without an arrow/);
   assert.deepEqual(gt.einsum("ij,jk", gt.ones([2, 3]), gt.ones([3, 4])).shape, [2, 4]);
-  // Neither supports a repeated index (a trace or diagonal).
+  // A repeated index (a diagonal or trace): tfjs refuses it, gradtape takes it as numpy does.
   assert.throws(() => tf.einsum("ii->i", tf.ones([2, 2])), /duplicate axes/);
-  assert.throws(() => gt.einsum("ii->i", gt.ones([2, 2])), /repeated indices/);
+  assert.deepEqual(gt.einsum("ii->i", [[1, 2], [3, 4]]).toArray(), [1, 4]);
+});
+
+Deno.test("tfjs differs: einsum summing an index of one operand beside a contraction", () => {
+  // "bij,bjk->kb" sums i (first operand only) and j (shared): each entry is 2·3 ones = 6. tfjs
+  // 4.22 returns the wrong shape, and throws for "bij,bjk->bk".
+  const a = [2, 2, 3], b = [2, 3, 4];
+  assert.deepEqual(tf.einsum("bij,bjk->kb", tf.ones(a), tf.ones(b)).shape, [4, 2, 3]);
+  assert.throws(() => tf.einsum("bij,bjk->bk", tf.ones(a), tf.ones(b)), /could not be broadcast/);
+  const r = gt.einsum("bij,bjk->kb", gt.ones(a), gt.ones(b));
+  assert.deepEqual(r.toArray(), [[6, 6], [6, 6], [6, 6], [6, 6]]);
+  assert.deepEqual(gt.einsum("bij,bjk->bk", gt.ones(a), gt.ones(b)).shape, [2, 4]);
 });
 
 Deno.test("tfjs agrees: shape and index errors are errors in both", () => {
