@@ -136,5 +136,10 @@ Deno.test("tensordot and einsum name the mismatched shapes", () => {
     () => gt.einsum("ij,jk->ik", [[1, 2]], [[1, 2]]),
     /einsum: index j has length 2 in one place and 1 in another/,
   );
-  assert.throws(() => gt.einsum("ii->i", [[1, 2], [3, 4]]), /repeated indices/);
+  // A repeated index takes a diagonal, as in numpy; its lengths must agree.
+  assert.deepEqual(gt.einsum("ii->i", [[1, 2], [3, 4]]).toArray(), [1, 4]);
+  assert.throws(
+    () => gt.einsum("ii->i", [[1, 2, 3], [4, 5, 6]]),
+    /einsum: "ii->i": index i repeats in operand 0 of shape \[2,3\] over axes of different lengths/,
+  );
 });
