@@ -79,12 +79,16 @@ export {
   addN,
   argMax,
   argMin,
+  argsort,
   broadcastTo,
   cast,
   ceil,
   concat,
   constant,
   cos,
+  cumprod,
+  cumsum,
+  cumulativeLogSumExp,
   divide,
   einsum,
   equal,
@@ -136,6 +140,7 @@ export {
   softmax,
   softmaxCrossEntropyWithLogits,
   softplus,
+  sort,
   split,
   sqrt,
   square,
@@ -148,12 +153,20 @@ export {
   tanh,
   tensordot,
   tile,
+  topK,
   transpose,
   where,
   zeros,
   zerosLike,
 } from "./src/ops/mod.ts";
-export type { ConstantOptions, MatmulOptions } from "./src/ops/mod.ts";
+export type {
+  ConstantOptions,
+  MatmulOptions,
+  ScanOptions,
+  SortOptions,
+  TopK,
+  TopKOptions,
+} from "./src/ops/mod.ts";
 /**
  * Seeded random tensors: `random.normal`, `random.uniform` and `random.setSeed`.
  *
