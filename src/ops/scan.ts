@@ -16,7 +16,7 @@ import {
   logSumExpScanKernel,
   shiftKernel,
 } from "../core/kernels/scan.ts";
-import { add, broadcastTo, exp, mul, register, sub } from "./_lax.ts";
+import { add, broadcastTo, eq, exp, mul, register, sub, where } from "./_lax.ts";
 import { allMapped, lead } from "./_batch.ts";
 import { requireFloat, requireNumeric, requireSameDtype } from "./_define.ts";
 
@@ -153,17 +153,23 @@ const logSumExpScanPrim: Primitive<ScanAttrs> = {
   },
   jvp([t], [x], y, attrs) {
     if (t === null) return null;
-    const a = decay(y, attrs), c = mul(t, exp(sub(x, y)));
+    const a = decay(y, attrs), c = mul(t, weights(x, y));
     const l = t.rank - x.rank;
     return bind(linearScanPrim, [broadcastTo(a, c.shape), c], { ...attrs, axis: attrs.axis + l });
   },
-  vjp: (g, [x], y, attrs) => [mul(exp(sub(x, y)), transposed(decay(y, attrs), g, attrs))],
+  vjp: (g, [x], y, attrs) => [mul(weights(x, y), transposed(decay(y, attrs), g, attrs))],
   batch: batchOne,
 };
 
-// e^{yⱼ₋₁-yⱼ}, 0 at the first position.
+// e^{yⱼ₋₁-yⱼ}, 0 at the first position and after -Infinity (a masked entry), not NaN.
 function decay(y: Tensor, attrs: ScanAttrs): Tensor {
-  return exp(sub(previous(y, attrs, -Infinity), y));
+  const before = previous(y, attrs, -Infinity);
+  return where(eq(before, -Infinity), 0, exp(sub(before, y)));
+}
+
+// e^{xⱼ-yⱼ}: each entry's share of the sum, 0 for an entry of -Infinity (not NaN).
+function weights(x: Tensor, y: Tensor): Tensor {
+  return where(eq(x, -Infinity), 0, exp(sub(x, y)));
 }
 
 /** The scan primitives, by name. */
@@ -183,14 +189,16 @@ export interface ScanOptions {
   reverse?: boolean;
 }
 
-// The checked input, its axis and options, with the exclusive shift done (`empty` fills it).
+// The checked input and the scan's attributes; `finish` makes a scan's result exclusive where
+// asked, by shifting it one place (`empty` is the first value), so that no rule sees the empty
+// place's identity as an input (-Infinity, for the log-sum-exp).
 function scanInput(
   op: string,
   x: TensorLike,
   axis: number,
   options: ScanOptions,
   empty: number,
-): { t: Tensor; attrs: ScanAttrs } {
+): { t: Tensor; attrs: ScanAttrs; finish: (y: Tensor) => Tensor } {
   const t = toTensor(x, { op });
   checkOptions(op, options, ["exclusive", "reverse"]);
   const { exclusive = false, reverse = false } = options;
@@ -201,7 +209,7 @@ function scanInput(
   }
   requireNumeric(op, t);
   const attrs = { axis: normalizeAxis(op, axis, t.rank), reverse };
-  return { t: exclusive ? shift(t, attrs.axis, reverse, empty) : t, attrs };
+  return { t, attrs, finish: (y) => (exclusive ? previous(y, attrs, empty) : y) };
 }
 
 /**
@@ -222,8 +230,8 @@ function scanInput(
  * ```
  */
 export function cumsum(x: TensorLike, axis = 0, options: ScanOptions = {}): Tensor {
-  const { t, attrs } = scanInput("cumsum", x, axis, options, 0);
-  return bind(cumsumPrim, [t], attrs);
+  const { t, attrs, finish } = scanInput("cumsum", x, axis, options, 0);
+  return finish(bind(cumsumPrim, [t], attrs));
 }
 
 /**
@@ -247,10 +255,10 @@ export function cumsum(x: TensorLike, axis = 0, options: ScanOptions = {}): Tens
  * ```
  */
 export function cumprod(x: TensorLike, axis = 0, options: ScanOptions = {}): Tensor {
-  const { t, attrs } = scanInput("cumprod", x, axis, options, 1);
+  const { t, attrs, finish } = scanInput("cumprod", x, axis, options, 1);
   // The running product before each place: hⱼ = xⱼ₋₁·hⱼ₋₁ from h = 1.
   const before = bind(linearScanPrim, [previous(t, attrs), firstOnes(t, attrs)], attrs);
-  return mul(t, before);
+  return options.exclusive ? before : finish(mul(t, before));
 }
 
 // A constant of t's shape and dtype: 1 at the scan's first position, 0 elsewhere.
@@ -283,6 +291,6 @@ function firstOnes(t: Aval, { axis, reverse }: ScanAttrs): Tensor {
 export function cumulativeLogSumExp(x: TensorLike, axis = 0, options: ScanOptions = {}): Tensor {
   const t = toTensor(x, { op: "cumulativeLogSumExp" });
   requireFloat("cumulativeLogSumExp", t);
-  const { t: shifted, attrs } = scanInput("cumulativeLogSumExp", t, axis, options, -Infinity);
-  return bind(logSumExpScanPrim, [shifted], attrs);
+  const { attrs, finish } = scanInput("cumulativeLogSumExp", t, axis, options, -Infinity);
+  return finish(bind(logSumExpScanPrim, [t], attrs));
 }
