@@ -301,9 +301,6 @@ export function norm(x: TensorLike, options: NormOptions = {}): Tensor {
     );
   }
   const axes = normalizeAxes("norm", axis, t.rank);
-  if (matrix && axes[0] === axes[1]) {
-    throw new Error(`norm: the two axes of a matrix norm must differ, got ${describeValue(axis)}`);
-  }
   const r = matrix
     ? matrixNorm(t, ord, normalizeAxes("norm", axis[0], t.rank)[0], axes)
     : vectorNorm(t, ord, axes);
