@@ -39,23 +39,31 @@ export function argsortKernel(
   }
 }
 
-// One row's keys, most significant word first, as unsigned integers whose order is the values'.
+// The radix passes: 11, 11 and 10 bits of each 32-bit word, least significant first.
+const SHIFTS = [0, 11, 22];
+const BUCKETS = 2048;
+
+// NOTE: one row's keys as unsigned integers whose order is the values' (the sign bit flipped,
+// and every bit of a negative value), most significant word first, sorted with their positions by
+// stable counting passes on the keys' digits, whose counts are all taken while the keys are made.
 class RowSorter {
-  hi: Uint32Array;
-  lo: Uint32Array;
-  idx: Int32Array;
-  hi2: Uint32Array;
-  lo2: Uint32Array;
-  idx2: Int32Array;
-  readonly count = new Int32Array(2048);
+  #hi: Uint32Array;
+  #lo: Uint32Array;
+  #idx: Int32Array;
+  #hi2: Uint32Array;
+  #lo2: Uint32Array;
+  #idx2: Int32Array;
+  // Per pass (low word's three, then the high word's), the count of each digit.
+  readonly #count: Int32Array;
 
   constructor(readonly n: number, readonly wide: boolean) {
-    this.hi = new Uint32Array(n);
-    this.idx = new Int32Array(n);
-    this.hi2 = new Uint32Array(n);
-    this.idx2 = new Int32Array(n);
-    this.lo = new Uint32Array(wide ? n : 0);
-    this.lo2 = new Uint32Array(wide ? n : 0);
+    this.#hi = new Uint32Array(n);
+    this.#idx = new Int32Array(n);
+    this.#hi2 = new Uint32Array(n);
+    this.#idx2 = new Int32Array(n);
+    this.#lo = new Uint32Array(wide ? n : 0);
+    this.#lo2 = new Uint32Array(wide ? n : 0);
+    this.#count = new Int32Array(n > SHORT ? 6 * BUCKETS : 0);
   }
 
   load(
@@ -65,19 +73,19 @@ class RowSorter {
     start: number,
     stride: number,
     flip: number,
-  ) {
-    const { hi, lo, idx, n } = this;
+  ): void {
+    const hi = this.#hi, lo = this.#lo, idx = this.#idx, n = this.n, wide = this.wide;
     for (let j = 0, at = start; j < n; j++, at += stride) {
       idx[j] = j;
       const v = x[at];
       if (dtype === "int32") hi[j] = ((v ^ 0x80000000) ^ flip) >>> 0;
       else if (v !== v) {
         hi[j] = ~flip >>> 0;
-        if (this.wide) lo[j] = ~flip >>> 0;
+        if (wide) lo[j] = ~flip >>> 0;
       } else if (v === 0) {
         hi[j] = (0x80000000 ^ flip) >>> 0;
-        if (this.wide) lo[j] = flip;
-      } else if (this.wide) {
+        if (wide) lo[j] = flip >>> 0;
+      } else if (wide) {
         const h = bits[2 * at + 1], l = bits[2 * at];
         const neg = h >>> 31 === 1;
         hi[j] = ((neg ? ~h : h ^ 0x80000000) ^ flip) >>> 0;
@@ -87,23 +95,37 @@ class RowSorter {
         hi[j] = ((h >>> 31 === 1 ? ~h : h ^ 0x80000000) ^ flip) >>> 0;
       }
     }
+    if (n > SHORT) this.#countDigits();
   }
 
-  sort(): Int32Array {
-    if (this.n <= SHORT) return this.insertion();
-    if (this.wide) {
-      this.pass(true, 0, 11);
-      this.pass(true, 11, 11);
-      this.pass(true, 22, 10);
+  #countDigits(): void {
+    const count = this.#count.fill(0), n = this.n;
+    const hi = this.#hi, lo = this.#lo;
+    const H = 3 * BUCKETS;
+    for (let j = 0; j < n; j++) {
+      const k = hi[j];
+      count[H + (k & 2047)]++;
+      count[H + BUCKETS + ((k >>> 11) & 2047)]++;
+      count[H + 2 * BUCKETS + (k >>> 22)]++;
     }
-    this.pass(false, 0, 11);
-    this.pass(false, 11, 11);
-    this.pass(false, 22, 10);
-    return this.idx;
+    if (!this.wide) return;
+    for (let j = 0; j < n; j++) {
+      const k = lo[j];
+      count[k & 2047]++;
+      count[BUCKETS + ((k >>> 11) & 2047)]++;
+      count[2 * BUCKETS + (k >>> 22)]++;
+    }
   }
 
-  private insertion(): Int32Array {
-    const { hi, lo, idx, n, wide } = this;
+  /** The positions in sorted order (valid until the next `load`). */
+  sort(): Int32Array {
+    if (this.n <= SHORT) return this.#insertion();
+    for (let p = this.wide ? 0 : 3; p < 6; p++) this.#pass(p);
+    return this.#idx;
+  }
+
+  #insertion(): Int32Array {
+    const hi = this.#hi, lo = this.#lo, idx = this.#idx, n = this.n, wide = this.wide;
     for (let j = 1; j < n; j++) {
       const h = hi[j], l = wide ? lo[j] : 0, v = idx[j];
       let k = j - 1;
@@ -120,43 +142,38 @@ class RowSorter {
     return idx;
   }
 
-  // One stable counting pass on the digit of `width` bits at `shift` of the low or high word,
-  // skipped where every key has the same digit (the exponent bits of values of one scale).
-  private pass(lowWord: boolean, shift: number, width: number): void {
-    const { n, count } = this;
-    const keys = lowWord ? this.lo : this.hi;
-    const mask = (1 << width) - 1, buckets = 1 << width;
-    count.fill(0, 0, buckets);
-    for (let j = 0; j < n; j++) count[(keys[j] >>> shift) & mask]++;
-    if (count[(keys[0] >>> shift) & mask] === n) return;
+  // Pass p (0-2: the low word's digits, 3-5: the high word's): a stable counting sort on that
+  // digit, skipped where every key has the same one (the exponent bits of values of one scale).
+  #pass(p: number): void {
+    const n = this.n, low = p < 3, shift = SHIFTS[p % 3];
+    const keys = low ? this.#lo : this.#hi;
+    const count = this.#count.subarray(p * BUCKETS, (p + 1) * BUCKETS);
+    if (count[(keys[0] >>> shift) & 2047] === n) return;
     let sum = 0;
-    for (let d = 0; d < buckets; d++) {
+    for (let d = 0; d < BUCKETS; d++) {
       const c = count[d];
       count[d] = sum;
       sum += c;
     }
-    const { hi, lo, idx, hi2, lo2, idx2 } = this;
+    const hi = this.#hi, lo = this.#lo, idx = this.#idx;
+    const hi2 = this.#hi2, lo2 = this.#lo2, idx2 = this.#idx2;
     if (!this.wide) {
       for (let j = 0; j < n; j++) {
-        const k = hi[j], p = count[(k >>> shift) & mask]++;
-        hi2[p] = k;
-        idx2[p] = idx[j];
+        const k = hi[j], at = count[(k >>> shift) & 2047]++;
+        hi2[at] = k;
+        idx2[at] = idx[j];
       }
     } else {
       for (let j = 0; j < n; j++) {
-        const k = lowWord ? lo[j] : hi[j], p = count[(k >>> shift) & mask]++;
-        hi2[p] = hi[j];
-        lo2[p] = lo[j];
-        idx2[p] = idx[j];
+        const at = count[((low ? lo[j] : hi[j]) >>> shift) & 2047]++;
+        hi2[at] = hi[j];
+        lo2[at] = lo[j];
+        idx2[at] = idx[j];
       }
     }
-    this.swap();
-  }
-
-  private swap(): void {
-    [this.hi, this.hi2] = [this.hi2, this.hi];
-    [this.lo, this.lo2] = [this.lo2, this.lo];
-    [this.idx, this.idx2] = [this.idx2, this.idx];
+    [this.#hi, this.#hi2] = [hi2, hi];
+    [this.#lo, this.#lo2] = [lo2, lo];
+    [this.#idx, this.#idx2] = [idx2, idx];
   }
 }
 
