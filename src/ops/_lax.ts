@@ -47,6 +47,7 @@ const table: Record<string, AnyPrimitive | null> = {
   transpose: null,
   broadcastTo: null,
   reduceSum: null,
+  exp: null,
 };
 
 /**
@@ -100,6 +101,11 @@ export const div: Binary = binary("divide");
 /** `-x`. */
 export function neg(x: Tensor): Tensor {
   return bind(prim("negative"), [x], undefined);
+}
+
+/** `eˣ`. */
+export function exp(x: Tensor): Tensor {
+  return bind(prim("exp"), [x], undefined);
 }
 
 /** `log x`. */

@@ -22,6 +22,8 @@ export * from "./products.ts";
 export * from "./movement.ts";
 export * from "./reduce.ts";
 export * from "./reduce_composite.ts";
+export * from "./scan.ts";
+export * from "./sort.ts";
 export * from "./unary.ts";
 
 installMethodOps({

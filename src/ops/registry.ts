@@ -7,6 +7,8 @@ import { indexingPrims } from "./indexing.ts";
 import { productPrims } from "./products.ts";
 import { blockPrims, movementPrims } from "./movement.ts";
 import { reducePrims } from "./reduce.ts";
+import { scanPrims } from "./scan.ts";
+import { sortPrims } from "./sort.ts";
 import { unaryPrims } from "./unary.ts";
 
 /** Every primitive, by name. Composite ops are not here: they have no rules of their own. */
@@ -15,6 +17,8 @@ export const primitives = {
   ...binaryPrims,
   ...comparePrims,
   ...reducePrims,
+  ...scanPrims,
+  ...sortPrims,
   ...movementPrims,
   ...blockPrims,
   ...productPrims,

@@ -1,12 +1,14 @@
 /**
  * Concrete values of the reductions (reduceSum, reduceMean, reduceMax, reduceMin,
- * reduceLogSumExp) over every kind of axis argument, with and without keepDims, against a naive
- * reference; their special values, dtypes and errors; and the method forms.
+ * reduceLogSumExp, reduceVariance, reduceStd, reduceEuclideanNorm) over every kind of axis
+ * argument, with and without keepDims, against a naive reference; their special values, dtypes
+ * and errors; and the method forms. Then reduceAny/reduceAll, norm and moments, and the
+ * composites' derivatives to order 2.
  */
 import assert from "node:assert/strict";
 import * as gt from "../../mod.ts";
 import type { Tensor, TensorLike } from "../../mod.ts";
-import { assertAllClose } from "../../src/testing/mod.ts";
+import { assertAllClose, checkGrads } from "../../src/testing/mod.ts";
 
 type Axis = number | number[] | undefined;
 
@@ -72,6 +74,23 @@ const reducers: {
   },
 ];
 
+// Reductions of spread, which over no axis give each element's own spread (0, or |x|).
+const spreads: typeof reducers = [
+  { name: "reduceVariance", fn: gt.reduceVariance, ref: variance },
+  { name: "reduceStd", fn: gt.reduceStd, ref: (g) => Math.sqrt(variance(g)) },
+  {
+    name: "reduceEuclideanNorm",
+    fn: gt.reduceEuclideanNorm,
+    ref: (g) => Math.sqrt(sum(g.map((v) => v * v))),
+  },
+];
+
+// The mean squared deviation, about the mean found first.
+function variance(g: number[]): number {
+  const m = sum(g) / g.length;
+  return sum(g.map((v) => (v - m) ** 2)) / g.length;
+}
+
 const axes: Axis[] = [undefined, 0, 1, 2, -1, -3, [0, 2], [-1, 0], [1, 2], [0, 1, 2]];
 
 Deno.test("reductions match a naive reference for every axis argument", async (t) => {
@@ -83,7 +102,7 @@ Deno.test("reductions match a naive reference for every axis argument", async (t
       { dtype, shape },
     );
     const data = x.data();
-    for (const r of reducers) {
+    for (const r of [...reducers, ...spreads]) {
       for (const axis of axes) {
         for (const keepDims of [false, true]) {
           await t.step(
@@ -309,4 +328,139 @@ Deno.test("long float32 reductions are accurate: 2·10⁷ ones sum to 2·10⁷ a
     assertAllClose(gt.reduceSum(x), want, { rtol: 1e-7, atol: 0 });
     assertAllClose(gt.reduceMean(x), want / 1e6, { rtol: 1e-7, atol: 0 });
   });
+});
+
+Deno.test("reduceAny and reduceAll against a naive reference, and over nothing", () => {
+  const next = lcg(11);
+  const shape = [2, 3, 4];
+  const data = Array.from({ length: 24 }, () => next() < 0.3);
+  const x = gt.constant(data, { shape });
+  const num = data.map(Number);
+  for (const axis of axes) {
+    for (const keepDims of [false, true]) {
+      const any = refReduce(num, shape, axis, keepDims, (g) => Number(g.some((v) => v === 1)));
+      const all = refReduce(num, shape, axis, keepDims, (g) => Number(g.every((v) => v === 1)));
+      const yAny = gt.reduceAny(x, axis, keepDims), yAll = gt.reduceAll(x, axis, keepDims);
+      assert.equal(yAny.dtype, "bool");
+      assert.deepEqual(yAny.shape, any.shape);
+      assert.deepEqual([...yAny.data()], any.data, `reduceAny ${JSON.stringify(axis)}`);
+      assert.deepEqual([...yAll.data()], all.data, `reduceAll ${JSON.stringify(axis)}`);
+    }
+  }
+  const empty = gt.reshape(gt.constant([], { dtype: "bool" }), [2, 0]);
+  assert.deepEqual(gt.reduceAny(empty, 1).toArray(), [false, false]);
+  assert.deepEqual(gt.reduceAll(empty, 1).toArray(), [true, true]);
+  assert.throws(() => gt.reduceAny([1, 0]), /reduceAny: expects a bool tensor, got float32/);
+  assert.throws(() => gt.reduceAll([1, 0]), /reduceAll: expects a bool tensor, got float32/);
+});
+
+Deno.test("reduceVariance has no cancellation far from 0, and reduceEuclideanNorm no overflow", () => {
+  // Over no axis each element is its own group.
+  assert.deepEqual(gt.reduceVariance([[1, 2]], []).toArray(), [[0, 0]]);
+  assert.deepEqual(gt.reduceEuclideanNorm([[1, -2]], []).toArray(), [[1, 2]]);
+  // float32 values near 1e4 whose variance is 2/3: Σx²/n - mean² would lose it all.
+  const v = gt.reduceVariance([1e4 + 1, 1e4 + 2, 1e4 + 3]).item();
+  assert.ok(Math.abs(v - 2 / 3) < 1e-6, `variance ${v}`);
+  const big = gt.reduceEuclideanNorm([3e30, 4e30]).item();
+  assert.ok(Math.abs(big / 5e30 - 1) < 1e-6, `norm ${big}`);
+  const tiny = gt.reduceEuclideanNorm([3e-30, 4e-30]).item();
+  assert.ok(Math.abs(tiny / 5e-30 - 1) < 1e-6, `norm ${tiny}`);
+  assert.equal(gt.reduceEuclideanNorm([0, 0]).item(), 0);
+  assert.equal(gt.reduceEuclideanNorm([1, -Infinity]).item(), Infinity);
+  assert.ok(Number.isNaN(gt.reduceEuclideanNorm([1, NaN]).item()));
+});
+
+Deno.test("norm: vector and matrix norms against sums written out", () => {
+  const m = [[1, -2, 3], [-4, 5, -6]];
+  const flat = m.flat();
+  const abs = flat.map(Math.abs);
+  const f64 = (x: TensorLike) => gt.constant(x as number[], { dtype: "float64" });
+  const close = (x: Tensor, e: number | number[]) =>
+    assertAllClose(x, gt.constant(e, { dtype: "float64" }), { rtol: 1e-14, atol: 0 });
+  close(gt.norm(f64(m)), Math.sqrt(sum(flat.map((v) => v * v))));
+  close(gt.norm(f64(m), { ord: 2 }), Math.sqrt(91));
+  close(gt.norm(f64(m), { ord: 1 }), sum(abs));
+  close(gt.norm(f64(m), { ord: Infinity }), 6);
+  close(gt.norm(f64(m), { ord: 3 }), Math.cbrt(sum(abs.map((v) => v ** 3))));
+  close(gt.norm(f64(m), { ord: 0.5 }), sum(abs.map(Math.sqrt)) ** 2);
+  // Along one axis: a batch of vectors.
+  close(gt.norm(f64(m), { axis: 1 }), [Math.sqrt(14), Math.sqrt(77)]);
+  close(gt.norm(f64(m), { axis: 0, ord: 1 }), [5, 7, 9]);
+  // Over two axes: matrices (column sums 5, 7, 9; row sums 6, 15).
+  close(gt.norm(f64(m), { axis: [0, 1], ord: "fro" }), Math.sqrt(91));
+  close(gt.norm(f64(m), { axis: [0, 1], ord: 1 }), 9);
+  close(gt.norm(f64(m), { axis: [0, 1], ord: Infinity }), 15);
+  // Swapped axes transpose the matrix: its 1-norm is the ∞-norm.
+  close(gt.norm(f64(m), { axis: [1, 0], ord: 1 }), 15);
+  close(gt.norm(f64(m), { axis: [-1, -2], ord: Infinity }), 9);
+  const batch = gt.stack([f64(m), gt.multiply(f64(m), 2)]);
+  close(gt.norm(batch, { axis: [1, 2], ord: 1 }), [9, 18]);
+  assert.deepEqual(gt.norm(batch, { axis: [1, 2], keepDims: true }).shape, [2, 1, 1]);
+  assert.deepEqual(gt.norm(batch, { keepDims: true }).shape, [1, 1, 1]);
+  assert.deepEqual(gt.norm(batch, { axis: -1, keepDims: true }).shape, [2, 2, 1]);
+});
+
+Deno.test("norm errors", () => {
+  const m = [[1, 2], [3, 4]];
+  assert.throws(
+    () => gt.norm(m, { ord: "fro" }),
+    /norm: ord "fro" \(a string\) is not a vector norm/,
+  );
+  assert.throws(() => gt.norm(m, { ord: 0 }), /norm: ord 0 is not a vector norm/);
+  assert.throws(() => gt.norm(m, { ord: -1 }), /norm: ord -1 is not a vector norm/);
+  assert.throws(() => gt.norm(m, { ord: 3, axis: [0, 1] }), /norm: ord 3 is not a matrix norm/);
+  assert.throws(() => gt.norm(m, { ord: 2, axis: [0, 1] }), /norm: ord 2 of a matrix .* not yet/);
+  assert.throws(
+    () => gt.norm(m, { axis: [0, -2] }),
+    /norm: axis 0 is repeated in \[0,-2\]/,
+  );
+  assert.throws(() => gt.norm(m, { axis: [0, 1, 1] as never }), /norm: axis must be one axis/);
+  assert.throws(() => gt.norm(m, { axis: 2 }), /norm: axis 2 is out of range/);
+  assert.throws(() => gt.norm(m, { ordd: 1 } as never), /norm: unknown option 'ordd'/);
+  assert.throws(() => gt.norm([1, 2], { ord: "max" as never }), /norm: ord "max"/);
+  assert.throws(() => gt.norm(gt.constant([1], { dtype: "int32" })), /norm: expects a float32/);
+});
+
+Deno.test("moments: mean and variance over axes, kept or not", () => {
+  const next = lcg(3);
+  const shape = [2, 3, 4];
+  const x = gt.constant(Array.from({ length: 24 }, () => 4 * next() - 2), {
+    dtype: "float64",
+    shape,
+  });
+  const data = x.data();
+  for (const axis of [[0], [1, 2], [-1], [0, 1, 2]]) {
+    for (const keepDims of [false, true]) {
+      const [mean, v] = gt.moments(x, axis, { keepDims });
+      const em = refReduce(data, shape, axis, keepDims, (g) => sum(g) / g.length);
+      const ev = refReduce(data, shape, axis, keepDims, variance);
+      assert.deepEqual(mean.shape, em.shape);
+      assertAllClose(mean, gt.constant(em.data, { dtype: "float64", shape: em.shape }));
+      assertAllClose(v, gt.constant(ev.data, { dtype: "float64", shape: ev.shape }));
+    }
+  }
+  assert.throws(() => gt.moments(x, undefined as never), /moments: axes are required/);
+  assert.throws(() => gt.moments(x, [3]), /moments: axis 3 is out of range/);
+  assert.throws(() => gt.moments(x, [0], { keepdims: true } as never), /did you mean 'keepDims'/);
+});
+
+Deno.test("the new reductions' derivatives match finite differences to order 2, both modes", async (t) => {
+  const x = [[0.3, -1.2, 0.8], [1.5, -0.4, 2.1]];
+  const cases: [string, (x: Tensor) => Tensor][] = [
+    ["reduceVariance", (x) => gt.reduceVariance(x, 1)],
+    ["reduceStd", (x) => gt.reduceStd(x, 0, true)],
+    ["reduceEuclideanNorm", (x) => gt.reduceEuclideanNorm(x, -1)],
+    ["reduceEuclideanNorm of all", (x) => gt.reduceEuclideanNorm(x)],
+    ["norm ord 1", (x) => gt.norm(x, { ord: 1, axis: 1 })],
+    ["norm ord Infinity", (x) => gt.norm(x, { ord: Infinity })],
+    ["norm ord 3", (x) => gt.norm(x, { ord: 3, axis: 0 })],
+    ["norm matrix 1", (x) => gt.norm(x, { ord: 1, axis: [0, 1] })],
+    ["norm matrix Infinity", (x) => gt.norm(x, { ord: Infinity, axis: [0, 1] })],
+    ["norm fro", (x) => gt.norm(x, { ord: "fro", axis: [-2, -1] })],
+    ["moments mean", (x) => gt.moments(x, [1])[0]],
+    ["moments variance", (x) => gt.moments(x, [0, 1], { keepDims: true })[1]],
+  ];
+  for (const [name, f] of cases) {
+    await t.step(name, () => checkGrads(f, [x], { order: 2 }));
+  }
 });
