@@ -166,6 +166,19 @@ export type { ConstantOptions, MatmulOptions } from "./src/ops/mod.ts";
  * ```
  */
 export * as random from "./src/ops/random.ts";
+/**
+ * Linear algebra, as `tf.linalg`: `linalg.qr`, `linalg.eigh`, `linalg.svd`, `linalg.pinv`, each on
+ * a batch of matrices in its leading dimensions.
+ *
+ * @example Eigenvalues of a symmetric matrix
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { linalg } from "@gradtape/gradtape";
+ * assert.deepEqual(linalg.eigh([[2, 0], [0, 1]])[0].toArray(), [1, 2]);
+ * ```
+ */
+export * as linalg from "./src/ops/linalg/mod.ts";
+export type { SvdOptions } from "./src/ops/linalg/mod.ts";
 export { GradientTape } from "./src/tape/gradient_tape.ts";
 export type {
   GradientOptions,
