@@ -14,4 +14,7 @@
  * @module
  */
 export { triangularSolve, type TriangularSolveOptions } from "./triangular_solve.ts";
+export { cholesky, logdet } from "./cholesky.ts";
+export { det, inv, slogdet, solve, type SolveOptions } from "./lu.ts";
+export { lstsq, type LstsqOptions } from "./lstsq.ts";
 export { bandPart, diag, diagPart, matrixTranspose, setDiag, trace } from "./structure.ts";

@@ -2,6 +2,7 @@
  * The structural ops of gt.linalg, all composites (their derivatives come from the ops they are
  * written in): `matrixTranspose`, `bandPart`, `diag`, `diagPart`, `setDiag`, `trace`.
  */
+import type { Aval } from "../../core/dispatch.ts";
 import { toTensor, toTensors } from "../../core/convert.ts";
 import { checkInteger } from "../../core/check.ts";
 import { Tensor, type TensorLike } from "../../core/tensor.ts";
@@ -13,8 +14,8 @@ import { reduceSum } from "../reduce.ts";
 import { requireNumeric } from "../_define.ts";
 
 /** Throws unless `x` has rank ≥ `rank`, naming `op` and what the axes stand for. */
-export function requireRank(op: string, x: Tensor, rank: number, what: string): void {
-  if (x.rank < rank) {
+export function requireRank(op: string, x: Aval, rank: number, what: string): void {
+  if (x.shape.length < rank) {
     throw new Error(
       `${op}: expects ${what} of rank ≥ ${rank}, got shape ${fmtShape(x.shape)}: ` +
         `the last ${rank === 1 ? "axis holds" : `${rank} axes hold`} it, any before it are a batch`,
@@ -23,7 +24,7 @@ export function requireRank(op: string, x: Tensor, rank: number, what: string): 
 }
 
 /** Throws unless the last two axes of `x` have one length. */
-export function requireSquare(op: string, x: Tensor): void {
+export function requireSquare(op: string, x: Aval): void {
   requireRank(op, x, 2, "a matrix");
   const [n, m] = x.shape.slice(-2);
   if (n !== m) {
