@@ -167,14 +167,15 @@ export type { ConstantOptions, MatmulOptions } from "./src/ops/mod.ts";
  */
 export * as random from "./src/ops/random.ts";
 /**
- * Linear algebra, as `tf.linalg`: `linalg.qr`, `linalg.eigh`, `linalg.svd`, `linalg.pinv`, each on
- * a batch of matrices in its leading dimensions.
+ * Linear algebra on batches of matrices, as TensorFlow's `tf.linalg`: Cholesky, solves,
+ * determinants and structural ops (`bandPart`, `diag`, `trace`…), each differentiable in both
+ * modes to every order.
  *
- * @example Eigenvalues of a symmetric matrix
+ * @example Solving a linear system
  * ```ts
- * import assert from "node:assert/strict";
  * import { linalg } from "@gradtape/gradtape";
- * assert.deepEqual(linalg.eigh([[2, 0], [0, 1]])[0].toArray(), [1, 2]);
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(linalg.triangularSolve([[2, 0], [1, 1]], [[2], [3]]).toArray(), [[1], [2]]);
  * ```
  */
 export * as linalg from "./src/ops/linalg/mod.ts";

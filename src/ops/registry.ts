@@ -4,6 +4,7 @@ import { binaryPrims } from "./binary.ts";
 import { castPrims } from "./cast.ts";
 import { comparePrims } from "./compare.ts";
 import { indexingPrims } from "./indexing.ts";
+import { linalgPrims } from "./linalg/prims.ts";
 import { productPrims } from "./products.ts";
 import { blockPrims, movementPrims } from "./movement.ts";
 import { reducePrims } from "./reduce.ts";
@@ -21,6 +22,7 @@ export const primitives = {
   ...productPrims,
   ...indexingPrims,
   ...castPrims,
+  ...linalgPrims,
   ...decompositionPrims,
 };
 
