@@ -179,7 +179,7 @@ export * as random from "./src/ops/random.ts";
  * ```
  */
 export * as linalg from "./src/ops/linalg/mod.ts";
-export type { SvdOptions } from "./src/ops/linalg/mod.ts";
+export type { PinvOptions, QrOptions, SvdOptions } from "./src/ops/linalg/mod.ts";
 export { GradientTape } from "./src/tape/gradient_tape.ts";
 export type {
   GradientOptions,

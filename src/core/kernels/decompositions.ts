@@ -194,7 +194,14 @@ function svdTall(
 }
 
 // Columns p and q of a matrix stored by columns of length `len`, rotated by [[c, s], [-s, c]].
-function rotatePair(x: Float64Array, len: number, p: number, q: number, c: number, s: number): void {
+function rotatePair(
+  x: Float64Array,
+  len: number,
+  p: number,
+  q: number,
+  c: number,
+  s: number,
+): void {
   for (let i = 0; i < len; i++) {
     const xp = x[p * len + i], xq = x[q * len + i];
     x[p * len + i] = c * xp - s * xq;

@@ -10,7 +10,7 @@ import { fmtShape, sizeOf } from "../../core/shape.ts";
 import { Tensor } from "../../core/tensor.ts";
 import { toFront } from "../_batch.ts";
 import { requireFloat } from "../_define.ts";
-import { add, div, mul, reduceSum, sub, transpose } from "../_lax.ts";
+import { div, eq, mul, reduceSum, sub, transpose, where } from "../_lax.ts";
 import { slice } from "../movement.ts";
 
 /** Checks that `x` is a float batch of matrices (`square`: of square ones); returns [m, n]. */
@@ -121,14 +121,20 @@ export function diagOf(d: Tensor): Tensor {
 
 /**
  * The matrices `F` of the derivatives of eigh and svd from the rows `w` (`[..., 1, n]`):
- * `F[i][j] = 1 / (w[j] - w[i])` off the diagonal, 0 on it; infinite where two values are equal,
- * which is where the derivative is undefined.
+ * `F[i][j] = 1 / (w[j] - w[i])` where the two differ, 0 where they are equal (the diagonal, and
+ * repeated values, where the derivative of the vectors is undefined).
  */
 export function gapInverse(w: Tensor): Tensor {
-  const n = w.shape[w.rank - 1];
-  const eye = mask(n, w.dtype, (i, j) => i === j);
-  const off = mask(n, w.dtype, (i, j) => i !== j);
-  // NOTE: the identity keeps the diagonal's 0/0 away; the mask then zeroes it, also in every
-  // derivative of F.
-  return div(off, add(sub(w, mT(w)), eye));
+  const gap = sub(w, mT(w));
+  const same = eq(gap, 0);
+  // NOTE: 0 where equal, not 1/0: a derivative of the values alone multiplies F by the vectors'
+  // zero cotangent, and ∞·0 would make it NaN (the gradient of the eigenvalues of the identity).
+  // The denominator is made safe too, so that no derivative of F meets 1/0 in either branch.
+  return where(same, 0, div(1, where(same, 1, gap)));
+}
+
+/** `1/x` where `x` is not 0, and 0 where it is (with derivatives that stay finite there). */
+export function safeInverse(x: Tensor): Tensor {
+  const zero = eq(x, 0);
+  return where(zero, 0, div(1, where(zero, 1, x)));
 }

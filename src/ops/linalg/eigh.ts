@@ -78,11 +78,12 @@ export const eighPrims = {
  * its first component larger than half of `1/√n` is positive. A matrix with a non-finite entry
  * gives NaN.
  *
- * Derivatives (both modes, every order) are TensorFlow's and JAX's: with `F[i][j] = 1/(λⱼ - λᵢ)`
- * they involve `1/(λⱼ - λᵢ)` for every pair, so they are undefined (infinite or NaN) where two
- * eigenvalues are equal, as the eigenvectors themselves are then not unique. The eigenvalues'
- * own first derivatives stay finite there; functions of the eigenvectors that do not depend on
- * the choice of basis (projectors) are best written another way.
+ * Derivatives (both modes, every order) are TensorFlow's and JAX's, with `F[i][j] = 1/(λⱼ - λᵢ)`:
+ * those of the eigenvectors are undefined where two eigenvalues are equal (the eigenvectors are
+ * then not unique) and grow without bound as two approach each other. Where two are exactly
+ * equal, the rules take that `F[i][j]` as 0, so that derivatives of functions of the eigenvalues
+ * alone stay finite and right (the gradient of `Σλ²` at the identity is `2·I`), while those of
+ * the eigenvectors there mean nothing.
  *
  * @param x Symmetric matrices, shape `[..., n, n]`, float32 or float64.
  * @returns `[eigenvalues, eigenvectors]`: shape `[..., n]` ascending, and `[..., n, n]` with

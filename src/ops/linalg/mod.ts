@@ -20,3 +20,5 @@ export { lstsq, type LstsqOptions } from "./lstsq.ts";
 export { bandPart, diag, diagPart, matrixTranspose, setDiag, trace } from "./structure.ts";
 export { eigh } from "./eigh.ts";
 export { svd, type SvdOptions } from "./svd.ts";
+export { qr, type QrOptions } from "./qr.ts";
+export { pinv, type PinvOptions } from "./pinv.ts";

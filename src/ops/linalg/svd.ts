@@ -4,7 +4,7 @@ import { toTensor } from "../../core/convert.ts";
 import type { Tensor, TensorLike } from "../../core/tensor.ts";
 import { checkBoolean, checkOptions } from "../../core/check.ts";
 import { svdJacobi } from "../../core/kernels/decompositions.ts";
-import { add, div, mul, reshape, sub } from "../_lax.ts";
+import { add, mul, reshape, sub } from "../_lax.ts";
 import { matmul } from "../products.ts";
 import { concat } from "../movement.ts";
 import {
@@ -17,6 +17,7 @@ import {
   matrixShape,
   mT,
   putBlock,
+  safeInverse,
 } from "./_decomp.ts";
 
 interface SvdAttrs {
@@ -90,8 +91,11 @@ export const svdPrims = {
       const dpt = mT(dp), st = mT(s);
       let du = matmul(u, mul(f, add(mul(dp, s), mul(st, dpt))));
       let dv = matmul(v, mul(f, add(mul(st, dp), mul(dpt, s))));
-      if (m > n) du = add(du, div(sub(av, matmul(u, dp)), s));
-      if (n > m) dv = add(dv, div(sub(matmul(t, u, { transposeA: true }), matmul(v, dpt)), s));
+      if (m > n) du = add(du, mul(sub(av, matmul(u, dp)), safeInverse(s)));
+      if (n > m) {
+        const atu = matmul(t, u, { transposeA: true });
+        dv = add(dv, mul(sub(atu, matmul(v, dpt)), safeInverse(s)));
+      }
       return concat([diagRow(dp), du, dv], -2);
     },
     vjp: (g, [x], out, { fullMatrices }) => {
@@ -108,8 +112,14 @@ export const svdPrims = {
         add(mul(add(j, mT(j)), s), mul(mT(s), add(k, mT(k)))),
       );
       let ga = matmul(matmul(u, inner), v, { transposeB: true });
-      if (m > n) ga = add(ga, matmul(div(sub(gu, matmul(u, utgu)), s), v, { transposeB: true }));
-      if (n > m) ga = add(ga, matmul(u, div(sub(gv, matmul(v, vtgv)), s), { transposeB: true }));
+      if (m > n) {
+        const left = mul(sub(gu, matmul(u, utgu)), safeInverse(s));
+        ga = add(ga, matmul(left, v, { transposeB: true }));
+      }
+      if (n > m) {
+        const right = mul(sub(gv, matmul(v, vtgv)), safeInverse(s));
+        ga = add(ga, matmul(u, right, { transposeB: true }));
+      }
       return [ga];
     },
     batch: batchMatrices,
@@ -119,12 +129,14 @@ export const svdPrims = {
 /**
  * Options of `svd`.
  *
- * @example Singular values only
+ * @example Square u and v for a tall matrix
  * ```ts
  * import assert from "node:assert/strict";
  * import { linalg, type SvdOptions } from "@gradtape/gradtape";
- * const options: SvdOptions = { computeUv: false };
- * assert.deepEqual(linalg.svd([[3, 0], [0, -4]], options).toArray(), [4, 3]);
+ * const options: SvdOptions = { fullMatrices: true };
+ * const [s, u, v] = linalg.svd([[3, 0], [0, -4], [0, 0]], options);
+ * assert.deepEqual([s.toArray(), u.shape, v.shape], [[4, 3], [3, 3], [2, 2]]);
+ * assert.deepEqual(linalg.svd([[3, 0], [0, -4]], { computeUv: false }).toArray(), [4, 3]);
  * ```
  */
 export interface SvdOptions {
@@ -147,11 +159,13 @@ const SVD_OPTIONS = ["fullMatrices", "computeUv"] as const;
  * `u` has its first component larger than half of `1/√m` positive (its column of `v` follows).
  * A matrix with a non-finite entry gives NaN.
  *
- * Derivatives (both modes, every order) are TensorFlow's and JAX's. Those of `s` are defined
- * wherever the singular values are distinct and non-zero; those of `u` and `v` involve
- * `1/(sⱼ² - sᵢ²)` and `1/sⱼ`, so they are undefined (infinite or NaN) where two singular values
- * are equal or one is zero (for a non-square matrix), as `u` and `v` are then not unique. With
- * `fullMatrices: true`, derivatives exist for square matrices only (an error otherwise).
+ * Derivatives (both modes, every order) are TensorFlow's and JAX's. Those of `u` and `v` involve
+ * `1/(sⱼ² - sᵢ²)` and (for a non-square matrix) `1/sⱼ`: they are undefined where two singular
+ * values are equal or one is zero (`u` and `v` are then not unique), and grow without bound near
+ * there. Where two are exactly equal, or one is exactly zero, the rules take those factors as 0,
+ * so that derivatives of functions of `s` alone stay finite and right (at an orthogonal matrix,
+ * say), while those of `u` and `v` there mean nothing. With `fullMatrices: true`, derivatives
+ * exist for square matrices only (an error otherwise).
  *
  * @param x Matrices, shape `[..., m, n]`, float32 or float64.
  * @param options `fullMatrices` (default false) and `computeUv` (default true).

@@ -82,4 +82,23 @@ export const decompositionRows: Record<keyof typeof decompositionPrims, Row> = {
       { f: (x) => gt.linalg.svd(x, { fullMatrices: true })[2], args: [square33] },
     ],
   },
+  qr: {
+    cases: [
+      { f: (x) => gt.linalg.qr(x)[0], args: [tall32] },
+      { f: (x) => gt.linalg.qr(x)[1], args: [tall32] },
+      { f: (x) => gt.linalg.qr(x)[0], args: [wide23] },
+      { f: (x) => gt.linalg.qr(x)[1], args: [wide23] },
+      { f: (x) => gt.linalg.qr(x, { fullMatrices: true })[0], args: [square33] },
+      { f: (x) => gt.linalg.qr(x)[1], args: [sym2x22] },
+    ],
+  },
+  pinv: {
+    cases: [
+      // Not tall32: with it, a product with the uniform cotangent meets a last-bit difference
+      // between matmul's kernel and its uniform shortcut (reported; not pinv's).
+      { f: (x) => gt.linalg.pinv(x), args: [[[1.1, -0.3], [0.4, 0.8], [-0.6, 0.5]]] },
+      { f: (x) => gt.linalg.pinv(x), args: [wide23] },
+      { f: (x) => gt.linalg.pinv(x), args: [[[0.6, -0.8], [0.8, 0.6]]] }, // orthogonal: s = [1, 1]
+    ],
+  },
 };
