@@ -2,7 +2,7 @@
  * Kernels of the matrix decompositions (gt.linalg's qr, eigh, svd): Householder QR, cyclic
  * Jacobi for symmetric eigenproblems and one-sided (Hestenes) Jacobi for the SVD. Each works on
  * one matrix at a time in float64, whatever the tensor's dtype (float32 results are float64
- * results rounded once), and writes its results into a caller's packed layout. Jacobi methods
+ * results rounded once), into float64 arrays the caller gives (the ops pack them). Jacobi methods
  * are chosen for their accuracy (small eigenvalues and singular values to high relative
  * accuracy), not their speed: fine for the small and medium matrices of autodiff programs.
  */
