@@ -192,6 +192,20 @@ export type {
  * ```
  */
 export * as random from "./src/ops/random.ts";
+/**
+ * Linear algebra on batches of matrices, as TensorFlow's `tf.linalg`: Cholesky, solves,
+ * determinants and structural ops (`bandPart`, `diag`, `trace`…), each differentiable in both
+ * modes to every order.
+ *
+ * @example Solving a linear system
+ * ```ts
+ * import { linalg } from "@gradtape/gradtape";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(linalg.triangularSolve([[2, 0], [1, 1]], [[2], [3]]).toArray(), [[1], [2]]);
+ * ```
+ */
+export * as linalg from "./src/ops/linalg/mod.ts";
+export type { PinvOptions, QrOptions, SvdOptions } from "./src/ops/linalg/mod.ts";
 export { GradientTape } from "./src/tape/gradient_tape.ts";
 export type {
   GradientOptions,

@@ -4,12 +4,14 @@ import { binaryPrims } from "./binary.ts";
 import { castPrims } from "./cast.ts";
 import { comparePrims } from "./compare.ts";
 import { indexingPrims } from "./indexing.ts";
+import { linalgPrims } from "./linalg/prims.ts";
 import { productPrims } from "./products.ts";
 import { blockPrims, movementPrims } from "./movement.ts";
 import { reducePrims } from "./reduce.ts";
 import { scanPrims } from "./scan.ts";
 import { sortPrims } from "./sort.ts";
 import { unaryPrims } from "./unary.ts";
+import { decompositionPrims } from "./linalg/decompositions.ts";
 
 /** Every primitive, by name. Composite ops are not here: they have no rules of their own. */
 export const primitives = {
@@ -24,6 +26,8 @@ export const primitives = {
   ...productPrims,
   ...indexingPrims,
   ...castPrims,
+  ...linalgPrims,
+  ...decompositionPrims,
 };
 
 /** The name of a registered primitive. */

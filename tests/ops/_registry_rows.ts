@@ -12,7 +12,7 @@ import { cond, noGrad, pos23, type Row, unary, x23 } from "./_row_types.ts";
 import { specialRows } from "./rows/special.ts";
 import { scanRows } from "./rows/scan.ts";
 import { indexingRows } from "./rows/indexing.ts";
-import { linalgRows } from "./rows/linalg.ts";
+import { decompositionRows, linalgRows } from "./rows/linalg.ts";
 import { moreRows } from "./rows/more.ts";
 
 export type { Case, Fn, Row } from "./_row_types.ts";
@@ -33,6 +33,7 @@ export const rows: Record<PrimitiveName, Row> = {
   ...scanRows,
   ...indexingRows,
   ...linalgRows,
+  ...decompositionRows,
   ...moreRows,
   negative: unary(gt.negative),
   abs: unary(gt.abs),
