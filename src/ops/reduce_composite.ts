@@ -15,6 +15,7 @@ import { fill } from "./creation.ts";
 import { abs, exp, log, sqrt, square } from "./unary.ts";
 import { reduceMax, reduceMin, reduceSum } from "./reduce.ts";
 import { requireFloat, requireNumeric } from "./_define.ts";
+import { svd } from "./linalg/svd.ts";
 
 /**
  * Mean over `axis` (a composite: the sum divided by the count).
@@ -270,8 +271,9 @@ export interface NormOptions {
 /**
  * A vector or matrix norm, as `tf.norm`: over one axis (or the whole tensor) a vector norm
  * (`"euclidean"`, 1, 2, `Infinity` or any positive p), over two axes a matrix norm (`"euclidean"`
- * or `"fro"`, 1: the largest column sum of magnitudes, `Infinity`: the largest row sum; ord 2, the
- * largest singular value, is not yet supported).
+ * or `"fro"`, 1: the largest column sum of magnitudes, `Infinity`: the largest row sum, 2: the
+ * largest singular value, from `linalg.svd`, whose gradient is undefined where the two largest
+ * singular values are equal).
  *
  * @param x The input, float32 or float64.
  * @param options `ord`, `axis` and `keepDims`.
@@ -286,6 +288,7 @@ export interface NormOptions {
  * const m = [[1, -2], [3, 4]];
  * assert.equal(norm(m, { ord: 1, axis: [0, 1] }).item(), 6);
  * assert.equal(norm(m, { ord: Infinity, axis: [0, 1] }).item(), 7);
+ * assert.ok(Math.abs(norm([[3, 0], [0, -5]], { ord: 2, axis: [0, 1] }).item() - 5) < 1e-6);
  * ```
  */
 export function norm(x: TensorLike, options: NormOptions = {}): Tensor {
@@ -311,7 +314,7 @@ function badOrd(ord: unknown, matrix: boolean): Error {
   return new (typeof ord === "number" ? RangeError : TypeError)(
     `norm: ord ${describeValue(ord)} is not a ${matrix ? "matrix" : "vector"} norm: use ` +
       (matrix
-        ? `"euclidean", "fro", 1 or Infinity`
+        ? `"euclidean", "fro", 1, 2 or Infinity`
         : `"euclidean", 1, 2, Infinity or another positive number (for matrices "fro", with two axes)`),
   );
 }
@@ -332,10 +335,10 @@ function matrixNorm(t: Tensor, ord: unknown, rows: number, axes: readonly number
   if (ord === 1) return reduceMax(reduceSum(abs(t), rows, true), cols, true);
   if (ord === Infinity) return reduceMax(reduceSum(abs(t), cols, true), rows, true);
   if (ord === 2) {
-    throw new Error(
-      `norm: ord 2 of a matrix (its largest singular value) is not yet supported: it needs ` +
-        `linalg.svd; use ord "fro", 1 or Infinity`,
-    );
+    // The largest singular value of each matrix, moved to the last two axes for svd.
+    const others = t.shape.map((_, i) => i).filter((i) => i !== rows && i !== cols);
+    const s = svd(transpose(t, [...others, rows, cols]), { computeUv: false });
+    return reshape(reduceMax(s, -1), t.shape.map((d, i) => (i === rows || i === cols ? 1 : d)));
   }
   throw badOrd(ord, true);
 }
