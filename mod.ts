@@ -154,6 +154,32 @@ export {
   zerosLike,
 } from "./src/ops/mod.ts";
 export type { ConstantOptions, MatmulOptions } from "./src/ops/mod.ts";
+// Indexing and scattering (issue #14, point 4).
+export {
+  booleanMask,
+  gatherNd,
+  meshgrid,
+  oneHot,
+  repeat,
+  reverse,
+  roll,
+  scatterNd,
+  tensorScatterAdd,
+  tensorScatterMax,
+  tensorScatterMin,
+  tensorScatterUpdate,
+  unsortedSegmentMax,
+  unsortedSegmentMean,
+  unsortedSegmentMin,
+  unsortedSegmentProd,
+  unsortedSegmentSum,
+} from "./src/ops/mod.ts";
+export type {
+  GatherNdOptions,
+  GatherOptions,
+  MeshgridOptions,
+  OneHotOptions,
+} from "./src/ops/mod.ts";
 /**
  * Seeded random tensors: `random.normal`, `random.uniform` and `random.setSeed`.
  *
