@@ -287,7 +287,8 @@ const combinePrim: Primitive<CombineAttrs> = {
 // ∂out/∂operand (the operand's shape) and ∂out/∂updates (the updates' shape), from the values.
 // For max and min, the elements equal to the result share its derivative equally (as
 // reduceMax's ties do); for a product, each factor's derivative is the product of the others,
-// exact where factors are zero (one zero: the others' product; two or more: zero).
+// exact where factors are zero (one zero: the others' product; two or more: zero), and so are
+// second derivatives with at most one zero in a product.
 function partials(
   [operand, indices, updates]: readonly Tensor[],
   out: Tensor,
@@ -307,8 +308,10 @@ function partials(
   const safeO = where(zeroO, 1, operand), safeU = where(zeroU, 1, updates);
   const zeros = add(cast(zeroO, dtype), sum(cast(zeroU, dtype)));
   const nonzero = bind(combinePrim, [safeO, indices, safeU], { axis, mode: "mul" });
+  // NOTE: out/factor is also right beside a zero (0, whose derivative through out is the
+  // others' product), so only the lone zero itself needs the product of the nonzero factors.
   const others = (zero: Tensor, safe: Tensor, zs: Tensor, all: Tensor, nz: Tensor) =>
-    where(eq(zs, 0), div(all, safe), where(and(eq(zs, 1), zero), nz, 0));
+    where(and(eq(zs, 1), zero), nz, div(all, safe));
   return [
     others(zeroO, safeO, zeros, out, nonzero),
     others(zeroU, safeU, take(zeros), take(out), take(nonzero)),
