@@ -64,13 +64,19 @@ const gatherPrim: Primitive<GatherAttrs> = {
       const [outer, n, inner] = around(x.shape, axis);
       const idx = indices.data, src = x.data;
       const k = idx.length;
+      // NOTE: short rows are copied element by element: a subarray per row cost more than the copy.
+      const short = inner < 256;
       for (let o = 0; o < outer; o++) {
         for (let j = 0; j < k; j++) {
           const i = idx[j], to = (o * k + j) * inner;
-          if (i >= 0 && i < n) {
+          if (!(i >= 0 && i < n)) out.fill(0, to, to + inner);
+          else if (short) {
+            const from = (o * n + i) * inner;
+            for (let e = 0; e < inner; e++) out[to + e] = src[from + e];
+          } else {
             const from = (o * n + i) * inner;
             out.set(src.subarray(from, from + inner), to);
-          } else out.fill(0, to, to + inner);
+          }
         }
       }
     },
@@ -147,6 +153,7 @@ const scatterPrim: Primitive<ScatterAttrs> = {
       const idx = indices.data, src = g.data, k = idx.length;
       const [outer, , inner] = around(out.shape, axis);
       const o = out.data.fill(0);
+      if (inner === 1 && outer === 1) return addScalars(o, idx, src);
       for (let r = 0; r < outer; r++) {
         for (let j = 0; j < k; j++) {
           const at = idx[j];
@@ -179,6 +186,13 @@ const scatterPrim: Primitive<ScatterAttrs> = {
   },
 };
 
+// NOTE: one update per element, the segment sums' and scatterNd's usual case, without the
+// loop over a row and without a bounds test: a typed array ignores a write at an index outside it
+// (negative or past the end), which is how dropped indices are dropped here. Twice as fast.
+function addScalars(o: TypedArray, idx: TypedArray, src: TypedArray): void {
+  for (let j = 0; j < idx.length; j++) o[idx[j]] += src[j];
+}
+
 /** How `scatter` combines an update with the value already at its position. */
 export type Combiner = "max" | "min" | "mul";
 
@@ -198,6 +212,30 @@ const combiners: Record<Combiner, Combine> = {
   },
   mul(o, to, u, from, inner) {
     for (let i = 0; i < inner; i++) o[to + i] *= u[from + i];
+  },
+};
+
+type ScalarCombine = (o: TypedArray, idx: TypedArray, u: TypedArray, n: number) => void;
+
+// One update per element, as addScalars.
+const scalarCombiners: Record<Combiner, ScalarCombine> = {
+  max(o, idx, u, n) {
+    for (let j = 0; j < idx.length; j++) {
+      const at = idx[j], v = u[j];
+      if (at >= 0 && at < n && !(o[at] >= v)) o[at] = o[at] < v ? v : v + o[at];
+    }
+  },
+  min(o, idx, u, n) {
+    for (let j = 0; j < idx.length; j++) {
+      const at = idx[j], v = u[j];
+      if (at >= 0 && at < n && !(o[at] <= v)) o[at] = o[at] > v ? v : v + o[at];
+    }
+  },
+  mul(o, idx, u, n) {
+    for (let j = 0; j < idx.length; j++) {
+      const at = idx[j];
+      if (at >= 0 && at < n) o[at] *= u[j];
+    }
   },
 };
 
@@ -237,6 +275,7 @@ const combinePrim: Primitive<CombineAttrs> = {
       const o = out.data, u = updates.data, idx = indices.data, k = idx.length;
       const combine = combiners[mode];
       o.set(operand.data);
+      if (inner === 1 && outer === 1) return scalarCombiners[mode](o, idx, u, n);
       for (let r = 0; r < outer; r++) {
         for (let j = 0; j < k; j++) {
           const at = idx[j];
@@ -354,6 +393,10 @@ export function indicesFor(
   }
   const limits = typeof bounds === "function" ? bounds(idx.shape) : bounds;
   const data = dataOf(idx), m = limits.length;
+  const low = options.negatives === "drop" ? -(2 ** 31) : 0;
+  // NOTE: int32 indices with one bound take one tight scan (a scatter of 4M indices spent as
+  // long checking them as scattering); the element-by-element loop finds what to report.
+  if (data instanceof Int32Array && m === 1 && inRange(data, low, limits[0])) return idx;
   const what = options.what ?? ((c) => `axis ${c}`);
   for (let k = 0; k < data.length; k++) {
     const i = data[k];
@@ -364,13 +407,19 @@ export function indicesFor(
       );
     }
     const n = m === 0 ? 2 ** 31 : limits[k % m];
-    if (i >= n || (i < 0 && options.negatives !== "drop")) {
+    if (i >= n || i < low) {
       throw new RangeError(
         `${op}: index ${i} is out of range for ${what(k % m)}: indices must be in [0, ${n - 1}]`,
       );
     }
   }
   return given ? idx : new Tensor(Int32Array.from(data as Float64Array), idx.shape, "int32");
+}
+
+function inRange(data: Int32Array, low: number, high: number): boolean {
+  let bad = 0;
+  for (let k = 0; k < data.length; k++) bad |= (data[k] < low ? 1 : 0) | (data[k] >= high ? 1 : 0);
+  return bad === 0;
 }
 
 /** Options of {@linkcode gather}. */

@@ -340,7 +340,10 @@ export function oneHot(indices: TensorLike, depth: number, options: OneHotOption
   const a = normalizeAxis("oneHot", axis, idx.rank + 1);
   const shape = [...idx.shape];
   shape.splice(a, 0, 1);
-  const positions = reshape(range(0, depth, 1, "int32"), [depth, ...shape.slice(a + 1).map(() => 1)]);
+  const positions = reshape(range(0, depth, 1, "int32"), [
+    depth,
+    ...shape.slice(a + 1).map(() => 1),
+  ]);
   const match = equal(reshape(idx, shape), positions);
   return where(match, fill([], onValue, dtype), fill([], offValue, dtype));
 }
