@@ -460,11 +460,13 @@ export function gather(
 ): Tensor {
   const t = toTensor(x, { op: "gather" });
   let axis: number, batchDims: number;
-  if (typeof axisOrOptions === "number") [axis, batchDims] = [axisOrOptions, 0];
-  else {
+  if (typeof axisOrOptions !== "object" || axisOrOptions === null) {
+    // From plain JavaScript anything else is taken for an axis, and normalizeAxis names it.
+    [axis, batchDims] = [axisOrOptions as number, 0];
+  } else {
     checkOptions("gather", axisOrOptions, ["axis", "batchDims"]);
-    axis = axisOrOptions?.axis ?? 0;
-    batchDims = axisOrOptions?.batchDims ?? 0;
+    axis = axisOrOptions.axis ?? 0;
+    batchDims = axisOrOptions.batchDims ?? 0;
   }
   const a = normalizeAxis("gather", axis, t.rank);
   const idx = indicesFor("gather", indices, [t.shape[a]], {
