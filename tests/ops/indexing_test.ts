@@ -476,3 +476,48 @@ Deno.test("jit: the composites equal eager mode; traced indices out of range are
     ]);
   });
 });
+
+Deno.test("jacfwd (tangents with leading axes) equals jacrev for the scatter composites", async (t) => {
+  const idx = i32([2, 0, 2, 1], [4, 1]);
+  const base = f64([0.5, -0.2, 1.1, 0.3, -0.6, 0.9], [3, 2]);
+  const cases: [string, (u: Tensor) => Tensor][] = [
+    ["tensorScatterMax", (u) => gt.tensorScatterMax(base, idx, u)],
+    ["tensorScatterMin", (u) => gt.tensorScatterMin(base, idx, u)],
+    ["tensorScatterUpdate", (u) => gt.tensorScatterUpdate(base, idx, u)],
+    ["unsortedSegmentProd", (u) => gt.unsortedSegmentProd(u, [1, 0, 1, -1], 2)],
+    [
+      "gather with batchDims",
+      (u) => gt.gather(u, i32([1, 0, 0, 1, 1, 1, 0, 0], [4, 2]), { axis: 1, batchDims: 1 }),
+    ],
+  ];
+  const u = f64([0.7, 0.1, -1.4, 0.6, 0.2, -0.8, 1.3, -0.3], [4, 2]);
+  for (const [name, f] of cases) {
+    await t.step(name, () => {
+      const g = (x: Tensor) => gt.sin(f(x));
+      assertAllClose(gt.jacfwd(g)(u), gt.jacrev(g)(u), { rtol: 1e-12, atol: 1e-12 });
+      const h = (x: Tensor) => gt.reduceSum(g(x));
+      assertAllClose(gt.hessian(h)(u), gt.jacrev(gt.jacrev(h))(u), { rtol: 1e-10, atol: 1e-10 });
+    });
+  }
+});
+
+Deno.test("vmap of the composites equals the stacked per-example results, indices mapped too", async (t) => {
+  const B = 3;
+  const data = Array.from({ length: B }, (_, b) => f64(values(8, 90 + b), [4, 2]));
+  const ids = Array.from({ length: B }, (_, b) => i32(ints(4, 3, 95 + b, -1), [4]));
+  const tuples = Array.from({ length: B }, (_, b) => i32(ints(4, 4, 99 + b), [4, 1]));
+  const cases: [string, (x: Tensor, i: Tensor) => Tensor, Tensor[]][] = [
+    ["unsortedSegmentMax", (x, i) => gt.unsortedSegmentMax(x, i, 3), ids],
+    ["unsortedSegmentMean", (x, i) => gt.unsortedSegmentMean(x, i, 3), ids],
+    ["tensorScatterMin", (x, i) => gt.tensorScatterMin(x, i, gt.multiply(x, -1)), tuples],
+    ["tensorScatterUpdate", (x, i) => gt.tensorScatterUpdate(x, i, gt.exp(x)), tuples],
+    ["oneHot", (x, i) => gt.multiply(gt.oneHot(i, 5, { dtype: "float64" }), gt.reduceSum(x)), ids],
+  ];
+  for (const [name, f, idx] of cases) {
+    await t.step(name, () => {
+      const each = data.map((x, b) => f(x, idx[b]));
+      const y = gt.vmap(f)(gt.stack(data), gt.stack(idx));
+      assertAllClose(y, gt.stack(each), { rtol: 0, atol: 0 });
+    });
+  }
+});
