@@ -294,6 +294,13 @@ const indexCases: IndexCase[] = [
   },
   {
     name: "gather",
+    label: "batchDims 1 along axis 1",
+    f: (x, i) => gt.exp(gt.gather(x, i, { axis: 1, batchDims: 1 })),
+    x: x23,
+    indices: [[[2, 0], [1, 1]], [[0, 0], [2, 1]], [[1, 2], [0, 2]]],
+  },
+  {
+    name: "gather",
     label: "gatherNd of index pairs",
     f: (p, i) => gt.exp(gt.gatherNd(p, i)),
     x: x23,
