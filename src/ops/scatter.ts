@@ -18,7 +18,7 @@ import {
   stridesOf,
 } from "../core/shape.ts";
 import { dataOf, Tensor, type TensorLike, tracedStorage } from "../core/tensor.ts";
-import { requireSameDtype } from "./_define.ts";
+import { requireNumeric, requireSameDtype } from "./_define.ts";
 import { add, multiply } from "./binary.ts";
 import { cast } from "./cast.ts";
 import { equal, greaterEqual, less, logicalOr, where } from "./compare.ts";
@@ -179,6 +179,7 @@ function prepare(op: string, tensor: TensorLike, indices: TensorLike, updates: T
   const t = toTensor(tensor, { op });
   const u = toTensor(updates, { op, dtype: t.dtype });
   requireSameDtype(op, t, u);
+  if (op !== "tensorScatterUpdate") requireNumeric(op, t);
   const idx = tuples(op, indices, t.shape);
   checkUpdates(op, idx, u, t.shape);
   return { t, u, idx, ...layout(idx, t.shape) };

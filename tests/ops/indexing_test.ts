@@ -225,6 +225,12 @@ Deno.test("scatterNd and the tensorScatter ops equal a naive loop (repeated tupl
       TypeError,
       /tensorScatterAdd: dtypes differ: float64 and float32/,
     );
+    throwsWith(
+      () => gt.tensorScatterMax([true], [[0]], [false]),
+      TypeError,
+      /^tensorScatterMax: no arithmetic on bool tensors/,
+    );
+    assert.deepEqual(gt.tensorScatterUpdate([true, true], [[1]], [false]).toArray(), [true, false]);
   });
 });
 
