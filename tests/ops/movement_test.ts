@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import * as gt from "../../mod.ts";
 import type { Tensor } from "../../mod.ts";
 import { throwsWith } from "../_helpers.ts";
+import { checkGrads } from "../../src/testing/mod.ts";
 
 function sizeOf(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
@@ -501,4 +502,124 @@ Deno.test("movement method forms agree with the functions", () => {
   assert.deepEqual(x.transpose().toArray(), gt.transpose(x).toArray());
   assert.deepEqual(x.transpose([1, 0, 2]).toArray(), gt.transpose(x, [1, 0, 2]).toArray());
   assert.deepEqual(x.transpose([1, 0, 2]).shape, [3, 2, 4]);
+});
+
+// reverse, roll, repeat and meshgrid against index arithmetic on unravelled positions.
+
+Deno.test("reverse equals index arithmetic", async (t) => {
+  const shape = [2, 3, 4], x = iota(shape);
+  for (const axes of [[0], [2], [0, 2], [-1, 1], [0, 1, 2]]) {
+    await t.step(`axes ${axes}`, () => {
+      const norm = axes.map((a) => (a + 3) % 3);
+      const expected = Array.from({ length: 24 }, (_, f) => {
+        const idx = unravel(f, shape).map((i, d) => (norm.includes(d) ? shape[d] - 1 - i : i));
+        return ravel(idx, shape);
+      });
+      assert.deepEqual(flat(gt.reverse(x, axes.length === 1 ? axes[0] : axes)), expected);
+    });
+  }
+  await t.step("derivatives to order 2", () => {
+    checkGrads((a) => gt.sin(gt.reverse(a, [0, 1])), [[[0.3, -1.2, 0.8], [1.5, -0.4, 2.1]]]);
+  });
+  await t.step("a repeated or out-of-range axis is an error", () => {
+    throwsWith(() => gt.reverse([[1]], [0, 0]), Error, /reverse: axis 0 is repeated/);
+    throwsWith(() => gt.reverse([1], 1), RangeError, /reverse: axis 1 is out of range/);
+  });
+});
+
+Deno.test("roll equals index arithmetic", async (t) => {
+  const shape = [3, 4], x = iota(shape);
+  const cases: [number | number[], number | number[]][] = [
+    [1, 0],
+    [-1, 1],
+    [6, 1],
+    [[2, -5], [0, 1]],
+    [[1, 2], [1, 1]], // shifts of one axis add up
+  ];
+  for (const [shift, axis] of cases) {
+    await t.step(`shift ${shift}, axis ${axis}`, () => {
+      const shifts = [0, 0];
+      [shift].flat().forEach((s, i) => (shifts[([axis].flat()[i] + 2) % 2] += s));
+      const expected = new Array(12);
+      for (let f = 0; f < 12; f++) {
+        const idx = unravel(f, shape).map((i, d) =>
+          (((i + shifts[d]) % shape[d]) + shape[d]) % shape[d]
+        );
+        expected[ravel(idx, shape)] = f;
+      }
+      assert.deepEqual(flat(gt.roll(x, shift, axis)), expected);
+    });
+  }
+  await t.step("derivatives to order 2", () => {
+    checkGrads((a) => gt.sin(gt.roll(a, [1, -1], [0, 1])), [[[0.3, -1.2, 0.8], [1.5, -0.4, 2.1]]]);
+  });
+  await t.step("shift and axis of different lengths are an error", () => {
+    throwsWith(() => gt.roll([1, 2], [1, 2], 0), Error, /roll: shift \[1, 2\] and axis 0 must be/);
+  });
+});
+
+Deno.test("repeat equals a naive loop", async (t) => {
+  await t.step("without an axis, the flattened input", () => {
+    assert.deepEqual(flat(gt.repeat(iota([2, 2]), 3)), [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3]);
+  });
+  await t.step("one count per element along an axis, zero included", () => {
+    const x = iota([2, 3]), counts = [2, 0, 1];
+    const expected: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      for (let j = 0; j < 3; j++) for (let r = 0; r < counts[j]; r++) expected.push(i * 3 + j);
+    }
+    const y = gt.repeat(x, counts, -1);
+    assert.deepEqual(y.shape, [2, 3]);
+    assert.deepEqual(flat(y), expected);
+  });
+  await t.step("derivatives to order 2", () => {
+    checkGrads((a) => gt.sin(gt.repeat(a, [1, 3], 0)), [[[0.3, -1.2, 0.8], [1.5, -0.4, 2.1]]]);
+  });
+  await t.step("errors", () => {
+    throwsWith(
+      () => gt.repeat([1, 2], [1, 2, 3], 0),
+      Error,
+      /repeat: 3 repeat counts for an axis of length 2/,
+    );
+    throwsWith(
+      () => gt.repeat([1, 2], -1),
+      TypeError,
+      /repeat: each repeat count must be an integer ≥ 0, not -1/,
+    );
+  });
+});
+
+Deno.test("meshgrid equals index arithmetic, xy and ij", async (t) => {
+  const a = [1, 2, 3], b = [10, 20], c = [100, 200, 300, 400];
+  await t.step("ij: output axis i follows input i", () => {
+    const grids = gt.meshgrid(a, b, c, { indexing: "ij" });
+    for (const [i, g] of grids.entries()) {
+      assert.deepEqual(g.shape, [3, 2, 4]);
+      const src = [a, b, c][i];
+      flat(g).forEach((v, f) => assert.equal(v, src[unravel(f, [3, 2, 4])[i]]));
+    }
+  });
+  await t.step("xy (the default): the first two axes swapped", () => {
+    const grids = gt.meshgrid(a, b, c);
+    const pos = [1, 0, 2];
+    for (const [i, g] of grids.entries()) {
+      assert.deepEqual(g.shape, [2, 3, 4]);
+      const src = [a, b, c][i];
+      flat(g).forEach((v, f) => assert.equal(v, src[unravel(f, [2, 3, 4])[pos[i]]]));
+    }
+  });
+  await t.step("derivatives to order 2", () => {
+    checkGrads((x, y) => gt.multiply(...gt.meshgrid(gt.sin(x), y) as [Tensor, Tensor]), [[
+      0.3,
+      -1.2,
+      0.8,
+    ], [1.5, 0.4]]);
+  });
+  await t.step("a misspelt option names the accepted ones", () => {
+    throwsWith(
+      () => gt.meshgrid([1], { indexng: "ij" } as gt.MeshgridOptions),
+      TypeError,
+      /meshgrid.*indexng/,
+    );
+  });
 });

@@ -227,6 +227,11 @@ interface IndexCase {
   indices: number[][] | number[][][];
 }
 
+const o24 = gt.constant([[0, 0.35, -0.5, 0.25], [0.45, -0.2, 0.15, 1.7]], { dtype: "float64" });
+const u33 = gt.constant([[0.6, -0.4, 1.3], [0.2, 1.1, 0.9], [-1.5, 0.7, 0.5]], {
+  dtype: "float64",
+});
+const t5 = gt.constant([0.5, -0.25, 1.5, 0.75, -2], { dtype: "float64" });
 const scatter = (axis: number, size: number) => (g: Tensor, indices: Tensor) =>
   gt.sin(bind(primitives.scatterAdd, [g, indices], { axis, size }));
 
@@ -258,6 +263,48 @@ const indexCases: IndexCase[] = [
     f: scatter(0, 3),
     x: [[[0.3, -1.2, 0.8], [1.5, -0.4, 2.1]], [[0.7, 0.1, -0.5], [0.2, 0.9, -1.1]]],
     indices: [[[2, 0], [2, 2]], [[1, 0], [0, 1]], [[0, 0], [0, 0]]],
+  },
+  {
+    name: "scatter",
+    label: "max along axis 1 into a constant operand",
+    f: (u, i) => gt.sin(bind(primitives.scatter, [o24, i, u], { axis: 1, mode: "max" })),
+    x: x23,
+    indices: [[2, 0, 2], [3, 1, 0], [0, 0, 0]],
+  },
+  {
+    name: "scatter",
+    label: "product along axis 0 of constant updates into the operand",
+    f: (o, i) => gt.sin(bind(primitives.scatter, [o, i, u33], { axis: 0, mode: "mul" })),
+    x: x23,
+    indices: [[1, 0, 1], [0, 0, 1], [1, 1, 1]],
+  },
+  {
+    name: "scatter",
+    label: "tensorScatterUpdate of the updates (the last of repeated tuples wins)",
+    f: (u, i) => gt.sin(gt.tensorScatterUpdate(t5, i, u)),
+    x: [0.3, -1.2, 0.8],
+    indices: [[[1], [3], [1]], [[0], [4], [2]], [[2], [2], [2]]],
+  },
+  {
+    name: "scatterAdd",
+    label: "unsortedSegmentSum, negative ids dropped",
+    f: (d, i) => gt.sin(gt.unsortedSegmentSum(d, i, 3)),
+    x: [[0.3, -1.2], [1.5, 0.4], [-0.7, 2.1], [0.9, -0.1]],
+    indices: [[0, 2, -1, 1], [2, 2, 0, -1], [-1, 0, 1, 1]],
+  },
+  {
+    name: "gather",
+    label: "batchDims 1 along axis 1",
+    f: (x, i) => gt.exp(gt.gather(x, i, { axis: 1, batchDims: 1 })),
+    x: x23,
+    indices: [[[2, 0], [1, 1]], [[0, 0], [2, 1]], [[1, 2], [0, 2]]],
+  },
+  {
+    name: "gather",
+    label: "gatherNd of index pairs",
+    f: (p, i) => gt.exp(gt.gatherNd(p, i)),
+    x: x23,
+    indices: [[[1, 2], [0, 0]], [[0, 1], [1, 1]], [[1, 0], [0, 2]]],
   },
 ];
 
