@@ -202,7 +202,9 @@ export type {
   TopKOptions,
 } from "./src/ops/mod.ts";
 /**
- * Seeded random tensors: `random.normal`, `random.uniform` and `random.setSeed`.
+ * Seeded random tensors: `random.normal`, `random.uniform`, `random.truncatedNormal`,
+ * `random.categorical`, `random.shuffle` and `random.setSeed`. Under `jit` each call draws fresh
+ * numbers, as eager mode does.
  *
  * @example Repeatable initial weights
  * ```ts
@@ -210,6 +212,8 @@ export type {
  * import assert from "node:assert/strict";
  * random.setSeed(0);
  * assert.deepEqual(random.normal([2, 2], { stddev: 0.1 }).shape, [2, 2]);
+ * const w = random.truncatedNormal([1000], { stddev: 0.5, seed: 1 });
+ * assert.ok(w.abs().max().item() <= 1); // never beyond two standard deviations
  * ```
  */
 export * as random from "./src/ops/random.ts";
