@@ -37,11 +37,13 @@ import { zerosLike } from "./creation.ts";
 
 // Forward rules accept tangents with leading batch dimensions (see _batch.ts): each tangent is
 // lifted to broadcast against the output, and the sum of the terms is spread to its full shape.
-function lifted(tx: Maybe, ty: Maybe, x: Tensor, y: Tensor, out: Tensor): [Maybe, Maybe] {
+/** Each tangent lifted to broadcast against the output (forward rules of binary ops). */
+export function lifted(tx: Maybe, ty: Maybe, x: Tensor, y: Tensor, out: Tensor): [Maybe, Maybe] {
   return [tx && lift(tx, x, out), ty && lift(ty, y, out)];
 }
 
-function combine(out: Tensor, a: Maybe, b: Maybe): Maybe {
+/** The sum of a forward rule's terms (either may be absent), spread to the output's full shape. */
+export function combine(out: Tensor, a: Maybe, b: Maybe): Maybe {
   const sum = a === null ? b : b === null ? a : add(a, b);
   if (sum === null) return null;
   const full = [...sum.shape.slice(0, sum.rank - out.rank), ...out.shape];

@@ -20,6 +20,7 @@ export * from "./products.ts";
 export * from "./movement.ts";
 export * from "./reduce.ts";
 export * from "./reduce_composite.ts";
+export * from "./special.ts";
 export * from "./unary.ts";
 
 installMethodOps({

@@ -8,6 +8,7 @@ import { productPrims } from "./products.ts";
 import { blockPrims, movementPrims } from "./movement.ts";
 import { reducePrims } from "./reduce.ts";
 import { unaryPrims } from "./unary.ts";
+import { specialPrims } from "./special.ts";
 
 /** Every primitive, by name. Composite ops are not here: they have no rules of their own. */
 export const primitives = {
@@ -20,6 +21,7 @@ export const primitives = {
   ...productPrims,
   ...indexingPrims,
   ...castPrims,
+  ...specialPrims,
 };
 
 /** The name of a registered primitive. */
