@@ -310,14 +310,15 @@ function cosPi(x: number): number {
 function lgamma1p(z: number): number {
   let s = 0;
   for (let k = 61; k >= 2; k--) s = s * -z + (1 + ZETA_M1[k - 2]) / k;
-  return z * (-EULER + z * s);
+  // + 0: log Γ(1) is +0, not the -0 of 0·(-γ).
+  return z * (-EULER + z * s) + 0;
 }
 
 // log Γ(2 + z) for |z| ≤ 1/2: (1 - γ)z + Σₖ (-1)ᵏ (ζ(k) - 1) zᵏ / k.
 function lgamma2p(z: number): number {
   let s = 0;
   for (let k = 61; k >= 2; k--) s = s * -z + ZETA_M1[k - 2] / k;
-  return z * (1 - EULER + z * s);
+  return z * (1 - EULER + z * s) + 0;
 }
 
 // log Γ(x) for x ≥ 10: Stirling's series.
