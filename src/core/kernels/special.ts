@@ -5,13 +5,13 @@
  * hand-written loops; float32 results are these values rounded once by the store.
  *
  * The constants below are mathematical constants (ζ(k) - 1, the Taylor coefficients of ψ at its
- * positive root), evaluated to 60 digits and rounded to float64.
+ * positive root) evaluated to 60 digits, and polynomial fits of erfc's scaled form computed in
+ * 40-digit arithmetic, rounded to float64.
  *
  * @module
  */
 
 const TWO_OVER_SQRTPI_HI = 1.1283791670955126;
-const TWO_OVER_SQRTPI_LO = 1.533545961316588e-17;
 const INV_SQRTPI = 0.5641895835477563;
 const EULER = 0.5772156649015329;
 const HALF_LOG_2PI = 0.9189385332046728;
@@ -145,73 +145,135 @@ const PSI_AT_ROOT = [
 // Bernoulli numbers B₂, B₄, …, B₁₆ (the asymptotic series of lgamma and digamma).
 const BERNOULLI = [1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510];
 
-// ---------------------------------------------------------------------------------------------
-// Double-double arithmetic (a value as an unevaluated sum hi + lo), for erf's series, whose
-// 1 - erf(x) would otherwise lose the digits erfc needs below x = 2.
+// erf(x)/x for |x| ≤ 1/2 is a polynomial in x²: its Taylor coefficients 2/√π·(-1)ⁿ/(n!(2n + 1)),
+// to n = 12 (the next term is below 2⁻⁵⁶ of the sum).
+const ERF_TAYLOR = Array.from({ length: 13 }, (_, n) => {
+  let f = 1;
+  for (let k = 2; k <= n; k++) f *= k;
+  return (n % 2 === 0 ? 1 : -1) * TWO_OVER_SQRTPI_HI / (f * (2 * n + 1));
+});
 
-let ddHi = 0, ddLo = 0;
+function erfSmall(x: number): number {
+  const z = x * x;
+  let s = 0;
+  for (let n = ERF_TAYLOR.length - 1; n >= 0; n--) s = s * z + ERF_TAYLOR[n];
+  return x * s;
+}
 
-// ddHi + ddLo = a + b exactly.
-function twoSum(a: number, b: number): void {
-  const s = a + b, v = s - a;
-  ddHi = s;
-  ddLo = (a - (s - v)) + (b - v);
+// NOTE: erfc's scaled form e^(x²)·erfc(x) is smooth and slowly varying, so on [1/2, 6) it is
+// fitted by polynomials (Chebyshev fits in 40-digit arithmetic, degree 15 per interval, about the
+// interval's middle, highest degree first), each within 10⁻¹⁷ of it relatively; erfc is that
+// times e^(-x²). Below 1/2, 1 - erf(x) loses nothing; beyond 6, the continued fraction is short.
+const ERFCX_FITS: readonly (readonly number[])[] = [
+  // [0.5, 1.25), about 0.875
+  [
+    -8.178793859368783e-07,
+    2.6756701916034212e-06,
+    -8.055394169675349e-06,
+    2.4813862578236507e-05,
+    -7.415897873670597e-05,
+    0.00021396106885577818,
+    -0.0005950810820218508,
+    0.0015904825816719737,
+    -0.004069537665061771,
+    0.009922776769590946,
+    -0.022925811484455237,
+    0.04982841533122216,
+    -0.10091439212620511,
+    0.18795692377318343,
+    -0.3158338964908418,
+    0.464311583202669,
+  ],
+  // [1.25, 2), about 1.625
+  [
+    -2.808822615234249e-08,
+    1.0480899005126589e-07,
+    -3.6624637349857933e-07,
+    1.2997021824895985e-06,
+    -4.4957391339043665e-06,
+    1.5109489054524536e-05,
+    -4.927914256683723e-05,
+    0.0001556254870001464,
+    -0.00047464757858038344,
+    0.0013938042929702349,
+    -0.003926198500437135,
+    0.010561485441322148,
+    -0.026977910093251917,
+    0.06496207478418801,
+    -0.14603023666418335,
+    0.30226120936348594,
+  ],
+  // [2, 3), about 2.5
+  [
+    -9.299068690583155e-10,
+    4.023499351874463e-09,
+    -1.61506305224933e-08,
+    6.705533370866154e-08,
+    -2.729566325679601e-07,
+    1.0852406768030674e-06,
+    -4.214295494064897e-06,
+    1.5961851018812493e-05,
+    -5.886896472383184e-05,
+    0.0002110198244195237,
+    -0.0007335909371382576,
+    0.002467036815697219,
+    -0.008001569382101618,
+    0.024937997086656956,
+    -0.07434734678979467,
+    0.2108063640611436,
+  ],
+  // [3, 4.5), about 3.75
+  [
+    -1.5338347648246135e-11,
+    8.073636169365498e-11,
+    -3.84500753433777e-10,
+    1.9613540714268487e-09,
+    -9.883661283522086e-09,
+    4.886761410398906e-08,
+    -2.3760025755981762e-07,
+    1.1353248658357088e-06,
+    -5.326672808875114e-06,
+    2.451632548246757e-05,
+    -0.0001105795749229126,
+    0.00048822238208810493,
+    -0.002107282870169147,
+    0.008878755527325498,
+    -0.03645625753272353,
+    0.14558972127503853,
+  ],
+  // [4.5, 6), about 5.25
+  [
+    -2.56202253868298e-13,
+    1.6602771579360074e-12,
+    -1.0074975850572621e-11,
+    6.389526778526229e-11,
+    -4.0143981620720896e-10,
+    2.4914163750832584e-09,
+    -1.5287621723651087e-08,
+    9.27169033848956e-08,
+    -5.555581004835171e-07,
+    3.287547681662256e-06,
+    -1.920407867205492e-05,
+    0.00011068405606892072,
+    -0.0006291014910425437,
+    0.0035241509401113995,
+    -0.01944544467214865,
+    0.1056127354688918,
+  ],
+];
+const FIT_EDGES = [0.5, 1.25, 2, 3, 4.5, 6];
+
+// erfc(x) for 1/2 ≤ x < 6.
+function erfcFitted(x: number): number {
+  let k = 0;
+  while (x >= FIT_EDGES[k + 1]) k++;
+  const c = ERFCX_FITS[k], t = x - (FIT_EDGES[k] + FIT_EDGES[k + 1]) / 2;
+  let p = 0;
+  for (let i = 0; i < c.length; i++) p = p * t + c[i];
+  return expMinusSquare(x) * p;
 }
 
 const SPLIT = 134217729; // 2^27 + 1
-
-// ddHi + ddLo = a·b exactly (Dekker's product).
-function twoProd(a: number, b: number): void {
-  const p = a * b;
-  let t = SPLIT * a;
-  const ah = t - (t - a), al = a - ah;
-  t = SPLIT * b;
-  const bh = t - (t - b), bl = b - bh;
-  ddHi = p;
-  ddLo = ((ah * bh - p) + ah * bl + al * bh) + al * bl;
-}
-
-// (ah + al)·(bh + bl) into ddHi + ddLo.
-function mulDD(ah: number, al: number, bh: number, bl: number): void {
-  twoProd(ah, bh);
-  const lo = ddLo + (ah * bl + al * bh);
-  twoSum(ddHi, lo);
-}
-
-// (ah + al)/b for a float64 b into ddHi + ddLo.
-function divDD(ah: number, al: number, b: number): void {
-  const q = ah / b;
-  twoProd(q, b);
-  const r = ((ah - ddHi) - ddLo + al) / b;
-  twoSum(q, r);
-}
-
-// (ah + al) + (bh + bl) into ddHi + ddLo.
-function addDD(ah: number, al: number, bh: number, bl: number): void {
-  twoSum(ah, bh);
-  const lo = ddLo + al + bl;
-  twoSum(ddHi, lo);
-}
-
-// erf(x) for |x| < 2 as ddHi + ddLo: 2/√π Σ (-1)ⁿ x²ⁿ⁺¹ / (n!(2n + 1)), summed in double-double.
-function erfSeries(x: number): void {
-  twoProd(x, x);
-  const x2h = -ddHi, x2l = -ddLo;
-  let ph = x, pl = 0, sh = x, sl = 0;
-  for (let n = 1; n < 80; n++) {
-    mulDD(ph, pl, x2h, x2l);
-    divDD(ddHi, ddLo, n);
-    ph = ddHi;
-    pl = ddLo;
-    divDD(ph, pl, 2 * n + 1);
-    const th = ddHi, tl = ddLo;
-    addDD(sh, sl, th, tl);
-    sh = ddHi;
-    sl = ddLo;
-    if (Math.abs(th) <= Math.abs(sh) * 1e-33) break;
-  }
-  mulDD(sh, sl, TWO_OVER_SQRTPI_HI, TWO_OVER_SQRTPI_LO);
-}
 
 // e^(-x²), with x² split so that its rounding is not magnified by the exponential (x = 26 would
 // lose 9 bits): x = h + l with h of 26 bits, so h² is exact.
@@ -221,9 +283,8 @@ function expMinusSquare(x: number): number {
   return Math.exp(-h * h) * Math.exp(-l * (x + h));
 }
 
-// erfc(x) for x ≥ 2: e^(-x²)/√π over Laplace's continued fraction x + (1/2)/(x + 1/(x + …)),
-// evaluated from the bottom up (stable), with as many terms as it needs at x (57 at x = 2, 17
-// beyond x = 5).
+// erfc(x) for x ≥ 6: e^(-x²)/√π over Laplace's continued fraction x + (1/2)/(x + 1/(x + …)),
+// evaluated from the bottom up (stable), with as many terms as it needs at x (21 at x = 6).
 function erfcFraction(x: number): number {
   if (x > 27.3) return 0;
   let f = x;
@@ -246,14 +307,10 @@ function erfcFraction(x: number): number {
  */
 export function erf(x: number): number {
   const a = Math.abs(x);
-  if (!(a < 2)) {
-    if (a !== a) return x;
-    const r = 1 - erfcFraction(a);
-    return x < 0 ? -r : r;
-  }
-  if (a < 1e-300) return x * TWO_OVER_SQRTPI_HI;
-  erfSeries(x);
-  return ddHi + ddLo;
+  if (a <= 0.5) return erfSmall(x);
+  if (a !== a) return x;
+  const r = 1 - (a < 6 ? erfcFitted(a) : erfcFraction(a));
+  return x < 0 ? -r : r;
 }
 
 /**
@@ -271,15 +328,11 @@ export function erf(x: number): number {
  * ```
  */
 export function erfc(x: number): number {
-  if (x >= 2) return erfcFraction(x);
-  if (x !== x) return x;
-  if (x <= -6) return 2;
-  if (x < -2) return 2 - erfcFraction(-x);
-  erfSeries(x);
-  // 1 - erf(x), the rounding of 1 - hi recovered exactly.
-  const hi = ddHi, lo = ddLo;
-  twoSum(1, -hi);
-  return ddHi + (ddLo - lo);
+  const a = Math.abs(x);
+  if (a <= 0.5) return 1 - erfSmall(x);
+  if (a !== a) return x;
+  const tail = a < 6 ? erfcFitted(a) : erfcFraction(a);
+  return x < 0 ? 2 - tail : tail;
 }
 
 // sin(πx), accurate near the integers (where Math.sin(Math.PI * x) is not): x reduced exactly to
