@@ -467,7 +467,7 @@ export const lgamma: (x: TensorLike) => Tensor = unaryOp(specialPrims.lgamma);
 
 /**
  * Elementwise digamma function `ψ(x) = d/dx log Γ(x)`, also for negative non-integers (by
- * reflection); NaN at 0 and the negative integers (its poles).
+ * reflection); -Infinity at 0 (+Infinity at -0), NaN at the negative integers (its other poles).
  *
  * @param x The input, float32 or float64.
  * @returns `ψ(x)`.

@@ -176,7 +176,7 @@ Deno.test("unary ops handle NaN and ±Infinity as TensorFlow does", async (t) =>
     ["erf", gt.erf, [[I, 1], [-I, -1], [NaN, NaN], [-0, -0], [7, 1]]],
     ["erfc", gt.erfc, [[I, 0], [-I, 2], [NaN, NaN], [0, 1], [30, 0]]],
     ["lgamma", gt.lgamma, [[I, I], [-I, I], [0, I], [-3, I], [1, 0], [2, 0], [NaN, NaN]]],
-    ["digamma", gt.digamma, [[I, I], [-I, NaN], [0, NaN], [-3, NaN], [NaN, NaN]]],
+    ["digamma", gt.digamma, [[I, I], [-I, NaN], [0, -I], [-0, I], [-3, NaN], [NaN, NaN]]],
     ["reciprocal", gt.reciprocal, [[0, I], [-0, -I], [I, 0], [NaN, NaN]]],
   ];
   for (const [name, fn, pairs] of table) {

@@ -454,8 +454,8 @@ function digammaPositive(x: number): number {
 }
 
 /**
- * The digamma function `ψ(x) = Γ'(x)/Γ(x)`, in float64; NaN at the poles (0 and the negative
- * integers, where its sign is undefined) and at -Infinity. Below 1/2 by reflection:
+ * The digamma function `ψ(x) = Γ'(x)/Γ(x)`, in float64; ∓Infinity at ±0, NaN at the negative
+ * integers (poles where its sign is undefined) and at -Infinity. Below 1/2 by reflection:
  * `ψ(x) = ψ(1 - x) - π / tan(πx)`.
  *
  * @param x Any number.
@@ -470,6 +470,8 @@ function digammaPositive(x: number): number {
 export function digamma(x: number): number {
   if (x >= 0.5) return digammaPositive(x);
   if (x !== x || x === -Infinity) return NaN;
+  // At ±0 the pole's side is known (scipy's convention); at the negative integers it is not.
+  if (x === 0) return Object.is(x, -0) ? Infinity : -Infinity;
   if (x === Math.floor(x)) return NaN;
   if (x > 0) return digammaPositive(x);
   return digammaPositive(1 - x) - Math.PI * cosPi(x) / sinPi(x);
