@@ -362,7 +362,8 @@ function cosPi(x: number): number {
 // log Γ(1 + z) for |z| ≤ 1/2: -γz + Σₖ (-1)ᵏ ζ(k) zᵏ / k, by Horner from the small end.
 function lgamma1p(z: number): number {
   let s = 0;
-  for (let k = 61; k >= 2; k--) s = s * -z + (1 + ZETA_M1[k - 2]) / k;
+  // Terms fall as 2⁻ᵏ/k: by k = 56 below 10⁻¹⁸ of the result.
+  for (let k = 56; k >= 2; k--) s = s * -z + (1 + ZETA_M1[k - 2]) / k;
   // + 0: log Γ(1) is +0, not the -0 of 0·(-γ).
   return z * (-EULER + z * s) + 0;
 }
@@ -370,7 +371,8 @@ function lgamma1p(z: number): number {
 // log Γ(2 + z) for |z| ≤ 1/2: (1 - γ)z + Σₖ (-1)ᵏ (ζ(k) - 1) zᵏ / k.
 function lgamma2p(z: number): number {
   let s = 0;
-  for (let k = 61; k >= 2; k--) s = s * -z + ZETA_M1[k - 2] / k;
+  // Terms fall as 4⁻ᵏ/k (ζ(k) - 1 is about 2⁻ᵏ).
+  for (let k = 32; k >= 2; k--) s = s * -z + ZETA_M1[k - 2] / k;
   return z * (1 - EULER + z * s) + 0;
 }
 
@@ -436,7 +438,8 @@ function digammaAsymptotic(x: number): number {
 function digammaNearRoot(x: number): number {
   const h = (x - ROOT_HI) - ROOT_LO;
   let s = 0;
-  for (let k = PSI_AT_ROOT.length; k >= 1; k--) s = s * h + PSI_AT_ROOT[k - 1];
+  // Terms fall as (|h|/x₀)ᵏ ≤ 0.37ᵏ on [1, 2]: by k = 44 below 10⁻¹⁹.
+  for (let k = 44; k >= 1; k--) s = s * h + PSI_AT_ROOT[k - 1];
   return s * h;
 }
 
