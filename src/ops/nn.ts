@@ -2,6 +2,7 @@
  * Neural-network helpers and activations, all composites written to stay finite for inputs of
  * any size, with the gradients TensorFlow gives at their kinks.
  */
+import { checkBoolean, checkFinite, checkOptions } from "../core/check.ts";
 import { toTensor, toTensors } from "../core/convert.ts";
 import { isFloat } from "../core/dtype.ts";
 import { broadcastShapes, fmtShape, normalizeAxis, sameShape } from "../core/shape.ts";
@@ -313,7 +314,9 @@ function negativePart(op: string, x: TensorLike, scale: number, a: number): Tens
 export function gelu(x: TensorLike, options: GeluOptions = {}): Tensor {
   const t = floatInput("gelu", x);
   checkOptions("gelu", options, ["approximate"]);
-  if (options.approximate === true) {
+  const approximate = options?.approximate ?? false;
+  checkBoolean("gelu", "approximate", approximate);
+  if (approximate) {
     const cube = multiply(multiply(t, t), t);
     const u = multiply(add(t, multiply(cube, 0.044715)), 2 * Math.sqrt(2 / Math.PI));
     return multiply(t, sigmoid(u));
@@ -325,20 +328,6 @@ export function gelu(x: TensorLike, options: GeluOptions = {}): Tensor {
 export interface GeluOptions {
   /** Whether to use the tanh approximation (default false: the exact form, with erf). */
   approximate?: boolean;
-}
-
-// Refuses option names `gelu` does not know (a misspelt `aproximate` would be ignored).
-function checkOptions(op: string, options: object, known: readonly string[]): void {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`${op}: options must be an object, e.g. { ${known[0]}: true }`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) {
-      throw new TypeError(
-        `${op}: unknown option '${key}': the accepted options are ${known.join(", ")}`,
-      );
-    }
-  }
 }
 
 /**
@@ -390,9 +379,7 @@ export function swish(x: TensorLike): Tensor {
  */
 export function leakyRelu(x: TensorLike, alpha = 0.2): Tensor {
   const t = floatInput("leakyRelu", x);
-  if (typeof alpha !== "number" || !Number.isFinite(alpha)) {
-    throw new TypeError(`leakyRelu: alpha must be a finite number, got ${String(alpha)}`);
-  }
+  checkFinite("leakyRelu", "alpha", alpha);
   return where(greater(t, 0), t, multiply(t, alpha));
 }
 

@@ -64,7 +64,11 @@ Deno.test("gelu, exact and tanh forms, against values from mpmath (x·Φ(x) and 
   assertAllClose(gt.gelu(x, { approximate: true }), tanh, { rtol: 1e-14, atol: 1e-300 });
   assert.throws(
     () => gt.gelu(x, { aproximate: true } as never),
-    /gelu: unknown option 'aproximate'/,
+    /gelu: unknown option 'aproximate' \(did you mean 'approximate'\?\)/,
+  );
+  assert.throws(
+    () => gt.gelu(x, { approximate: "yes" } as never),
+    /gelu: approximate must be true or false/,
   );
 });
 
@@ -159,7 +163,7 @@ Deno.test("activations refuse integer inputs where TensorFlow's take floats only
   ) {
     assert.throws(() => f(i), new RegExp(`${name}: expects a float32 or float64 tensor`));
   }
-  assert.throws(() => gt.leakyRelu([1], NaN), /leakyRelu: alpha must be a finite number/);
+  assert.throws(() => gt.leakyRelu([1], NaN), /leakyRelu: alpha must be a finite number, not NaN/);
 });
 
 Deno.test("composite activations: derivatives to order 2, both modes, against finite differences", () => {
