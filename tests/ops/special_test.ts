@@ -417,3 +417,15 @@ Deno.test("the derivatives of the special functions, against their closed forms"
   close(d(gt.erfc), dErf.map((g) => -g), "erfc'");
   close(d(gt.digamma), v.map((t) => polygamma(1, t)), "digamma'");
 });
+
+Deno.test("under jit, formulas that call the special functions fuse, and into a sum's loop", () => {
+  const x = gt.constant([0.3, 1.7, -2.5, 4, 9.25, 0.05], { dtype: "float64" });
+  const chain = (t: gt.Tensor) => gt.add(gt.erfc(gt.multiply(t, 3)), gt.lgamma(gt.abs(t)));
+  const fused = gt.jit(chain);
+  assert.deepEqual(fused(x).toArray(), chain(x).toArray());
+  assert.match(fused.program(x).toString(), /fused\[.*erfc.*lgamma/);
+  const total = (t: gt.Tensor) => gt.reduceSum(gt.digamma(gt.add(gt.abs(t), 0.5)));
+  const summed = gt.jit(total);
+  assert.equal(summed(x).item(), total(x).item());
+  assert.match(summed.program(x).toString(), /fused\[.*digamma.*reduceSum/);
+});
