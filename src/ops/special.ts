@@ -452,7 +452,8 @@ export const erfc: (x: TensorLike) => Tensor = unaryOp(specialPrims.erfc);
 
 /**
  * Elementwise `log |Γ(x)|`, also for negative non-integers (by reflection); `Infinity` at 0,
- * the negative integers and ±Infinity.
+ * the negative integers and ±Infinity. In float64 within a few ulps for x > 0; below 0 within a
+ * few ulps of the reflection's terms, so with a larger relative error close to its zeros there.
  *
  * @param x The input, float32 or float64.
  * @returns `log |Γ(x)|`.
@@ -468,6 +469,8 @@ export const lgamma: (x: TensorLike) => Tensor = unaryOp(specialPrims.lgamma);
 /**
  * Elementwise digamma function `ψ(x) = d/dx log Γ(x)`, also for negative non-integers (by
  * reflection); -Infinity at 0 (+Infinity at -0), NaN at the negative integers (its other poles).
+ * In float64 within a few ulps for x > 0; below 0 within a few ulps of the reflection's terms,
+ * so with a larger relative error close to its zeros there.
  *
  * @param x The input, float32 or float64.
  * @returns `ψ(x)`.
