@@ -20,7 +20,7 @@ import {
 import { vectorized } from "./_batch.ts";
 import { binaryOp, binaryPrim, requireFloat, type ScalarFormula, unaryOp } from "./_define.ts";
 import { add, cast, div, eq, mul, sub, sumTo, where } from "./_lax.ts";
-import { combine, lifted } from "./binary.ts";
+import { combineTangents, liftTangents } from "./binary.ts";
 import { exp, sqrt, unaryPrim } from "./unary.ts";
 
 // A reference loop from a float64 function of one number.
@@ -262,9 +262,9 @@ export const specialPrims = {
     loop: binaryLoopOf(Math.atan2),
     scalar: ([y, x]) => `Math.atan2(${y}, ${x})`,
     jvp: ([ty, tx], [y, x], out) => {
-      const [ly, lx] = lifted(ty, tx, y, x, out);
+      const [ly, lx] = liftTangents(ty, tx, y, x, out);
       const r2 = add(mul(x, x), mul(y, y));
-      return combine(out, ly && mul(ly, div(x, r2)), lx && mul(lx, div(mul(y, -1), r2)));
+      return combineTangents(out, ly && mul(ly, div(x, r2)), lx && mul(lx, div(mul(y, -1), r2)));
     },
     vjp: (g, [y, x], _, __, needs) => {
       const r2 = add(mul(x, x), mul(y, y));
@@ -286,8 +286,8 @@ export const specialPrims = {
     loop: binaryLoopOf(floorMod),
     scalar: floorModFormula,
     jvp: ([tx, ty], [x, y], out) => {
-      const [lx, ly] = lifted(tx, ty, x, y, out);
-      return combine(out, lx, ly && mul(ly, mul(floorDiv(x, y), -1)));
+      const [lx, ly] = liftTangents(tx, ty, x, y, out);
+      return combineTangents(out, lx, ly && mul(ly, mul(floorDiv(x, y), -1)));
     },
     vjp: (g, [x, y], _, __, needs) => [
       needs[0] ? sumTo(g, x.shape) : null,
@@ -299,8 +299,8 @@ export const specialPrims = {
     loop: binaryLoopOf(xlogyOf),
     scalar: ([x, y]) => `(${x} === 0 ? 0 : ${x} * Math.log(${y}))`,
     jvp: ([tx, ty], [x, y], out) => {
-      const [lx, ly] = lifted(tx, ty, x, y, out);
-      return combine(out, lx && mul(lx, xlogyDx(x, y)), ly && mul(ly, xdivy(x, y)));
+      const [lx, ly] = liftTangents(tx, ty, x, y, out);
+      return combineTangents(out, lx && mul(lx, xlogyDx(x, y)), ly && mul(ly, xdivy(x, y)));
     },
     vjp: (g, [x, y], _, __, needs) => [
       needs[0] ? sumTo(mul(g, xlogyDx(x, y)), x.shape) : null,
