@@ -297,3 +297,37 @@ export type { CustomJvpRule } from "./src/transforms/custom_jvp.ts";
  * ```
  */
 export * as optimizers from "./src/optimizers/mod.ts";
+export {
+  acos,
+  acosh,
+  asin,
+  asinh,
+  atan,
+  atan2,
+  atanh,
+  clipByValue,
+  cosh,
+  digamma,
+  elu,
+  erf,
+  erfc,
+  floorDiv,
+  gelu,
+  isFinite,
+  isInf,
+  isNaN,
+  leakyRelu,
+  lgamma,
+  logSigmoid,
+  mod,
+  reciprocal,
+  relu6,
+  selu,
+  silu,
+  sinh,
+  softsign,
+  sparseSoftmaxCrossEntropyWithLogits,
+  swish,
+  xlogy,
+} from "./src/ops/mod.ts";
+export type { GeluOptions } from "./src/ops/mod.ts";

@@ -7,6 +7,7 @@ import type { Operand } from "../core/dispatch.ts";
 import type { DType, TypedArray } from "../core/dtype.ts";
 import { sameShape, sizeOf } from "../core/shape.ts";
 import { broadcastStrides, forEachRow } from "../core/kernels/strided.ts";
+import { compileFormulas } from "../core/kernels/generated.ts";
 import { type Atom, type Eqn, isConst, type Program, type Var } from "./program.ts";
 
 /** A fused loop: its output, its inputs (outside the group) and its members' names. */
@@ -136,13 +137,8 @@ function sumOf(chain: FusedGroup, out: Var, shape: readonly number[], axes: read
 function sumLoop(lines: readonly string[], result: string, singles: readonly boolean[]): Loop {
   const load = loads(singles);
   const at = (index: string) => statements(lines, (k) => singles[k] ? `s${k}` : `x${k}[${index}]`);
-  return new Function(
-    "o",
-    "xs",
-    "outer",
-    "reduced",
-    "inner",
-    `"use strict"; ${load}
+  return compileFormulas(
+    `function (o, xs, outer, reduced, inner) { ${load}
     if (inner === 1) {
       for (let q = 0; q < outer; q++) {
         let a0 = 0, a1 = 0, i = q * reduced;
@@ -164,7 +160,8 @@ function sumLoop(lines: readonly string[], result: string, singles: readonly boo
         for (let j = 0; j < inner; j++) { ${at("base + j")} acc[j] += ${result}; }
       }
       for (let j = 0; j < inner; j++) o[q * inner + j] = acc[j];
-    }`,
+    }
+  }`,
   ) as Loop;
 }
 
@@ -247,11 +244,8 @@ function statements(lines: readonly string[], read: (k: number) => string): stri
 function flatLoop(lines: readonly string[], result: string, singles: readonly boolean[]): Loop {
   const load = loads(singles);
   const body = statements(lines, (k) => singles[k] ? `s${k}` : `x${k}[i]`);
-  return new Function(
-    "o",
-    "xs",
-    "n",
-    `"use strict"; ${load} for (let i = 0; i < n; i++) { ${body} o[i] = ${result}; }`,
+  return compileFormulas(
+    `function (o, xs, n) { ${load} for (let i = 0; i < n; i++) { ${body} o[i] = ${result}; } }`,
   ) as Loop;
 }
 
@@ -262,13 +256,8 @@ function stridedLoop(lines: readonly string[], result: string, k: number): Loop 
   ).join(" ");
   const steps = Array.from({ length: k }, (_, i) => `i${i} += d${i};`).join(" ");
   const body = statements(lines, (k) => `x${k}[i${k}]`);
-  return new Function(
-    "o",
-    "oi",
-    "xs",
-    "offs",
-    "inner",
-    "n",
-    `"use strict"; ${load} for (let j = 0; j < n; j++) { ${body} o[oi + j] = ${result}; ${steps} }`,
+  return compileFormulas(
+    `function (o, oi, xs, offs, inner, n) { ${load} for (let j = 0; j < n; j++) { ` +
+      `${body} o[oi + j] = ${result}; ${steps} } }`,
   ) as Loop;
 }

@@ -37,11 +37,19 @@ import { zerosLike } from "./creation.ts";
 
 // Forward rules accept tangents with leading batch dimensions (see _batch.ts): each tangent is
 // lifted to broadcast against the output, and the sum of the terms is spread to its full shape.
-function lifted(tx: Maybe, ty: Maybe, x: Tensor, y: Tensor, out: Tensor): [Maybe, Maybe] {
+/** Each tangent lifted to broadcast against the output (forward rules of binary ops). */
+export function liftTangents(
+  tx: Maybe,
+  ty: Maybe,
+  x: Tensor,
+  y: Tensor,
+  out: Tensor,
+): [Maybe, Maybe] {
   return [tx && lift(tx, x, out), ty && lift(ty, y, out)];
 }
 
-function combine(out: Tensor, a: Maybe, b: Maybe): Maybe {
+/** The sum of a forward rule's terms (either may be absent), spread to the output's full shape. */
+export function combineTangents(out: Tensor, a: Maybe, b: Maybe): Maybe {
   const sum = a === null ? b : b === null ? a : add(a, b);
   if (sum === null) return null;
   const full = [...sum.shape.slice(0, sum.rank - out.rank), ...out.shape];
@@ -131,7 +139,7 @@ export const binaryPrims = {
     loop: L.add,
     scalar: arithmetic("+"),
     identity: { left: -0, right: -0 },
-    jvp: ([tx, ty], [x, y], out) => combine(out, ...lifted(tx, ty, x, y, out)),
+    jvp: ([tx, ty], [x, y], out) => combineTangents(out, ...liftTangents(tx, ty, x, y, out)),
     vjp: (g, [x, y]) => [sumTo(g, x.shape), sumTo(g, y.shape)],
   }),
   // d(x - y) = dx - dy
@@ -140,8 +148,8 @@ export const binaryPrims = {
     scalar: arithmetic("-"),
     identity: { right: 0 },
     jvp: ([tx, ty], [x, y], out) => {
-      const [lx, ly] = lifted(tx, ty, x, y, out);
-      return combine(out, lx, ly && neg(ly));
+      const [lx, ly] = liftTangents(tx, ty, x, y, out);
+      return combineTangents(out, lx, ly && neg(ly));
     },
     vjp: (
       g,
@@ -157,8 +165,8 @@ export const binaryPrims = {
     scalar: arithmetic("*"),
     identity: { left: 1, right: 1 },
     jvp: ([tx, ty], [x, y], out) => {
-      const [lx, ly] = lifted(tx, ty, x, y, out);
-      return combine(out, lx && multiply(lx, y), ly && multiply(x, ly));
+      const [lx, ly] = liftTangents(tx, ty, x, y, out);
+      return combineTangents(out, lx && multiply(lx, y), ly && multiply(x, ly));
     },
     vjp: (g, [x, y], _, __, needs) => [
       needs[0] ? sumTo(multiply(g, y), x.shape) : null,
@@ -171,8 +179,8 @@ export const binaryPrims = {
     scalar: arithmetic("/"),
     identity: { right: 1 },
     jvp: ([tx, ty], [x, y], out) => {
-      const [lx, ly] = lifted(tx, ty, x, y, out);
-      return combine(out, lx && divide(lx, y), ly && neg(divide(multiply(out, ly), y)));
+      const [lx, ly] = liftTangents(tx, ty, x, y, out);
+      return combineTangents(out, lx && divide(lx, y), ly && neg(divide(multiply(out, ly), y)));
     },
     vjp: (g, [x, y], out, __, needs) => [
       needs[0] ? sumTo(divide(g, y), x.shape) : null,
@@ -185,8 +193,12 @@ export const binaryPrims = {
     scalar: ([a, b], dtype) =>
       dtype === "int32" ? `(Math.pow(${a}, ${b}) | 0)` : `Math.pow(${a}, ${b})`,
     jvp: ([tx, ty], [x, y], out) => {
-      const [lx, ly] = lifted(tx, ty, x, y, out);
-      return combine(out, lx && multiply(lx, powDx(x, y)), ly && multiply(ly, powDy(x, out)));
+      const [lx, ly] = liftTangents(tx, ty, x, y, out);
+      return combineTangents(
+        out,
+        lx && multiply(lx, powDx(x, y)),
+        ly && multiply(ly, powDy(x, out)),
+      );
     },
     vjp: (g, [x, y], out, __, needs) => [
       needs[0] ? sumTo(multiply(g, powDx(x, y)), x.shape) : null,
@@ -197,14 +209,14 @@ export const binaryPrims = {
   maximum: binaryPrim("maximum", {
     loop: L.maximum,
     scalar: ([a, b]) => `Math.max(${a}, ${b})`,
-    jvp: ([tx, ty], [x, y], out) => pick(ge(x, y), ...lifted(tx, ty, x, y, out), out),
+    jvp: ([tx, ty], [x, y], out) => pick(ge(x, y), ...liftTangents(tx, ty, x, y, out), out),
     vjp: (g, [x, y]) => split(ge(x, y), g, x, y),
   }),
   // d min(x, y) = dx where x ≤ y, else dy
   minimum: binaryPrim("minimum", {
     loop: L.minimum,
     scalar: ([a, b]) => `Math.min(${a}, ${b})`,
-    jvp: ([tx, ty], [x, y], out) => pick(le(x, y), ...lifted(tx, ty, x, y, out), out),
+    jvp: ([tx, ty], [x, y], out) => pick(le(x, y), ...liftTangents(tx, ty, x, y, out), out),
     vjp: (g, [x, y]) => split(le(x, y), g, x, y),
   }),
 } satisfies Record<string, Primitive<void>>;
@@ -262,7 +274,7 @@ function powDy(x: Tensor, out: Tensor): Tensor {
 
 function pick(mask: Tensor, lx: Maybe, ly: Maybe, out: Tensor): Maybe {
   if (lx === null && ly === null) return null;
-  return combine(out, where(mask, lx ?? zerosLike(out), ly ?? zerosLike(out)), null);
+  return combineTangents(out, where(mask, lx ?? zerosLike(out), ly ?? zerosLike(out)), null);
 }
 
 function split(mask: Tensor, g: Tensor, x: Tensor, y: Tensor): Maybe[] {

@@ -27,6 +27,7 @@ export * from "./reduce.ts";
 export * from "./reduce_composite.ts";
 export * from "./scan.ts";
 export * from "./sort.ts";
+export * from "./special.ts";
 export * from "./unary.ts";
 
 installMethodOps({

@@ -12,6 +12,7 @@ import { scanPrims } from "./scan.ts";
 import { sortPrims } from "./sort.ts";
 import { unaryPrims } from "./unary.ts";
 import { decompositionPrims } from "./linalg/decompositions.ts";
+import { specialPrims } from "./special.ts";
 
 /** Every primitive, by name. Composite ops are not here: they have no rules of their own. */
 export const primitives = {
@@ -28,6 +29,7 @@ export const primitives = {
   ...castPrims,
   ...linalgPrims,
   ...decompositionPrims,
+  ...specialPrims,
 };
 
 /** The name of a registered primitive. */

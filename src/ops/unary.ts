@@ -18,7 +18,8 @@ import { toTensor } from "../core/convert.ts";
 import { simdCos, simdExp, simdSigmoid, simdSin, simdTanh } from "../core/kernels/wasm/math.ts";
 import { add, cast, div, gt, mul, register, sub } from "./_lax.ts";
 
-interface UnarySpec {
+/** What a one-input elementwise primitive needs (see `unaryPrim`). */
+export interface UnarySpec {
   loop: UnaryLoop;
   /** The scalar formula, agreeing with `loop` (see `ScalarFormula`). */
   scalar: ScalarFormula;
@@ -34,7 +35,8 @@ interface UnarySpec {
   deriv?: (x: Tensor, y: Tensor) => Tensor;
 }
 
-function unaryPrim(name: string, spec: UnarySpec): Primitive<void> {
+/** A one-input elementwise primitive: f'(x) stated once gives both derivative rules. */
+export function unaryPrim(name: string, spec: UnarySpec): Primitive<void> {
   const { loop, deriv } = spec;
   const fast = spec.loop32 ?? loop;
   // float32 takes the SIMD loop where there is one.

@@ -43,6 +43,12 @@ export interface Elementwise {
   accepts: readonly DType[];
   /** The attributes to try (cast: each target dtype). */
   attrs?: readonly unknown[];
+  /**
+   * Further dtypes the shape rule accepts but whose kernel refuses some of the edge values, so
+   * that the shared tables leave them out (int32 floorDiv and mod refuse a divisor of 0, as
+   * TensorFlow does): tested in tests/ops/elementwise_test.ts instead.
+   */
+  alsoAccepts?: readonly DType[];
 }
 
 /**
@@ -94,6 +100,25 @@ export const ELEMENTWISE: Partial<Record<PrimitiveName, Elementwise>> = {
   where: { arity: 3, accepts: DTYPES },
   cast: { arity: 1, accepts: DTYPES, attrs: DTYPES.map((dtype) => ({ dtype })) },
   stopGradient: { arity: 1, accepts: DTYPES },
+  asin: { arity: 1, accepts: FLOAT },
+  acos: { arity: 1, accepts: FLOAT },
+  atan: { arity: 1, accepts: FLOAT },
+  sinh: { arity: 1, accepts: FLOAT },
+  cosh: { arity: 1, accepts: FLOAT },
+  asinh: { arity: 1, accepts: FLOAT },
+  acosh: { arity: 1, accepts: FLOAT },
+  atanh: { arity: 1, accepts: FLOAT },
+  erf: { arity: 1, accepts: FLOAT },
+  erfc: { arity: 1, accepts: FLOAT },
+  lgamma: { arity: 1, accepts: FLOAT },
+  digamma: { arity: 1, accepts: FLOAT },
+  isNaN: { arity: 1, accepts: FLOAT },
+  isInf: { arity: 1, accepts: FLOAT },
+  isFinite: { arity: 1, accepts: FLOAT },
+  atan2: { arity: 2, accepts: FLOAT },
+  floorDiv: { arity: 2, accepts: FLOAT, alsoAccepts: ["int32"] },
+  mod: { arity: 2, accepts: FLOAT, alsoAccepts: ["int32"] },
+  xlogy: { arity: 2, accepts: FLOAT },
 };
 
 /**

@@ -48,6 +48,22 @@ const table: [string, (...xs: Tensor[]) => Tensor, TensorLike[]][] = [
     x23,
   ]],
   ["l2Loss", (x) => gt.l2Loss(x), [x23]],
+  ["reciprocal", (x) => gt.reciprocal(x), [pos23]],
+  ["logSigmoid", (x) => gt.logSigmoid(x), [x23]],
+  ["softsign", (x) => gt.softsign(x), [x23]],
+  ["clipByValue", (x, lo, hi) => gt.clipByValue(x, lo, hi), [x23, [-1, 0, 0.5], 1.8]],
+  ["elu", (x) => gt.elu(x), [x23]],
+  ["selu", (x) => gt.selu(x), [x23]],
+  ["gelu", (x) => gt.gelu(x), [x23]],
+  ["gelu (tanh)", (x) => gt.gelu(x, { approximate: true }), [x23]],
+  ["silu", (x) => gt.silu(x), [x23]],
+  ["leakyRelu", (x) => gt.leakyRelu(x), [x23]],
+  ["relu6", (x) => gt.relu6(x), [[[0.3, -1.2, 5.8], [6.5, -0.4, 2.1]]]],
+  [
+    "sparseSoftmaxCrossEntropyWithLogits",
+    (x) => gt.sparseSoftmaxCrossEntropyWithLogits(gt.constant([2, 0], { dtype: "int32" }), x),
+    [x23],
+  ],
 ];
 
 for (const [name, f, args] of table) {
@@ -91,6 +107,13 @@ Deno.test("stable forms stay finite, with finite gradients, for logits of ±1e4 
     ["logSoftmax", (x) => gt.logSoftmax(x)],
     ["softmaxCrossEntropyWithLogits", (x) => gt.softmaxCrossEntropyWithLogits(labels, x)],
     ["sigmoidCrossEntropyWithLogits", (x) => gt.sigmoidCrossEntropyWithLogits(labels, x)],
+    ["logSigmoid", (x) => gt.logSigmoid(x)],
+    ["gelu", (x) => gt.gelu(x)],
+    ["elu", (x) => gt.elu(x)],
+    [
+      "sparseSoftmaxCrossEntropyWithLogits",
+      (x) => gt.sparseSoftmaxCrossEntropyWithLogits(gt.constant([1, 2], { dtype: "int32" }), x),
+    ],
   ];
   for (const [name, f] of cases) {
     await t.step(name, () => {

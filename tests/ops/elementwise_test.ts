@@ -7,6 +7,8 @@ import assert from "node:assert/strict";
 import * as gt from "../../mod.ts";
 import type { DType, Tensor, TensorLike } from "../../mod.ts";
 import { assertAllClose } from "../../src/testing/mod.ts";
+import { registry } from "../../src/ops/registry.ts";
+import { compileFormulas } from "../../src/core/kernels/generated.ts";
 
 /** A small deterministic generator for test inputs (independent of the library's random). */
 function lcg(seed: number): () => number {
@@ -96,6 +98,20 @@ const unaryCases: UnaryCase[] = [
   { name: "floor", fn: gt.floor, ref: Math.floor, inputs: [...general, -0.5, 3.999] },
   { name: "ceil", fn: gt.ceil, ref: Math.ceil, inputs: [...general, -0.5, 3.001] },
   { name: "round", fn: gt.round, ref: roundHalfEven, inputs: [...general, 0.5, 1.5, -2.5] },
+  { name: "asin", fn: gt.asin, ref: Math.asin, inputs: [-1, -0.7, -1e-9, 0, 0.2, 0.5, 0.99, 1] },
+  { name: "acos", fn: gt.acos, ref: Math.acos, inputs: [-1, -0.7, -1e-9, 0, 0.2, 0.5, 0.99, 1] },
+  { name: "atan", fn: gt.atan, ref: Math.atan, inputs: [...general, 1e10, -1e-9] },
+  { name: "sinh", fn: gt.sinh, ref: Math.sinh, inputs: [...general, 1e-9, 30] },
+  { name: "cosh", fn: gt.cosh, ref: Math.cosh, inputs: [...general, -30] },
+  { name: "asinh", fn: gt.asinh, ref: Math.asinh, inputs: [...general, 1e-9, 1e10] },
+  { name: "acosh", fn: gt.acosh, ref: Math.acosh, inputs: [1, 1.0001, 1.5, 2, 10, 1e10] },
+  { name: "atanh", fn: gt.atanh, ref: Math.atanh, inputs: [-0.99, -0.5, -1e-9, 0, 0.3, 0.9] },
+  {
+    name: "reciprocal",
+    fn: gt.reciprocal,
+    ref: (x) => 1 / x,
+    inputs: [-2.5, -1, -0.3, 0.4, 1, 2.7, 6.2, 1e-3],
+  },
 ];
 
 Deno.test("unary ops match Math.* in float32 and float64", async (t) => {
@@ -149,6 +165,19 @@ Deno.test("unary ops handle NaN and ±Infinity as TensorFlow does", async (t) =>
     ["floor", gt.floor, [[I, I], [-I, -I], [NaN, NaN]]],
     ["ceil", gt.ceil, [[I, I], [-I, -I], [NaN, NaN]]],
     ["round", gt.round, [[I, I], [-I, -I], [NaN, NaN]]],
+    ["asin", gt.asin, [[1.5, NaN], [-0, -0], [NaN, NaN]]],
+    ["acos", gt.acos, [[-1.5, NaN], [1, 0], [NaN, NaN]]],
+    ["atan", gt.atan, [[NaN, NaN], [-0, -0]]],
+    ["sinh", gt.sinh, [[I, I], [-I, -I], [1000, I], [-0, -0]]],
+    ["cosh", gt.cosh, [[I, I], [-I, I], [-1000, I], [NaN, NaN]]],
+    ["asinh", gt.asinh, [[I, I], [-I, -I], [-0, -0]]],
+    ["acosh", gt.acosh, [[I, I], [0.5, NaN], [1, 0]]],
+    ["atanh", gt.atanh, [[1, I], [-1, -I], [2, NaN], [-0, -0]]],
+    ["erf", gt.erf, [[I, 1], [-I, -1], [NaN, NaN], [-0, -0], [7, 1]]],
+    ["erfc", gt.erfc, [[I, 0], [-I, 2], [NaN, NaN], [0, 1], [30, 0]]],
+    ["lgamma", gt.lgamma, [[I, I], [-I, I], [0, I], [-3, I], [1, 0], [2, 0], [NaN, NaN]]],
+    ["digamma", gt.digamma, [[I, I], [-I, NaN], [0, -I], [-0, I], [-3, NaN], [NaN, NaN]]],
+    ["reciprocal", gt.reciprocal, [[0, I], [-0, -I], [I, 0], [NaN, NaN]]],
   ];
   for (const [name, fn, pairs] of table) {
     for (const dtype of ["float32", "float64"] as const) {
@@ -850,4 +879,173 @@ Deno.test("tensor method forms agree with the functions", async (t) => {
     assertAllClose(x.pow(3), [[0.125, 3.375], [8, 27]]);
     assertAllClose(x.sub(1).mul(2).div(4), [[-0.25, 0.25], [0.5, 1]]);
   });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The contract's "More ops": tests of floats, atan2, floorDiv, mod, xlogy
+
+Deno.test("isNaN, isInf and isFinite give bool, no gradient, and refuse integers", () => {
+  const I = Infinity;
+  for (const dtype of ["float32", "float64"] as const) {
+    const x = gt.constant([NaN, I, -I, 0, -1.5, 3e38], { dtype });
+    assert.deepEqual(gt.isNaN(x).toArray(), [true, false, false, false, false, false]);
+    assert.deepEqual(gt.isInf(x).toArray(), [false, true, true, false, false, false]);
+    assert.deepEqual(gt.isFinite(x).toArray(), [false, false, false, true, true, true]);
+    assert.equal(gt.isNaN(x).dtype, "bool");
+  }
+  const i = gt.constant([1], { dtype: "int32" });
+  assert.throws(() => gt.isNaN(i), /isNaN: expects a float32 or float64 tensor, got int32/);
+});
+
+Deno.test("atan2 takes the quadrant and the signed zeros from its operands, as Math.atan2", () => {
+  const y = [1, 1, -1, -1, 0, -0, 0, -0, 0, 2, Infinity, 3];
+  const x = [1, -1, 1, -1, 1, 1, -1, -1, 0, Infinity, Infinity, -Infinity];
+  for (const dtype of ["float32", "float64"] as const) {
+    const got = gt.atan2(gt.constant(y, { dtype }), gt.constant(x, { dtype })).data();
+    y.forEach((v, k) => {
+      const want = Math.atan2(v, x[k]);
+      assertSame(got[k], dtype === "float32" ? Math.fround(want) : want, `atan2(${v}, ${x[k]})`);
+    });
+  }
+  // Broadcasting a column against a row.
+  const g = gt.atan2(gt.constant([[1], [-1]], { dtype: "float64" }), [1, -1]);
+  assert.deepEqual(g.toArray(), [
+    [Math.PI / 4, 3 * Math.PI / 4],
+    [-Math.PI / 4, -3 * Math.PI / 4],
+  ]);
+  assert.throws(
+    () => gt.atan2(gt.constant([1], { dtype: "int32" }), 1),
+    /atan2: expects a float32 or float64 tensor, got int32/,
+  );
+});
+
+// Python's // and % on numbers (the floor convention TensorFlow's floordiv and floormod follow),
+// written from their definition: q = ⌊a/b⌋ and r = a - q·b, r with the divisor's sign.
+function pyFloorDiv(a: number, b: number): number {
+  return Math.floor(a / b);
+}
+function pyMod(a: number, b: number): number {
+  const r = a - b * Math.floor(a / b);
+  return r;
+}
+
+Deno.test("floorDiv and mod on int32 follow TensorFlow's integer semantics", () => {
+  const a = [7, -7, 7, -7, 0, 6, -6, 2 ** 31 - 1, -(2 ** 31), 1, -1];
+  const b = [2, 2, -2, -2, 3, 3, -4, 10, 7, 2 ** 31 - 1, 2 ** 31 - 1];
+  const ta = gt.constant(a, { dtype: "int32" }), tb = gt.constant(b, { dtype: "int32" });
+  const q = gt.floorDiv(ta, tb), r = gt.mod(ta, tb);
+  assert.equal(q.dtype, "int32");
+  assert.equal(r.dtype, "int32");
+  assert.deepEqual(q.toArray(), a.map((v, k) => pyFloorDiv(v, b[k])));
+  assert.deepEqual(r.toArray(), a.map((v, k) => pyMod(v, b[k]) + 0));
+  // Spelled out: the quotient rounds toward -Infinity, the remainder takes the divisor's sign.
+  assert.deepEqual((q.toArray() as number[]).slice(0, 4), [3, -4, -4, 3]);
+  assert.deepEqual((r.toArray() as number[]).slice(0, 4), [1, 1, -1, -1]);
+  // -2³¹ / -1 wraps, as the store of every int32 op does.
+  assert.deepEqual(gt.floorDiv(gt.constant([-(2 ** 31)], { dtype: "int32" }), -1).toArray(), [
+    -(2 ** 31),
+  ]);
+});
+
+Deno.test("floorDiv and mod refuse an int32 divisor of 0, naming the op", () => {
+  const a = gt.constant([1, 2], { dtype: "int32" });
+  for (const [name, f] of [["floorDiv", gt.floorDiv], ["mod", gt.mod]] as const) {
+    assert.throws(
+      () => f(a, gt.constant([1, 0], { dtype: "int32" })),
+      new RegExp(`${name}: integer division by zero`),
+    );
+    assert.throws(() => f(a, 0), new RegExp(`${name}: integer division by zero`));
+    // Floats divide by zero as IEEE does.
+    assert.deepEqual(
+      f(gt.constant([1, -1], { dtype: "float64" }), 0).toArray(),
+      name === "floorDiv" ? [Infinity, -Infinity] : [NaN, NaN],
+    );
+  }
+});
+
+Deno.test("floorDiv and mod on floats: the floor convention, and Python's at the edges", () => {
+  const a = [7.5, -7.5, 7.5, -7.5, 0.3, -0, 5, -5, Infinity, 1];
+  const b = [2, 2, -2, -2, 0.1, 3, Infinity, Infinity, 2, NaN];
+  const q = gt.floorDiv(gt.constant(a, { dtype: "float64" }), gt.constant(b, { dtype: "float64" }));
+  const r = gt.mod(gt.constant(a, { dtype: "float64" }), gt.constant(b, { dtype: "float64" }));
+  // Python: 7.5 // 2 = 3, -7.5 // 2 = -4, 7.5 // -2 = -4, -7.5 // -2 = 3; 7.5 % -2 = -0.5.
+  assert.deepEqual((q.toArray() as number[]).slice(0, 4), [3, -4, -4, 3]);
+  assert.deepEqual((r.toArray() as number[]).slice(0, 4), [1.5, 0.5, -0.5, -1.5]);
+  // The remainder is computed with fmod, exactly (0.3 % 0.1 is 0.09999999999999998, as Python's).
+  assert.equal((r.toArray() as number[])[4], 0.09999999999999998);
+  // -0 keeps its sign; a finite dividend mod Infinity is itself, or Infinity below 0 (as numpy).
+  assert.ok(Object.is((r.toArray() as number[])[5], -0));
+  assert.deepEqual((r.toArray() as number[]).slice(6), [5, Infinity, NaN, NaN]);
+});
+
+Deno.test("mod's gradient is TensorFlow's: 1 in x, -floorDiv(x, y) in y; floorDiv has none", () => {
+  const x = gt.constant([7.5, -7.5, 2.2], { dtype: "float64" });
+  const y = gt.constant([2, 2, -0.7], { dtype: "float64" });
+  const [gx, gy] = gt.grad((a: Tensor, b: Tensor) => gt.reduceSum(gt.mod(a, b)), {
+    argnums: [0, 1],
+  })(x, y) as Tensor[];
+  assert.deepEqual(gx.toArray(), [1, 1, 1]);
+  assert.deepEqual(gy.toArray(), [-3, 4, 4]);
+  const tape = new gt.GradientTape();
+  const out = tape.record(() => {
+    tape.watch(x);
+    return gt.floorDiv(x, y);
+  });
+  assert.equal(tape.gradient(out, x), null);
+});
+
+Deno.test("xlogy is 0 where x is 0 whatever y is, with TensorFlow's gradient", () => {
+  const x = gt.constant([0, 0, 0, 2, -1, 3], { dtype: "float64" });
+  const y = gt.constant([0, NaN, 5, 1, 4, Infinity], { dtype: "float64" });
+  assert.deepEqual(gt.xlogy(x, y).toArray(), [0, 0, 0, 0, -Math.log(4), Infinity]);
+  const [gx, gy] = gt.grad((a: Tensor, b: Tensor) => gt.reduceSum(gt.xlogy(a, b)), {
+    argnums: [0, 1],
+  })(
+    gt.constant([0, 2, -1], { dtype: "float64" }),
+    gt.constant([0, 4, 0.5], { dtype: "float64" }),
+  ) as Tensor[];
+  // ∂x = log y where x ≠ 0 (0 where x = 0), ∂y = x / y where x ≠ 0 (0 where x = 0).
+  assert.deepEqual(gx.toArray(), [0, Math.log(4), Math.log(0.5)]);
+  assert.deepEqual(gy.toArray(), [0, 0.5, -2]);
+  assert.throws(
+    () => gt.xlogy(gt.constant([1], { dtype: "int32" }), 1),
+    /xlogy: expects a float32 or float64 tensor, got int32/,
+  );
+});
+
+Deno.test("pow of an int32 base to a negative int32 power is an error, as in TensorFlow", () => {
+  const base = gt.constant([2, 3], { dtype: "int32" });
+  assert.throws(
+    () => gt.pow(base, gt.constant([1, -1], { dtype: "int32" })),
+    /pow: integers to negative integer powers are not allowed, got the exponent -1/,
+  );
+  assert.throws(() => gt.pow(base, -2), /pow: integers to negative integer powers/);
+  assert.deepEqual(gt.pow(base, 2).toArray(), [4, 9]);
+});
+
+Deno.test("int32 floorDiv and mod: the scalar formulas, eager, and fused under jit agree bit for bit", () => {
+  // The shared tables (tests/ops/_elementwise_cases.ts) leave int32 out for these two: their
+  // edge values include a divisor of 0, which the kernels refuse.
+  const edges = [0, 1, -1, 2, -2, 3, 7, 31, 2 ** 31 - 1, -(2 ** 31), 46341, -46341, 65536];
+  const a: number[] = [], b: number[] = [];
+  for (const u of edges) for (const v of edges) if (v !== 0) a.push(u), b.push(v);
+  const ta = gt.constant(a, { dtype: "int32" }), tb = gt.constant(b, { dtype: "int32" });
+  for (const [name, f] of [["floorDiv", gt.floorDiv], ["mod", gt.mod]] as const) {
+    const prim = registry[name];
+    const body = prim.scalar!(["x[i]", "y[i]"], "int32");
+    const loop = compileFormulas(
+      `function (x, y, o) { for (let i = 0; i < o.length; i++) o[i] = ${body}; }`,
+    ) as (x: Int32Array, y: Int32Array, o: Float64Array) => void;
+    const want = new Float64Array(a.length);
+    loop(Int32Array.from(a), Int32Array.from(b), want);
+    const eager = f(ta, tb).data();
+    want.forEach((w, k) => {
+      assert.ok(w === (w | 0), `${name}(${a[k]}, ${b[k]}): formula gives ${w}, not an int32`);
+      assert.ok(Object.is(eager[k], w), `${name}(${a[k]}, ${b[k]}): ${eager[k]} against ${w}`);
+    });
+    const jitted = gt.jit((x: Tensor, y: Tensor) => gt.negative(gt.negative(f(gt.abs(x), y))));
+    const ref = gt.negative(gt.negative(f(gt.abs(ta), tb)));
+    assert.deepEqual(jitted(ta, tb).toArray(), ref.toArray());
+    assert.match(jitted.program(ta, tb).toString(), new RegExp(`fused\\[[a-zA-Z ]*\\b${name}\\b`));
+  }
 });

@@ -11,6 +11,7 @@
  */
 import type { DType, TypedArray } from "../dtype.ts";
 import { broadcastStrides, forEachRow } from "./strided.ts";
+import { digamma, erf, erfc, lgamma } from "./special.ts";
 
 /** A loop's body: the output element's expression from the inputs' (primary) expressions. */
 export type Body = (args: readonly string[]) => string;
@@ -27,6 +28,37 @@ function probe(): boolean {
 }
 
 type Loop = (...args: unknown[]) => void;
+
+/**
+ * The library's scalar functions that a formula may call, each as `$name(…)` (`$erf(x)`): what
+ * Math lacks. Every function compiled from formulas (`compileFormulas`) has them in scope, as
+ * constants V8 can inline.
+ */
+export const formulaHelpers: Readonly<Record<string, (...xs: number[]) => number>> = {
+  erf,
+  erfc,
+  lgamma,
+  digamma,
+};
+const helperNames = Object.keys(formulaHelpers).map((name) => "$" + name);
+const helperValues = Object.values(formulaHelpers);
+
+/**
+ * Compiles `source`, a function expression whose body holds scalar formulas, with the formula
+ * helpers (`formulaHelpers`) in its scope. Every loop generated from formulas, here and in a
+ * compiler's fused loops, is compiled through it.
+ *
+ * @example A loop whose formula calls erf
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { compileFormulas } from "./generated.ts";
+ * const f = compileFormulas("function (x) { return $erf(x) + $lgamma(1); }") as (x: number) => number;
+ * assert.equal(f(0), 0);
+ * ```
+ */
+export function compileFormulas(source: string): (...args: never[]) => unknown {
+  return new Function(...helperNames, `"use strict"; return ${source};`)(...helperValues);
+}
 
 const DTYPES: readonly DType[] = ["float32", "float64", "int32", "bool"];
 const DTYPE_INDEX: Record<DType, number> = { float32: 0, float64: 1, int32: 2, bool: 3 };
@@ -200,7 +232,7 @@ export class ElementwiseLoops {
   for (let j = 0; j < n; j++${steps}) o[oi + j] = ${body(args)};
 }`;
     }
-    return new Function(`"use strict"; return ${source};`)() as Loop;
+    return compileFormulas(source) as Loop;
   }
 }
 
