@@ -108,7 +108,8 @@ function checkFactored(op: string, a: Tensor, l: Tensor, what: string): void {
  */
 export function cholesky(x: TensorLike): Tensor {
   const a = toTensor(x, { op: "cholesky" });
-  choleskyPrim.shape([a], undefined);
+  requireFloat("cholesky", a);
+  requireSquare("cholesky", a);
   return choleskyOf("cholesky", a);
 }
 

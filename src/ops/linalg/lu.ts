@@ -210,7 +210,8 @@ export function solve(matrix: TensorLike, rhs: TensorLike, options?: SolveOption
  */
 export function inv(x: TensorLike): Tensor {
   const a = toTensor(x, { op: "inv" });
-  luPrim.shape([a], undefined);
+  requireFloat("inv", a);
+  requireSquare("inv", a);
   const n = a.shape[a.rank - 1];
   return solveLu(factor("inv", a, true), eye(n, a.dtype), false);
 }
@@ -231,7 +232,8 @@ export function inv(x: TensorLike): Tensor {
  */
 export function det(x: TensorLike): Tensor {
   const a = toTensor(x, { op: "det" });
-  luPrim.shape([a], undefined);
+  requireFloat("det", a);
+  requireSquare("det", a);
   const { lu, swaps } = factor("det", a, false);
   return multiply(parity(swaps), reduceProd(diagonalOf(lu), -1));
 }
@@ -260,11 +262,13 @@ function parity(swaps: Tensor): Tensor {
  */
 export function slogdet(x: TensorLike): [Tensor, Tensor] {
   const a = toTensor(x, { op: "slogdet" });
-  luPrim.shape([a], undefined);
+  requireFloat("slogdet", a);
+  requireSquare("slogdet", a);
   const { lu, swaps } = factor("slogdet", a, false);
   const d = diagonalOf(lu);
   return [
-    multiply(parity(swaps), reduceProd(sign(d), -1)),
+    // + 0 turns the −0 of a singular matrix with an odd permutation into 0.
+    add(multiply(parity(swaps), reduceProd(sign(d), -1)), 0),
     reduceSum(log(abs(d)), -1),
   ];
 }
