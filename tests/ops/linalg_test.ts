@@ -331,6 +331,40 @@ Deno.test("composites under vmap and jit equal their eager results", () => {
   assertAllClose(gt.jit((a: Tensor) => L.logdet(a))(spd), L.logdet(spd), { rtol: 0, atol: 0 });
 });
 
+Deno.test("the blocked factorizations (n ≥ 96): reconstruction in float64 and float32, pivots, failures", () => {
+  for (const n of [97, 150, 257]) {
+    const a = f64(randomSpd(n, n));
+    const l = L.cholesky(a);
+    assertAllClose(gt.matmul(l, matT(l)), a, { rtol: 1e-12, atol: 1e-12 });
+    assert.ok((l.toArray() as number[][]).every((r, i) => r.every((v, j) => j <= i || v === 0)));
+    const l32 = L.cholesky(gt.cast(a, "float32"));
+    assertAllClose(gt.cast(l32, "float64"), l, { rtol: 1e-4, atol: 1e-5 });
+    // A general matrix with a small diagonal: many row exchanges.
+    const g = f64(randomGeneral(n, 1000 + n, 0.05));
+    const b = f64(randomMatrix(n, 3, 2000 + n));
+    assertAllClose(gt.matmul(g, L.solve(g, b)), b, { rtol: 1e-10, atol: 1e-10 });
+    assertAllClose(gt.matmul(matT(g), L.solve(g, b, { adjoint: true })), b, {
+      rtol: 1e-10,
+      atol: 1e-10,
+    });
+    const x32 = L.solve(gt.cast(g, "float32"), gt.cast(b, "float32"));
+    const r32 = gt.subtract(gt.matmul(g, gt.cast(x32, "float64")), b);
+    assert.ok(gt.reduceMax(gt.abs(r32)).item() < 1e-3, "float32 residual");
+  }
+  const g = randomGeneral(120, 7, 0.3);
+  assertAllClose(L.det(f64(g)), naiveDet(g), { rtol: 1e-9 });
+  const [s, lad] = L.slogdet(gt.cast(f64(g), "float32"));
+  assert.equal(s.item(), Math.sign(naiveDet(g)));
+  assertAllClose(gt.cast(lad, "float64"), Math.log(Math.abs(naiveDet(g))), { rtol: 1e-4 });
+  // Failures deep inside: the leading minor, the zero pivot.
+  const bad = randomSpd(200, 3);
+  bad[150][150] = -50;
+  assert.throws(() => L.cholesky(f64(bad)), /leading minor 151 of 200 is not positive/);
+  const zeroColumn = randomGeneral(130, 4).map((r) => r.map((v, j) => (j === 100 ? 0 : v)));
+  assert.throws(() => L.inv(f64(zeroColumn)), /inv: the matrix is singular: pivot 101 of 130/);
+  assert.equal(L.det(f64(zeroColumn)).item(), 0);
+});
+
 Deno.test("bad input: eager errors name the op and what is wrong", () => {
   assert.throws(
     () =>

@@ -4,7 +4,12 @@
  * NaN (Cholesky) or a zero pivot (LU), never an exception: eager mode's public ops turn these
  * into errors, and under jit and vmap they stay NaN, as in JAX.
  */
-import { allocateF64, type DType, type TypedArray } from "../dtype.ts";
+import { allocateF64, allocateUninit, type DType, type TypedArray } from "../dtype.ts";
+import { choleskyBlocked, luBlocked } from "./linalg_blocked.ts";
+
+// NOTE: from this size on, the recursive factorizations, whose work is matrix products (the
+// WebAssembly kernel's, in float32); below it, loops that sum in float64 and round once.
+const BLOCKED_MIN = 96;
 
 /** What a triangular solve uses of its matrix (see `triangularSolveKernel`). */
 export interface TriangularAttrs {
@@ -64,13 +69,30 @@ export function choleskyKernel(
   a: TypedArray,
   count: number,
   n: number,
-  _dtype: DType,
+  dtype: DType,
 ): void {
+  if (n >= BLOCKED_MIN) {
+    choleskyLarge(out, a, count, n, dtype);
+    return;
+  }
   const work = allocateF64(n * n);
   for (let t = 0; t < count; t++) {
     const off = t * n * n;
     const ok = choleskyInPlace(work, a, off, n) < 0;
     for (let i = 0; i < n * n; i++) out[off + i] = ok ? work[i] : NaN;
+  }
+}
+
+function choleskyLarge(out: TypedArray, a: TypedArray, count: number, n: number, dtype: DType) {
+  const w = allocateUninit(dtype, n * n);
+  for (let t = 0; t < count; t++) {
+    const off = t * n * n;
+    for (let i = 0; i < n * n; i++) w[i] = a[off + i];
+    const ok = choleskyBlocked({ w, ld: n }, 0, n) < 0;
+    for (let i = 0; i < n; i++) {
+      const r = off + i * n;
+      for (let j = 0; j < n; j++) out[r + j] = !ok ? NaN : j <= i ? w[i * n + j] : 0;
+    }
   }
 }
 
@@ -106,7 +128,17 @@ export function choleskyInPlace(
  * row exchange contributes (−1 where one happened at that step, else 1). A singular matrix gives
  * a zero pivot, and the factorization goes on as LAPACK's does.
  */
-export function luKernel(out: TypedArray, a: TypedArray, count: number, n: number): void {
+export function luKernel(
+  out: TypedArray,
+  a: TypedArray,
+  count: number,
+  n: number,
+  dtype: DType,
+): void {
+  if (n >= BLOCKED_MIN) {
+    luLarge(out, a, count, n, dtype);
+    return;
+  }
   const w = n + 2;
   const lu = allocateF64(n * n);
   const perm = new Int32Array(n);
@@ -150,5 +182,22 @@ function swapRows(x: Float64Array, n: number, p: number, j: number): void {
     const v = x[rp + q];
     x[rp + q] = x[rj + q];
     x[rj + q] = v;
+  }
+}
+
+function luLarge(out: TypedArray, a: TypedArray, count: number, n: number, dtype: DType): void {
+  const w = allocateUninit(dtype, n * n);
+  const perm = new Int32Array(n), signs = new Int8Array(n);
+  for (let t = 0; t < count; t++) {
+    const aOff = t * n * n, oOff = t * n * (n + 2);
+    w.set(a.subarray(aOff, aOff + n * n));
+    for (let i = 0; i < n; i++) perm[i] = i;
+    luBlocked({ w, ld: n }, 0, n, n, perm, signs);
+    for (let i = 0; i < n; i++) {
+      const o = oOff + i * (n + 2);
+      out.set(w.subarray(i * n, i * n + n), o);
+      out[o + n] = perm[i];
+      out[o + n + 1] = signs[i];
+    }
   }
 }

@@ -67,7 +67,7 @@ const luPrim: Primitive<void> = {
   kernels: {
     cpu: ([a], out) => {
       const n = a.shape[a.shape.length - 1];
-      luKernel(out.data, a.data, sizeOf(a.shape.slice(0, -2)), n);
+      luKernel(out.data, a.data, sizeOf(a.shape.slice(0, -2)), n, a.dtype);
     },
   },
   // P·dA = dL·U + L·dU, so M = L⁻¹·P·dA·U⁻¹ = L⁻¹dL + dU·U⁻¹: dL = L·tril₋(M), dU = triu(M)·U.
