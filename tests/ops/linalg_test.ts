@@ -319,6 +319,52 @@ Deno.test("derivatives of the composites match finite differences to order 2, fo
   }
 });
 
+Deno.test("jacfwd (tangents with leading axes) agrees with jacrev through every primitive's rules", () => {
+  const a = f64(randomGeneral(3, 11)), spd = f64(randomSpd(3, 12)), b = f64(randomMatrix(3, 2, 13));
+  const fs: [string, (x: Tensor) => Tensor, Tensor][] = [
+    ["solve", (x) => L.solve(x, b), a],
+    ["solve adjoint", (x) => L.solve(x, b, { adjoint: true }), a],
+    ["det", (x) => L.det(x), a],
+    ["cholesky", (x) => L.cholesky(x), spd],
+    ["triangularSolve", (x) => L.triangularSolve(x, b, { lower: false }), spd],
+  ];
+  for (const [name, f, x] of fs) {
+    assertAllClose(gt.jacfwd(f)(x), gt.jacrev(f)(x), { rtol: 1e-10, atol: 1e-12, msg: name });
+  }
+  // d²/dA² log det A = −(A⁻ᵀ ⊗ A⁻¹) contracted: H[i,j,k,l] = −inv[j,k]·inv[l,i].
+  const h = gt.hessian((x: Tensor) => L.logdet(x))(spd).toArray() as number[][][][];
+  const inv = L.inv(spd).toArray() as number[][];
+  const n = 3;
+  // logdet reads the lower triangle: the symmetric matrix S(A) = tril(A) + tril(A, −1)ᵀ, so an
+  // element below the diagonal moves two entries of S.
+  const dS = (i: number, j: number) => {
+    const e = Array.from({ length: n }, () => new Array(n).fill(0));
+    if (j > i) return e;
+    e[i][j] = 1;
+    e[j][i] = 1;
+    return e;
+  };
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      for (let k = 0; k < n; k++) {
+        for (let l = 0; l < n; l++) {
+          // −tr(S⁻¹·E1·S⁻¹·E2) for the two perturbations.
+          const e1 = dS(i, j), e2 = dS(k, l);
+          let want = 0;
+          for (let p = 0; p < n; p++) {
+            for (let q = 0; q < n; q++) {
+              for (let r = 0; r < n; r++) {
+                for (let s = 0; s < n; s++) want -= inv[p][q] * e1[q][r] * inv[r][s] * e2[s][p];
+              }
+            }
+          }
+          assert.ok(Math.abs(h[i][j][k][l] - want) < 1e-10, `hessian [${i},${j},${k},${l}]`);
+        }
+      }
+    }
+  }
+});
+
 Deno.test("composites under vmap and jit equal their eager results", () => {
   const as = f64([randomGeneral(3, 1), randomGeneral(3, 2)]);
   const b = f64(randomMatrix(3, 2, 3));
@@ -331,7 +377,7 @@ Deno.test("composites under vmap and jit equal their eager results", () => {
   assertAllClose(gt.jit((a: Tensor) => L.logdet(a))(spd), L.logdet(spd), { rtol: 0, atol: 0 });
 });
 
-Deno.test("the blocked factorizations (n ≥ 96): reconstruction in float64 and float32, pivots, failures", () => {
+Deno.test("large matrices (float32 ones take the blocked factorizations from n = 96): reconstruction, pivots, failures", () => {
   for (const n of [97, 150, 257]) {
     const a = f64(randomSpd(n, n));
     const l = L.cholesky(a);
@@ -360,9 +406,11 @@ Deno.test("the blocked factorizations (n ≥ 96): reconstruction in float64 and 
   const bad = randomSpd(200, 3);
   bad[150][150] = -50;
   assert.throws(() => L.cholesky(f64(bad)), /leading minor 151 of 200 is not positive/);
+  assert.throws(() => L.cholesky(gt.constant(bad)), /leading minor 151 of 200 is not positive/);
   const zeroColumn = randomGeneral(130, 4).map((r) => r.map((v, j) => (j === 100 ? 0 : v)));
   assert.throws(() => L.inv(f64(zeroColumn)), /inv: the matrix is singular: pivot 101 of 130/);
   assert.equal(L.det(f64(zeroColumn)).item(), 0);
+  assert.throws(() => L.solve(gt.constant(zeroColumn), gt.ones([130, 1])), /pivot 101 of 130/);
 });
 
 Deno.test("bad input: eager errors name the op and what is wrong", () => {

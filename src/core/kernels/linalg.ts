@@ -6,10 +6,16 @@
  */
 import { allocateF64, allocateUninit, type DType, type TypedArray } from "../dtype.ts";
 import { choleskyBlocked, luBlocked } from "./linalg_blocked.ts";
+import { wasmAvailable } from "./wasm/runtime.ts";
 
-// NOTE: from this size on, the recursive factorizations, whose work is matrix products (the
-// WebAssembly kernel's, in float32); below it, loops that sum in float64 and round once.
+// NOTE: float32 matrices from this size on take the recursive factorizations, whose work is
+// matrix products through the WebAssembly kernel (where it is available); smaller ones, and
+// float64 (whose products would be loops, slower there than the unblocked loop), take loops that
+// sum in float64 and round once.
 const BLOCKED_MIN = 96;
+
+const blocked = (n: number, dtype: DType) =>
+  n >= BLOCKED_MIN && dtype === "float32" && wasmAvailable();
 
 /** What a triangular solve uses of its matrix (see `triangularSolveKernel`). */
 export interface TriangularAttrs {
@@ -71,7 +77,7 @@ export function choleskyKernel(
   n: number,
   dtype: DType,
 ): void {
-  if (n >= BLOCKED_MIN) {
+  if (blocked(n, dtype)) {
     choleskyLarge(out, a, count, n, dtype);
     return;
   }
@@ -135,7 +141,7 @@ export function luKernel(
   n: number,
   dtype: DType,
 ): void {
-  if (n >= BLOCKED_MIN) {
+  if (blocked(n, dtype)) {
     luLarge(out, a, count, n, dtype);
     return;
   }
