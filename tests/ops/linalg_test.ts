@@ -397,6 +397,18 @@ Deno.test("large matrices (float32 ones take the blocked factorizations from n =
     const r32 = gt.subtract(gt.matmul(g, gt.cast(x32, "float64")), b);
     assert.ok(gt.reduceMax(gt.abs(r32)).item() < 1e-3, "float32 residual");
   }
+  // Many right-hand sides in float32: the blocked triangular solves.
+  const t = randomGeneral(150, 5, 2), rhs = randomMatrix(150, 40, 6);
+  for (const lower of [true, false]) {
+    for (const adjoint of [true, false]) {
+      const x32 = L.triangularSolve(gt.constant(t), gt.constant(rhs), { lower, adjoint });
+      const x64 = L.triangularSolve(f64(t), f64(rhs), { lower, adjoint });
+      assertAllClose(gt.cast(x32, "float64"), x64, { rtol: 1e-4, atol: 1e-5 });
+    }
+  }
+  const g32 = gt.constant(randomGeneral(200, 8, 0.05));
+  const inv32 = L.inv(g32);
+  assertAllClose(gt.matmul(inv32, g32), gt.eye(200), { rtol: 0, atol: 1e-3 });
   const g = randomGeneral(120, 7, 0.3);
   assertAllClose(L.det(f64(g)), naiveDet(g), { rtol: 1e-9 });
   const [s, lad] = L.slogdet(gt.cast(f64(g), "float32"));

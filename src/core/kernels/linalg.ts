@@ -5,7 +5,7 @@
  * into errors, and under jit and vmap they stay NaN, as in JAX.
  */
 import { allocateF64, allocateUninit, type DType, type TypedArray } from "../dtype.ts";
-import { choleskyBlocked, luBlocked } from "./linalg_blocked.ts";
+import { choleskyBlocked, luBlocked, solveTriangularBlocked } from "./linalg_blocked.ts";
 import { wasmAvailable } from "./wasm/runtime.ts";
 
 // NOTE: float32 matrices from this size on take the recursive factorizations, whose work is
@@ -34,19 +34,49 @@ export interface TriangularAttrs {
 export function triangularSolveKernel(
   out: TypedArray,
   a: TypedArray,
-  b: TypedArray,
+  rhs: TypedArray,
   count: number,
   n: number,
   k: number,
   { lower, adjoint, unitDiagonal }: TriangularAttrs,
+  dtype: DType,
 ): void {
+  // Many right-hand sides: the recursive solve, whose work is products.
+  if (k >= 16 && blocked(n, dtype)) {
+    const t = adjoint ? allocateUninit(dtype, n * n) : undefined;
+    for (let b = 0; b < count; b++) {
+      const aOff = b * n * n, bOff = b * n * k;
+      const x = out.subarray(bOff, bOff + n * k);
+      x.set(rhs.subarray(bOff, bOff + n * k));
+      let w = a.subarray(aOff, aOff + n * n);
+      if (t !== undefined) {
+        for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) t[j * n + i] = w[i * n + j];
+        w = t;
+      }
+      solveTriangularBlocked(
+        { w, ld: n },
+        { w: x, ld: k },
+        lower !== adjoint,
+        unitDiagonal,
+        0,
+        n,
+        k,
+      );
+    }
+    return;
+  }
   const work = allocateF64(n * k);
   // Element (i, j) of op(A) sits at i*si + j*sj.
   const [si, sj] = adjoint ? [1, n] : [n, 1];
   const forward = lower !== adjoint;
   for (let t = 0; t < count; t++) {
     const aOff = t * n * n, bOff = t * n * k;
-    for (let i = 0; i < n * k; i++) work[i] = b[bOff + i];
+    for (let i = 0; i < n * k; i++) work[i] = rhs[bOff + i];
+    if (k === 1) {
+      solveVector(work, a, aOff, n, si, sj, forward, unitDiagonal);
+      for (let i = 0; i < n; i++) out[bOff + i] = work[i];
+      continue;
+    }
     for (let s = 0; s < n; s++) {
       const i = forward ? s : n - 1 - s;
       const row = i * k;
@@ -62,6 +92,26 @@ export function triangularSolveKernel(
       }
     }
     for (let i = 0; i < n * k; i++) out[bOff + i] = work[i];
+  }
+}
+
+// One right-hand side: each unknown a dot product of a row of op(A) with those found.
+function solveVector(
+  x: Float64Array,
+  a: TypedArray,
+  off: number,
+  n: number,
+  si: number,
+  sj: number,
+  forward: boolean,
+  unit: boolean,
+): void {
+  for (let s = 0; s < n; s++) {
+    const i = forward ? s : n - 1 - s;
+    const from = forward ? 0 : i + 1, to = forward ? i : n;
+    let v = x[i];
+    for (let j = from, at = off + i * si + from * sj; j < to; j++, at += sj) v -= a[at] * x[j];
+    x[i] = unit ? v : v / a[off + i * si + i * sj];
   }
 }
 
@@ -93,11 +143,15 @@ function choleskyLarge(out: TypedArray, a: TypedArray, count: number, n: number,
   const w = allocateUninit(dtype, n * n);
   for (let t = 0; t < count; t++) {
     const off = t * n * n;
-    for (let i = 0; i < n * n; i++) w[i] = a[off + i];
-    const ok = choleskyBlocked({ w, ld: n }, 0, n) < 0;
+    w.set(a.subarray(off, off + n * n));
+    if (choleskyBlocked({ w, ld: n }, 0, n) >= 0) {
+      out.fill(NaN, off, off + n * n);
+      continue;
+    }
     for (let i = 0; i < n; i++) {
       const r = off + i * n;
-      for (let j = 0; j < n; j++) out[r + j] = !ok ? NaN : j <= i ? w[i * n + j] : 0;
+      out.set(w.subarray(i * n, i * n + i + 1), r);
+      out.fill(0, r + i + 1, r + n);
     }
   }
 }

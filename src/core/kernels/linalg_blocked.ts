@@ -9,6 +9,7 @@ import { wasmGemm } from "./wasm/gemm.ts";
 
 // Below this many columns, the loops of the unblocked algorithms.
 const BASE = 32;
+const LEAF = 16;
 // Products of fewer multiply-adds stay in the loop: the kernel's copies cost more.
 const WASM_MIN = 1 << 15;
 
@@ -21,15 +22,17 @@ export interface Mat {
 }
 
 /**
- * C −= A·op(B): C is m×n at (ci, cj), A m×k at (ai, aj), B k×n at (bi, bj), or n×k there when
- * `transB` (then op(B) = Bᵀ).
+ * C −= A·op(B): C is m×n at (ci, cj) of `c`, A m×k at (ai, aj) of `a`, B k×n at (bi, bj) of
+ * `b`, or n×k there when `transB` (then op(B) = Bᵀ).
  */
 function gemmSub(
-  { w, ld }: Mat,
+  c: Mat,
   ci: number,
   cj: number,
+  a: Mat,
   ai: number,
   aj: number,
+  b: Mat,
   bi: number,
   bj: number,
   transB: boolean,
@@ -38,35 +41,39 @@ function gemmSub(
   k: number,
 ): void {
   if (m === 0 || n === 0 || k === 0) return;
-  if (w instanceof Float32Array && m * n * k >= WASM_MIN) {
+  const cw = c.w, aw = a.w, bw = b.w, lc = c.ld, la = a.ld, lb = b.ld;
+  if (
+    cw instanceof Float32Array && aw instanceof Float32Array && bw instanceof Float32Array &&
+    m * n * k >= WASM_MIN
+  ) {
     if (scratch.length < m * n) scratch = new Float32Array(m * n);
-    const [bp, bq] = transB ? [1, ld] : [ld, 1];
-    if (wasmGemm(w, ai * ld + aj, ld, 1, w, bi * ld + bj, bp, bq, scratch, 0, m, n, k)) {
+    const [bp, bq] = transB ? [1, lb] : [lb, 1];
+    if (wasmGemm(aw, ai * la + aj, la, 1, bw, bi * lb + bj, bp, bq, scratch, 0, m, n, k)) {
       for (let i = 0; i < m; i++) {
-        const c = (ci + i) * ld + cj, t = i * n;
-        for (let j = 0; j < n; j++) w[c + j] -= scratch[t + j];
+        const o = (ci + i) * lc + cj, t = i * n;
+        for (let j = 0; j < n; j++) cw[o + j] -= scratch[t + j];
       }
       return;
     }
   }
   if (transB) {
     for (let i = 0; i < m; i++) {
-      const a = (ai + i) * ld + aj, c = (ci + i) * ld + cj;
+      const x = (ai + i) * la + aj, o = (ci + i) * lc + cj;
       for (let j = 0; j < n; j++) {
-        const b = (bi + j) * ld + bj;
+        const y = (bi + j) * lb + bj;
         let s = 0;
-        for (let p = 0; p < k; p++) s += w[a + p] * w[b + p];
-        w[c + j] -= s;
+        for (let p = 0; p < k; p++) s += aw[x + p] * bw[y + p];
+        cw[o + j] -= s;
       }
     }
     return;
   }
   for (let i = 0; i < m; i++) {
-    const a = (ai + i) * ld + aj, c = (ci + i) * ld + cj;
+    const x = (ai + i) * la + aj, o = (ci + i) * lc + cj;
     for (let p = 0; p < k; p++) {
-      const v = w[a + p];
-      const b = (bi + p) * ld + bj;
-      for (let j = 0; j < n; j++) w[c + j] -= v * w[b + j];
+      const v = aw[x + p];
+      const y = (bi + p) * lb + bj;
+      for (let j = 0; j < n; j++) cw[o + j] -= v * bw[y + j];
     }
   }
 }
@@ -112,12 +119,12 @@ function choleskyBase({ w, ld }: Mat, o: number, n: number): number {
 // C −= A·Aᵀ on the lower triangle of the n×n block C at (c0, c0), A n×k at (c0, a0).
 function syrkSub(mat: Mat, c0: number, a0: number, n: number, k: number): void {
   if (n <= 2 * BASE * 2) {
-    gemmSub(mat, c0, c0, c0, a0, c0, a0, true, n, n, k);
+    gemmSub(mat, c0, c0, mat, c0, a0, mat, c0, a0, true, n, n, k);
     return;
   }
   const n1 = half(n), n2 = n - n1;
   syrkSub(mat, c0, a0, n1, k);
-  gemmSub(mat, c0 + n1, c0, c0 + n1, a0, c0, a0, true, n2, n1, k);
+  gemmSub(mat, c0 + n1, c0, mat, c0 + n1, a0, mat, c0, a0, true, n2, n1, k);
   syrkSub(mat, c0 + n1, a0, n2, k);
 }
 
@@ -130,7 +137,7 @@ function solveRightLowerT(
   m: number,
   n: number,
 ): void {
-  if (n <= BASE) {
+  if (n <= LEAF) {
     const { w, ld } = mat;
     for (let i = 0; i < m; i++) {
       const x = (r0 + i) * ld + c0;
@@ -145,7 +152,7 @@ function solveRightLowerT(
   }
   const n1 = half(n), n2 = n - n1;
   solveRightLowerT(mat, l0, r0, c0, m, n1);
-  gemmSub(mat, r0, c0 + n1, r0, c0, l0 + n1, l0, true, m, n2, n1);
+  gemmSub(mat, r0, c0 + n1, mat, r0, c0, mat, l0 + n1, l0, true, m, n2, n1);
   solveRightLowerT(mat, l0 + n1, r0, c0 + n1, m, n2);
 }
 
@@ -169,7 +176,7 @@ export function luBlocked(
   luBlocked(mat, o, m, n1, perm, signs);
   // A12 ← L11⁻¹·A12; A22 ← A22 − A21·A12; then A22's factors.
   solveLeftUnitLower(mat, o, o + n1, n1, n2);
-  gemmSub(mat, o + n1, o + n1, o + n1, o, o, o + n1, false, m - n1, n2, n1);
+  gemmSub(mat, o + n1, o + n1, mat, o + n1, o, mat, o, o + n1, false, m - n1, n2, n1);
   luBlocked(mat, o + n1, m - n1, n2, perm, signs);
 }
 
@@ -213,7 +220,7 @@ function luBase(
 
 // L·X = B for X in place of B (n×k at (l0, c0)), L unit lower n×n at (l0, l0).
 function solveLeftUnitLower(mat: Mat, l0: number, c0: number, n: number, k: number): void {
-  if (n <= BASE) {
+  if (n <= LEAF) {
     const { w, ld } = mat;
     for (let i = 1; i < n; i++) {
       const x = (l0 + i) * ld + c0, l = (l0 + i) * ld + l0;
@@ -227,6 +234,60 @@ function solveLeftUnitLower(mat: Mat, l0: number, c0: number, n: number, k: numb
   }
   const n1 = half(n), n2 = n - n1;
   solveLeftUnitLower(mat, l0, c0, n1, k);
-  gemmSub(mat, l0 + n1, c0, l0 + n1, l0, l0, c0, false, n2, k, n1);
+  gemmSub(mat, l0 + n1, c0, mat, l0 + n1, l0, mat, l0, c0, false, n2, k, n1);
   solveLeftUnitLower(mat, l0 + n1, c0, n2, k);
+}
+
+/**
+ * op(T)·X = B for X in place of B: T n×n at (0, 0) of `t`, lower or upper (its diagonal taken as
+ * ones with `unit`), B n×k at (0, 0) of `x`.
+ */
+export function solveTriangularBlocked(
+  t: Mat,
+  x: Mat,
+  lower: boolean,
+  unit: boolean,
+  o: number,
+  n: number,
+  k: number,
+): void {
+  if (n <= BASE) {
+    solveTriangularBase(t, x, lower, unit, o, n, k);
+    return;
+  }
+  const n1 = half(n), n2 = n - n1;
+  if (lower) {
+    solveTriangularBlocked(t, x, lower, unit, o, n1, k);
+    gemmSub(x, o + n1, 0, t, o + n1, o, x, o, 0, false, n2, k, n1);
+    solveTriangularBlocked(t, x, lower, unit, o + n1, n2, k);
+  } else {
+    solveTriangularBlocked(t, x, lower, unit, o + n1, n2, k);
+    gemmSub(x, o, 0, t, o, o + n1, x, o + n1, 0, false, n1, k, n2);
+    solveTriangularBlocked(t, x, lower, unit, o, n1, k);
+  }
+}
+
+function solveTriangularBase(
+  { w: tw, ld: lt }: Mat,
+  { w: xw, ld: lx }: Mat,
+  lower: boolean,
+  unit: boolean,
+  o: number,
+  n: number,
+  k: number,
+): void {
+  for (let s = 0; s < n; s++) {
+    const i = o + (lower ? s : n - 1 - s);
+    const row = i * lx, ti = i * lt;
+    const from = lower ? o : i + 1, to = lower ? i : o + n;
+    for (let j = from; j < to; j++) {
+      const c = tw[ti + j];
+      const src = j * lx;
+      for (let q = 0; q < k; q++) xw[row + q] -= c * xw[src + q];
+    }
+    if (!unit) {
+      const d = tw[ti + i];
+      for (let q = 0; q < k; q++) xw[row + q] /= d;
+    }
+  }
 }
