@@ -159,6 +159,25 @@ Deno.test("solve: an ill-conditioned matrix (Hilbert 8, cond ≈ 1.5e10) to cond
   assertAllClose(gt.matmul(h, x), gt.matmul(h, ones), { rtol: 1e-13, atol: 1e-14 });
 });
 
+Deno.test("ill-conditioned Hilbert matrices: cholesky is backward stable, det matches the closed form", () => {
+  const factorial = (k: number): number => (k <= 1 ? 1 : k * factorial(k - 1));
+  // c_n = ∏_{i<n} i!; det(H_n) = c_n⁴ / c_{2n}.
+  const c = (n: number) => {
+    let p = 1;
+    for (let i = 1; i < n; i++) p *= factorial(i);
+    return p;
+  };
+  for (const n of [3, 5, 6]) {
+    const h = f64(hilbert(n));
+    const l = L.cholesky(h);
+    assertAllClose(gt.matmul(l, matT(l)), h, { rtol: 1e-14, atol: 1e-16 });
+    const want = c(n) ** 4 / c(2 * n);
+    // The relative error of a determinant is up to cond·ε (1.5e7 · 2.2e-16 for n = 6).
+    assertAllClose(L.det(h), want, { rtol: 1e-8, atol: 0 });
+    assertAllClose(L.logdet(h), Math.log(want), { rtol: 1e-9 });
+  }
+});
+
 Deno.test("inv: inv(A)·A = I and A·inv(A) = I, batched; the 2×2 closed form", () => {
   for (const n of [1, 2, 9, 30]) {
     const a = f64(randomGeneral(n, 300 + n));
