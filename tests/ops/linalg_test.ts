@@ -416,6 +416,13 @@ Deno.test("large matrices (float32 ones take the blocked factorizations from n =
     const r32 = gt.subtract(gt.matmul(g, gt.cast(x32, "float64")), b);
     assert.ok(gt.reduceMax(gt.abs(r32)).item() < 1e-3, "float32 residual");
   }
+  // The blocked Cholesky reads the lower triangle only, too.
+  const s150 = randomSpd(150, 9);
+  const junk = s150.map((r, i) => r.map((v, j) => (j > i ? 1e3 : v)));
+  assertAllClose(L.cholesky(gt.constant(junk)), L.cholesky(gt.constant(s150)), {
+    rtol: 0,
+    atol: 0,
+  });
   // Many right-hand sides in float32: the blocked triangular solves.
   const t = randomGeneral(150, 5, 2), rhs = randomMatrix(150, 40, 6);
   for (const lower of [true, false]) {

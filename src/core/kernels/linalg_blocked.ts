@@ -10,6 +10,8 @@ import { wasmGemm } from "./wasm/gemm.ts";
 // Below this many columns, the loops of the unblocked algorithms.
 const BASE = 32;
 const LEAF = 16;
+// Diagonal blocks of C −= A·Aᵀ up to this size are one product, computing their upper half too.
+const SYRK_BASE = 128;
 const leafL = new Float64Array(LEAF * LEAF), leafX = new Float64Array(LEAF);
 // Products of fewer multiply-adds stay in the loop: the kernel's copies cost more.
 const WASM_MIN = 1 << 15;
@@ -119,7 +121,7 @@ function choleskyBase({ w, ld }: Mat, o: number, n: number): number {
 
 // C −= A·Aᵀ on the lower triangle of the n×n block C at (c0, c0), A n×k at (c0, a0).
 function syrkSub(mat: Mat, c0: number, a0: number, n: number, k: number): void {
-  if (n <= 2 * BASE * 2) {
+  if (n <= SYRK_BASE) {
     gemmSub(mat, c0, c0, mat, c0, a0, mat, c0, a0, true, n, n, k);
     return;
   }
