@@ -390,6 +390,22 @@ Deno.test("composites under vmap and jit equal their eager results", () => {
   const mapped = gt.vmap((a: Tensor) => L.solve(a, b))(as);
   assertAllClose(mapped, L.solve(as, b), { rtol: 1e-14, atol: 1e-15 });
   assertAllClose(gt.vmap((a: Tensor) => L.det(a))(as), L.det(as), { rtol: 1e-14 });
+  // The right-hand side mapped alone, and both mapped (the batched permutation).
+  const bs = f64([randomMatrix(3, 2, 4), randomMatrix(3, 2, 5)]);
+  const a0 = f64(randomGeneral(3, 1));
+  assertAllClose(gt.vmap((x: Tensor) => L.solve(a0, x))(bs), L.solve(a0, bs), { rtol: 1e-14 });
+  assertAllClose(gt.vmap((a: Tensor, x: Tensor) => L.solve(a, x))(as, bs), L.solve(as, bs), {
+    rtol: 1e-14,
+  });
+  assertAllClose(
+    gt.vmap((a: Tensor, x: Tensor) => L.solve(a, x, { adjoint: true }), { inAxes: [2, 0] })(
+      gt.transpose(as, [1, 2, 0]),
+      bs,
+    ),
+    L.solve(as, bs, { adjoint: true }),
+    { rtol: 1e-14 },
+  );
+
   const jitted = gt.jit((a: Tensor) => L.inv(a));
   assertAllClose(jitted(as), L.inv(as), { rtol: 0, atol: 0 });
   const spd = f64([randomSpd(3, 4), randomSpd(3, 5)]);
