@@ -29,7 +29,8 @@ export interface TriangularAttrs {
 
 /**
  * `out = op(A)⁻¹ B` for each of `count` pairs, where A is n×n (only its triangle read) and B is
- * n×k, with op the transpose when `adjoint`. Summed in float64 and rounded once.
+ * n×k, with op the transpose when `adjoint`. Summed in float64 and rounded once, except for
+ * large float32 ones with many right-hand sides, solved recursively on the product kernel.
  */
 export function triangularSolveKernel(
   out: TypedArray,

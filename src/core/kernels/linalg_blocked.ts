@@ -248,8 +248,8 @@ function solveLeftUnitLower(mat: Mat, l0: number, c0: number, n: number, k: numb
 }
 
 /**
- * op(T)·X = B for X in place of B: T n×n at (0, 0) of `t`, lower or upper (its diagonal taken as
- * ones with `unit`), B n×k at (0, 0) of `x`.
+ * T·X = B for X in place of B, on rows [o, o + n): T's n×n diagonal block at (o, o) of `t`,
+ * lower or upper (its diagonal taken as ones with `unit`), B n×k at (o, 0) of `x`.
  */
 export function solveTriangularBlocked(
   t: Mat,
