@@ -75,18 +75,27 @@ function checkFactored(op: string, a: Tensor, l: Tensor, what: string): void {
   for (let t = 0; t < count; t++) {
     if (out[t * n * n] === out[t * n * n]) continue;
     const x = dataOf(a);
-    const work = allocateF64(n * n);
-    const minor = choleskyInPlace(work, x, t * n * n, n);
-    if (minor < 0) continue; // NaN in, NaN out
-    const which = count > 1 || a.rank > 2
+    if (!lowerFinite(x, t * n * n, n)) continue; // NaN or Inf in, NaN out
+    const minor = choleskyInPlace(allocateF64(n * n), x, t * n * n, n);
+    const which = a.rank > 2
       ? ` (matrix ${t} of the batch of shape ${fmtShape(a.shape.slice(0, -2))})`
       : "";
-    throw new Error(
-      `${op}: ${what} is not positive definite: leading minor ${minor + 1} of ${n} is not ` +
-        `positive${which}: give a symmetric positive-definite matrix (only its lower triangle ` +
-        `is read), or add a multiple of the identity to it`,
-    );
+    // Positive definite in float64 but not in the float32 arithmetic that factored it.
+    const why = minor < 0
+      ? `is not positive definite to ${a.dtype} precision${which}: cast it to float64, or add a ` +
+        `multiple of the identity to it`
+      : `is not positive definite: leading minor ${minor + 1} of ${n} is not positive${which}: ` +
+        `give a symmetric positive-definite matrix (only its lower triangle is read), or add a ` +
+        `multiple of the identity to it`;
+    throw new Error(`${op}: ${what} ${why}`);
   }
+}
+
+function lowerFinite(x: ArrayLike<number>, off: number, n: number): boolean {
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) if (!Number.isFinite(x[off + i * n + j])) return false;
+  }
+  return true;
 }
 
 /**
@@ -108,7 +117,8 @@ function checkFactored(op: string, a: Tensor, l: Tensor, what: string): void {
  */
 export function cholesky(x: TensorLike): Tensor {
   const a = toTensor(x, { op: "cholesky" });
-  choleskyPrim.shape([a], undefined);
+  requireFloat("cholesky", a);
+  requireSquare("cholesky", a);
   return choleskyOf("cholesky", a);
 }
 

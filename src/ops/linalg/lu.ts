@@ -53,6 +53,26 @@ function permutationMatrix(perm: Tensor): Tensor {
   return cast(equal(perm, cast(columns, perm.dtype)), perm.dtype);
 }
 
+// NOTE: one permutation (of one matrix, or of one example under vmap, which batches the
+// indices) reorders rows by a gather, O(n·k); a batch of them is a product with P, O(n²·k).
+
+// P·x: row i of x's last two axes is row perm[i] of x.
+function permuteRows(x: Tensor, perm: Tensor): Tensor {
+  if (perm.rank > 2) return matmul(permutationMatrix(perm), x);
+  const n = perm.shape[0];
+  return gather(x, cast(reshape(perm, [n]), "int32"), x.rank - 2);
+}
+
+// Pᵀ·x: row perm[i] of the result is row i of x; the inverse permutation is Pᵀ·(0, 1, …).
+function unpermuteRows(x: Tensor, perm: Tensor): Tensor {
+  const p = permutationMatrix(perm);
+  if (perm.rank > 2) return matmul(p, x, { transposeA: true });
+  const n = perm.shape[0];
+  const iota = new Tensor(Float64Array.from({ length: n }, (_, i) => i), [n, 1], "float64");
+  const inverse = matmul(p, cast(iota, p.dtype), { transposeA: true });
+  return gather(x, cast(reshape(inverse, [n]), "int32"), x.rank - 2);
+}
+
 // NOTE: a primitive, for speed (a blocked factorization on the matrix product kernel) and
 // because pivoting is a choice no op expresses. Its one output packs L, U, the permutation and
 // the exchanges' signs (see luKernel); the permutation and signs have no derivative.
@@ -67,14 +87,14 @@ const luPrim: Primitive<void> = {
   kernels: {
     cpu: ([a], out) => {
       const n = a.shape[a.shape.length - 1];
-      luKernel(out.data, a.data, sizeOf(a.shape.slice(0, -2)), n);
+      luKernel(out.data, a.data, sizeOf(a.shape.slice(0, -2)), n, a.dtype);
     },
   },
   // P·dA = dL·U + L·dU, so M = L⁻¹·P·dA·U⁻¹ = L⁻¹dL + dU·U⁻¹: dL = L·tril₋(M), dU = triu(M)·U.
   jvp: ([da], _, out) => {
     if (da === null) return null;
     const { lu, perm } = parts(out);
-    const y = solveTriangular(lu, matmul(permutationMatrix(perm), da), UNIT_LOWER);
+    const y = solveTriangular(lu, permuteRows(da, perm), UNIT_LOWER);
     const m = swapLast(solveTriangular(lu, swapLast(y), UPPER_T));
     const dl = matmul(unitLower(lu), tri(m, true, true));
     const du = matmul(tri(m, false, false), tri(lu, false, false));
@@ -92,7 +112,7 @@ const luPrim: Primitive<void> = {
     );
     const z = solveTriangular(lu, k, UNIT_LOWER_T);
     const y = swapLast(solveTriangular(lu, swapLast(z), UPPER));
-    return [matmul(permutationMatrix(perm), y, { transposeA: true })];
+    return [unpermuteRows(y, perm)];
   },
   batch: (self, [x], [axis]) => [bind(self, [toFront(x, axis)], undefined), 0],
 };
@@ -140,15 +160,9 @@ function solveLu({ lu, perm }: Lu, b: Tensor, adjoint: boolean): Tensor {
   if (adjoint) {
     // Aᵀ = Uᵀ·Lᵀ·P, so x = Pᵀ·L⁻ᵀ·U⁻ᵀ·b.
     const z = solveTriangular(lu, solveTriangular(lu, b, UPPER_T), UNIT_LOWER_T);
-    return matmul(permutationMatrix(perm), z, { transposeA: true });
+    return unpermuteRows(z, perm);
   }
-  // NOTE: one permutation of one matrix's rows is a gather, O(n·k); a batch of them (or one
-  // under vmap's batching of the indices) a product with P.
-  const n = lu.shape[lu.rank - 1];
-  const pb = lu.rank === 2 && b.rank === 2
-    ? gather(b, cast(reshape(perm, [n]), "int32"), 0)
-    : matmul(permutationMatrix(perm), b);
-  return solveTriangular(lu, solveTriangular(lu, pb, UNIT_LOWER), UPPER);
+  return solveTriangular(lu, solveTriangular(lu, permuteRows(b, perm), UNIT_LOWER), UPPER);
 }
 
 /**
@@ -210,7 +224,8 @@ export function solve(matrix: TensorLike, rhs: TensorLike, options?: SolveOption
  */
 export function inv(x: TensorLike): Tensor {
   const a = toTensor(x, { op: "inv" });
-  luPrim.shape([a], undefined);
+  requireFloat("inv", a);
+  requireSquare("inv", a);
   const n = a.shape[a.rank - 1];
   return solveLu(factor("inv", a, true), eye(n, a.dtype), false);
 }
@@ -231,7 +246,8 @@ export function inv(x: TensorLike): Tensor {
  */
 export function det(x: TensorLike): Tensor {
   const a = toTensor(x, { op: "det" });
-  luPrim.shape([a], undefined);
+  requireFloat("det", a);
+  requireSquare("det", a);
   const { lu, swaps } = factor("det", a, false);
   return multiply(parity(swaps), reduceProd(diagonalOf(lu), -1));
 }
@@ -260,11 +276,13 @@ function parity(swaps: Tensor): Tensor {
  */
 export function slogdet(x: TensorLike): [Tensor, Tensor] {
   const a = toTensor(x, { op: "slogdet" });
-  luPrim.shape([a], undefined);
+  requireFloat("slogdet", a);
+  requireSquare("slogdet", a);
   const { lu, swaps } = factor("slogdet", a, false);
   const d = diagonalOf(lu);
   return [
-    multiply(parity(swaps), reduceProd(sign(d), -1)),
+    // + 0 turns the −0 of a singular matrix with an odd permutation into 0.
+    add(multiply(parity(swaps), reduceProd(sign(d), -1)), 0),
     reduceSum(log(abs(d)), -1),
   ];
 }

@@ -23,7 +23,8 @@ const triangularSolvePrim: Primitive<TriangularAttrs> = {
   kernels: {
     cpu: ([a, b], out, attrs) => {
       const n = a.shape[a.shape.length - 1], k = b.shape[b.shape.length - 1];
-      triangularSolveKernel(out.data, a.data, b.data, sizeOf(a.shape.slice(0, -2)), n, k, attrs);
+      const count = sizeOf(a.shape.slice(0, -2));
+      triangularSolveKernel(out.data, a.data, b.data, count, n, k, attrs, a.dtype);
     },
   },
   // X = op(A)⁻¹B: dX = op(A)⁻¹(dB − op(dA)·X), dA restricted to the triangle read.
