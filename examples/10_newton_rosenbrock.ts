@@ -1,6 +1,7 @@
 /**
  * Newton's method on the Rosenbrock function f(x, y) = (1 − x)² + 100(y − x²)², from the classic
- * starting point (−1.2, 1), with the gradient from `gt.grad` and the Hessian from `gt.hessian`.
+ * starting point (−1.2, 1), with the gradient from `gt.grad`, the Hessian from `gt.hessian`, and
+ * each step from `gt.linalg.solve`.
  *
  * Run: `deno run examples/10_newton_rosenbrock.ts`
  *
@@ -57,13 +58,10 @@ export function main(): void {
 
   let iterations = 0;
   for (let k = 1; k <= 50; k++) {
-    const [gx, gy] = gradient(p).data();
-    const [[a, b], [c, d]] = hessian(p).toArray<number[][]>();
-    // H·Δ = −g for a 2×2 H, by Cramer's rule: Δ = −H⁻¹g, with H⁻¹ = [[d, −b], [−c, a]] / det.
-    const det = a * d - b * c;
-    const dx = -(d * gx - b * gy) / det;
-    const dy = -(-c * gx + a * gy) / det;
-    p = p.add(gt.constant([dx, dy], { dtype: "float64" }));
+    // The step Δ solves H·Δ = −g (gt.linalg.solve takes a batch of right-hand sides as columns).
+    const step = gt.linalg.solve(hessian(p), gradient(p).reshape([2, 1])).reshape([2]).neg();
+    const [dx, dy] = step.data();
+    p = p.add(step);
     iterations = k;
     report(k, p, exp(Math.hypot(dx, dy), 9));
     // Stop once the step no longer moves the point (in float64).

@@ -17,6 +17,7 @@ import { main as conjugateGradient } from "./11_conjugate_gradient_hvp.ts";
 import { main as adam } from "./12_polynomial_adam.ts";
 import { main as perExample } from "./14_per_example_gradients.ts";
 import { main as jitTraining } from "./15_jit_training.ts";
+import { main as gaussianProcess } from "./16_gaussian_process.ts";
 
 const examples: [title: string, run: (args: readonly string[]) => void | Promise<void>][] = [
   ["01 Basic GradientTape usage", basics],
@@ -34,6 +35,7 @@ const examples: [title: string, run: (args: readonly string[]) => void | Promise
   ["12 Polynomial regression with Adam", adam],
   ["14 Per-example gradient norms with vmap(grad)", perExample],
   ["15 Training steps compiled with jit", jitTraining],
+  ["16 Gaussian-process regression with gt.linalg", gaussianProcess],
 ];
 
 /** Runs the examples one after another, passing `args` (such as `--out DIR`) to each. */

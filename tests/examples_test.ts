@@ -7,6 +7,7 @@ import { assertAllClose } from "../src/testing/mod.ts";
 import { setup as polynomialSetup } from "../examples/08_polynomial_regression_l2.ts";
 import * as gt from "../mod.ts";
 import { linearModel, train } from "../examples/15_jit_training.ts";
+import { setup as gpSetup } from "../examples/16_gaussian_process.ts";
 import {
   clipNorm,
   loss as perExampleLoss,
@@ -50,7 +51,60 @@ const files = [
   "12_polynomial_adam.ts",
   "14_per_example_gradients.ts",
   "15_jit_training.ts",
+  "16_gaussian_process.ts",
 ] as const;
+
+/**
+ * A Gaussian process's negative log marginal likelihood and its gradient in θ = [log ℓ, log σf,
+ * log σn], by Rasmussen and Williams' formulas (eq. 5.9): with K = k(x, x) + σn²I and α = K⁻¹y,
+ * nll = ½yᵀα + ½ log det K + (n/2) log 2π and ∂nll/∂θ = ½ tr((K⁻¹ − ααᵀ) ∂K/∂θ), K⁻¹ and det K
+ * by Gauss–Jordan elimination.
+ */
+function gpReference(x: number[], y: number[], theta: number[]): [number, number[]] {
+  const n = x.length;
+  const [l2, sf2, sn2] = theta.map((t) => Math.exp(2 * t));
+  const k: number[][] = [], dl: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    k.push([]);
+    dl.push([]);
+    for (let j = 0; j < n; j++) {
+      const d2 = (x[i] - x[j]) ** 2, e = sf2 * Math.exp(-d2 / (2 * l2));
+      k[i].push(e + (i === j ? sn2 : 0));
+      dl[i].push(e * d2 / l2);
+    }
+  }
+  const a = k.map((r) => [...r]);
+  const inv = k.map((_, i) => k.map((_, j): number => (i === j ? 1 : 0)));
+  let logDet = 0;
+  for (let c = 0; c < n; c++) {
+    const p = a[c][c];
+    logDet += Math.log(p);
+    for (let j = 0; j < n; j++) {
+      a[c][j] /= p;
+      inv[c][j] /= p;
+    }
+    for (let r = 0; r < n; r++) {
+      const f = a[r][c];
+      if (r === c) continue;
+      for (let j = 0; j < n; j++) {
+        a[r][j] -= f * a[c][j];
+        inv[r][j] -= f * inv[c][j];
+      }
+    }
+  }
+  const alpha = inv.map((row) => row.reduce((s, v, j) => s + v * y[j], 0));
+  const fit = y.reduce((s, v, i) => s + v * alpha[i], 0);
+  let gl = 0, gf = 0, gn = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const w = inv[i][j] - alpha[i] * alpha[j];
+      gl += 0.5 * w * dl[j][i];
+      gf += w * (k[j][i] - (i === j ? sn2 : 0));
+    }
+    gn += (inv[i][i] - alpha[i] ** 2) * sn2;
+  }
+  return [0.5 * fit + 0.5 * logDet + (n / 2) * Math.log(2 * Math.PI), [gl, gf, gn]];
+}
 
 /** The one line that starts with `prefix`, without the prefix. */
 function lineAfter(stdout: string, prefix: string): string {
@@ -131,6 +185,7 @@ const fixed4 = { rtol: 0, atol: 6e-5 };
 // float64 printed with `.toFixed(12)` or `.toFixed(10)`: rounding plus a little.
 const fixed12 = { rtol: 0, atol: 1e-11 };
 const fixed10 = { rtol: 0, atol: 1e-9 };
+const fixed8 = { rtol: 0, atol: 1e-7 };
 
 /** Checks that `text` is well-formed XML with an `<svg>` root: tags balance, entities are known. */
 function assertWellFormedSvg(text: string): void {
@@ -763,6 +818,32 @@ Deno.test("the examples print the values the tutorial states", async (t) => {
       assert.match(stdout, /fused\[/);
       assert.match(stdout, /first call, which traces and compiles: \d+\.\d+ ms/);
     });
+    await t.step(
+      "16: the likelihood, its gradient and the Newton fit match float64 formulas",
+      async () => {
+        const { stdout, out } = await runs.get("16_gaussian_process.ts")!;
+        const { x, y } = gpSetup();
+        const xs = Array.from(x.data()), ys = Array.from(y.data());
+        const start = [0, 0, Math.log(0.5)];
+        const [nll0, grad0] = gpReference(xs, ys, start);
+        assertAllClose(numberAfter(stdout, "NLL at the start: "), nll0, { rtol: 0, atol: 1e-10 });
+        assertAllClose(listAfter(stdout, "Gradient at the start: "), grad0, fixed8);
+        assertAllClose(listAfter(stdout, "Central differences:   "), grad0, {
+          rtol: 0,
+          atol: 1e-6,
+        });
+        // Newton's steps: the gradient norm falls quadratically to ~0, at the likelihood's minimum.
+        const norms = [...stdout.matchAll(/^ +\d+ +-?\d+\.\d+ +(\S+)$/gm)].map((m) => Number(m[1]));
+        assert.ok(norms.length >= 2 && norms.at(-1)! < 1e-10, `Newton's gradient norms ${norms}`);
+        for (let i = 1; i < norms.length; i++) assert.ok(norms[i] < norms[i - 1] ** 1.5 * 10);
+        const fitted = listAfter(stdout, "Fitted θ: ");
+        const [nll, grad] = gpReference(xs, ys, fitted);
+        assertAllClose(numberAfter(stdout, "NLL at the fit: "), nll, { rtol: 0, atol: 1e-9 });
+        // θ is printed to 8 decimals, so the gradient there is zero to about that.
+        assert.ok(Math.hypot(...grad) < 1e-5, `gradient ${grad} at the printed fit`);
+        assert.ok((await Deno.stat(`${out}/16_gaussian_process.svg`)).size > 0);
+      },
+    );
   } finally {
     // Let every process finish and clean up, even after a failed step.
     for (const r of await Promise.allSettled(runs.values())) {
@@ -784,6 +865,7 @@ Deno.test("deno task demo runs every example with the task's permissions", async
       "06_training_linear_model.svg",
       "08_polynomial_regression_l2.svg",
       "12_polynomial_adam.svg",
+      "16_gaussian_process.svg",
     ];
     for (const name of figures) {
       assert.ok((await Deno.stat(`${run.out}/${name}`)).size > 0, name);

@@ -6,6 +6,7 @@
 import * as gt from "../../mod.ts";
 import {
   type Data,
+  GP,
   HESSIAN_SIZE,
   type Impl,
   LINEAR,
@@ -180,6 +181,37 @@ export function gradtapeWith(compile: Compile): Impl {
           gt.tidy(() => {
             const g = perExample(params, x, labels) as unknown as typeof params;
             return [g.w1.data(), g.b1.data(), g.w2.data(), g.b2.data()];
+          }),
+      });
+    },
+
+    W9: (d: Data) => {
+      const { n } = GP;
+      const y = tensor(d.gp.y, [n, 1]);
+      const d2 = tensor(d.gp.d2, [n, n]);
+      const theta = tensor(d.gp.theta, [3]);
+      const eye = gt.eye(n);
+      // The negative log marginal likelihood of y under K = σf² exp(−d²/2ℓ²) + σn²I.
+      const nll = (theta: gt.Tensor) => {
+        const [l2, sf2, sn2] = gt.split(gt.exp(gt.multiply(2, theta)), 3);
+        const k = gt.add(
+          gt.multiply(sf2, gt.exp(gt.divide(d2, gt.multiply(-2, l2)))),
+          gt.multiply(sn2, eye),
+        );
+        const l = gt.linalg.cholesky(k);
+        const z = gt.linalg.triangularSolve(l, y, { lower: true });
+        return gt.addN([
+          gt.multiply(0.5, gt.reduceSum(gt.square(z))),
+          gt.reduceSum(gt.log(gt.linalg.diagPart(l))),
+          gt.constant((n / 2) * Math.log(2 * Math.PI)),
+        ]);
+      };
+      const step = compile(gt.valueAndGrad(nll));
+      return Promise.resolve({
+        run: () =>
+          gt.tidy(() => {
+            const [value, g] = step(theta);
+            return [value.item(), ...g.data()];
           }),
       });
     },

@@ -6,6 +6,7 @@
 import type * as JAX from "@jax-js/jax";
 import {
   type Data,
+  GP,
   HESSIAN_SIZE,
   type Impl,
   LINEAR,
@@ -242,6 +243,34 @@ export function jaxImpl(jax: Jax, jitted: boolean): Impl {
         },
         dispose: () => {
           [x, labels, ...Object.values(params)].forEach((a) => a.dispose());
+          g.free();
+        },
+      });
+    },
+
+    W9: (d: Data) => {
+      const { n } = GP;
+      const y = array(d.gp.y, [n, 1]);
+      const d2 = array(d.gp.d2, [n, n]);
+      const theta = array(d.gp.theta, [3]);
+      const eye = np.eye(n);
+      const nll = (theta: A) => {
+        const p = np.exp(theta.mul(2));
+        const [l2, sf2, sn2] = np.split(p, 3);
+        const k = np.exp(d2.ref.div(l2.mul(-2))).mul(sf2).add(eye.ref.mul(sn2));
+        const l = jax.lax.linalg.cholesky(k);
+        const z = jax.lax.linalg.triangularSolve(l.ref, y.ref, { leftSide: true, lower: true });
+        return np.sum(np.square(z)).mul(0.5).add(np.sum(np.log(np.diagonal(l))))
+          .add((n / 2) * Math.log(2 * Math.PI));
+      };
+      const g = compile(jax.valueAndGrad(nll) as AnyFn);
+      return Promise.resolve({
+        run: () => {
+          const [value, grad] = g.fn(theta.ref) as [A, A];
+          return [value.item() as number, ...f32(grad)];
+        },
+        dispose: () => {
+          [y, d2, theta, eye].forEach((a) => a.dispose());
           g.free();
         },
       });

@@ -28,6 +28,8 @@ export interface Outputs {
   W7: ArrayLike<number>;
   /** The per-example gradients `[dw1, db1, dw2, db2]`, each row-major with the batch first. */
   W8: ArrayLike<number>[];
+  /** The negative log marginal likelihood and its gradient: `[nll, d/dlogℓ, d/dlogσf, d/dlogσn]`. */
+  W9: number[];
 }
 
 /** A kind of workload. */
@@ -77,7 +79,19 @@ export interface Data {
     w2: Float32Array;
     b2: Float32Array;
   };
+  /**
+   * W9: a Gaussian process's data, x [n] uniform in [-3, 3) and noisy y [n, 1], the squared
+   * distances (xᵢ − xⱼ)² [n, n], and the hyperparameters `[log ℓ, log σf, log σn]` [3].
+   */
+  gp: { x: Float32Array; y: Float32Array; d2: Float32Array; theta: Float32Array };
 }
+
+/**
+ * W9's Gaussian-process regression: `n` points, an RBF kernel
+ * k(x, x') = σf² exp(−(x − x')² / 2ℓ²) plus σn² on the diagonal, at the hyperparameters `theta`
+ * = [log ℓ, log σf, log σn].
+ */
+export const GP = { n: 256, theta: [Math.log(0.8), Math.log(1), Math.log(0.2)] };
 
 /** Hyperparameters of the training workloads (the tutorial's). */
 export const LINEAR = { samples: 100, epochs: 100, lr: 0.1 };
@@ -166,6 +180,13 @@ export function makeData(): Data {
     b2: normal([pe.classes], 17, 0.1),
   };
 
+  const gx = uniform([GP.n], 50, -3, 3);
+  const gn = normal([GP.n], 51);
+  const gy = gx.map((x, i) => Math.sin(x) + 0.3 * Math.cos(3 * x) + 0.2 * gn[i]);
+  const d2 = new Float32Array(GP.n * GP.n).map((_, t) =>
+    (gx[Math.floor(t / GP.n)] - gx[t % GP.n]) ** 2
+  );
+
   return {
     linear: { x: lx, y: ly, w: normal([1], 3)[0], b: 0 },
     poly: { x: px, y: py, init: [...normal([3], 5, 0.1), 0] },
@@ -181,6 +202,7 @@ export function makeData(): Data {
     sinExp: uniform([SIN_EXP_SIZE], 30, -2, 2),
     hessian: { x: normal([HESSIAN_SIZE], 31), a: normal([HESSIAN_SIZE, HESSIAN_SIZE], 32) },
     perExample,
+    gp: { x: gx, y: gy, d2, theta: Float32Array.from(GP.theta) },
   };
 }
 
@@ -351,6 +373,71 @@ export function referencePerExample(d: Data): Float64Array[] {
   return [dw1, db1, dw2, db2];
 }
 
+/**
+ * W9's negative log marginal likelihood and its gradient in float64, by the textbook formulas
+ * (Rasmussen & Williams, eq. 5.9): with K = LLᵀ and α = K⁻¹y,
+ * nll = ½yᵀα + Σ log Lᵢᵢ + (n/2) log 2π and ∂nll/∂θ = ½ tr((K⁻¹ − ααᵀ) ∂K/∂θ).
+ *
+ * @example The gradient of log σn agrees with a central difference of the likelihood
+ * ```ts
+ * import { makeData, referenceGp } from "./workloads.ts";
+ * import assert from "node:assert/strict";
+ * const d = makeData();
+ * const at = (t: number) =>
+ *   referenceGp({ ...d, gp: { ...d.gp, theta: Float32Array.of(d.gp.theta[0], d.gp.theta[1], t) } });
+ * const t = d.gp.theta[2], h = 2 ** -12; // exact steps in float32
+ * const fd = (at(t + h)[0] - at(t - h)[0]) / (2 * h);
+ * assert.ok(Math.abs(fd - referenceGp(d)[3]) < 1e-4 * Math.max(1, Math.abs(fd)));
+ * ```
+ */
+export function referenceGp(d: Data): number[] {
+  const { y, d2, theta } = d.gp;
+  const n = y.length;
+  const l2 = Math.exp(2 * theta[0]), sf2 = Math.exp(2 * theta[1]), sn2 = Math.exp(2 * theta[2]);
+  const k = new Float64Array(n * n), dl = new Float64Array(n * n);
+  for (let t = 0; t < n * n; t++) {
+    const e = sf2 * Math.exp(-d2[t] / (2 * l2));
+    k[t] = e + (t % (n + 1) === 0 ? sn2 : 0);
+    dl[t] = e * d2[t] / l2; // ∂K/∂log ℓ
+  }
+  // K⁻¹ by Gauss–Jordan on [K | I] (K is positive definite: no pivoting needed).
+  const inv = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) inv[i * (n + 1)] = 1;
+  const a = Float64Array.from(k);
+  let logDet = 0;
+  for (let c = 0; c < n; c++) {
+    const p = a[c * n + c];
+    logDet += Math.log(p);
+    for (let j = 0; j < n; j++) {
+      a[c * n + j] /= p;
+      inv[c * n + j] /= p;
+    }
+    for (let r = 0; r < n; r++) {
+      const f = a[r * n + c];
+      if (r === c || f === 0) continue;
+      for (let j = 0; j < n; j++) {
+        a[r * n + j] -= f * a[c * n + j];
+        inv[r * n + j] -= f * inv[c * n + j];
+      }
+    }
+  }
+  const alpha = new Float64Array(n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) alpha[i] += inv[i * n + j] * y[j];
+  let fit = 0;
+  for (let i = 0; i < n; i++) fit += y[i] * alpha[i];
+  // ∂K/∂log σf = 2(K − σn²I), ∂K/∂log σn = 2σn²I.
+  let gl = 0, gf = 0, gn = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const w = inv[i * n + j] - alpha[i] * alpha[j];
+      gl += 0.5 * w * dl[j * n + i];
+      gf += w * (k[j * n + i] - (i === j ? sn2 : 0));
+    }
+    gn += (inv[i * n + i] - alpha[i] * alpha[i]) * sn2;
+  }
+  return [0.5 * fit + 0.5 * logDet + (n / 2) * Math.log(2 * Math.PI), gl, gf, gn];
+}
+
 // ---------------------------------------------------------------------------------------------
 // checks
 
@@ -388,6 +475,7 @@ const linearRef = memo(referenceLinear);
 const polyRef = memo(referencePoly);
 const mlpRef = memo(referenceMlp);
 const perExampleRef = memo(referencePerExample);
+const gpRef = memo(referenceGp);
 
 /** Row sums of B and column sums of A (and their absolute versions), for W5 and W5g. */
 const sums = memo((d: Data) => {
@@ -604,5 +692,14 @@ export const WORKLOADS: readonly Workload[] = [
     title: "W8 per-example gradients vmap(grad), MLP 784-128-10, batch 64",
     unit: "ms",
     check: each((v, d) => checkPerExample(v as ArrayLike<number>[], d)),
+  },
+  {
+    id: "W9",
+    kind: "W9",
+    n: 0,
+    title: "W9 ∇ Gaussian-process −log marginal likelihood, n = 256 (Cholesky)",
+    unit: "ms",
+    // float32 Cholesky of a kernel matrix with condition number ~10⁴ loses about four digits.
+    check: each((v, d) => close("[nll, ∇nll]", v as number[], gpRef(d), 2e-2)),
   },
 ];
