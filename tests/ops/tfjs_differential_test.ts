@@ -1207,7 +1207,9 @@ for (const [k, row] of rows.entries()) {
 // differentiated through that output by an enclosing tf.grad, so that term is silently dropped;
 // with no other path from x, tf.grad throws. Each row compares ∇ₓ⟨∇ₓ⟨f(x), c⟩, w⟩ (the Hessian
 // times w) for f(x) = op(x)·x, from nested gradients in both libraries; the rows without a marker
-// are controls that agree.
+// agree. A second failure: where tfjs's first-order rule is built on an op that has no gradient
+// of its own (EluGrad, or a comparison computing a mask: selu, leakyRelu, relu6, clipByValue),
+// the outer tf.grad throws rather than treating the mask as a constant.
 
 interface SecondRow {
   name: string;
@@ -1234,6 +1236,12 @@ const timesX = (
   tfjs,
 });
 const base23 = [1.5, 0.7, 2, 1.2, 0.4, 3];
+// A rule built on an op that has no gradient in tfjs makes tf.grad of it throw, even where that
+// op only computes a mask.
+const noGradient = (op: string, why: string): SecondRow["tfjs"] => ({
+  marker: `wrong: ${why}, and tfjs has no gradient for ${op}, so the outer tf.grad throws`,
+  throws: new RegExp(`gradient function not found for ${op}\\b`),
+});
 
 const secondRows: SecondRow[] = [
   timesX("exp", gt.exp, tf.exp, x23, dropsSavedOutput("Exp")),
@@ -1269,6 +1277,91 @@ const secondRows: SecondRow[] = [
   timesX("sin", gt.sin, tf.sin),
   timesX("softplus", gt.softplus, tf.softplus),
   timesX("sqrt", gt.sqrt, tf.sqrt, pos23),
+  // The new ops.
+  timesX("asin", gt.asin, tf.asin, U(-0.9, 0.9, 2, 3)),
+  timesX("acos", gt.acos, tf.acos, U(-0.9, 0.9, 2, 3)),
+  timesX("atan", gt.atan, tf.atan),
+  timesX("sinh", gt.sinh, tf.sinh),
+  timesX("cosh", gt.cosh, tf.cosh),
+  timesX("asinh", gt.asinh, tf.asinh),
+  timesX("acosh", gt.acosh, tf.acosh, U(1.1, 4, 2, 3)),
+  timesX("atanh", gt.atanh, tf.atanh, U(-0.9, 0.9, 2, 3)),
+  timesX("erf", gt.erf, tf.erf),
+  timesX("reciprocal", gt.reciprocal, tf.reciprocal, pos23),
+  timesX("logSigmoid", gt.logSigmoid, tf.logSigmoid),
+  timesX(
+    "elu",
+    gt.elu,
+    tf.elu,
+    U(-3, 3, 2, 3),
+    noGradient("EluGrad", "elu's rule is a kernel of its own, EluGrad"),
+  ),
+  timesX(
+    "selu",
+    gt.selu,
+    tf.selu,
+    U(-3, 3, 2, 3),
+    noGradient("Greater", "selu's rule selects with x > 0"),
+  ),
+  timesX(
+    "leakyRelu",
+    (x) => gt.leakyRelu(x),
+    (x) => tf.leakyRelu(x),
+    U(-3, 3, 2, 3),
+    noGradient("Greater", "leakyRelu's rule selects with x > 0"),
+  ),
+  timesX(
+    "relu6",
+    gt.relu6,
+    tf.relu6,
+    U(-3, 9, 2, 3),
+    noGradient("LessEqual", "relu6's rule masks with x ≤ 6"),
+  ),
+  timesX(
+    "clipByValue",
+    (x) => gt.clipByValue(x, -0.5, 0.7),
+    (x) => tf.clipByValue(x, -0.5, 0.7),
+    x23,
+    noGradient("LogicalAnd", "clipByValue's rule masks with min ≤ x ≤ max"),
+  ),
+  timesX(
+    "atan2(·, b)",
+    (x) => gt.atan2(x, gt.constant(base23, { dtype: x.dtype, shape: [2, 3] })),
+    (x) => tf.atan2(x, tf.tensor(base23, [2, 3])),
+  ),
+  timesX(
+    "atan2(b, ·)",
+    (x) => gt.atan2(gt.constant(base23, { dtype: x.dtype, shape: [2, 3] }), x),
+    (x) => tf.atan2(tf.tensor(base23, [2, 3]), x),
+  ),
+  timesX(
+    "mod(·, b)",
+    (x) => gt.mod(x, gt.constant(base23, { dtype: x.dtype, shape: [2, 3] })),
+    (x) => tf.mod(x, tf.tensor(base23, [2, 3])),
+    U(0.1, 5, 2, 3),
+  ),
+  timesX(
+    "reduceEuclideanNorm",
+    (x) => gt.reduceEuclideanNorm(x, -1, true),
+    (x) => tf.euclideanNorm(x, -1, true),
+  ),
+  timesX(
+    "norm (ord 1)",
+    (x) => gt.norm(x, { ord: 1, axis: -1, keepDims: true }),
+    (x) => tf.norm(x, 1, -1, true),
+  ),
+  timesX(
+    "moments' variance",
+    (x) => gt.moments(x, -1, { keepDims: true })[1],
+    (x) => tf.moments(x, -1, true).variance,
+  ),
+  timesX("cumsum (last axis)", (x) => gt.cumsum(x, 1), (x) => tf.cumsum(x, 1)),
+  timesX(
+    "unsortedSegmentSum",
+    (x) => gt.reshape(gt.unsortedSegmentSum(x, i32([1, 0]).gt, 2), [2, 3]),
+    (x) => tf.reshape(tf.unsortedSegmentSum(x, i32([1, 0]).tf as tf.Tensor1D, 2), [2, 3]),
+  ),
+  timesX("reverse", (x) => gt.reverse(x, 1), (x) => tf.reverse(x, 1)),
 ];
 
 function gtHessianTimes(f: (x: gt.Tensor) => gt.Tensor, x: gt.Tensor, c: gt.Tensor, w: gt.Tensor) {
