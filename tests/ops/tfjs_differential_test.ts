@@ -10,6 +10,34 @@
  * disagrees (so the note stays true) and checks gradtape against finite differences in float64
  * instead. A second table does the same for second derivatives of the ops whose tfjs rule reuses
  * the op's output (tfjs issue 3252), and the tests after it pin down each difference in semantics.
+ *
+ * The ops of issue #14 that tfjs-core 4.22 has are compared too (it lacks erfc, lgamma, digamma,
+ * xlogy, gelu, silu, softsign, sort, argsort, roll, repeat, clipByNorm, clipByGlobalNorm,
+ * cumulativeLogSumExp, tensorScatterAdd/Max/Min, the segment reductions other than the sum,
+ * sparseSoftmaxCrossEntropyWithLogits (compared with the dense loss instead) and gt.linalg's other
+ * functions). Where they disagree, gradtape follows TensorFlow's documentation, except where noted:
+ * - tfjs's gradient is missing for cumprod, topK, gatherNd, scatterNd, tensorScatterUpdate, diag
+ *   and qr (built of ops, one of them Greater); wrong for cumsum along any axis but the last (its
+ *   rule transposes the result: a throw, or for a square matrix a silently transposed gradient);
+ *   and throws for bandPart of a single matrix (Unpack's rule, for an axis of length 1).
+ * - Second derivatives: tfjs's rules for elu (EluGrad), selu, leakyRelu, relu6 and clipByValue
+ *   (masks from comparisons) have no gradient, so nested tf.grad throws.
+ * - Kinks: relu6'(6) is 1 and selu'(0) is scale·alpha in tfjs, 0 and scale in TensorFlow.
+ * - floorDiv of floats returns int32 in tfjs (it wraps past 2³¹ and gives 0 for x/0), and its
+ *   gradient is division's (TensorFlow has none); int32 floorDiv and mod by 0 give 0 in tfjs, an
+ *   error in TensorFlow and gradtape.
+ * - cumsum and cumprod misread a negative axis in tfjs (a result with an undefined dimension).
+ * - norm: tfjs takes only ord 1, 2, ±∞ for vectors (TensorFlow any p > 0), and no matrix 2-norm.
+ * - oneHot is int32 by default in tfjs (float32 in TensorFlow), without an axis option.
+ * - unsortedSegmentSum: tfjs silently drops ids ≥ numSegments (an error in TensorFlow's CPU kernel
+ *   and in gradtape) and misreads ids of rank 2 (TensorFlow takes any prefix of data's shape).
+ * - topK with sorted: false orders its result differently (TensorFlow leaves it unspecified).
+ * - qr: r's diagonal is non-negative in gradtape, signed as Householder leaves it in tfjs, whose
+ *   r also keeps rounding residue below the diagonal; the rows compare them with the signs fixed.
+ * - erf: tfjs's approximation has an absolute error near 1e-7, so tiny arguments lose all
+ *   relative accuracy (erf(1e-10) is off tenfold).
+ * - meshgrid takes two vectors in tfjs, any number in gradtape (and numpy and TensorFlow).
+ * tfjs's booleanMask is asynchronous (booleanMaskAsync), so it has a test of its own.
  */
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
@@ -1599,6 +1627,220 @@ Deno.test("tfjs differs: softmax cross-entropy with labels that do not sum to 1"
   const p = gt.softmax(x);
   close(tg, gt.subtract(p, z), {}, "tfjs: softmax(x) - z");
   close(g, gt.subtract(gt.multiply(p, 1.75), z), {}, "gradtape: softmax(x)·Σz - z");
+});
+
+// ---- The ops of issue #14.
+
+const i32s = (x: number[]) => tf.tensor(x, [x.length], "int32");
+const gti32 = (x: number[]) => gt.constant(x, { dtype: "int32" });
+
+Deno.test("tfjs differs: floorDiv of floats is int32 in tfjs, float in gradtape", () => {
+  // TensorFlow's floordiv keeps the dtype: floor(a / b), so a quotient past int32 stays exact and
+  // a division by zero gives ±∞. tfjs casts the result to int32: it wraps, and x / 0 becomes 0.
+  const a = [1e10, 7.5, -5, 7], b = [1, 0, 0, 2];
+  const t = tf.floorDiv(tf.tensor(a), tf.tensor(b));
+  assert.equal(t.dtype, "int32");
+  assert.deepEqual(Array.from(t.dataSync()), [1410065408, 0, 0, 3]);
+  const g = gt.floorDiv(a, b);
+  assert.equal(g.dtype, "float32");
+  assert.deepEqual(g.toArray(), [1e10, Infinity, -Infinity, 3]);
+});
+
+Deno.test("tfjs differs: floorDiv has division's gradient in tfjs, none in gradtape", () => {
+  // floor(a / b) is piecewise constant: TensorFlow registers no gradient for FloorDiv, and gradtape
+  // cuts the path. tfjs's rule is division's, dy / b.
+  assert.deepEqual(tfGrad((x) => tf.floorDiv(x, tf.tensor([2, 4])), [3, 5]), [0.5, 0.25]);
+  const x = gt.constant([3, 5]);
+  const tape = new gt.GradientTape();
+  const y = tape.record(() => {
+    tape.watch(x);
+    return gt.reduceSum(gt.floorDiv(x, [2, 4]));
+  });
+  assert.equal(tape.gradient(y, x), null);
+});
+
+Deno.test("tfjs differs: int32 floorDiv and mod by zero give 0 in tfjs, an error in gradtape", () => {
+  // TensorFlow raises "Integer division by zero" on the CPU; gradtape does the same, naming the op.
+  const [a, b] = [[5, -5], [0, 0]];
+  assert.deepEqual(Array.from(tf.floorDiv(i32s(a), i32s(b)).dataSync()), [0, 0]);
+  assert.deepEqual(Array.from(tf.mod(i32s(a), i32s(b)).dataSync()), [0, 0]);
+  assert.throws(() => gt.floorDiv(gti32(a), gti32(b)), /floorDiv: integer division by zero/);
+  assert.throws(() => gt.mod(gti32(a), gti32(b)), /mod: integer division by zero/);
+  // Floats agree: mod by 0 is NaN in both.
+  assert.ok(Number.isNaN(tf.mod(tf.tensor([5]), tf.tensor([0])).dataSync()[0]));
+  assert.ok(Number.isNaN(gt.mod([5], [0]).item()));
+});
+
+Deno.test("tfjs differs: cumsum and cumprod misread a negative axis in tfjs", () => {
+  // TensorFlow takes axis in [-rank, rank). tfjs 4.22 builds a permutation from the raw axis and
+  // returns a tensor of the wrong shape (with an undefined dimension) rather than throwing.
+  const x = [[1, 2], [3, 4]];
+  for (const op of [tf.cumsum, tf.cumprod]) {
+    const t = op(tf.tensor(x), -1);
+    assert.deepEqual(t.shape, [undefined, 2]);
+  }
+  assert.deepEqual(gt.cumsum(x, -1).toArray(), [[1, 3], [3, 7]]);
+  assert.deepEqual(gt.cumprod(x, -1).toArray(), [[1, 2], [3, 12]]);
+});
+
+Deno.test("tfjs differs: cumsum's gradient along a non-last axis is transposed in tfjs", () => {
+  // The reverse scan of dy is the gradient; tfjs's rule then applies the permutation that would
+  // bring the axis last, although nothing was permuted. For a square matrix it is silently wrong
+  // (for other shapes the engine throws, as the rows above check).
+  const dy = [[1, 2, 3], [4, 5, 6], [7, 8, 9]];
+  const tg = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.cumsum(x, 0), tf.tensor(dy))))(
+    tf.zeros([3, 3]),
+  );
+  // ∂/∂x[i][j] of Σ cumsum(x)·dy is Σ_{k ≥ i} dy[k][j], a reverse cumsum down the columns.
+  const expected = [[12, 15, 18], [11, 13, 15], [7, 8, 9]];
+  assert.deepEqual(tg.arraySync(), expected[0].map((_, j) => expected.map((row) => row[j])));
+  const g = gt.grad((x: gt.Tensor) => gt.reduceSum(gt.multiply(gt.cumsum(x, 0), dy)))(
+    gt.zeros([3, 3]),
+  );
+  assert.deepEqual(g.toArray(), expected);
+});
+
+Deno.test("tfjs differs: norm takes only ord 1, 2 and ±∞ in tfjs", () => {
+  // TensorFlow's tf.norm takes any positive p for vectors; tfjs refuses it.
+  const x = [3, -4, 1];
+  assert.throws(() => tf.norm(tf.tensor(x), 3), /invalid ord value: 3/);
+  assertAllClose(gt.norm(x, { ord: 3 }), Math.cbrt(27 + 64 + 1), { rtol: 1e-6 });
+  assert.throws(() => tf.norm(tf.tensor(x), 0.5), /invalid ord value: 0.5/);
+  assertAllClose(gt.norm(x, { ord: 0.5 }), (Math.sqrt(3) + 2 + 1) ** 2, { rtol: 1e-6 });
+});
+
+Deno.test("tfjs differs: the matrix 2-norm", () => {
+  // The spectral norm, the largest singular value (5 here); tfjs refuses ord 2 for matrices.
+  const m = [[3, 0], [0, -5]];
+  assert.throws(() => tf.norm(tf.tensor(m), 2, [0, 1]));
+  assertAllClose(gt.norm(m, { ord: 2, axis: [0, 1] }), 5, { rtol: 1e-6 });
+});
+
+Deno.test("tfjs differs: oneHot is int32 by default in tfjs, float32 in gradtape", () => {
+  // TensorFlow's one_hot defaults to float32. tfjs also has no axis option.
+  const t = tf.oneHot(i32s([1, 0]), 2);
+  assert.equal(t.dtype, "int32");
+  const g = gt.oneHot([1, 0], 2);
+  assert.equal(g.dtype, "float32");
+  assert.deepEqual(g.toArray(), t.arraySync());
+  assert.deepEqual(gt.oneHot([1, 0], 2, { axis: 0 }).toArray(), [[0, 1], [1, 0]]);
+});
+
+Deno.test("tfjs differs: unsortedSegmentSum with ids out of range or of rank 2", () => {
+  // As TensorFlow: a negative id drops its row in both. An id ≥ numSegments is an error in
+  // TensorFlow (on the CPU) and in gradtape; tfjs drops it silently.
+  const data = [1, 2, 3];
+  const t = tf.unsortedSegmentSum(tf.tensor(data), i32s([0, -1, 5]) as tf.Tensor1D, 2);
+  assert.deepEqual(Array.from(t.dataSync()), [1, 0]);
+  assert.deepEqual(gt.unsortedSegmentSum(data, gti32([0, -1, 1]), 2).toArray(), [1, 3]);
+  assert.throws(
+    () => gt.unsortedSegmentSum(data, gti32([0, -1, 5]), 2),
+    /unsortedSegmentSum: index 5 is out of range for numSegments 2/,
+  );
+  // TensorFlow's segment ids may have any shape that prefixes data's; tfjs assumes a vector.
+  const x = [[1, 2], [3, 4]], ids = [[1, 0], [1, 1]];
+  // tfjs does not check, and returns a [2, 2] tensor that is no segment sum.
+  const ids2 = tf.tensor(ids, [2, 2], "int32") as unknown as tf.Tensor1D;
+  assert.deepEqual(tf.unsortedSegmentSum(tf.tensor(x), ids2, 2).arraySync(), [[0, 2], [4, 4]]);
+  const g = gt.unsortedSegmentSum(x, gt.constant(ids, { dtype: "int32" }), 2);
+  assert.deepEqual(g.toArray(), [2, 8]);
+});
+
+Deno.test("tfjs differs: topK with sorted: false", () => {
+  // TensorFlow leaves the order unspecified then; gradtape keeps the entries in index order, tfjs
+  // in the order its selection leaves them. The same entries either way.
+  const x = [1, 3, 3, 2, 3];
+  assert.deepEqual(Array.from(tf.topk(tf.tensor(x), 3, false).indices.dataSync()), [4, 1, 2]);
+  assert.deepEqual(gt.topK(x, 3, { sorted: false }).indices.toArray(), [1, 2, 4]);
+});
+
+Deno.test("tfjs differs: qr's signs, and tfjs's r is not exactly triangular", () => {
+  // QR is unique only up to the signs of r's diagonal. gradtape makes it non-negative (so that
+  // the factorization is continuous, and differentiable); tfjs keeps its Householder signs, and
+  // its r holds rounding residue below the diagonal where TensorFlow's r has zeros.
+  const a = [[1, 2, 0], [3, -1, 2], [-2, 0, 1], [0.5, 1, -1]];
+  const [tq, tr] = tf.linalg.qr(tf.tensor(a));
+  const [q, r] = gt.linalg.qr(a);
+  const td = [0, 1, 2].map((i) => (tr.arraySync() as number[][])[i][i]);
+  assert.ok(td.some((d) => d < 0));
+  assert.ok(Array.from(gt.linalg.diagPart(r).data()).every((d) => d >= 0));
+  const below = [[1, 0], [2, 0], [2, 1]].map(([i, j]) => (tr.arraySync() as number[][])[i][j]);
+  assert.ok(below.some((v) => v !== 0));
+  assert.ok(below.every((v) => Math.abs(v) < 1e-6));
+  assert.deepEqual([[1, 0], [2, 0], [2, 1]].map(([i, j]) => (r.toArray() as number[][])[i][j]), [
+    0,
+    0,
+    0,
+  ]);
+  // Both reconstruct a.
+  close(gt.matmul(q, r), gt.constant(a), { atol: 1e-5 }, "gradtape q·r");
+  close(tf.matMul(tq, tr), gt.constant(a), { atol: 1e-5 }, "tfjs q·r");
+});
+
+Deno.test("tfjs differs: meshgrid takes two vectors in tfjs, any number in gradtape", () => {
+  // numpy and TensorFlow take any number of inputs; tfjs's meshgrid(x, y) ignores a third.
+  const [x, y, z] = [[1, 2], [3, 4, 5], [6, 7, 8, 9]];
+  const call = tf.meshgrid as unknown as (...a: unknown[]) => tf.Tensor[];
+  assert.equal(call(tf.tensor(x), tf.tensor(y), tf.tensor(z)).length, 2);
+  const grids = gt.meshgrid(x, y, z);
+  assert.deepEqual(grids.map((g) => g.shape), [[3, 2, 4], [3, 2, 4], [3, 2, 4]]);
+});
+
+Deno.test("tfjs agrees: booleanMask (tfjs's booleanMaskAsync)", async () => {
+  // tfjs's is asynchronous (it reads the mask's values to size its result), so it is no row.
+  const x = gt.random.normal([3, 2, 4], { seed: 77 });
+  const mask = [[true, false], [false, false], [true, true]];
+  const t = await tf.booleanMaskAsync(
+    tf.tensor(x.data() as Float32Array, [3, 2, 4]),
+    tf.tensor2d(mask, [3, 2], "bool"),
+  );
+  close(gt.booleanMask(x, mask), t, {}, "booleanMask");
+  // With an axis: tfjs's third argument; gradtape masks the leading axes, so transpose first.
+  const m1 = [true, false, true, true];
+  const t1 = await tf.booleanMaskAsync(
+    tf.tensor(x.data() as Float32Array, [3, 2, 4]),
+    tf.tensor1d(m1, "bool"),
+    2,
+  );
+  const g1 = gt.transpose(gt.booleanMask(gt.transpose(x, [2, 0, 1]), m1), [1, 2, 0]);
+  close(g1, t1, {}, "booleanMask on axis 2");
+});
+
+Deno.test("tfjs differs: relu6'(6) is 1 and selu'(0) is scale·alpha in tfjs", () => {
+  // TensorFlow's Relu6Grad passes the gradient where 0 < x < 6, and SeluGrad takes the left
+  // branch only for x < 0; gradtape follows both. tfjs masks relu6 with x ≤ 6 and takes selu's
+  // left branch unless x > 0.
+  const at = [0, 6, -0.5, 0.75];
+  assert.deepEqual(tfGrad(tf.relu6, at), [0, 1, 0, 1]);
+  assert.deepEqual(gtGrad(gt.relu6, at), [0, 0, 0, 1]);
+  const scale = 1.0507009873554805, alpha = 1.6732632423543772;
+  assertAllClose(tfGrad(tf.selu, [0]), [scale * alpha], { rtol: 1e-6 });
+  assertAllClose(gtGrad(gt.selu, [0]), [scale], { rtol: 1e-6 });
+});
+
+Deno.test("tfjs agrees: the other kinks of the new ops", () => {
+  // elu'(0) = 1, leakyRelu'(0) = alpha, and clipByValue passes the gradient at its bounds, in
+  // TensorFlow and in both. (The kinks of norm's ord 1 and ∞ inherit abs'(0) and the reduceMax
+  // ties above.)
+  const at = [0, 6, -0.5, 0.75];
+  assert.deepEqual(tfGrad(tf.elu, at), gtGrad(gt.elu, at));
+  assert.deepEqual(gtGrad(gt.elu, [0]), [1]);
+  assert.deepEqual(tfGrad((x) => tf.leakyRelu(x), at), gtGrad((x) => gt.leakyRelu(x), at));
+  assert.deepEqual(gtGrad((x) => gt.leakyRelu(x), [0]), [Math.fround(0.2)]);
+  const clip = (x: gt.Tensor) => gt.clipByValue(x, -0.5, 0.75);
+  assert.deepEqual(tfGrad((x) => tf.clipByValue(x, -0.5, 0.75), at), gtGrad(clip, at));
+  assert.deepEqual(gtGrad(clip, at), [1, 0, 1, 1]);
+  assert.deepEqual(tfGrad((x) => tf.norm(x, 1), [0, 2]), [-1, 1]);
+  assert.deepEqual(gtGrad((x) => gt.norm(x, { ord: 1 }), [0, 2]), [0, 1]);
+});
+
+Deno.test("tfjs differs: erf near 0 is accurate to 1e-7 absolutely in tfjs, not relatively", () => {
+  // tfjs evaluates a rational approximation with an absolute error near 1e-7, which is all of the
+  // value for tiny x; erf(x) = 2x/√π·(1 - x²/3 + …), so erf(1e-10) is 1.1283792e-10.
+  const x = 1e-10, expected = (2 * x) / Math.sqrt(Math.PI);
+  const t = tf.erf(tf.tensor([x])).dataSync()[0];
+  assert.ok(Math.abs(t - expected) / expected > 5, `tfjs's erf(1e-10) is ${t}`);
+  assertAllClose(gt.erf([x]), [expected], { rtol: 1e-6 });
 });
 
 Deno.test("tfjs setup: only convolution, pooling and resizing helpers are missing", () => {
