@@ -27,7 +27,8 @@
  *   gradient is division's (TensorFlow has none); int32 floorDiv and mod by 0 give 0 in tfjs, an
  *   error in TensorFlow and gradtape.
  * - cumsum and cumprod misread a negative axis in tfjs (a result with an undefined dimension).
- * - norm: tfjs takes only ord 1, 2, ±∞ for vectors (TensorFlow any p > 0), and no matrix 2-norm.
+ * - norm: tfjs takes only ord 1, 2, ±∞ for vectors (TensorFlow any p > 0, and not -∞), and no
+ *   matrix 2-norm.
  * - oneHot is int32 by default in tfjs (float32 in TensorFlow), without an axis option.
  * - unsortedSegmentSum: tfjs silently drops ids ≥ numSegments (an error in TensorFlow's CPU kernel
  *   and in gradtape) and misreads ids of rank 2 (TensorFlow takes any prefix of data's shape).
@@ -913,6 +914,20 @@ const rows: Row[] = [
     x234,
   ),
 
+  // tfjs has no reduceVariance or reduceStd: against moments' variance and its square root.
+  unary(
+    "reduceVariance (vs tf.moments)",
+    (x) => gt.reduceVariance(x, [0, 2]),
+    (x) => tf.moments(x, [0, 2]).variance,
+    x234,
+  ),
+  unary(
+    "reduceStd (vs tf.moments)",
+    (x) => gt.reduceStd(x, -1, true),
+    (x) => tf.sqrt(tf.moments(x, -1, true).variance),
+    x234,
+  ),
+
   // Scans.
   unary("cumsum", (x) => gt.cumsum(x), (x) => tf.cumsum(x), x234, { tfjsGradient: cumsumRule }),
   unary("cumsum (axis -1)", (x) => gt.cumsum(x, -1), (x) => tf.cumsum(x, 2), x234),
@@ -1602,6 +1617,21 @@ Deno.test("tfjs agrees: shape and index errors are errors in both", () => {
     ],
     [() => tf.squeeze(tf.ones([2, 1]), [0]), () => gt.squeeze(gt.ones([2, 1]), 0), /squeeze/],
     [
+      () => tf.gatherND(tf.ones([3]), tf.tensor([[5]], [1, 1], "int32")),
+      () => gt.gatherNd(gt.ones([3]), i32([5], [1, 1]).gt),
+      /gatherNd: index 5 is out of range for axis 0 of shape \[3\]/,
+    ],
+    [
+      () => tf.scatterND(tf.tensor([[5]], [1, 1], "int32"), tf.ones([1]), [3]),
+      () => gt.scatterNd(i32([5], [1, 1]).gt, gt.ones([1]), [3]),
+      /scatterNd: index 5 is out of range for axis 0 of shape \[3\]/,
+    ],
+    [
+      () => tf.gather(tf.ones([2, 3]), tf.tensor([3, 0], [2, 1], "int32"), 1, 1),
+      () => gt.gather(gt.ones([2, 3]), i32([3, 0], [2, 1]).gt, { axis: 1, batchDims: 1 }),
+      /gather: index 3 is out of range/,
+    ],
+    [
       () => tf.reshape(tf.ones([2, 3]), [4, -1]),
       () => gt.reshape(gt.ones([2, 3]), [4, -1]),
       /reshape/,
@@ -1700,13 +1730,16 @@ Deno.test("tfjs differs: cumsum's gradient along a non-last axis is transposed i
   assert.deepEqual(g.toArray(), expected);
 });
 
-Deno.test("tfjs differs: norm takes only ord 1, 2 and ±∞ in tfjs", () => {
+Deno.test("tfjs differs: norm takes only ord 1, 2 and ±∞ for vectors in tfjs", () => {
   // TensorFlow's tf.norm takes any positive p for vectors; tfjs refuses it.
   const x = [3, -4, 1];
   assert.throws(() => tf.norm(tf.tensor(x), 3), /invalid ord value: 3/);
   assertAllClose(gt.norm(x, { ord: 3 }), Math.cbrt(27 + 64 + 1), { rtol: 1e-6 });
   assert.throws(() => tf.norm(tf.tensor(x), 0.5), /invalid ord value: 0.5/);
   assertAllClose(gt.norm(x, { ord: 0.5 }), (Math.sqrt(3) + 2 + 1) ** 2, { rtol: 1e-6 });
+  // tfjs also takes -∞ (the smallest |x|), which TensorFlow does not list and gradtape refuses.
+  assert.equal(tf.norm(tf.tensor(x), -Infinity).dataSync()[0], 1);
+  assert.throws(() => gt.norm(x, { ord: -Infinity }), /norm: ord -Infinity is not a vector norm/);
 });
 
 Deno.test("tfjs differs: the matrix 2-norm", () => {
