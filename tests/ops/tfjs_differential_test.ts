@@ -212,7 +212,6 @@ function compare(
 
 const tfFloorDiv = (a: tf.Tensor, b: tf.Tensor) => tf.cast(tf.floorDiv(a, b), "float32");
 
-// tfjs's cumsum and cumprod misread a negative axis (see below): the rows give it the positive one.
 const missing = (op: string): Row["tfjsGradient"] => ({
   marker: "missing",
   throws: new RegExp(`gradient function not found for ${op}\\b`),
@@ -224,7 +223,8 @@ const cumsumRule: Row["tfjsGradient"] = {
 
 // QR is unique up to the signs of R's diagonal: both libraries' results are compared with that
 // diagonal made positive (q's columns and r's rows flipped together). gradtape's is positive
-// already; tfjs's has the signs of its Householder reflections.
+// already; tfjs's has the signs of its Householder reflections. A tall q's extra columns (with
+// fullMatrices) are left as they come: unique up to sign, they agree on the row's input.
 function gtPositiveQr([q, r]: gt.Tensor[]): gt.Tensor[] {
   const s = gt.sign(gt.linalg.diagPart(r));
   const pad = (to: number) => {
@@ -738,10 +738,7 @@ const rows: Row[] = [
   unary("zerosLike", gt.zerosLike, tf.zerosLike, x23, { diff: [] }),
   unary("onesLike", gt.onesLike, tf.onesLike, x23, { diff: [] }),
 
-  // ---- The ops of issue #14 that tfjs-core 4.22 has (its erfc, lgamma, digamma, xlogy, gelu,
-  // silu, softsign, sort, argsort, roll, repeat, clipByNorm, clipByGlobalNorm,
-  // cumulativeLogSumExp, tensorScatterAdd/Max/Min, the other segment reductions and the other
-  // linalg functions are missing there).
+  // ---- The ops of issue #14 that tfjs-core 4.22 has (the header lists those it lacks).
 
   // Elementwise, one input, inside each domain.
   unary("asin", gt.asin, tf.asin, U(-0.9, 0.9, 2, 3)),
@@ -930,6 +927,7 @@ const rows: Row[] = [
 
   // Scans.
   unary("cumsum", (x) => gt.cumsum(x), (x) => tf.cumsum(x), x234, { tfjsGradient: cumsumRule }),
+  // tfjs's cumsum and cumprod misread a negative axis (see below): it gets the positive one.
   unary("cumsum (axis -1)", (x) => gt.cumsum(x, -1), (x) => tf.cumsum(x, 2), x234),
   unary("cumsum (rank 1)", (x) => gt.cumsum(x), (x) => tf.cumsum(x), N(6)),
   unary(
