@@ -293,11 +293,12 @@ function poolArgs(
   }
   const format = options?.dataFormat ?? formats[0];
   if (!formats.includes(format)) {
-    const all = Object.values(FORMATS).flat().map((f) => `"${f}"`).join(", ");
+    const known = Object.values(FORMATS).flat() as string[];
+    const given = typeof format === "string" ? `"${format}"` : describeValue(format);
     throw new TypeError(
-      `${op}: dataFormat ${describeValue(format)} does not fit x of rank ${t.rank} (shape ` +
+      `${op}: dataFormat ${given} does not fit x of rank ${t.rank} (shape ` +
         `${fmtShape(t.shape)}): use "${formats[0]}" or "${formats[1]}"` +
-        (typeof format === "string" && all.includes(`"${format}"`) ? "" : ` (of ${all})`),
+        (known.includes(format) ? "" : `, of ${known.map((f) => `"${f}"`).join(", ")}`),
     );
   }
   const first = format[1] === "C", d = t.rank - 2;
