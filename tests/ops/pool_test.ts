@@ -150,6 +150,22 @@ Deno.test("maxPool() sends the gradient to the first maximum of each window, as 
   const x = gt.constant([[[[1], [1], [2], [2]], [[1], [1], [2], [2]]]], { dtype: "float64" });
   const g = gt.grad((v: Tensor) => gt.reduceSum(gt.maxPool(v, 2, 2, "VALID")))(x);
   assert.deepEqual(g.reshape([2, 4]).toArray(), [[1, 0, 1, 0], [0, 0, 0, 0]]);
+  // Two channels (the loops over channels rather than rows), and channels first, 3×3 windows.
+  const two = gt.stack([x, gt.negative(x)], -1); // [1, 2, 4, 1, 2]
+  const g2 = gt.grad((v: Tensor) => gt.reduceSum(gt.maxPool(v, 2, 2, "VALID")))(
+    gt.reshape(two, [1, 2, 4, 2]),
+  );
+  assert.deepEqual(gt.reshape(g2, [2, 4, 2]).toArray(), [
+    [[1, 1], [0, 0], [1, 1], [0, 0]],
+    [[0, 0], [0, 0], [0, 0], [0, 0]],
+  ]);
+  const flat = gt.constant([[[[0, 2, 2, 1], [2, 1, 2, 2], [0, 0, 1, 2]]]], { dtype: "float64" });
+  const g3 = gt.grad((v: Tensor) =>
+    gt.reduceSum(gt.maxPool(v, 3, 1, "SAME", { dataFormat: "NCHW" }))
+  )(flat);
+  // Each window's first 2 in row-major order: (0, 1) for the six windows that reach it, (0, 2)
+  // for the two of the last column that do not, (1, 0) and (1, 2) for the last row's.
+  assert.deepEqual(g3.reshape([3, 4]).toArray(), [[0, 6, 2, 0], [2, 0, 2, 0], [0, 0, 0, 0]]);
   // Overlapping windows (stride 1) pick one element twice: gradients accumulate.
   const y = gt.constant([[[1], [3], [0]]], { dtype: "float64" });
   const gy = gt.grad((v: Tensor) => gt.reduceSum(gt.maxPool(v, 2, 1, "VALID")))(y);
