@@ -252,6 +252,31 @@ Deno.test("maxPool() forward derivatives under vmap: the inputs mapped, a tangen
   assertAllClose(byTangent, want);
 });
 
+Deno.test("maxPool() Jacobians under vmap: batched tangents and a mapped input together", () => {
+  const xs = gt.constant(distinctValues([2, 1, 2, 5, 3]) as number[], { dtype: "float64" });
+  for (const format of ["NHWC", "NCHW"] as const) {
+    const f = (v: Tensor) => gt.maxPool(v, 2, [1, 2], "SAME", { dataFormat: format });
+    const mapped = gt.vmap((v: Tensor) => gt.jacfwd(f)(v) as Tensor)(xs);
+    const stacked = gt.stack([0, 1].map((i) => gt.jacrev(f)(gt.gather(xs, i)) as Tensor));
+    assertAllClose(mapped, stacked);
+  }
+});
+
+Deno.test("maxPool() takes a NaN for the maximum, and sends it the gradient", () => {
+  const x = gt.constant([[[1], [NaN], [3], [2]]], { dtype: "float64" });
+  assert.deepEqual(gt.maxPool(x, 2, 2, "VALID").reshape([2]).toArray(), [NaN, 3]);
+  const [, back] = gt.vjp((v: Tensor) => gt.maxPool(v, 2, 2, "VALID"), x);
+  assert.deepEqual(
+    back(gt.constant([[[5], [7]]], { dtype: "float64" }))[0]!.reshape([4]).toArray(),
+    [
+      0,
+      5,
+      7,
+      0,
+    ],
+  );
+});
+
 Deno.test("maxPool() and avgPool() of empty batches and channels are empty", () => {
   assert.deepEqual(gt.maxPool(gt.zeros([0, 4, 4, 3]), 2, 2, "VALID").shape, [0, 2, 2, 3]);
   assert.deepEqual(gt.avgPool(gt.zeros([2, 4, 0]), 3, 1, "SAME").shape, [2, 4, 0]);
