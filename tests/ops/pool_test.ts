@@ -266,15 +266,8 @@ Deno.test("maxPool() takes a NaN for the maximum, and sends it the gradient", ()
   const x = gt.constant([[[1], [NaN], [3], [2]]], { dtype: "float64" });
   assert.deepEqual(gt.maxPool(x, 2, 2, "VALID").reshape([2]).toArray(), [NaN, 3]);
   const [, back] = gt.vjp((v: Tensor) => gt.maxPool(v, 2, 2, "VALID"), x);
-  assert.deepEqual(
-    back(gt.constant([[[5], [7]]], { dtype: "float64" }))[0]!.reshape([4]).toArray(),
-    [
-      0,
-      5,
-      7,
-      0,
-    ],
-  );
+  const [gx] = back(gt.constant([[[5], [7]]], { dtype: "float64" }));
+  assert.deepEqual(gx!.reshape([4]).toArray(), [0, 5, 7, 0]);
 });
 
 Deno.test("maxPool() and avgPool() of empty batches and channels are empty", () => {
