@@ -331,3 +331,5 @@ export {
   xlogy,
 } from "./src/ops/mod.ts";
 export type { GeluOptions } from "./src/ops/mod.ts";
+export { avgPool, batchNormalization, maxPool } from "./src/ops/mod.ts";
+export type { PoolDataFormat, PoolOptions, PoolPadding } from "./src/ops/mod.ts";

@@ -13,6 +13,7 @@ import { sortPrims } from "./sort.ts";
 import { unaryPrims } from "./unary.ts";
 import { decompositionPrims } from "./linalg/decompositions.ts";
 import { specialPrims } from "./special.ts";
+import { poolPrims } from "./pool.ts";
 
 /** Every primitive, by name. Composite ops are not here: they have no rules of their own. */
 export const primitives = {
@@ -30,6 +31,7 @@ export const primitives = {
   ...linalgPrims,
   ...decompositionPrims,
   ...specialPrims,
+  ...poolPrims,
 };
 
 /** The name of a registered primitive. */
