@@ -1,0 +1,12 @@
+/**
+ * Keras's layers: `Dense`, `Dropout`, `Flatten`, `Embedding`, `BatchNormalization`,
+ * `LayerNormalization` and `Sequential`, each a `Module` built on its first call from the input's
+ * shape and called as `layer.apply(x, { training })`; `Layer` to write one's own.
+ *
+ * @module
+ */
+// `export *` rather than named re-exports: `deno doc` lists the members of a namespace
+// (`export * as layers` in mod.ts) only from star re-exports and local declarations.
+export * from "./layer.ts";
+export * from "./core.ts";
+export * from "./normalization.ts";
