@@ -15,7 +15,7 @@ import { dropout } from "../ops/dropout.ts";
 import { gather } from "../ops/indexing.ts";
 import { reshape } from "../ops/movement.ts";
 import { matmul } from "../ops/products.ts";
-import { activationOf } from "./_resolve.ts";
+import { activationOf, initializerOf } from "./_resolve.ts";
 import { type ActivationId, type InitializerId, Layer, type LayerOptions } from "./layer.ts";
 import type { ModuleOptions } from "./module.ts";
 
@@ -76,8 +76,8 @@ export class Dense extends Layer {
     this.units = units;
     this.#activation = activationOf(this.describe(), activation);
     this.#useBias = useBias;
-    this.#kernelInit = kernelInitializer ?? "glorot_uniform";
-    this.#biasInit = biasInitializer ?? "zeros";
+    this.#kernelInit = initializerOf(this.describe(), kernelInitializer, "glorot_uniform");
+    this.#biasInit = initializerOf(this.describe(), biasInitializer, "zeros");
   }
 
   protected override build(shape: readonly number[]): void {
@@ -236,7 +236,7 @@ export class Embedding extends Layer {
     checkInteger(this.describe(), "outputDim", outputDim, 1);
     this.inputDim = inputDim;
     this.outputDim = outputDim;
-    this.#init = embeddingsInitializer ?? "uniform";
+    this.#init = initializerOf(this.describe(), embeddingsInitializer, "uniform");
   }
 
   protected override inputDType(): DType | undefined {

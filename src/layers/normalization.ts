@@ -14,6 +14,8 @@ import { stopGradient } from "../ops/cast.ts";
 import { reshape } from "../ops/movement.ts";
 import { moments } from "../ops/reduce_composite.ts";
 import { rsqrt } from "../ops/unary.ts";
+import type { Initializer } from "./initializers.ts";
+import { initializerOf } from "./_resolve.ts";
 import { type InitializerId, Layer, type LayerOptions } from "./layer.ts";
 
 /** Options of `layers.BatchNormalization`. */
@@ -111,7 +113,7 @@ export class BatchNormalization extends Layer {
   #epsilon: number;
   #center: boolean;
   #scale: boolean;
-  #inits: Record<string, InitializerId | undefined>;
+  #inits: Record<"beta" | "gamma" | "movingMean" | "movingVariance", Initializer>;
   #shape: number[] = [];
   #reduce: number[] = [];
 
@@ -153,10 +155,10 @@ export class BatchNormalization extends Layer {
     this.#center = center;
     this.#scale = scale;
     this.#inits = {
-      beta: betaInitializer,
-      gamma: gammaInitializer,
-      movingMean: movingMeanInitializer,
-      movingVariance: movingVarianceInitializer,
+      beta: initializerOf(op, betaInitializer, "zeros"),
+      gamma: initializerOf(op, gammaInitializer, "ones"),
+      movingMean: initializerOf(op, movingMeanInitializer, "zeros"),
+      movingVariance: initializerOf(op, movingVarianceInitializer, "ones"),
     };
   }
 
@@ -164,13 +166,13 @@ export class BatchNormalization extends Layer {
     const axis = normalizeAxis(this.describe(), this.#axis, shape.length, shape);
     const n = shape[axis];
     const inits = this.#inits;
-    if (this.#scale) this.gamma = this.addWeight("gamma", [n], inits.gamma ?? "ones");
-    if (this.#center) this.beta = this.addWeight("beta", [n], inits.beta ?? "zeros");
-    this.movingMean = this.addWeight("moving_mean", [n], inits.movingMean ?? "zeros", false);
+    if (this.#scale) this.gamma = this.addWeight("gamma", [n], inits.gamma);
+    if (this.#center) this.beta = this.addWeight("beta", [n], inits.beta);
+    this.movingMean = this.addWeight("moving_mean", [n], inits.movingMean, false);
     this.movingVariance = this.addWeight(
       "moving_variance",
       [n],
-      inits.movingVariance ?? "ones",
+      inits.movingVariance,
       false,
     );
     this.#shape = paramShape(shape, [axis]);
@@ -270,8 +272,8 @@ export class LayerNormalization extends Layer {
     this.#epsilon = epsilon;
     this.#center = center;
     this.#scale = scale;
-    this.#betaInit = betaInitializer ?? "zeros";
-    this.#gammaInit = gammaInitializer ?? "ones";
+    this.#betaInit = initializerOf(op, betaInitializer, "zeros");
+    this.#gammaInit = initializerOf(op, gammaInitializer, "ones");
   }
 
   protected override build(shape: readonly number[]): void {
