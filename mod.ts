@@ -391,3 +391,11 @@ export {
   xlogy,
 } from "./src/ops/mod.ts";
 export type { GeluOptions } from "./src/ops/mod.ts";
+export { conv1d, conv2d, conv2dTranspose, conv3d, depthwiseConv2d } from "./src/ops/mod.ts";
+export type {
+  Conv1DOptions,
+  Conv2DOptions,
+  Conv2DTransposeOptions,
+  Conv3DOptions,
+  ConvPadding,
+} from "./src/ops/mod.ts";
