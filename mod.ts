@@ -399,3 +399,5 @@ export type {
   Conv3DOptions,
   ConvPadding,
 } from "./src/ops/mod.ts";
+export { avgPool, batchNormalization, maxPool } from "./src/ops/mod.ts";
+export type { PoolDataFormat, PoolOptions, PoolPadding } from "./src/ops/mod.ts";

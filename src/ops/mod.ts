@@ -30,6 +30,8 @@ export * from "./scan.ts";
 export * from "./sort.ts";
 export * from "./special.ts";
 export * from "./unary.ts";
+export * from "./pool.ts";
+export * from "./normalization.ts";
 
 installMethodOps({
   add,

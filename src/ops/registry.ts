@@ -14,6 +14,7 @@ import { sortPrims } from "./sort.ts";
 import { unaryPrims } from "./unary.ts";
 import { decompositionPrims } from "./linalg/decompositions.ts";
 import { specialPrims } from "./special.ts";
+import { poolPrims } from "./pool.ts";
 
 /** Every primitive, by name. Composite ops are not here: they have no rules of their own. */
 export const primitives = {
@@ -32,6 +33,7 @@ export const primitives = {
   ...decompositionPrims,
   ...specialPrims,
   ...convPrims,
+  ...poolPrims,
 };
 
 /** The name of a registered primitive. */

@@ -15,6 +15,7 @@ import { indexingRows } from "./rows/indexing.ts";
 import { decompositionRows, linalgRows } from "./rows/linalg.ts";
 import { moreRows } from "./rows/more.ts";
 import { convRows } from "./rows/conv.ts";
+import { poolRows } from "./rows/pool.ts";
 
 export type { Case, Fn, Row } from "./_row_types.ts";
 
@@ -37,6 +38,7 @@ export const rows: Record<PrimitiveName, Row> = {
   ...decompositionRows,
   ...moreRows,
   ...convRows,
+  ...poolRows,
   negative: unary(gt.negative),
   abs: unary(gt.abs),
   sign: noGrad((x) => gt.sign(x), x23),
