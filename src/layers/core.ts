@@ -80,6 +80,7 @@ export class Dense extends Layer {
     this.#biasInit = initializerOf(this.describe(), biasInitializer, "zeros");
   }
 
+  /** Makes the variables for the first input's shape. */
   protected override build(shape: readonly number[]): void {
     if (shape.length < 1) {
       throw new RangeError(`${this.describe()}: the input must have rank 1 or more, got a scalar`);
@@ -90,6 +91,7 @@ export class Dense extends Layer {
     this.setInputSpec({ minRank: 1, axes: { [-1]: inputDim } });
   }
 
+  /** The layer's transform. */
   protected override call(x: Tensor): Tensor {
     const kernel = this.kernel!;
     const inputDim = kernel.shape[0];
@@ -149,10 +151,12 @@ export class Dropout extends Layer {
     this.#seed = seed;
   }
 
+  /** The dtype plain-array inputs are converted to. */
   protected override inputDType(): DType | undefined {
     return undefined;
   }
 
+  /** The layer's transform. */
   protected override call(x: Tensor, training: boolean): Tensor {
     if (!training || this.rate === 0) return x;
     // A fixed seed would give one mask forever: each call takes the next seed.
@@ -179,10 +183,12 @@ export class Flatten extends Layer {
     super(options);
   }
 
+  /** The dtype plain-array inputs are converted to. */
   protected override inputDType(): DType | undefined {
     return undefined;
   }
 
+  /** Makes the variables for the first input's shape. */
   protected override build(shape: readonly number[]): void {
     if (shape.length < 1) {
       throw new RangeError(`${this.describe()}: the input must be a batch (rank 1 or more)`);
@@ -190,6 +196,7 @@ export class Flatten extends Layer {
     this.setInputSpec({ minRank: 1 });
   }
 
+  /** The layer's transform. */
   protected override call(x: Tensor): Tensor {
     let rest = 1;
     for (const d of x.shape.slice(1)) rest *= d;
@@ -239,14 +246,17 @@ export class Embedding extends Layer {
     this.#init = initializerOf(this.describe(), embeddingsInitializer, "uniform");
   }
 
+  /** The dtype plain-array inputs are converted to. */
   protected override inputDType(): DType | undefined {
     return "int32";
   }
 
+  /** Makes the variables for the first input's shape. */
   protected override build(): void {
     this.embeddings = this.addWeight("embeddings", [this.inputDim, this.outputDim], this.#init);
   }
 
+  /** The layer's transform. */
   protected override call(x: Tensor): Tensor {
     if (x.dtype === "bool") {
       throw new TypeError(`${this.describe()}: indices must be integers, not bool`);
@@ -307,10 +317,12 @@ export class Sequential extends Layer {
     return this;
   }
 
+  /** The dtype plain-array inputs are converted to. */
   protected override inputDType(): DType | undefined {
     return undefined;
   }
 
+  /** The layer's transform. */
   protected override call(x: Tensor, training: boolean): Tensor {
     let y = x;
     for (const layer of this.layers) y = layer.apply(y, { training });

@@ -1,7 +1,9 @@
 /**
  * Keras's layers: `Dense`, `Dropout`, `Flatten`, `Embedding`, `BatchNormalization`,
- * `LayerNormalization` and `Sequential`, each a `Module` built on its first call from the input's
- * shape and called as `layer.apply(x, { training })`; `Layer` to write one's own.
+ * `LayerNormalization`, `Conv1D`/`Conv2D`/`Conv3D`, `DepthwiseConv2D`, the pooling layers
+ * (`MaxPooling2D`, `AveragePooling2D`, `GlobalAveragePooling2D`… in 1 to 3 dimensions) and
+ * `Sequential`, each a `Module` built on its first call from the input's shape and called as
+ * `layer.apply(x, { training })`; `Layer` to write one's own.
  *
  * @module
  */
@@ -10,3 +12,5 @@
 export * from "./layer.ts";
 export * from "./core.ts";
 export * from "./normalization.ts";
+export * from "./conv.ts";
+export * from "./pooling.ts";

@@ -9,11 +9,11 @@ import {
 import { fmtShape } from "../core/shape.ts";
 import type { Tensor } from "../core/tensor.ts";
 import type { Variable } from "../core/variable.ts";
-import { add, multiply, subtract } from "../ops/binary.ts";
+import { add, multiply } from "../ops/binary.ts";
+import { batchNormalization } from "../ops/normalization.ts";
 import { stopGradient } from "../ops/cast.ts";
 import { reshape } from "../ops/movement.ts";
 import { moments } from "../ops/reduce_composite.ts";
-import { rsqrt } from "../ops/unary.ts";
 import type { Initializer } from "./initializers.ts";
 import { initializerOf } from "./_resolve.ts";
 import { type InitializerId, Layer, type LayerOptions } from "./layer.ts";
@@ -65,7 +65,7 @@ function paramShape(shape: readonly number[], axes: readonly number[]): number[]
   return shape.map((d, i) => (axes.includes(i) ? d : 1));
 }
 
-// (x - mean)·rsqrt(variance + ε)·gamma + beta, with the parameters broadcast by `shape`.
+// Keras's normalization by `batchNormalization`, with the parameters broadcast by `shape`.
 function normalize(
   x: Tensor,
   mean: Tensor,
@@ -75,10 +75,15 @@ function normalize(
   beta: Variable | null,
   shape: readonly number[],
 ): Tensor {
-  let inv = rsqrt(add(variance, epsilon));
-  if (gamma !== null) inv = multiply(inv, reshape(gamma, shape));
-  const y = multiply(subtract(x, mean), inv);
-  return beta === null ? y : add(y, reshape(beta, shape));
+  const offset = beta === null ? null : reshape(beta, shape);
+  return batchNormalization(
+    x,
+    mean,
+    variance,
+    offset,
+    gamma === null ? null : reshape(gamma, shape),
+    epsilon,
+  );
 }
 
 /**
@@ -162,6 +167,7 @@ export class BatchNormalization extends Layer {
     };
   }
 
+  /** Makes the variables for the first input's shape. */
   protected override build(shape: readonly number[]): void {
     const axis = normalizeAxis(this.describe(), this.#axis, shape.length, shape);
     const n = shape[axis];
@@ -180,6 +186,7 @@ export class BatchNormalization extends Layer {
     this.setInputSpec({ rank: shape.length, axes: { [axis]: n } });
   }
 
+  /** The layer's transform. */
   protected override call(x: Tensor, training: boolean): Tensor {
     const shape = this.#shape;
     const movingMean = this.movingMean!, movingVariance = this.movingVariance!;
@@ -276,6 +283,7 @@ export class LayerNormalization extends Layer {
     this.#gammaInit = initializerOf(op, gammaInitializer, "ones");
   }
 
+  /** Makes the variables for the first input's shape. */
   protected override build(shape: readonly number[]): void {
     const op = this.describe();
     const axes = [...new Set(this.#axis.map((a) => normalizeAxis(op, a, shape.length, shape)))]
@@ -289,6 +297,7 @@ export class LayerNormalization extends Layer {
     this.setInputSpec({ rank: shape.length, axes: fixed });
   }
 
+  /** The layer's transform. */
   protected override call(x: Tensor): Tensor {
     const [mean, variance] = moments(x, this.#axes, { keepDims: true });
     // Broadcast shape from this input: only the normalized axes are fixed.
