@@ -50,7 +50,9 @@ export interface InputSpec {
 /**
  * The base of every layer: a `Module` called as `layer.apply(x, { training })`. The first call
  * builds the variables from the input's shape (`build`), and later calls check that the input
- * still fits what was built.
+ * still fits what was built. Layers take batches: under `vmap` a layer sees one example without
+ * its batch axis, which `Dense` accepts but the layers of a fixed rank (normalization,
+ * convolution, pooling) refuse.
  *
  * @example A layer of one's own: a learned scale
  * ```ts
