@@ -1,8 +1,8 @@
 /** Named activations and initializers, as Keras's string identifiers. Internal to layers. */
 import { describeValue } from "../core/check.ts";
 import type { Tensor } from "../core/tensor.ts";
-import { exp } from "../ops/unary.ts";
-import { relu, sigmoid, softplus, tanh } from "../ops/unary.ts";
+import { add, divide, multiply } from "../ops/binary.ts";
+import { exp, relu, sigmoid, softplus, tanh } from "../ops/unary.ts";
 import {
   elu,
   gelu,
@@ -36,6 +36,11 @@ const ACTIVATIONS: Record<string, Activation> = {
   softplus: (x) => softplus(x),
   softsign: (x) => softsign(x),
   exponential: (x) => exp(x),
+  // Keras 3's piecewise-linear sigmoid relu6(x + 3) / 6, and x times it.
+  hard_sigmoid: (x) => divide(relu6(add(x, 3)), 6),
+  hard_silu: (x) => multiply(x, divide(relu6(add(x, 3)), 6)),
+  hard_swish: (x) => multiply(x, divide(relu6(add(x, 3)), 6)),
+  mish: (x) => multiply(x, tanh(softplus(x))),
 };
 
 // Keras spells names in snake case; the camel-case spelling of TypeScript is accepted too.

@@ -21,7 +21,8 @@ export interface ApplyOptions {
 /**
  * An activation: a function of a tensor, or a Keras name (`"relu"`, `"gelu"`, `"softmax"`,
  * `"sigmoid"`, `"tanh"`, `"elu"`, `"selu"`, `"silu"`/`"swish"`, `"linear"`, `"softplus"`,
- * `"softsign"`, `"relu6"`, `"leaky_relu"`, `"log_softmax"`, `"exponential"`; camel case too).
+ * `"softsign"`, `"relu6"`, `"leaky_relu"`, `"log_softmax"`, `"exponential"`, `"hard_sigmoid"`,
+ * `"hard_silu"`/`"hard_swish"`, `"mish"`; camel case too).
  */
 export type ActivationId = string | ((x: Tensor) => Tensor);
 

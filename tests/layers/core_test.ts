@@ -312,3 +312,36 @@ Deno.test("A jitted training step updates weights and moving statistics as the e
   const bn = compiled.layers[1] as gt.layers.BatchNormalization;
   assert.ok(bn.movingMean!.data().some((v) => v !== 0));
 });
+
+Deno.test("Dense() activations by name match their formulas", () => {
+  const z = affine(X, W, B).flat();
+  const sig = (v: number) => 1 / (1 + Math.exp(-v));
+  const softplus = (v: number) => Math.log1p(Math.exp(v));
+  const hardSigmoid = (v: number) => Math.min(Math.max(v + 3, 0), 6) / 6;
+  const formulas: Record<string, (v: number) => number> = {
+    linear: (v) => v,
+    sigmoid: sig,
+    tanh: Math.tanh,
+    elu: (v) => v > 0 ? v : Math.expm1(v),
+    selu: (v) => 1.0507009873554805 * (v > 0 ? v : 1.6732632423543772 * Math.expm1(v)),
+    softplus,
+    softsign: (v) => v / (1 + Math.abs(v)),
+    relu6: (v) => Math.min(Math.max(v, 0), 6),
+    leakyRelu: (v) => v > 0 ? v : 0.2 * v,
+    exponential: Math.exp,
+    hard_sigmoid: hardSigmoid,
+    hardSwish: (v) => v * hardSigmoid(v),
+    mish: (v) => v * Math.tanh(softplus(v)),
+    silu: (v) => v * sig(v),
+  };
+  for (const [name, f] of Object.entries(formulas)) {
+    const y = builtDense(3, { activation: name }).apply(f64(X));
+    assertAllClose(gt.reshape(y, [-1]), z.map(f), { atol: 1e-12, rtol: 1e-12 });
+  }
+  // gelu, exact: x·Φ(x), checked where Φ is known in closed form at 0 and by symmetry.
+  const gelu = builtDense(3, { activation: "gelu", useBias: false });
+  gelu.kernel!.assign([[1, -1, 0], [0, 0, 0]]);
+  const g = gelu.apply(f64([[0.7, 0]])).data();
+  assertAllClose(g[0] - g[1], 0.7, { atol: 1e-12 }); // gelu(x) - gelu(-x) = x·Φ(x) + x·Φ(-x) = x
+  assert.equal(g[2], 0);
+});
