@@ -73,7 +73,7 @@ function along(
   return [out, Math.floor(Math.max((out - 1) * s + k - n, 0) / 2)];
 }
 
-// The windows of a pooling of an input of `shape` (the `copies` leading dimensions apart).
+// The windows of a pooling of an input of `shape`, checked (the kernels' view of it).
 function windowsOf(op: string, shape: readonly number[], attrs: PoolAttrs): Windows {
   const { start, ksize, strides, padding } = attrs, d = ksize.length;
   if (shape.length < start + d) {
@@ -208,6 +208,9 @@ function moveAxis(t: Tensor, from: number, to: number): Tensor {
   return transpose(t, perm);
 }
 
+// NOTE: a primitive for speed: as a composite (a sum of strided slices, one per position of the
+// window, divided by the counts) it would be one pass over x per position of the window. Linear,
+// so its rules are itself and its adjoint.
 /** Each window's mean of `x`, over its positions inside `x` (TensorFlow's SAME averages). */
 const avgPoolPrim: Primitive<PoolAttrs> = {
   name: "avgPool",

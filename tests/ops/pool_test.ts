@@ -150,6 +150,22 @@ Deno.test("maxPool() sends the gradient to the first maximum of each window, as 
   const x = gt.constant([[[[1], [1], [2], [2]], [[1], [1], [2], [2]]]], { dtype: "float64" });
   const g = gt.grad((v: Tensor) => gt.reduceSum(gt.maxPool(v, 2, 2, "VALID")))(x);
   assert.deepEqual(g.reshape([2, 4]).toArray(), [[1, 0, 1, 0], [0, 0, 0, 0]]);
+  // Two channels (the loops over channels rather than rows), and channels first, 3×3 windows.
+  const two = gt.stack([x, gt.negative(x)], -1); // [1, 2, 4, 1, 2]
+  const g2 = gt.grad((v: Tensor) => gt.reduceSum(gt.maxPool(v, 2, 2, "VALID")))(
+    gt.reshape(two, [1, 2, 4, 2]),
+  );
+  assert.deepEqual(gt.reshape(g2, [2, 4, 2]).toArray(), [
+    [[1, 1], [0, 0], [1, 1], [0, 0]],
+    [[0, 0], [0, 0], [0, 0], [0, 0]],
+  ]);
+  const flat = gt.constant([[[[0, 2, 2, 1], [2, 1, 2, 2], [0, 0, 1, 2]]]], { dtype: "float64" });
+  const g3 = gt.grad((v: Tensor) =>
+    gt.reduceSum(gt.maxPool(v, 3, 1, "SAME", { dataFormat: "NCHW" }))
+  )(flat);
+  // Each window's first 2 in row-major order: (0, 1) for the six windows that reach it, (0, 2)
+  // for the two of the last column that do not, (1, 0) and (1, 2) for the last row's.
+  assert.deepEqual(g3.reshape([3, 4]).toArray(), [[0, 6, 2, 0], [2, 0, 2, 0], [0, 0, 0, 0]]);
   // Overlapping windows (stride 1) pick one element twice: gradients accumulate.
   const y = gt.constant([[[1], [3], [0]]], { dtype: "float64" });
   const gy = gt.grad((v: Tensor) => gt.reduceSum(gt.maxPool(v, 2, 1, "VALID")))(y);
@@ -234,6 +250,24 @@ Deno.test("maxPool() forward derivatives under vmap: the inputs mapped, a tangen
   const byTangent = gt.vmap((u: Tensor) => gt.jvp(f, [x0], [u])[1] as Tensor)(ts);
   const want = gt.stack([0, 1, 2].map((i) => gt.jvp(f, [x0], [gt.gather(ts, i)])[1] as Tensor));
   assertAllClose(byTangent, want);
+});
+
+Deno.test("maxPool() Jacobians under vmap: batched tangents and a mapped input together", () => {
+  const xs = gt.constant(distinctValues([2, 1, 2, 5, 3]) as number[], { dtype: "float64" });
+  for (const format of ["NHWC", "NCHW"] as const) {
+    const f = (v: Tensor) => gt.maxPool(v, 2, [1, 2], "SAME", { dataFormat: format });
+    const mapped = gt.vmap((v: Tensor) => gt.jacfwd(f)(v) as Tensor)(xs);
+    const stacked = gt.stack([0, 1].map((i) => gt.jacrev(f)(gt.gather(xs, i)) as Tensor));
+    assertAllClose(mapped, stacked);
+  }
+});
+
+Deno.test("maxPool() takes a NaN for the maximum, and sends it the gradient", () => {
+  const x = gt.constant([[[1], [NaN], [3], [2]]], { dtype: "float64" });
+  assert.deepEqual(gt.maxPool(x, 2, 2, "VALID").reshape([2]).toArray(), [NaN, 3]);
+  const [, back] = gt.vjp((v: Tensor) => gt.maxPool(v, 2, 2, "VALID"), x);
+  const [gx] = back(gt.constant([[[5], [7]]], { dtype: "float64" }));
+  assert.deepEqual(gx!.reshape([4]).toArray(), [0, 5, 7, 0]);
 });
 
 Deno.test("maxPool() and avgPool() of empty batches and channels are empty", () => {
