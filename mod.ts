@@ -304,7 +304,7 @@ export type { ModuleOptions } from "./src/layers/module.ts";
  * Keras's layers, each a {@linkcode Module} that builds its variables on its first call from the
  * input's shape and is called as `layer.apply(x, { training })`: `Dense`, `Dropout`, `Flatten`,
  * `Embedding`, `BatchNormalization`, `LayerNormalization`, `Conv1D`, `Conv2D`, `Conv3D`,
- * `DepthwiseConv2D`, `MaxPooling2D`, `AveragePooling2D`, `GlobalAveragePooling2D` (and their
+ * `DepthwiseConv2D`, `Conv2DTranspose`, `MaxPooling2D`, `AveragePooling2D`, `GlobalAveragePooling2D` (and their
  * 1-D and 3-D kin), `Sequential`, and `Layer` to write one's own.
  *
  * @example A model, a loss and a training step

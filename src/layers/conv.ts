@@ -1,10 +1,17 @@
-/** Convolution layers as Keras's: `Conv1D`, `Conv2D`, `Conv3D` and `DepthwiseConv2D`. */
+/** Convolution layers as Keras's: `Conv1D`, `Conv2D`, `Conv3D`, `DepthwiseConv2D`, `Conv2DTranspose`. */
 import { checkBoolean, checkInteger, checkOptions } from "../core/check.ts";
 import { fmtShape } from "../core/shape.ts";
 import type { Tensor, TensorLike } from "../core/tensor.ts";
 import type { Variable } from "../core/variable.ts";
 import { add } from "../ops/binary.ts";
-import { conv1d, conv2d, conv3d, type ConvPadding, depthwiseConv2d } from "../ops/conv.ts";
+import {
+  conv1d,
+  conv2d,
+  conv2dTranspose,
+  conv3d,
+  type ConvPadding,
+  depthwiseConv2d,
+} from "../ops/conv.ts";
 import { reshape } from "../ops/movement.ts";
 import { activationOf, initializerOf } from "./_resolve.ts";
 import { channelsFirst, type DataFormat, paddingOf, perDimension, tfFormat } from "./_spatial.ts";
@@ -320,5 +327,63 @@ export class DepthwiseConv2D extends BaseConv {
     const { strides, ...options } = this.opArgs();
     const padding = this.opPadding() as "SAME" | "VALID";
     return this.finish(depthwiseConv2d(x, this.kernel!, strides, padding, options as never));
+  }
+}
+
+/** Options of `layers.Conv2DTranspose`. */
+export type Conv2DTransposeOptions = Omit<ConvOptions, "groups">;
+
+/**
+ * A transposed 2-D convolution layer, as Keras's `Conv2DTranspose`: the gradient of a
+ * convolution with respect to its input, which upsamples by `strides`. The kernel is
+ * `[kh, kw, filters, channels]` (outputs before inputs, as TensorFlow's); the output's spatial
+ * size is `n·stride` with `"same"` padding and `n·stride + max(k - stride, 0)` with `"valid"`
+ * (k the dilated kernel's size), as Keras computes it.
+ *
+ * @example Upsampling by 2
+ * ```ts
+ * import { layers, zeros } from "@gradtape/gradtape";
+ * import assert from "node:assert/strict";
+ * const up = new layers.Conv2DTranspose(4, 3, { strides: 2, padding: "same" });
+ * assert.deepEqual(up.apply(zeros([1, 5, 5, 8])).shape, [1, 10, 10, 4]);
+ * assert.deepEqual(up.kernel!.shape, [3, 3, 4, 8]);
+ * ```
+ */
+export class Conv2DTranspose extends BaseConv {
+  /** The number of output channels. */
+  readonly filters: number;
+
+  /** Makes a layer of `filters` outputs and kernels of `kernelSize`. */
+  constructor(
+    filters: number,
+    kernelSize: number | readonly number[],
+    options: Conv2DTransposeOptions = {},
+  ) {
+    checkOptions("Conv2DTranspose", options, CONV_OPTIONS.filter((o) => o !== "groups"));
+    super(2, kernelSize, options);
+    checkInteger(this.describe(), "filters", filters, 1);
+    this.filters = filters;
+  }
+
+  /** Makes the kernel `[kh, kw, filters, channels]` and the bias. */
+  protected override build(shape: readonly number[]): void {
+    const c = this.channelsOf(shape);
+    this.buildWeights(shape, this.filters, c, this.filters);
+  }
+
+  /** The transposed convolution. */
+  protected override call(x: Tensor): Tensor {
+    const { strides, dataFormat, dilations } = this.opArgs();
+    const padding = this.opPadding() as "SAME" | "VALID";
+    const first = this.channelAxis() === 1;
+    const spatial = (first ? x.shape.slice(2) : x.shape.slice(1, 3)).map((n, i) => {
+      const k = (this.kernelSize[i] - 1) * dilations[i] + 1;
+      return n * strides[i] + (padding === "SAME" ? 0 : Math.max(k - strides[i], 0));
+    });
+    const out = first
+      ? [x.shape[0], this.filters, ...spatial]
+      : [x.shape[0], ...spatial, this.filters];
+    const y = conv2dTranspose(x, this.kernel!, out, strides, padding, { dataFormat, dilations });
+    return this.finish(y);
   }
 }

@@ -312,3 +312,72 @@ Deno.test("A small convolutional network: weight gradients match finite differen
   // And in the input, to order 2 in both modes.
   checkGrads((t: gt.Tensor) => model.apply(t), [x], { order: 2 });
 });
+
+// The transposed convolution by loops: each input pixel scatters x·w into a window of the output.
+function conv2dTransposeLoop(x: N4, w: N4, stride: number, same: boolean): N4 {
+  const [H, W, C] = [x[0].length, x[0][0].length, x[0][0][0].length];
+  const [kh, kw, O] = [w.length, w[0].length, w[0][0].length];
+  const size = (n: number, k: number) => same ? n * stride : n * stride + Math.max(k - stride, 0);
+  const [oh, ow] = [size(H, kh), size(W, kw)];
+  // The padding of the forward convolution from [oh, ow] back to [H, W].
+  const before = (n: number, out: number, k: number) =>
+    same ? Math.floor(Math.max(0, (n - 1) * stride + k - out) / 2) : 0;
+  const [ph, pw] = [before(H, oh, kh), before(W, ow, kw)];
+  return x.map((img) => {
+    const y = Array.from(
+      { length: oh },
+      () => Array.from({ length: ow }, () => new Array(O).fill(0)),
+    );
+    for (let i = 0; i < H; i++) {
+      for (let j = 0; j < W; j++) {
+        for (let di = 0; di < kh; di++) {
+          for (let dj = 0; dj < kw; dj++) {
+            const r = i * stride + di - ph, c = j * stride + dj - pw;
+            if (r < 0 || r >= oh || c < 0 || c >= ow) continue;
+            for (let o = 0; o < O; o++) {
+              for (let k = 0; k < C; k++) y[r][c][o] += img[i][j][k] * w[di][dj][o][k];
+            }
+          }
+        }
+      }
+    }
+    return y;
+  });
+}
+
+Deno.test("Conv2DTranspose() scatters each pixel through the kernel, Keras's output sizes", () => {
+  const x = randomArray([2, 3, 4, 2], 11) as N4;
+  for (
+    const [padding, stride, k] of [["valid", 2, 3], ["same", 2, 3], ["valid", 3, 2], [
+      "same",
+      1,
+      2,
+    ]] as const
+  ) {
+    const w = randomArray([k, k, 3, 2], 12) as N4;
+    const layer = new gt.layers.Conv2DTranspose(3, k, { strides: stride, padding });
+    layer.apply(f64(x));
+    assert.deepEqual(layer.kernel!.shape, [k, k, 3, 2]);
+    layer.kernel!.assign(w);
+    layer.bias!.assign([1, 2, 3]);
+    const expected = conv2dTransposeLoop(x, w, stride, padding === "same").map((img) =>
+      img.map((row) => row.map((px) => px.map((v, o) => v + [1, 2, 3][o])))
+    );
+    const y = layer.apply(f64(x));
+    assert.deepEqual(
+      y.shape,
+      [2, expected[0].length, expected[0][0].length, 3],
+      `${padding} ${stride}`,
+    );
+    assertAllClose(y, expected, { atol: 1e-12 });
+    const first = new gt.layers.Conv2DTranspose(3, k, {
+      strides: stride,
+      padding,
+      dataFormat: "channels_first",
+    });
+    first.apply(nchw(f64(x)));
+    first.kernel!.assign(w);
+    first.bias!.assign([1, 2, 3]);
+    assertAllClose(nhwc(first.apply(nchw(f64(x)))), expected, { atol: 1e-12 });
+  }
+});
