@@ -113,11 +113,8 @@ export abstract class Layer extends Module {
     const { training = false } = options;
     checkBoolean(op, "training", training);
     const t = x instanceof Tensor ? x : toTensor(x, { op, dtype: this.inputDType() });
-    if (!this.#built) {
-      this.#dtype ??= isFloat(t.dtype) ? t.dtype : "float32";
-      this.build(t.shape, t.dtype);
-      this.#built = true;
-    } else this.#checkInput(t);
+    if (!this.#built) this.#build(t);
+    else this.#checkInput(t);
     return this.call(t, training);
   }
 
@@ -163,6 +160,20 @@ export abstract class Layer extends Module {
     const make = initializerOf(this.describe(), init, "zeros");
     const dtype = this.#dtype ?? "float32";
     return new Variable(make(shape, dtype), { name: `${this.name}/${name}`, trainable, dtype });
+  }
+
+  // The build, undone if it fails (a refused first input leaves the layer as it was).
+  #build(t: Tensor): void {
+    const dtype = this.#dtype, fields = { ...this };
+    this.#dtype ??= isFloat(t.dtype) ? t.dtype : "float32";
+    try {
+      this.build(t.shape, t.dtype);
+    } catch (e) {
+      this.#dtype = dtype;
+      Object.assign(this, fields);
+      throw e;
+    }
+    this.#built = true;
   }
 
   // Input checks after the build: rank, fixed lengths, and the dtype of float inputs.

@@ -345,3 +345,21 @@ Deno.test("Dense() activations by name match their formulas", () => {
   assertAllClose(g[0] - g[1], 0.7, { atol: 1e-12 }); // gelu(x) - gelu(-x) = x·Φ(x) + x·Φ(-x) = x
   assert.equal(g[2], 0);
 });
+
+Deno.test("A refused first call leaves the layer unbuilt, as it was", () => {
+  const dense = new gt.layers.Dense(2, { biasInitializer: "orthogonal" });
+  throwsWith(
+    () => dense.apply(f64([[1, 2]])),
+    RangeError,
+    /orthogonal: the shape must have rank 2/,
+  );
+  assert.equal(dense.built, false);
+  assert.equal(dense.kernel, null);
+  assert.equal(dense.dtype, undefined);
+  assert.deepEqual(dense.variables, []);
+  const bn = new gt.layers.BatchNormalization({ axis: 2 });
+  throwsWith(() => bn.apply([[1, 2]]), RangeError, /axis 2 is out of range/);
+  assert.equal(bn.built, false);
+  assert.deepEqual(bn.apply(gt.zeros([1, 2, 3], "float64")).shape, [1, 2, 3]);
+  assert.equal(bn.dtype, "float64");
+});
