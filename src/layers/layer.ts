@@ -74,6 +74,12 @@ export interface InputSpec {
  * ```
  */
 export abstract class Layer extends Module {
+  /**
+   * Whether an optimizer should update the layer's variables (default true), as Keras's: set it
+   * to false to freeze the layer, whose variables then leave `trainableVariables` (of the layer
+   * and of every module holding it); a frozen `BatchNormalization` also runs in inference mode.
+   */
+  trainable = true;
   #built = false;
   #dtype: DType | undefined;
   #spec: InputSpec | undefined;

@@ -27,26 +27,32 @@ function isRecord(v: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
-// Every variable and submodule reachable from `root`'s fields, depth first in field order.
-function walk(root: Module): { variables: Variable[]; modules: Module[] } {
+// Every variable and submodule reachable from `root`'s fields, depth first in field order, and
+// the variables held inside a frozen layer (`trainable` false: Keras's way to freeze one).
+function walk(root: Module): { variables: Variable[]; modules: Module[]; frozen: Set<Variable> } {
   const variables: Variable[] = [];
   const modules: Module[] = [];
+  const frozen = new Set<Variable>();
   const seen = new Set<object>([root]);
-  const visit = (v: unknown): void => {
+  const visit = (v: unknown, inFrozen: boolean): void => {
     if (v === null || typeof v !== "object" || v instanceof Tensor || seen.has(v)) return;
     seen.add(v);
-    if (v instanceof Variable) variables.push(v);
-    else if (v instanceof Module) {
+    if (v instanceof Variable) {
+      variables.push(v);
+      if (inFrozen) frozen.add(v);
+    } else if (v instanceof Module) {
       modules.push(v);
-      visitFields(v);
-    } else if (Array.isArray(v)) v.forEach(visit);
-    else if (isRecord(v)) Object.values(v).forEach(visit);
+      visitFields(v, inFrozen);
+    } else if (Array.isArray(v)) v.forEach((e) => visit(e, inFrozen));
+    else if (isRecord(v)) Object.values(v).forEach((e) => visit(e, inFrozen));
   };
-  const visitFields = (m: Module): void => {
-    for (const key of Object.keys(m)) visit((m as unknown as Record<string, unknown>)[key]);
+  const visitFields = (m: Module, inFrozen: boolean): void => {
+    const fields = m as unknown as Record<string, unknown>;
+    const frozenHere = inFrozen || fields.trainable === false;
+    for (const key of Object.keys(m)) visit(fields[key], frozenHere);
   };
-  visitFields(root);
-  return { variables, modules };
+  visitFields(root, false);
+  return { variables, modules, frozen };
 }
 
 /**
@@ -92,14 +98,22 @@ export class Module {
     return walk(this).variables;
   }
 
-  /** The variables whose `trainable` is true: what an optimizer updates. */
+  /**
+   * The variables whose `trainable` is true, outside layers frozen by `trainable = false`: what
+   * an optimizer updates.
+   */
   get trainableVariables(): Variable[] {
-    return this.variables.filter((v) => v.trainable);
+    const { variables, frozen } = walk(this);
+    return variables.filter((v) => v.trainable && !frozen.has(v));
   }
 
-  /** The variables whose `trainable` is false (such as moving statistics). */
+  /**
+   * The others: variables whose `trainable` is false (such as moving statistics), and those of
+   * layers frozen by `trainable = false`.
+   */
   get nonTrainableVariables(): Variable[] {
-    return this.variables.filter((v) => !v.trainable);
+    const { variables, frozen } = walk(this);
+    return variables.filter((v) => !v.trainable || frozen.has(v));
   }
 
   /** Every module reachable from this one's fields (not itself), each once, depth first. */

@@ -191,7 +191,8 @@ export class BatchNormalization extends Layer {
     const shape = this.#shape;
     const movingMean = this.movingMean!, movingVariance = this.movingVariance!;
     let mean: Tensor, variance: Tensor;
-    if (training) {
+    // A frozen layer keeps its statistics, as Keras's does.
+    if (training && this.trainable) {
       [mean, variance] = moments(x, this.#reduce, { keepDims: true });
       // The statistics are data for the moving averages, not a path for gradients.
       const m = this.#momentum;

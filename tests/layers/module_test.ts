@@ -113,3 +113,24 @@ Deno.test("Module() of layers: a Sequential's variables are its layers', in orde
   ]);
   assert.equal(model.submodules.length, 3);
 });
+
+Deno.test("Layer() trainable = false freezes its variables, in every module that holds it", () => {
+  const base = new gt.layers.Dense(3);
+  const bn = new gt.layers.BatchNormalization();
+  const head = new gt.layers.Dense(1);
+  const model = new gt.layers.Sequential([base, bn, head]);
+  model.apply(gt.ones([2, 4]));
+  assert.equal(model.trainableVariables.length, 6);
+  base.trainable = false;
+  assert.deepEqual(model.trainableVariables, [bn.gamma, bn.beta, head.kernel, head.bias]);
+  assert.deepEqual(base.trainableVariables, []);
+  assert.deepEqual(base.nonTrainableVariables, [base.kernel, base.bias]);
+  assert.equal(model.variables.length, 8);
+  // A frozen batch normalization normalizes by its moving statistics, and keeps them.
+  bn.trainable = false;
+  const before = bn.movingMean!.data();
+  model.apply(gt.ones([2, 4]).mul(5), { training: true });
+  assert.deepEqual(bn.movingMean!.data(), before);
+  model.trainable = false;
+  assert.deepEqual(model.trainableVariables, []);
+});
