@@ -110,7 +110,11 @@ export class Dense extends Layer {
 export interface DropoutLayerOptions extends ModuleOptions {
   /** The mask's shape, broadcast to the input's (as `dropout`'s `noiseShape`). */
   noiseShape?: readonly (number | null)[];
-  /** An integer seed: the masks of successive training calls are then repeatable. */
+  /**
+   * An integer seed: the masks of successive training calls are then repeatable. A compiled
+   * (`jit`) function keeps the seeded mask of its trace at every call; unseeded layers draw
+   * fresh masks at each call, repeatable by `random.setSeed`.
+   */
   seed?: number;
 }
 

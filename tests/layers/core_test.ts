@@ -363,3 +363,14 @@ Deno.test("A refused first call leaves the layer unbuilt, as it was", () => {
   assert.deepEqual(bn.apply(gt.zeros([1, 2, 3], "float64")).shape, [1, 2, 3]);
   assert.equal(bn.dtype, "float64");
 });
+
+Deno.test("Dropout() under jit draws a fresh mask at every call of the compiled function", () => {
+  gt.random.setSeed(16);
+  const drop = new gt.layers.Dropout(0.5);
+  const f = gt.jit((x: gt.Tensor) => drop.apply(x, { training: true }));
+  const x = gt.ones([64]);
+  const a = [...f(x).data()], b = [...f(x).data()];
+  assert.ok(a.every((v) => v === 0 || v === 2));
+  assert.notDeepEqual(a, b);
+  assert.deepEqual([...gt.jit((t: gt.Tensor) => drop.apply(t))(x).data()], [...x.data()]);
+});
