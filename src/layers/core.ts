@@ -97,8 +97,9 @@ export class Dense extends Layer {
     const inputDim = kernel.shape[0];
     // Any leading axes are a batch: flattened for one matmul, then restored.
     const lead = x.shape.slice(0, -1);
+    const rows = lead.reduce((a, b) => a * b, 1);
     let y = lead.length === 1 ? matmul(x, kernel) : reshape(
-      matmul(reshape(x, [-1, inputDim]), kernel),
+      matmul(reshape(x, [rows, inputDim]), kernel),
       [...lead, this.units],
     );
     if (this.bias !== null) y = add(y, this.bias);

@@ -65,7 +65,9 @@ function reduce(
 ): Tensor {
   checkOneOf(op, "reduction", reduction, REDUCTIONS);
   if (reduction === "none") return perExample;
-  return reduction === "sum" ? reduceSum(perExample) : reduceMean(perExample);
+  // An empty batch's mean is 0, as Keras's (a sum divided with no NaN for 0 / 0).
+  const sum = reduction === "sum" || perExample.size === 0;
+  return sum ? reduceSum(perExample) : reduceMean(perExample);
 }
 
 // yPred as a float tensor and yTrue in its dtype and shape (a trailing axis of 1 on one side

@@ -56,6 +56,7 @@ Deno.test("Dense() without a bias, and on a rank-3 input (along the last axis)",
   const dense = builtDense(3, { useBias: false });
   assert.equal(dense.bias, null);
   assert.equal(dense.variables.length, 1);
+  assert.deepEqual(dense.apply(gt.zeros([0, 5, 2], "float64")).shape, [0, 5, 3]);
   const y = dense.apply(f64([X, X]));
   assert.deepEqual(y.shape, [2, 3, 3]);
   const expected = affine(X, W, [0, 0, 0]);

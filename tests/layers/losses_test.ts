@@ -136,6 +136,7 @@ Deno.test("losses sparseCategoricalCrossentropy(): int32 labels, [batch] or [bat
 Deno.test("losses: shapes must match (up to a trailing axis of 1), options are checked", () => {
   const column = losses.meanSquaredError(f64([[1], [2]]), f64([1, 4]));
   assertAllClose(column, (0 + 4) / 2, { atol: 1e-15 });
+  assert.equal(losses.meanSquaredError(gt.zeros([0, 2]), gt.zeros([0, 2])).item(), 0);
   throwsWith(
     () => losses.meanSquaredError([[1, 2]], [[1, 2, 3]]),
     RangeError,
