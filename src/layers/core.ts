@@ -322,9 +322,9 @@ export class Sequential extends Layer {
     return this;
   }
 
-  /** The dtype plain-array inputs are converted to. */
+  /** Plain arrays are converted as the first layer converts them. */
   protected override inputDType(): DType | undefined {
-    return undefined;
+    return this.layers.length === 0 ? undefined : Layer.inputDTypeOf(this.layers[0]);
   }
 
   /** The layer's transform. */

@@ -129,6 +129,11 @@ export abstract class Layer extends Module {
     return `${this.constructor.name} '${this.name}'`;
   }
 
+  /** The dtype `layer` converts plain-array inputs to: for containers, their first layer's. */
+  protected static inputDTypeOf(layer: Layer): DType | undefined {
+    return layer.inputDType();
+  }
+
   /** The dtype plain-array inputs are converted to (the variables' by default). */
   protected inputDType(): DType | undefined {
     return this.#dtype;

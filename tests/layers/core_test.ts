@@ -375,3 +375,13 @@ Deno.test("Dropout() under jit draws a fresh mask at every call of the compiled 
   assert.notDeepEqual(a, b);
   assert.deepEqual([...gt.jit((t: gt.Tensor) => drop.apply(t))(x).data()], [...x.data()]);
 });
+
+Deno.test("Sequential() converts plain arrays as its first layer does", () => {
+  const model = new gt.layers.Sequential([new gt.layers.Dense(1, { kernelInitializer: "ones" })]);
+  model.apply(gt.zeros([1, 2], "float64"));
+  const y = model.apply([[1, 2]]);
+  assert.equal(y.dtype, "float64");
+  assert.deepEqual(y.toArray(), [[3]]);
+  const embed = new gt.layers.Sequential([new gt.layers.Embedding(5, 2), new gt.layers.Flatten()]);
+  assert.deepEqual(embed.apply([[1, 4]]).shape, [1, 4]);
+});
