@@ -36,6 +36,7 @@
  *   {@linkcode customGradient}, {@linkcode customJvp}, {@linkcode stopGradient}, and
  *   {@linkcode vmap} (batching), with trees ({@linkcode tree}) in every one.
  * - Training: {@linkcode optimizers} (`SGD`, `Adam`).
+ * - Models: {@linkcode Module}, {@linkcode layers}, {@linkcode initializers}, {@linkcode losses}.
  * - Memory: {@linkcode tidy} releases what a step no longer needs, for its buffers to be reused;
  *   {@linkcode keep} exempts a tensor.
  * - Checking your own gradients: the `@gradtape/gradtape/testing` entry point
@@ -297,6 +298,66 @@ export type { CustomJvpRule } from "./src/transforms/custom_jvp.ts";
  * ```
  */
 export * as optimizers from "./src/optimizers/mod.ts";
+export { Module } from "./src/layers/module.ts";
+export type { ModuleOptions } from "./src/layers/module.ts";
+/**
+ * Keras's layers, each a {@linkcode Module} that builds its variables on its first call from the
+ * input's shape and is called as `layer.apply(x, { training })`: `Dense`, `Dropout`, `Flatten`,
+ * `Embedding`, `BatchNormalization`, `LayerNormalization`, `Conv1D`, `Conv2D`, `Conv3D`,
+ * `DepthwiseConv2D`, `Conv2DTranspose`, `MaxPooling2D`, `AveragePooling2D`, `GlobalAveragePooling2D` (and their
+ * 1-D and 3-D kin), `Sequential`, and `Layer` to write one's own.
+ *
+ * @example A model, a loss and a training step
+ * ```ts
+ * import { GradientTape, layers, losses, optimizers, random } from "@gradtape/gradtape";
+ * import assert from "node:assert/strict";
+ * random.setSeed(0);
+ * const model = new layers.Sequential([
+ *   new layers.Dense(16, { activation: "relu" }),
+ *   new layers.Dense(1),
+ * ]);
+ * const x = random.normal([32, 4]), y = x.sum(1, true);
+ * const opt = new optimizers.Adam({ learningRate: 0.01 });
+ * const step = () => {
+ *   const tape = new GradientTape();
+ *   const loss = tape.record(() => losses.meanSquaredError(y, model.apply(x, { training: true })));
+ *   const vars = model.trainableVariables;
+ *   opt.applyGradients(tape.gradient(loss, vars).map((g, i) => [g, vars[i]]));
+ *   return loss.item();
+ * };
+ * const first = step();
+ * for (let i = 0; i < 50; i++) step();
+ * assert.ok(step() < first);
+ * ```
+ */
+export * as layers from "./src/layers/mod.ts";
+/**
+ * Weight initializers with Keras's names and formulas (`glorotUniform`, `heNormal`,
+ * `orthogonal`, …): each returns an {@linkcode Initializer}, a function of a shape and a dtype.
+ *
+ * @example A seeded He-normal kernel
+ * ```ts
+ * import { initializers } from "@gradtape/gradtape";
+ * import assert from "node:assert/strict";
+ * const init = initializers.heNormal({ seed: 7 });
+ * assert.deepEqual(init([3, 4]).toArray(), init([3, 4]).toArray());
+ * ```
+ */
+export * as initializers from "./src/layers/initializers.ts";
+export type { Initializer } from "./src/layers/initializers.ts";
+/**
+ * Losses with Keras's names and formulas, averaged over the batch: `meanSquaredError`,
+ * `meanAbsoluteError`, `huber`, `binaryCrossentropy`, `categoricalCrossentropy`,
+ * `sparseCategoricalCrossentropy`.
+ *
+ * @example
+ * ```ts
+ * import { losses } from "@gradtape/gradtape";
+ * import assert from "node:assert/strict";
+ * assert.equal(losses.meanSquaredError([1, 2], [1, 4]).item(), 2);
+ * ```
+ */
+export * as losses from "./src/layers/losses.ts";
 export {
   acos,
   acosh,
@@ -331,5 +392,13 @@ export {
   xlogy,
 } from "./src/ops/mod.ts";
 export type { GeluOptions } from "./src/ops/mod.ts";
+export { conv1d, conv2d, conv2dTranspose, conv3d, depthwiseConv2d } from "./src/ops/mod.ts";
+export type {
+  Conv1DOptions,
+  Conv2DOptions,
+  Conv2DTransposeOptions,
+  Conv3DOptions,
+  ConvPadding,
+} from "./src/ops/mod.ts";
 export { avgPool, batchNormalization, maxPool } from "./src/ops/mod.ts";
 export type { PoolDataFormat, PoolOptions, PoolPadding } from "./src/ops/mod.ts";

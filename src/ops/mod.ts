@@ -14,6 +14,7 @@ export * from "./binary.ts";
 export * from "./cast.ts";
 export * from "./clip.ts";
 export * from "./compare.ts";
+export * from "./conv.ts";
 export * from "./creation.ts";
 export * from "./dropout.ts";
 export * from "./indexing.ts";

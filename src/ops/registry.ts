@@ -3,6 +3,7 @@ import type { Primitive } from "../core/dispatch.ts";
 import { binaryPrims } from "./binary.ts";
 import { castPrims } from "./cast.ts";
 import { comparePrims } from "./compare.ts";
+import { convPrims } from "./conv.ts";
 import { indexingPrims } from "./indexing.ts";
 import { linalgPrims } from "./linalg/prims.ts";
 import { productPrims } from "./products.ts";
@@ -31,6 +32,7 @@ export const primitives = {
   ...linalgPrims,
   ...decompositionPrims,
   ...specialPrims,
+  ...convPrims,
   ...poolPrims,
 };
 

@@ -14,6 +14,7 @@ import { scanRows } from "./rows/scan.ts";
 import { indexingRows } from "./rows/indexing.ts";
 import { decompositionRows, linalgRows } from "./rows/linalg.ts";
 import { moreRows } from "./rows/more.ts";
+import { convRows } from "./rows/conv.ts";
 import { poolRows } from "./rows/pool.ts";
 
 export type { Case, Fn, Row } from "./_row_types.ts";
@@ -36,6 +37,7 @@ export const rows: Record<PrimitiveName, Row> = {
   ...linalgRows,
   ...decompositionRows,
   ...moreRows,
+  ...convRows,
   ...poolRows,
   negative: unary(gt.negative),
   abs: unary(gt.abs),

@@ -1,0 +1,316 @@
+/**
+ * The general convolution's kernel (src/ops/conv.ts): input `[N, ...S, C]`, filter
+ * `[...K, C/G, O]`, output `[N, ...Y, O]`, with strides, padding (negative pads crop), input
+ * ("lhs") dilation, filter ("rhs") dilation and G feature groups.
+ *
+ * As a matrix product per group: each output position's receptive field is one row of a matrix A
+ * (im2col), its columns ordered as the filter's rows `(k, c)`, so that `out = A · W`. In float32
+ * the rows are written straight into the WebAssembly kernels' memory, chunk by chunk, while the
+ * worker multiplies the chunks already written (runtime.ts's `Stream`); elsewhere a block of rows
+ * at a time meets a loop summing in float64.
+ */
+import { allocateF64, type DType, type TypedArray } from "../dtype.ts";
+import { DATA, heap, JOB, kernels, runJob, type Stream } from "./wasm/runtime.ts";
+
+/** The layout and attributes of one convolution, checked by the shape rule. */
+export interface ConvGeometry {
+  /** Batch size. */
+  n: number;
+  /** Input spatial sizes. */
+  s: readonly number[];
+  /** Input channels (all groups). */
+  c: number;
+  /** Filter spatial sizes. */
+  k: readonly number[];
+  /** Output channels (all groups). */
+  o: number;
+  /** Output spatial sizes. */
+  y: readonly number[];
+  groups: number;
+  strides: readonly number[];
+  /** Padding before each spatial dimension (negative: cropped). */
+  lo: readonly number[];
+  lhsDilation: readonly number[];
+  rhsDilation: readonly number[];
+}
+
+const prod = (xs: readonly number[]) => xs.reduce((a, b) => a * b, 1);
+const ceil = (n: number, m: number) => Math.ceil(n / m) * m;
+// As wasm/gemm.ts: rows a multiple of 1 KiB apart fall in the same cache sets.
+const padded = (n: number) => (n % 256 === 0 ? n + 16 : n);
+
+// Below this many multiply-adds the loop is as fast as copying into WebAssembly memory.
+const WASM_MIN_WORK = 4096;
+// Longer inner dimensions are multiplied in chunks summed in float64, as wasm/gemm.ts does.
+const K_CHUNK = 4096;
+// Below this many multiply-adds a second thread costs more than it saves (as wasm/gemm.ts).
+const THREAD_MIN_WORK = 1 << 22;
+// Rows of A per chunk of a job: small enough that the worker starts soon after the first is
+// written, large enough that each chunk streams B's blocks well; and at least CHUNKS chunks, so
+// that the two threads end together.
+const CHUNK_ROWS = 256;
+const CHUNKS = 16;
+// Rows of A per block in the loop path.
+const BLOCK_ROWS = 32;
+
+/**
+ * For each spatial dimension, the input index that output position `o` meets at filter tap `k`
+ * (`table[o * K + k]`), or -1 where it falls in the padding or between dilated inputs.
+ */
+function tapTables(g: ConvGeometry): Int32Array[] {
+  return g.s.map((size, i) => {
+    const K = g.k[i], Y = g.y[i], a = g.lhsDilation[i];
+    const t = new Int32Array(Y * K);
+    for (let o = 0; o < Y; o++) {
+      for (let k = 0; k < K; k++) {
+        const q = o * g.strides[i] + k * g.rhsDilation[i] - g.lo[i];
+        t[o * K + k] = q >= 0 && q % a === 0 && q / a < size ? q / a : -1;
+      }
+    }
+    return t;
+  });
+}
+
+/**
+ * Writes rows [m0, m1) of group `grp`'s im2col matrix to `dst` (row m0 at `at`, rows `ld`
+ * apart), the columns of taps [t0, t1) only: row `(n, o…)` holds, for each filter tap `k…` in
+ * order, the `C/G` input channels of the group at the input position that tap meets (zeros in
+ * the padding). Copies runs of taps that are adjacent in the input as one.
+ */
+function fillRows(
+  dst: TypedArray,
+  at: number,
+  ld: number,
+  x: TypedArray,
+  xAt: number,
+  g: ConvGeometry,
+  taps: Int32Array[],
+  grp: number,
+  m0: number,
+  m1: number,
+  t0 = 0,
+  t1 = prod(g.k),
+): void {
+  const d = g.s.length, ci = g.c / g.groups;
+  // Strides of x in elements, per spatial dimension and for the batch.
+  const xs = new Array<number>(d);
+  let step = g.c;
+  for (let i = d - 1; i >= 0; i--) {
+    xs[i] = step;
+    step *= g.s[i];
+  }
+  const batchStride = step;
+  const pos = new Array<number>(d).fill(0); // output position of the row
+  const kk = new Array<number>(d).fill(0); // filter tap
+  // The row's output position, from m0.
+  let rem = m0;
+  for (let i = d - 1; i >= 0; i--) {
+    pos[i] = rem % g.y[i];
+    rem = Math.floor(rem / g.y[i]);
+  }
+  let n = rem;
+  const mode = x === dst ? WITHIN : dst.constructor === x.constructor ? SET : LOOP;
+  for (let m = m0; m < m1; m++) {
+    let o = at + (m - m0) * ld;
+    const base = xAt + n * batchStride + grp * ci;
+    for (let i = d - 1, t = t0; i >= 0; i--) {
+      kk[i] = t % g.k[i];
+      t = Math.floor(t / g.k[i]);
+    }
+    // A pending run: `len` elements from x at `src` (or zeros where src < 0) to dst at `runAt`.
+    let src = -2, len = 0, runAt = o;
+    for (let t = t0; t < t1; t++) {
+      let off = base;
+      for (let i = 0; i < d; i++) {
+        const q = taps[i][pos[i] * g.k[i] + kk[i]];
+        if (q < 0) {
+          off = -1;
+          break;
+        }
+        off += q * xs[i];
+      }
+      if (len > 0 && (off < 0 ? src < 0 : src >= 0 && off === src + len)) {
+        len += ci;
+      } else {
+        if (len > 0) flush(dst, runAt, x, src, len, mode);
+        src = off;
+        len = ci;
+        runAt = o;
+      }
+      o += ci;
+      for (let i = d - 1; i >= 0; i--) {
+        if (++kk[i] < g.k[i]) break;
+        kk[i] = 0;
+      }
+    }
+    if (len > 0) flush(dst, runAt, x, src, len, mode);
+    for (let i = d - 1; i >= 0; i--) {
+      if (++pos[i] < g.y[i]) break;
+      pos[i] = 0;
+      if (i === 0) n++;
+    }
+  }
+}
+
+// How a run is copied: within one array (x already in WebAssembly memory), by `set` between
+// arrays of one type, or element by element.
+const WITHIN = 0, SET = 1, LOOP = 2;
+
+function flush(
+  dst: TypedArray,
+  at: number,
+  x: TypedArray,
+  src: number,
+  len: number,
+  mode: number,
+): void {
+  if (src < 0) {
+    dst.fill(0, at, at + len);
+  } else if (mode === WITHIN) {
+    dst.copyWithin(at, src, src + len);
+  } else if (mode === SET && len >= 32) {
+    dst.set(x.subarray(src, src + len), at);
+  } else {
+    for (let j = 0; j < len; j++) dst[at + j] = x[src + j];
+  }
+}
+
+/**
+ * The convolution of `x` by `w` into `out` (every element written). `reference` forces the loop
+ * path, which the WebAssembly path is tested against.
+ */
+export function convKernel(
+  out: TypedArray,
+  x: TypedArray,
+  w: TypedArray,
+  g: ConvGeometry,
+  dtype: DType,
+  reference = false,
+): void {
+  const rows = g.n * prod(g.y), og = g.o / g.groups, kc = prod(g.k) * (g.c / g.groups);
+  if (rows === 0 || og === 0) return;
+  if (kc === 0) {
+    out.fill(0);
+    return;
+  }
+  const taps = tapTables(g);
+  if (
+    !reference && dtype === "float32" && rows * kc * og >= WASM_MIN_WORK &&
+    wasmConv(out as Float32Array, x, w, g, taps, rows, kc, og)
+  ) return;
+  loopConv(out, x, w, g, taps, rows, kc, og);
+}
+
+// Blocks of A's rows in float64, each row's outputs summed in float64 over the filter's rows.
+function loopConv(
+  out: TypedArray,
+  x: TypedArray,
+  w: TypedArray,
+  g: ConvGeometry,
+  taps: Int32Array[],
+  rows: number,
+  kc: number,
+  og: number,
+): void {
+  const a = allocateF64(BLOCK_ROWS * kc), acc = allocateF64(og);
+  for (let grp = 0; grp < g.groups; grp++) {
+    for (let m0 = 0; m0 < rows; m0 += BLOCK_ROWS) {
+      const m1 = Math.min(rows, m0 + BLOCK_ROWS);
+      fillRows(a, 0, kc, x, 0, g, taps, grp, m0, m1);
+      for (let m = m0; m < m1; m++) {
+        acc.fill(0);
+        for (let p = 0, ar = (m - m0) * kc; p < kc; p++) {
+          const av = a[ar + p];
+          for (let j = 0, wi = p * g.o + grp * og; j < og; j++) acc[j] += av * w[wi + j];
+        }
+        for (let j = 0, oi = m * g.o + grp * og; j < og; j++) out[oi + j] = acc[j];
+      }
+    }
+  }
+}
+
+// Per group: A's rows written into WebAssembly memory as the job runs, B (the group's columns of
+// the filter) copied once, C copied out as chunks finish. Returns false without the kernels.
+function wasmConv(
+  out: Float32Array,
+  x: TypedArray,
+  w: TypedArray,
+  g: ConvGeometry,
+  taps: Int32Array[],
+  rows: number,
+  kc: number,
+  og: number,
+): boolean {
+  const k = kernels();
+  if (k === null) return false;
+  const mp = ceil(rows, 4), np = ceil(og, 8);
+  const ci = g.c / g.groups, ntaps = prod(g.k);
+  const chunked = kc > K_CHUNK;
+  // A chunked product holds one chunk of A's columns at a time (its row stride, padded, at most
+  // 16 more than its width).
+  const lda = chunked ? Math.max(1, Math.floor(K_CHUNK / ci)) * ci + 16 : padded(kc);
+  const ldb = padded(np), ldc = padded(np);
+  const xBytes = ceil(x.length, 4) * 4;
+  const aBytes = mp * lda * 4, bBytes = kc * ldb * 4, cBytes = mp * ldc * 4;
+  const mem = heap(k, xBytes + aBytes + bBytes + cBytes);
+  // NOTE: x goes into WebAssembly memory first, so that A's runs are copied by copyWithin: a
+  // subarray per run, for `set`, cost more than the copy of a run of a few hundred values.
+  const x0 = DATA / 4, aPtr = DATA + xBytes, bPtr = aPtr + aBytes, cPtr = bPtr + bBytes;
+  const a0 = aPtr / 4, b0 = bPtr / 4, c0 = cPtr / 4;
+  mem.set(x, x0);
+  const sum = chunked ? allocateF64(rows * og) : null;
+  for (let grp = 0; grp < g.groups; grp++) {
+    for (let p = 0; p < kc; p++) {
+      const from = p * g.o + grp * og, to = b0 + p * ldb;
+      for (let j = 0; j < og; j++) mem[to + j] = w[from + j];
+      for (let j = og; j < ldb; j++) mem[to + j] = 0;
+    }
+    const drain = (i: number, e: number) => {
+      for (let m = i, end = Math.min(e, rows); m < end; m++) {
+        const from = c0 + m * ldc, to = m * g.o + grp * og;
+        for (let j = 0; j < og; j++) out[to + j] = mem[from + j];
+      }
+    };
+    const fill = (i: number, e: number) => {
+      if (i < rows) fillRows(mem, a0 + i * lda, lda, mem, x0, g, taps, grp, i, Math.min(e, rows));
+    };
+    const chunk = Math.min(CHUNK_ROWS, ceil(Math.ceil(mp / CHUNKS), 4));
+    if (!chunked) {
+      if (mp > rows) mem.fill(0, a0 + rows * lda, a0 + mp * lda);
+      const stream: Stream = { fill, drain };
+      const params = [aPtr, bPtr, cPtr, ldc, kc, lda, ldb, 0, mp, np];
+      runJob(k, JOB.gemmRows, params, mp, chunk, mp * np * kc >= THREAD_MIN_WORK, stream);
+      continue;
+    }
+    // NOTE: a long inner dimension (a filter's gradient sums over every output position of
+    // every example) goes in chunks of whole taps, at most K_CHUNK columns, whose products are
+    // summed in float64, as wasm/gemm.ts does: the float32 blocks add up at most 32 partial
+    // sums each. Each chunk's columns of A are written as its job runs, as above.
+    sum!.fill(0);
+    const per = Math.max(1, Math.floor(K_CHUNK / ci));
+    for (let t0 = 0; t0 < ntaps; t0 += per) {
+      const t1 = Math.min(ntaps, t0 + per), kn = (t1 - t0) * ci, ld = padded(kn);
+      if (mp > rows) mem.fill(0, a0 + rows * ld, a0 + mp * ld);
+      const stream: Stream = {
+        fill(i, e) {
+          if (i < rows) {
+            fillRows(mem, a0 + i * ld, ld, mem, x0, g, taps, grp, i, Math.min(e, rows), t0, t1);
+          }
+        },
+        drain(i, e) {
+          for (let m = i, end = Math.min(e, rows); m < end; m++) {
+            for (let j = 0, from = c0 + m * ldc, to = m * og; j < og; j++) {
+              sum![to + j] += mem[from + j];
+            }
+          }
+        },
+      };
+      const params = [aPtr, bPtr + t0 * ci * ldb * 4, cPtr, ldc, kn, ld, ldb, 0, mp, np];
+      runJob(k, JOB.gemmRows, params, mp, chunk, mp * np * kn >= THREAD_MIN_WORK, stream);
+    }
+    for (let m = 0; m < rows; m++) {
+      for (let j = 0, to = m * g.o + grp * og; j < og; j++) out[to + j] = sum![m * og + j];
+    }
+  }
+  return true;
+}

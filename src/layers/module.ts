@@ -1,0 +1,123 @@
+/** `Module`, as `tf.Module`: a container that finds its variables by walking its own fields. */
+import { checkOptions, describeValue } from "../core/check.ts";
+import { Tensor } from "../core/tensor.ts";
+import { Variable } from "../core/variable.ts";
+
+/** Options of `new Module`. */
+export interface ModuleOptions {
+  /** The name (default: the class's name in snake case, numbered when taken: `dense_1`). */
+  name?: string;
+}
+
+const taken = new Map<string, number>();
+
+// Keras's default names: `Dense` → `dense`, then `dense_1`, `dense_2`…
+function defaultName(cls: string): string {
+  const base = cls.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/([A-Z])([A-Z][a-z])/g, "$1_$2")
+    .toLowerCase();
+  const n = taken.get(base) ?? 0;
+  taken.set(base, n + 1);
+  return n === 0 ? base : `${base}_${n}`;
+}
+
+// Only plain records are walked: class instances other than modules (tensors, maps, the user's
+// own objects) are not containers of variables.
+function isRecord(v: object): boolean {
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+// Every variable and submodule reachable from `root`'s fields, depth first in field order, and
+// the variables held inside a frozen layer (`trainable` false: Keras's way to freeze one).
+function walk(root: Module): { variables: Variable[]; modules: Module[]; frozen: Set<Variable> } {
+  const variables: Variable[] = [];
+  const modules: Module[] = [];
+  const frozen = new Set<Variable>();
+  const seen = new Set<object>([root]);
+  const visit = (v: unknown, inFrozen: boolean): void => {
+    if (v === null || typeof v !== "object" || v instanceof Tensor || seen.has(v)) return;
+    seen.add(v);
+    if (v instanceof Variable) {
+      variables.push(v);
+      if (inFrozen) frozen.add(v);
+    } else if (v instanceof Module) {
+      modules.push(v);
+      visitFields(v, inFrozen);
+    } else if (Array.isArray(v)) v.forEach((e) => visit(e, inFrozen));
+    else if (isRecord(v)) Object.values(v).forEach((e) => visit(e, inFrozen));
+  };
+  const visitFields = (m: Module, inFrozen: boolean): void => {
+    const fields = m as unknown as Record<string, unknown>;
+    const frozenHere = inFrozen || fields.trainable === false;
+    for (const key of Object.keys(m)) visit(fields[key], frozenHere);
+  };
+  visitFields(root, false);
+  return { variables, modules, frozen };
+}
+
+/**
+ * A container of variables and other modules, as `tf.Module`: `variables` and
+ * `trainableVariables` collect every `Variable` held in its fields, in arrays and plain records
+ * in them, and in submodules, each once (a variable shared by two fields counts once), in the
+ * order of the fields (depth first). Subclasses just assign fields.
+ *
+ * @example A model of two variables and a submodule
+ * ```ts
+ * import { Module, Variable } from "@gradtape/gradtape";
+ * import assert from "node:assert/strict";
+ * class Affine extends Module {
+ *   w = new Variable([[1, 2]], { name: "w" });
+ *   b = new Variable([0], { name: "b" });
+ * }
+ * class Model extends Module {
+ *   layers = [new Affine(), new Affine()];
+ *   step = new Variable(0, { name: "step", trainable: false });
+ * }
+ * const model = new Model();
+ * assert.equal(model.variables.length, 5);
+ * assert.deepEqual(model.trainableVariables.map((v) => v.name), ["w", "b", "w", "b"]);
+ * assert.equal(model.submodules.length, 2);
+ * ```
+ */
+export class Module {
+  /** The module's name. */
+  readonly name: string;
+
+  /** Makes a module named `options.name` or after its class. */
+  constructor(options: ModuleOptions = {}) {
+    checkOptions(new.target.name, options, ["name"]);
+    const { name } = options;
+    if (name !== undefined && typeof name !== "string") {
+      throw new TypeError(`${new.target.name}: name must be a string, not ${describeValue(name)}`);
+    }
+    this.name = name ?? defaultName(new.target.name);
+  }
+
+  /** Every variable the module holds, trainable or not, each once, in field order. */
+  get variables(): Variable[] {
+    return walk(this).variables;
+  }
+
+  /**
+   * The variables whose `trainable` is true, outside layers frozen by `trainable = false`: what
+   * an optimizer updates.
+   */
+  get trainableVariables(): Variable[] {
+    const { variables, frozen } = walk(this);
+    return variables.filter((v) => v.trainable && !frozen.has(v));
+  }
+
+  /**
+   * The others: variables whose `trainable` is false (such as moving statistics), and those of
+   * layers frozen by `trainable = false`.
+   */
+  get nonTrainableVariables(): Variable[] {
+    const { variables, frozen } = walk(this);
+    return variables.filter((v) => !v.trainable || frozen.has(v));
+  }
+
+  /** Every module reachable from this one's fields (not itself), each once, depth first. */
+  get submodules(): Module[] {
+    return walk(this).modules;
+  }
+}
