@@ -106,7 +106,7 @@ export function dtypeOfKind(kind: Kind): DType {
 
 /**
  * Reads `count` elements of `kind` from `bytes` (exactly `count` elements long) as a typed array
- * of `dtypeOfKind(kind)`. `what` names the array in errors (`fromNpy: the array`), which refuse
+ * of `dtypeOfKind(kind)`. `what` names the array in errors (`fromNpz: member 'x.npy'`), which refuse
  * integers outside int32 rather than wrap them.
  */
 export function decode(
@@ -173,7 +173,7 @@ function narrow(n: number, what: string, at: (i: number) => number | bigint): In
     const v = at(i);
     if (typeof v === "bigint" || v > 0x7fffffff || v < -0x80000000) {
       throw new RangeError(
-        `${what} has integers outside int32, the first ${v} at flat index ${i}: gradtape's ` +
+        `${what}: integers outside int32, the first ${v} at flat index ${i}: gradtape's ` +
           `integer dtype is int32: convert the array to int32 (or to float64) before saving it`,
       );
     }

@@ -137,6 +137,7 @@ const DIST_EXTRA = [
 // The order in which a dynamic block lists the code lengths of the code-length alphabet.
 const CLEN_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
 const MAX_BITS = 15;
+const TRUNCATED = "inflate: the compressed data ends early: the file is truncated";
 
 /** A canonical Huffman code: how many codes of each length, and the symbols in code order. */
 interface Huffman {
@@ -177,7 +178,7 @@ class Reader {
   need(n: number): number {
     while (this.count < n) {
       if (this.pos >= this.src.length) {
-        throw new Error("inflate: the compressed data ends early: the file is truncated");
+        throw new Error(TRUNCATED);
       }
       this.bits |= this.src[this.pos++] << this.count;
       this.count += 8;
@@ -255,12 +256,12 @@ function stored(r: Reader, out: Output): void {
   r.bits = 0;
   r.count = 0;
   const s = r.src, p = r.pos;
-  if (p + 4 > s.length) throw new Error("inflate: a stored block's header is cut off");
+  if (p + 4 > s.length) throw new Error(TRUNCATED);
   const len = s[p] | (s[p + 1] << 8), nlen = s[p + 2] | (s[p + 3] << 8);
   if (len !== (~nlen & 0xffff)) {
     throw new Error("inflate: a stored block's length does not match its complement");
   }
-  if (p + 4 + len > s.length) throw new Error("inflate: a stored block is cut off");
+  if (p + 4 + len > s.length) throw new Error(TRUNCATED);
   out.room(len);
   out.buf.set(s.subarray(p + 4, p + 4 + len), out.n);
   out.n += len;

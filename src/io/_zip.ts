@@ -151,8 +151,12 @@ export function unzip(op: string, b: Uint8Array): { name: string; data: Uint8Arr
     }
     const raw = b.subarray(start, start + csize);
     let data: Uint8Array;
-    if (method === 0) data = raw;
-    else if (method === 8) data = inflateRaw(raw, usize);
+    if (method === 0) {
+      if (usize !== csize) {
+        throw new Error(`${op}: member '${name}''s sizes disagree: the file is damaged`);
+      }
+      data = raw;
+    } else if (method === 8) data = inflateRaw(raw, usize);
     else {
       throw new Error(
         `${op}: member '${name}' uses compression method ${method}; only stored (0) and ` +

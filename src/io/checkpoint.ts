@@ -136,7 +136,7 @@ export class Checkpoint {
    * assert.deepEqual(v.toArray(), [1, 2]);
    * ```
    */
-  restore(bytes: Uint8Array): void {
+  restore(bytes: Uint8Array | ArrayBuffer): void {
     const op = "Checkpoint.restore";
     const saved = readSafetensors(op, bytes);
     const target = this.#walk(op);

@@ -53,6 +53,6 @@ export function toNpy(x: TensorLike): Uint8Array {
  * assert.deepEqual(t.toArray(), [7, -2]);
  * ```
  */
-export function fromNpy(bytes: Uint8Array): Tensor {
+export function fromNpy(bytes: Uint8Array | ArrayBuffer): Tensor {
   return readNpy("fromNpy", checkBytes("fromNpy", bytes));
 }

@@ -59,7 +59,7 @@ export function toNpz(arrays: Record<string, Tensor | Variable>): Uint8Array {
  * assert.deepEqual(w.toArray(), [[1], [2]]);
  * ```
  */
-export function fromNpz(bytes: Uint8Array): Record<string, Tensor> {
+export function fromNpz(bytes: Uint8Array | ArrayBuffer): Record<string, Tensor> {
   const op = "fromNpz";
   const out: Record<string, Tensor> = {};
   for (const { name, data } of unzip(op, checkBytes(op, bytes))) {

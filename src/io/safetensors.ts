@@ -89,7 +89,7 @@ function checkMetadata(op: string, m: unknown): Record<string, string> | undefin
  * assert.equal(n.item(), 3);
  * ```
  */
-export function fromSafetensors(bytes: Uint8Array): Record<string, Tensor> {
+export function fromSafetensors(bytes: Uint8Array | ArrayBuffer): Record<string, Tensor> {
   return readSafetensors("fromSafetensors", bytes);
 }
 
@@ -106,7 +106,7 @@ export function fromSafetensors(bytes: Uint8Array): Record<string, Tensor> {
  * assert.deepEqual(io.safetensorsMetadata(bytes), { step: "100" });
  * ```
  */
-export function safetensorsMetadata(bytes: Uint8Array): Record<string, string> {
+export function safetensorsMetadata(bytes: Uint8Array | ArrayBuffer): Record<string, string> {
   const op = "safetensorsMetadata";
   const m = readHeader(op, bytes).header.__metadata__;
   if (m === undefined) return {};
