@@ -197,7 +197,8 @@ function differences(
   if (missing.length > 0) {
     out.push(
       "(a variable missing here may belong to a layer not built yet: call the model once " +
-        "first; or the checkpoint is of another model)",
+        "first; or to an optimizer's slot not made yet: apply one step first; or the " +
+        "checkpoint is of another model)",
     );
   }
   return out;
