@@ -255,6 +255,14 @@ Deno.test("inflateRaw() reads stored and fixed-Huffman blocks written by hand", 
   assert.deepEqual(inflateRaw(new Uint8Array([0x4b, 0x04, 0x00])), new Uint8Array([0x61]));
 });
 
+Deno.test("inflateRaw() reads a stored block after a Huffman block (a full flush), from the bytes read ahead", () => {
+  // zlib (Python's, level 9, raw): "hello hello hello ", a full flush (an empty stored block),
+  // then "world, hello".
+  const hex = "ca48cdc9c957c8402201000000ffff2bcf2fca49d151c848cdc9c90700";
+  const bytes = Uint8Array.from(hex.match(/../g)!, (h) => parseInt(h, 16));
+  assert.equal(new TextDecoder().decode(inflateRaw(bytes)), "hello hello hello world, hello");
+});
+
 Deno.test("inflateRaw() refuses corrupt and truncated streams rather than returning garbage", async () => {
   const data = new TextEncoder().encode("abcabcabcabc".repeat(100));
   const packed = await deflateRaw(data);
