@@ -1,7 +1,7 @@
 /**
- * Files written by numpy 2.4 (and a safetensors file written byte by byte from the format's
- * specification) by fixtures/make_fixtures.py, read by gt.io. The expected values repeat the
- * script's formulas.
+ * Files written by numpy 2.4 and by the safetensors library 0.8, and a safetensors file written
+ * byte by byte from the format's specification, all by fixtures/make_fixtures.py, read by gt.io.
+ * The expected values repeat the script's formulas.
  */
 import assert from "node:assert/strict";
 import * as gt from "../../mod.ts";
@@ -125,4 +125,14 @@ Deno.test("fromSafetensors() reads a file written from the specification, every 
     format: "pt",
     source: "make_fixtures.py",
   });
+});
+
+Deno.test("fromSafetensors() reads a file written by the safetensors library itself", () => {
+  const bytes = read("library.safetensors");
+  const t = gt.io.fromSafetensors(bytes);
+  expectTensor(t["encoder.weight"], "float32", [2, 3], M);
+  expectTensor(t["encoder.bias"], "float32", [2], [0.5, -1.5]);
+  expectTensor(t.steps, "int32", [], 12);
+  expectTensor(t.flags, "bool", [2, 1], [[true], [false]]);
+  assert.deepEqual(gt.io.safetensorsMetadata(bytes), { framework: "numpy" });
 });
