@@ -105,9 +105,9 @@ export function dtypeOfKind(kind: Kind): DType {
 }
 
 /**
- * Reads `count` elements of `kind` from `bytes` (exactly `count` elements long) as a typed array
- * of `dtypeOfKind(kind)`. `what` names the array in errors (`fromNpz: member 'x.npy'`), which refuse
- * integers outside int32 rather than wrap them.
+ * Reads the elements of `kind` in `bytes` as a typed array of `dtypeOfKind(kind)`. `what` names
+ * the array in errors (`fromNpz: member 'x.npy'`), which refuse integers outside int32 rather
+ * than wrap them.
  */
 export function decode(
   bytes: Uint8Array,

@@ -39,12 +39,12 @@ function isPlain(x: object): boolean {
 }
 
 /**
- * The tensors and variables reachable from `root`, each under its path from the root.
- * Arrays, plain records, `Map`s and class instances (a module's own fields, or what its
+ * The tensors and variables reachable from `root`, each under its path from the root. Arrays,
+ * plain records, `Map`s and class instances (a module's own fields, or what its
  * `[checkpointState]()` returns) are walked; each object is walked once, at the first path that
- * reaches it, and with `variablesOnly` each variable is taken once. Inside class instances, fields that hold no tensors (numbers,
- * functions, names) are skipped; with `strict`, in the arrays and records of `root` they are
- * errors.
+ * reaches it, and with `variablesOnly` each variable is taken once. Inside class instances,
+ * fields that hold no tensors (numbers, functions, names) are skipped; with `strict`, in the
+ * arrays and records of `root` they are errors.
  */
 export function namedLeaves(root: object, opts: WalkOptions): Named[] {
   const out: Named[] = [];

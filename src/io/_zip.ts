@@ -1,4 +1,4 @@
-/** Zip archives as numpy's `.npz` files use them: stored members written, stored and deflated read. */
+/** Zip archives as `.npz` files use them: members written stored, read stored or deflated. */
 import { inflateRaw } from "./_inflate.ts";
 
 const LOCAL = 0x04034b50, CENTRAL = 0x02014b50, END = 0x06054b50;

@@ -1,4 +1,4 @@
-/** `Checkpoint`: every variable reachable from a model, an optimizer and more, saved and restored. */
+/** `Checkpoint`: every variable reachable from a model, an optimizer and more, saved, restored. */
 import { describeValue } from "../core/check.ts";
 import { fmtShape, sameShape } from "../core/shape.ts";
 import { Tensor } from "../core/tensor.ts";
@@ -44,7 +44,10 @@ const MAX_LISTED = 20;
  *
  * // A model of another shape is refused, and keeps its values.
  * const other = { model: { w: new Variable([1, 2]), b: new Variable([0, 0]) } };
- * assert.throws(() => new Checkpoint(other).restore(bytes), /model\/w: shape \[2,2\] in the checkpoint, \[2\] here/);
+ * assert.throws(
+ *   () => new Checkpoint(other).restore(bytes),
+ *   /model\/w: shape \[2,2\] in the checkpoint, \[2\] here/,
+ * );
  * assert.deepEqual(other.model.w.toArray(), [1, 2]);
  * ```
  */

@@ -43,8 +43,9 @@ export function toNpy(x: TensorLike): Uint8Array {
  * ```ts
  * import assert from "node:assert/strict";
  * import { io } from "@gradtape/gradtape";
- * const header = "{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }";
- * const head = new TextEncoder().encode("\x00NUMPY\x01\x00" + "\x00\x00" + header.padEnd(117) + "\n");
+ * // What np.save(f, np.array([7, -2])) writes: a 10-byte preamble, a 118-byte header, int64s.
+ * const header = "{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }".padEnd(117);
+ * const head = new TextEncoder().encode("?NUMPY\x01\x00??" + header + "\n");
  * head[0] = 0x93;
  * new DataView(head.buffer).setUint16(8, 118, true);
  * const data = new Uint8Array(new BigInt64Array([7n, -2n]).buffer);

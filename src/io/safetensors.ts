@@ -50,6 +50,12 @@ export function toSafetensors(tree: unknown, options: ToSafetensorsOptions = {})
     );
   }
   const named = namedLeaves(tree, { op, strict: true, variablesOnly: false });
+  if (named.some((n) => n.path === "__metadata__")) {
+    throw new Error(
+      `${op}: the name '__metadata__' is the format's own header entry: give the tensor ` +
+        `another name, and text in the metadata option`,
+    );
+  }
   return writeSafetensors(
     named.map(({ path, value }) => [path, value]),
     metadata,

@@ -131,6 +131,11 @@ Deno.test("toSafetensors() refuses a lone tensor, non-tensor leaves, non-string 
     Error,
     /toSafetensors: two entries are named 'a\/b'/,
   );
+  throwsWith(
+    () => gt.io.toSafetensors({ __metadata__: gt.constant(1) }),
+    Error,
+    /toSafetensors: the name '__metadata__' is the format's own header entry/,
+  );
 });
 
 /** A safetensors file with `header` (an object, serialized) and `data`. */
