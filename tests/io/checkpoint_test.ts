@@ -296,3 +296,14 @@ Deno.test("Checkpoint walks the objects anew at each save: layers built later ar
 Deno.test("gt.io.Checkpoint is gt.Checkpoint", () => {
   assert.equal(gt.io.Checkpoint, gt.Checkpoint);
 });
+
+Deno.test("Checkpoint.restore() inside tidy() leaves the restored values alive after it", () => {
+  const v = new gt.Variable([1, 2, 3]);
+  const ckpt = new gt.Checkpoint({ v });
+  const bytes = gt.tidy(() => ckpt.save());
+  v.assign([9, 9, 9]);
+  gt.tidy(() => ckpt.restore(bytes));
+  // Later scopes reuse released buffers: a value the tidy wrongly released would be overwritten.
+  for (let i = 0; i < 3; i++) gt.tidy(() => gt.fill([3], 7).mul(2));
+  assert.deepEqual(v.toArray(), [1, 2, 3]);
+});
