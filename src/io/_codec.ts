@@ -246,3 +246,16 @@ export function checkBytes(op: string, bytes: unknown): Uint8Array {
       `new Uint8Array(await response.arrayBuffer())), not ${describeValue(bytes)}`,
   );
 }
+
+/**
+ * Sets `record[key]` as an own property: a name read from a file may be `__proto__`, which an
+ * assignment would take as the record's prototype.
+ */
+export function setEntry<T>(record: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(record, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+}

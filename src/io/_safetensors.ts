@@ -10,6 +10,7 @@ import {
   encode,
   ITEM_SIZE,
   type Kind,
+  setEntry,
   tensorFrom,
   tensorOf,
 } from "./_codec.ts";
@@ -80,7 +81,7 @@ export function readSafetensors(op: string, bytes: unknown): Record<string, Tens
   const out: Record<string, Tensor> = {};
   for (const [name, entry] of Object.entries(header)) {
     if (name === "__metadata__") continue;
-    out[name] = readEntry(`${op}: tensor '${name}'`, entry, data);
+    setEntry(out, name, readEntry(`${op}: tensor '${name}'`, entry, data));
   }
   return out;
 }

@@ -5,7 +5,7 @@
 import { describeValue } from "../core/check.ts";
 import type { Tensor } from "../core/tensor.ts";
 import type { Variable } from "../core/variable.ts";
-import { checkBytes, tensorOf } from "./_codec.ts";
+import { checkBytes, setEntry, tensorOf } from "./_codec.ts";
 import { npyBytes, readNpy } from "./_npy.ts";
 import { unzip, zipStored } from "./_zip.ts";
 
@@ -66,7 +66,7 @@ export function fromNpz(bytes: Uint8Array | ArrayBuffer): Record<string, Tensor>
     const npy = name.endsWith(".npy");
     if (!npy && data[0] !== 0x93) continue; // a folder, or a file that is not an array
     const key = npy ? name.slice(0, -4) : name;
-    out[key] = readNpy(`${op}: member '${name}'`, data);
+    setEntry(out, key, readNpy(`${op}: member '${name}'`, data));
   }
   return out;
 }

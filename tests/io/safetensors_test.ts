@@ -243,3 +243,14 @@ Deno.test("JSON.stringify of a tensor and of a variable gives nested arrays", ()
   assert.equal(JSON.stringify(new gt.Variable(2.5)), "2.5");
   assert.equal(JSON.stringify(gt.zeros([2, 0])), "[[],[]]");
 });
+
+Deno.test("fromSafetensors() and fromNpz() keep a tensor named __proto__ as an entry", () => {
+  const t = gt.io.fromSafetensors(
+    file({ ["__proto__"]: { dtype: "F32", shape: [1], data_offsets: [0, 4] } }, new Uint8Array(4)),
+  );
+  assert.deepEqual(Object.keys(t), ["__proto__"]);
+  assert.equal(Object.getPrototypeOf(t), Object.prototype);
+  const z = gt.io.fromNpz(gt.io.toNpz({ ["__proto__"]: gt.zeros([1]) }));
+  assert.deepEqual(Object.keys(z), ["__proto__"]);
+  assert.equal(Object.getPrototypeOf(z), Object.prototype);
+});
