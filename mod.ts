@@ -402,3 +402,21 @@ export type {
 } from "./src/ops/mod.ts";
 export { avgPool, batchNormalization, maxPool } from "./src/ops/mod.ts";
 export type { PoolDataFormat, PoolOptions, PoolPadding } from "./src/ops/mod.ts";
+/**
+ * Saving and loading, as bytes (the library does no file I/O, so it runs in browsers too):
+ * safetensors (`io.toSafetensors`, `io.fromSafetensors`), numpy's `.npy` and `.npz`
+ * (`io.toNpy`, `io.fromNpy`, `io.toNpz`, `io.fromNpz`), and `io.Checkpoint`.
+ *
+ * @example Weights to safetensors and back
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { io, Variable } from "@gradtape/gradtape";
+ * const params = { dense: { kernel: new Variable([[1, 2]]), bias: new Variable([0.5]) } };
+ * const bytes = io.toSafetensors(params); // await Deno.writeFile("model.safetensors", bytes)
+ * const back = io.fromSafetensors(bytes);
+ * assert.deepEqual(back["dense/kernel"].toArray(), [[1, 2]]);
+ * ```
+ */
+export * as io from "./src/io/mod.ts";
+export { Checkpoint } from "./src/io/checkpoint.ts";
+export type { CheckpointObjects } from "./src/io/checkpoint.ts";
