@@ -15,6 +15,7 @@ import { main as directional } from "./09_directional_derivatives.ts";
 import { main as newton } from "./10_newton_rosenbrock.ts";
 import { main as conjugateGradient } from "./11_conjugate_gradient_hvp.ts";
 import { main as adam } from "./12_polynomial_adam.ts";
+import { main as fashionMnist } from "./13_fashion_mnist_cnn.ts";
 import { main as perExample } from "./14_per_example_gradients.ts";
 import { main as jitTraining } from "./15_jit_training.ts";
 import { main as gaussianProcess } from "./16_gaussian_process.ts";
@@ -33,6 +34,11 @@ const examples: [title: string, run: (args: readonly string[]) => void | Promise
   ["10 Newton's method on the Rosenbrock function", newton],
   ["11 Conjugate gradient with Hessian-vector products", conjugateGradient],
   ["12 Polynomial regression with Adam", adam],
+  // A short run: one epoch on 3,000 images (the full run: examples/13_fashion_mnist_cnn.ts alone).
+  [
+    "13 A CNN on Fashion-MNIST (short run)",
+    (args) => fashionMnist([...args, "--epochs", "1", "--train", "3000", "--test", "1000"]),
+  ],
   ["14 Per-example gradient norms with vmap(grad)", perExample],
   ["15 Training steps compiled with jit", jitTraining],
   ["16 Gaussian-process regression with gt.linalg", gaussianProcess],

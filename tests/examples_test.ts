@@ -21,11 +21,16 @@ interface Run {
   out: string;
 }
 
+/** The flags of examples that take long in full: CI runs their short versions. */
+const shortRun: Record<string, string[]> = {
+  "13_fashion_mnist_cnn.ts": ["--epochs", "1", "--train", "3000", "--test", "1000"],
+};
+
 /** Runs one example with `--out` pointing at a fresh folder. */
 async function runExample(file: string, permissions: string[] = ["-A"]): Promise<Run> {
   const out = await Deno.makeTempDir({ prefix: "gradtape_examples_" });
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...permissions, `examples/${file}`, "--out", out],
+    args: ["run", ...permissions, `examples/${file}`, "--out", out, ...(shortRun[file] ?? [])],
     cwd: root,
     stdout: "piped",
     stderr: "piped",
@@ -49,6 +54,7 @@ const files = [
   "10_newton_rosenbrock.ts",
   "11_conjugate_gradient_hvp.ts",
   "12_polynomial_adam.ts",
+  "13_fashion_mnist_cnn.ts",
   "14_per_example_gradients.ts",
   "15_jit_training.ts",
   "16_gaussian_process.ts",
@@ -763,6 +769,27 @@ Deno.test("the examples print the values the tutorial states", async (t) => {
       );
     });
 
+    await t.step(
+      "13: a CNN learns Fashion-MNIST, and its checkpoint restores it exactly",
+      async () => {
+        const { stdout, out } = await runs.get("13_fashion_mnist_cnn.ts")!;
+        assert.match(stdout, /^Fashion-MNIST: 3000 training and 1000 test images of 28×28/m);
+        const epoch = stdout.match(
+          /^Epoch 1: loss (\S+), train accuracy (\S+)%, test accuracy (\S+)%/m,
+        );
+        assert.ok(epoch !== null, stdout);
+        const [loss, trainAcc, testAcc] = epoch.slice(1).map(Number);
+        // Ten classes: chance is 10% and a loss of ln 10 ≈ 2.3; one short epoch already does far better.
+        assert.ok(loss < 1.5 && trainAcc > 60 && testAcc > 60, epoch[0]);
+        const restored = stdout.match(
+          /^Test accuracy of the restored model: (\S+)% \(trained: (\S+)%\)/m,
+        );
+        assert.ok(restored !== null && restored[1] === restored[2], restored?.[0]);
+        for (const name of ["13_fashion_mnist_cnn.svg", "13_fashion_mnist_cnn.safetensors"]) {
+          assert.ok((await Deno.stat(`${out}/${name}`)).size > 0, name);
+        }
+      },
+    );
     await t.step("14: per-example norms and clipping match single-example grads", async () => {
       const { stdout } = await runs.get("14_per_example_gradients.ts")!;
       // The reference: each example's gradient by grad alone, no vmap, and its norm.
@@ -865,6 +892,7 @@ Deno.test("deno task demo runs every example with the task's permissions", async
       "06_training_linear_model.svg",
       "08_polynomial_regression_l2.svg",
       "12_polynomial_adam.svg",
+      "13_fashion_mnist_cnn.svg",
       "16_gaussian_process.svg",
     ];
     for (const name of figures) {
