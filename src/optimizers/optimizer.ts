@@ -119,11 +119,14 @@ export function checkPairs(op: string, pairs: unknown): [Tensor, Variable][] {
   return out;
 }
 
-/** A float64 variable of zeros of `shape`, not watched by tapes (optimizers' state). */
-export function counter(shape: readonly number[] = []): Variable {
-  return new Variable(new Tensor(new Float64Array(sizeOf(shape)), shape, "float64"), {
-    trainable: false,
-  });
+/**
+ * A float64 variable of `shape` filled with `initial`, not watched by tapes (optimizers' state).
+ * Its value is made here, whole: a variable made while `jit` traces takes it as it is.
+ */
+export function counter(shape: readonly number[] = [], initial = 0): Variable {
+  const data = new Float64Array(sizeOf(shape));
+  if (initial !== 0) data.fill(initial);
+  return new Variable(new Tensor(data, shape, "float64"), { trainable: false });
 }
 
 /** The values of a state variable, to update in place in eager mode (it is never shared). */
@@ -258,7 +261,7 @@ export abstract class Optimizer {
   readonly #op: string;
   #iterations = counter();
   // The learning rate when it is a number: a variable, so a jitted step reads each new value.
-  #rate = counter();
+  #rate: Variable;
   #lr: LearningRate;
   #specs: readonly SlotSpec[] | undefined;
   #slots = new Map<Variable, Variable[]>();
@@ -291,7 +294,7 @@ export abstract class Optimizer {
       );
     }
     this.#lr = checkLearningRate(op, o.learningRate ?? defaultLearningRate);
-    if (typeof this.#lr === "number") stateOf(this.#rate)[0] = this.#lr;
+    this.#rate = counter([], typeof this.#lr === "number" ? this.#lr : 0);
     this.weightDecay = o.weightDecay === undefined
       ? undefined
       : checkHyperparameter(op, "weightDecay", o.weightDecay, "non-negative");
@@ -341,8 +344,7 @@ export abstract class Optimizer {
    * @returns The variable.
    */
   protected addStateVariable(name: string, initial: number): Variable {
-    const v = counter();
-    stateOf(v)[0] = initial;
+    const v = counter([], initial);
     this.#extra.push([name, v]);
     return v;
   }
@@ -414,11 +416,7 @@ export abstract class Optimizer {
       if (this.#slots.has(v)) continue;
       this.#slots.set(
         v,
-        this.#specs.map((s) => {
-          const slot = counter(v.shape);
-          if (s.initial !== 0) stateOf(slot).fill(s.initial);
-          return slot;
-        }),
+        this.#specs.map((s) => counter(v.shape, s.initial)),
       );
     }
   }
