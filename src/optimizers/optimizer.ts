@@ -134,7 +134,12 @@ export function stateOf(v: Variable): Float64Array {
   return dataOf(currentValue(v)) as Float64Array;
 }
 
-/** A learning rate: a number, a schedule, or a function of the step count (see `Optimizer`). */
+/**
+ * A learning rate: a number, a schedule, or a function of the step count. The function gets the
+ * step (`iterations` before the step, a float64 scalar tensor) and returns a number or a scalar
+ * float tensor. In eager mode it is called at every step, so it may read JavaScript state; inside
+ * `jit` it is traced once, so write it in ops on the step, as the schedules are.
+ */
 export type LearningRate = number | LearningRateSchedule | ((step: Tensor) => TensorLike);
 
 /** The options every optimizer takes, as Keras's base `Optimizer`. */

@@ -441,3 +441,18 @@ Deno.test("a learning-rate function that gives a bad value is refused before any
     assert.equal(w.item(), 1);
   }
 });
+
+Deno.test("more lists of variables than the optimizer keeps programs for still update exactly", () => {
+  // Each list of variables updated together gets its own compiled program; only the last 16
+  // are kept, so 20 lists in turn, twice, recompile: the results must not change.
+  const vars = Array.from({ length: 20 }, (_, i) => new gt.Variable(f64([i, -i])));
+  const opt = new optimizers.SGD({ learningRate: 0.5, momentum: 0.5 });
+  for (let round = 0; round < 2; round++) {
+    vars.forEach((v, i) => opt.applyGradients([[f64([1, i]), v]]));
+  }
+  // Two momentum steps per variable with the same gradient g: w - lr·g - (μ·lr·g + lr·g).
+  vars.forEach((v, i) => {
+    assert.deepEqual(v.value().toArray(), [i - 0.5 - 0.75, 0 - i - 0.5 * i - 0.75 * i]);
+  });
+  assert.equal(opt.iterations, 40);
+});
