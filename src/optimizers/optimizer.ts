@@ -129,7 +129,7 @@ export function counter(shape: readonly number[] = [], initial = 0): Variable {
   return new Variable(new Tensor(data, shape, "float64"), { trainable: false });
 }
 
-/** The values of a state variable, to update in place in eager mode (it is never shared). */
+/** The values of a state variable, read in eager mode. */
 export function stateOf(v: Variable): Float64Array {
   return dataOf(currentValue(v)) as Float64Array;
 }
@@ -363,7 +363,8 @@ export abstract class Optimizer {
    * The learning rate of the next step: the number, or the schedule or function evaluated at
    * `iterations`. Assign a number, a schedule or a function to change it between steps: a new
    * number reaches steps already compiled by `jit` (it is held in a variable); a change to or
-   * from a schedule or function reaches them only when they are traced again.
+   * from a schedule or function reaches them only when they are traced again. Reading it inside
+   * `jit`'s trace is an error (the step count has no value there).
    */
   get learningRate(): number {
     return this.#currentRate().item();
