@@ -277,9 +277,16 @@ export type { CustomGradientResult, GradFn } from "./src/transforms/custom_gradi
 export { customJvp } from "./src/transforms/custom_jvp.ts";
 export type { CustomJvpRule } from "./src/transforms/custom_jvp.ts";
 /**
- * Optimizers with Keras's `applyGradients`: `optimizers.SGD` (with momentum) and
- * `optimizers.Adam`. `applyGradients` takes `[gradient, variable]` pairs and checks all of them
- * before it changes anything.
+ * Optimizers with Keras's options, defaults and update formulas: `SGD` (momentum, `nesterov`),
+ * `Adam` (`amsgrad`), `AdamW` (decoupled weight decay), `RMSprop`, `Adagrad`, `Adamax`, `Nadam`
+ * and `Lion`, all subclasses of `Optimizer`. Every one takes `clipNorm`, `clipValue` or
+ * `globalClipNorm`, `weightDecay`, and a `learningRate` that is a number, a schedule from
+ * `optimizers.schedules` (`ExponentialDecay`, `InverseTimeDecay`, `PiecewiseConstantDecay`,
+ * `CosineDecay`, `PolynomialDecay`) or a function of the step count, and that can be changed
+ * between steps. `applyGradients` takes `[gradient, variable]` pairs and checks all of them
+ * before it changes anything; `minimize(loss, varList)` records the loss on a tape and applies
+ * its gradients; `iterations` counts the steps. The state (slots, `iterations`, the learning
+ * rate) is held in variables, so a training step compiles under `jit`.
  *
  * @example A training step with momentum
  * ```ts
@@ -295,6 +302,20 @@ export type { CustomJvpRule } from "./src/transforms/custom_jvp.ts";
  * // Velocity -0.2, w = 0.8; then velocity 0.9·(-0.2) - 0.1·1.6 = -0.34, w = 0.46.
  * assert.ok(Math.abs(w.value().item() - 0.46) < 1e-12);
  * assert.equal(opt.iterations, 2);
+ * ```
+ * @example A jitted step with AdamW, a cosine schedule and clipping
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { jit, optimizers, reduceSum, square, subtract, Variable } from "@gradtape/gradtape";
+ * const w = new Variable([3, -3]);
+ * const opt = new optimizers.AdamW({
+ *   learningRate: new optimizers.schedules.CosineDecay(0.1, 200),
+ *   globalClipNorm: 1,
+ * });
+ * const step = jit(() => opt.minimize(() => reduceSum(square(subtract(w, 1))), [w]));
+ * for (let i = 0; i < 200; i++) step();
+ * assert.equal(opt.iterations, 200);
+ * assert.ok(w.value().data().every((x) => Math.abs(x - 1) < 0.01));
  * ```
  */
 export * as optimizers from "./src/optimizers/mod.ts";

@@ -1,38 +1,37 @@
-/** Adam, as `keras.optimizers.Adam`. */
-import { checkOptions } from "../core/check.ts";
-import type { GradientPair } from "./gradient_pair.ts";
+/** Adam and AdamW, as `keras.optimizers.Adam` and `keras.optimizers.AdamW`. */
+import { checkBoolean } from "../core/check.ts";
+import type { Tensor } from "../core/tensor.ts";
+import { add, divide, maximum, multiply, pow, subtract } from "../ops/binary.ts";
+import { sqrt, square } from "../ops/unary.ts";
 import {
   checkHyperparameter,
-  checkPairs,
-  counter,
-  Slots,
-  stateOf,
-  tracing,
-  update,
+  Optimizer,
+  type OptimizerOptions,
+  type SlotSpec,
+  type UpdateContext,
 } from "./optimizer.ts";
-import type { Tensor } from "../core/tensor.ts";
-import type { Variable } from "../core/variable.ts";
-import { add, divide, multiply, pow, subtract } from "../ops/binary.ts";
-import { cast } from "../ops/cast.ts";
-import { sqrt } from "../ops/unary.ts";
 
 /** Options of `Adam`. */
-export interface AdamOptions {
-  /** The step size (default 0.001). */
-  learningRate?: number;
+export interface AdamOptions extends OptimizerOptions {
   /** Decay of the first-moment estimate, in [0, 1) (default 0.9). */
   beta1?: number;
   /** Decay of the second-moment estimate, in [0, 1) (default 0.999). */
   beta2?: number;
   /** Added to the denominator for stability (default 1e-7, as Keras). */
   epsilon?: number;
+  /** AMSGrad: divide by the largest second-moment estimate so far (default false). */
+  amsgrad?: boolean;
 }
 
-const OPTIONS = ["learningRate", "beta1", "beta2", "epsilon"];
+const OPTIONS = ["beta1", "beta2", "epsilon", "amsgrad"];
+
+// The name AdamW's constructor gives the one it extends, for errors.
+let subclassName: string | undefined;
 
 /**
  * Adam: moving averages of the gradient and its square, with Keras's bias correction folded
- * into the step: `w ← w - lr·√(1-β₂ᵗ)/(1-β₁ᵗ) · m / (√v + ε)`.
+ * into the step: `m ← m + (g - m)(1-β₁)`, `v ← v + (g² - v)(1-β₂)`,
+ * `w ← w - lr·√(1-β₂ᵗ)/(1-β₁ᵗ) · m / (√v + ε)` (with `amsgrad`, `v` is the largest so far).
  *
  * @example Minimising (w - 2)²
  * ```ts
@@ -48,22 +47,21 @@ const OPTIONS = ["learningRate", "beta1", "beta2", "epsilon"];
  * assertAllClose(w.value(), 2, { atol: 5e-3 });
  * ```
  */
-export class Adam {
-  /** The step size. */
-  readonly learningRate: number;
+export class Adam extends Optimizer {
   /** First-moment decay. */
   readonly beta1: number;
   /** Second-moment decay. */
   readonly beta2: number;
   /** Stability constant. */
   readonly epsilon: number;
-  #moments = new Slots(2);
-  #iterations = counter();
+  /** Whether this is AMSGrad. */
+  readonly amsgrad: boolean;
 
   /**
    * A new optimizer.
    *
-   * @param options `learningRate`, `beta1`, `beta2` and `epsilon`, each optional.
+   * @param options `learningRate`, `beta1`, `beta2`, `epsilon`, `amsgrad`, and the options of
+   *   every optimizer (`weightDecay`, `clipNorm`, `clipValue`, `globalClipNorm`), each optional.
    * @example Keras's defaults
    * ```ts
    * import assert from "node:assert/strict";
@@ -73,76 +71,86 @@ export class Adam {
    * ```
    */
   constructor(options: AdamOptions = {}) {
-    checkOptions("Adam", options, OPTIONS);
-    const { learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7 } = options;
-    this.learningRate = checkHyperparameter("Adam", "learningRate", learningRate, "non-negative");
-    this.beta1 = checkHyperparameter("Adam", "beta1", beta1, "in [0, 1)");
-    this.beta2 = checkHyperparameter("Adam", "beta2", beta2, "in [0, 1)");
-    this.epsilon = checkHyperparameter("Adam", "epsilon", epsilon, "non-negative");
-  }
-
-  /** How many times `applyGradients` has run. */
-  get iterations(): number {
-    return stateOf(this.#iterations)[0];
+    const op = subclassName ?? "Adam";
+    subclassName = undefined;
+    super(op, options, OPTIONS, 0.001);
+    const { beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7, amsgrad = false } = options ?? {};
+    this.beta1 = checkHyperparameter(op, "beta1", beta1, "in [0, 1)");
+    this.beta2 = checkHyperparameter(op, "beta2", beta2, "in [0, 1)");
+    this.epsilon = checkHyperparameter(op, "epsilon", epsilon, "non-negative");
+    checkBoolean(op, "amsgrad", amsgrad);
+    this.amsgrad = amsgrad;
   }
 
   /**
-   * Updates each variable by its gradient; a `null` gradient leaves its variable (and its
-   * moment estimates) alone. Every pair is checked first: a refused call changes no variable,
-   * no moment estimate and not `iterations`.
+   * The moment estimates (and AMSGrad's largest second moment).
    *
-   * @param pairs `[gradient, variable]` pairs.
-   * @example One step: the first moves each weight by about the learning rate
-   * ```ts
-   * import { constant, optimizers, Variable } from "@gradtape/gradtape";
-   * import { assertAllClose } from "@gradtape/gradtape/testing";
-   * const w = new Variable(1);
-   * new optimizers.Adam({ learningRate: 0.1 }).applyGradients([[constant(5), w]]);
-   * assertAllClose(w.value(), 0.9);
-   * ```
+   * @returns The slots.
    */
-  applyGradients(pairs: readonly GradientPair[]): void {
-    const checked = checkPairs("Adam.applyGradients", pairs);
-    if (tracing(checked)) this.#traced(checked);
-    else this.#eager(checked);
-    this.#iterations.assignAdd(1);
+  protected slotSpecs(): SlotSpec[] {
+    const slots = [{ name: "momentum", initial: 0 }, { name: "velocity", initial: 0 }];
+    return this.amsgrad ? [...slots, { name: "velocityHat", initial: 0 }] : slots;
   }
 
-  #eager(pairs: readonly [Tensor, Variable][]): void {
-    const { learningRate: lr, beta1: b1, beta2: b2, epsilon: eps } = this;
-    // Bias correction counts the optimizer's steps, as Keras does.
-    const t = this.iterations + 1;
-    const alpha = lr * Math.sqrt(1 - b2 ** t) / (1 - b1 ** t);
-    for (const [g, v] of pairs) {
-      const [m, s] = this.#moments.of(v).map(stateOf);
-      update(v, g, (w, gv, out) => {
-        for (let i = 0; i < w.length; i++) {
-          m[i] = b1 * m[i] + (1 - b1) * gv[i];
-          s[i] = b2 * s[i] + (1 - b2) * gv[i] * gv[i];
-          out[i] = w[i] - alpha * m[i] / (Math.sqrt(s[i]) + eps);
-        }
-      });
-    }
-  }
-
-  // Inside jit: the same update in ops, in float64 as the loops compute it, with the step count
-  // read from its variable.
-  #traced(pairs: readonly [Tensor, Variable][]): void {
-    const { learningRate: lr, beta1: b1, beta2: b2, epsilon: eps } = this;
-    const t = add(this.#iterations.value(), 1);
+  /**
+   * Keras's Adam step.
+   *
+   * @param c The variable's gradient, value, learning rate, step and moments.
+   * @returns The new value.
+   */
+  protected updateStep(c: UpdateContext): Tensor {
+    const { gradient: g, value: w, learningRate: lr, step: t, slots } = c;
+    const { beta1: b1, beta2: b2 } = this;
     const alpha = divide(
       multiply(lr, sqrt(subtract(1, pow(b2, t)))),
       subtract(1, pow(b1, t)),
     );
-    for (const [g, v] of pairs) {
-      const [mv, sv] = this.#moments.of(v);
-      const g64 = cast(g, "float64");
-      const m = add(multiply(b1, mv.value()), multiply(1 - b1, g64));
-      const s = add(multiply(b2, sv.value()), multiply(multiply(1 - b2, g64), g64));
-      const step = divide(multiply(alpha, m), add(sqrt(s), eps));
-      mv.assign(m);
-      sv.assign(s);
-      v.assign(cast(subtract(cast(v.value(), "float64"), step), v.dtype));
+    const [mv, vv, vHat] = slots;
+    const m = add(mv.value(), multiply(subtract(g, mv.value()), 1 - b1));
+    let v = add(vv.value(), multiply(subtract(square(g), vv.value()), 1 - b2));
+    mv.assign(m);
+    vv.assign(v);
+    if (this.amsgrad) {
+      v = maximum(vHat.value(), v);
+      vHat.assign(v);
     }
+    return subtract(w, divide(multiply(m, alpha), add(sqrt(v), this.epsilon)));
+  }
+}
+
+/** Options of `AdamW`: Adam's, with `weightDecay` 0.004 by default. */
+export type AdamWOptions = AdamOptions;
+
+/**
+ * Adam with decoupled weight decay (Loshchilov and Hutter): each step first takes
+ * `lr · weightDecay` of each variable away, then takes Adam's step; `weightDecay` is 0.004
+ * unless given, as Keras's.
+ *
+ * @example Weight decay alone shrinks a weight with a zero gradient
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { constant, optimizers, Variable } from "@gradtape/gradtape";
+ * const w = new Variable(2, { dtype: "float64" });
+ * const opt = new optimizers.AdamW({ learningRate: 0.1, weightDecay: 0.5 });
+ * opt.applyGradients([[constant(0, { dtype: "float64" }), w]]);
+ * assert.equal(w.item(), 1.9); // 2 - 2·0.5·0.1
+ * ```
+ */
+export class AdamW extends Adam {
+  /**
+   * A new optimizer.
+   *
+   * @param options Adam's options, `weightDecay` (default 0.004) among them.
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { optimizers } from "@gradtape/gradtape";
+   * assert.equal(new optimizers.AdamW().weightDecay, 0.004);
+   * ```
+   */
+  constructor(options: AdamWOptions = {}) {
+    subclassName = "AdamW";
+    const given = options !== null && typeof options === "object" ? options : undefined;
+    super(given === undefined ? options : { ...given, weightDecay: given.weightDecay ?? 0.004 });
   }
 }

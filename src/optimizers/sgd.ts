@@ -1,33 +1,30 @@
-/** Stochastic gradient descent with optional momentum, as `keras.optimizers.SGD`. */
-import { checkOptions } from "../core/check.ts";
-import type { GradientPair } from "./gradient_pair.ts";
+/** Stochastic gradient descent with optional (Nesterov) momentum, as `keras.optimizers.SGD`. */
+import { checkBoolean } from "../core/check.ts";
+import type { Tensor } from "../core/tensor.ts";
+import { add, multiply, subtract } from "../ops/binary.ts";
+import { negative } from "../ops/unary.ts";
 import {
   checkHyperparameter,
-  checkPairs,
-  counter,
-  Slots,
-  stateOf,
-  tracing,
-  update,
+  type LearningRate,
+  Optimizer,
+  type OptimizerOptions,
+  type SlotSpec,
+  type UpdateContext,
 } from "./optimizer.ts";
-import type { Tensor } from "../core/tensor.ts";
-import type { Variable } from "../core/variable.ts";
-import { add, multiply, subtract } from "../ops/binary.ts";
-import { cast } from "../ops/cast.ts";
 
 /** Options of `SGD`. */
-export interface SGDOptions {
+export interface SGDOptions extends OptimizerOptions {
   /** The step size (required; Keras's default is 0.01). */
-  learningRate: number;
+  learningRate: LearningRate;
   /** Momentum in [0, 1] (default 0: plain gradient descent). */
   momentum?: number;
+  /** Nesterov momentum: step along the velocity updated once more (default false). */
+  nesterov?: boolean;
 }
 
-const OPTIONS = ["learningRate", "momentum"];
-
 /**
- * Gradient descent: `w ← w - lr·g`; with momentum `m`, a velocity `v ← m·v - lr·g`, `w ← w + v`
- * (Keras's update).
+ * Gradient descent: `w ← w - lr·g`; with momentum `μ`, a velocity `m ← μ·m - lr·g` and
+ * `w ← w + m`, or with `nesterov` `w ← w + μ·m - lr·g` (Keras's update).
  *
  * @example One step on (w)², from w = 3
  * ```ts
@@ -42,18 +39,17 @@ const OPTIONS = ["learningRate", "momentum"];
  * assert.equal(opt.iterations, 1);
  * ```
  */
-export class SGD {
-  /** The step size. */
-  readonly learningRate: number;
+export class SGD extends Optimizer {
   /** The momentum. */
   readonly momentum: number;
-  #velocity = new Slots(1);
-  #iterations = counter();
+  /** Whether the momentum is Nesterov's. */
+  readonly nesterov: boolean;
 
   /**
    * A new optimizer.
    *
-   * @param options `learningRate` (required) and `momentum`.
+   * @param options `learningRate` (required), `momentum`, `nesterov`, and the options of every
+   *   optimizer (`weightDecay`, `clipNorm`, `clipValue`, `globalClipNorm`).
    * @example With momentum
    * ```ts
    * import assert from "node:assert/strict";
@@ -67,76 +63,37 @@ export class SGD {
    * ```
    */
   constructor(options: SGDOptions) {
-    checkOptions("SGD", options, OPTIONS);
-    if (options?.learningRate === undefined) {
-      throw new TypeError(
-        "SGD: learningRate is required: new optimizers.SGD({ learningRate: 0.01 })",
-      );
-    }
-    const { learningRate, momentum = 0 } = options;
-    this.learningRate = checkHyperparameter("SGD", "learningRate", learningRate, "non-negative");
+    super("SGD", options, ["momentum", "nesterov"], undefined);
+    const { momentum = 0, nesterov = false } = options;
     this.momentum = checkHyperparameter("SGD", "momentum", momentum, "in [0, 1]");
-  }
-
-  /** How many times `applyGradients` has run. */
-  get iterations(): number {
-    return stateOf(this.#iterations)[0];
+    checkBoolean("SGD", "nesterov", nesterov);
+    this.nesterov = nesterov;
   }
 
   /**
-   * Updates each variable by its gradient; a `null` gradient leaves its variable alone. Every
-   * pair is checked first: a refused call changes no variable and no state.
+   * A velocity per variable when there is momentum.
    *
-   * @param pairs `[gradient, variable]` pairs.
-   * @example Skipping a null gradient
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { constant, optimizers, Variable } from "@gradtape/gradtape";
-   * const a = new Variable(1), b = new Variable(1);
-   * new optimizers.SGD({ learningRate: 0.5 }).applyGradients([[constant(2), a], [null, b]]);
-   * assert.equal(a.value().item(), 0);
-   * assert.equal(b.value().item(), 1);
-   * ```
+   * @returns The slots.
    */
-  applyGradients(pairs: readonly GradientPair[]): void {
-    const checked = checkPairs("SGD.applyGradients", pairs);
-    if (tracing(checked)) this.#traced(checked);
-    else this.#eager(checked);
-    this.#iterations.assignAdd(1);
+  protected slotSpecs(): SlotSpec[] {
+    return this.momentum === 0 ? [] : [{ name: "momentum", initial: 0 }];
   }
 
-  #eager(pairs: readonly [Tensor, Variable][]): void {
-    const lr = this.learningRate, m = this.momentum;
-    for (const [g, v] of pairs) {
-      if (m === 0) {
-        update(v, g, (w, gv, out) => {
-          for (let i = 0; i < w.length; i++) out[i] = w[i] - lr * gv[i];
-        });
-        continue;
-      }
-      const vel = stateOf(this.#velocity.of(v)[0]);
-      update(v, g, (w, gv, out) => {
-        for (let i = 0; i < w.length; i++) {
-          vel[i] = m * vel[i] - lr * gv[i];
-          out[i] = w[i] + vel[i];
-        }
-      });
-    }
-  }
-
-  // Inside jit: the same update in ops, in float64 as the loops compute it.
-  #traced(pairs: readonly [Tensor, Variable][]): void {
-    const lr = this.learningRate, m = this.momentum;
-    for (const [g, v] of pairs) {
-      const g64 = cast(g, "float64"), w64 = cast(v.value(), "float64");
-      if (m === 0) {
-        v.assign(cast(subtract(w64, multiply(lr, g64)), v.dtype));
-        continue;
-      }
-      const [velocity] = this.#velocity.of(v);
-      const vel = subtract(multiply(m, velocity.value()), multiply(lr, g64));
-      velocity.assign(vel);
-      v.assign(cast(add(w64, vel), v.dtype));
-    }
+  /**
+   * Keras's SGD step.
+   *
+   * @param c The variable's gradient, value, learning rate and velocity.
+   * @returns The new value.
+   */
+  protected updateStep(c: UpdateContext): Tensor {
+    const { gradient: g, value: w, learningRate: lr } = c;
+    if (this.momentum === 0) return subtract(w, multiply(g, lr));
+    const [m] = c.slots;
+    const descent = multiply(negative(g), lr);
+    const velocity = add(descent, multiply(m.value(), this.momentum));
+    m.assign(velocity);
+    return this.nesterov
+      ? add(w, add(descent, multiply(velocity, this.momentum)))
+      : add(w, velocity);
   }
 }

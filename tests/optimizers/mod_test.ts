@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 
-Deno.test("deno doc lists SGD, Adam and their options in the optimizers namespace", async () => {
+Deno.test("deno doc lists every optimizer, its options and the schedules in the optimizers namespace", async () => {
   const root = new URL("../../mod.ts", import.meta.url);
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: ["doc", "--json", root.pathname],
@@ -13,7 +13,32 @@ Deno.test("deno doc lists SGD, Adam and their options in the optimizers namespac
   const symbols: Symbol[] = json.nodes[root.href].symbols;
   const ns = symbols.find((s) => s.name === "optimizers");
   const elements = ns?.declarations[0].def?.elements ?? [];
-  for (const name of ["SGD", "SGDOptions", "Adam", "AdamOptions", "GradientPair"]) {
+  for (
+    const name of [
+      "Optimizer",
+      "OptimizerOptions",
+      "LearningRate",
+      "UpdateContext",
+      "SlotSpec",
+      "SGD",
+      "SGDOptions",
+      "Adam",
+      "AdamOptions",
+      "AdamW",
+      "RMSprop",
+      "RMSpropOptions",
+      "Adagrad",
+      "AdagradOptions",
+      "Adamax",
+      "AdamaxOptions",
+      "Nadam",
+      "NadamOptions",
+      "Lion",
+      "LionOptions",
+      "GradientPair",
+      "schedules",
+    ]
+  ) {
     const element = elements.find((e) => e.name === name);
     assert.ok(element, `optimizers.${name} is missing from deno doc`);
     assert.ok(element.declarations[0].jsDoc, `optimizers.${name} has no documentation`);

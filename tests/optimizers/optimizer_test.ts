@@ -185,12 +185,12 @@ Deno.test("a misspelt option name is refused, listing the accepted names", () =>
   throwsWith(
     () => new gt.optimizers.SGD(js({ learning_rate: 0.1 })),
     TypeError,
-    /^SGD: unknown option 'learning_rate' \(did you mean 'learningRate'\?\): the accepted options are 'learningRate', 'momentum'$/,
+    /^SGD: unknown option 'learning_rate' \(did you mean 'learningRate'\?\): the accepted options are 'learningRate', 'weightDecay', 'clipNorm', 'clipValue', 'globalClipNorm', 'momentum', 'nesterov'$/,
   );
   throwsWith(
     () => new gt.optimizers.Adam(js({ learningrate: 0.1 })),
     TypeError,
-    /^Adam: unknown option 'learningrate' \(did you mean 'learningRate'\?\): the accepted options are 'learningRate', 'beta1', 'beta2', 'epsilon'$/,
+    /^Adam: unknown option 'learningrate' \(did you mean 'learningRate'\?\): the accepted options are 'learningRate', 'weightDecay', 'clipNorm', 'clipValue', 'globalClipNorm', 'beta1', 'beta2', 'epsilon', 'amsgrad'$/,
   );
 });
 
@@ -198,7 +198,7 @@ Deno.test("a learningRate that is not a finite number is refused", () => {
   throwsWith(
     () => new gt.optimizers.SGD(js({ learningRate: "0.1" })),
     TypeError,
-    /^SGD: learningRate must be a finite number, not "0\.1" \(a string\)$/,
+    /^SGD: learningRate must be a non-negative number, a schedule from optimizers\.schedules or a function of the step, not "0\.1" \(a string\)$/,
   );
   throwsWith(
     () => new gt.optimizers.Adam({ learningRate: NaN }),
