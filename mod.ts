@@ -35,7 +35,10 @@
  *   {@linkcode jacfwd}, {@linkcode jacrev}, {@linkcode hessian}, {@linkcode hvp},
  *   {@linkcode customGradient}, {@linkcode customJvp}, {@linkcode stopGradient}, and
  *   {@linkcode vmap} (batching), with trees ({@linkcode tree}) in every one.
- * - Training: {@linkcode optimizers} (`SGD`, `Adam`).
+ * - Training: {@linkcode optimizers} (`SGD`, `Adam`, `AdamW`, `RMSprop`, … and `schedules`),
+ *   {@linkcode Module} and {@linkcode layers} (Keras's), {@linkcode initializers},
+ *   {@linkcode losses}; linear algebra in {@linkcode linalg}; saving in {@linkcode io} and
+ *   {@linkcode Checkpoint}.
  * - Models: {@linkcode Module}, {@linkcode layers}, {@linkcode initializers}, {@linkcode losses}.
  * - Memory: {@linkcode tidy} releases what a step no longer needs, for its buffers to be reused;
  *   {@linkcode keep} exempts a tensor.

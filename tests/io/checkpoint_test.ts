@@ -307,3 +307,32 @@ Deno.test("Checkpoint.restore() inside tidy() leaves the restored values alive a
   for (let i = 0; i < 3; i++) gt.tidy(() => gt.fill([3], 7).mul(2));
   assert.deepEqual(v.toArray(), [1, 2, 3]);
 });
+
+Deno.test("Checkpoint: a model and each optimizer's state round trip, and training goes on identically", () => {
+  const mk = () => new gt.layers.Sequential([new gt.layers.Dense(3), new gt.layers.Dense(1)]);
+  const x = gt.random.uniform([8, 2], { seed: 1, dtype: "float64" });
+  const loss = (m: gt.layers.Sequential) => () => gt.reduceMean(gt.square(m.apply(x)));
+  const makers = [
+    () => new gt.optimizers.Adam({ learningRate: 0.1, amsgrad: true }),
+    () => new gt.optimizers.SGD({ learningRate: 0.1, momentum: 0.9 }),
+    () => new gt.optimizers.RMSprop({ learningRate: 0.01, centered: true }),
+    () => new gt.optimizers.Nadam({ learningRate: 0.01 }),
+  ];
+  for (const make of makers) {
+    const model = mk();
+    model.apply(x);
+    const opt = make();
+    for (let i = 0; i < 2; i++) opt.minimize(loss(model), model.trainableVariables);
+    const bytes = new gt.Checkpoint({ model, optimizer: opt }).save();
+    const copy = mk();
+    copy.apply(x);
+    const opt2 = make();
+    opt2.build(copy.trainableVariables);
+    new gt.Checkpoint({ model: copy, optimizer: opt2 }).restore(bytes);
+    assert.equal(opt2.iterations, 2, opt.constructor.name);
+    // The third step from the restored state is the original's third step, bit for bit.
+    opt.minimize(loss(model), model.trainableVariables);
+    opt2.minimize(loss(copy), copy.trainableVariables);
+    assert.deepEqual(copy.apply(x).toArray(), model.apply(x).toArray(), opt.constructor.name);
+  }
+});
