@@ -232,6 +232,19 @@ function binary(expr: (a: string, b: string) => string, margin?: Planned["margin
   return { arity: 2, plan: () => ({ expr, margin }) };
 }
 
+/** A scan of rank ≥ 1 inputs along a random axis, with random `exclusive` and `reverse`. */
+function scan(name: string, exclusive = true): OpDef {
+  return {
+    arity: 1,
+    accept: ranked(1),
+    plan: ([s], c) => {
+      const axis = anAxis(c.int(s.length), s.length, c);
+      const options = js({ exclusive: exclusive && c.bool(), reverse: c.bool() });
+      return { expr: (a) => `gt.${name}(${a}, ${js(axis)}, ${options})` };
+    },
+  };
+}
+
 /** Random axes for a reduction of rank `r`: all (omitted), a list, or one axis. */
 function reductionAxes(r: number, c: Choices): { arg: string; axes: number[] | undefined } {
   const pick = c.int(2 ** r + 1);
@@ -384,6 +397,31 @@ export const OPS: Pool = {
     plan: () => ({ expr: (a, b) => `softHypot(${a}, ${b})` }),
   },
 
+  // The op-vocabulary issue's elementwise ops and activations, each inside its domain.
+  asin: unary((a) => `gt.asin(gt.multiply(0.9, gt.tanh(${a})))`),
+  acos: unary((a) => `gt.acos(gt.multiply(0.9, gt.tanh(${a})))`),
+  atan: unary((a) => `gt.atan(${a})`),
+  sinh: unary((a) => `gt.sinh(gt.tanh(${a}))`),
+  cosh: unary((a) => `gt.cosh(gt.tanh(${a}))`),
+  asinh: unary((a) => `gt.asinh(${a})`),
+  acosh: unary((a) => `gt.acosh(gt.add(1.5, gt.square(${a})))`),
+  atanh: unary((a) => `gt.atanh(gt.multiply(0.9, gt.tanh(${a})))`),
+  erf: unary((a) => `gt.erf(${a})`),
+  erfc: unary((a) => `gt.erfc(${a})`),
+  lgamma: unary((a) => `gt.lgamma(gt.add(0.5, gt.square(${a})))`),
+  digamma: unary((a) => `gt.digamma(gt.add(0.5, gt.square(${a})))`),
+  reciprocal: unary((a) => `gt.reciprocal(gt.add(1, gt.square(${a})))`),
+  logSigmoid: unary((a) => `gt.logSigmoid(${a})`),
+  softsign: unary((a) => `gt.softsign(${a})`),
+  gelu: unary((a) => `gt.gelu(${a})`),
+  geluTanh: unary((a) => `gt.gelu(${a}, { approximate: true })`),
+  silu: unary((a) => `gt.silu(${a})`),
+  elu: unary((a) => `gt.elu(${a})`, zeroMargin),
+  selu: unary((a) => `gt.selu(${a})`, zeroMargin),
+  leakyRelu: unary((a) => `gt.leakyRelu(${a})`, zeroMargin),
+  atan2: binary((a, b) => `gt.atan2(${a}, gt.add(1, gt.square(${b})))`),
+  xlogy: binary((a, b) => `gt.xlogy(${a}, gt.add(1, gt.square(${b})))`),
+
   // Elementwise, two inputs, broadcasting.
   add: binary((a, b) => `gt.add(${a}, ${b})`),
   subtract: binary((a, b) => `gt.subtract(${a}, ${b})`),
@@ -436,6 +474,11 @@ export const OPS: Pool = {
   reduceMin: reduction("reduceMin", "min", "min"),
   reduceProd: reduction("reduceProd"),
   reduceLogSumExp: reduction("reduceLogSumExp"),
+  // Scans along a random axis, either direction, inclusive or exclusive.
+  cumsum: scan("cumsum"),
+  cumprod: scan("cumprod"),
+  // Not exclusive: its first element is log 0 = -Infinity.
+  cumulativeLogSumExp: scan("cumulativeLogSumExp", false),
 
   // Neural-network helpers.
   softmax: {
