@@ -402,6 +402,10 @@ Deno.test("conv kernel: the float32 WebAssembly path equals the loop path, group
     const fast = new Float32Array(prod(ys)).fill(NaN), slow = new Float32Array(prod(ys)).fill(NaN);
     convKernel(fast, x, w, g, "float32");
     convKernel(slow, x, w, g, "float32", true);
+    // In blocks of rows: at most 3000 floats of the im2col matrix at a time.
+    const blocks = new Float32Array(prod(ys)).fill(NaN);
+    convKernel(blocks, x, w, g, "float32", false, 3000);
+    assert.deepEqual(blocks, fast);
     const scale = Math.max(...slow.map(Math.abs));
     for (let i = 0; i < fast.length; i++) {
       assert.ok(

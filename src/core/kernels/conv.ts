@@ -50,6 +50,9 @@ const THREAD_MIN_WORK = 1 << 22;
 // that the two threads end together.
 const CHUNK_ROWS = 256;
 const CHUNKS = 16;
+// The most floats of A held in WebAssembly memory at a time (64 MiB): larger products go in
+// blocks of rows.
+const A_MAX = 1 << 24;
 // Rows of A per block in the loop path.
 const BLOCK_ROWS = 32;
 
@@ -177,7 +180,8 @@ function flush(
 
 /**
  * The convolution of `x` by `w` into `out` (every element written). `reference` forces the loop
- * path, which the WebAssembly path is tested against.
+ * path, which the WebAssembly path is tested against; `aMax` bounds the floats of the im2col
+ * matrix held at a time (tests make it small, to check the blocks of rows).
  */
 export function convKernel(
   out: TypedArray,
@@ -186,6 +190,7 @@ export function convKernel(
   g: ConvGeometry,
   dtype: DType,
   reference = false,
+  aMax: number = A_MAX,
 ): void {
   const rows = g.n * prod(g.y), og = g.o / g.groups, kc = prod(g.k) * (g.c / g.groups);
   if (rows === 0 || og === 0) return;
@@ -196,7 +201,7 @@ export function convKernel(
   const taps = tapTables(g);
   if (
     !reference && dtype === "float32" && rows * kc * og >= WASM_MIN_WORK &&
-    wasmConv(out as Float32Array, x, w, g, taps, rows, kc, og)
+    wasmConv(out as Float32Array, x, w, g, taps, rows, kc, og, aMax)
   ) return;
   loopConv(out, x, w, g, taps, rows, kc, og);
 }
@@ -229,8 +234,10 @@ function loopConv(
   }
 }
 
-// Per group: A's rows written into WebAssembly memory as the job runs, B (the group's columns of
-// the filter) copied once, C copied out as chunks finish. Returns false without the kernels.
+// Per group, B (the group's columns of the filter) copied once; then per block of A's rows and
+// chunk of its columns, one job: its rows of A written into WebAssembly memory as the job runs,
+// its rows of C copied out (or summed, over several chunks) as they finish. Returns false
+// without the kernels.
 function wasmConv(
   out: Float32Array,
   x: TypedArray,
@@ -240,76 +247,65 @@ function wasmConv(
   rows: number,
   kc: number,
   og: number,
+  aMax: number,
 ): boolean {
   const k = kernels();
   if (k === null) return false;
-  const mp = ceil(rows, 4), np = ceil(og, 8);
   const ci = g.c / g.groups, ntaps = prod(g.k);
-  const chunked = kc > K_CHUNK;
-  // A chunked product holds one chunk of A's columns at a time (its row stride, padded, at most
-  // 16 more than its width).
-  const lda = chunked ? Math.max(1, Math.floor(K_CHUNK / ci)) * ci + 16 : padded(kc);
-  const ldb = padded(np), ldc = padded(np);
+  // NOTE: a long inner dimension (a filter's gradient sums over every output position of every
+  // example) goes in chunks of whole taps, at most K_CHUNK columns, whose products are summed in
+  // float64, as wasm/gemm.ts does: the float32 blocks add up at most 32 partial sums each.
+  const per = kc > K_CHUNK ? Math.max(1, Math.floor(K_CHUNK / ci)) : ntaps;
+  const chunked = per < ntaps;
+  // A's row stride, padded (padded() adds at most 16), and the rows of A held at a time.
+  const lda = per * ci + 16;
+  const block = Math.max(4, Math.min(ceil(rows, 4), Math.floor(aMax / lda / 4) * 4));
+  const np = ceil(og, 8), ldb = padded(np), ldc = padded(np);
   const xBytes = ceil(x.length, 4) * 4;
-  const aBytes = mp * lda * 4, bBytes = kc * ldb * 4, cBytes = mp * ldc * 4;
+  const aBytes = block * lda * 4, bBytes = kc * ldb * 4, cBytes = block * ldc * 4;
   const mem = heap(k, xBytes + aBytes + bBytes + cBytes);
   // NOTE: x goes into WebAssembly memory first, so that A's runs are copied by copyWithin: a
-  // subarray per run, for `set`, cost more than the copy of a run of a few hundred values.
+  // subarray per run, for `set`, costs more than the copy of a run of a few hundred values.
   const x0 = DATA / 4, aPtr = DATA + xBytes, bPtr = aPtr + aBytes, cPtr = bPtr + bBytes;
   const a0 = aPtr / 4, b0 = bPtr / 4, c0 = cPtr / 4;
   mem.set(x, x0);
-  const sum = chunked ? allocateF64(rows * og) : null;
+  const sum = chunked ? allocateF64(block * og) : null;
   for (let grp = 0; grp < g.groups; grp++) {
     for (let p = 0; p < kc; p++) {
       const from = p * g.o + grp * og, to = b0 + p * ldb;
       for (let j = 0; j < og; j++) mem[to + j] = w[from + j];
       for (let j = og; j < ldb; j++) mem[to + j] = 0;
     }
-    const drain = (i: number, e: number) => {
-      for (let m = i, end = Math.min(e, rows); m < end; m++) {
-        const from = c0 + m * ldc, to = m * g.o + grp * og;
-        for (let j = 0; j < og; j++) out[to + j] = mem[from + j];
-      }
-    };
-    const fill = (i: number, e: number) => {
-      if (i < rows) fillRows(mem, a0 + i * lda, lda, mem, x0, g, taps, grp, i, Math.min(e, rows));
-    };
-    const chunk = Math.min(CHUNK_ROWS, ceil(Math.ceil(mp / CHUNKS), 4));
-    if (!chunked) {
-      if (mp > rows) mem.fill(0, a0 + rows * lda, a0 + mp * lda);
-      const stream: Stream = { fill, drain };
-      const params = [aPtr, bPtr, cPtr, ldc, kc, lda, ldb, 0, mp, np];
-      runJob(k, JOB.gemmRows, params, mp, chunk, mp * np * kc >= THREAD_MIN_WORK, stream);
-      continue;
-    }
-    // NOTE: a long inner dimension (a filter's gradient sums over every output position of
-    // every example) goes in chunks of whole taps, at most K_CHUNK columns, whose products are
-    // summed in float64, as wasm/gemm.ts does: the float32 blocks add up at most 32 partial
-    // sums each. Each chunk's columns of A are written as its job runs, as above.
-    sum!.fill(0);
-    const per = Math.max(1, Math.floor(K_CHUNK / ci));
-    for (let t0 = 0; t0 < ntaps; t0 += per) {
-      const t1 = Math.min(ntaps, t0 + per), kn = (t1 - t0) * ci, ld = padded(kn);
-      if (mp > rows) mem.fill(0, a0 + rows * ld, a0 + mp * ld);
-      const stream: Stream = {
-        fill(i, e) {
-          if (i < rows) {
-            fillRows(mem, a0 + i * ld, ld, mem, x0, g, taps, grp, i, Math.min(e, rows), t0, t1);
-          }
-        },
-        drain(i, e) {
-          for (let m = i, end = Math.min(e, rows); m < end; m++) {
-            for (let j = 0, from = c0 + m * ldc, to = m * og; j < og; j++) {
-              sum![to + j] += mem[from + j];
+    for (let r0 = 0; r0 < rows; r0 += block) {
+      const r1 = Math.min(rows, r0 + block), mp = ceil(r1 - r0, 4);
+      const chunk = Math.min(CHUNK_ROWS, ceil(Math.ceil(mp / CHUNKS), 4));
+      sum?.fill(0);
+      for (let t0 = 0; t0 < ntaps; t0 += per) {
+        const t1 = Math.min(ntaps, t0 + per), kn = (t1 - t0) * ci, ld = padded(kn);
+        const last = t1 === ntaps;
+        if (r0 + mp > r1) mem.fill(0, a0 + (r1 - r0) * ld, a0 + mp * ld);
+        const stream: Stream = {
+          fill(i, e) {
+            const m0 = r0 + i, m1 = Math.min(r0 + e, r1);
+            if (m0 < m1) fillRows(mem, a0 + i * ld, ld, mem, x0, g, taps, grp, m0, m1, t0, t1);
+          },
+          drain(i, e) {
+            for (let m = r0 + i, end = Math.min(r0 + e, r1); m < end; m++) {
+              const from = c0 + (m - r0) * ldc;
+              if (sum === null) {
+                for (let j = 0, to = m * g.o + grp * og; j < og; j++) out[to + j] = mem[from + j];
+                continue;
+              }
+              const at = (m - r0) * og;
+              for (let j = 0; j < og; j++) sum[at + j] += mem[from + j];
+              if (!last) continue;
+              for (let j = 0, to = m * g.o + grp * og; j < og; j++) out[to + j] = sum[at + j];
             }
-          }
-        },
-      };
-      const params = [aPtr, bPtr + t0 * ci * ldb * 4, cPtr, ldc, kn, ld, ldb, 0, mp, np];
-      runJob(k, JOB.gemmRows, params, mp, chunk, mp * np * kn >= THREAD_MIN_WORK, stream);
-    }
-    for (let m = 0; m < rows; m++) {
-      for (let j = 0, to = m * g.o + grp * og; j < og; j++) out[to + j] = sum![m * og + j];
+          },
+        };
+        const params = [aPtr, bPtr + t0 * ci * ldb * 4, cPtr, ldc, kn, ld, ldb, 0, mp, np];
+        runJob(k, JOB.gemmRows, params, mp, chunk, mp * np * kn >= THREAD_MIN_WORK, stream);
+      }
     }
   }
   return true;
