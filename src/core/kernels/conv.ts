@@ -113,6 +113,7 @@ function fillRows(
   }
   let n = rem;
   const mode = x === dst ? WITHIN : dst.constructor === x.constructor ? SET : LOOP;
+  const last = d - 1, kLast = g.k[last], lastTaps = taps[last], lastStride = xs[last];
   for (let m = m0; m < m1; m++) {
     let o = at + (m - m0) * ld;
     const base = xAt + n * batchStride + grp * ci;
@@ -122,26 +123,34 @@ function fillRows(
     }
     // A pending run: `len` elements from x at `src` (or zeros where src < 0) to dst at `runAt`.
     let src = -2, len = 0, runAt = o;
-    for (let t = t0; t < t1; t++) {
-      let off = base;
-      for (let i = 0; i < d; i++) {
+    // The taps in groups along the last dimension: the other dimensions' offset once per group.
+    for (let t = t0; t < t1;) {
+      let outer = base;
+      for (let i = 0; i < last; i++) {
         const q = taps[i][pos[i] * g.k[i] + kk[i]];
         if (q < 0) {
-          off = -1;
+          outer = -1;
           break;
         }
-        off += q * xs[i];
+        outer += q * xs[i];
       }
-      if (len > 0 && (off < 0 ? src < 0 : src >= 0 && off === src + len)) {
-        len += ci;
-      } else {
-        if (len > 0) flush(dst, runAt, x, src, len, mode);
-        src = off;
-        len = ci;
-        runAt = o;
+      const k0 = kk[last], k1 = Math.min(kLast, k0 + t1 - t), row = pos[last] * kLast;
+      for (let k = k0; k < k1; k++) {
+        const q = lastTaps[row + k];
+        const off = outer < 0 || q < 0 ? -1 : outer + q * lastStride;
+        if (len > 0 && (off < 0 ? src < 0 : src >= 0 && off === src + len)) {
+          len += ci;
+        } else {
+          if (len > 0) flush(dst, runAt, x, src, len, mode);
+          src = off;
+          len = ci;
+          runAt = o;
+        }
+        o += ci;
       }
-      o += ci;
-      for (let i = d - 1; i >= 0; i--) {
+      t += k1 - k0;
+      kk[last] = 0;
+      for (let i = last - 1; i >= 0; i--) {
         if (++kk[i] < g.k[i]) break;
         kk[i] = 0;
       }
