@@ -351,15 +351,16 @@ Deno.test("conv2d() under vmap of the filters alone and of both: per-example res
   }
 });
 
-Deno.test("conv kernel: the float32 WebAssembly path equals the loop path, grouped and with a long inner dimension", () => {
+Deno.test("conv kernel: the float32 WebAssembly path equals the direct loop, grouped, with a long inner dimension, and in blocks of rows", () => {
   const r = rng(23);
   const geometries: ConvGeometry[] = [
+    // Two groups of 8 channels in and 10 out, a strided and an input-dilated dimension.
     {
       n: 3,
       s: [9, 11],
-      c: 6,
+      c: 16,
       k: [3, 2],
-      o: 10,
+      o: 20,
       y: [4, 20],
       groups: 2,
       strides: [2, 1],
@@ -380,6 +381,20 @@ Deno.test("conv kernel: the float32 WebAssembly path equals the loop path, group
       lo: [0, 0],
       lhsDilation: [1, 1],
       rhsDilation: [1, 1],
+    },
+    // Four groups of 8 channels, a dilated filter; and thin groups (the direct loop both ways).
+    {
+      n: 40,
+      s: [12],
+      c: 32,
+      k: [3],
+      o: 32,
+      y: [12],
+      groups: 4,
+      strides: [1],
+      lo: [2],
+      lhsDilation: [1],
+      rhsDilation: [2],
     },
     {
       n: 40,
