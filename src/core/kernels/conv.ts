@@ -280,8 +280,8 @@ function directConv(out: TypedArray, x: TypedArray, w: TypedArray, g: ConvGeomet
   }
 }
 
-// Per group, B (the group's columns of the filter) copied once; then per block of A's rows and
-// chunk of its columns, one job: its rows of A written into WebAssembly memory as the job runs,
+// Per group, block of A's rows and chunk of its columns (and the matching rows of B, the
+// group's columns of the filter), one job: its rows of A written into WebAssembly memory as the job runs,
 // its rows of C copied out (or summed, over several chunks) as they finish. Returns false
 // without the kernels.
 function wasmConv(
@@ -308,7 +308,7 @@ function wasmConv(
   const block = Math.max(4, Math.min(ceil(rows, 4), Math.floor(aMax / lda / 4) * 4));
   const np = ceil(og, 8), ldb = padded(np), ldc = padded(np);
   const xBytes = ceil(x.length, 4) * 4;
-  const aBytes = block * lda * 4, bBytes = kc * ldb * 4, cBytes = block * ldc * 4;
+  const aBytes = block * lda * 4, bBytes = per * ci * ldb * 4, cBytes = block * ldc * 4;
   const mem = heap(k, xBytes + aBytes + bBytes + cBytes);
   // NOTE: x goes into WebAssembly memory first, so that A's runs are copied by copyWithin: a
   // subarray per run, for `set`, costs more than the copy of a run of a few hundred values.
@@ -316,12 +316,16 @@ function wasmConv(
   const a0 = aPtr / 4, b0 = bPtr / 4, c0 = cPtr / 4;
   mem.set(x, x0);
   const sum = chunked ? allocateF64(block * og) : null;
-  for (let grp = 0; grp < g.groups; grp++) {
-    for (let p = 0; p < kc; p++) {
-      const from = p * g.o + grp * og, to = b0 + p * ldb;
+  // The rows of B (the group's columns of the filter) for taps [t0, t1).
+  const copyB = (grp: number, t0: number, t1: number) => {
+    for (let p = t0 * ci; p < t1 * ci; p++) {
+      const from = p * g.o + grp * og, to = b0 + (p - t0 * ci) * ldb;
       for (let j = 0; j < og; j++) mem[to + j] = w[from + j];
       for (let j = og; j < ldb; j++) mem[to + j] = 0;
     }
+  };
+  for (let grp = 0; grp < g.groups; grp++) {
+    if (!chunked) copyB(grp, 0, ntaps);
     for (let r0 = 0; r0 < rows; r0 += block) {
       const r1 = Math.min(rows, r0 + block), mp = ceil(r1 - r0, 4);
       const chunk = Math.min(CHUNK_ROWS, ceil(Math.ceil(mp / CHUNKS), 4));
@@ -329,6 +333,7 @@ function wasmConv(
       for (let t0 = 0; t0 < ntaps; t0 += per) {
         const t1 = Math.min(ntaps, t0 + per), kn = (t1 - t0) * ci, ld = padded(kn);
         const last = t1 === ntaps;
+        if (chunked) copyB(grp, t0, t1);
         if (r0 + mp > r1) mem.fill(0, a0 + (r1 - r0) * ld, a0 + mp * ld);
         const stream: Stream = {
           fill(i, e) {
@@ -349,7 +354,7 @@ function wasmConv(
             }
           },
         };
-        const params = [aPtr, bPtr + t0 * ci * ldb * 4, cPtr, ldc, kn, ld, ldb, 0, mp, np];
+        const params = [aPtr, bPtr, cPtr, ldc, kn, ld, ldb, 0, mp, np];
         runJob(k, JOB.gemmRows, params, mp, chunk, mp * np * kn >= THREAD_MIN_WORK, stream);
       }
     }
