@@ -382,6 +382,36 @@ Deno.test("conv kernel: the float32 WebAssembly path equals the direct loop, gro
       lhsDilation: [1, 1],
       rhsDilation: [1, 1],
     },
+    // Inputs dilated by 2 and 3 (transposed convolutions), negative padding (cropping), strides
+    // that share a factor with the dilation: output positions in residue classes, some of which
+    // meet no input value at all with a 1-wide filter.
+    {
+      n: 2,
+      s: [7, 6],
+      c: 9,
+      k: [3, 1],
+      o: 11,
+      y: [14, 9],
+      groups: 1,
+      strides: [1, 2],
+      lo: [2, -1],
+      lhsDilation: [2, 3],
+      rhsDilation: [1, 1],
+    },
+    // An input dilated by 2 with a long inner dimension (chunks of taps within each class).
+    {
+      n: 1,
+      s: [4, 4],
+      c: 1000,
+      k: [4, 3],
+      o: 9,
+      y: [6, 6],
+      groups: 1,
+      strides: [1, 1],
+      lo: [1, 1],
+      lhsDilation: [2, 2],
+      rhsDilation: [1, 2],
+    },
     // Four groups of 8 channels, a dilated filter; and thin groups (the direct loop both ways).
     {
       n: 40,

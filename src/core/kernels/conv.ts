@@ -73,10 +73,24 @@ function tapTables(g: ConvGeometry): Int32Array[] {
 }
 
 /**
- * Writes rows [m0, m1) of group `grp`'s im2col matrix to `dst` (row m0 at `at`, rows `ld`
- * apart), the columns of taps [t0, t1) only: row `(n, o…)` holds, for each filter tap `k…` in
- * order, the `C/G` input channels of the group at the input position that tap meets (zeros in
- * the padding). Copies runs of taps that are adjacent in the input as one.
+ * Which rows of the im2col matrix a job holds, and which taps (columns) they need: all of them,
+ * or, with a dilated input, one residue class of output positions and the taps that land on
+ * input values (not on the zeros between them) for that class.
+ */
+interface Part {
+  /** The global rows (`(n, o…)` in order) of the part's rows, or null: all rows, in order. */
+  rows: Int32Array | null;
+  count: number;
+  /** Per spatial dimension, the filter taps the part's columns hold, ascending. */
+  taps: readonly number[][];
+}
+
+/**
+ * Writes rows [m0, m1) of `part` of group `grp`'s im2col matrix to `dst` (row m0 at `at`, rows
+ * `ld` apart), the columns of the part's taps [t0, t1) only (counted in its tap order): row
+ * `(n, o…)` holds, for each tap `k…` in order, the `C/G` input channels of the group at the
+ * input position that tap meets (zeros in the padding). Copies runs of taps that are adjacent in
+ * the input as one.
  */
 function fillRows(
   dst: TypedArray,
@@ -87,12 +101,13 @@ function fillRows(
   g: ConvGeometry,
   taps: Int32Array[],
   grp: number,
+  part: Part,
   m0: number,
   m1: number,
-  t0 = 0,
-  t1 = prod(g.k),
+  t0: number,
+  t1: number,
 ): void {
-  const d = g.s.length, ci = g.c / g.groups;
+  const d = g.s.length, ci = g.c / g.groups, sel = part.taps;
   // Strides of x in elements, per spatial dimension and for the batch.
   const xs = new Array<number>(d);
   let step = g.c;
@@ -102,22 +117,21 @@ function fillRows(
   }
   const batchStride = step;
   const pos = new Array<number>(d).fill(0); // output position of the row
-  const kk = new Array<number>(d).fill(0); // filter tap
-  // The row's output position, from m0.
-  let rem = m0;
-  for (let i = d - 1; i >= 0; i--) {
-    pos[i] = rem % g.y[i];
-    rem = Math.floor(rem / g.y[i]);
-  }
-  let n = rem;
+  const kk = new Array<number>(d).fill(0); // index into sel[i] of the tap
   const mode = x === dst ? WITHIN : dst.constructor === x.constructor ? SET : LOOP;
   const last = d - 1, kLast = g.k[last], lastTaps = taps[last], lastStride = xs[last];
+  const lastSel = sel[last], nLast = lastSel.length;
   for (let m = m0; m < m1; m++) {
+    let rem = part.rows === null ? m : part.rows[m];
+    for (let i = d - 1; i >= 0; i--) {
+      pos[i] = rem % g.y[i];
+      rem = Math.floor(rem / g.y[i]);
+    }
     let o = at + (m - m0) * ld;
-    const base = xAt + n * batchStride + grp * ci;
+    const base = xAt + rem * batchStride + grp * ci;
     for (let i = d - 1, t = t0; i >= 0; i--) {
-      kk[i] = t % g.k[i];
-      t = Math.floor(t / g.k[i]);
+      kk[i] = t % sel[i].length;
+      t = Math.floor(t / sel[i].length);
     }
     // A pending run: `len` elements from x at `src` (or zeros where src < 0) to dst at `runAt`.
     let src = -2, len = 0, runAt = o;
@@ -125,16 +139,16 @@ function fillRows(
     for (let t = t0; t < t1;) {
       let outer = base;
       for (let i = 0; i < last; i++) {
-        const q = taps[i][pos[i] * g.k[i] + kk[i]];
+        const q = taps[i][pos[i] * g.k[i] + sel[i][kk[i]]];
         if (q < 0) {
           outer = -1;
           break;
         }
         outer += q * xs[i];
       }
-      const k0 = kk[last], k1 = Math.min(kLast, k0 + t1 - t), row = pos[last] * kLast;
+      const k0 = kk[last], k1 = Math.min(nLast, k0 + t1 - t), row = pos[last] * kLast;
       for (let k = k0; k < k1; k++) {
-        const q = lastTaps[row + k];
+        const q = lastTaps[row + lastSel[k]];
         const off = outer < 0 || q < 0 ? -1 : outer + q * lastStride;
         if (len > 0 && (off < 0 ? src < 0 : src >= 0 && off === src + len)) {
           len += ci;
@@ -149,17 +163,61 @@ function fillRows(
       t += k1 - k0;
       kk[last] = 0;
       for (let i = last - 1; i >= 0; i--) {
-        if (++kk[i] < g.k[i]) break;
+        if (++kk[i] < sel[i].length) break;
         kk[i] = 0;
       }
     }
     if (len > 0) flush(dst, runAt, x, src, len, mode);
-    for (let i = d - 1; i >= 0; i--) {
-      if (++pos[i] < g.y[i]) break;
-      pos[i] = 0;
-      if (i === 0) n++;
-    }
   }
+}
+
+// NOTE: an input dilated by a (a transposed convolution, the input gradient of a strided one)
+// is mostly zeros: only taps with o·s + k·r - lo ≡ 0 (mod a) meet a value, and which ones depends
+// on o only through o mod a/gcd(s, a). So the output positions split into classes, each a product
+// with the taps that meet values only: a^d times less work than the im2col of the zeros.
+function parts(g: ConvGeometry): Part[] {
+  const d = g.s.length, rows = g.n * prod(g.y);
+  if (g.lhsDilation.every((a) => a === 1)) {
+    return [{
+      rows: null,
+      count: rows,
+      taps: g.k.map((k) => Array.from({ length: k }, (_, i) => i)),
+    }];
+  }
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  const period = g.lhsDilation.map((a, i) => a / gcd(g.strides[i] % a, a));
+  const out: Part[] = [];
+  const cls = new Array<number>(d).fill(0);
+  for (let c = 0; c < prod(period); c++) {
+    for (let i = d - 1, r = c; i >= 0; i--) {
+      cls[i] = r % period[i];
+      r = Math.floor(r / period[i]);
+    }
+    const a = g.lhsDilation;
+    const taps = g.k.map((k, i) =>
+      Array.from({ length: k }, (_, t) => t).filter((t) =>
+        (((cls[i] * g.strides[i] + t * g.rhsDilation[i] - g.lo[i]) % a[i]) + a[i]) % a[i] === 0
+      )
+    );
+    const ys = g.y.map((y, i) =>
+      Array.from({ length: y }, (_, o) => o).filter((o) => o % period[i] === cls[i])
+    );
+    const count = g.n * prod(ys.map((l) => l.length));
+    if (count === 0) continue;
+    const list = new Int32Array(count), idx = new Array<number>(d).fill(0);
+    for (let m = 0; m < count; m++) {
+      let rem = m;
+      for (let i = d - 1; i >= 0; i--) {
+        idx[i] = ys[i][rem % ys[i].length];
+        rem = Math.floor(rem / ys[i].length);
+      }
+      let global = rem;
+      for (let i = 0; i < d; i++) global = global * g.y[i] + idx[i];
+      list[m] = global;
+    }
+    out.push({ rows: list, count, taps });
+  }
+  return out;
 }
 
 // How a run is copied: within one array (x already in WebAssembly memory), by `set` between
@@ -211,7 +269,7 @@ export function convKernel(
   const thin = g.groups > 1 && (og < 8 || kc / prod(g.k) < 8);
   if (
     !reference && !thin && dtype === "float32" && rows * kc * og >= WASM_MIN_WORK &&
-    wasmConv(out as Float32Array, x, w, g, tapTables(g), rows, kc, og, aMax)
+    wasmConv(out as Float32Array, x, w, g, tapTables(g), rows, og, aMax)
   ) return;
   directConv(out, x, w, g);
 }
@@ -280,10 +338,10 @@ function directConv(out: TypedArray, x: TypedArray, w: TypedArray, g: ConvGeomet
   }
 }
 
-// Per group, block of A's rows and chunk of its columns (and the matching rows of B, the
-// group's columns of the filter), one job: its rows of A written into WebAssembly memory as the job runs,
-// its rows of C copied out (or summed, over several chunks) as they finish. Returns false
-// without the kernels.
+// Per group, part of the rows, block of them and chunk of the part's columns (with the matching
+// rows of B, the group's columns of the filter), one job: its rows of A written into WebAssembly
+// memory as the job runs, its rows of C copied out (or summed, over several chunks) as they
+// finish. Returns false without the kernels.
 function wasmConv(
   out: Float32Array,
   x: TypedArray,
@@ -291,18 +349,17 @@ function wasmConv(
   g: ConvGeometry,
   taps: Int32Array[],
   rows: number,
-  kc: number,
   og: number,
   aMax: number,
 ): boolean {
   const k = kernels();
   if (k === null) return false;
-  const ci = g.c / g.groups, ntaps = prod(g.k);
+  const ci = g.c / g.groups, all = parts(g);
+  const ntaps = Math.max(...all.map((p) => prod(p.taps.map((t) => t.length))));
   // NOTE: a long inner dimension (a filter's gradient sums over every output position of every
   // example) goes in chunks of whole taps, at most K_CHUNK columns, whose products are summed in
   // float64, as wasm/gemm.ts does: the float32 blocks add up at most 32 partial sums each.
-  const per = kc > K_CHUNK ? Math.max(1, Math.floor(K_CHUNK / ci)) : ntaps;
-  const chunked = per < ntaps;
+  const per = ntaps * ci > K_CHUNK ? Math.max(1, Math.floor(K_CHUNK / ci)) : Math.max(1, ntaps);
   // A's row stride, padded (padded() adds at most 16), and the rows of A held at a time.
   const lda = per * ci + 16;
   const block = Math.max(4, Math.min(ceil(rows, 4), Math.floor(aMax / lda / 4) * 4));
@@ -315,47 +372,69 @@ function wasmConv(
   const x0 = DATA / 4, aPtr = DATA + xBytes, bPtr = aPtr + aBytes, cPtr = bPtr + bBytes;
   const a0 = aPtr / 4, b0 = bPtr / 4, c0 = cPtr / 4;
   mem.set(x, x0);
-  const sum = chunked ? allocateF64(block * og) : null;
-  // The rows of B (the group's columns of the filter) for taps [t0, t1).
-  const copyB = (grp: number, t0: number, t1: number) => {
-    for (let p = t0 * ci; p < t1 * ci; p++) {
-      const from = p * g.o + grp * og, to = b0 + (p - t0 * ci) * ldb;
-      for (let j = 0; j < og; j++) mem[to + j] = w[from + j];
-      for (let j = og; j < ldb; j++) mem[to + j] = 0;
+  const sum = per < ntaps ? allocateF64(block * og) : null;
+  // The rows of B for the part's taps [t0, t1) (in its tap order).
+  const copyB = (grp: number, sel: readonly number[][], t0: number, t1: number) => {
+    const kk = new Array<number>(sel.length);
+    for (let t = t0, p = 0; t < t1; t++) {
+      for (let i = sel.length - 1, r = t; i >= 0; i--) {
+        kk[i] = sel[i][r % sel[i].length];
+        r = Math.floor(r / sel[i].length);
+      }
+      let tap = 0;
+      for (let i = 0; i < sel.length; i++) tap = tap * g.k[i] + kk[i];
+      for (let c = 0; c < ci; c++, p++) {
+        const from = (tap * ci + c) * g.o + grp * og, to = b0 + p * ldb;
+        for (let j = 0; j < og; j++) mem[to + j] = w[from + j];
+        for (let j = og; j < ldb; j++) mem[to + j] = 0;
+      }
     }
   };
   for (let grp = 0; grp < g.groups; grp++) {
-    if (!chunked) copyB(grp, 0, ntaps);
-    for (let r0 = 0; r0 < rows; r0 += block) {
-      const r1 = Math.min(rows, r0 + block), mp = ceil(r1 - r0, 4);
-      const chunk = Math.min(CHUNK_ROWS, ceil(Math.ceil(mp / CHUNKS), 4));
-      sum?.fill(0);
-      for (let t0 = 0; t0 < ntaps; t0 += per) {
-        const t1 = Math.min(ntaps, t0 + per), kn = (t1 - t0) * ci, ld = padded(kn);
-        const last = t1 === ntaps;
-        if (chunked) copyB(grp, t0, t1);
-        if (r0 + mp > r1) mem.fill(0, a0 + (r1 - r0) * ld, a0 + mp * ld);
-        const stream: Stream = {
-          fill(i, e) {
-            const m0 = r0 + i, m1 = Math.min(r0 + e, r1);
-            if (m0 < m1) fillRows(mem, a0 + i * ld, ld, mem, x0, g, taps, grp, m0, m1, t0, t1);
-          },
-          drain(i, e) {
-            for (let m = r0 + i, end = Math.min(r0 + e, r1); m < end; m++) {
-              const from = c0 + (m - r0) * ldc;
-              if (sum === null) {
-                for (let j = 0, to = m * g.o + grp * og; j < og; j++) out[to + j] = mem[from + j];
-                continue;
+    for (const part of all) {
+      const nt = prod(part.taps.map((t) => t.length));
+      const global = (m: number) => (part.rows === null ? m : part.rows[m]);
+      if (nt === 0) {
+        // No tap meets a value: these outputs are zeros.
+        for (let m = 0; m < part.count; m++) {
+          out.fill(0, global(m) * g.o + grp * og, global(m) * g.o + (grp + 1) * og);
+        }
+        continue;
+      }
+      const chunks = Math.ceil(nt / per);
+      if (chunks === 1) copyB(grp, part.taps, 0, nt);
+      for (let r0 = 0; r0 < part.count; r0 += block) {
+        const r1 = Math.min(part.count, r0 + block), mp = ceil(r1 - r0, 4);
+        const chunk = Math.min(CHUNK_ROWS, ceil(Math.ceil(mp / CHUNKS), 4));
+        sum?.fill(0);
+        for (let t0 = 0; t0 < nt; t0 += per) {
+          const t1 = Math.min(nt, t0 + per), kn = (t1 - t0) * ci, ld = padded(kn);
+          const lastChunk = t1 === nt;
+          if (chunks > 1) copyB(grp, part.taps, t0, t1);
+          if (r0 + mp > r1) mem.fill(0, a0 + (r1 - r0) * ld, a0 + mp * ld);
+          const stream: Stream = {
+            fill(i, e) {
+              const m0 = r0 + i, m1 = Math.min(r0 + e, r1);
+              if (m0 < m1) {
+                fillRows(mem, a0 + i * ld, ld, mem, x0, g, taps, grp, part, m0, m1, t0, t1);
               }
-              const at = (m - r0) * og;
-              for (let j = 0; j < og; j++) sum[at + j] += mem[from + j];
-              if (!last) continue;
-              for (let j = 0, to = m * g.o + grp * og; j < og; j++) out[to + j] = sum[at + j];
-            }
-          },
-        };
-        const params = [aPtr, bPtr, cPtr, ldc, kn, ld, ldb, 0, mp, np];
-        runJob(k, JOB.gemmRows, params, mp, chunk, mp * np * kn >= THREAD_MIN_WORK, stream);
+            },
+            drain(i, e) {
+              for (let m = r0 + i, end = Math.min(r0 + e, r1); m < end; m++) {
+                const from = c0 + (m - r0) * ldc, to = global(m) * g.o + grp * og;
+                if (chunks === 1) {
+                  for (let j = 0; j < og; j++) out[to + j] = mem[from + j];
+                  continue;
+                }
+                const at = (m - r0) * og;
+                for (let j = 0; j < og; j++) sum![at + j] += mem[from + j];
+                if (lastChunk) { for (let j = 0; j < og; j++) out[to + j] = sum![at + j]; }
+              }
+            },
+          };
+          const params = [aPtr, bPtr, cPtr, ldc, kn, ld, ldb, 0, mp, np];
+          runJob(k, JOB.gemmRows, params, mp, chunk, mp * np * kn >= THREAD_MIN_WORK, stream);
+        }
       }
     }
   }
