@@ -351,15 +351,16 @@ Deno.test("conv2d() under vmap of the filters alone and of both: per-example res
   }
 });
 
-Deno.test("conv kernel: the float32 WebAssembly path equals the loop path, grouped and with a long inner dimension", () => {
+Deno.test("conv kernel: the float32 WebAssembly path equals the direct loop, grouped, with a long inner dimension, and in blocks of rows", () => {
   const r = rng(23);
   const geometries: ConvGeometry[] = [
+    // Two groups of 8 channels in and 10 out, a strided and an input-dilated dimension.
     {
       n: 3,
       s: [9, 11],
-      c: 6,
+      c: 16,
       k: [3, 2],
-      o: 10,
+      o: 20,
       y: [4, 20],
       groups: 2,
       strides: [2, 1],
@@ -380,6 +381,50 @@ Deno.test("conv kernel: the float32 WebAssembly path equals the loop path, group
       lo: [0, 0],
       lhsDilation: [1, 1],
       rhsDilation: [1, 1],
+    },
+    // Inputs dilated by 2 and 3 (transposed convolutions), negative padding (cropping), strides
+    // that share a factor with the dilation: output positions in residue classes, some of which
+    // meet no input value at all with a 1-wide filter.
+    {
+      n: 2,
+      s: [7, 6],
+      c: 9,
+      k: [3, 1],
+      o: 11,
+      y: [14, 9],
+      groups: 1,
+      strides: [1, 2],
+      lo: [2, -1],
+      lhsDilation: [2, 3],
+      rhsDilation: [1, 1],
+    },
+    // An input dilated by 2 with a long inner dimension (chunks of taps within each class).
+    {
+      n: 1,
+      s: [4, 4],
+      c: 1000,
+      k: [4, 3],
+      o: 9,
+      y: [6, 6],
+      groups: 1,
+      strides: [1, 1],
+      lo: [1, 1],
+      lhsDilation: [2, 2],
+      rhsDilation: [1, 2],
+    },
+    // Four groups of 8 channels, a dilated filter; and thin groups (the direct loop both ways).
+    {
+      n: 40,
+      s: [12],
+      c: 32,
+      k: [3],
+      o: 32,
+      y: [12],
+      groups: 4,
+      strides: [1],
+      lo: [2],
+      lhsDilation: [1],
+      rhsDilation: [2],
     },
     {
       n: 40,
@@ -402,6 +447,10 @@ Deno.test("conv kernel: the float32 WebAssembly path equals the loop path, group
     const fast = new Float32Array(prod(ys)).fill(NaN), slow = new Float32Array(prod(ys)).fill(NaN);
     convKernel(fast, x, w, g, "float32");
     convKernel(slow, x, w, g, "float32", true);
+    // In blocks of rows: at most 3000 floats of the im2col matrix at a time.
+    const blocks = new Float32Array(prod(ys)).fill(NaN);
+    convKernel(blocks, x, w, g, "float32", false, 3000);
+    assert.deepEqual(blocks, fast);
     const scale = Math.max(...slow.map(Math.abs));
     for (let i = 0; i < fast.length; i++) {
       assert.ok(
