@@ -8,6 +8,7 @@ import {
   unaryLoops,
 } from "../../src/core/kernels/elementwise.ts";
 import { product } from "../runtimes/wasm_probe.ts";
+import { transposeKernel } from "../../src/core/kernels/matmul.ts";
 import { broadcastShapes, sizeOf } from "../../src/core/shape.ts";
 import { elementwiseLoops } from "../../src/core/kernels/generated.ts";
 import { registry } from "../../src/ops/registry.ts";
@@ -300,4 +301,36 @@ Deno.test("float32 matmul (WebAssembly SIMD) sums a long inner dimension in bloc
       for (const v of out) assert.ok(Math.abs(v / (c * k) - 1) < 1e-6, `${v} for ${c * k}`);
     }
   });
+});
+
+Deno.test("transposeKernel: tiled, block-copied and strided paths against index arithmetic", () => {
+  const cases: [number[], number[]][] = [
+    [[3, 40, 1100], [2, 1, 0]], // the output's last axis strides 44,000 apart: tiled
+    [[2, 37, 5, 1030], [3, 2, 0, 1]], // tiles with remainders, other axes between
+    [[1030, 17], [1, 0]], // a matrix: one tile row short
+    [[4, 5, 70], [1, 0, 2]], // rows of 70 contiguous: block copies
+    [[6, 7, 8], [2, 0, 1]], // small: the strided loop
+  ];
+  for (const [shape, perm] of cases) {
+    const n = sizeOf(shape);
+    for (const dtype of ["float32", "float64"] as const) {
+      const C = dtype === "float32" ? Float32Array : Float64Array;
+      const x = new C(n).map((_, i) => i);
+      const out = new C(n).fill(-1);
+      transposeKernel(out, x, shape, perm);
+      const outShape = perm.map((p) => shape[p]);
+      const inStrides = shape.map((_, d) => sizeOf(shape.slice(d + 1)));
+      for (let o = 0; o < n; o++) {
+        // The output index's coordinates, mapped back to the input's flat index.
+        let rest = o, src = 0;
+        for (let d = outShape.length - 1; d >= 0; d--) {
+          src += (rest % outShape[d]) * inStrides[perm[d]];
+          rest = Math.floor(rest / outShape[d]);
+        }
+        if (out[o] !== src) {
+          assert.fail(`${shape} by ${perm} (${dtype}): out[${o}] = ${out[o]}, not ${src}`);
+        }
+      }
+    }
+  }
 });

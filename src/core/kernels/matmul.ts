@@ -175,11 +175,72 @@ export function transposeKernel(
   const strides = stridesOf(shape);
   const outShape = perm.map((p) => shape[p]);
   const srcStrides = perm.map((p) => strides[p]);
+  const r = perm.length;
+  // The output axis that walks the input's last (contiguous) axis.
+  const across = perm.indexOf(r - 1);
+  if (
+    across !== r - 1 && srcStrides[r - 1] >= FAR && outShape[across] >= TILE &&
+    outShape[r - 1] >= TILE
+  ) {
+    tiledTranspose(out, x, outShape, srcStrides, across);
+    return;
+  }
   forEachRow(outShape, [srcStrides], (o, offs, n, inner) => {
     const s = inner[0];
     let si = offs[0];
-    for (let i = 0; i < n; i++, si += s) out[o + i] = x[si];
+    // NOTE: a long contiguous row is a block copy (memcpy speed) rather than a loop of reads.
+    if (s === 1 && n >= 64) out.set(x.subarray(si, si + n), o);
+    else for (let i = 0; i < n; i++, si += s) out[o + i] = x[si];
   });
+}
+
+const TILE = 16;
+// A stride (in elements) past which reading along it leaves the cache lines behind: below it, a
+// whole tile's worth of rows stays in the first-level cache without tiling.
+const FAR = 1024;
+
+// NOTE: where the output's last axis strides through the input (a column read as a row), reading
+// it element by element misses the cache at every element; in TILE×TILE tiles of that axis and
+// the one that reads the input contiguously, each tile's lines are read once.
+function tiledTranspose(
+  out: TypedArray,
+  x: TypedArray,
+  outShape: readonly number[],
+  src: readonly number[],
+  across: number,
+): void {
+  const r = outShape.length;
+  const outStrides = stridesOf(outShape);
+  const rows = outShape[across], cols = outShape[r - 1];
+  const oRow = outStrides[across], sCol = src[r - 1];
+  const others = outShape.map((_, d) => d).filter((d) => d !== across && d !== r - 1);
+  const idx = others.map(() => 0);
+  let count = 1;
+  for (const d of others) count *= outShape[d];
+  let sBase = 0, oBase = 0;
+  for (let c = 0; c < count; c++) {
+    for (let i0 = 0; i0 < rows; i0 += TILE) {
+      const i1 = Math.min(i0 + TILE, rows);
+      for (let j0 = 0; j0 < cols; j0 += TILE) {
+        const j1 = Math.min(j0 + TILE, cols);
+        for (let i = i0; i < i1; i++) {
+          let si = sBase + i + j0 * sCol, oi = oBase + i * oRow + j0;
+          for (let j = j0; j < j1; j++, si += sCol) out[oi++] = x[si];
+        }
+      }
+    }
+    // Odometer over the other axes.
+    for (let k = others.length - 1; k >= 0; k--) {
+      const d = others[k];
+      idx[k]++;
+      sBase += src[d];
+      oBase += outStrides[d];
+      if (idx[k] < outShape[d]) break;
+      sBase -= src[d] * outShape[d];
+      oBase -= outStrides[d] * outShape[d];
+      idx[k] = 0;
+    }
+  }
 }
 
 // NOTE: a batch where one operand is the same matrix for every batch (batched tangents meeting
