@@ -1,9 +1,11 @@
 /**
  * The comparison benchmark of the performance issue: workloads W1–W7, the vmap issue's W8
  * (per-example gradients) and the op-vocabulary issue's W9 (a Gaussian process's likelihood
- * gradient through a Cholesky factor), on gradtape (eager, and with each unit of work under
- * `gt.jit`), TensorFlow.js 4.22 (cpu and wasm backends; no W8, tfjs having no vmap, and no W9,
- * tfjs having no Cholesky) and jax-js 0.1.25 (wasm,
+ * gradient through a Cholesky factor) and W10 (the convolution issue's W8: one SGD step of a small
+ * CNN, conv2d + relu + maxPool twice and a dense layer), on gradtape (eager, and with each unit of
+ * work under `gt.jit`), TensorFlow.js 4.22 (cpu and wasm backends; no W8, tfjs having no vmap, and
+ * no W9, tfjs having no Cholesky; W10 errs on wasm, which has no `Conv2DBackpropFilter` kernel)
+ * and jax-js 0.1.25 (wasm,
  * eager and under `jit`), all fed the same seeded float32 inputs. Every library's first two results
  * of each workload are checked against float64 references (closed forms where there are any): a
  * wrong result is reported, not timed. Then each is warmed up, and timed in samples of enough runs

@@ -5,6 +5,7 @@
  */
 import * as gt from "../../mod.ts";
 import {
+  CNN,
   type Data,
   GP,
   HESSIAN_SIZE,
@@ -25,7 +26,7 @@ export type Compile = <F extends (...args: any[]) => any>(f: F) => F;
 
 /**
  * gradtape's implementations, the unit of work that repeats (a gradient function, a training step)
- * passed through `compile`. W4–W8 run each step in `gt.tidy`, as the TensorFlow.js ones do in
+ * passed through `compile`. W4–W10 run each step in `gt.tidy`, as the TensorFlow.js ones do in
  * `tf.tidy`, so that large buffers are reused rather than fresh memory faulted in every step; on
  * scalars and 100-element tensors (W1–W3) there is nothing to reuse.
  */
@@ -214,6 +215,35 @@ export function gradtapeWith(compile: Compile): Impl {
             return [value.item(), ...g.data()];
           }),
       });
+    },
+
+    W10: (d: Data) => {
+      const { batch, size, kernel: k, channels1: c1, channels2: c2, flat, classes } = CNN;
+      const c = d.cnn;
+      const x = tensor(c.x, [batch, size, size, 1]);
+      const labels = tensor(c.labels, [batch, classes]);
+      const f1 = new gt.Variable(tensor(c.f1, [k, k, 1, c1]));
+      const b1 = new gt.Variable(tensor(c.b1, [c1]));
+      const f2 = new gt.Variable(tensor(c.f2, [k, k, c1, c2]));
+      const b2 = new gt.Variable(tensor(c.b2, [c2]));
+      const w3 = new gt.Variable(tensor(c.w3, [flat, classes]));
+      const b3 = new gt.Variable(tensor(c.b3, [classes]));
+      const params = [f1, b1, f2, b2, w3, b3];
+      const opt = new gt.optimizers.SGD({ learningRate: CNN.lr });
+      const block = (x: gt.Tensor, f: gt.Variable, b: gt.Variable) =>
+        gt.maxPool(gt.relu(gt.conv2d(x, f, 1, "SAME").add(b)), 2, 2, "VALID");
+      const step = compile(() => {
+        const tape = new gt.GradientTape();
+        const loss = tape.record(() => {
+          const h = block(block(x, f1, b1), f2, b2).reshape([batch, flat]);
+          const logits = gt.matmul(h, w3).add(b3);
+          return gt.reduceMean(gt.softmaxCrossEntropyWithLogits(labels, logits));
+        });
+        const grads = tape.gradient(loss, params);
+        opt.applyGradients(params.map((p, i) => [grads[i], p] as const));
+        return loss;
+      });
+      return Promise.resolve({ run: () => gt.tidy(() => step().item()) });
     },
   };
 }

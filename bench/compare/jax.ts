@@ -1,10 +1,12 @@
 /**
  * The comparison's workloads on jax-js 0.1.25 (wasm device), eagerly or with each step under
  * `jit`. jax-js arrays are reference-counted: every op consumes its arguments, so an array used
- * again later is passed as `x.ref`.
+ * again later is passed as `x.ref`. Its convolutions are NCHW with OIHW kernels (as `lax.conv`),
+ * so W10 lays its parameters out so at the start, as a jax-js user would have them.
  */
 import type * as JAX from "@jax-js/jax";
 import {
+  CNN,
   type Data,
   GP,
   HESSIAN_SIZE,
@@ -272,6 +274,61 @@ export function jaxImpl(jax: Jax, jitted: boolean): Impl {
         dispose: () => {
           [y, d2, theta, eye].forEach((a) => a.dispose());
           g.free();
+        },
+      });
+    },
+
+    W10: (d: Data) => {
+      const { batch, size, kernel: k, channels1: c1, channels2: c2, flat, classes } = CNN;
+      const c = d.cnn;
+      // One channel: the NHWC images are already NCHW.
+      const x = array(c.x, [batch, 1, size, size]);
+      const labels = array(c.labels, [batch, classes]);
+      // The dense layer's rows from NHWC flattening order (pixel, channel) to NCHW's.
+      const pixels = flat / c2;
+      const w3 = new Float32Array(flat * classes);
+      for (let ch = 0; ch < c2; ch++) {
+        for (let px = 0; px < pixels; px++) {
+          const from = (px * c2 + ch) * classes;
+          w3.set(c.w3.subarray(from, from + classes), (ch * pixels + px) * classes);
+        }
+      }
+      let params = [
+        np.transpose(array(c.f1, [k, k, 1, c1]), [3, 2, 0, 1]),
+        array(c.b1, [c1, 1, 1]),
+        np.transpose(array(c.f2, [k, k, c1, c2]), [3, 2, 0, 1]),
+        array(c.b2, [c2, 1, 1]),
+        array(w3, [flat, classes]),
+        array(c.b3, [classes]),
+      ];
+      const block = (x: A, f: A, b: A) =>
+        jax.lax.reduceWindow(
+          jax.nn.relu(jax.lax.conv(x, f, [1, 1], "SAME").add(b)),
+          (w: A) => np.max(w),
+          [2, 2],
+          [2, 2],
+        );
+      const loss = (f1: A, b1: A, f2: A, b2: A, w3: A, b3: A, x: A, y: A) => {
+        const h = np.reshape(block(block(x, f1, b1), f2, b2), [batch, flat]);
+        const logits = np.matmul(h, w3).add(b3);
+        return np.mean(np.sum(y.mul(jax.nn.logSoftmax(logits, -1)), -1)).mul(-1);
+      };
+      const vg = jax.valueAndGrad(loss, { argnums: [0, 1, 2, 3, 4, 5] });
+      const step = compile((...args: A[]): A[] => {
+        const [f1, b1, f2, b2, w3, b3, x, y] = args;
+        const refs = [f1.ref, b1.ref, f2.ref, b2.ref, w3.ref, b3.ref] as const;
+        const [l, grads] = vg(...refs, x, y) as unknown as [A, A[]];
+        return [l, ...[f1, b1, f2, b2, w3, b3].map((p, i) => p.sub(grads[i].mul(CNN.lr)))];
+      });
+      return Promise.resolve({
+        run: () => {
+          const [l, ...next] = step.fn(...params, x.ref, labels.ref);
+          params = next;
+          return l.item();
+        },
+        dispose: () => {
+          [x, labels, ...params].forEach((a) => a.dispose());
+          step.free();
         },
       });
     },

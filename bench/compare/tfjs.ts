@@ -5,6 +5,7 @@
  */
 import type * as TF from "@tensorflow/tfjs-core";
 import {
+  CNN,
   type Data,
   HESSIAN_SIZE,
   type Impl,
@@ -182,6 +183,41 @@ export function tfjsImpl(tf: typeof TF, backend: string): Impl {
             return h;
           }),
         dispose: dispose(x, a, ...basis),
+      };
+    },
+
+    W10: async (d: Data) => {
+      await use();
+      const { batch, size, kernel: k, channels1: c1, channels2: c2, flat, classes } = CNN;
+      const c = d.cnn;
+      const x = tf.tensor4d(c.x.slice(), [batch, size, size, 1]);
+      const labels = tf.tensor2d(c.labels.slice(), [batch, classes]);
+      const f1 = tf.variable(tf.tensor4d(c.f1.slice(), [k, k, 1, c1]));
+      const b1 = tf.variable(tf.tensor1d(c.b1.slice()));
+      const f2 = tf.variable(tf.tensor4d(c.f2.slice(), [k, k, c1, c2]));
+      const b2 = tf.variable(tf.tensor1d(c.b2.slice()));
+      const w3 = tf.variable(tf.tensor2d(c.w3.slice(), [flat, classes]));
+      const b3 = tf.variable(tf.tensor1d(c.b3.slice()));
+      const params = [f1, b1, f2, b2, w3, b3];
+      const opt = tf.train.sgd(CNN.lr);
+      const block = (x: TF.Tensor4D, f: TF.Variable, b: TF.Variable): TF.Tensor4D =>
+        tf.maxPool(tf.relu(tf.add(tf.conv2d(x, f as TF.Tensor4D, 1, "same"), b)), 2, 2, "valid");
+      const loss = () => {
+        const h = tf.reshape(block(block(x, f1, b1), f2, b2), [batch, flat]);
+        const logits = tf.add(tf.matMul(h, w3), b3);
+        return tf.neg(tf.mean(tf.sum(tf.mul(labels, tf.logSoftmax(logits)), 1))) as TF.Scalar;
+      };
+      return {
+        run: () => {
+          const l = opt.minimize(loss, true, params)!;
+          const v = f32(l)[0];
+          l.dispose();
+          return v;
+        },
+        dispose: () => {
+          dispose(x, labels, ...params)();
+          opt.dispose();
+        },
       };
     },
   };

@@ -9,9 +9,11 @@
  * module reads `dist/register_all_gradients.js` and the gradient files it names, turns each one's
  * `import` lines into lookups, and runs it: a gradient file's own relative imports load the same
  * way, and every other name (kernel names, public ops, `backend_util`, `util`, the engine) is taken
- * from tfjs-core's public exports. Names that tfjs-core does not export (a few helpers of the
- * convolution and pooling gradients) become functions that throw when called; no workload here
- * reaches them.
+ * from tfjs-core's public exports. A name that tfjs-core does not export, imported from one of its
+ * `dist/ops/` files (the convolution and pooling gradients' `maxPoolGrad`, `conv2DBackpropFilter`,
+ * `conv2DBackpropInput`), is taken from that file, loaded the same way; `convertToTensor`, which
+ * those call on the tensors they are given, passes a tensor through. Any other missing name becomes
+ * a function that throws when called.
  *
  * @module
  */
@@ -31,16 +33,26 @@ export interface Tfjs {
 function makeLoader(tf: typeof TF, dist: URL): (file: URL) => Module {
   const cache = new Map<string, Module>();
   const sources = [tf, tf.backend_util, tf.util, tf.broadcast_util, tf.slice_util] as unknown[];
-  const publicNames: Module = new Proxy({}, {
-    get(_, name) {
-      for (const m of sources as Module[]) {
-        if (typeof name === "string" && m !== undefined && m[name] !== undefined) return m[name];
-      }
-      return () => {
-        throw new Error(`tfjs-core does not export ${String(name)}`);
-      };
-    },
-  });
+  // Only the gradients' calls reach it, with tensors.
+  const convertToTensor = (x: unknown) =>
+    x instanceof tf.Tensor ? x : tf.tensor(x as TF.TensorLike);
+  /** tfjs-core's public names, else those of `file` (one of its ops), else a thrower. */
+  const namesOf = (file: URL | null): Module =>
+    new Proxy({}, {
+      get(_, name) {
+        if (typeof name !== "string") return undefined;
+        for (const m of sources as Module[]) {
+          if (m !== undefined && m[name] !== undefined) return m[name];
+        }
+        if (name === "convertToTensor") return convertToTensor;
+        const own = file === null ? undefined : load(file)[name];
+        if (own !== undefined) return own;
+        return () => {
+          throw new Error(`tfjs-core does not export ${name}`);
+        };
+      },
+    });
+  const publicNames = namesOf(null);
 
   const resolve = (spec: string, from: URL): Module => {
     const url = new URL(spec.endsWith(".js") ? spec : `${spec}.js`, from);
@@ -48,7 +60,7 @@ function makeLoader(tf: typeof TF, dist: URL): (file: URL) => Module {
     if (rel.startsWith("gradients/")) return load(url);
     if (rel === "util.js") return tf.util as unknown as Module;
     if (rel === "engine.js") return { ENGINE: tf.engine() };
-    return publicNames;
+    return rel.startsWith("ops/") ? namesOf(url) : publicNames;
   };
 
   const load = (file: URL): Module => {
