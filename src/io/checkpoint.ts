@@ -200,7 +200,7 @@ function differences(
   if (missing.length > 0) {
     out.push(
       "(a variable missing here may belong to a layer not built yet: call the model once " +
-        "first; or to an optimizer's slot not made yet: apply one step first; or the " +
+        "first; or to an optimizer's slot not made yet: call optimizer.build(model.trainableVariables) first; or the " +
         "checkpoint is of another model)",
     );
   }

@@ -327,6 +327,13 @@ Deno.test("Checkpoint: a model and each optimizer's state round trip, and traini
     const copy = mk();
     copy.apply(x);
     const opt2 = make();
+    // Its slots do not exist yet: refused, with the remedy, and nothing changed.
+    const before = copy.apply(x).toArray();
+    assert.throws(
+      () => new gt.Checkpoint({ model: copy, optimizer: opt2 }).restore(bytes),
+      /optimizer\.build\(model\.trainableVariables\)/,
+    );
+    assert.deepEqual(copy.apply(x).toArray(), before);
     opt2.build(copy.trainableVariables);
     new gt.Checkpoint({ model: copy, optimizer: opt2 }).restore(bytes);
     assert.equal(opt2.iterations, 2, opt.constructor.name);
