@@ -3,8 +3,8 @@ import { checkBoolean } from "../core/check.ts";
 import type { Tensor } from "../core/tensor.ts";
 import { add, divide, maximum, multiply, pow, subtract } from "../ops/binary.ts";
 import { sqrt, square } from "../ops/unary.ts";
+import { checkHyperparameter } from "./_helpers.ts";
 import {
-  checkHyperparameter,
   Optimizer,
   type OptimizerOptions,
   type SlotSpec,

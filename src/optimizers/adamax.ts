@@ -2,8 +2,8 @@
 import type { Tensor } from "../core/tensor.ts";
 import { add, divide, maximum, multiply, pow, subtract } from "../ops/binary.ts";
 import { abs } from "../ops/unary.ts";
+import { checkHyperparameter } from "./_helpers.ts";
 import {
-  checkHyperparameter,
   Optimizer,
   type OptimizerOptions,
   type SlotSpec,

@@ -3,8 +3,8 @@ import type { Tensor } from "../core/tensor.ts";
 import type { Variable } from "../core/variable.ts";
 import { add, divide, multiply, pow, subtract } from "../ops/binary.ts";
 import { sqrt, square } from "../ops/unary.ts";
+import { checkHyperparameter } from "./_helpers.ts";
 import {
-  checkHyperparameter,
   Optimizer,
   type OptimizerOptions,
   type SlotSpec,

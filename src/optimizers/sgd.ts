@@ -3,8 +3,8 @@ import { checkBoolean } from "../core/check.ts";
 import type { Tensor } from "../core/tensor.ts";
 import { add, multiply, subtract } from "../ops/binary.ts";
 import { negative } from "../ops/unary.ts";
+import { checkHyperparameter } from "./_helpers.ts";
 import {
-  checkHyperparameter,
   type LearningRate,
   Optimizer,
   type OptimizerOptions,
