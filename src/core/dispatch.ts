@@ -5,6 +5,7 @@
  * stack); dispatch visits active transforms outermost first; while a transform runs its own
  * rule, it and every transform above it are paused.
  */
+import type { VNode } from "./kernels/wasm/vector.ts";
 import { dataOf, lazyFill, Tensor, tracedStorage } from "./tensor.ts";
 import type { Variable } from "./variable.ts";
 import { noteRecording, type Scope } from "./memory.ts";
@@ -60,6 +61,12 @@ export interface Primitive<A = unknown> {
    * of fused loops in those dtypes.
    */
   readonly simd?: readonly DType[];
+  /**
+   * For elementwise primitives: the op on four float32 lanes, in the expression language of
+   * generated SIMD loops (`V` in kernels/wasm/vector.ts), rounding exactly as the float32 kernel
+   * does, so that a compiler can fuse even the ops with SIMD kernels into one pass.
+   */
+  readonly vector?: (args: readonly VNode[]) => VNode;
   /**
    * For binary elementwise primitives: values `e` with `e op x = x` (left) or `x op e = x`
    * (right) exactly, for every x (1 for multiply, 0 for add on the right), so that a compiler

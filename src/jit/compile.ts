@@ -350,6 +350,6 @@ function fusedStep(g: FusedGroup): Step {
     single: true,
     // Compiled at the first call, for the operands' shapes and dtypes, which never change.
     run: (operands, out) => (loop ??= g.compile(out.shape, operands))(out.data, operands),
-    text: `${typeName(g.out)} = fused[${g.names.join(" ")}]`,
+    text: `${typeName(g.out)} = fused[${g.names.join(" ")}]${g.simd ? " (SIMD)" : ""}`,
   };
 }

@@ -1,13 +1,17 @@
 /**
  * Fusion: a chain (or tree) of elementwise equations of one output shape whose intermediates
  * nothing else reads becomes one loop, generated from the members' scalar formulas, so the
- * intermediates never reach memory. Its inputs may broadcast to the output's shape.
+ * intermediates never reach memory. Its inputs may broadcast to the output's shape. A group that
+ * holds an op with a SIMD kernel (float32 sin, exp) is generated as WebAssembly SIMD from the
+ * members' vector formulas instead, when all of them have one.
  */
 import type { Operand } from "../core/dispatch.ts";
 import type { DType, TypedArray } from "../core/dtype.ts";
 import { sameShape, sizeOf } from "../core/shape.ts";
 import { broadcastStrides, forEachRow } from "../core/kernels/strided.ts";
 import { compileFormulas } from "../core/kernels/generated.ts";
+import { SIMD_MIN } from "../core/kernels/wasm/math.ts";
+import { V, vectorLoop, vectorLoops, type VNode } from "../core/kernels/wasm/vector.ts";
 import { type Atom, type Eqn, isConst, type Program, type Var } from "./program.ts";
 
 /** A fused loop: its output, its inputs (outside the group) and its members' names. */
@@ -15,6 +19,8 @@ export interface FusedGroup {
   readonly out: Var;
   readonly inputs: readonly Atom[];
   readonly names: readonly string[];
+  /** Whether the loop is WebAssembly SIMD (else JavaScript). */
+  readonly simd: boolean;
   /** The members' statements (input k written `@k@`), and the local holding the result. */
   readonly lines: readonly string[];
   readonly result: string;
@@ -29,6 +35,16 @@ export interface FusedGroup {
 const fusible = (e: Eqn) =>
   e.prim.scalar !== undefined && e.prim.simd?.includes(e.out.dtype) !== true;
 
+// NOTE: an op with a SIMD kernel joins a group only where the whole group can be a SIMD loop
+// (vectorizable): a scalar loop would run it slower than its kernel, and round it otherwise.
+const simdOp = (e: Eqn) =>
+  e.prim.simd?.includes(e.out.dtype) === true && sizeOf(e.out.shape) >= SIMD_MIN &&
+  vectorizable(e) && vectorLoops();
+
+const vectorizable = (e: Eqn) =>
+  e.prim.vector !== undefined && e.out.dtype === "float32" &&
+  e.inputs.every((a) => (isConst(a) ? a.value.dtype : a.dtype) === "float32");
+
 /**
  * The program's equations in order, with each fusible group in place of its members (at its
  * root's place: every member comes before the root, and so do their inputs). A group of one
@@ -41,23 +57,58 @@ export function fuseGroups(p: Program, outputs: ReadonlySet<number>): (Eqn | Fus
     for (const a of new Set(e.inputs)) if (!isConst(a)) count(uses, a.id);
   }
   for (const id of outputs) count(uses, id);
-  const producer = new Map<number, Eqn>();
-  for (const e of p.eqns) producer.set(e.out.id, e);
-  // Which group root each fused equation belongs to, walking back from the roots.
+  // SIMD ops leave the groups that cannot be SIMD loops, and the groups are formed again.
+  const joining = new Set(p.eqns.filter(simdOp));
+  let members: Map<Eqn, Eqn[]>;
+  for (;;) {
+    members = groups(p, outputs, (e) => fusible(e) || joining.has(e));
+    const before = joining.size;
+    for (const g of members.values()) {
+      if (g.some((e) => joining.has(e)) && !simdGroup(g)) { for (const e of g) joining.delete(e); }
+    }
+    if (joining.size === before) break;
+  }
+  const rootOf = new Map<Eqn, Eqn>();
+  for (const [root, g] of members) for (const e of g) rootOf.set(e, root);
+  const out: (Eqn | FusedGroup | null)[] = [];
+  for (const e of p.eqns) {
+    const root = rootOf.get(e);
+    if (root === undefined) out.push(e);
+    else if (root === e) {
+      const group = members.get(e)!;
+      if (group.length === 1) out.push(e);
+      else out.push(group.some((m) => joining.has(m)) ? fuseSimd(group) : fuse(group));
+    }
+  }
+  sumPrologues(out, uses, outputs);
+  return out.filter((item) => item !== null);
+}
+
+// Each group's members in program order, by root, walking back from the roots: an equation that
+// may join joins its readers' group when they all are in one, it has that group's shape, and it
+// is not an output of the program.
+function groups(
+  p: Program,
+  outputs: ReadonlySet<number>,
+  joins: (e: Eqn) => boolean,
+): Map<Eqn, Eqn[]> {
+  const readers = new Map<number, Eqn[]>();
+  for (const e of p.eqns) {
+    for (const a of e.inputs) {
+      if (isConst(a)) continue;
+      if (!readers.has(a.id)) readers.set(a.id, []);
+      readers.get(a.id)!.push(e);
+    }
+  }
   const rootOf = new Map<Eqn, Eqn>();
   for (let i = p.eqns.length - 1; i >= 0; i--) {
     const e = p.eqns[i];
-    if (!fusible(e)) continue;
-    const root = rootOf.get(e) ?? e;
-    rootOf.set(e, root);
-    for (const a of e.inputs) {
-      if (isConst(a)) continue;
-      const q = producer.get(a.id);
-      if (
-        q !== undefined && fusible(q) && uses.get(a.id) === 1 && !outputs.has(a.id) &&
-        sameShape(q.out.shape, root.out.shape)
-      ) rootOf.set(q, root);
-    }
+    if (!joins(e)) continue;
+    const roots = new Set((readers.get(e.out.id) ?? []).map((r) => rootOf.get(r)));
+    const [root] = roots;
+    const joined = roots.size === 1 && root !== undefined && !outputs.has(e.out.id) &&
+      sameShape(e.out.shape, root.out.shape);
+    rootOf.set(e, joined ? root : e);
   }
   const members = new Map<Eqn, Eqn[]>();
   for (const e of p.eqns) {
@@ -66,17 +117,18 @@ export function fuseGroups(p: Program, outputs: ReadonlySet<number>): (Eqn | Fus
     if (!members.has(root)) members.set(root, []);
     members.get(root)!.push(e);
   }
-  const out: (Eqn | FusedGroup | null)[] = [];
-  for (const e of p.eqns) {
-    const root = rootOf.get(e);
-    if (root === undefined) out.push(e);
-    else if (root === e) {
-      const group = members.get(e)!;
-      out.push(group.length === 1 ? e : fuse(group));
-    }
-  }
-  sumPrologues(out, uses, outputs);
-  return out.filter((item) => item !== null);
+  return members;
+}
+
+// Whether a group can be one SIMD loop: every member has a vector formula in float32, and every
+// input from outside is of the output's size or a single value.
+function simdGroup(group: readonly Eqn[]): boolean {
+  const n = sizeOf(group[group.length - 1].out.shape);
+  const inside = new Set(group.map((e) => e.out.id));
+  return group.every((e) =>
+    vectorizable(e) &&
+    e.inputs.every((a) => (!isConst(a) && inside.has(a.id)) || [n, 1].includes(sizeOf(shapeOf(a))))
+  );
 }
 
 // A sum whose input is made by a fused chain (or one fusible op) that nothing else reads takes
@@ -99,7 +151,10 @@ function sumPrologues(
     const source = items[j]!;
     const chain = "prim" in source ? (fusible(source) ? fuse([source]) : null) : source;
     const n = sizeOf(x.shape);
-    if (chain === null || !chain.inputs.every((a) => [n, 1].includes(sizeOf(shapeOf(a))))) return;
+    if (
+      chain === null || chain.simd ||
+      !chain.inputs.every((a) => [n, 1].includes(sizeOf(shapeOf(a))))
+    ) return;
     items[j] = null;
     items[i] = sumOf(chain, item.out, x.shape, axes);
   });
@@ -121,6 +176,7 @@ function sumOf(chain: FusedGroup, out: Var, shape: readonly number[], axes: read
     out,
     inputs: chain.inputs,
     names: [...chain.names, "reduceSum"],
+    simd: false,
     lines: chain.lines,
     result: chain.result,
     compile: (_, inputs) => {
@@ -200,9 +256,60 @@ function fuse(group: readonly Eqn[]): FusedGroup {
     out: root.out,
     inputs,
     names: group.map((e) => e.prim.name),
+    simd: false,
     lines,
     result: `t${last}`,
     compile: fusedLoop(lines, `t${last}`),
+  };
+}
+
+// The group as one SIMD loop over float32 arrays (see simdGroup), whose results are the members'
+// kernels' bit for bit. Where a lane falls outside what the loop's sin or exp serve, the members'
+// kernels run one after another instead (they have their own ways for such lanes).
+function fuseSimd(group: readonly Eqn[]): FusedGroup {
+  const scalar = fuse(group);
+  const slot = (a: Atom) =>
+    scalar.inputs.findIndex((b) => isConst(a) ? a === b : !isConst(b) && b.id === a.id);
+  const nodes = new Map<number, VNode>();
+  for (const e of group) {
+    const args = e.inputs.map((a) => (!isConst(a) && nodes.get(a.id)) || V.input(slot(a)));
+    nodes.set(e.out.id, e.prim.vector!(args));
+  }
+  const root = nodes.get(scalar.out.id)!;
+  return {
+    ...scalar,
+    simd: true,
+    compile: (shape, inputs) => {
+      const n = sizeOf(shape);
+      const loop = vectorLoop(root, inputs.map((x) => sizeOf(x.shape) === n ? "array" : "single"))!;
+      const kernels = memberKernels(group, slot);
+      return (out, operands) => {
+        if (!loop(out as Float32Array, operands.map((x) => x.data as Float32Array), n)) {
+          kernels(out, operands);
+        }
+      };
+    },
+  };
+}
+
+// The group's members run by their kernels, into buffers of their own (made at the first such
+// call) and the last into `out`.
+function memberKernels(group: readonly Eqn[], slot: (a: Atom) => number) {
+  let temps: Operand[] | undefined;
+  return (out: TypedArray, operands: readonly Operand[]) => {
+    temps ??= group.map((e) => ({
+      data: new Float32Array(sizeOf(e.out.shape)),
+      shape: e.out.shape,
+      dtype: e.out.dtype,
+    }));
+    const values = new Map<number, Operand>();
+    group.forEach((e, j) => {
+      const last = j === group.length - 1;
+      const o = last ? { ...temps![j], data: out } : temps![j];
+      const ins = e.inputs.map((a) => (!isConst(a) && values.get(a.id)) || operands[slot(a)]);
+      e.prim.kernels.cpu(ins, o, e.attrs);
+      values.set(e.out.id, o);
+    });
   };
 }
 

@@ -124,6 +124,8 @@ export interface BinarySpec {
   vjp?: Primitive<void>["vjp"];
   /** Values `e` with `e op x = x` (left) or `x op e = x` (right) exactly, for every x. */
   identity?: { left?: number; right?: number };
+  /** The op on float32 lanes, as the float32 kernel rounds it (see `Primitive.vector`). */
+  vector?: Primitive<void>["vector"];
 }
 
 /**
@@ -173,6 +175,7 @@ export function binaryPrim(name: string, spec: BinarySpec): Primitive<void> {
     shape: (inputs) => binaryShape(name, inputs[0], inputs[1], arithmetic, outDtype),
     scalar: spec.scalar,
     identity: spec.identity,
+    vector: spec.vector,
     shortcut: (inputs, out) => uniformBinary(spec, inputs[0], inputs[1], out),
     kernels: {
       cpu: elementwiseKernel(

@@ -10,6 +10,7 @@ import { bind } from "../core/dispatch.ts";
 import { broadcastShapes, fmtShape, sameShape } from "../core/shape.ts";
 import { describeValue } from "../core/check.ts";
 import { binaryLoops as L, sumKernel } from "../core/kernels/elementwise.ts";
+import { V } from "../core/kernels/wasm/vector.ts";
 import {
   binaryOp,
   binaryPrim,
@@ -93,6 +94,7 @@ const addNPrim: Primitive<void> = {
   },
   // Left to right in float64, rounded once by the store, as the kernels add.
   scalar: addNFormula,
+  vector: (terms) => V.sum(terms),
   // Scalars (every cotangent of a scalar) sum without an array.
   shortcut(inputs, out) {
     let u = -0;
@@ -137,6 +139,7 @@ export const binaryPrims = {
   // d(x + y) = dx + dy
   add: binaryPrim("add", {
     loop: L.add,
+    vector: ([a, b]) => V.add(a, b),
     scalar: arithmetic("+"),
     identity: { left: -0, right: -0 },
     jvp: ([tx, ty], [x, y], out) => combineTangents(out, ...liftTangents(tx, ty, x, y, out)),
@@ -145,6 +148,7 @@ export const binaryPrims = {
   // d(x - y) = dx - dy
   subtract: binaryPrim("subtract", {
     loop: L.subtract,
+    vector: ([a, b]) => V.sub(a, b),
     scalar: arithmetic("-"),
     identity: { right: 0 },
     jvp: ([tx, ty], [x, y], out) => {
@@ -162,6 +166,7 @@ export const binaryPrims = {
   // d(x·y) = dx·y + x·dy
   multiply: binaryPrim("multiply", {
     loop: L.multiply,
+    vector: ([a, b]) => V.mul(a, b),
     scalar: arithmetic("*"),
     identity: { left: 1, right: 1 },
     jvp: ([tx, ty], [x, y], out) => {
@@ -176,6 +181,7 @@ export const binaryPrims = {
   // d(x/y) = dx/y - (x/y)·dy/y, reusing the output as recorded
   divide: binaryPrim("divide", {
     loop: L.divide,
+    vector: ([a, b]) => V.div(a, b),
     scalar: arithmetic("/"),
     identity: { right: 1 },
     jvp: ([tx, ty], [x, y], out) => {
@@ -208,6 +214,8 @@ export const binaryPrims = {
   // d max(x, y) = dx where x ≥ y, else dy (ties go to x, as TensorFlow)
   maximum: binaryPrim("maximum", {
     loop: L.maximum,
+    // Math.max and f32x4.max agree on NaN and on signed zeros.
+    vector: ([a, b]) => V.max(a, b),
     scalar: ([a, b]) => `Math.max(${a}, ${b})`,
     jvp: ([tx, ty], [x, y], out) => pick(ge(x, y), ...liftTangents(tx, ty, x, y, out), out),
     vjp: (g, [x, y]) => split(ge(x, y), g, x, y),
@@ -215,6 +223,8 @@ export const binaryPrims = {
   // d min(x, y) = dx where x ≤ y, else dy
   minimum: binaryPrim("minimum", {
     loop: L.minimum,
+    // Math.min and f32x4.min agree on NaN and on signed zeros.
+    vector: ([a, b]) => V.min(a, b),
     scalar: ([a, b]) => `Math.min(${a}, ${b})`,
     jvp: ([tx, ty], [x, y], out) => pick(le(x, y), ...liftTangents(tx, ty, x, y, out), out),
     vjp: (g, [x, y]) => split(le(x, y), g, x, y),

@@ -16,6 +16,7 @@ import {
 } from "./_define.ts";
 import { toTensor } from "../core/convert.ts";
 import { simdCos, simdExp, simdSigmoid, simdSin, simdTanh } from "../core/kernels/wasm/math.ts";
+import { V, type VNode } from "../core/kernels/wasm/vector.ts";
 import { add, cast, div, gt, mul, register, sub } from "./_lax.ts";
 
 /** What a one-input elementwise primitive needs (see `unaryPrim`). */
@@ -27,6 +28,8 @@ export interface UnarySpec {
   loop32?: UnaryLoop;
   /** Whether `loop32` is a SIMD loop, faster than loops generated from the formula. */
   simd?: boolean;
+  /** The op on float32 lanes, as the float32 kernel rounds it (see `Primitive.vector`). */
+  vector?: (args: readonly VNode[]) => VNode;
   /** Whether int32 inputs are allowed (else floats only). */
   ints?: boolean;
   /** The output dtype, when it is not the input's. */
@@ -61,6 +64,7 @@ export function unaryPrim(name: string, spec: UnarySpec): Primitive<void> {
     },
     scalar: spec.scalar,
     simd: spec.simd ? ["float32"] : undefined,
+    vector: spec.vector,
     shortcut([x], out) {
       const u = uniformValue(x);
       if (u === undefined) return undefined;
@@ -93,6 +97,7 @@ export const unaryPrims = {
     ...unaryPrim("negative", {
       loop: L.negative,
       scalar: ([x], dtype) => dtype === "int32" ? `((-${x}) | 0)` : `(-${x})`,
+      vector: ([x]) => V.neg(x),
       ints: true,
     }),
     jvp: ([t]) => t && negative(t),
@@ -100,6 +105,7 @@ export const unaryPrims = {
   },
   // d|x| = sign(x)·dx (0 at 0, as TensorFlow)
   abs: unaryPrim("abs", {
+    vector: ([x]) => V.abs(x),
     loop: L.abs,
     scalar: ([x], dtype) => dtype === "int32" ? `(Math.abs(${x}) | 0)` : `Math.abs(${x})`,
     ints: true,
@@ -108,12 +114,14 @@ export const unaryPrims = {
   sign: unaryPrim("sign", { loop: L.sign, scalar: call("Math.sign"), ints: true }),
   // d√x = dx / (2√x)
   sqrt: unaryPrim("sqrt", {
+    vector: ([x]) => V.sqrt(x),
     loop: L.sqrt,
     scalar: call("Math.sqrt"),
     deriv: (_, y) => div(0.5, y),
   }),
   // d eˣ = eˣ·dx, reusing the output as recorded
   exp: unaryPrim("exp", {
+    vector: ([x]) => V.exp(x),
     loop: L.exp,
     scalar: call("Math.exp"),
     loop32: simdExp,
@@ -136,6 +144,7 @@ export const unaryPrims = {
   }),
   // d sin x = cos x·dx
   sin: unaryPrim("sin", {
+    vector: ([x]) => V.sin(x),
     loop: L.sin,
     scalar: call("Math.sin"),
     loop32: simdSin,
@@ -144,6 +153,7 @@ export const unaryPrims = {
   }),
   // d cos x = -sin x·dx
   cos: unaryPrim("cos", {
+    vector: ([x]) => V.cos(x),
     loop: L.cos,
     scalar: call("Math.cos"),
     loop32: simdCos,
@@ -185,6 +195,8 @@ export const unaryPrims = {
   // NOTE: not maximum(x, 0): that splits the gradient at 0; relu's is 0 there, as TensorFlow's.
   // d relu x = [x > 0]·dx
   relu: unaryPrim("relu", {
+    // max(-0, 0) is 0 and NaN stays NaN, as the loops keep them.
+    vector: ([x]) => V.max(x, V.f32(0)),
     loop: L.relu,
     // Math.max keeps NaN and turns -0 into 0, as the loops do.
     scalar: ([x]) => `Math.max(${x}, 0)`,

@@ -9,8 +9,9 @@ import type { UnaryLoop } from "../elementwise.ts";
 import { cosF32, expF32, sigmoidF32, sinF32, tanhF32 } from "../fast_math.ts";
 import { DATA, heap, JOB, type Kernels, kernels, runJob } from "./runtime.ts";
 
-// Below this many elements the copies and the call cost more than the SIMD lanes save.
-const SIMD_MIN = 256;
+// Below this many elements the copies and the call cost more than the SIMD lanes save (and the
+// jit fuses these ops only from this many on: see src/jit/fuse.ts).
+export const SIMD_MIN = 256;
 // From this many elements on the worker takes chunks too (a wake-up costs tens of µs).
 const THREAD_MIN = 1 << 16;
 const CHUNKS = 8;

@@ -1,0 +1,400 @@
+/**
+ * Elementwise loops generated as WebAssembly SIMD, four float32 lanes at a time: the jit's fused
+ * groups that hold sin, cos or exp run as one pass over their inputs rather than one kernel per
+ * op (src/jit/fuse.ts). A primitive's `vector` facet writes its op as a node of the small
+ * expression language below; `vectorLoop` turns a tree of them into a module (written here byte
+ * by byte: no toolchain at run time) and runs it block by block through the kernels' memory.
+ *
+ * Results are eager mode's bit for bit: the arithmetic ops round as eager's float32 loops do,
+ * `addN` sums in float64 as its kernel does, and sin, cos and exp take math.wat's steps (with
+ * relaxed fused multiply-adds exactly where its fused build has them, and only where the engine
+ * has them). Where a lane falls outside the range those steps serve, the loop reports it, and the
+ * caller runs the group's kernels instead.
+ */
+import { DATA, heap, kernels } from "./runtime.ts";
+
+/** A value of the expression language: four float32 (or int32, or mask) lanes. */
+export interface VNode {
+  readonly op: string;
+  readonly args: readonly VNode[];
+  /** A constant's value, an input's index or a shift's count. */
+  readonly value?: number;
+}
+
+const node = (op: string, args: VNode[], value?: number): VNode => ({ op, args, value });
+
+// Two-operand SIMD instructions and their opcodes (wasm's SIMD proposal, prefix 0xFD).
+const BINARY = {
+  add: 0xe4,
+  sub: 0xe5,
+  mul: 0xe6,
+  div: 0xe7,
+  min: 0xe8,
+  max: 0xe9,
+  eq: 0x41,
+  lt: 0x43,
+  gt: 0x44,
+  le: 0x45,
+  ge: 0x46,
+  and: 0x4e,
+  or: 0x50,
+  xor: 0x51,
+  iadd: 0xae,
+  ieq: 0x37,
+} as const;
+const UNARY = { abs: 0xe0, neg: 0xe1, sqrt: 0xe3, nearest: 0x6a, not: 0x4d, trunc: 0xf8 } as const;
+
+type Binary = keyof typeof BINARY;
+type Unary = keyof typeof UNARY;
+
+const bin = (op: Binary) => (a: VNode, b: VNode): VNode => node(op, [a, b]);
+const un = (op: Unary) => (a: VNode): VNode => node(op, [a]);
+
+/**
+ * The expression language: float32 lanes (`add` … `sqrt`, as wasm's f32x4 ops), masks from
+ * comparisons, bitwise ops, int32 lanes (`iadd`, `ieq`, `shl`, `trunc`: float to int32), fused
+ * multiply-adds, a float64 sum (`addN`'s), and math.wat's sin, cos and exp.
+ */
+export const V = {
+  /** Input `k` of the loop: its element, or its one value for every element. */
+  input: (k: number): VNode => node("input", [], k),
+  /** A float32 constant in every lane. */
+  f32: (c: number): VNode => node("f32", [], c),
+  /** An int32 constant in every lane. */
+  i32: (c: number): VNode => node("i32", [], c),
+  add: bin("add"),
+  sub: bin("sub"),
+  mul: bin("mul"),
+  div: bin("div"),
+  min: bin("min"),
+  max: bin("max"),
+  eq: bin("eq"),
+  lt: bin("lt"),
+  gt: bin("gt"),
+  le: bin("le"),
+  ge: bin("ge"),
+  and: bin("and"),
+  or: bin("or"),
+  xor: bin("xor"),
+  iadd: bin("iadd"),
+  ieq: bin("ieq"),
+  abs: un("abs"),
+  neg: un("neg"),
+  sqrt: un("sqrt"),
+  nearest: un("nearest"),
+  not: un("not"),
+  trunc: un("trunc"),
+  /** int32 lanes shifted left by `count` bits. */
+  shl: (a: VNode, count: number): VNode => node("shl", [a], count),
+  /** Lanes of `a` where `mask` is set, else of `b`. */
+  select: (mask: VNode, a: VNode, b: VNode): VNode => node("select", [a, b, mask]),
+  /** c + a·b, fused where the engine fuses it (as math.wat's fused build). */
+  madd: (a: VNode, b: VNode, c: VNode): VNode => node("madd", [a, b, c]),
+  /** c − a·b, likewise. */
+  nmadd: (a: VNode, b: VNode, c: VNode): VNode => node("nmadd", [a, b, c]),
+  /** The terms added in order in float64, then rounded once (as `addN`'s kernel). */
+  sum: (terms: readonly VNode[]): VNode => node("sum", [...terms]),
+  /** `x`, after noting that the loop's result is wrong wherever `outside` is set. */
+  check: (x: VNode, outside: VNode): VNode => node("check", [x, outside]),
+  sin: (x: VNode): VNode => sincos(x, false),
+  cos: (x: VNode): VNode => sincos(x, true),
+  exp: (x: VNode): VNode => exp(x),
+};
+
+// math.wat's sincos, for |x| ≤ 8192 (see there): |x| = j·π/2 + r, then ±sin r or ±cos r by the
+// quadrant.
+function sincos(x: VNode, cosine: boolean): VNode {
+  const ax = V.abs(x);
+  const j = V.nearest(V.mul(ax, V.f32(0.6366197723675814)));
+  let r = V.nmadd(j, V.f32(1.5703125), ax);
+  r = V.nmadd(j, V.f32(4.837512969970703e-4), r);
+  r = V.nmadd(j, V.f32(7.549533620476723e-8), r);
+  r = V.nmadd(j, V.f32(2.5633441515945190e-12), r);
+  const q = V.iadd(V.trunc(j), V.i32(cosine ? 1 : 0));
+  const z = V.mul(r, r);
+  let s = V.madd(z, V.f32(2.7557319223985893e-6), V.f32(-0.0001984126984126984));
+  s = V.madd(z, s, V.f32(0.008333333333333333));
+  s = V.madd(z, s, V.f32(-0.16666666666666666));
+  s = V.add(r, V.mul(s, V.mul(r, z)));
+  let c = V.madd(z, V.f32(-2.755731922398589e-7), V.f32(2.48015873015873e-5));
+  c = V.madd(z, c, V.f32(-0.001388888888888889));
+  c = V.madd(z, c, V.f32(0.041666666666666664));
+  c = V.madd(z, c, V.f32(-0.5));
+  c = V.madd(z, c, V.f32(1));
+  const ones = V.i32(1);
+  c = V.select(V.ieq(V.and(q, ones), ones), c, s);
+  const sign = V.and(x, V.i32(cosine ? 0 : -0x80000000));
+  const y = V.xor(c, V.xor(V.shl(V.and(q, V.i32(2)), 30), sign));
+  // NaN fails the comparison too.
+  return V.check(y, V.not(V.le(ax, V.f32(8192))));
+}
+
+// math.wat's exp, for -87 ≤ x ≤ 88: x = k·ln 2 + r, eˣ = 2ᵏ·eʳ.
+function exp(x: VNode): VNode {
+  const k = V.nearest(V.mul(x, V.f32(1.4426950408889634)));
+  let r = V.nmadd(k, V.f32(0.693359375), x);
+  r = V.nmadd(k, V.f32(-2.1219444005469057e-4), r);
+  let p = V.madd(r, V.f32(1.984126984126984e-4), V.f32(0.001388888888888889));
+  for (const c of [0.008333333333333333, 0.041666666666666664, 0.16666666666666666, 0.5, 1, 1]) {
+    p = V.madd(r, p, V.f32(c));
+  }
+  const y = V.mul(p, V.shl(V.iadd(V.trunc(k), V.i32(127)), 23));
+  return V.check(y, V.not(V.and(V.ge(x, V.f32(-87)), V.le(x, V.f32(88)))));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing the module.
+
+/** Bytes of a module, written in order. */
+class Bytes {
+  readonly out: number[] = [];
+  u8(...b: number[]): this {
+    this.out.push(...b);
+    return this;
+  }
+  uleb(n: number): this {
+    do {
+      const b = n & 0x7f;
+      n >>>= 7;
+      this.out.push(n === 0 ? b : b | 0x80);
+    } while (n !== 0);
+    return this;
+  }
+  sleb(n: number): this {
+    for (;;) {
+      const b = n & 0x7f;
+      n >>= 7;
+      const done = (n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0);
+      this.out.push(done ? b : b | 0x80);
+      if (done) return this;
+    }
+  }
+  f32(x: number): this {
+    const b = new Uint8Array(new Float32Array([x]).buffer);
+    return this.u8(...b);
+  }
+  name(s: string): this {
+    return this.uleb(s.length).u8(...Array.from(s, (c) => c.charCodeAt(0)));
+  }
+  section(id: number, body: Bytes): this {
+    return this.u8(id).uleb(body.out.length).u8(...body.out);
+  }
+  simd(op: number): this {
+    return this.u8(0xfd).uleb(op);
+  }
+}
+
+const I32 = 0x7f, F32 = 0x7d, V128 = 0x7b;
+const GET = 0x20, SET = 0x21;
+
+/** How each input reaches the loop: an array of the output's length, or one value. */
+export type InputKind = "array" | "single";
+
+/**
+ * The function `f(ptr or value per input..., out, bytes) → bad` computing `root` over `bytes`
+ * bytes of each array (a multiple of 16), for inputs of these kinds: a module importing `memory`.
+ */
+function writeModule(
+  root: VNode,
+  kinds: readonly InputKind[],
+  shared: boolean,
+  relaxed: boolean,
+): Uint8Array {
+  const params = [...kinds.map((k) => (k === "array" ? I32 : F32)), I32, I32];
+  const outParam = kinds.length, bytesParam = kinds.length + 1;
+  const iLocal = params.length, badLocal = iLocal + 1;
+  // Each node's local, in an order where arguments come first; nodes that read no array are
+  // computed once, before the loop.
+  // Equal nodes (the same op on the same arguments: sin x and cos x share their reduction) are
+  // computed once.
+  const order: VNode[] = [];
+  const local = new Map<VNode, number>();
+  const varies = new Map<VNode, boolean>();
+  const byKey = new Map<string, VNode>();
+  const visit = (n: VNode): VNode => {
+    if (local.has(n)) return n;
+    const args = n.args.map(visit);
+    const key = `${n.op} ${n.value} ${args.map((a) => local.get(a)).join(" ")}`;
+    const same = byKey.get(key);
+    if (same !== undefined) {
+      local.set(n, local.get(same)!);
+      varies.set(n, varies.get(same)!);
+      return same;
+    }
+    const v = (n.op === "input" && kinds[n.value!] === "array") || args.some((a) => varies.get(a));
+    const canonical = { op: n.op, args, value: n.value };
+    byKey.set(key, canonical);
+    for (const m of [n, canonical]) {
+      varies.set(m, v);
+      local.set(m, badLocal + 1 + order.length);
+    }
+    order.push(canonical);
+    return canonical;
+  };
+  root = visit(root);
+  const code = new Bytes();
+  const get = (n: VNode) => code.u8(GET).uleb(local.get(n)!);
+  const emit = (n: VNode) => {
+    const [a, b, c] = n.args;
+    switch (n.op) {
+      case "input":
+        if (kinds[n.value!] === "single") code.u8(GET).uleb(n.value!).simd(0x13);
+        else {
+          code.u8(GET).uleb(n.value!).u8(GET).uleb(iLocal).u8(0x6a); // ptr + i
+          code.simd(0x00).uleb(4).uleb(0); // v128.load align=16
+        }
+        break;
+      case "f32":
+        code.u8(0x43).f32(n.value!).simd(0x13);
+        break;
+      case "i32":
+        code.u8(0x41).sleb(n.value!).simd(0x11);
+        break;
+      case "shl":
+        get(a).u8(0x41).sleb(n.value!).simd(0xab);
+        break;
+      case "select":
+        get(a);
+        get(b);
+        get(c).simd(0x52);
+        break;
+      case "madd":
+      case "nmadd":
+        if (relaxed) {
+          get(a);
+          get(b);
+          get(c).simd(n.op === "madd" ? 0x105 : 0x106);
+        } else {
+          get(c);
+          get(a);
+          get(b).simd(BINARY.mul).simd(n.op === "madd" ? BINARY.add : BINARY.sub);
+        }
+        break;
+      case "check":
+        code.u8(GET).uleb(badLocal);
+        get(b).simd(BINARY.or).u8(SET).uleb(badLocal);
+        get(a);
+        break;
+      case "sum":
+        sum(n.args);
+        break;
+      default:
+        if (n.op in BINARY) {
+          get(a);
+          get(b).simd(BINARY[n.op as Binary]);
+        } else get(a).simd(UNARY[n.op as Unary]);
+    }
+    code.u8(SET).uleb(local.get(n)!);
+  };
+  // Each half of the lanes promoted to float64, summed in order, rounded, and put back together.
+  const sum = (terms: readonly VNode[]) => {
+    const HIGH = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
+    for (const high of [false, true]) {
+      terms.forEach((t, i) => {
+        get(t);
+        if (high) get(t).simd(0x0d).u8(...HIGH);
+        code.simd(0x5f); // f64x2.promote_low_f32x4
+        if (i > 0) code.simd(0xf0); // f64x2.add
+      });
+      code.simd(0x5e); // f32x4.demote_f64x2_zero
+    }
+    // The low lanes of each: [lo0, lo1, hi0, hi1].
+    code.simd(0x0d).u8(0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+  };
+  for (const n of order) if (!varies.get(n)) emit(n);
+  // block; loop; if i ≥ bytes break; …; store; i += 16; continue; end; end
+  code.u8(0x02, 0x40, 0x03, 0x40);
+  code.u8(GET).uleb(iLocal).u8(GET).uleb(bytesParam).u8(0x4f, 0x0d, 1); // i32.ge_u; br_if 1
+  for (const n of order) if (varies.get(n)) emit(n);
+  code.u8(GET).uleb(outParam).u8(GET).uleb(iLocal).u8(0x6a);
+  get(root).simd(0x0b).uleb(4).uleb(0); // v128.store
+  code.u8(GET).uleb(iLocal).u8(0x41).sleb(16).u8(0x6a).u8(SET).uleb(iLocal);
+  code.u8(0x0c, 0, 0x0b, 0x0b); // br 0; end; end
+  code.u8(GET).uleb(badLocal).simd(0x53); // v128.any_true
+  code.u8(0x0b);
+
+  const body = new Bytes().uleb(2).uleb(1).u8(I32).uleb(1 + order.length).u8(V128);
+  body.u8(...code.out);
+  const m = new Bytes().u8(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00);
+  m.section(1, new Bytes().uleb(1).u8(0x60).uleb(params.length).u8(...params).uleb(1).u8(I32));
+  const limits = shared ? [0x03, 1, ...new Bytes().uleb(65536).out] : [0x00, 1];
+  m.section(2, new Bytes().uleb(1).name("env").name("memory").u8(0x02, ...limits));
+  m.section(3, new Bytes().uleb(1).uleb(0));
+  m.section(7, new Bytes().uleb(1).name("f").u8(0x00).uleb(0));
+  m.section(10, new Bytes().uleb(1).uleb(body.out.length).u8(...body.out));
+  return new Uint8Array(m.out);
+}
+
+// The engine's relaxed SIMD, probed once: a module with one relaxed multiply-add.
+let relaxedHere: boolean | undefined;
+function relaxed(): boolean {
+  return relaxedHere ??= probe(true);
+}
+
+function probe(withRelaxed: boolean): boolean {
+  try {
+    const bytes = writeModule(
+      V.madd(V.input(0), V.input(0), V.input(0)),
+      ["array"],
+      false,
+      withRelaxed,
+    );
+    return WebAssembly.validate(bytes as BufferSource);
+  } catch {
+    return false;
+  }
+}
+
+/** Whether generated loops can run here (WebAssembly SIMD, and code generation allowed). */
+export function vectorLoops(): boolean {
+  return vectorHere ??= kernels() !== null && probe(false);
+}
+let vectorHere: boolean | undefined;
+
+// Elements per block: each array's block (32 KiB) stays in the first-level cache between the copy
+// in, the loop and the copy out.
+const BLOCK = 8192;
+
+/**
+ * A loop computing `root` over float32 arrays of `n` elements: `run(out, inputs)` writes `out`
+ * and returns false if some lane fell outside the range its steps serve (`out` is then partly
+ * written, and the caller recomputes it another way). An input of kind "single" is read as its
+ * first value. Null where generated loops cannot run.
+ */
+export function vectorLoop(
+  root: VNode,
+  kinds: readonly InputKind[],
+): ((out: Float32Array, inputs: readonly Float32Array[], n: number) => boolean) | null {
+  const k = vectorLoops() ? kernels() : null;
+  if (k === null) return null;
+  const shared = k.shared !== null;
+  const module = new WebAssembly.Module(
+    writeModule(root, kinds, shared, relaxed()) as BufferSource,
+  );
+  const f = new WebAssembly.Instance(module, { env: { memory: k.memory } }).exports.f as (
+    ...args: number[]
+  ) => number;
+  const arrays = kinds.map((kind, i) => (kind === "array" ? i : -1)).filter((i) => i >= 0);
+  const args = new Array<number>(kinds.length + 2);
+  return (out, inputs, n) => {
+    const mem = heap(k, (arrays.length + 1) * BLOCK * 4);
+    const outAt = DATA / 4 + arrays.length * BLOCK;
+    kinds.forEach((kind, i) => {
+      args[i] = kind === "single" ? inputs[i][0] : DATA + arrays.indexOf(i) * BLOCK * 4;
+    });
+    args[kinds.length] = outAt * 4;
+    for (let i = 0; i < n; i += BLOCK) {
+      const e = Math.min(n, i + BLOCK), len = e - i, len4 = (len + 3) & ~3;
+      arrays.forEach((input, j) => {
+        const at = DATA / 4 + j * BLOCK, x = inputs[input];
+        mem.set(x.subarray(i, e), at);
+        // Padding lanes repeat the last element, so that they fall in range where it does.
+        if (len4 > len) mem.fill(x[e - 1], at + len, at + len4);
+      });
+      args[kinds.length + 1] = len4 * 4;
+      if (f(...args) !== 0) return false;
+      out.set(mem.subarray(outAt, outAt + len), i);
+    }
+    return true;
+  };
+}

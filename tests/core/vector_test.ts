@@ -1,0 +1,134 @@
+/**
+ * The generated SIMD loops (src/core/kernels/wasm/vector.ts) against the float32 kernels they
+ * stand in for, bit for bit: each op's vector formula from the registry, math.wat's sin, cos and
+ * exp, addN's float64 sum, single values, lengths that are not multiples of 4 or of a block, and
+ * the report of lanes out of range.
+ */
+import assert from "node:assert/strict";
+import * as gt from "../../mod.ts";
+import { primitives } from "../../src/ops/registry.ts";
+import {
+  type InputKind,
+  V,
+  vectorLoop,
+  vectorLoops,
+  type VNode,
+} from "../../src/core/kernels/wasm/vector.ts";
+
+const available = vectorLoops();
+const BINARY = new Set(["add", "subtract", "multiply", "divide", "maximum", "minimum"]);
+
+function values(n: number, lo: number, hi: number, seed: number): Float32Array {
+  return gt.random.uniform([n], { minval: lo, maxval: hi, seed }).data() as Float32Array;
+}
+
+// Runs `root` over `inputs` and compares with `expected` bit for bit; returns the loop's report.
+function same(root: VNode, inputs: Float32Array[], expected: gt.Tensor, n: number): boolean {
+  const kinds = inputs.map((x): InputKind => x.length === n ? "array" : "single");
+  const out = new Float32Array(n);
+  const inRange = vectorLoop(root, kinds)!(out, inputs, n);
+  if (!inRange) return false;
+  const e = expected.data();
+  for (let i = 0; i < n; i++) {
+    if (!Object.is(out[i], e[i])) {
+      assert.fail(`element ${i} of ${n}: ${out[i]} (SIMD) against ${e[i]} (kernel)`);
+    }
+  }
+  return true;
+}
+
+Deno.test({
+  name: "vector: each primitive's vector formula rounds as its float32 kernel does",
+  ignore: !available,
+  fn() {
+    const n = 1003; // not a multiple of 4
+    const a = values(n, -30, 30, 1), b = values(n, -30, 30, 2);
+    // Zeros of both signs, NaN and infinities where the op is defined on them.
+    a.set([0, -0, NaN, Infinity, -Infinity, 1e-40], 0);
+    b.set([-0, 0, 1, -Infinity, NaN, 0], 0);
+    const ta = gt.constant(a, { shape: [n] }), tb = gt.constant(b, { shape: [n] });
+    let checked = 0;
+    for (const [name, prim] of Object.entries(primitives)) {
+      const vector = (prim as { vector?: (args: VNode[]) => VNode }).vector;
+      if (vector === undefined || name === "addN") continue;
+      const arity = BINARY.has(name) ? 2 : 1;
+      const op = (gt as unknown as Record<string, (...xs: gt.Tensor[]) => gt.Tensor>)[name];
+      const expected = arity === 2 ? op(ta, tb) : op(ta);
+      const root = vector(arity === 2 ? [V.input(0), V.input(1)] : [V.input(0)]);
+      const inputs = arity === 2 ? [a, b] : [a];
+      // sin, cos and exp report the NaN and infinities as out of their range: compare the rest.
+      if (!same(root, inputs, expected, n)) {
+        const tail = n - 8;
+        const expectedTail = arity === 2
+          ? op(gt.slice(ta, [8], [tail]), gt.slice(tb, [8], [tail]))
+          : op(gt.slice(ta, [8], [tail]));
+        assert.ok(
+          same(root, inputs.map((x) => x.slice(8)), expectedTail, tail),
+          `${name}: finite inputs in range are served`,
+        );
+      }
+      checked++;
+    }
+    assert.ok(checked >= 13, `${checked} primitives have vector formulas`);
+  },
+});
+
+Deno.test({
+  name: "vector: sin, cos and exp over their whole ranges, as the eager kernels",
+  ignore: !available,
+  fn() {
+    const n = 20_001; // more than two blocks
+    const x = values(n, -8192, 8192, 3);
+    const t = gt.constant(x, { shape: [n] });
+    assert.ok(same(V.sin(V.input(0)), [x], gt.sin(t), n));
+    assert.ok(same(V.cos(V.input(0)), [x], gt.cos(t), n));
+    const y = values(n, -87, 88, 4);
+    assert.ok(same(V.exp(V.input(0)), [y], gt.exp(gt.constant(y, { shape: [n] })), n));
+  },
+});
+
+Deno.test({
+  name: "vector: lanes outside sin's or exp's range are reported, not computed wrongly",
+  ignore: !available,
+  fn() {
+    const n = 300;
+    for (const bad of [8193, -1e6, NaN, Infinity]) {
+      const x = values(n, -2, 2, 5);
+      x[n - 1] = bad; // in the last, padded group of lanes
+      const out = new Float32Array(n);
+      assert.equal(vectorLoop(V.sin(V.input(0)), ["array"])!(out, [x], n), false, `sin(${bad})`);
+    }
+    const x = values(n, -2, 2, 6);
+    x[7] = 89;
+    assert.equal(vectorLoop(V.exp(V.input(0)), ["array"])!(new Float32Array(n), [x], n), false);
+  },
+});
+
+Deno.test({
+  name: "vector: addN's sum in float64, a single value, and shared subexpressions",
+  ignore: !available,
+  fn() {
+    const n = 513;
+    // Terms whose float32 running sum would round differently from the float64 one.
+    const a = values(n, -1, 1, 7).map((v) => v * 1e8), b = values(n, -1, 1, 8);
+    const c = values(n, -1, 1, 9).map((v) => -v * 1e8);
+    const [ta, tb, tc] = [a, b, c].map((v) => gt.constant(v, { shape: [n] }));
+    assert.ok(
+      same(V.sum([V.input(0), V.input(1), V.input(2)]), [a, b, c], gt.addN([ta, tb, tc]), n),
+    );
+    const s = new Float32Array([0.1]);
+    const x = V.input(0);
+    // sin x·eˣ + eˣ·cos x + 0.1·x: exp and the reduction computed once.
+    const root = V.sum([
+      V.mul(V.sin(x), V.exp(x)),
+      V.mul(V.exp(x), V.cos(x)),
+      V.mul(V.input(1), x),
+    ]);
+    const expected = gt.addN([
+      gt.multiply(gt.sin(tb), gt.exp(tb)),
+      gt.multiply(gt.exp(tb), gt.cos(tb)),
+      gt.multiply(0.1, tb),
+    ]);
+    assert.ok(same(root, [b, s], expected, n));
+  },
+});

@@ -1,0 +1,102 @@
+/**
+ * The jit's SIMD loops (src/jit/fuse.ts, kernels/wasm/vector.ts): a group holding float32 sin,
+ * cos or exp becomes one generated SIMD loop when every member has a vector formula, with eager
+ * mode's values bit for bit, in range or not; otherwise those ops keep their own kernels.
+ */
+import assert from "node:assert/strict";
+import * as gt from "../../mod.ts";
+import { vectorLoops } from "../../src/core/kernels/wasm/vector.ts";
+import { assertSame } from "./_exact.ts";
+
+const available = vectorLoops();
+const n = 5000;
+const w6 = (x: gt.Tensor) =>
+  gt.reduceSum(gt.add(gt.multiply(gt.sin(x), gt.exp(x)), gt.multiply(x, x)));
+
+function steps(p: { toString(): string }): string[] {
+  const text = p.toString();
+  return text.slice(text.indexOf("steps:")).split("\n").slice(1).filter((l) => l.startsWith("  "));
+}
+
+Deno.test({
+  name: "jit SIMD: W6's gradient is one SIMD loop, equal to eager mode bit for bit",
+  ignore: !available,
+  fn() {
+    const x = gt.random.uniform([n], { minval: -2, maxval: 2, seed: 1 });
+    const g = gt.grad(w6);
+    const jitted = gt.jit(g);
+    const s = steps(jitted.program(x));
+    assert.equal(s.length, 1, s.join("\n"));
+    assert.match(s[0], /fused\[.*sin.*exp.*cos.*addN\] \(SIMD\)/);
+    assertSame(jitted(x), g(x));
+    assertSame(jitted(x), g(x), "second call, from the compiled loop");
+  },
+});
+
+Deno.test({
+  name: "jit SIMD: values outside the loop's range take the kernels' way, with eager's values",
+  ignore: !available,
+  fn() {
+    const g = gt.grad(w6);
+    const jitted = gt.jit(g);
+    const data = gt.random.uniform([n], { minval: -2, maxval: 2, seed: 2 }).data() as Float32Array;
+    const x = gt.constant(data, { shape: [n] });
+    assertSame(jitted(x), g(x), "in range");
+    // sin past 8192, exp past 88, NaN and an infinity: the same compiled program.
+    data.set([1e5, 89, -100, NaN, -Infinity], 100);
+    const y = gt.constant(data, { shape: [n] });
+    assertSame(jitted(y), g(y), "out of range");
+  },
+});
+
+Deno.test({
+  name: "jit SIMD: with a member that has no vector formula, sin and exp keep their kernels",
+  ignore: !available,
+  fn() {
+    const f = (x: gt.Tensor) => gt.multiply(gt.sin(x), gt.log(gt.add(x, 3)));
+    const x = gt.random.uniform([n], { minval: -2, maxval: 2, seed: 3 });
+    const jitted = gt.jit(f);
+    const s = steps(jitted.program(x));
+    assert.ok(s.some((l) => /= sin ->/.test(l)), s.join("\n"));
+    assert.ok(!s.some((l) => l.includes("(SIMD)")), s.join("\n"));
+    assertSame(jitted(x), f(x));
+  },
+});
+
+Deno.test({
+  name: "jit SIMD: a broadcast input, a single value and small arrays",
+  ignore: !available,
+  fn() {
+    // A row broadcast down the rows: not a SIMD loop (its inputs must be whole or single).
+    const m = gt.random.uniform([100, 50], { seed: 4 }), row = gt.random.uniform([50], { seed: 5 });
+    const f = (a: gt.Tensor, b: gt.Tensor) => gt.exp(gt.multiply(a, b));
+    const jf = gt.jit(f);
+    assert.ok(!jf.program(m, row).toString().includes("(SIMD)"));
+    assertSame(jf(m, row), f(m, row));
+    // A scalar: one value for every lane.
+    const h = (a: gt.Tensor, s: gt.Tensor) => gt.cos(gt.multiply(a, s));
+    const jh = gt.jit(h);
+    const s = gt.constant(0.7);
+    assert.ok(jh.program(m, s).toString().includes("(SIMD)"));
+    assertSame(jh(m, s), h(m, s));
+    // Below the SIMD kernels' size eager mode runs other loops, and so does the program.
+    const small = gt.random.uniform([100], { seed: 6 });
+    assert.ok(!jh.program(small, s).toString().includes("(SIMD)"));
+    assertSame(jh(small, s), h(small, s));
+  },
+});
+
+Deno.test({
+  name: "jit: a value read twice inside one fused group is computed once, in the loop",
+  fn() {
+    const f = (x: gt.Tensor) => {
+      const e = gt.add(gt.multiply(x, 2), 1);
+      return gt.multiply(gt.subtract(e, x), e);
+    };
+    const x = gt.random.normal([300], { seed: 7 });
+    const jf = gt.jit(f);
+    const s = steps(jf.program(x));
+    assert.equal(s.length, 1, s.join("\n"));
+    assertSame(jf(x), f(x));
+  },
+});
