@@ -11,7 +11,7 @@ import { sameShape, sizeOf } from "../core/shape.ts";
 import { broadcastStrides, forEachRow } from "../core/kernels/strided.ts";
 import { compileFormulas } from "../core/kernels/generated.ts";
 import { SIMD_MIN } from "../core/kernels/wasm/math.ts";
-import { V, vectorLoop, vectorLoops, type VNode } from "../core/kernels/wasm/vector.ts";
+import { MAX_INPUTS, V, vectorLoop, vectorLoops, type VNode } from "../core/kernels/wasm/vector.ts";
 import { type Atom, type Eqn, isConst, type Program, type Var } from "./program.ts";
 
 /** A fused loop: its output, its inputs (outside the group) and its members' names. */
@@ -120,15 +120,21 @@ function groups(
   return members;
 }
 
-// Whether a group can be one SIMD loop: every member has a vector formula in float32, and every
-// input from outside is of the output's size or a single value.
+// Whether a group can be one SIMD loop: every member has a vector formula in float32, and its
+// inputs from outside (at most MAX_INPUTS) are of the output's size or single values.
 function simdGroup(group: readonly Eqn[]): boolean {
   const n = sizeOf(group[group.length - 1].out.shape);
   const inside = new Set(group.map((e) => e.out.id));
-  return group.every((e) =>
-    vectorizable(e) &&
-    e.inputs.every((a) => (!isConst(a) && inside.has(a.id)) || [n, 1].includes(sizeOf(shapeOf(a))))
-  );
+  const outside = new Set<unknown>();
+  for (const e of group) {
+    if (!vectorizable(e)) return false;
+    for (const a of e.inputs) {
+      if (!isConst(a) && inside.has(a.id)) continue;
+      if (![n, 1].includes(sizeOf(shapeOf(a)))) return false;
+      outside.add(isConst(a) ? a : a.id);
+    }
+  }
+  return outside.size <= MAX_INPUTS;
 }
 
 // A sum whose input is made by a fused chain (or one fusible op) that nothing else reads takes

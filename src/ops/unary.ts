@@ -168,6 +168,7 @@ export const unaryPrims = {
   }),
   // d tanh x = (1 - tanh²x)·dx
   tanh: unaryPrim("tanh", {
+    vector: ([x]) => V.tanh(x),
     loop: L.tanh,
     scalar: call("Math.tanh"),
     loop32: simdTanh,
@@ -177,6 +178,7 @@ export const unaryPrims = {
   // NOTE: a primitive rather than 1/(1+e⁻ˣ), which overflows for large negative x.
   // dσ = σ(1 - σ)·dx
   sigmoid: unaryPrim("sigmoid", {
+    vector: ([x]) => V.sigmoid(x),
     loop: L.sigmoid,
     // As the loop: split by sign so that exp never overflows.
     scalar: ([x]) =>

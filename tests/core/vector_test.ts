@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import * as gt from "../../mod.ts";
 import { primitives } from "../../src/ops/registry.ts";
+import { startWorker, wasmThreadedRuns } from "../../src/core/kernels/wasm/runtime.ts";
 import {
   type InputKind,
   V,
@@ -130,5 +131,36 @@ Deno.test({
       gt.multiply(0.1, tb),
     ]);
     assert.ok(same(root, [b, s], expected, n));
+  },
+});
+
+Deno.test({
+  name: "vector: long arrays shared with the worker give the same values and reports",
+  ignore: !available,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    if (!startWorker()) return; // no workers here: the other tests cover the one thread
+    // The worker becomes ready a little after it starts.
+    for (let i = 0; i < 100 && wasmThreadedRuns() === 0; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      const warm = new Float32Array(1 << 16);
+      vectorLoop(V.exp(V.input(0)), ["array"])!(new Float32Array(1 << 16), [warm], 1 << 16);
+    }
+    const before = wasmThreadedRuns();
+    const n = (1 << 20) + 4099; // two blocks, the second short and not a multiple of 4
+    const x = values(n, -20, 20, 10), t = gt.constant(x, { shape: [n] });
+    const x0 = V.input(0);
+    const root = V.sum([x0, V.mul(V.sin(x0), V.exp(x0)), V.mul(V.exp(x0), V.cos(x0))]);
+    const expected = gt.addN([
+      t,
+      gt.multiply(gt.sin(t), gt.exp(t)),
+      gt.multiply(gt.exp(t), gt.cos(t)),
+    ]);
+    assert.ok(same(root, [x], expected, n));
+    assert.ok(wasmThreadedRuns() > before, "the worker took part");
+    // A lane out of range in the last chunk, which either thread may run.
+    x[n - 2] = 1e6;
+    assert.equal(vectorLoop(root, ["array"])!(new Float32Array(n), [x], n), false);
   },
 });

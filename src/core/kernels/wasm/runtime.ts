@@ -46,7 +46,38 @@ export interface Kernels {
 }
 
 /** The jobs a worker runs; each reads its own parameters (see `step`). */
-export const JOB = { gemmRows: 0, gemmCols: 1, sincos: 2, exp: 3, sigmoid: 4, tanh: 5 } as const;
+export const JOB = {
+  gemmRows: 0,
+  gemmCols: 1,
+  sincos: 2,
+  exp: 3,
+  sigmoid: 4,
+  tanh: 5,
+  generated: 6,
+} as const;
+
+/**
+ * A generated loop (vector.ts): `f(...pointers, bytes)` over the elements [i, e) of a job. Its
+ * job's parameters are `[id, code, codeBytes, args, count]`: the module's bytes lie at `code` (the
+ * worker compiles them on its first sight of `id`), and at `args` a mask of the pointers that
+ * advance with the elements, then the `count` pointers.
+ */
+export type GeneratedLoop = (...args: number[]) => number;
+
+const generated = new Map<number, GeneratedLoop>();
+
+/** Makes the generated loop `f` the one that jobs with this id run on this thread. */
+export function registerLoop(id: number, f: GeneratedLoop): void {
+  generated.set(id, f);
+}
+
+// The arguments of a generated loop for the elements [i, e) (as the worker's copy below).
+function loopArgs(words: Int32Array, p: ArrayLike<number>, i: number, e: number): number[] {
+  const at = p[3] / 4, mask = words[at], args: number[] = [];
+  for (let j = 0; j < p[4]; j++) args.push(words[at + 1 + j] + ((mask >> j) & 1 ? 4 * i : 0));
+  args.push(4 * (e - i));
+  return args;
+}
 
 // The first bytes of memory are the control block shared with the worker; data starts after.
 const CTL_WORDS = 32;
@@ -160,8 +191,10 @@ function step(k: Kernels, job: number, p: Int32Array, i: number, e: number): num
       return k.math.exp(p[0] + 4 * i, p[1] + 4 * i, e - i);
     case JOB.sigmoid:
       return k.math.sigmoid(p[0] + 4 * i, p[1] + 4 * i, e - i);
-    default:
+    case JOB.tanh:
       return k.math.tanh(p[0] + 4 * i, p[1] + 4 * i, e - i);
+    default:
+      return generated.get(p[0])!(...loopArgs(new Int32Array(k.memory.buffer), p, i, e));
   }
 }
 
@@ -172,6 +205,22 @@ const WORKER_SOURCE = `
 const run = ({ modules, memory, idleMs }) => {
   const [gemm, math] = modules.map((m) => new WebAssembly.Instance(m, { env: { memory } }).exports);
   const ctl = new Int32Array(memory.buffer, 0, ${CTL_WORDS});
+  const loops = new Map();
+  const loop = (p) => {
+    let f = loops.get(p[0]);
+    if (f === undefined) {
+      const bytes = new Uint8Array(memory.buffer, p[1], p[2]).slice();
+      f = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports.f;
+      loops.set(p[0], f);
+    }
+    return f;
+  };
+  const loopArgs = (words, p, i, e) => {
+    const at = p[3] / 4, mask = words[at], args = [];
+    for (let j = 0; j < p[4]; j++) args.push(words[at + 1 + j] + ((mask >> j) & 1 ? 4 * i : 0));
+    args.push(4 * (e - i));
+    return args;
+  };
   const step = (job, p, i, e) => {
     switch (job) {
       case ${JOB.gemmRows}:
@@ -186,8 +235,10 @@ const run = ({ modules, memory, idleMs }) => {
         return math.exp(p[0] + 4 * i, p[1] + 4 * i, e - i);
       case ${JOB.sigmoid}:
         return math.sigmoid(p[0] + 4 * i, p[1] + 4 * i, e - i);
-      default:
+      case ${JOB.tanh}:
         return math.tanh(p[0] + 4 * i, p[1] + 4 * i, e - i);
+      default:
+        return loop(p)(...loopArgs(new Int32Array(memory.buffer), p, i, e));
     }
   };
   Atomics.store(ctl, ${STATE}, 1);

@@ -6,12 +6,13 @@
  * by byte: no toolchain at run time) and runs it block by block through the kernels' memory.
  *
  * Results are eager mode's bit for bit: the arithmetic ops round as eager's float32 loops do,
- * `addN` sums in float64 as its kernel does, and sin, cos and exp take math.wat's steps (with
+ * `addN` sums in float64 as its kernel does, and sin, cos, exp, sigmoid and tanh take math.wat's
+ * steps (with
  * relaxed fused multiply-adds exactly where its fused build has them, and only where the engine
  * has them). Where a lane falls outside the range those steps serve, the loop reports it, and the
  * caller runs the group's kernels instead.
  */
-import { DATA, heap, kernels } from "./runtime.ts";
+import { DATA, type GeneratedLoop, heap, JOB, kernels, registerLoop, runJob } from "./runtime.ts";
 
 /** A value of the expression language: four float32 (or int32, or mask) lanes. */
 export interface VNode {
@@ -53,7 +54,7 @@ const un = (op: Unary) => (a: VNode): VNode => node(op, [a]);
 /**
  * The expression language: float32 lanes (`add` … `sqrt`, as wasm's f32x4 ops), masks from
  * comparisons, bitwise ops, int32 lanes (`iadd`, `ieq`, `shl`, `trunc`: float to int32), fused
- * multiply-adds, a float64 sum (`addN`'s), and math.wat's sin, cos and exp.
+ * multiply-adds, a float64 sum (`addN`'s), and math.wat's sin, cos, exp, sigmoid and tanh.
  */
 export const V = {
   /** Input `k` of the loop: its element, or its one value for every element. */
@@ -99,6 +100,8 @@ export const V = {
   sin: (x: VNode): VNode => sincos(x, false),
   cos: (x: VNode): VNode => sincos(x, true),
   exp: (x: VNode): VNode => exp(x),
+  sigmoid: (x: VNode): VNode => sigmoid(x),
+  tanh: (x: VNode): VNode => tanh(x),
 };
 
 // math.wat's sincos, for |x| ≤ 8192 (see there): |x| = j·π/2 + r, then ±sin r or ±cos r by the
@@ -140,6 +143,35 @@ function exp(x: VNode): VNode {
   }
   const y = V.mul(p, V.shl(V.iadd(V.trunc(k), V.i32(127)), 23));
   return V.check(y, V.not(V.and(V.ge(x, V.f32(-87)), V.le(x, V.f32(88)))));
+}
+
+// math.wat's sigmoid, for |x| ≤ 87: from e = e^-|x|, 1/(1 + e) for x ≥ 0 and e/(1 + e) below.
+function sigmoid(x: VNode): VNode {
+  // exp's range check on -|x| is sigmoid's own: |x| ≤ 87.
+  const e = exp(V.neg(V.abs(x)));
+  const d = V.add(V.f32(1), e);
+  return V.select(V.ge(x, V.f32(0)), V.div(V.f32(1), d), V.div(e, d));
+}
+
+// math.wat's tanh, for every x but NaN: an odd polynomial below |x| = 0.9, 1 − 2/(e^2|x| + 1)
+// beyond (|x| clamped at 10), and x's sign put back.
+function tanh(x: VNode): VNode {
+  const ax = V.abs(x), z = V.mul(ax, ax);
+  let q = V.madd(z, V.f32(-0.00045546155888587236), V.f32(0.002582672517746687));
+  for (
+    const c of [
+      -0.008264550007879734,
+      0.021663546562194824,
+      -0.05392930284142494,
+      0.13332977890968323,
+      -0.33333322405815125,
+    ]
+  ) q = V.madd(z, q, V.f32(c));
+  q = V.madd(V.mul(ax, z), q, ax);
+  // exp's check flags NaN only here (its argument is in [0, 20] otherwise), as tanh's does.
+  let e = exp(V.mul(V.f32(2), V.min(ax, V.f32(10))));
+  e = V.sub(V.f32(1), V.div(V.f32(2), V.add(e, V.f32(1))));
+  return V.xor(V.select(V.lt(ax, V.f32(0.9)), q, e), V.and(x, V.i32(-0x80000000)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -184,15 +216,16 @@ class Bytes {
   }
 }
 
-const I32 = 0x7f, F32 = 0x7d, V128 = 0x7b;
+const I32 = 0x7f, V128 = 0x7b;
 const GET = 0x20, SET = 0x21;
 
 /** How each input reaches the loop: an array of the output's length, or one value. */
 export type InputKind = "array" | "single";
 
 /**
- * The function `f(ptr or value per input..., out, bytes) → bad` computing `root` over `bytes`
- * bytes of each array (a multiple of 16), for inputs of these kinds: a module importing `memory`.
+ * The function `f(pointer per input..., out, bytes) → bad` computing `root` over `bytes` bytes of
+ * each array (a multiple of 16), for inputs of these kinds (a single input's pointer is to its one
+ * value): a module importing `memory`.
  */
 function writeModule(
   root: VNode,
@@ -200,7 +233,7 @@ function writeModule(
   shared: boolean,
   relaxed: boolean,
 ): Uint8Array {
-  const params = [...kinds.map((k) => (k === "array" ? I32 : F32)), I32, I32];
+  const params = [...kinds.map(() => I32), I32, I32];
   const outParam = kinds.length, bytesParam = kinds.length + 1;
   const iLocal = params.length, badLocal = iLocal + 1;
   // Each node's local, in an order where arguments come first; nodes that read no array are
@@ -238,8 +271,9 @@ function writeModule(
     const [a, b, c] = n.args;
     switch (n.op) {
       case "input":
-        if (kinds[n.value!] === "single") code.u8(GET).uleb(n.value!).simd(0x13);
-        else {
+        if (kinds[n.value!] === "single") {
+          code.u8(GET).uleb(n.value!).u8(0x2a).uleb(2).uleb(0).simd(0x13); // f32.load; splat
+        } else {
           code.u8(GET).uleb(n.value!).u8(GET).uleb(iLocal).u8(0x6a); // ptr + i
           code.simd(0x00).uleb(4).uleb(0); // v128.load align=16
         }
@@ -351,49 +385,80 @@ export function vectorLoops(): boolean {
 }
 let vectorHere: boolean | undefined;
 
-// Elements per block: each array's block (32 KiB) stays in the first-level cache between the copy
-// in, the loop and the copy out.
-const BLOCK = 8192;
+// The most elements of each array held in memory at a time (4 MiB); longer arrays go in blocks.
+const BLOCK = 1 << 20;
+// From this many elements on, the worker takes chunks too (as math.ts; these loops do more per
+// element than one function, so they share sooner).
+const THREAD_MIN = 1 << 15;
+const CHUNKS = 8;
+
+/** The most inputs a generated loop takes (a bit each in a mask, with the output's). */
+export const MAX_INPUTS = 30;
+
+let loops = 0;
 
 /**
- * A loop computing `root` over float32 arrays of `n` elements: `run(out, inputs)` writes `out`
+ * A loop computing `root` over float32 arrays of `n` elements: `run(out, inputs, n)` writes `out`
  * and returns false if some lane fell outside the range its steps serve (`out` is then partly
  * written, and the caller recomputes it another way). An input of kind "single" is read as its
- * first value. Null where generated loops cannot run.
+ * first value. Long arrays are shared with the kernels' worker, as their jobs are. Null where
+ * generated loops cannot run.
  */
 export function vectorLoop(
   root: VNode,
   kinds: readonly InputKind[],
 ): ((out: Float32Array, inputs: readonly Float32Array[], n: number) => boolean) | null {
   const k = vectorLoops() ? kernels() : null;
-  if (k === null) return null;
-  const shared = k.shared !== null;
-  const module = new WebAssembly.Module(
-    writeModule(root, kinds, shared, relaxed()) as BufferSource,
-  );
-  const f = new WebAssembly.Instance(module, { env: { memory: k.memory } }).exports.f as (
-    ...args: number[]
-  ) => number;
-  const arrays = kinds.map((kind, i) => (kind === "array" ? i : -1)).filter((i) => i >= 0);
-  const args = new Array<number>(kinds.length + 2);
-  return (out, inputs, n) => {
-    const mem = heap(k, (arrays.length + 1) * BLOCK * 4);
-    const outAt = DATA / 4 + arrays.length * BLOCK;
-    kinds.forEach((kind, i) => {
-      args[i] = kind === "single" ? inputs[i][0] : DATA + arrays.indexOf(i) * BLOCK * 4;
+  if (k === null || kinds.length > MAX_INPUTS) return null;
+  const code = writeModule(root, kinds, k.shared !== null, relaxed());
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(code as BufferSource), {
+    env: { memory: k.memory },
+  });
+  const id = loops++;
+  registerLoop(id, instance.exports.f as GeneratedLoop);
+  const arrays = kinds.flatMap((kind, i) => (kind === "array" ? [i] : []));
+  const singles = kinds.flatMap((kind, i) => (kind === "single" ? [i] : []));
+  // One block [i0, i1): arrays, output, single values, the pointers, the module's bytes.
+  const block = (out: Float32Array, inputs: readonly Float32Array[], i0: number, i1: number) => {
+    const len = i1 - i0, len4 = (len + 3) & ~3, bytes = len4 * 4;
+    const outAt = DATA + arrays.length * bytes, singleAt = outAt + bytes;
+    const argsAt = singleAt + 4 * singles.length, codeAt = argsAt + 4 * (kinds.length + 2);
+    const mem = heap(k, codeAt + code.length - DATA);
+    const words = new Int32Array(mem.buffer);
+    singles.forEach((input, j) => (mem[singleAt / 4 + j] = inputs[input][0]));
+    let mask = 1 << kinds.length;
+    kinds.forEach((kind, j) => {
+      const array = kind === "array";
+      words[argsAt / 4 + 1 + j] = array
+        ? DATA + arrays.indexOf(j) * bytes
+        : singleAt + 4 * singles.indexOf(j);
+      if (array) mask |= 1 << j;
     });
-    args[kinds.length] = outAt * 4;
+    words[argsAt / 4 + 1 + kinds.length] = outAt;
+    words[argsAt / 4] = mask;
+    new Uint8Array(mem.buffer).set(code, codeAt);
+    const share = len >= THREAD_MIN;
+    const chunk = share ? Math.max(4, (Math.ceil(len4 / CHUNKS) + 3) & ~3) : len4;
+    const params = [id, codeAt, code.length, argsAt, kinds.length + 1];
+    return runJob(k, JOB.generated, params, len4, chunk, share, {
+      fill(i, e) {
+        const end = Math.min(e, len);
+        arrays.forEach((input, j) => {
+          const at = DATA / 4 + j * len4, x = inputs[input];
+          if (i < end) mem.set(x.subarray(i0 + i, i0 + end), at + i);
+          // Padding lanes repeat the last element, so that they fall in range where it does.
+          if (end < e) mem.fill(x[i1 - 1], at + Math.max(i, len), at + e);
+        });
+      },
+      drain(i, e) {
+        const end = Math.min(e, len);
+        if (i < end) out.set(mem.subarray(outAt / 4 + i, outAt / 4 + end), i0 + i);
+      },
+    }) === 0;
+  };
+  return (out, inputs, n) => {
     for (let i = 0; i < n; i += BLOCK) {
-      const e = Math.min(n, i + BLOCK), len = e - i, len4 = (len + 3) & ~3;
-      arrays.forEach((input, j) => {
-        const at = DATA / 4 + j * BLOCK, x = inputs[input];
-        mem.set(x.subarray(i, e), at);
-        // Padding lanes repeat the last element, so that they fall in range where it does.
-        if (len4 > len) mem.fill(x[e - 1], at + len, at + len4);
-      });
-      args[kinds.length + 1] = len4 * 4;
-      if (f(...args) !== 0) return false;
-      out.set(mem.subarray(outAt, outAt + len), i);
+      if (!block(out, inputs, i, Math.min(n, i + BLOCK))) return false;
     }
     return true;
   };
