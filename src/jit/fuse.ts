@@ -21,6 +21,11 @@ export interface FusedGroup {
   readonly names: readonly string[];
   /** Whether the loop is WebAssembly SIMD (else JavaScript). */
   readonly simd: boolean;
+  /**
+   * Whether `lines` round as the members' kernels do (not where a member's kernel is a SIMD
+   * loop), so that a sum may take them as its prologue.
+   */
+  readonly exact: boolean;
   /** The members' statements (input k written `@k@`), and the local holding the result. */
   readonly lines: readonly string[];
   readonly result: string;
@@ -76,8 +81,10 @@ export function fuseGroups(p: Program, outputs: ReadonlySet<number>): (Eqn | Fus
     if (root === undefined) out.push(e);
     else if (root === e) {
       const group = members.get(e)!;
+      const withSimdOps = group.some((m) => joining.has(m));
       if (group.length === 1) out.push(e);
-      else out.push(group.some((m) => joining.has(m)) ? fuseSimd(group) : fuse(group));
+      else if (withSimdOps || wide(group)) out.push(fuseSimd(group, !withSimdOps));
+      else out.push(fuse(group));
     }
   }
   sumPrologues(out, uses, outputs);
@@ -120,6 +127,11 @@ function groups(
   return members;
 }
 
+// NOTE: float32 arithmetic runs several times faster as a SIMD loop than as a JavaScript one
+// from SIMD_MIN elements on (the call and the copies cost a few µs), and rounds the same.
+const wide = (group: readonly Eqn[]) =>
+  sizeOf(group[group.length - 1].out.shape) >= SIMD_MIN && vectorLoops() && simdGroup(group);
+
 // Whether a group can be one SIMD loop: every member has a vector formula in float32, and its
 // inputs from outside (at most MAX_INPUTS) are of the output's size or single values.
 function simdGroup(group: readonly Eqn[]): boolean {
@@ -158,7 +170,7 @@ function sumPrologues(
     const chain = "prim" in source ? (fusible(source) ? fuse([source]) : null) : source;
     const n = sizeOf(x.shape);
     if (
-      chain === null || chain.simd ||
+      chain === null || !chain.exact ||
       !chain.inputs.every((a) => [n, 1].includes(sizeOf(shapeOf(a))))
     ) return;
     items[j] = null;
@@ -183,6 +195,7 @@ function sumOf(chain: FusedGroup, out: Var, shape: readonly number[], axes: read
     inputs: chain.inputs,
     names: [...chain.names, "reduceSum"],
     simd: false,
+    exact: true,
     lines: chain.lines,
     result: chain.result,
     compile: (_, inputs) => {
@@ -263,6 +276,7 @@ function fuse(group: readonly Eqn[]): FusedGroup {
     inputs,
     names: group.map((e) => e.prim.name),
     simd: false,
+    exact: true,
     lines,
     result: `t${last}`,
     compile: fusedLoop(lines, `t${last}`),
@@ -272,7 +286,7 @@ function fuse(group: readonly Eqn[]): FusedGroup {
 // The group as one SIMD loop over float32 arrays (see simdGroup), whose results are the members'
 // kernels' bit for bit. Where a lane falls outside what the loop's sin or exp serve, the members'
 // kernels run one after another instead (they have their own ways for such lanes).
-function fuseSimd(group: readonly Eqn[]): FusedGroup {
+function fuseSimd(group: readonly Eqn[], exact: boolean): FusedGroup {
   const scalar = fuse(group);
   const slot = (a: Atom) =>
     scalar.inputs.findIndex((b) => isConst(a) ? a === b : !isConst(b) && b.id === a.id);
@@ -285,6 +299,7 @@ function fuseSimd(group: readonly Eqn[]): FusedGroup {
   return {
     ...scalar,
     simd: true,
+    exact,
     compile: (shape, inputs) => {
       const n = sizeOf(shape);
       const loop = vectorLoop(root, inputs.map((x) => sizeOf(x.shape) === n ? "array" : "single"))!;

@@ -100,3 +100,79 @@ Deno.test({
     assertSame(jf(x), f(x));
   },
 });
+
+// Random elementwise programs over arrays long enough for SIMD loops: jitted, their values and
+// gradients equal eager mode's bit for bit.
+const UNARY: Record<string, (x: gt.Tensor) => gt.Tensor> = {
+  negative: gt.negative,
+  abs: gt.abs,
+  sqrt: (x) => gt.sqrt(gt.abs(x)),
+  relu: gt.relu,
+  sin: gt.sin,
+  cos: gt.cos,
+  exp: (x) => gt.exp(gt.minimum(x, 5)),
+  sigmoid: gt.sigmoid,
+  tanh: gt.tanh,
+  log: (x) => gt.log(gt.add(gt.abs(x), 1)), // no vector formula: splits groups
+  square: gt.square,
+};
+const BINARY: Record<string, (a: gt.Tensor, b: gt.Tensor) => gt.Tensor> = {
+  add: gt.add,
+  subtract: gt.subtract,
+  multiply: gt.multiply,
+  divide: (a, b) => gt.divide(a, gt.add(gt.abs(b), 0.5)),
+  maximum: gt.maximum,
+  minimum: gt.minimum,
+  addN: (a, b) => {
+    const t = gt.add(a, b); // of the broadcast shape, as addN's terms must be
+    return gt.addN([t, gt.multiply(t, 0.5), t]);
+  },
+  where: (a, b) => gt.where(gt.greater(a, b), a, b), // bool in between: splits groups
+};
+
+function randomProgram(seed: number): (...xs: gt.Tensor[]) => gt.Tensor {
+  let state = seed;
+  const next = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const steps = Array.from({ length: 3 + Math.floor(next() * 8) }, () => ({
+    unary: next() < 0.5,
+    op: next(),
+    a: next(),
+    b: next(),
+  }));
+  return (...xs) => {
+    const nodes = [...xs];
+    for (const s of steps) {
+      const a = nodes[Math.floor(s.a * nodes.length)], b = nodes[Math.floor(s.b * nodes.length)];
+      const names = Object.keys(s.unary ? UNARY : BINARY);
+      const name = names[Math.floor(s.op * names.length)];
+      nodes.push(s.unary ? UNARY[name](a) : BINARY[name](a, b));
+    }
+    // The last node, and another one read by it and by the output: not every value is private.
+    return gt.add(nodes[nodes.length - 1], gt.multiply(nodes[nodes.length - 2], 0.25));
+  };
+}
+
+Deno.test({
+  name: "jit SIMD: random elementwise programs and their gradients, bit for bit",
+  ignore: !available,
+  fn() {
+    let simd = 0;
+    for (let seed = 1; seed <= 60; seed++) {
+      const f = randomProgram(seed);
+      const rows = [300, 64, 1][seed % 3];
+      const x = gt.random.uniform([rows, 10], { minval: -3, maxval: 3, seed });
+      const y = gt.random.uniform([rows, 10], { minval: -3, maxval: 3, seed: seed + 1000 });
+      const s = gt.constant(seed % 2 === 0 ? 0.75 : -1.5);
+      const where = `program ${seed} on [${rows}, 10]`;
+      const jf = gt.jit(f);
+      if (jf.program(x, y, s).toString().includes("(SIMD)")) simd++;
+      assertSame(jf(x, y, s), f(x, y, s), `${where}: values`);
+      const g = gt.grad((a: gt.Tensor, b: gt.Tensor) => gt.reduceSum(f(a, b, s)), {
+        argnums: [0, 1],
+      });
+      const [ge, gj] = [g(x, y), gt.jit(g)(x, y)] as gt.Tensor[][];
+      ge.forEach((e, i) => assertSame(gj[i], e, `${where}: gradient ${i}`));
+    }
+    assert.ok(simd >= 10, `${simd} of 60 programs ran SIMD loops`);
+  },
+});
