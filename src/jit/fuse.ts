@@ -127,10 +127,13 @@ function groups(
   return members;
 }
 
-// NOTE: float32 arithmetic runs several times faster as a SIMD loop than as a JavaScript one
-// from SIMD_MIN elements on (the call and the copies cost a few µs), and rounds the same.
+// NOTE: a float32 group of arithmetic ops runs faster as a SIMD loop than as a JavaScript one from
+// about a thousand elements on (2.5x on a 7-op chain of 10,000, as fast on a 2-op one of 10⁶,
+// where copies bound both), and rounds the same; below, the call and the copies cost more than
+// they save.
+const WIDE_MIN = 1024;
 const wide = (group: readonly Eqn[]) =>
-  sizeOf(group[group.length - 1].out.shape) >= SIMD_MIN && vectorLoops() && simdGroup(group);
+  sizeOf(group[group.length - 1].out.shape) >= WIDE_MIN && vectorLoops() && simdGroup(group);
 
 // Whether a group can be one SIMD loop: every member has a vector formula in float32, and its
 // inputs from outside (at most MAX_INPUTS) are of the output's size or single values.

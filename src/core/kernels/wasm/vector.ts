@@ -1,18 +1,27 @@
 /**
  * Elementwise loops generated as WebAssembly SIMD, four float32 lanes at a time: the jit's fused
- * groups that hold sin, cos or exp run as one pass over their inputs rather than one kernel per
- * op (src/jit/fuse.ts). A primitive's `vector` facet writes its op as a node of the small
- * expression language below; `vectorLoop` turns a tree of them into a module (written here byte
- * by byte: no toolchain at run time) and runs it block by block through the kernels' memory.
+ * float32 groups (src/jit/fuse.ts), even those holding sin or exp, run as one pass over their
+ * inputs. A primitive's `vector` facet writes its op as a node of the small expression
+ * language below; `vectorLoop` turns a tree of them into a module (written here byte by byte: no
+ * toolchain at run time) and runs it through the kernels' memory, sharing long arrays with their
+ * worker.
  *
- * Results are eager mode's bit for bit: the arithmetic ops round as eager's float32 loops do,
- * `addN` sums in float64 as its kernel does, and sin, cos, exp, sigmoid and tanh take math.wat's
- * steps (with
- * relaxed fused multiply-adds exactly where its fused build has them, and only where the engine
- * has them). Where a lane falls outside the range those steps serve, the loop reports it, and the
- * caller runs the group's kernels instead.
+ * Results are the float32 kernels' bit for bit: the arithmetic ops round as their loops do, `addN`
+ * sums in float64 as its kernel does, and sin, cos, exp, sigmoid and tanh take math.wat's steps
+ * (with relaxed fused multiply-adds exactly where its fused build has them, and only where the
+ * engine has them). Where a lane falls outside the range those steps serve, the loop reports it,
+ * and the caller runs the kernels instead.
  */
-import { DATA, type GeneratedLoop, heap, JOB, kernels, registerLoop, runJob } from "./runtime.ts";
+import {
+  DATA,
+  type GeneratedLoop,
+  heap,
+  JOB,
+  kernels,
+  registerLoop,
+  runJob,
+  type Stream,
+} from "./runtime.ts";
 
 /** A value of the expression language: four float32 (or int32, or mask) lanes. */
 export interface VNode {
@@ -417,30 +426,23 @@ export function vectorLoop(
   const id = loops++;
   registerLoop(id, instance.exports.f as GeneratedLoop);
   const arrays = kinds.flatMap((kind, i) => (kind === "array" ? [i] : []));
+  // The pointers that advance with the elements: the arrays' and the output's.
+  const arrayMask = arrays.reduce((m, i) => m | (1 << i), 1 << kinds.length);
   const singles = kinds.flatMap((kind, i) => (kind === "single" ? [i] : []));
   // One block [i0, i1): arrays, output, single values, the pointers, the module's bytes.
+  const f = instance.exports.f as GeneratedLoop;
+  // One block [i0, i1): arrays, output, single values (then, for the worker, the pointers and the
+  // module's bytes).
   const block = (out: Float32Array, inputs: readonly Float32Array[], i0: number, i1: number) => {
     const len = i1 - i0, len4 = (len + 3) & ~3, bytes = len4 * 4;
     const outAt = DATA + arrays.length * bytes, singleAt = outAt + bytes;
     const argsAt = singleAt + 4 * singles.length, codeAt = argsAt + 4 * (kinds.length + 2);
     const mem = heap(k, codeAt + code.length - DATA);
-    const words = new Int32Array(mem.buffer);
     singles.forEach((input, j) => (mem[singleAt / 4 + j] = inputs[input][0]));
-    let mask = 1 << kinds.length;
-    kinds.forEach((kind, j) => {
-      const array = kind === "array";
-      words[argsAt / 4 + 1 + j] = array
-        ? DATA + arrays.indexOf(j) * bytes
-        : singleAt + 4 * singles.indexOf(j);
-      if (array) mask |= 1 << j;
-    });
-    words[argsAt / 4 + 1 + kinds.length] = outAt;
-    words[argsAt / 4] = mask;
-    new Uint8Array(mem.buffer).set(code, codeAt);
-    const share = len >= THREAD_MIN;
-    const chunk = share ? Math.max(4, (Math.ceil(len4 / CHUNKS) + 3) & ~3) : len4;
-    const params = [id, codeAt, code.length, argsAt, kinds.length + 1];
-    return runJob(k, JOB.generated, params, len4, chunk, share, {
+    const pointers = kinds.map((kind, j) =>
+      kind === "array" ? DATA + arrays.indexOf(j) * bytes : singleAt + 4 * singles.indexOf(j)
+    );
+    const stream: Stream = {
       fill(i, e) {
         const end = Math.min(e, len);
         arrays.forEach((input, j) => {
@@ -454,7 +456,19 @@ export function vectorLoop(
         const end = Math.min(e, len);
         if (i < end) out.set(mem.subarray(outAt / 4 + i, outAt / 4 + end), i0 + i);
       },
-    }) === 0;
+    };
+    if (len < THREAD_MIN) {
+      stream.fill(0, len4);
+      if (f(...pointers, outAt, bytes) !== 0) return false;
+      stream.drain(0, len4);
+      return true;
+    }
+    const words = new Int32Array(mem.buffer, argsAt, kinds.length + 2);
+    words.set([arrayMask, ...pointers, outAt]);
+    new Uint8Array(mem.buffer).set(code, codeAt);
+    const chunk = Math.max(4, (Math.ceil(len4 / CHUNKS) + 3) & ~3);
+    const params = [id, codeAt, code.length, argsAt, kinds.length + 1];
+    return runJob(k, JOB.generated, params, len4, chunk, true, stream) === 0;
   };
   return (out, inputs, n) => {
     for (let i = 0; i < n; i += BLOCK) {
