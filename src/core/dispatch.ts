@@ -109,6 +109,13 @@ export interface Primitive<A = unknown> {
     fills: readonly (number | undefined)[],
     attrs: A,
   ): Tensor | undefined;
+  /**
+   * The op written in other primitives where, for these operands, that is cheaper and gives the
+   * same values bit for bit (a product over an inner dimension of 1 is a broadcast multiply), or
+   * undefined. `jit` records those ops in the op's place, where they can fuse with their
+   * neighbours; eager mode runs the kernel.
+   */
+  rewrite?(inputs: readonly Tensor[], attrs: A): Tensor | undefined;
   /** Forward rule: the output's tangent from the inputs' tangents (`null` = zero). `null`: no gradient. */
   readonly jvp:
     | ((tangents: readonly Maybe[], inputs: readonly Tensor[], out: Tensor, attrs: A) => Maybe)

@@ -97,6 +97,10 @@ export class JitTrace implements Transform, VariableHook {
     if (same !== undefined) return same;
     const cheaper = prim.uniform === undefined ? undefined : this.#uniform(prim, inputs, attrs);
     if (cheaper !== undefined) return cheaper;
+    const other = prim.rewrite === undefined
+      ? undefined
+      : this.#recorded(() => prim.rewrite!(inputs, attrs));
+    if (other !== undefined) return other;
     const atoms = inputs.map((t) => this.atom(t));
     const out = this.#var(aval.shape, aval.dtype);
     this.eqns.push({ prim, inputs: atoms, attrs, out });
@@ -104,13 +108,19 @@ export class JitTrace implements Transform, VariableHook {
   }
 
   // The op's form for uniform constant operands (see `Primitive.uniform`), its ops recorded in
-  // its place: bind paused this trace to call `apply`, and resumes it for the form's ops.
+  // its place.
   #uniform(prim: Primitive, inputs: readonly Tensor[], attrs: unknown): Tensor | undefined {
     const fills = inputs.map((t) => tracedStorage(t) === undefined ? lazyFill(t) : undefined);
     if (fills.every((f) => f === undefined)) return undefined;
+    return this.#recorded(() => prim.uniform!(inputs, fills, attrs));
+  }
+
+  // Runs `form` with its ops recorded here: bind paused this trace to call `apply`, and resumes it
+  // for the form's ops.
+  #recorded(form: () => Tensor | undefined): Tensor | undefined {
     this.paused--;
     try {
-      return prim.uniform!(inputs, fills, attrs);
+      return form();
     } finally {
       this.paused++;
     }

@@ -94,6 +94,16 @@ export const productPrims = {
       return { shape: [...batch, m, n], dtype: a.dtype };
     },
     uniform: uniformMatmul,
+    // NOTE: over an inner dimension of 1 each element is one product, which every path of the
+    // kernel computes as multiply does; as a multiply it fuses with the ops around it.
+    rewrite: ([a, b], { transposeA, transposeB }) => {
+      if (a.rank !== 2 || b.rank !== 2 || (transposeA ? a.shape[0] : a.shape[1]) !== 1) {
+        return undefined;
+      }
+      const column = transposeA ? reshape(a, [a.shape[1], 1]) : a;
+      const row = transposeB ? reshape(b, [1, b.shape[0]]) : b;
+      return mul(column, row);
+    },
     shortcut: (inputs, _, attrs) => {
       const fills = inputs.map(lazyFill);
       return fills.every((f) => f === undefined)

@@ -487,6 +487,33 @@ Deno.test("jit: common subexpressions are merged", () => {
   assertSame(f(x, y), body(x, y));
 });
 
+Deno.test("jit: a product over an inner dimension of 1 is recorded as a multiply, bit for bit", () => {
+  // A column times a row, each operand as it is or transposed; -1·0 keeps its sign.
+  const col = f32([-1, 2, 3]).reshape([3, 1]), row = f32([0, 0.5, -4, 7]).reshape([1, 4]);
+  const cases: [Tensor, Tensor, gt.MatmulOptions][] = [
+    [col, row, {}],
+    [col.reshape([1, 3]), row, { transposeA: true }],
+    [col, row.reshape([4, 1]), { transposeB: true }],
+    [col.reshape([1, 3]), row.reshape([4, 1]), { transposeA: true, transposeB: true }],
+  ];
+  for (const [a, b, options] of cases) {
+    const body = (a: Tensor, b: Tensor) => gt.add(gt.matmul(a, b, options), 1);
+    const f = gt.jit(body);
+    const p = f.program(a, b).toString();
+    assert.doesNotMatch(p, /matmul/, p);
+    assertSame(f(a, b), body(a, b), JSON.stringify(options));
+    assertSame(
+      gt.jit((a: Tensor, b: Tensor) => gt.matmul(a, b, options))(a, b),
+      gt.matmul(a, b, options),
+    );
+  }
+  // A true inner dimension stays a product.
+  assert.match(
+    gt.jit((a: Tensor) => gt.matmul(a, a, { transposeA: true })).program(col).toString(),
+    /matmul/,
+  );
+});
+
 Deno.test("jit: intermediates share buffers, planned from last uses and reused across calls", () => {
   // In float32 each of these ops runs its SIMD kernel: four intermediates, a buffer for each
   // pair that never live at once.
