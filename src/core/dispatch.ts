@@ -62,11 +62,11 @@ export interface Primitive<A = unknown> {
    */
   readonly simd?: readonly DType[];
   /**
-   * For elementwise primitives: the op on four float32 lanes, in the expression language of
-   * generated SIMD loops (`V` in kernels/wasm/vector.ts), rounding exactly as the float32 kernel
+   * For elementwise primitives: the op on SIMD lanes for an output of `dtype`, in the expression
+   * language of generated loops (`V` in kernels/wasm/vector.ts), rounding exactly as the kernel
    * does, so that a compiler can fuse even the ops with SIMD kernels into one pass.
    */
-  readonly vector?: (args: readonly VNode[]) => VNode;
+  readonly vector?: (args: readonly VNode[], dtype: DType) => VNode;
   /**
    * For binary elementwise primitives: values `e` with `e op x = x` (left) or `x op e = x`
    * (right) exactly, for every x (1 for multiply, 0 for add on the right), so that a compiler

@@ -6,12 +6,19 @@
  * members' vector formulas instead, when all of them have one.
  */
 import type { Operand } from "../core/dispatch.ts";
-import type { DType, TypedArray } from "../core/dtype.ts";
+import { allocateOwned, type DType, type TypedArray } from "../core/dtype.ts";
 import { sameShape, sizeOf } from "../core/shape.ts";
 import { broadcastStrides, forEachRow } from "../core/kernels/strided.ts";
 import { compileFormulas } from "../core/kernels/generated.ts";
 import { SIMD_MIN } from "../core/kernels/wasm/math.ts";
-import { MAX_INPUTS, V, vectorLoop, vectorLoops, type VNode } from "../core/kernels/wasm/vector.ts";
+import {
+  float64Ops,
+  MAX_INPUTS,
+  V,
+  vectorLoop,
+  vectorLoops,
+  type VNode,
+} from "../core/kernels/wasm/vector.ts";
 import { type Atom, type Eqn, isConst, type Program, type Var } from "./program.ts";
 
 /** A fused loop: its output, its inputs (outside the group) and its members' names. */
@@ -40,15 +47,13 @@ export interface FusedGroup {
 const fusible = (e: Eqn) =>
   e.prim.scalar !== undefined && e.prim.simd?.includes(e.out.dtype) !== true;
 
-// NOTE: an op with a SIMD kernel joins a group only where the whole group can be a SIMD loop
-// (vectorizable): a scalar loop would run it slower than its kernel, and round it otherwise.
+// NOTE: an op with a SIMD kernel joins a group only where the whole group can be a float32 SIMD
+// loop: a scalar loop would run it slower than its kernel, and round it otherwise.
 const simdOp = (e: Eqn) =>
   e.prim.simd?.includes(e.out.dtype) === true && sizeOf(e.out.shape) >= SIMD_MIN &&
-  vectorizable(e) && vectorLoops();
+  e.prim.vector !== undefined && vectorLoops();
 
-const vectorizable = (e: Eqn) =>
-  e.prim.vector !== undefined && e.out.dtype === "float32" &&
-  e.inputs.every((a) => (isConst(a) ? a.value.dtype : a.dtype) === "float32");
+const dtypeOf = (a: Atom) => isConst(a) ? a.value.dtype : a.dtype;
 
 /**
  * The program's equations in order, with each fusible group in place of its members (at its
@@ -69,7 +74,9 @@ export function fuseGroups(p: Program, outputs: ReadonlySet<number>): (Eqn | Fus
     members = groups(p, outputs, (e) => fusible(e) || joining.has(e));
     const before = joining.size;
     for (const g of members.values()) {
-      if (g.some((e) => joining.has(e)) && !simdGroup(g)) { for (const e of g) joining.delete(e); }
+      if (g.some((e) => joining.has(e)) && lanesOf(g) !== "float32") {
+        for (const e of g) joining.delete(e);
+      }
     }
     if (joining.size === before) break;
   }
@@ -130,27 +137,44 @@ function groups(
 // NOTE: a float32 group of arithmetic ops runs faster as a SIMD loop than as a JavaScript one from
 // about a thousand elements on (2.5x on a 7-op chain of 10,000, as fast on a 2-op one of 10⁶,
 // where copies bound both), and rounds the same; below, the call and the copies cost more than
-// they save.
+// they save. On two float64 lanes the loop gains less, and only while its arrays stay in the
+// caches: SGD's update of 200,704 weights (W4) runs 10 % faster, Adam's of 3.2 million slower,
+// the copies in and out of the kernels' memory then costing more than the lanes save.
 const WIDE_MIN = 1024;
-const wide = (group: readonly Eqn[]) =>
-  sizeOf(group[group.length - 1].out.shape) >= WIDE_MIN && vectorLoops() && simdGroup(group);
-
-// Whether a group can be one SIMD loop: every member has a vector formula in float32, and its
-// inputs from outside (at most MAX_INPUTS) are of the output's size or single values.
-function simdGroup(group: readonly Eqn[]): boolean {
+const WIDE64_MAX = 1 << 18;
+const wide = (group: readonly Eqn[]) => {
   const n = sizeOf(group[group.length - 1].out.shape);
+  const lanes = n >= WIDE_MIN && vectorLoops() ? lanesOf(group) : null;
+  return lanes === "float32" || (lanes === "float64" && n <= WIDE64_MAX);
+};
+
+// The lanes of a group's SIMD loop, or null where it cannot be one. Every member has a vector
+// formula, and its inputs from outside (at most MAX_INPUTS) are of the output's size or single
+// values. On float32 lanes every value is float32; on float64 lanes every member gives float64
+// (float32 inputs are read as float64), but the last may be a cast to float32, and every op has
+// a float64 form (not sin or exp).
+function lanesOf(group: readonly Eqn[]): "float32" | "float64" | null {
+  const root = group[group.length - 1], n = sizeOf(root.out.shape);
   const inside = new Set(group.map((e) => e.out.id));
   const outside = new Set<unknown>();
+  let f32 = true, f64 = true;
   for (const e of group) {
-    if (!vectorizable(e)) return false;
+    if (e.prim.vector === undefined) return null;
     for (const a of e.inputs) {
       if (!isConst(a) && inside.has(a.id)) continue;
-      if (![n, 1].includes(sizeOf(shapeOf(a)))) return false;
+      if (![n, 1].includes(sizeOf(shapeOf(a)))) return null;
+      if (!["float32", "float64"].includes(dtypeOf(a))) return null;
       outside.add(isConst(a) ? a : a.id);
     }
+    f32 &&= e.out.dtype === "float32" && e.inputs.every((a) => dtypeOf(a) === "float32");
+    f64 &&= (e.out.dtype === "float64" || (e === root && e.prim.name === "cast" &&
+      e.out.dtype === "float32")) && float64Ops(vectorOf(e, e.inputs.map((_, i) => V.input(i))));
   }
-  return outside.size <= MAX_INPUTS;
+  if (outside.size > MAX_INPUTS) return null;
+  return f32 ? "float32" : f64 ? "float64" : null;
 }
+
+const vectorOf = (e: Eqn, args: readonly VNode[]) => e.prim.vector!(args, e.out.dtype);
 
 // A sum whose input is made by a fused chain (or one fusible op) that nothing else reads takes
 // that chain as its prologue: the chain's values are summed as they are computed, and never
@@ -286,8 +310,7 @@ function fuse(group: readonly Eqn[]): FusedGroup {
   };
 }
 
-// The group as one SIMD loop over float32 arrays (see simdGroup), whose results are the members'
-// kernels' bit for bit. Where a lane falls outside what the loop's sin or exp serve, the members'
+// The group as one SIMD loop (see lanesOf), whose results are the members' kernels' bit for bit. Where a lane falls outside what the loop's sin or exp serve, the members'
 // kernels run one after another instead (they have their own ways for such lanes).
 function fuseSimd(group: readonly Eqn[], exact: boolean): FusedGroup {
   const scalar = fuse(group);
@@ -296,7 +319,7 @@ function fuseSimd(group: readonly Eqn[], exact: boolean): FusedGroup {
   const nodes = new Map<number, VNode>();
   for (const e of group) {
     const args = e.inputs.map((a) => (!isConst(a) && nodes.get(a.id)) || V.input(slot(a)));
-    nodes.set(e.out.id, e.prim.vector!(args));
+    nodes.set(e.out.id, vectorOf(e, args));
   }
   const root = nodes.get(scalar.out.id)!;
   return {
@@ -305,12 +328,18 @@ function fuseSimd(group: readonly Eqn[], exact: boolean): FusedGroup {
     exact,
     compile: (shape, inputs) => {
       const n = sizeOf(shape);
-      const loop = vectorLoop(root, inputs.map((x) => sizeOf(x.shape) === n ? "array" : "single"))!;
+      const loop = vectorLoop(
+        root,
+        inputs.map((x) => ({
+          kind: sizeOf(x.shape) === n ? "array" : "single",
+          dtype: x.dtype as "float32" | "float64",
+        })),
+        scalar.out.dtype as "float32" | "float64",
+      )!;
       const kernels = memberKernels(group, slot);
       return (out, operands) => {
-        if (!loop(out as Float32Array, operands.map((x) => x.data as Float32Array), n)) {
-          kernels(out, operands);
-        }
+        const data = operands.map((x) => x.data as Float32Array | Float64Array);
+        if (!loop(out as Float32Array | Float64Array, data, n)) kernels(out, operands);
       };
     },
   };
@@ -322,7 +351,7 @@ function memberKernels(group: readonly Eqn[], slot: (a: Atom) => number) {
   let temps: Operand[] | undefined;
   return (out: TypedArray, operands: readonly Operand[]) => {
     temps ??= group.map((e) => ({
-      data: new Float32Array(sizeOf(e.out.shape)),
+      data: allocateOwned(e.out.dtype, sizeOf(e.out.shape)),
       shape: e.out.shape,
       dtype: e.out.dtype,
     }));

@@ -6,6 +6,7 @@ import { convertInto, type DType, isDType, isFloat } from "../core/dtype.ts";
 import { toTensor } from "../core/convert.ts";
 import type { Tensor, TensorLike } from "../core/tensor.ts";
 import { viewTensor } from "../core/tensor.ts";
+import { V } from "../core/kernels/wasm/vector.ts";
 
 interface CastAttrs {
   dtype: DType;
@@ -27,6 +28,8 @@ export const castPrims = {
         : dtype === "float32"
         ? `Math.fround(${x})`
         : x,
+    // Between float types (the only casts a SIMD loop takes): rounded to float32, or exact.
+    vector: ([x], dtype) => dtype === "float32" ? V.round32(x) : x,
     kernels: { cpu: ([x], out, { dtype }) => convertInto(out.data, x.data, dtype) },
     jvp: (
       [t],
@@ -44,6 +47,7 @@ export const castPrims = {
     shape: ([x]) => x,
     // The identity in value.
     scalar: ([x]) => x,
+    vector: ([x]) => x,
     shortcut: ([x]) => viewTensor(x, x.shape, x.dtype),
     kernels: { cpu: ([x], out) => out.data.set(x.data) },
     alias: 0,

@@ -9,7 +9,8 @@ import * as gt from "../../mod.ts";
 import { primitives } from "../../src/ops/registry.ts";
 import { startWorker, wasmThreadedRuns } from "../../src/core/kernels/wasm/runtime.ts";
 import {
-  type InputKind,
+  float64Ops,
+  type LoopInput,
   V,
   vectorLoop,
   vectorLoops,
@@ -17,6 +18,7 @@ import {
 } from "../../src/core/kernels/wasm/vector.ts";
 
 const available = vectorLoops();
+const F32: LoopInput = { kind: "array", dtype: "float32" };
 const BINARY = new Set(["add", "subtract", "multiply", "divide", "maximum", "minimum"]);
 
 function values(n: number, lo: number, hi: number, seed: number): Float32Array {
@@ -25,7 +27,10 @@ function values(n: number, lo: number, hi: number, seed: number): Float32Array {
 
 // Runs `root` over `inputs` and compares with `expected` bit for bit; returns the loop's report.
 function same(root: VNode, inputs: Float32Array[], expected: gt.Tensor, n: number): boolean {
-  const kinds = inputs.map((x): InputKind => x.length === n ? "array" : "single");
+  const kinds = inputs.map((x): LoopInput => ({
+    kind: x.length === n ? "array" : "single",
+    dtype: "float32",
+  }));
   const out = new Float32Array(n);
   const inRange = vectorLoop(root, kinds)!(out, inputs, n);
   if (!inRange) return false;
@@ -50,12 +55,14 @@ Deno.test({
     const ta = gt.constant(a, { shape: [n] }), tb = gt.constant(b, { shape: [n] });
     let checked = 0;
     for (const [name, prim] of Object.entries(primitives)) {
-      const vector = (prim as { vector?: (args: VNode[]) => VNode }).vector;
+      const vector = (prim as { vector?: (args: VNode[], dtype: "float32") => VNode }).vector;
       if (vector === undefined || name === "addN") continue;
       const arity = BINARY.has(name) ? 2 : 1;
-      const op = (gt as unknown as Record<string, (...xs: gt.Tensor[]) => gt.Tensor>)[name];
+      const op = name === "cast"
+        ? (x: gt.Tensor) => gt.cast(x, "float32")
+        : (gt as unknown as Record<string, (...xs: gt.Tensor[]) => gt.Tensor>)[name];
       const expected = arity === 2 ? op(ta, tb) : op(ta);
-      const root = vector(arity === 2 ? [V.input(0), V.input(1)] : [V.input(0)]);
+      const root = vector(arity === 2 ? [V.input(0), V.input(1)] : [V.input(0)], "float32");
       const inputs = arity === 2 ? [a, b] : [a];
       // sin, cos and exp report the NaN and infinities as out of their range: compare the rest.
       if (!same(root, inputs, expected, n)) {
@@ -97,11 +104,11 @@ Deno.test({
       const x = values(n, -2, 2, 5);
       x[n - 1] = bad; // in the last, padded group of lanes
       const out = new Float32Array(n);
-      assert.equal(vectorLoop(V.sin(V.input(0)), ["array"])!(out, [x], n), false, `sin(${bad})`);
+      assert.equal(vectorLoop(V.sin(V.input(0)), [F32])!(out, [x], n), false, `sin(${bad})`);
     }
     const x = values(n, -2, 2, 6);
     x[7] = 89;
-    assert.equal(vectorLoop(V.exp(V.input(0)), ["array"])!(new Float32Array(n), [x], n), false);
+    assert.equal(vectorLoop(V.exp(V.input(0)), [F32])!(new Float32Array(n), [x], n), false);
   },
 });
 
@@ -145,7 +152,7 @@ Deno.test({
     for (let i = 0; i < 100 && wasmThreadedRuns() === 0; i++) {
       await new Promise((r) => setTimeout(r, 10));
       const warm = new Float32Array(1 << 16);
-      vectorLoop(V.exp(V.input(0)), ["array"])!(new Float32Array(1 << 16), [warm], 1 << 16);
+      vectorLoop(V.exp(V.input(0)), [F32])!(new Float32Array(1 << 16), [warm], 1 << 16);
     }
     const before = wasmThreadedRuns();
     const n = (1 << 20) + 4099; // two blocks, the second short and not a multiple of 4
@@ -161,6 +168,60 @@ Deno.test({
     assert.ok(wasmThreadedRuns() > before, "the worker took part");
     // A lane out of range in the last chunk, which either thread may run.
     x[n - 2] = 1e6;
-    assert.equal(vectorLoop(root, ["array"])!(new Float32Array(n), [x], n), false);
+    assert.equal(vectorLoop(root, [F32])!(new Float32Array(n), [x], n), false);
+  },
+});
+
+Deno.test({
+  name: "vector: float64 lanes: arithmetic, float32 inputs read as float64, a float32 output",
+  ignore: !available,
+  fn() {
+    const n = 40_003; // shared with the worker where it runs, and not a multiple of 4
+    const a = gt.random.normal([n], { seed: 11, dtype: "float64" });
+    const g = gt.random.normal([n], { seed: 12 }); // float32
+    const w = gt.random.normal([n], { seed: 13 }); // float32
+    const [da, dg, dw] = [a, g, w].map((t) => t.data() as Float32Array | Float64Array);
+    // An Adam-like update: w − 0.1·a / (√|a| + 1e-7) + 0.01·g, in float64, rounded to float32.
+    const [x0, x1, x2] = [V.input(0), V.input(1), V.input(2)];
+    const update = V.round32(
+      V.sum([
+        x2,
+        V.neg(V.div(V.mul(V.f32(0.1), x0), V.add(V.sqrt(V.abs(x0)), V.f32(1e-7)))),
+        V.mul(V.f32(0.01), x1),
+      ]),
+    );
+    assert.ok(float64Ops(update));
+    assert.ok(!float64Ops(V.sin(x0)), "sin has no float64 steps");
+    const inputs: LoopInput[] = [
+      { kind: "array", dtype: "float64" },
+      { kind: "array", dtype: "float32" },
+      { kind: "array", dtype: "float32" },
+    ];
+    const out = new Float32Array(n);
+    assert.ok(vectorLoop(update, inputs, "float32")!(out, [da, dg, dw], n));
+    const [wa, wg, ww] = [a, gt.cast(g, "float64"), gt.cast(w, "float64")];
+    const expected = gt.cast(
+      gt.addN([
+        ww,
+        gt.negative(gt.divide(gt.multiply(0.1, wa), gt.add(gt.sqrt(gt.abs(wa)), 1e-7))),
+        gt.multiply(0.01, wg),
+      ]),
+      "float32",
+    ).data();
+    for (let i = 0; i < n; i++) {
+      if (!Object.is(out[i], expected[i])) {
+        assert.fail(`element ${i}: ${out[i]} against ${expected[i]}`);
+      }
+    }
+    // A float64 output, and a float64 single value.
+    const out64 = new Float64Array(n);
+    const scaled = V.mul(V.input(0), V.input(1));
+    assert.ok(vectorLoop(scaled, [inputs[0], { kind: "single", dtype: "float64" }], "float64")!(
+      out64,
+      [da, Float64Array.of(Math.PI)],
+      n,
+    ));
+    const want = gt.multiply(a, gt.constant(Math.PI, { dtype: "float64" })).data();
+    for (let i = 0; i < n; i++) assert.ok(Object.is(out64[i], want[i]), `element ${i}`);
   },
 });

@@ -163,16 +163,39 @@ Deno.test({
       const x = gt.random.uniform([rows, 10], { minval: -3, maxval: 3, seed });
       const y = gt.random.uniform([rows, 10], { minval: -3, maxval: 3, seed: seed + 1000 });
       const s = gt.constant(seed % 2 === 0 ? 0.75 : -1.5);
-      const where = `program ${seed} on [${rows}, 10]`;
-      const jf = gt.jit(f);
-      if (jf.program(x, y, s).toString().includes("(SIMD)")) simd++;
-      assertSame(jf(x, y, s), f(x, y, s), `${where}: values`);
-      const g = gt.grad((a: gt.Tensor, b: gt.Tensor) => gt.reduceSum(f(a, b, s)), {
-        argnums: [0, 1],
-      });
-      const [ge, gj] = [g(x, y), gt.jit(g)(x, y)] as gt.Tensor[][];
-      ge.forEach((e, i) => assertSame(gj[i], e, `${where}: gradient ${i}`));
+      for (const dtype of ["float32", "float64"] as const) {
+        const [a, b, c] = [x, y, s].map((t) => gt.cast(t, dtype));
+        const where = `program ${seed} on [${rows}, 10], ${dtype}`;
+        const jf = gt.jit(f);
+        if (jf.program(a, b, c).toString().includes("(SIMD)")) simd++;
+        assertSame(jf(a, b, c), f(a, b, c), `${where}: values`);
+        const g = gt.grad((a: gt.Tensor, b: gt.Tensor) => gt.reduceSum(f(a, b, c)), {
+          argnums: [0, 1],
+        });
+        const [ge, gj] = [g(a, b), gt.jit(g)(a, b)] as gt.Tensor[][];
+        ge.forEach((e, i) => assertSame(gj[i], e, `${where}: gradient ${i}`));
+      }
     }
-    assert.ok(simd >= 10, `${simd} of 60 programs ran SIMD loops`);
+    assert.ok(simd >= 20, `${simd} of 120 programs ran SIMD loops`);
+  },
+});
+
+Deno.test({
+  name: "jit SIMD: an optimizer's float64 update of float32 weights is a float64 SIMD loop",
+  ignore: !available,
+  fn() {
+    const init = gt.random.normal([300, 20], { seed: 9 });
+    const grad = gt.random.normal([300, 20], { seed: 10 });
+    const run = (compile: boolean): [gt.Variable, string] => {
+      const w = new gt.Variable(init);
+      const opt = new gt.optimizers.Adam({ learningRate: 0.01 });
+      const step = (g: gt.Tensor) => opt.applyGradients([[g, w]]);
+      const f = compile ? gt.jit(step) : step;
+      for (let i = 0; i < 3; i++) f(gt.multiply(grad, i + 1));
+      return [w, compile ? gt.jit(step).program(grad).toString() : ""];
+    };
+    const [jw, text] = run(true), [ew] = run(false);
+    assert.match(text, /fused\[cast .*cast\] \(SIMD\)/, text);
+    assertSame(jw.value(), ew.value());
   },
 });

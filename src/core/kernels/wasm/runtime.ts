@@ -57,10 +57,11 @@ export const JOB = {
 } as const;
 
 /**
- * A generated loop (vector.ts): `f(...pointers, bytes)` over the elements [i, e) of a job. Its
- * job's parameters are `[id, code, codeBytes, args, count]`: the module's bytes lie at `code` (the
+ * A generated loop (vector.ts): `f(...pointers, n)` over the elements [i, e) of a job. Its job's
+ * parameters are `[id, code, codeBytes, args, count]`: the module's bytes lie at `code` (the
  * worker compiles them on its first sight of `id`), and at `args` a mask of the pointers that
- * advance with the elements, then the `count` pointers.
+ * advance with the elements, a mask of those that advance by 8 bytes (float64) rather than 4,
+ * then the `count` pointers.
  */
 export type GeneratedLoop = (...args: number[]) => number;
 
@@ -73,9 +74,12 @@ export function registerLoop(id: number, f: GeneratedLoop): void {
 
 // The arguments of a generated loop for the elements [i, e) (as the worker's copy below).
 function loopArgs(words: Int32Array, p: ArrayLike<number>, i: number, e: number): number[] {
-  const at = p[3] / 4, mask = words[at], args: number[] = [];
-  for (let j = 0; j < p[4]; j++) args.push(words[at + 1 + j] + ((mask >> j) & 1 ? 4 * i : 0));
-  args.push(4 * (e - i));
+  const at = p[3] / 4, advancing = words[at], wide = words[at + 1], args: number[] = [];
+  for (let j = 0; j < p[4]; j++) {
+    const step = (advancing >> j) & 1 ? ((wide >> j) & 1 ? 8 : 4) : 0;
+    args.push(words[at + 2 + j] + step * i);
+  }
+  args.push(e - i);
   return args;
 }
 
@@ -216,9 +220,12 @@ const run = ({ modules, memory, idleMs }) => {
     return f;
   };
   const loopArgs = (words, p, i, e) => {
-    const at = p[3] / 4, mask = words[at], args = [];
-    for (let j = 0; j < p[4]; j++) args.push(words[at + 1 + j] + ((mask >> j) & 1 ? 4 * i : 0));
-    args.push(4 * (e - i));
+    const at = p[3] / 4, advancing = words[at], wide = words[at + 1], args = [];
+    for (let j = 0; j < p[4]; j++) {
+      const step = (advancing >> j) & 1 ? ((wide >> j) & 1 ? 8 : 4) : 0;
+      args.push(words[at + 2 + j] + step * i);
+    }
+    args.push(e - i);
     return args;
   };
   const step = (job, p, i, e) => {

@@ -57,6 +57,37 @@ const UNARY = { abs: 0xe0, neg: 0xe1, sqrt: 0xe3, nearest: 0x6a, not: 0x4d, trun
 type Binary = keyof typeof BINARY;
 type Unary = keyof typeof UNARY;
 
+// The float64 forms (f64x2) of the ops that have one; the bitwise ops are the same instructions.
+const BINARY64: Partial<Record<Binary, number>> = {
+  add: 0xf0,
+  sub: 0xf1,
+  mul: 0xf2,
+  div: 0xf3,
+  min: 0xf4,
+  max: 0xf5,
+  eq: 0x47,
+  lt: 0x49,
+  gt: 0x4a,
+  le: 0x4b,
+  ge: 0x4c,
+  and: 0x4e,
+  or: 0x50,
+  xor: 0x51,
+};
+const UNARY64: Partial<Record<Unary, number>> = { abs: 0xec, neg: 0xed, sqrt: 0xef, not: 0x4d };
+// Ops of either lane width that need no opcode table.
+const COMMON = new Set(["input", "f32", "select", "check", "sum", "round32"]);
+
+/**
+ * Whether every op of `root` exists on two float64 lanes (arithmetic, comparisons, bitwise ops,
+ * sums and roundings to float32; not sin or exp, whose steps are float32's).
+ */
+export function float64Ops(root: VNode): boolean {
+  const ok = (n: VNode): boolean =>
+    (COMMON.has(n.op) || n.op in BINARY64 || n.op in UNARY64) && n.args.every(ok);
+  return ok(root);
+}
+
 const bin = (op: Binary) => (a: VNode, b: VNode): VNode => node(op, [a, b]);
 const un = (op: Unary) => (a: VNode): VNode => node(op, [a]);
 
@@ -68,7 +99,7 @@ const un = (op: Unary) => (a: VNode): VNode => node(op, [a]);
 export const V = {
   /** Input `k` of the loop: its element, or its one value for every element. */
   input: (k: number): VNode => node("input", [], k),
-  /** A float32 constant in every lane. */
+  /** A constant in every lane (float32, or float64 in a float64 loop). */
   f32: (c: number): VNode => node("f32", [], c),
   /** An int32 constant in every lane. */
   i32: (c: number): VNode => node("i32", [], c),
@@ -104,6 +135,8 @@ export const V = {
   nmadd: (a: VNode, b: VNode, c: VNode): VNode => node("nmadd", [a, b, c]),
   /** The terms added in order in float64, then rounded once (as `addN`'s kernel). */
   sum: (terms: readonly VNode[]): VNode => node("sum", [...terms]),
+  /** The lanes rounded to float32 (in a float32 loop, they are already). */
+  round32: (a: VNode): VNode => node("round32", [a]),
   /** `x`, after noting that the loop's result is wrong wherever `outside` is set. */
   check: (x: VNode, outside: VNode): VNode => node("check", [x, outside]),
   sin: (x: VNode): VNode => sincos(x, false),
@@ -211,8 +244,10 @@ class Bytes {
     }
   }
   f32(x: number): this {
-    const b = new Uint8Array(new Float32Array([x]).buffer);
-    return this.u8(...b);
+    return this.u8(...new Uint8Array(new Float32Array([x]).buffer));
+  }
+  f64(x: number): this {
+    return this.u8(...new Uint8Array(new Float64Array([x]).buffer));
   }
   name(s: string): this {
     return this.uleb(s.length).u8(...Array.from(s, (c) => c.charCodeAt(0)));
@@ -231,24 +266,34 @@ const GET = 0x20, SET = 0x21;
 /** How each input reaches the loop: an array of the output's length, or one value. */
 export type InputKind = "array" | "single";
 
+/** One input of a loop: how it comes, and its dtype. */
+export interface LoopInput {
+  readonly kind: InputKind;
+  readonly dtype: "float32" | "float64";
+}
+
 /**
- * The function `f(pointer per input..., out, bytes) → bad` computing `root` over `bytes` bytes of
- * each array (a multiple of 16), for inputs of these kinds (a single input's pointer is to its one
- * value): a module importing `memory`.
+ * The function `f(pointer per input..., out, n) → bad` computing `root` over n elements (a
+ * multiple of 4) of each array, for these inputs (a single input's pointer is to its one value):
+ * a module importing `memory`. A float32 loop takes four lanes at a time; a float64 one two, its
+ * float32 inputs read as float64 and its float32 output rounded on the way out.
  */
 function writeModule(
   root: VNode,
-  kinds: readonly InputKind[],
+  inputs: readonly LoopInput[],
+  out: "float32" | "float64",
   shared: boolean,
   relaxed: boolean,
 ): Uint8Array {
-  const params = [...kinds.map(() => I32), I32, I32];
-  const outParam = kinds.length, bytesParam = kinds.length + 1;
-  const iLocal = params.length, badLocal = iLocal + 1;
+  const wide = out === "float64" || inputs.some((x) => x.dtype === "float64");
+  const lanes = wide ? 2 : 4;
+  const params = [...inputs.map(() => I32), I32, I32];
+  const outParam = inputs.length, countParam = inputs.length + 1;
+  // The element index, its byte offsets in float32 and float64 arrays, and the report.
+  const iLocal = params.length, off4 = iLocal + 1, off8 = iLocal + 2, badLocal = iLocal + 3;
   // Each node's local, in an order where arguments come first; nodes that read no array are
-  // computed once, before the loop.
-  // Equal nodes (the same op on the same arguments: sin x and cos x share their reduction) are
-  // computed once.
+  // computed once, before the loop. Equal nodes (the same op on the same arguments: sin x and
+  // cos x share their reduction) are computed once.
   const order: VNode[] = [];
   const local = new Map<VNode, number>();
   const varies = new Map<VNode, boolean>();
@@ -263,7 +308,8 @@ function writeModule(
       varies.set(n, varies.get(same)!);
       return same;
     }
-    const v = (n.op === "input" && kinds[n.value!] === "array") || args.some((a) => varies.get(a));
+    const v = (n.op === "input" && inputs[n.value!].kind === "array") ||
+      args.some((a) => varies.get(a));
     const canonical = { op: n.op, args, value: n.value };
     byKey.set(key, canonical);
     for (const m of [n, canonical]) {
@@ -276,19 +322,35 @@ function writeModule(
   root = visit(root);
   const code = new Bytes();
   const get = (n: VNode) => code.u8(GET).uleb(local.get(n)!);
+  const op = (name: string) => {
+    const table = wide ? { ...BINARY64, ...UNARY64 } : { ...BINARY, ...UNARY };
+    const opcode = (table as Record<string, number | undefined>)[name];
+    if (opcode === undefined) throw new Error(`vector: no ${name} on ${lanes} lanes`);
+    return code.simd(opcode);
+  };
   const emit = (n: VNode) => {
     const [a, b, c] = n.args;
     switch (n.op) {
-      case "input":
-        if (kinds[n.value!] === "single") {
-          code.u8(GET).uleb(n.value!).u8(0x2a).uleb(2).uleb(0).simd(0x13); // f32.load; splat
+      case "input": {
+        const k = n.value!, { kind, dtype } = inputs[k];
+        if (kind === "single") {
+          code.u8(GET).uleb(k);
+          if (dtype === "float64") code.u8(0x2b).uleb(3).uleb(0).simd(0x14); // f64.load; splat
+          else if (wide) code.u8(0x2a).uleb(2).uleb(0).u8(0xbb).simd(0x14); // promoted
+          else code.u8(0x2a).uleb(2).uleb(0).simd(0x13); // f32.load; splat
+        } else if (dtype === "float64") {
+          code.u8(GET).uleb(k).u8(GET).uleb(off8).u8(0x6a).simd(0x00).uleb(4).uleb(0);
+        } else if (wide) {
+          // Two float32 values, promoted: v128.load64_zero; f64x2.promote_low_f32x4
+          code.u8(GET).uleb(k).u8(GET).uleb(off4).u8(0x6a).simd(0x5d).uleb(3).uleb(0).simd(0x5f);
         } else {
-          code.u8(GET).uleb(n.value!).u8(GET).uleb(iLocal).u8(0x6a); // ptr + i
-          code.simd(0x00).uleb(4).uleb(0); // v128.load align=16
+          code.u8(GET).uleb(k).u8(GET).uleb(off4).u8(0x6a).simd(0x00).uleb(4).uleb(0);
         }
         break;
+      }
       case "f32":
-        code.u8(0x43).f32(n.value!).simd(0x13);
+        if (wide) code.u8(0x44).f64(n.value!).simd(0x14);
+        else code.u8(0x43).f32(n.value!).simd(0x13);
         break;
       case "i32":
         code.u8(0x41).sleb(n.value!).simd(0x11);
@@ -303,14 +365,16 @@ function writeModule(
         break;
       case "madd":
       case "nmadd":
-        if (relaxed) {
+        if (relaxed && !wide) {
           get(a);
           get(b);
           get(c).simd(n.op === "madd" ? 0x105 : 0x106);
         } else {
           get(c);
           get(a);
-          get(b).simd(BINARY.mul).simd(n.op === "madd" ? BINARY.add : BINARY.sub);
+          get(b);
+          op("mul");
+          op(n.op === "madd" ? "add" : "sub");
         }
         break;
       case "check":
@@ -319,13 +383,16 @@ function writeModule(
         get(a);
         break;
       case "sum":
-        sum(n.args);
+        if (wide) n.args.forEach((t, i) => (get(t), i > 0 && op("add")));
+        else sum(n.args);
+        break;
+      case "round32":
+        get(a);
+        if (wide) code.simd(0x5e).simd(0x5f); // demote, promote
         break;
       default:
-        if (n.op in BINARY) {
-          get(a);
-          get(b).simd(BINARY[n.op as Binary]);
-        } else get(a).simd(UNARY[n.op as Unary]);
+        n.args.forEach(get);
+        op(n.op);
     }
     code.u8(SET).uleb(local.get(n)!);
   };
@@ -345,18 +412,28 @@ function writeModule(
     code.simd(0x0d).u8(0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
   };
   for (const n of order) if (!varies.get(n)) emit(n);
-  // block; loop; if i ≥ bytes break; …; store; i += 16; continue; end; end
+  // block; loop; if i ≥ n break; the offsets; …; store; i += lanes; continue; end; end
   code.u8(0x02, 0x40, 0x03, 0x40);
-  code.u8(GET).uleb(iLocal).u8(GET).uleb(bytesParam).u8(0x4f, 0x0d, 1); // i32.ge_u; br_if 1
+  code.u8(GET).uleb(iLocal).u8(GET).uleb(countParam).u8(0x4f, 0x0d, 1); // i32.ge_u; br_if 1
+  code.u8(GET).uleb(iLocal).u8(0x41, 2, 0x74, SET).uleb(off4); // i << 2
+  code.u8(GET).uleb(iLocal).u8(0x41, 3, 0x74, SET).uleb(off8); // i << 3
   for (const n of order) if (varies.get(n)) emit(n);
-  code.u8(GET).uleb(outParam).u8(GET).uleb(iLocal).u8(0x6a);
-  get(root).simd(0x0b).uleb(4).uleb(0); // v128.store
-  code.u8(GET).uleb(iLocal).u8(0x41).sleb(16).u8(0x6a).u8(SET).uleb(iLocal);
+  if (out === "float64") {
+    code.u8(GET).uleb(outParam).u8(GET).uleb(off8).u8(0x6a);
+    get(root).simd(0x0b).uleb(4).uleb(0); // v128.store
+  } else if (wide) {
+    code.u8(GET).uleb(outParam).u8(GET).uleb(off4).u8(0x6a);
+    get(root).simd(0x5e).simd(0x5b).uleb(3).uleb(0).u8(0); // demote; v128.store64_lane 0
+  } else {
+    code.u8(GET).uleb(outParam).u8(GET).uleb(off4).u8(0x6a);
+    get(root).simd(0x0b).uleb(4).uleb(0); // v128.store
+  }
+  code.u8(GET).uleb(iLocal).u8(0x41).sleb(lanes).u8(0x6a).u8(SET).uleb(iLocal);
   code.u8(0x0c, 0, 0x0b, 0x0b); // br 0; end; end
   code.u8(GET).uleb(badLocal).simd(0x53); // v128.any_true
   code.u8(0x0b);
 
-  const body = new Bytes().uleb(2).uleb(1).u8(I32).uleb(1 + order.length).u8(V128);
+  const body = new Bytes().uleb(2).uleb(3).u8(I32).uleb(1 + order.length).u8(V128);
   body.u8(...code.out);
   const m = new Bytes().u8(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00);
   m.section(1, new Bytes().uleb(1).u8(0x60).uleb(params.length).u8(...params).uleb(1).u8(I32));
@@ -368,6 +445,8 @@ function writeModule(
   return new Uint8Array(m.out);
 }
 
+const F32_ARRAY: LoopInput = { kind: "array", dtype: "float32" };
+
 // The engine's relaxed SIMD, probed once: a module with one relaxed multiply-add.
 let relaxedHere: boolean | undefined;
 function relaxed(): boolean {
@@ -376,12 +455,8 @@ function relaxed(): boolean {
 
 function probe(withRelaxed: boolean): boolean {
   try {
-    const bytes = writeModule(
-      V.madd(V.input(0), V.input(0), V.input(0)),
-      ["array"],
-      false,
-      withRelaxed,
-    );
+    const x = V.input(0);
+    const bytes = writeModule(V.madd(x, x, x), [F32_ARRAY], "float32", false, withRelaxed);
     return WebAssembly.validate(bytes as BufferSource);
   } catch {
     return false;
@@ -406,73 +481,102 @@ export const MAX_INPUTS = 30;
 
 let loops = 0;
 
+/** A generated loop: writes `out` from `inputs` (see `vectorLoop`). */
+export type VectorLoop = (
+  out: Float32Array | Float64Array,
+  inputs: readonly (Float32Array | Float64Array)[],
+  n: number,
+) => boolean;
+
 /**
- * A loop computing `root` over float32 arrays of `n` elements: `run(out, inputs, n)` writes `out`
- * and returns false if some lane fell outside the range its steps serve (`out` is then partly
- * written, and the caller recomputes it another way). An input of kind "single" is read as its
- * first value. Long arrays are shared with the kernels' worker, as their jobs are. Null where
- * generated loops cannot run.
+ * A loop computing `root` over arrays of `n` elements into an `out` array of that dtype: `run(out,
+ * inputs, n)` writes `out` and returns false if some lane fell outside the range its steps serve
+ * (`out` is then partly written, and the caller recomputes it another way). An input of kind
+ * "single" is read as its first value. A loop with a float64 input or output runs on float64
+ * lanes (`float64Ops` must hold for `root`). Long arrays are shared with the kernels' worker, as
+ * their jobs are. Null where generated loops cannot run.
  */
 export function vectorLoop(
   root: VNode,
-  kinds: readonly InputKind[],
-): ((out: Float32Array, inputs: readonly Float32Array[], n: number) => boolean) | null {
+  inputs: readonly LoopInput[],
+  outDtype: "float32" | "float64" = "float32",
+): VectorLoop | null {
   const k = vectorLoops() ? kernels() : null;
-  if (k === null || kinds.length > MAX_INPUTS) return null;
-  const code = writeModule(root, kinds, k.shared !== null, relaxed());
+  if (k === null || inputs.length > MAX_INPUTS) return null;
+  const code = writeModule(root, inputs, outDtype, k.shared !== null, relaxed());
   const instance = new WebAssembly.Instance(new WebAssembly.Module(code as BufferSource), {
     env: { memory: k.memory },
   });
-  const id = loops++;
-  registerLoop(id, instance.exports.f as GeneratedLoop);
-  const arrays = kinds.flatMap((kind, i) => (kind === "array" ? [i] : []));
-  // The pointers that advance with the elements: the arrays' and the output's.
-  const arrayMask = arrays.reduce((m, i) => m | (1 << i), 1 << kinds.length);
-  const singles = kinds.flatMap((kind, i) => (kind === "single" ? [i] : []));
-  // One block [i0, i1): arrays, output, single values, the pointers, the module's bytes.
   const f = instance.exports.f as GeneratedLoop;
-  // One block [i0, i1): arrays, output, single values (then, for the worker, the pointers and the
-  // module's bytes).
-  const block = (out: Float32Array, inputs: readonly Float32Array[], i0: number, i1: number) => {
-    const len = i1 - i0, len4 = (len + 3) & ~3, bytes = len4 * 4;
-    const outAt = DATA + arrays.length * bytes, singleAt = outAt + bytes;
-    const argsAt = singleAt + 4 * singles.length, codeAt = argsAt + 4 * (kinds.length + 2);
-    const mem = heap(k, codeAt + code.length - DATA);
-    singles.forEach((input, j) => (mem[singleAt / 4 + j] = inputs[input][0]));
-    const pointers = kinds.map((kind, j) =>
-      kind === "array" ? DATA + arrays.indexOf(j) * bytes : singleAt + 4 * singles.indexOf(j)
-    );
+  const id = loops++;
+  registerLoop(id, f);
+  const size = (dtype: string) => (dtype === "float64" ? 8 : 4);
+  const arrays = inputs.flatMap((x, i) => (x.kind === "array" ? [i] : []));
+  const singles = inputs.flatMap((x, i) => (x.kind === "single" ? [i] : []));
+  // The pointers that advance with the elements (the arrays' and the output's), and of those the
+  // ones to float64 values.
+  const bit = (i: number) => 1 << i, last = inputs.length;
+  const advancing = arrays.reduce((m, i) => m | bit(i), bit(last));
+  const wide = arrays.reduce(
+    (m, i) => (inputs[i].dtype === "float64" ? m | bit(i) : m),
+    outDtype === "float64" ? bit(last) : 0,
+  );
+  // One block [i0, i1): arrays, output, single values (8 bytes each), then, for the worker, the
+  // pointers and the module's bytes.
+  const block = (
+    out: Float32Array | Float64Array,
+    xs: readonly ArrayLike<number>[],
+    i0: number,
+    i1: number,
+  ) => {
+    const len = i1 - i0, len4 = (len + 3) & ~3;
+    const at: number[] = [];
+    let end = DATA;
+    for (const i of arrays) at[i] = end, end += len4 * size(inputs[i].dtype);
+    const outAt = end;
+    end += len4 * size(outDtype);
+    for (const i of singles) at[i] = end, end += 8;
+    const argsAt = end, codeAt = argsAt + 4 * (inputs.length + 3);
+    const f32 = heap(k, codeAt + code.length - DATA), f64 = new Float64Array(f32.buffer);
+    const view = (dtype: string) => (dtype === "float64" ? f64 : f32);
+    for (const i of singles) view(inputs[i].dtype)[at[i] / size(inputs[i].dtype)] = xs[i][0];
     const stream: Stream = {
       fill(i, e) {
-        const end = Math.min(e, len);
-        arrays.forEach((input, j) => {
-          const at = DATA / 4 + j * len4, x = inputs[input];
-          if (i < end) mem.set(x.subarray(i0 + i, i0 + end), at + i);
+        const stop = Math.min(e, len);
+        for (const j of arrays) {
+          const mem = view(inputs[j].dtype), x = xs[j] as Float32Array;
+          const base = at[j] / size(inputs[j].dtype);
+          if (i < stop) mem.set(x.subarray(i0 + i, i0 + stop), base + i);
           // Padding lanes repeat the last element, so that they fall in range where it does.
-          if (end < e) mem.fill(x[i1 - 1], at + Math.max(i, len), at + e);
-        });
+          if (stop < e) mem.fill(x[i1 - 1], base + Math.max(i, len), base + e);
+        }
       },
       drain(i, e) {
-        const end = Math.min(e, len);
-        if (i < end) out.set(mem.subarray(outAt / 4 + i, outAt / 4 + end), i0 + i);
+        const stop = Math.min(e, len), base = outAt / size(outDtype);
+        if (i < stop) out.set(view(outDtype).subarray(base + i, base + stop), i0 + i);
       },
     };
+    const pointers = inputs.map((_, i) => at[i]);
     if (len < THREAD_MIN) {
       stream.fill(0, len4);
-      if (f(...pointers, outAt, bytes) !== 0) return false;
+      if (f(...pointers, outAt, len4) !== 0) return false;
       stream.drain(0, len4);
       return true;
     }
-    const words = new Int32Array(mem.buffer, argsAt, kinds.length + 2);
-    words.set([arrayMask, ...pointers, outAt]);
-    new Uint8Array(mem.buffer).set(code, codeAt);
+    new Int32Array(f32.buffer, argsAt, inputs.length + 3).set([
+      advancing,
+      wide,
+      ...pointers,
+      outAt,
+    ]);
+    new Uint8Array(f32.buffer).set(code, codeAt);
     const chunk = Math.max(4, (Math.ceil(len4 / CHUNKS) + 3) & ~3);
-    const params = [id, codeAt, code.length, argsAt, kinds.length + 1];
+    const params = [id, codeAt, code.length, argsAt, inputs.length + 1];
     return runJob(k, JOB.generated, params, len4, chunk, true, stream) === 0;
   };
-  return (out, inputs, n) => {
+  return (out, xs, n) => {
     for (let i = 0; i < n; i += BLOCK) {
-      if (!block(out, inputs, i, Math.min(n, i + BLOCK))) return false;
+      if (!block(out, xs, i, Math.min(n, i + BLOCK))) return false;
     }
     return true;
   };
