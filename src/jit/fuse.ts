@@ -310,8 +310,9 @@ function fuse(group: readonly Eqn[]): FusedGroup {
   };
 }
 
-// The group as one SIMD loop (see lanesOf), whose results are the members' kernels' bit for bit. Where a lane falls outside what the loop's sin or exp serve, the members'
-// kernels run one after another instead (they have their own ways for such lanes).
+// The group as one SIMD loop (see lanesOf), whose results are the members' kernels' bit for bit.
+// Where a lane falls outside what the loop's sin or exp serve, the members' kernels run one after
+// another instead (they have their own ways for such lanes).
 function fuseSimd(group: readonly Eqn[], exact: boolean): FusedGroup {
   const scalar = fuse(group);
   const slot = (a: Atom) =>

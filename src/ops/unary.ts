@@ -198,7 +198,7 @@ export const unaryPrims = {
   // d relu x = [x > 0]·dx
   relu: unaryPrim("relu", {
     // max(-0, 0) is 0 and NaN stays NaN, as the loops keep them.
-    vector: ([x]) => V.max(x, V.f32(0)),
+    vector: ([x]) => V.max(x, V.num(0)),
     loop: L.relu,
     // Math.max keeps NaN and turns -0 into 0, as the loops do.
     scalar: ([x]) => `Math.max(${x}, 0)`,

@@ -186,8 +186,8 @@ Deno.test({
     const update = V.round32(
       V.sum([
         x2,
-        V.neg(V.div(V.mul(V.f32(0.1), x0), V.add(V.sqrt(V.abs(x0)), V.f32(1e-7)))),
-        V.mul(V.f32(0.01), x1),
+        V.neg(V.div(V.mul(V.num(0.1), x0), V.add(V.sqrt(V.abs(x0)), V.num(1e-7)))),
+        V.mul(V.num(0.01), x1),
       ]),
     );
     assert.ok(float64Ops(update));

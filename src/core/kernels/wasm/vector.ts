@@ -1,16 +1,16 @@
 /**
- * Elementwise loops generated as WebAssembly SIMD, four float32 lanes at a time: the jit's fused
- * float32 groups (src/jit/fuse.ts), even those holding sin or exp, run as one pass over their
- * inputs. A primitive's `vector` facet writes its op as a node of the small expression
+ * Elementwise loops generated as WebAssembly SIMD: the jit's fused groups (src/jit/fuse.ts), even
+ * those holding sin or exp, run as one pass over their inputs, four float32 lanes at a time or two
+ * float64 ones. A primitive's `vector` facet writes its op as a node of the small expression
  * language below; `vectorLoop` turns a tree of them into a module (written here byte by byte: no
  * toolchain at run time) and runs it through the kernels' memory, sharing long arrays with their
  * worker.
  *
- * Results are the float32 kernels' bit for bit: the arithmetic ops round as their loops do, `addN`
- * sums in float64 as its kernel does, and sin, cos, exp, sigmoid and tanh take math.wat's steps
- * (with relaxed fused multiply-adds exactly where its fused build has them, and only where the
- * engine has them). Where a lane falls outside the range those steps serve, the loop reports it,
- * and the caller runs the kernels instead.
+ * Results are the kernels' bit for bit: the arithmetic ops round as their loops do, `addN` sums in
+ * float64 as its kernel does, and sin, cos, exp, sigmoid and tanh take math.wat's steps (with
+ * relaxed fused multiply-adds exactly where its fused build has them, and only where the engine
+ * has them). Where a lane falls outside the range those steps serve, the loop reports it, and the
+ * caller runs the kernels instead.
  */
 import {
   DATA,
@@ -23,7 +23,7 @@ import {
   type Stream,
 } from "./runtime.ts";
 
-/** A value of the expression language: four float32 (or int32, or mask) lanes. */
+/** A value of the expression language: four float32 (or int32, or mask) lanes, or two float64. */
 export interface VNode {
   readonly op: string;
   readonly args: readonly VNode[];
@@ -76,7 +76,7 @@ const BINARY64: Partial<Record<Binary, number>> = {
 };
 const UNARY64: Partial<Record<Unary, number>> = { abs: 0xec, neg: 0xed, sqrt: 0xef, not: 0x4d };
 // Ops of either lane width that need no opcode table.
-const COMMON = new Set(["input", "f32", "select", "check", "sum", "round32"]);
+const COMMON = new Set(["input", "num", "select", "check", "sum", "round32"]);
 
 /**
  * Whether every op of `root` exists on two float64 lanes (arithmetic, comparisons, bitwise ops,
@@ -92,15 +92,16 @@ const bin = (op: Binary) => (a: VNode, b: VNode): VNode => node(op, [a, b]);
 const un = (op: Unary) => (a: VNode): VNode => node(op, [a]);
 
 /**
- * The expression language: float32 lanes (`add` … `sqrt`, as wasm's f32x4 ops), masks from
+ * The expression language: float lanes (`add` … `sqrt`, as wasm's f32x4 or f64x2 ops), masks from
  * comparisons, bitwise ops, int32 lanes (`iadd`, `ieq`, `shl`, `trunc`: float to int32), fused
- * multiply-adds, a float64 sum (`addN`'s), and math.wat's sin, cos, exp, sigmoid and tanh.
+ * multiply-adds, a float64 sum (`addN`'s), roundings to float32, and math.wat's sin, cos, exp,
+ * sigmoid and tanh. Only some exist on float64 lanes (see `float64Ops`).
  */
 export const V = {
   /** Input `k` of the loop: its element, or its one value for every element. */
   input: (k: number): VNode => node("input", [], k),
   /** A constant in every lane (float32, or float64 in a float64 loop). */
-  f32: (c: number): VNode => node("f32", [], c),
+  num: (c: number): VNode => node("num", [], c),
   /** An int32 constant in every lane. */
   i32: (c: number): VNode => node("i32", [], c),
   add: bin("add"),
@@ -133,7 +134,7 @@ export const V = {
   madd: (a: VNode, b: VNode, c: VNode): VNode => node("madd", [a, b, c]),
   /** c − a·b, likewise. */
   nmadd: (a: VNode, b: VNode, c: VNode): VNode => node("nmadd", [a, b, c]),
-  /** The terms added in order in float64, then rounded once (as `addN`'s kernel). */
+  /** The terms added in order in float64 (on float32 lanes then rounded once, as addN's kernel). */
   sum: (terms: readonly VNode[]): VNode => node("sum", [...terms]),
   /** The lanes rounded to float32 (in a float32 loop, they are already). */
   round32: (a: VNode): VNode => node("round32", [a]),
@@ -150,56 +151,56 @@ export const V = {
 // quadrant.
 function sincos(x: VNode, cosine: boolean): VNode {
   const ax = V.abs(x);
-  const j = V.nearest(V.mul(ax, V.f32(0.6366197723675814)));
-  let r = V.nmadd(j, V.f32(1.5703125), ax);
-  r = V.nmadd(j, V.f32(4.837512969970703e-4), r);
-  r = V.nmadd(j, V.f32(7.549533620476723e-8), r);
-  r = V.nmadd(j, V.f32(2.5633441515945190e-12), r);
+  const j = V.nearest(V.mul(ax, V.num(0.6366197723675814)));
+  let r = V.nmadd(j, V.num(1.5703125), ax);
+  r = V.nmadd(j, V.num(4.837512969970703e-4), r);
+  r = V.nmadd(j, V.num(7.549533620476723e-8), r);
+  r = V.nmadd(j, V.num(2.5633441515945190e-12), r);
   const q = V.iadd(V.trunc(j), V.i32(cosine ? 1 : 0));
   const z = V.mul(r, r);
-  let s = V.madd(z, V.f32(2.7557319223985893e-6), V.f32(-0.0001984126984126984));
-  s = V.madd(z, s, V.f32(0.008333333333333333));
-  s = V.madd(z, s, V.f32(-0.16666666666666666));
+  let s = V.madd(z, V.num(2.7557319223985893e-6), V.num(-0.0001984126984126984));
+  s = V.madd(z, s, V.num(0.008333333333333333));
+  s = V.madd(z, s, V.num(-0.16666666666666666));
   s = V.add(r, V.mul(s, V.mul(r, z)));
-  let c = V.madd(z, V.f32(-2.755731922398589e-7), V.f32(2.48015873015873e-5));
-  c = V.madd(z, c, V.f32(-0.001388888888888889));
-  c = V.madd(z, c, V.f32(0.041666666666666664));
-  c = V.madd(z, c, V.f32(-0.5));
-  c = V.madd(z, c, V.f32(1));
+  let c = V.madd(z, V.num(-2.755731922398589e-7), V.num(2.48015873015873e-5));
+  c = V.madd(z, c, V.num(-0.001388888888888889));
+  c = V.madd(z, c, V.num(0.041666666666666664));
+  c = V.madd(z, c, V.num(-0.5));
+  c = V.madd(z, c, V.num(1));
   const ones = V.i32(1);
   c = V.select(V.ieq(V.and(q, ones), ones), c, s);
   const sign = V.and(x, V.i32(cosine ? 0 : -0x80000000));
   const y = V.xor(c, V.xor(V.shl(V.and(q, V.i32(2)), 30), sign));
   // NaN fails the comparison too.
-  return V.check(y, V.not(V.le(ax, V.f32(8192))));
+  return V.check(y, V.not(V.le(ax, V.num(8192))));
 }
 
 // math.wat's exp, for -87 ≤ x ≤ 88: x = k·ln 2 + r, eˣ = 2ᵏ·eʳ.
 function exp(x: VNode): VNode {
-  const k = V.nearest(V.mul(x, V.f32(1.4426950408889634)));
-  let r = V.nmadd(k, V.f32(0.693359375), x);
-  r = V.nmadd(k, V.f32(-2.1219444005469057e-4), r);
-  let p = V.madd(r, V.f32(1.984126984126984e-4), V.f32(0.001388888888888889));
+  const k = V.nearest(V.mul(x, V.num(1.4426950408889634)));
+  let r = V.nmadd(k, V.num(0.693359375), x);
+  r = V.nmadd(k, V.num(-2.1219444005469057e-4), r);
+  let p = V.madd(r, V.num(1.984126984126984e-4), V.num(0.001388888888888889));
   for (const c of [0.008333333333333333, 0.041666666666666664, 0.16666666666666666, 0.5, 1, 1]) {
-    p = V.madd(r, p, V.f32(c));
+    p = V.madd(r, p, V.num(c));
   }
   const y = V.mul(p, V.shl(V.iadd(V.trunc(k), V.i32(127)), 23));
-  return V.check(y, V.not(V.and(V.ge(x, V.f32(-87)), V.le(x, V.f32(88)))));
+  return V.check(y, V.not(V.and(V.ge(x, V.num(-87)), V.le(x, V.num(88)))));
 }
 
 // math.wat's sigmoid, for |x| ≤ 87: from e = e^-|x|, 1/(1 + e) for x ≥ 0 and e/(1 + e) below.
 function sigmoid(x: VNode): VNode {
   // exp's range check on -|x| is sigmoid's own: |x| ≤ 87.
   const e = exp(V.neg(V.abs(x)));
-  const d = V.add(V.f32(1), e);
-  return V.select(V.ge(x, V.f32(0)), V.div(V.f32(1), d), V.div(e, d));
+  const d = V.add(V.num(1), e);
+  return V.select(V.ge(x, V.num(0)), V.div(V.num(1), d), V.div(e, d));
 }
 
 // math.wat's tanh, for every x but NaN: an odd polynomial below |x| = 0.9, 1 − 2/(e^2|x| + 1)
 // beyond (|x| clamped at 10), and x's sign put back.
 function tanh(x: VNode): VNode {
   const ax = V.abs(x), z = V.mul(ax, ax);
-  let q = V.madd(z, V.f32(-0.00045546155888587236), V.f32(0.002582672517746687));
+  let q = V.madd(z, V.num(-0.00045546155888587236), V.num(0.002582672517746687));
   for (
     const c of [
       -0.008264550007879734,
@@ -208,12 +209,12 @@ function tanh(x: VNode): VNode {
       0.13332977890968323,
       -0.33333322405815125,
     ]
-  ) q = V.madd(z, q, V.f32(c));
+  ) q = V.madd(z, q, V.num(c));
   q = V.madd(V.mul(ax, z), q, ax);
   // exp's check flags NaN only here (its argument is in [0, 20] otherwise), as tanh's does.
-  let e = exp(V.mul(V.f32(2), V.min(ax, V.f32(10))));
-  e = V.sub(V.f32(1), V.div(V.f32(2), V.add(e, V.f32(1))));
-  return V.xor(V.select(V.lt(ax, V.f32(0.9)), q, e), V.and(x, V.i32(-0x80000000)));
+  let e = exp(V.mul(V.num(2), V.min(ax, V.num(10))));
+  e = V.sub(V.num(1), V.div(V.num(2), V.add(e, V.num(1))));
+  return V.xor(V.select(V.lt(ax, V.num(0.9)), q, e), V.and(x, V.i32(-0x80000000)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -348,7 +349,7 @@ function writeModule(
         }
         break;
       }
-      case "f32":
+      case "num":
         if (wide) code.u8(0x44).f64(n.value!).simd(0x14);
         else code.u8(0x43).f32(n.value!).simd(0x13);
         break;
@@ -469,7 +470,8 @@ export function vectorLoops(): boolean {
 }
 let vectorHere: boolean | undefined;
 
-// The most elements of each array held in memory at a time (4 MiB); longer arrays go in blocks.
+// The most elements of each array held in memory at a time (4 MiB of float32); longer arrays go in
+// blocks.
 const BLOCK = 1 << 20;
 // From this many elements on, the worker takes chunks too (as math.ts; these loops do more per
 // element than one function, so they share sooner).
