@@ -242,7 +242,7 @@ export function checkBytes(op: string, bytes: unknown): Uint8Array {
   if (bytes instanceof Uint8Array) return bytes;
   if (bytes instanceof ArrayBuffer) return new Uint8Array(bytes);
   throw new TypeError(
-    `${op}: takes the file's bytes as a Uint8Array (await Deno.readFile(path), or ` +
+    `${op}: takes the file's bytes as a Uint8Array (await readFile(path) from node:fs/promises, or ` +
       `new Uint8Array(await response.arrayBuffer())), not ${describeValue(bytes)}`,
   );
 }

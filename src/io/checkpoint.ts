@@ -23,8 +23,8 @@ const MAX_LISTED = 20;
  * names; a variable reached twice is saved once. The bytes are a safetensors file, which other
  * tools read too.
  *
- * The library does no file I/O: `await Deno.writeFile(path, ckpt.save())`, then
- * `ckpt.restore(await Deno.readFile(path))`.
+ * The library does no file I/O, so that it runs in every runtime: with `node:fs/promises` (Node,
+ * Deno, Bun), `await writeFile(path, ckpt.save())`, then `ckpt.restore(await readFile(path))`.
  *
  * @example Saving a model and restoring it into another built the same way
  * ```ts

@@ -23,7 +23,7 @@ export interface ToSafetensorsOptions {
  *
  * @param tree A record or array of tensors and variables, nested as deep as you like, or a module.
  * @param options `metadata`: strings to store in the header.
- * @returns The file's bytes (write them with `Deno.writeFile(path, bytes)`).
+ * @returns The file's bytes (write them with `writeFile(path, bytes)` from `node:fs/promises`).
  * @example A round trip
  * ```ts
  * import assert from "node:assert/strict";
@@ -83,7 +83,7 @@ function checkMetadata(op: string, m: unknown): Record<string, string> | undefin
  * are; `F16`, `BF16` and the 8-bit floats widen to float32 (exactly); `I8`, `I16`, `U8`, `U16`
  * become int32, and `I64`, `U32`, `U64` too when every value fits (else an error).
  *
- * @param bytes The file's bytes (`await Deno.readFile(path)`).
+ * @param bytes The file's bytes (`await readFile(path)` from `node:fs/promises`).
  * @returns A record of tensors, in the header's order.
  * @example Reading what toSafetensors wrote
  * ```ts
