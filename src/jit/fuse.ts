@@ -138,8 +138,9 @@ function groups(
 // about a thousand elements on (2.5x on a 7-op chain of 10,000, as fast on a 2-op one of 10⁶,
 // where copies bound both), and rounds the same; below, the call and the copies cost more than
 // they save. On two float64 lanes the loop gains less, and only while its arrays stay in the
-// caches: SGD's update of 200,704 weights (W4) runs 10 % faster, Adam's of 3.2 million slower,
-// the copies in and out of the kernels' memory then costing more than the lanes save.
+// caches: W4's step, whose SGD update of 200,704 weights becomes one, runs about 10 % faster;
+// Adam's update of 3.2 million ran slower, the copies in and out of the kernels' memory then
+// costing more than the lanes save.
 const WIDE_MIN = 1024;
 const WIDE64_MAX = 1 << 18;
 const wide = (group: readonly Eqn[]) => {
@@ -151,8 +152,8 @@ const wide = (group: readonly Eqn[]) => {
 // The lanes of a group's SIMD loop, or null where it cannot be one. Every member has a vector
 // formula, and its inputs from outside (at most MAX_INPUTS) are of the output's size or single
 // values. On float32 lanes every value is float32; on float64 lanes every member gives float64
-// (float32 inputs are read as float64), but the last may be a cast to float32, and every op has
-// a float64 form (not sin or exp).
+// (float32 inputs are read as float64), but the last may give float32 where its formula rounds
+// to it (a cast), and every op has a float64 form (not sin or exp).
 function lanesOf(group: readonly Eqn[]): "float32" | "float64" | null {
   const root = group[group.length - 1], n = sizeOf(root.out.shape);
   const inside = new Set(group.map((e) => e.out.id));
@@ -167,8 +168,9 @@ function lanesOf(group: readonly Eqn[]): "float32" | "float64" | null {
       outside.add(isConst(a) ? a : a.id);
     }
     f32 &&= e.out.dtype === "float32" && e.inputs.every((a) => dtypeOf(a) === "float32");
-    f64 &&= (e.out.dtype === "float64" || (e === root && e.prim.name === "cast" &&
-      e.out.dtype === "float32")) && float64Ops(vectorOf(e, e.inputs.map((_, i) => V.input(i))));
+    const formula = vectorOf(e, e.inputs.map((_, i) => V.input(i)));
+    f64 &&= float64Ops(formula) &&
+      (e.out.dtype === "float64" || (e === root && formula.op === "round32"));
   }
   if (outside.size > MAX_INPUTS) return null;
   return f32 ? "float32" : f64 ? "float64" : null;

@@ -323,9 +323,11 @@ function writeModule(
   root = visit(root);
   const code = new Bytes();
   const get = (n: VNode) => code.u8(GET).uleb(local.get(n)!);
+  const table: Record<string, number | undefined> = wide
+    ? { ...BINARY64, ...UNARY64 }
+    : { ...BINARY, ...UNARY };
   const op = (name: string) => {
-    const table = wide ? { ...BINARY64, ...UNARY64 } : { ...BINARY, ...UNARY };
-    const opcode = (table as Record<string, number | undefined>)[name];
+    const opcode = table[name];
     if (opcode === undefined) throw new Error(`vector: no ${name} on ${lanes} lanes`);
     return code.simd(opcode);
   };
@@ -384,8 +386,14 @@ function writeModule(
         get(a);
         break;
       case "sum":
-        if (wide) n.args.forEach((t, i) => (get(t), i > 0 && op("add")));
-        else sum(n.args);
+        if (!wide) sum(n.args);
+        else {
+          get(n.args[0]);
+          for (const t of n.args.slice(1)) {
+            get(t);
+            op("add");
+          }
+        }
         break;
       case "round32":
         get(a);
