@@ -180,7 +180,8 @@ const vectorOf = (e: Eqn, args: readonly VNode[]) => e.prim.vector!(args, e.out.
 
 // A sum whose input is made by a fused chain (or one fusible op) that nothing else reads takes
 // that chain as its prologue: the chain's values are summed as they are computed, and never
-// stored. Only for sums over adjacent axes of inputs that do not broadcast, the common case.
+// stored. Only for sums over adjacent axes of inputs that do not broadcast, the common case; such
+// a sum of a float input that no chain makes is a generated loop too, reading it as it is.
 function sumPrologues(
   items: (Eqn | FusedGroup | null)[],
   uses: ReadonlyMap<number, number>,
@@ -191,20 +192,52 @@ function sumPrologues(
   items.forEach((item, i) => {
     if (item === null || !("prim" in item) || item.prim.sums === undefined) return;
     const x = item.inputs[0];
-    if (isConst(x) || uses.get(x.id) !== 1 || outputs.has(x.id)) return;
     const axes = item.prim.sums(item.attrs as never);
-    const j = at.get(x.id);
-    if (j === undefined || !adjacent(axes)) return;
-    const source = items[j]!;
-    const chain = "prim" in source ? (fusible(source) ? fuse([source]) : null) : source;
-    const n = sizeOf(x.shape);
-    if (
-      chain === null || !chain.exact ||
-      !chain.inputs.every((a) => [n, 1].includes(sizeOf(shapeOf(a))))
-    ) return;
-    items[j] = null;
-    items[i] = sumOf(chain, item.out, x.shape, axes);
+    if (isConst(x) || !adjacent(axes)) return;
+    const chain = prologue(items, at.get(x.id), uses.get(x.id) === 1 && !outputs.has(x.id));
+    if (chain !== null) {
+      items[at.get(x.id)!] = null;
+      items[i] = sumOf(chain, item.out, x.shape, axes);
+    } else if (FLOATS.has(x.dtype) && x.dtype === item.out.dtype) {
+      // Without a prologue the loop still beats the kernel on small sums, which have no
+      // accumulator to allocate and no axes to sort out each call.
+      items[i] = sumOf(identity(x), item.out, x.shape, axes);
+    }
   });
+}
+
+const FLOATS = new Set<DType>(["float32", "float64"]);
+
+// The chain that makes a sum's input, if the sum may take it: nothing else reads its output,
+// it rounds as its kernels do, and its inputs do not broadcast.
+function prologue(
+  items: readonly (Eqn | FusedGroup | null)[],
+  j: number | undefined,
+  only: boolean,
+): FusedGroup | null {
+  if (j === undefined || !only) return null;
+  const source = items[j]!;
+  const chain = "prim" in source ? (fusible(source) ? fuse([source]) : null) : source;
+  const n = sizeOf(source.out.shape);
+  return chain !== null && chain.exact &&
+      chain.inputs.every((a) => [n, 1].includes(sizeOf(shapeOf(a))))
+    ? chain
+    : null;
+}
+
+// A chain of no ops: the sum reads its input as it is.
+function identity(x: Var): FusedGroup {
+  const lines = ["const t0 = @0@;"];
+  return {
+    out: x,
+    inputs: [x],
+    names: [],
+    simd: false,
+    exact: true,
+    lines,
+    result: "t0",
+    compile: fusedLoop(lines, "t0"),
+  };
 }
 
 const adjacent = (axes: readonly number[]) =>

@@ -10,6 +10,7 @@ import { primitives } from "../../src/ops/registry.ts";
 import { startWorker, wasmThreadedRuns } from "../../src/core/kernels/wasm/runtime.ts";
 import {
   float64Ops,
+  generatedModules,
   type LoopInput,
   V,
   vectorLoop,
@@ -223,5 +224,35 @@ Deno.test({
     ));
     const want = gt.multiply(a, gt.constant(Math.PI, { dtype: "float64" })).data();
     for (let i = 0; i < n; i++) assert.ok(Object.is(out64[i], want[i]), `element ${i}`);
+  },
+});
+
+Deno.test({
+  name: "vector: an equal loop made again reuses its module; one loop serves any length",
+  ignore: !available,
+  fn() {
+    const x0 = V.input(0), x1 = V.input(1);
+    const root = () => V.add(V.mul(V.sin(x0), x1), V.num(0.25));
+    vectorLoop(root(), [F32, F32]);
+    const modules = generatedModules();
+    vectorLoop(root(), [F32, F32]);
+    assert.equal(generatedModules(), modules, "no new module for an equal loop");
+    vectorLoop(V.add(V.mul(V.cos(x0), x1), V.num(0.25)), [F32, F32]);
+    assert.equal(generatedModules(), modules + 1, "a new one for another formula");
+    // Lengths around the copy loops' cut-off and the lanes, alternating, through both loops
+    // (arithmetic only: below SIMD_MIN the sin kernel is another loop, with its own roundings).
+    const arithmetic = () => V.add(V.mul(V.sub(x0, x1), x1), V.num(0.25));
+    const loops = [arithmetic(), arithmetic()].map((r) => vectorLoop(r, [F32, F32])!);
+    assert.equal(generatedModules(), modules + 2);
+    for (const n of [1, 3, 16, 17, 100, 5, 1000, 2, 33]) {
+      const a = values(n, -3, 3, n), b = values(n, -1, 1, n + 1);
+      const [ta, tb] = [a, b].map((v) => gt.constant(v, { shape: [n] }));
+      const expected = gt.add(gt.multiply(gt.subtract(ta, tb), tb), 0.25).data();
+      for (const loop of loops) {
+        const out = new Float32Array(n);
+        assert.ok(loop(out, [a, b], n));
+        assert.deepEqual(out, expected, `n = ${n}`);
+      }
+    }
   },
 });

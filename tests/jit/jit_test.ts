@@ -979,5 +979,32 @@ Deno.test("jit: a sum takes the elementwise chain that feeds it as its prologue,
     return [gt.reduceSum(d), d];
   });
   assertSameTree(both(x), [gt.reduceSum(gt.multiply(x, 3)), gt.multiply(x, 3)]);
-  assert.doesNotMatch(both.program(x).toString(), /reduceSum\]/);
+  const text = both.program(x).toString();
+  assert.match(text, /= multiply -> /);
+  assert.match(text, /= fused\[reduceSum\] -> /);
+});
+
+Deno.test("jit: a float sum with no chain to take is a loop too, in eager mode's order", () => {
+  const x = gt.random.normal([37, 5, 3], { seed: 3 });
+  const cases: [string, (a: Tensor) => Tensor, RegExp][] = [
+    ["of an input, all axes", (a) => gt.reduceSum(a), /fused\[reduceSum\]/],
+    ["of an input, the middle axis", (a) => gt.reduceSum(a, [1], true), /fused/],
+    ["of an input, float64", (a) => gt.reduceSum(gt.cast(a, "float64"), [0, 1]), /fused/],
+    ["of an empty axis", (a) => gt.reduceSum(gt.slice(a, [0, 0, 0], [-1, 0, -1]), [1]), /fused/],
+    ["of a value read twice", (a) => {
+      const d = gt.exp(a);
+      return gt.add(gt.reduceSum(d, [2]), gt.reduceMax(d, [2]));
+    }, /fused\[reduceSum\]/],
+    // Axes that are not adjacent, and int32 sums, keep the reduction's kernel.
+    ["over axes 0 and 2", (a) => gt.reduceSum(a, [0, 2]), /= reduceSum -> /],
+  ];
+  for (const [what, f, pattern] of cases) {
+    const jf = gt.jit(f);
+    assertSame(jf(x), f(x));
+    assert.match(jf.program(x).toString(), pattern, what);
+  }
+  const ints = gt.cast(gt.multiply(x, 100), "int32");
+  const intSum = gt.jit((a: Tensor) => gt.reduceSum(a, [2]));
+  assertSame(intSum(ints), gt.reduceSum(ints, [2]));
+  assert.match(intSum.program(ints).toString(), /= reduceSum -> /);
 });

@@ -12,16 +12,7 @@
  * has them). Where a lane falls outside the range those steps serve, the loop reports it, and the
  * caller runs the kernels instead.
  */
-import {
-  DATA,
-  type GeneratedLoop,
-  heap,
-  JOB,
-  kernels,
-  registerLoop,
-  runJob,
-  type Stream,
-} from "./runtime.ts";
+import { DATA, type GeneratedLoop, heap, JOB, kernels, registerLoop, runJob } from "./runtime.ts";
 
 /** A value of the expression language: four float32 (or int32, or mask) lanes, or two float64. */
 export interface VNode {
@@ -454,6 +445,17 @@ function writeModule(
   return new Uint8Array(m.out);
 }
 
+interface Layout {
+  len: number;
+  len4: number;
+  at: number[];
+  outAt: number;
+  argsAt: number;
+  codeAt: number;
+  /** The loop's arguments: the inputs' pointers, the output's, the padded length. */
+  args: number[];
+}
+
 const F32_ARRAY: LoopInput = { kind: "array", dtype: "float32" };
 
 // The engine's relaxed SIMD, probed once: a module with one relaxed multiply-add.
@@ -485,11 +487,17 @@ const BLOCK = 1 << 20;
 // element than one function, so they share sooner).
 const THREAD_MIN = 1 << 15;
 const CHUNKS = 8;
+// Up to this many elements an array is copied in or out by a loop: a copy into shared memory by
+// `set` costs more than a short loop.
+const SHORT = 16;
 
 /** The most inputs a generated loop takes (a bit each in a mask, with the output's). */
 export const MAX_INPUTS = 30;
 
-let loops = 0;
+// Each distinct module once, by its bytes: programs retraced for new shapes, and groups alike in
+// many programs, reuse its instance and its id (the worker's copy too), so neither thread holds
+// more modules than there are distinct loops.
+const modules = new Map<string, { id: number; f: GeneratedLoop }>();
 
 /** A generated loop: writes `out` from `inputs` (see `vectorLoop`). */
 export type VectorLoop = (
@@ -514,12 +522,7 @@ export function vectorLoop(
   const k = vectorLoops() ? kernels() : null;
   if (k === null || inputs.length > MAX_INPUTS) return null;
   const code = writeModule(root, inputs, outDtype, k.shared !== null, relaxed());
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(code as BufferSource), {
-    env: { memory: k.memory },
-  });
-  const f = instance.exports.f as GeneratedLoop;
-  const id = loops++;
-  registerLoop(id, f);
+  const { id, f } = moduleOf(k.memory, code);
   const size = (dtype: string) => (dtype === "float64" ? 8 : 4);
   const arrays = inputs.flatMap((x, i) => (x.kind === "array" ? [i] : []));
   const singles = inputs.flatMap((x, i) => (x.kind === "single" ? [i] : []));
@@ -531,15 +534,13 @@ export function vectorLoop(
     (m, i) => (inputs[i].dtype === "float64" ? m | bit(i) : m),
     outDtype === "float64" ? bit(last) : 0,
   );
-  // One block [i0, i1): arrays, output, single values (8 bytes each), then, for the worker, the
-  // pointers and the module's bytes.
-  const block = (
-    out: Float32Array | Float64Array,
-    xs: readonly ArrayLike<number>[],
-    i0: number,
-    i1: number,
-  ) => {
-    const len = i1 - i0, len4 = (len + 3) & ~3;
+  // One block's layout in memory: arrays, output, single values (8 bytes each), then, for the
+  // worker, the pointers and the module's bytes. A compiled program calls with one length again
+  // and again, so the last length's layout is kept, and views of the memory until it grows.
+  let layout: Layout | null = null;
+  const layoutOf = (len: number): Layout => {
+    if (layout?.len === len) return layout;
+    const len4 = (len + 3) & ~3;
     const at: number[] = [];
     let end = DATA;
     for (const i of arrays) at[i] = end, end += len4 * size(inputs[i].dtype);
@@ -547,42 +548,61 @@ export function vectorLoop(
     end += len4 * size(outDtype);
     for (const i of singles) at[i] = end, end += 8;
     const argsAt = end, codeAt = argsAt + 4 * (inputs.length + 3);
-    const f32 = heap(k, codeAt + code.length - DATA), f64 = new Float64Array(f32.buffer);
+    heap(k, codeAt + code.length - DATA);
+    return layout = { len, len4, at, outAt, argsAt, codeAt, args: [...at, outAt, len4] };
+  };
+  let views: { buffer: ArrayBufferLike; f32: Float32Array; f64: Float64Array } | null = null;
+  const viewsOf = () => {
+    const buffer = k.memory.buffer;
+    if (views?.buffer !== buffer) {
+      views = { buffer, f32: new Float32Array(buffer), f64: new Float64Array(buffer) };
+    }
+    return views;
+  };
+  const block = (
+    out: Float32Array | Float64Array,
+    xs: readonly ArrayLike<number>[],
+    i0: number,
+    i1: number,
+  ) => {
+    const len = i1 - i0;
+    const { len4, at, outAt, argsAt, codeAt, args } = layoutOf(len);
+    const { f32, f64 } = viewsOf();
     const view = (dtype: string) => (dtype === "float64" ? f64 : f32);
     for (const i of singles) view(inputs[i].dtype)[at[i] / size(inputs[i].dtype)] = xs[i][0];
-    const stream: Stream = {
-      fill(i, e) {
-        const stop = Math.min(e, len);
-        for (const j of arrays) {
-          const mem = view(inputs[j].dtype), x = xs[j] as Float32Array;
-          const base = at[j] / size(inputs[j].dtype);
-          if (i < stop) mem.set(x.subarray(i0 + i, i0 + stop), base + i);
-          // Padding lanes repeat the last element, so that they fall in range where it does.
-          if (stop < e) mem.fill(x[i1 - 1], base + Math.max(i, len), base + e);
-        }
-      },
-      drain(i, e) {
-        const stop = Math.min(e, len), base = outAt / size(outDtype);
-        if (i < stop) out.set(view(outDtype).subarray(base + i, base + stop), i0 + i);
-      },
+    const fill = (i: number, e: number) => {
+      const stop = Math.min(e, len);
+      for (const j of arrays) {
+        const mem = view(inputs[j].dtype), x = xs[j] as Float32Array;
+        const base = at[j] / size(inputs[j].dtype);
+        if (stop - i <= SHORT) {
+          for (let q = i; q < stop; q++) mem[base + q] = x[i0 + q];
+        } else mem.set(x.subarray(i0 + i, i0 + stop), base + i);
+        // Padding lanes repeat the last element, so that they fall in range where it does.
+        for (let q = Math.max(i, len); q < e; q++) mem[base + q] = x[i1 - 1];
+      }
     };
-    const pointers = inputs.map((_, i) => at[i]);
+    const drain = (i: number, e: number) => {
+      const stop = Math.min(e, len), base = outAt / size(outDtype), mem = view(outDtype);
+      if (stop - i <= SHORT) {
+        for (let q = i; q < stop; q++) out[i0 + q] = mem[base + q];
+      } else if (i < stop) out.set(mem.subarray(base + i, base + stop), i0 + i);
+    };
     if (len < THREAD_MIN) {
-      stream.fill(0, len4);
-      if (f(...pointers, outAt, len4) !== 0) return false;
-      stream.drain(0, len4);
+      fill(0, len4);
+      if (f.apply(null, args) !== 0) return false;
+      drain(0, len4);
       return true;
     }
     new Int32Array(f32.buffer, argsAt, inputs.length + 3).set([
       advancing,
       wide,
-      ...pointers,
-      outAt,
+      ...args.slice(0, -1),
     ]);
     new Uint8Array(f32.buffer).set(code, codeAt);
     const chunk = Math.max(4, (Math.ceil(len4 / CHUNKS) + 3) & ~3);
     const params = [id, codeAt, code.length, argsAt, inputs.length + 1];
-    return runJob(k, JOB.generated, params, len4, chunk, true, stream) === 0;
+    return runJob(k, JOB.generated, params, len4, chunk, true, { fill, drain }) === 0;
   };
   return (out, xs, n) => {
     for (let i = 0; i < n; i += BLOCK) {
@@ -590,4 +610,26 @@ export function vectorLoop(
     }
     return true;
   };
+}
+
+/** How many distinct generated modules this thread holds (for tests). */
+export function generatedModules(): number {
+  return modules.size;
+}
+
+function moduleOf(memory: WebAssembly.Memory, code: Uint8Array): { id: number; f: GeneratedLoop } {
+  let key = "";
+  for (let i = 0; i < code.length; i += 8192) {
+    key += String.fromCharCode(...code.subarray(i, i + 8192));
+  }
+  let known = modules.get(key);
+  if (known === undefined) {
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(code as BufferSource), {
+      env: { memory },
+    });
+    known = { id: modules.size, f: instance.exports.f as GeneratedLoop };
+    registerLoop(known.id, known.f);
+    modules.set(key, known);
+  }
+  return known;
 }
