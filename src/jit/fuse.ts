@@ -194,7 +194,8 @@ function sumPrologues(
     const x = item.inputs[0];
     const axes = item.prim.sums(item.attrs as never);
     if (isConst(x) || !adjacent(axes)) return;
-    const chain = prologue(items, at.get(x.id), uses.get(x.id) === 1 && !outputs.has(x.id));
+    const only = uses.get(x.id) === 1 && !outputs.has(x.id);
+    const chain = only ? prologue(items, at.get(x.id)) : null;
     if (chain !== null) {
       items[at.get(x.id)!] = null;
       items[i] = sumOf(chain, item.out, x.shape, axes);
@@ -208,14 +209,13 @@ function sumPrologues(
 
 const FLOATS = new Set<DType>(["float32", "float64"]);
 
-// The chain that makes a sum's input, if the sum may take it: nothing else reads its output,
+// The chain that makes a sum's input (item j, which nothing else reads), if the sum may take it:
 // it rounds as its kernels do, and its inputs do not broadcast.
 function prologue(
   items: readonly (Eqn | FusedGroup | null)[],
   j: number | undefined,
-  only: boolean,
 ): FusedGroup | null {
-  if (j === undefined || !only) return null;
+  if (j === undefined) return null;
   const source = items[j]!;
   const chain = "prim" in source ? (fusible(source) ? fuse([source]) : null) : source;
   const n = sizeOf(source.out.shape);
@@ -225,7 +225,7 @@ function prologue(
     : null;
 }
 
-// A chain of no ops: the sum reads its input as it is.
+// A chain of no ops: the sum reads its input as it is (sumOf uses its lines, not its loop).
 function identity(x: Var): FusedGroup {
   const lines = ["const t0 = @0@;"];
   return {

@@ -487,8 +487,8 @@ const BLOCK = 1 << 20;
 // element than one function, so they share sooner).
 const THREAD_MIN = 1 << 15;
 const CHUNKS = 8;
-// Up to this many elements an array is copied in or out by a loop: a copy into shared memory by
-// `set` costs more than a short loop.
+// Up to this many elements an array is copied in or out by a loop: `set` into shared memory costs
+// 35–50 ns at any length up to 100, a loop 4 ns for one element and 13 ns for eight.
 const SHORT = 16;
 
 /** The most inputs a generated loop takes (a bit each in a mask, with the output's). */
