@@ -86,6 +86,13 @@ export interface Primitive<A = unknown> {
    */
   readonly sums?: (attrs: A) => readonly number[];
   /**
+   * For products: where, for operands of these shapes, the op is one dot product of two vectors
+   * (each operand's values in order), its terms summed in float64 in order as the kernel sums
+   * them, their length; else undefined. A compiler may then compute it in a loop of its own, with
+   * the elementwise chains that make its operands.
+   */
+  readonly dot?: (shapes: readonly (readonly number[])[], attrs: A) => number | undefined;
+  /**
    * The kernels, by backend: each writes the output into memory its caller allocated, so eager
    * mode, a compiled program's memory plan or another device each allocate as they see fit.
    * `cpu` (typed arrays and WebAssembly) is the one backend so far.

@@ -256,19 +256,26 @@ export class Variable extends TensorMethods {
 
   // Gives up the old value to the innermost tidy when the variable alone held it.
   #replace(t: Tensor, owned: boolean): void {
-    const old = this.#value, storage = denseOf(t), oldStorage = denseOf(old);
-    // Made in a scope, the value must outlive it; made outside, no scope will release it.
-    if (scopes.length > 0) storage.kept = true;
-    this.#value = t;
+    const old = this.#value;
+    // Outside any scope there is nothing to keep and no one to give the old value to, so no
+    // storage object to make (a jitted training step's writes land here); reading the values
+    // still refuses a released tensor before anything changes.
     const scope = currentScope();
-    if (
-      this.#owned && !this.#exposed && scope !== null && oldStorage !== storage &&
-      oldStorage.data !== storage.data && !oldStorage.shared
-    ) {
-      oldStorage.kept = false;
-      scope.storages.push(oldStorage);
-      scope.fresh.add(oldStorage.data!);
+    if (scope === null) dataOf(t);
+    else {
+      const storage = denseOf(t), oldStorage = denseOf(old);
+      // Made in a scope, the value must outlive it.
+      storage.kept = true;
+      if (
+        this.#owned && !this.#exposed && oldStorage !== storage &&
+        oldStorage.data !== storage.data && !oldStorage.shared
+      ) {
+        oldStorage.kept = false;
+        scope.storages.push(oldStorage);
+        scope.fresh.add(oldStorage.data!);
+      }
     }
+    this.#value = t;
     this.#owned = owned;
     this.#exposed = false;
   }

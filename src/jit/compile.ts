@@ -12,7 +12,7 @@ import { canGenerate } from "../core/kernels/generated.ts";
 import { sizeOf } from "../core/shape.ts";
 import { dataOf, lazyFill, type Tensor } from "../core/tensor.ts";
 import { type Atom, type Eqn, isConst, Program, typeName, type Var } from "./program.ts";
-import { type FusedGroup, fuseGroups } from "./fuse.ts";
+import { type FusedGroup, fuseGroups, type MergedLoop } from "./fuse.ts";
 
 /** The program with equations no output needs, and repeated ones, removed. */
 export function simplify(p: Program): Program {
@@ -97,15 +97,15 @@ function isPlain(v: object): boolean {
   return Array.isArray(v) || proto === Object.prototype || proto === null;
 }
 
-// One step of a compiled program: a kernel, or a fused loop.
+// One step of a compiled program: a kernel, or a fused loop (which may compute several values).
 interface Step {
-  readonly out: Var;
+  readonly outs: readonly Var[];
   readonly inputs: readonly Atom[];
   /** Whether a uniform constant may come as its one value, shape [] (elementwise steps). */
   readonly single: boolean;
   /** The input whose values the output is, unchanged (see `Primitive.alias`). */
   readonly alias?: number;
-  run(operands: readonly Operand[], out: Operand): void;
+  run(operands: readonly Operand[], outs: readonly Operand[]): void;
   readonly text: string;
 }
 
@@ -178,17 +178,17 @@ export class CompiledProgram {
     this.#plan();
     const reg = new Map<number, number>();
     program.inputs.forEach((v, i) => reg.set(v.id, i));
-    for (const s of this.#steps) reg.set(s.out.id, reg.size);
+    for (const s of this.#steps) for (const v of s.outs) reg.set(v.id, reg.size);
     for (const [id, root] of this.#aliasOf) reg.set(id, reg.get(root)!);
     this.#registers = new Array(reg.size).fill(null);
     this.#runs = this.#steps.map((s) => ({
       step: s,
       reads: s.inputs.map((a) => isConst(a) ? -1 : reg.get(a.id)!),
       operands: s.inputs.map((a) => isConst(a) ? constOperand(a.value, s.single) : record(a)),
-      out: record(s.out),
-      register: reg.get(s.out.id)!,
-      slot: this.#slotOf.get(s.out.id) ?? -1,
-      size: sizeOf(s.out.shape),
+      outs: s.outs.map(record),
+      registers: s.outs.map((v) => reg.get(v.id)!),
+      slots: s.outs.map((v) => this.#slotOf.get(v.id) ?? -1),
+      sizes: s.outs.map((v) => sizeOf(v.shape)),
     }));
     this.#outRegs = program.outputs.map((o) => isConst(o) ? -1 : reg.get(o.id)!);
   }
@@ -202,15 +202,16 @@ export class CompiledProgram {
     );
     const runs = this.#runs;
     for (let r = 0; r < runs.length; r++) {
-      const { step, reads, operands, out, register, slot, size } = runs[r];
-      // Outputs from the allocator, which reuses what tidy released, as eager ops' do.
-      const data = slot < 0 ? allocateUninit(out.dtype, size) : arena[slot];
-      regs[register] = data;
+      const { step, reads, operands, outs, registers, slots, sizes } = runs[r];
       for (let i = 0; i < reads.length; i++) {
         if (reads[i] >= 0) (operands[i] as Slot).data = regs[reads[i]]!;
       }
-      out.data = data;
-      step.run(operands, out);
+      for (let k = 0; k < outs.length; k++) {
+        // Outputs from the allocator, which reuses what tidy released, as eager ops' do.
+        const data = slots[k] < 0 ? allocateUninit(outs[k].dtype, sizes[k]) : arena[slots[k]];
+        regs[registers[k]] = outs[k].data = data;
+      }
+      step.run(operands, outs);
     }
     const results = this.#outRegs.map((k) => k < 0 ? null : regs[k]);
     // The inputs and outputs are the caller's: the program keeps no reference to them.
@@ -224,9 +225,10 @@ export class CompiledProgram {
     const kept: Step[] = [];
     for (const s of this.#steps) {
       const from = s.alias === undefined ? undefined : s.inputs.at(s.alias);
-      if (from === undefined || isConst(from) || this.#outputs.has(s.out.id)) kept.push(s);
+      const [out] = s.outs;
+      if (from === undefined || isConst(from) || this.#outputs.has(out.id)) kept.push(s);
       else {
-        this.#aliasOf.set(s.out.id, this.#aliasOf.get(from.id) ?? from.id);
+        this.#aliasOf.set(out.id, this.#aliasOf.get(from.id) ?? from.id);
         this.#aliasText.push(`  ${s.text} -> shares its input's buffer`);
       }
     }
@@ -245,14 +247,15 @@ export class CompiledProgram {
     });
     const free = new Map<string, number[]>();
     this.#steps.forEach((s, i) => {
-      if (!this.#outputs.has(s.out.id)) {
-        const key = `${s.out.dtype}:${sizeOf(s.out.shape)}`;
+      for (const out of s.outs) {
+        if (this.#outputs.has(out.id)) continue;
+        const key = `${out.dtype}:${sizeOf(out.shape)}`;
         let slot = free.get(key)?.pop();
         if (slot === undefined) {
           slot = this.#slotSizes.length;
-          this.#slotSizes.push({ dtype: s.out.dtype, size: sizeOf(s.out.shape) });
+          this.#slotSizes.push({ dtype: out.dtype, size: sizeOf(out.shape) });
         }
-        this.#slotOf.set(s.out.id, slot);
+        this.#slotOf.set(out.id, slot);
       }
       const roots = new Set(s.inputs.flatMap((a) => isConst(a) ? [] : [root(a.id)]));
       for (const id of roots) {
@@ -271,14 +274,17 @@ export class CompiledProgram {
   toString(): string {
     const lines = [this.#program.toString(), "steps:"];
     for (const s of this.#steps) {
-      const slot = this.#slotOf.get(s.out.id);
-      const where = slot === undefined ? "fresh (an output)" : `buffer ${slot}`;
-      lines.push(`  ${s.text} -> ${where}`);
+      const where = s.outs.map((v) => {
+        const slot = this.#slotOf.get(v.id);
+        return slot === undefined ? "fresh (an output)" : `buffer ${slot}`;
+      });
+      lines.push(`  ${s.text} -> ${where.join(", ")}`);
     }
     if (this.#aliasText.length > 0) lines.push("no kernel (views):", ...this.#aliasText);
     const bytes = this.#slotSizes.reduce((n, { dtype, size }) => n + size * BYTES[dtype], 0);
+    const values = this.#steps.reduce((n, s) => n + s.outs.length, 0);
     lines.push(
-      `buffers: ${this.#slotSizes.length} for ${this.#steps.length - this.#outputs.size} ` +
+      `buffers: ${this.#slotSizes.length} for ${values - this.#outputs.size} ` +
         `intermediates (${bytes} bytes), reused across calls`,
     );
     return lines.join("\n");
@@ -295,10 +301,10 @@ interface Run {
   readonly step: Step;
   readonly reads: readonly number[];
   readonly operands: readonly Operand[];
-  readonly out: Slot;
-  readonly register: number;
-  readonly slot: number;
-  readonly size: number;
+  readonly outs: readonly Slot[];
+  readonly registers: readonly number[];
+  readonly slots: readonly number[];
+  readonly sizes: readonly number[];
 }
 
 const EMPTY = new Float32Array(0);
@@ -322,12 +328,12 @@ function kernelSteps(p: Program): Step[] {
 
 function kernelStep(e: Eqn): Step {
   return {
-    out: e.out,
+    outs: [e.out],
     inputs: e.inputs,
     // A uniform constant reaches an elementwise kernel as its one value (see `Kernel`).
     single: e.prim.scalar !== undefined && e.inputs.length > 1,
     alias: e.prim.alias,
-    run: (operands, out) => e.prim.kernels.cpu(operands, out, e.attrs),
+    run: (operands, [out]) => e.prim.kernels.cpu(operands, out, e.attrs),
     text: `${typeName(e.out)} = ${e.prim.name}`,
   };
 }
@@ -337,6 +343,7 @@ function fusedSteps(p: Program, outputs: ReadonlySet<number>): Step[] {
   const steps: Step[] = [];
   for (const item of groups) {
     if ("prim" in item) steps.push(kernelStep(item));
+    else if ("outs" in item) steps.push(mergedStep(item));
     else steps.push(fusedStep(item));
   }
   return steps;
@@ -345,11 +352,29 @@ function fusedSteps(p: Program, outputs: ReadonlySet<number>): Step[] {
 function fusedStep(g: FusedGroup): Step {
   let loop: ((out: TypedArray, inputs: readonly Operand[]) => void) | undefined;
   return {
-    out: g.out,
+    outs: [g.out],
     inputs: g.inputs,
     single: true,
     // Compiled at the first call, for the operands' shapes and dtypes, which never change.
-    run: (operands, out) => (loop ??= g.compile(out.shape, operands))(out.data, operands),
+    run: (operands, [out]) => (loop ??= g.compile(out.shape, operands))(out.data, operands),
     text: `${typeName(g.out)} = fused[${g.names.join(" ")}]${g.simd ? " (SIMD)" : ""}`,
+  };
+}
+
+function mergedStep(m: MergedLoop): Step {
+  let loop: ((outs: readonly TypedArray[], inputs: readonly Operand[]) => void) | undefined;
+  const datas: TypedArray[] = [];
+  return {
+    outs: m.outs,
+    inputs: m.inputs,
+    single: true,
+    run: (operands, outs) => {
+      for (let k = 0; k < outs.length; k++) datas[k] = outs[k].data;
+      (loop ??= m.compile(operands))(datas, operands);
+      datas.length = 0;
+    },
+    text: `${m.outs.map(typeName).join(", ")} = fused[${
+      m.parts.map((p) => p.join(" ")).join(" | ")
+    }]`,
   };
 }

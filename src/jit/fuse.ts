@@ -36,6 +36,12 @@ export interface FusedGroup {
   /** The members' statements (input k written `@k@`), and the local holding the result. */
   readonly lines: readonly string[];
   readonly result: string;
+  /**
+   * Where the loop walks its output flat, every input of its length or a single value: that
+   * length, and whether the values are summed whole (one output element) rather than stored. Such
+   * loops of one length may merge into one (see `mergeLoops`).
+   */
+  readonly flat?: { readonly n: number; readonly sum: boolean };
   /** The loop for operands of these shapes and dtypes (a compiled program fixes them). */
   readonly compile: (
     shape: readonly number[],
@@ -58,9 +64,10 @@ const dtypeOf = (a: Atom) => isConst(a) ? a.value.dtype : a.dtype;
 /**
  * The program's equations in order, with each fusible group in place of its members (at its
  * root's place: every member comes before the root, and so do their inputs). A group of one
- * stays an equation, run by its kernel.
+ * stays an equation, run by its kernel. Then flat loops of one length are merged (see
+ * `MergedLoop`), and the items reordered where that lets more of them merge.
  */
-export function fuseGroups(p: Program, outputs: ReadonlySet<number>): (Eqn | FusedGroup)[] {
+export function fuseGroups(p: Program, outputs: ReadonlySet<number>): Item[] {
   // Readers of each value (an op reading it twice, as x·x, is one reader).
   const uses = new Map<number, number>();
   for (const e of p.eqns) {
@@ -95,7 +102,7 @@ export function fuseGroups(p: Program, outputs: ReadonlySet<number>): (Eqn | Fus
     }
   }
   sumPrologues(out, uses, outputs);
-  return out.filter((item) => item !== null);
+  return mergeLoops(out.filter((item) => item !== null), outputs);
 }
 
 // Each group's members in program order, by root, walking back from the roots: an equation that
@@ -260,6 +267,7 @@ function sumOf(chain: FusedGroup, out: Var, shape: readonly number[], axes: read
     exact: true,
     lines: chain.lines,
     result: chain.result,
+    flat: outer === 1 && inner === 1 ? { n: reduced, sum: true } : undefined,
     compile: (_, inputs) => {
       const singles = inputs.map((x) => sizeOf(x.shape) === 1 && outer * reduced * inner !== 1);
       const loop = sumLoop(chain.lines, chain.result, singles);
@@ -333,6 +341,7 @@ function fuse(group: readonly Eqn[]): FusedGroup {
   });
   const last = group.length - 1;
   const root = group[last];
+  const n = sizeOf(root.out.shape);
   return {
     out: root.out,
     inputs,
@@ -341,6 +350,7 @@ function fuse(group: readonly Eqn[]): FusedGroup {
     exact: true,
     lines,
     result: `t${last}`,
+    flat: inputs.every((a) => [n, 1].includes(sizeOf(shapeOf(a)))) ? { n, sum: false } : undefined,
     compile: fusedLoop(lines, `t${last}`),
   };
 }
@@ -362,6 +372,7 @@ function fuseSimd(group: readonly Eqn[], exact: boolean): FusedGroup {
     ...scalar,
     simd: true,
     exact,
+    flat: undefined,
     compile: (shape, inputs) => {
       const n = sizeOf(shape);
       const loop = vectorLoop(
@@ -456,4 +467,180 @@ function stridedLoop(lines: readonly string[], result: string, k: number): Loop 
     `function (o, oi, xs, offs, inner, n) { ${load} for (let j = 0; j < n; j++) { ` +
       `${body} o[oi + j] = ${result}; ${steps} } }`,
   ) as Loop;
+}
+
+/**
+ * Flat loops of one length merged into one pass (horizontal fusion): each part's values are
+ * computed once per element, a part that reads another's values takes them as they are computed,
+ * and only values read after the loop are stored. Its outputs are those stored values, and each
+ * summing part's sum.
+ */
+export interface MergedLoop {
+  readonly outs: readonly Var[];
+  readonly inputs: readonly Atom[];
+  /** Each part's members' names. */
+  readonly parts: readonly (readonly string[])[];
+  /** The loop for operands of these shapes (a compiled program fixes them). */
+  readonly compile: (
+    inputs: readonly { shape: readonly number[] }[],
+  ) => (outs: readonly TypedArray[], inputs: readonly Operand[]) => void;
+}
+
+/** A step of a fused program: an equation run by its kernel, or a generated loop. */
+export type Item = Eqn | FusedGroup | MergedLoop;
+
+/** The values an item of `fuseGroups`' result computes. */
+export function outsOf(item: Item): readonly Var[] {
+  return "outs" in item ? item.outs : [item.out];
+}
+
+// NOTE: a bound on a merged loop's parts keeps its function small enough for V8 to optimize.
+const MAX_PARTS = 32;
+
+// One part of a merged loop: its statements for one element, of `n`, whose values are stored,
+// or summed whole (reduceKernel's two alternating sums, or one sum in order: a dot product).
+interface Part {
+  readonly out: Var;
+  readonly inputs: readonly Atom[];
+  readonly names: readonly string[];
+  readonly lines: readonly string[];
+  readonly result: string;
+  readonly n: number;
+  readonly sum?: "alternate" | "ordered";
+}
+
+// The part an item can be: a flat loop, a lone fusible op (its kernel is such a loop), or a
+// product that is one dot product.
+function partOf(item: Item): Part | null {
+  if ("outs" in item) return null;
+  if ("prim" in item && item.prim.dot !== undefined) {
+    const n = item.prim.dot(item.inputs.map(shapeOf), item.attrs as never);
+    if (n === undefined) return null;
+    // Each term in float64, as the kernel computes it.
+    const lines = ["const t0 = @0@ * @1@;"];
+    return { ...item, names: [item.prim.name], lines, result: "t0", n, sum: "ordered" };
+  }
+  const g = "prim" in item ? (fusible(item) ? fuse([item]) : null) : item;
+  if (g?.flat === undefined) return null;
+  return { ...g, n: g.flat.n, sum: g.flat.sum ? "alternate" : undefined };
+}
+
+// Merges flat loops of one length, from the first that has not led a merge yet, until none is
+// left.
+function mergeLoops(items: Item[], outputs: ReadonlySet<number>): Item[] {
+  const parts = new Map<Item, Part | null>();
+  const part = (x: Item): Part | null => {
+    if (!parts.has(x)) parts.set(x, partOf(x));
+    return parts.get(x)!;
+  };
+  const tried = new Set<Item>();
+  for (;;) {
+    const start = items.findIndex((x) => !tried.has(x) && part(x) !== null);
+    if (start < 0) return items;
+    tried.add(items[start]);
+    items = mergeFrom(items, start, part, outputs);
+  }
+}
+
+// The loop at `start` with each later part of its length that reads none of its sums merged into
+// it, where there are any: items that read what it computes go after it, the others before.
+function mergeFrom(
+  items: readonly Item[],
+  start: number,
+  part: (x: Item) => Part | null,
+  outputs: ReadonlySet<number>,
+): Item[] {
+  const first = part(items[start])!;
+  const members = [items[start]];
+  const values = new Set<number>(), sums = new Set<number>(), late = new Set<number>();
+  const join = (p: Part) => (p.sum ? sums : values).add(p.out.id);
+  join(first);
+  const before = items.slice(0, start), after: Item[] = [];
+  for (const x of items.slice(start + 1)) {
+    const reads = x.inputs.flatMap((a) => isConst(a) ? [] : [a.id]);
+    const p = members.length < MAX_PARTS ? part(x) : null;
+    if (p?.n === first.n && !reads.some((id) => sums.has(id) || late.has(id))) {
+      members.push(x);
+      join(p);
+    } else if (reads.some((id) => values.has(id) || sums.has(id) || late.has(id))) {
+      after.push(x);
+      for (const v of outsOf(x)) late.add(v.id);
+    } else before.push(x);
+  }
+  if (members.length === 1) return items as Item[];
+  const readLater = new Set(outputs);
+  for (const x of [...before, ...after]) {
+    for (const a of x.inputs) if (!isConst(a)) readLater.add(a.id);
+  }
+  return [...before, merge(members.map((x) => part(x)!), readLater), ...after];
+}
+
+function merge(parts: readonly Part[], readLater: ReadonlySet<number>): MergedLoop {
+  const inputs: Atom[] = [];
+  const index = new Map<Atom | number, number>();
+  const arg = (a: Atom): number => {
+    const k = isConst(a) ? a : a.id;
+    let i = index.get(k);
+    if (i === undefined) {
+      index.set(k, i = inputs.length);
+      inputs.push(a);
+    }
+    return i;
+  };
+  // Each part's inputs: another part's value (its local `r<m>`), or an input of the loop.
+  const local = new Map<number, number>();
+  const outs: Var[] = [];
+  const plans = parts.map((p, m) => {
+    const reads = p.inputs.map((a) =>
+      !isConst(a) && local.has(a.id) ? { local: local.get(a.id)! } : { input: arg(a) }
+    );
+    if (p.sum === undefined) local.set(p.out.id, m);
+    const stored = p.sum !== undefined || readLater.has(p.out.id);
+    return { p, reads, out: stored ? outs.push(p.out) - 1 : -1 };
+  });
+  return {
+    outs,
+    inputs,
+    parts: parts.map((p) => p.names),
+    compile: (shapes) => {
+      const n = parts[0].n;
+      const singles = shapes.map((x) => sizeOf(x.shape) === 1 && n !== 1);
+      // One element's statements, at `i`: `second` on the second of each pair of elements,
+      // where an alternating sum adds into its other accumulator.
+      const element = (i: string, second: boolean) =>
+        plans.map(({ p, reads, out }, m) => {
+          const read = (k: number) => {
+            const r = reads[k];
+            if ("local" in r) return `r${r.local}`;
+            return singles[r.input] ? `s${r.input}` : `x${r.input}[${i}]`;
+          };
+          const value = `{ ${statements(p.lines, read)} r${m} = ${p.result}; }`;
+          if (p.sum !== undefined) {
+            return `${value} ${second && p.sum === "alternate" ? "b" : "a"}${m} += r${m};`;
+          }
+          return out < 0 ? value : `${value} o${out}[${i}] = r${m};`;
+        }).join(" ");
+      const locals = plans.map((_, m) => `r${m} = 0`);
+      const sums = plans.flatMap(({ p }, m) =>
+        p.sum === "alternate" ? [`a${m} = 0`, `b${m} = 0`] : p.sum ? [`a${m} = 0`] : []
+      );
+      const views = outs.map((_, k) => `const o${k} = os[${k}];`).join(" ");
+      const results = plans.flatMap(({ p, out }, m) =>
+        p.sum === "alternate"
+          ? [`o${out}[0] = 0 + (a${m} + b${m});`]
+          : p.sum === "ordered"
+          ? [`o${out}[0] = a${m};`]
+          : []
+      );
+      // Each alternating sum in reduceKernel's order (see sumLoop), each ordered one in order.
+      const loop = compileFormulas(
+        `function (os, xs, n) { ${loads(singles)} ${views}
+        let ${[...locals, ...sums, "i = 0"].join(", ")};
+        for (; i + 1 < n; i += 2) { ${element("i", false)} ${element("i + 1", true)} }
+        if (i < n) { ${element("i", false)} }
+        ${results.join(" ")} }`,
+      ) as Loop;
+      return (os, operands) => loop(os, operands, n);
+    },
+  };
 }

@@ -104,6 +104,12 @@ export const productPrims = {
       const row = transposeB ? reshape(b, [1, b.shape[0]]) : b;
       return mul(column, row);
     },
+    // A row times a column (either transposed): smallMatmul's one sum, over both in order.
+    dot: ([a, b], { transposeA, transposeB }) => {
+      if (a.length !== 2 || b.length !== 2) return undefined;
+      const m = transposeA ? a[1] : a[0], n = transposeB ? b[0] : b[1];
+      return m === 1 && n === 1 ? a[0] * a[1] : undefined;
+    },
     shortcut: (inputs, _, attrs) => {
       const fills = inputs.map(lazyFill);
       return fills.every((f) => f === undefined)

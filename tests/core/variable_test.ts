@@ -388,3 +388,17 @@ Deno.test("a variable refuses a value mapped by vmap, and keeps its own", () => 
   );
   assert.deepEqual(v.toArray(), [0, 0]);
 });
+
+Deno.test("a released tensor is refused by assign, inside a tidy or outside, and changes nothing", () => {
+  const v = new gt.Variable([1, 2]);
+  let released: gt.Tensor | undefined;
+  gt.tidy(() => {
+    released = gt.constant([3, 4]).mul(2);
+  });
+  assert.throws(() => v.assign(released!), /released when the tidy\(\) that made it ended/);
+  assert.deepEqual(v.value().toArray(), [1, 2]);
+  gt.tidy(() => {
+    assert.throws(() => v.assign(released!), /released/);
+  });
+  assert.deepEqual(v.value().toArray(), [1, 2]);
+});

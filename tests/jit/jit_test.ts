@@ -36,6 +36,13 @@ function equations(program: string): string[] {
   return lines.slice(1, lines.findIndex((l) => l.startsWith("out ("))).map((l) => l.trim());
 }
 
+/** The steps of a printed program (the lines between `steps:` and the views or buffers). */
+function stepsOf(program: string): string[] {
+  const after = program.split("\nsteps:\n")[1] ?? "";
+  return after.split("\n").filter((l) => /^ {2}\S/.test(l)).filter((l) => !/shares its/.test(l))
+    .map((l) => l.trim());
+}
+
 // ---------------------------------------------------------------------------------------------
 // Signatures: what traces again, and what does not.
 
@@ -973,15 +980,15 @@ Deno.test("jit: a sum takes the elementwise chain that feeds it as its prologue,
     assertSame(jf(x, y), f(x, y));
     assert.match(jf.program(x, y).toString(), /fused\[[a-z ]*reduceSum\]/, what);
   }
-  // A chain that something else also reads is computed once, into memory.
+  // A chain that something else also reads is computed once, stored, and summed in the same pass.
   const both = gt.jit((a: Tensor) => {
     const d = gt.multiply(a, 3);
     return [gt.reduceSum(d), d];
   });
   assertSameTree(both(x), [gt.reduceSum(gt.multiply(x, 3)), gt.multiply(x, 3)]);
   const text = both.program(x).toString();
-  assert.match(text, /= multiply -> /);
-  assert.match(text, /= fused\[reduceSum\] -> /);
+  assert.match(text, /\n {2}f32\[37,5,3\], f32\[\] = fused\[multiply \| reduceSum\] -> fresh/);
+  assert.equal(stepsOf(text).length, 1, text);
 });
 
 Deno.test("jit: a float sum with no chain to take is a loop too, in eager mode's order", () => {
@@ -1007,4 +1014,84 @@ Deno.test("jit: a float sum with no chain to take is a loop too, in eager mode's
   const intSum = gt.jit((a: Tensor) => gt.reduceSum(a, [2]));
   assertSame(intSum(ints), gt.reduceSum(ints, [2]));
   assert.match(intSum.program(ints).toString(), /= reduceSum -> /);
+});
+
+Deno.test("jit: loops over one length merge into one pass, and what only it reads is never stored", () => {
+  // A linear regression's training step: the residual, the loss's sum, the gradient's chain, its
+  // sum and its product with x walk the same 101 elements (odd: the pairs leave one over).
+  for (const dtype of ["float32", "float64"] as const) {
+    const x = gt.random.normal([101, 1], { seed: 4, dtype });
+    const y = gt.random.normal([101, 1], { seed: 5, dtype });
+    const make = () => ({
+      w: new gt.Variable(gt.constant([[0.3]], { dtype })),
+      b: new gt.Variable(gt.constant([-0.2], { dtype })),
+    });
+    const body = (v: { w: gt.Variable; b: gt.Variable }) => () => {
+      const tape = new gt.GradientTape();
+      const loss = tape.record(() => gt.reduceMean(gt.square(gt.matmul(x, v.w).add(v.b).sub(y))));
+      const [gw, gb] = tape.gradient(loss, [v.w, v.b]);
+      v.w.assignSub(gt.multiply(0.1, gw!));
+      v.b.assignSub(gt.multiply(0.1, gb!));
+      return loss;
+    };
+    const jv = make(), ev = make();
+    const step = gt.jit(body(jv)), eager = body(ev);
+    for (let i = 0; i < 3; i++) {
+      assertSame(step(), eager(), `${dtype} step ${i}`);
+      assertSameVariables(jv, ev);
+    }
+    const p = step.program().toString();
+    const steps = stepsOf(p);
+    assert.equal(steps.length, 2, p);
+    assert.match(steps[0], /= fused\[multiply add subtract \| .*reduceSum \| .*\| matmul\]/, p);
+    // The 101 residuals and gradient terms stay in the loop: it gives single values only.
+    assert.doesNotMatch(steps[0], /\[101,1\]/, p);
+  }
+});
+
+Deno.test("jit: a merged loop stores the values read after it, and what reads its sums runs after", () => {
+  const shapes = [[7, 5], [3, 1], [1, 1], [0, 1]];
+  const cases: [string, (a: Tensor, b: Tensor) => Tensor[], number][] = [
+    // [what, f, steps]
+    ["independent loops of one length", (a, b) => [
+      gt.reduceSum(gt.square(a)),
+      gt.reduceSum(b),
+      gt.multiply(gt.subtract(a, b), 2),
+    ], 1],
+    ["a value read after the loop, and a reader of a sum", (a, b) => {
+      const d = gt.add(gt.multiply(a, b), 1);
+      const s = gt.reduceSum(d);
+      return [gt.subtract(d, s), s];
+    }, 2],
+    ["a dot product of two chains, and float64", (a, b) => {
+      const u = gt.multiply(gt.cast(gt.reshape(a, [-1, 1]), "float64"), 2);
+      const v = gt.add(gt.cast(gt.reshape(b, [-1, 1]), "float64"), 1);
+      return [gt.matmul(u, v, { transposeA: true }), gt.reduceSum(gt.multiply(u, v))];
+    }, 1],
+    ["int32 values beside a float sum", (a, b) => {
+      const i = gt.cast(gt.multiply(a, 100), "int32");
+      return [gt.multiply(i, 3), gt.reduceSum(gt.multiply(b, b))];
+    }, 1],
+  ];
+  for (const shape of shapes) {
+    const a = gt.random.normal(shape, { seed: 6 }), b = gt.random.normal(shape, { seed: 7 });
+    for (const [what, f, count] of cases) {
+      const jf = gt.jit(f);
+      assertSameTree(jf(a, b), f(a, b));
+      const p = jf.program(a, b).toString();
+      // Over one element, or none, the loop is no different.
+      assert.equal(stepsOf(p).length, count, `${what} [${shape}]: ${p}`);
+      assert.match(p, / \| /, `${what} [${shape}]: ${p}`);
+    }
+  }
+});
+
+Deno.test("jit: a merged loop has at most 32 parts; the rest merge into another", () => {
+  const x = gt.random.normal([20], { seed: 8 });
+  const f = (a: Tensor) =>
+    Array.from({ length: 40 }, (_, k) => gt.reduceSum(gt.multiply(a, k + 1)));
+  const jf = gt.jit(f);
+  assertSameTree(jf(x), f(x));
+  const steps = stepsOf(jf.program(x).toString());
+  assert.deepEqual(steps.map((s) => s.split(" | ").length), [32, 8]);
 });
