@@ -16,6 +16,7 @@ import {
   dataOf,
   denseOf,
   keepTensor,
+  lazyFill,
   type NestedArrayOf,
   Tensor,
   type TensorLike,
@@ -259,10 +260,12 @@ export class Variable extends TensorMethods {
     const old = this.#value;
     // Outside any scope there is nothing to keep and no one to give the old value to, so no
     // storage object to make (a jitted training step's writes land here); reading the values
-    // still refuses a released tensor before anything changes.
+    // still refuses a released tensor before anything changes (a uniform one, which has its
+    // value, cannot be released, and is not made dense for nothing).
     const scope = currentScope();
-    if (scope === null) dataOf(t);
-    else {
+    if (scope === null) {
+      if (lazyFill(t) === undefined) dataOf(t);
+    } else {
       const storage = denseOf(t), oldStorage = denseOf(old);
       // Made in a scope, the value must outlive it.
       storage.kept = true;

@@ -111,7 +111,10 @@ interface Step {
 
 let build: (p: Program) => CompiledProgram;
 let programField: (c: CompiledProgram) => Program;
-let runOf: (c: CompiledProgram, inputs: readonly TypedArray[]) => (TypedArray | null)[];
+let runOf: (c: CompiledProgram, inputs: readonly Value[]) => (Value | null)[];
+
+/** An input's or output's values, or for one of a single element its value. */
+export type Value = TypedArray | number;
 
 /** Compiles a traced program. Internal (jit). */
 export function compile(p: Program): CompiledProgram {
@@ -125,12 +128,14 @@ export function programOf(c: CompiledProgram): Program {
 
 /**
  * Runs `c` on the inputs' values (in its program's input order): each output's values, or null
- * for a constant output (the caller has its tensor). Internal.
+ * for a constant output (the caller has its tensor). An input of one element may come as its
+ * value, and an output of one element comes as its value, so that small programs (a training
+ * step of a few scalar weights) make no arrays to hold them. Internal.
  */
 export function runProgram(
   c: CompiledProgram,
-  inputs: readonly TypedArray[],
-): (TypedArray | null)[] {
+  inputs: readonly Value[],
+): (Value | null)[] {
   return runOf(c, inputs);
 }
 
@@ -168,6 +173,11 @@ export class CompiledProgram {
   readonly #runs: Run[];
   readonly #registers: (TypedArray | null)[];
   readonly #outRegs: number[];
+  // Arrays the program keeps for inputs that come as a value, and for outputs of one element,
+  // which leave it as their value.
+  readonly #inputOnes: (TypedArray | null)[];
+  readonly #outputOnes = new Map<number, TypedArray>();
+  readonly #readOut: boolean[];
 
   private constructor(traced: Program) {
     const program = simplify(traced);
@@ -181,6 +191,15 @@ export class CompiledProgram {
     for (const s of this.#steps) for (const v of s.outs) reg.set(v.id, reg.size);
     for (const [id, root] of this.#aliasOf) reg.set(id, reg.get(root)!);
     this.#registers = new Array(reg.size).fill(null);
+    this.#inputOnes = program.inputs.map((v) =>
+      sizeOf(v.shape) === 1 ? allocateOwned(v.dtype, 1) : null
+    );
+    for (const o of program.outputs) {
+      if (!isConst(o) && sizeOf(o.shape) === 1) {
+        this.#outputOnes.set(o.id, allocateOwned(o.dtype, 1));
+      }
+    }
+    this.#readOut = program.outputs.map((o) => !isConst(o) && sizeOf(o.shape) === 1);
     this.#runs = this.#steps.map((s) => ({
       step: s,
       reads: s.inputs.map((a) => isConst(a) ? -1 : reg.get(a.id)!),
@@ -188,32 +207,44 @@ export class CompiledProgram {
       outs: s.outs.map(record),
       registers: s.outs.map((v) => reg.get(v.id)!),
       slots: s.outs.map((v) => this.#slotOf.get(v.id) ?? -1),
+      own: s.outs.map((v) => this.#outputOnes.get(v.id) ?? null),
       sizes: s.outs.map((v) => sizeOf(v.shape)),
     }));
     this.#outRegs = program.outputs.map((o) => isConst(o) ? -1 : reg.get(o.id)!);
   }
 
-  #run(inputs: readonly TypedArray[]): (TypedArray | null)[] {
+  #run(inputs: readonly Value[]): (Value | null)[] {
     const regs = this.#registers;
-    for (let i = 0; i < inputs.length; i++) regs[i] = inputs[i];
+    for (let i = 0; i < inputs.length; i++) {
+      const x = inputs[i];
+      if (typeof x !== "number") regs[i] = x;
+      else {
+        const one = this.#inputOnes[i]!;
+        one[0] = x;
+        regs[i] = one;
+      }
+    }
     // The arena is the program's for good: no tidy scope may recycle it.
     const arena = this.#arena ??= this.#slotSizes.map(({ dtype, size }) =>
       allocateOwned(dtype, size)
     );
     const runs = this.#runs;
     for (let r = 0; r < runs.length; r++) {
-      const { step, reads, operands, outs, registers, slots, sizes } = runs[r];
+      const { step, reads, operands, outs, registers, slots, own, sizes } = runs[r];
       for (let i = 0; i < reads.length; i++) {
         if (reads[i] >= 0) (operands[i] as Slot).data = regs[reads[i]]!;
       }
       for (let k = 0; k < outs.length; k++) {
         // Outputs from the allocator, which reuses what tidy released, as eager ops' do.
-        const data = slots[k] < 0 ? allocateUninit(outs[k].dtype, sizes[k]) : arena[slots[k]];
+        const data = own[k] ??
+          (slots[k] < 0 ? allocateUninit(outs[k].dtype, sizes[k]) : arena[slots[k]]);
         regs[registers[k]] = outs[k].data = data;
       }
       step.run(operands, outs);
     }
-    const results = this.#outRegs.map((k) => k < 0 ? null : regs[k]);
+    const results = this.#outRegs.map((k, j) =>
+      k < 0 ? null : this.#readOut[j] ? regs[k]![0] : regs[k]
+    );
     // The inputs and outputs are the caller's: the program keeps no reference to them.
     regs.fill(null);
     return results;
@@ -276,7 +307,10 @@ export class CompiledProgram {
     for (const s of this.#steps) {
       const where = s.outs.map((v) => {
         const slot = this.#slotOf.get(v.id);
-        return slot === undefined ? "fresh (an output)" : `buffer ${slot}`;
+        if (slot !== undefined) return `buffer ${slot}`;
+        return this.#outputOnes.has(v.id)
+          ? "read out (an output of one element)"
+          : "fresh (an output)";
       });
       lines.push(`  ${s.text} -> ${where.join(", ")}`);
     }
@@ -304,6 +338,7 @@ interface Run {
   readonly outs: readonly Slot[];
   readonly registers: readonly number[];
   readonly slots: readonly number[];
+  readonly own: readonly (TypedArray | null)[];
   readonly sizes: readonly number[];
 }
 

@@ -5,12 +5,19 @@
  */
 import { checkFunction, checkInteger, checkOptions, refuseAsync } from "../core/check.ts";
 import { anyActive, withTransform } from "../core/dispatch.ts";
-import type { TypedArray } from "../core/dtype.ts";
 import { flattenTree, isLiteral, leafDef, type TreeDef, unflattenTree } from "../core/structure.ts";
-import { dataOf, keepTensor, Tensor, tracedStorage, viewTensor } from "../core/tensor.ts";
+import {
+  dataOf,
+  keepTensor,
+  Tensor,
+  tracedStorage,
+  uniformTensor,
+  uniformValue,
+  viewTensor,
+} from "../core/tensor.ts";
 import { replaceOwned, type Variable } from "../core/variable.ts";
-import { fmtShape, sameShape } from "../core/shape.ts";
-import { compile, type CompiledProgram, programOf, runProgram } from "./compile.ts";
+import { fmtShape, sameShape, sizeOf } from "../core/shape.ts";
+import { compile, type CompiledProgram, programOf, runProgram, type Value } from "./compile.ts";
 import { isConst, type Program, type Var } from "./program.ts";
 import { withDrawsUndone } from "../ops/random.ts";
 import { JitTrace, withStateTraced } from "./trace.ts";
@@ -274,12 +281,12 @@ function trace(
 }
 
 function run(entry: Entry, leaves: readonly unknown[]): unknown {
-  const inputs: TypedArray[] = [];
+  const inputs: Value[] = [];
   for (const i of entry.traced) {
     const leaf = leaves[i];
-    inputs.push(typeof leaf === "number" ? Float64Array.of(leaf) : dataOf(leaf as Tensor));
+    inputs.push(typeof leaf === "number" ? leaf : valueOf(leaf as Tensor));
   }
-  for (const v of entry.reads) inputs.push(dataOf(v.peek()));
+  for (const v of entry.reads) inputs.push(valueOf(v.peek()));
   // The first call uses the numbers drawn while tracing, as eager mode would have drawn them.
   for (const d of entry.draws) inputs.push(dataOf(d.first ?? d.again()));
   for (const d of entry.draws) d.first = null;
@@ -288,9 +295,13 @@ function run(entry: Entry, leaves: readonly unknown[]): unknown {
   const tensors: (Tensor | number)[] = [];
   entry.sources.forEach((from, k) => {
     const o = outputs[k] as Var;
+    const v = values[k]!;
     tensors.push(
       from === NEW
-        ? new Tensor(values[k]!, o.shape, o.dtype)
+        // One value comes out as a tensor of it alone, with no array until someone reads one.
+        ? typeof v === "number"
+          ? uniformTensor(v, o.shape, o.dtype)
+          : new Tensor(v, o.shape, o.dtype)
         : from instanceof Tensor
         ? from
         : from.kind === "arg"
@@ -312,6 +323,13 @@ function run(entry: Entry, leaves: readonly unknown[]): unknown {
     entry.def,
     entry.results.map((r) => r instanceof Output ? tensors[r.index] : r),
   );
+}
+
+// A tensor's values as the program takes them: a single one as its value (read without making
+// an array, where the tensor holds it alone), else its array.
+function valueOf(t: Tensor): Value {
+  const one = sizeOf(t.shape) === 1 ? uniformValue(t) : undefined;
+  return one ?? dataOf(t);
 }
 
 // Where an output's tensor comes from: computed now, a constant, an argument, a variable's

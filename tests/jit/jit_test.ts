@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import * as gt from "../../mod.ts";
 import type { Tensor } from "../../mod.ts";
 import { assertSame, assertSameTree } from "./_exact.ts";
+import { lazyFill } from "../../src/core/tensor.ts";
 
 const f32 = (v: gt.TensorLike, shape?: number[]) => gt.constant(v, { dtype: "float32", shape });
 const f64 = (v: gt.TensorLike, shape?: number[]) => gt.constant(v, { dtype: "float64", shape });
@@ -1094,4 +1095,25 @@ Deno.test("jit: a merged loop has at most 32 parts; the rest merge into another"
   assertSameTree(jf(x), f(x));
   const steps = stepsOf(jf.program(x).toString());
   assert.deepEqual(steps.map((s) => s.split(" | ").length), [32, 8]);
+});
+
+Deno.test("jit: an output of one element leaves as its value, and keeps it when the program runs again", () => {
+  const make = () => new gt.Variable(f32([[0.5]]));
+  const body = (w: gt.Variable) => (x: Tensor, s: number) => {
+    w.assign(gt.multiply(w, x));
+    return [gt.reduceSum(gt.multiply(x, s)), gt.add(x, 1), gt.multiply(gt.cast(x, "int32"), 2)];
+  };
+  const jw = make(), ew = make();
+  const f = gt.jit(body(jw)), eager = body(ew);
+  const first = f(f32([[2]]), 3);
+  const kept = first.map((t) => t.item());
+  // Each is a tensor of its value alone: no array is made for it until one is read.
+  for (const t of first) assert.notEqual(lazyFill(t), undefined);
+  assert.notEqual(lazyFill(jw.peek()), undefined);
+  assertSameTree(first, eager(f32([[2]]), 3));
+  const second = f(f32([[-5]]), 7);
+  assertSameTree(second, eager(f32([[-5]]), 7));
+  assertSame(jw.peek(), ew.peek());
+  assert.deepEqual(first.map((t) => t.item()), kept, "the first call's results are unchanged");
+  assert.match(f.program(f32([[2]]), 3).toString(), /read out \(an output of one element\)/);
 });
