@@ -509,10 +509,22 @@ interface Part {
   readonly sum?: "alternate" | "ordered";
 }
 
-// The part an item can be: a flat loop, a lone fusible op (its kernel is such a loop), or a
-// product that is one dot product.
+// The part an item can be: a flat loop, a lone fusible op (its kernel is such a loop), a product
+// that is one dot product, or a view of one value (a reshape of a sum, which costs nothing to
+// copy, and otherwise keeps what reads it out of an epilogue).
 function partOf(item: Item): Part | null {
   if ("outs" in item) return null;
+  if ("prim" in item && item.prim.alias !== undefined && sizeOf(item.out.shape) === 1) {
+    const inputs = [item.inputs.at(item.prim.alias)!];
+    return {
+      ...item,
+      inputs,
+      names: [item.prim.name],
+      lines: ["const t0 = @0@;"],
+      result: "t0",
+      n: 1,
+    };
+  }
   if ("prim" in item && item.prim.dot !== undefined) {
     const n = item.prim.dot(item.inputs.map(shapeOf), item.attrs as never);
     if (n === undefined) return null;
@@ -525,8 +537,8 @@ function partOf(item: Item): Part | null {
   return { ...g, n: g.flat.n, sum: g.flat.sum ? "alternate" : undefined };
 }
 
-// Merges flat loops of one length, from the first that has not led a merge yet, until none is
-// left.
+// Merges flat loops of one length, from the first that has not led a merge yet (longer loops
+// first, so that the parts of one element join them as epilogues), until none is left.
 function mergeLoops(items: Item[], outputs: ReadonlySet<number>): Item[] {
   const parts = new Map<Item, Part | null>();
   const part = (x: Item): Part | null => {
@@ -535,7 +547,9 @@ function mergeLoops(items: Item[], outputs: ReadonlySet<number>): Item[] {
   };
   const tried = new Set<Item>();
   for (;;) {
-    const start = items.findIndex((x) => !tried.has(x) && part(x) !== null);
+    const untried = (x: Item) => !tried.has(x) && part(x) !== null;
+    let start = items.findIndex((x) => untried(x) && part(x)!.n !== 1);
+    if (start < 0) start = items.findIndex(untried);
     if (start < 0) return items;
     tried.add(items[start]);
     items = mergeFrom(items, start, part, outputs);
@@ -543,26 +557,32 @@ function mergeLoops(items: Item[], outputs: ReadonlySet<number>): Item[] {
 }
 
 // The loop at `start` with each later part of its length that reads none of its sums merged into
-// it, where there are any: items that read what it computes go after it, the others before.
+// it, and each part of one element as its epilogue, run after the loop (where its sums are
+// known), where there are any: items that read what it computes go after it, the others before.
 function mergeFrom(
   items: readonly Item[],
   start: number,
   part: (x: Item) => Part | null,
   outputs: ReadonlySet<number>,
 ): Item[] {
-  const first = part(items[start])!;
+  const n = part(items[start])!.n;
   const members = [items[start]];
-  const values = new Set<number>(), sums = new Set<number>(), late = new Set<number>();
-  const join = (p: Part) => (p.sum ? sums : values).add(p.out.id);
-  join(first);
+  const values = new Set<number>(), sums = new Set<number>(), epilogue = new Set<number>();
+  const late = new Set<number>();
+  const join = (p: Part) => (p.n === 1 ? epilogue : p.sum ? sums : values).add(p.out.id);
+  join(part(items[start])!);
   const before = items.slice(0, start), after: Item[] = [];
   for (const x of items.slice(start + 1)) {
     const reads = x.inputs.flatMap((a) => isConst(a) ? [] : [a.id]);
     const p = members.length < MAX_PARTS ? part(x) : null;
-    if (p?.n === first.n && !reads.some((id) => sums.has(id) || late.has(id))) {
+    const joins = p !== null && !reads.some((id) => late.has(id)) &&
+      (p.n === 1 || (p.n === n && !reads.some((id) => sums.has(id) || epilogue.has(id))));
+    if (joins) {
       members.push(x);
       join(p);
-    } else if (reads.some((id) => values.has(id) || sums.has(id) || late.has(id))) {
+    } else if (
+      reads.some((id) => values.has(id) || sums.has(id) || epilogue.has(id) || late.has(id))
+    ) {
       after.push(x);
       for (const v of outsOf(x)) late.add(v.id);
     } else before.push(x);
@@ -587,16 +607,26 @@ function merge(parts: readonly Part[], readLater: ReadonlySet<number>): MergedLo
     }
     return i;
   };
-  // Each part's inputs: another part's value (its local `r<m>`), or an input of the loop.
-  const local = new Map<number, number>();
+  // Each part's inputs: another part's value (its local `r<m>`), a sum made before it (read as
+  // stored, in an epilogue), or an input of the loop.
+  const local = new Map<number, number>(), summed = new Map<number, number>();
   const outs: Var[] = [];
   const plans = parts.map((p, m) => {
-    const reads = p.inputs.map((a) =>
-      !isConst(a) && local.has(a.id) ? { local: local.get(a.id)! } : { input: arg(a) }
+    const reads = p.inputs.map((a): Read =>
+      isConst(a)
+        ? { input: arg(a) }
+        : local.has(a.id)
+        ? { local: local.get(a.id)! }
+        : summed.has(a.id)
+        ? { sum: summed.get(a.id)! }
+        : { input: arg(a) }
     );
-    if (p.sum === undefined) local.set(p.out.id, m);
     const stored = p.sum !== undefined || readLater.has(p.out.id);
-    return { p, reads, out: stored ? outs.push(p.out) - 1 : -1 };
+    const out = stored ? outs.push(p.out) - 1 : -1;
+    if (p.sum === undefined) local.set(p.out.id, m);
+    else summed.set(p.out.id, out);
+    // A part of one element runs after the loop (all of them, where the loop is of one).
+    return { p, reads, out, epilogue: p.n === 1, m };
   });
   return {
     outs,
@@ -605,42 +635,55 @@ function merge(parts: readonly Part[], readLater: ReadonlySet<number>): MergedLo
     compile: (shapes) => {
       const n = parts[0].n;
       const singles = shapes.map((x) => sizeOf(x.shape) === 1 && n !== 1);
-      // One element's statements, at `i`: `second` on the second of each pair of elements,
-      // where an alternating sum adds into its other accumulator.
+      const result = ({ p, out, m }: Plan) =>
+        `o${out}[0] = ${p.sum === "alternate" ? `0 + (a${m} + b${m})` : `a${m}`};`;
+      // A part's statements for the element at `i`; `second` on the second of each pair of
+      // elements, where an alternating sum adds into its other accumulator.
+      const code = (plan: Plan, i: string, second: boolean) => {
+        const { p, reads, out, m } = plan;
+        const read = (k: number) => {
+          const r = reads[k];
+          if ("local" in r) return `r${r.local}`;
+          if ("sum" in r) return `o${r.sum}[0]`;
+          return singles[r.input] ? `s${r.input}` : `x${r.input}[${i}]`;
+        };
+        const value = `{ ${statements(p.lines, read)} r${m} = ${p.result}; }`;
+        if (p.sum === undefined) return out < 0 ? value : `${value} o${out}[${i}] = r${m};`;
+        const add = `${value} ${second && p.sum === "alternate" ? "b" : "a"}${m} += r${m};`;
+        return plan.epilogue ? `${add} ${result(plan)}` : add;
+      };
+      const loop = plans.filter((plan) => !plan.epilogue);
       const element = (i: string, second: boolean) =>
-        plans.map(({ p, reads, out }, m) => {
-          const read = (k: number) => {
-            const r = reads[k];
-            if ("local" in r) return `r${r.local}`;
-            return singles[r.input] ? `s${r.input}` : `x${r.input}[${i}]`;
-          };
-          const value = `{ ${statements(p.lines, read)} r${m} = ${p.result}; }`;
-          if (p.sum !== undefined) {
-            return `${value} ${second && p.sum === "alternate" ? "b" : "a"}${m} += r${m};`;
-          }
-          return out < 0 ? value : `${value} o${out}[${i}] = r${m};`;
-        }).join(" ");
-      const locals = plans.map((_, m) => `r${m} = 0`);
-      const sums = plans.flatMap(({ p }, m) =>
+        loop.map((plan) => code(plan, i, second)).join(" ");
+      const locals = plans.map(({ m }) => `r${m} = 0`);
+      const sums = plans.flatMap(({ p, m }) =>
         p.sum === "alternate" ? [`a${m} = 0`, `b${m} = 0`] : p.sum ? [`a${m} = 0`] : []
       );
       const views = outs.map((_, k) => `const o${k} = os[${k}];`).join(" ");
-      const results = plans.flatMap(({ p, out }, m) =>
-        p.sum === "alternate"
-          ? [`o${out}[0] = 0 + (a${m} + b${m});`]
-          : p.sum === "ordered"
-          ? [`o${out}[0] = a${m};`]
-          : []
-      );
       // Each alternating sum in reduceKernel's order (see sumLoop), each ordered one in order.
-      const loop = compileFormulas(
-        `function (os, xs, n) { ${loads(singles)} ${views}
+      const source = `function (os, xs, n) { ${loads(singles)} ${views}
         let ${[...locals, ...sums, "i = 0"].join(", ")};
-        for (; i + 1 < n; i += 2) { ${element("i", false)} ${element("i + 1", true)} }
-        if (i < n) { ${element("i", false)} }
-        ${results.join(" ")} }`,
-      ) as Loop;
-      return (os, operands) => loop(os, operands, n);
+        ${
+        loop.length === 0
+          ? ""
+          : `for (; i + 1 < n; i += 2) { ${element("i", false)} ${element("i + 1", true)} }
+        if (i < n) { ${element("i", false)} }`
+      }
+        ${loop.filter((plan) => plan.p.sum !== undefined).map(result).join(" ")}
+        ${plans.filter((plan) => plan.epilogue).map((plan) => code(plan, "0", false)).join(" ")}
+      }`;
+      const run = compileFormulas(source) as Loop;
+      return (os, operands) => run(os, operands, n);
     },
   };
+}
+
+type Read = { local: number } | { sum: number } | { input: number };
+
+interface Plan {
+  readonly p: Part;
+  readonly reads: readonly Read[];
+  readonly out: number;
+  readonly epilogue: boolean;
+  readonly m: number;
 }
