@@ -128,9 +128,10 @@ export function programOf(c: CompiledProgram): Program {
 
 /**
  * Runs `c` on the inputs' values (in its program's input order): each output's values, or null
- * for a constant output (the caller has its tensor). An input of one element may come as its
- * value, and an output of one element comes as its value, so that small programs (a training
- * step of a few scalar weights) make no arrays to hold them. Internal.
+ * for a constant output (the caller has its tensor), in an array the next run refills (the
+ * caller empties it once read, so that the program holds no output). An input
+ * of one element may come as its value, and an output of one element comes as its value, so that
+ * small programs (a training step of a few scalar weights) make no arrays to hold them. Internal.
  */
 export function runProgram(
   c: CompiledProgram,
@@ -178,6 +179,8 @@ export class CompiledProgram {
   readonly #inputOnes: (TypedArray | null)[];
   readonly #outputOnes = new Map<number, TypedArray>();
   readonly #readOut: boolean[];
+  // What a call returns, refilled by the next.
+  readonly #results: (Value | null)[];
 
   private constructor(traced: Program) {
     const program = simplify(traced);
@@ -200,6 +203,7 @@ export class CompiledProgram {
       }
     }
     this.#readOut = program.outputs.map((o) => !isConst(o) && sizeOf(o.shape) === 1);
+    this.#results = program.outputs.map(() => null);
     this.#runs = this.#steps.map((s) => ({
       step: s,
       reads: s.inputs.map((a) => isConst(a) ? -1 : reg.get(a.id)!),
@@ -242,11 +246,14 @@ export class CompiledProgram {
       }
       step.run(operands, outs);
     }
-    const results = this.#outRegs.map((k, j) =>
-      k < 0 ? null : this.#readOut[j] ? regs[k]![0] : regs[k]
-    );
-    // The inputs and outputs are the caller's: the program keeps no reference to them.
-    regs.fill(null);
+    const results = this.#results, outRegs = this.#outRegs, readOut = this.#readOut;
+    for (let j = 0; j < outRegs.length; j++) {
+      const k = outRegs[j];
+      results[j] = k < 0 ? null : readOut[j] ? regs[k]![0] : regs[k];
+    }
+    // The inputs and outputs are the caller's: the program keeps no reference to them. (A loop:
+    // fill() is a builtin call, which costs more than the loop on a program this small.)
+    for (let k = 0; k < regs.length; k++) regs[k] = null;
     return results;
   }
 
