@@ -570,6 +570,9 @@ function canonicalShape(shape: readonly number[]): readonly number[] {
 
 // Set only while `uniformTensor`, `tracedTensor` or `viewTensor` runs the constructor.
 let pendingStorage: Storage | number | undefined;
+// Set only while `tensorOfShape` runs the constructor: the shape is canonical already, and the
+// data fills it.
+let shapeKnown = false;
 
 /**
  * An immutable n-dimensional array of one dtype, stored row-major in a typed array.
@@ -633,7 +636,7 @@ export class Tensor extends TensorMethods {
     if (pendingStorage !== undefined) {
       this.#data = null;
       this.#storage = pendingStorage;
-    } else if (data.length !== sizeOf(shape)) {
+    } else if (!shapeKnown && data.length !== sizeOf(shape)) {
       throw new Error(
         `Tensor: ${data.length} values do not fill shape ${fmtShape(shape)} ` +
           `(${sizeOf(shape)} elements)`,
@@ -648,7 +651,7 @@ export class Tensor extends TensorMethods {
       this.#data = data;
       this.#storage = null;
     }
-    this.#shape = canonicalShape(shape);
+    this.#shape = shapeKnown ? shape : canonicalShape(shape);
     this.#dtype = dtype;
   }
 
@@ -933,6 +936,34 @@ export function uniformTensor(value: number, shape: readonly number[], dtype: DT
 }
 
 const EMPTY = new Float32Array(0);
+
+/**
+ * `shape` as a tensor holds it: frozen, and for ranks 1 and 2 one array per shape. Internal:
+ * for `tensorOfShape`'s callers, which make many tensors of one shape.
+ */
+export function canonicalForm(shape: readonly number[]): readonly number[] {
+  return canonicalShape(shape);
+}
+
+/**
+ * A tensor of `values` (an array that fills `shape`, or one value for every element, as
+ * `uniformTensor`), where `shape` is in canonical form already (`canonicalForm`), which the
+ * constructor then neither checks nor looks up. Internal (a jitted call's outputs).
+ */
+export function tensorOfShape(
+  values: TypedArray | number,
+  shape: readonly number[],
+  dtype: DType,
+): Tensor {
+  shapeKnown = true;
+  try {
+    return typeof values === "number"
+      ? uniformTensor(values, shape, dtype)
+      : new Tensor(values, shape, dtype);
+  } finally {
+    shapeKnown = false;
+  }
+}
 
 /**
  * The value of every element of `t` when it is uniform (made by `uniformTensor`) or has one

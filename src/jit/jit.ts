@@ -7,11 +7,12 @@ import { checkFunction, checkInteger, checkOptions, refuseAsync } from "../core/
 import { anyActive, withTransform } from "../core/dispatch.ts";
 import { flattenTree, isLiteral, leafDef, type TreeDef, unflattenTree } from "../core/structure.ts";
 import {
+  canonicalForm,
   dataOf,
   keepTensor,
   Tensor,
+  tensorOfShape,
   tracedStorage,
-  uniformTensor,
   uniformValue,
   viewTensor,
 } from "../core/tensor.ts";
@@ -77,8 +78,10 @@ interface Entry {
   owned: boolean[];
   // Random draws, made again at each call (the first call has the trace's).
   draws: { first: Tensor | null; again: () => Tensor }[];
-  // The program's outputs, and the array its inputs are passed in (refilled by each call).
+  // The program's outputs (and their shapes, as tensors hold them), and the array its inputs are
+  // passed in (refilled by each call).
   outputs: readonly Atom[];
+  shapes: readonly (readonly number[] | null)[];
   inputs: Value[];
   // Where the result is one tensor, the output it is; else -1.
   lone: number;
@@ -283,6 +286,7 @@ function trace(
     owned: writes.map((_, i) => srcs[firstWrite + i] === NEW && !held.has(firstWrite + i)),
     draws: t.draws.map((d) => ({ first: d.drawn, again: d.again })),
     outputs: programOf(compiled).outputs,
+    shapes: programOf(compiled).outputs.map((o) => isConst(o) ? null : canonicalForm(o.shape)),
     inputs: new Array(programOf(compiled).inputs.length).fill(0),
     lone: out.def === leafDef() && results[0] instanceof Output ? results[0].index : -1,
   };
@@ -292,7 +296,7 @@ function run(entry: Entry, leaves: readonly unknown[]): unknown {
   // NOTE: a training step of a few scalars costs about a microsecond a call, so the call makes
   // as few objects as it can (the inputs' array is the entry's, refilled each call), and empties
   // arrays by loops: fill(), a builtin call, made W1's call 20 % slower.
-  const { inputs, traced, reads, draws, sources, outputs } = entry;
+  const { inputs, traced, reads, draws, sources, outputs, shapes } = entry;
   let at = 0;
   for (let j = 0; j < traced.length; j++) {
     const leaf = leaves[traced[j]];
@@ -311,9 +315,7 @@ function run(entry: Entry, leaves: readonly unknown[]): unknown {
     tensors.push(
       from === NEW
         // One value comes out as a tensor of it alone, with no array until someone reads one.
-        ? typeof v === "number"
-          ? uniformTensor(v, o.shape, o.dtype)
-          : new Tensor(v, o.shape, o.dtype)
+        ? tensorOfShape(v, shapes[k]!, o.dtype)
         : from instanceof Tensor
         ? from
         : from.kind === "arg"
