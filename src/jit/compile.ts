@@ -404,17 +404,12 @@ function fusedStep(g: FusedGroup): Step {
 }
 
 function mergedStep(m: MergedLoop): Step {
-  let loop: ((outs: readonly TypedArray[], inputs: readonly Operand[]) => void) | undefined;
-  const datas: TypedArray[] = [];
+  let loop: ((outs: readonly Operand[], inputs: readonly Operand[]) => void) | undefined;
   return {
     outs: m.outs,
     inputs: m.inputs,
     single: true,
-    run: (operands, outs) => {
-      for (let k = 0; k < outs.length; k++) datas[k] = outs[k].data;
-      (loop ??= m.compile(operands))(datas, operands);
-      datas.length = 0;
-    },
+    run: (operands, outs) => (loop ??= m.compile(operands))(outs, operands),
     text: `${m.outs.map(typeName).join(", ")} = fused[${
       m.parts.map((p) => p.join(" ")).join(" | ")
     }]`,

@@ -483,7 +483,7 @@ export interface MergedLoop {
   /** The loop for operands of these shapes (a compiled program fixes them). */
   readonly compile: (
     inputs: readonly { shape: readonly number[] }[],
-  ) => (outs: readonly TypedArray[], inputs: readonly Operand[]) => void;
+  ) => (outs: readonly Operand[], inputs: readonly Operand[]) => void;
 }
 
 /** A step of a fused program: an equation run by its kernel, or a generated loop. */
@@ -659,7 +659,7 @@ function merge(parts: readonly Part[], readLater: ReadonlySet<number>): MergedLo
       const sums = plans.flatMap(({ p, m }) =>
         p.sum === "alternate" ? [`a${m} = 0`, `b${m} = 0`] : p.sum ? [`a${m} = 0`] : []
       );
-      const views = outs.map((_, k) => `const o${k} = os[${k}];`).join(" ");
+      const views = outs.map((_, k) => `const o${k} = os[${k}].data;`).join(" ");
       // Each alternating sum in reduceKernel's order (see sumLoop), each ordered one in order.
       const source = `function (os, xs, n) { ${loads(singles)} ${views}
         let ${[...locals, ...sums, "i = 0"].join(", ")};

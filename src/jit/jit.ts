@@ -83,6 +83,8 @@ interface Entry {
   outputs: readonly Atom[];
   shapes: readonly (readonly number[] | null)[];
   inputs: Value[];
+  // Which inputs are of one element.
+  ones: boolean[];
   // Where the result is one tensor, the output it is; else -1.
   lone: number;
 }
@@ -288,6 +290,7 @@ function trace(
     outputs: programOf(compiled).outputs,
     shapes: programOf(compiled).outputs.map((o) => isConst(o) ? null : canonicalForm(o.shape)),
     inputs: new Array(programOf(compiled).inputs.length).fill(0),
+    ones: programOf(compiled).inputs.map((v) => sizeOf(v.shape) === 1),
     lone: out.def === leafDef() && results[0] instanceof Output ? results[0].index : -1,
   };
 }
@@ -296,13 +299,14 @@ function run(entry: Entry, leaves: readonly unknown[]): unknown {
   // NOTE: a training step of a few scalars costs about a microsecond a call, so the call makes
   // as few objects as it can (the inputs' array is the entry's, refilled each call), and empties
   // arrays by loops: fill(), a builtin call, made W1's call 20 % slower.
-  const { inputs, traced, reads, draws, sources, outputs, shapes } = entry;
+  const { inputs, ones, traced, reads, draws, sources, outputs, shapes } = entry;
   let at = 0;
   for (let j = 0; j < traced.length; j++) {
     const leaf = leaves[traced[j]];
-    inputs[at++] = typeof leaf === "number" ? leaf : valueOf(leaf as Tensor);
+    inputs[at] = typeof leaf === "number" ? leaf : valueOf(leaf as Tensor, ones[at]);
+    at++;
   }
-  for (let j = 0; j < reads.length; j++) inputs[at++] = valueOf(reads[j].peek());
+  for (let j = 0; j < reads.length; j++, at++) inputs[at] = valueOf(reads[j].peek(), ones[at]);
   // The first call uses the numbers drawn while tracing, as eager mode would have drawn them.
   for (const d of draws) inputs[at++] = dataOf(d.first ?? d.again());
   for (const d of draws) d.first = null;
@@ -342,11 +346,10 @@ function run(entry: Entry, leaves: readonly unknown[]): unknown {
   );
 }
 
-// A tensor's values as the program takes them: a single one as its value (read without making
-// an array, where the tensor holds it alone), else its array.
-function valueOf(t: Tensor): Value {
-  const one = sizeOf(t.shape) === 1 ? uniformValue(t) : undefined;
-  return one ?? dataOf(t);
+// A tensor's values as the program takes them: a single one (`one`) as its value (read without
+// making an array, where the tensor holds it alone), else its array.
+function valueOf(t: Tensor, one: boolean): Value {
+  return (one ? uniformValue(t) : undefined) ?? dataOf(t);
 }
 
 // Where an output's tensor comes from: computed now, a constant, an argument, a variable's
