@@ -128,10 +128,10 @@ export function programOf(c: CompiledProgram): Program {
 
 /**
  * Runs `c` on the inputs' values (in its program's input order): each output's values, or null
- * for a constant output (the caller has its tensor), in an array the next run refills (the
- * caller empties it once read, so that the program holds no output). An input
- * of one element may come as its value, and an output of one element comes as its value, so that
- * small programs (a training step of a few scalar weights) make no arrays to hold them. Internal.
+ * for a constant output (the caller has its tensor), in an array the next run refills (the caller
+ * empties it once read, so that the program holds no output). An input of one element may come
+ * as its value, and an output of one element comes as its value, so that small programs (a
+ * training step of a few scalar weights) make no arrays to hold them. Internal.
  */
 export function runProgram(
   c: CompiledProgram,
