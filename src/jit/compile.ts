@@ -412,6 +412,6 @@ function mergedStep(m: MergedLoop): Step {
     run: (operands, outs) => (loop ??= m.compile(operands))(outs, operands),
     text: `${m.outs.map(typeName).join(", ")} = fused[${
       m.parts.map((p) => p.join(" ")).join(" | ")
-    }]`,
+    }]${m.wasm ? " (wasm)" : ""}`,
   };
 }

@@ -3,13 +3,17 @@
  * nothing else reads becomes one loop, generated from the members' scalar formulas, so the
  * intermediates never reach memory. Its inputs may broadcast to the output's shape. A group that
  * holds an op with a SIMD kernel (float32 sin, exp) is generated as WebAssembly SIMD from the
- * members' vector formulas instead, when all of them have one.
+ * members' vector formulas instead, when all of them have one. Then loops over the same elements
+ * merge into one pass, with the work on single values after them as its epilogue (`MergedLoop`);
+ * a float32 one of up to 65,536 elements runs its loop as WebAssembly in float32 arithmetic.
  */
 import type { Operand } from "../core/dispatch.ts";
 import { allocateOwned, type DType, type TypedArray } from "../core/dtype.ts";
 import { sameShape, sizeOf } from "../core/shape.ts";
+import { lazyFill } from "../core/tensor.ts";
 import { broadcastStrides, forEachRow } from "../core/kernels/strided.ts";
-import { compileFormulas } from "../core/kernels/generated.ts";
+import { canGenerate, compileFormulas } from "../core/kernels/generated.ts";
+import { partValue, scalarLoop, type ScalarPart } from "../core/kernels/wasm/scalar.ts";
 import { SIMD_MIN } from "../core/kernels/wasm/math.ts";
 import {
   float64Ops,
@@ -42,6 +46,11 @@ export interface FusedGroup {
    * loops of one length may merge into one (see `mergeLoops`).
    */
   readonly flat?: { readonly n: number; readonly sum: boolean };
+  /**
+   * The value of one element as a node of the SIMD expression language, from its inputs' nodes,
+   * where every member gives float32 and has a vector formula; else null.
+   */
+  readonly float32Node?: (args: readonly VNode[]) => VNode | null;
   /** The loop for operands of these shapes and dtypes (a compiled program fixes them). */
   readonly compile: (
     shape: readonly number[],
@@ -243,6 +252,7 @@ function identity(x: Var): FusedGroup {
     exact: true,
     lines,
     result: "t0",
+    float32Node: ([x]) => x,
     compile: fusedLoop(lines, "t0"),
   };
 }
@@ -268,6 +278,7 @@ function sumOf(chain: FusedGroup, out: Var, shape: readonly number[], axes: read
     lines: chain.lines,
     result: chain.result,
     flat: outer === 1 && inner === 1 ? { n: reduced, sum: true } : undefined,
+    float32Node: chain.float32Node,
     compile: (_, inputs) => {
       const singles = inputs.map((x) => sizeOf(x.shape) === 1 && outer * reduced * inner !== 1);
       const loop = sumLoop(chain.lines, chain.result, singles);
@@ -351,6 +362,17 @@ function fuse(group: readonly Eqn[]): FusedGroup {
     lines,
     result: `t${last}`,
     flat: inputs.every((a) => [n, 1].includes(sizeOf(shapeOf(a)))) ? { n, sum: false } : undefined,
+    float32Node: (args) => {
+      const nodes = new Map<number, VNode>();
+      for (const e of group) {
+        if (e.prim.vector === undefined || e.out.dtype !== "float32") return null;
+        const ins = e.inputs.map((a) =>
+          (!isConst(a) && nodes.get(a.id)) || args[index.get(isConst(a) ? a : a.id)!]
+        );
+        nodes.set(e.out.id, e.prim.vector(ins, e.out.dtype));
+      }
+      return nodes.get(root.out.id)!;
+    },
     compile: fusedLoop(lines, `t${last}`),
   };
 }
@@ -480,6 +502,8 @@ export interface MergedLoop {
   readonly inputs: readonly Atom[];
   /** Each part's members' names. */
   readonly parts: readonly (readonly string[])[];
+  /** Whether its loop is WebAssembly (float32 arithmetic), else JavaScript. */
+  readonly wasm: boolean;
   /** The loop for operands of these shapes (a compiled program fixes them). */
   readonly compile: (
     inputs: readonly { shape: readonly number[] }[],
@@ -507,6 +531,8 @@ interface Part {
   readonly result: string;
   readonly n: number;
   readonly sum?: "alternate" | "ordered";
+  /** See `FusedGroup.float32Node` (for an ordered sum: the product). */
+  readonly float32Node?: (args: readonly VNode[]) => VNode | null;
 }
 
 // The part an item can be: a flat loop, a lone fusible op (its kernel is such a loop), a product
@@ -523,6 +549,7 @@ function partOf(item: Item): Part | null {
       lines: ["const t0 = @0@;"],
       result: "t0",
       n: 1,
+      float32Node: ([x]: readonly VNode[]) => x,
     };
   }
   if ("prim" in item && item.prim.dot !== undefined) {
@@ -530,7 +557,15 @@ function partOf(item: Item): Part | null {
     if (n === undefined) return null;
     // Each term in float64, as the kernel computes it.
     const lines = ["const t0 = @0@ * @1@;"];
-    return { ...item, names: [item.prim.name], lines, result: "t0", n, sum: "ordered" };
+    return {
+      ...item,
+      names: [item.prim.name],
+      lines,
+      result: "t0",
+      n,
+      sum: "ordered",
+      float32Node: ([x, y]) => V.mul(x, y),
+    };
   }
   const g = "prim" in item ? (fusible(item) ? fuse([item]) : null) : item;
   if (g?.flat === undefined) return null;
@@ -628,13 +663,22 @@ function merge(parts: readonly Part[], readLater: ReadonlySet<number>): MergedLo
     // A part of one element runs after the loop (all of them, where the loop is of one).
     return { p, reads, out, epilogue: p.n === 1, m };
   });
+  const n = parts[0].n;
+  // An input comes as one value where it has one, or is a uniform constant (see compile.ts).
+  const single = (a: Atom) =>
+    n !== 1 && (sizeOf(shapeOf(a)) === 1 || (isConst(a) && lazyFill(a.value) !== undefined));
+  const loop = plans.filter((plan) => !plan.epilogue);
+  const wasm = float32Loop(loop, inputs, inputs.map(single), n);
   return {
     outs,
     inputs,
     parts: parts.map((p) => p.names),
+    wasm: wasm !== null,
     compile: (shapes) => {
-      const n = parts[0].n;
       const singles = shapes.map((x) => sizeOf(x.shape) === 1 && n !== 1);
+      if (wasm !== null && singles.some((s, k) => s !== single(inputs[k]))) {
+        throw new Error("fuse: a merged loop's inputs are not as planned");
+      }
       const result = ({ p, out, m }: Plan) =>
         `o${out}[0] = ${p.sum === "alternate" ? `0 + (a${m} + b${m})` : `a${m}`};`;
       // A part's statements for the element at `i`; `second` on the second of each pair of
@@ -652,7 +696,6 @@ function merge(parts: readonly Part[], readLater: ReadonlySet<number>): MergedLo
         const add = `${value} ${second && p.sum === "alternate" ? "b" : "a"}${m} += r${m};`;
         return plan.epilogue ? `${add} ${result(plan)}` : add;
       };
-      const loop = plans.filter((plan) => !plan.epilogue);
       const element = (i: string, second: boolean) =>
         loop.map((plan) => code(plan, i, second)).join(" ");
       const locals = plans.map(({ m }) => `r${m} = 0`);
@@ -660,23 +703,82 @@ function merge(parts: readonly Part[], readLater: ReadonlySet<number>): MergedLo
         p.sum === "alternate" ? [`a${m} = 0`, `b${m} = 0`] : p.sum ? [`a${m} = 0`] : []
       );
       const views = outs.map((_, k) => `const o${k} = os[${k}].data;`).join(" ");
+      // The WebAssembly loop leaves each sum's two accumulators in `acc`.
+      const fromWasm = loop.map(({ p, m }, j) =>
+        p.sum === "alternate"
+          ? `a${m} = acc[${2 * j}]; b${m} = acc[${2 * j + 1}];`
+          : p.sum
+          ? `a${m} = acc[${2 * j}];`
+          : ""
+      ).join(" ");
+      const main = wasm !== null
+        ? `w(os, xs); ${fromWasm}`
+        : loop.length === 0
+        ? ""
+        : `for (; i + 1 < n; i += 2) { ${element("i", false)} ${element("i + 1", true)} }
+          if (i < n) { ${element("i", false)} }`;
       // Each alternating sum in reduceKernel's order (see sumLoop), each ordered one in order.
-      const source = `function (os, xs, n) { ${loads(singles)} ${views}
+      const source = `function (os, xs, n, w, acc) { ${loads(singles)} ${views}
         let ${[...locals, ...sums, "i = 0"].join(", ")};
-        ${
-        loop.length === 0
-          ? ""
-          : `for (; i + 1 < n; i += 2) { ${element("i", false)} ${element("i + 1", true)} }
-        if (i < n) { ${element("i", false)} }`
-      }
+        ${main}
         ${loop.filter((plan) => plan.p.sum !== undefined).map(result).join(" ")}
         ${plans.filter((plan) => plan.epilogue).map((plan) => code(plan, "0", false)).join(" ")}
       }`;
       const run = compileFormulas(source) as Loop;
-      return (os, operands) => run(os, operands, n);
+      return (os, operands) => run(os, operands, n, wasm?.run, wasm?.acc);
     },
   };
 }
+
+// NOTE: between these lengths a merged float32 loop runs as WebAssembly (kernels/wasm/scalar.ts):
+// below, the copies in and out and the call cost about what the roundings do; above, the arrays
+// would make its memory large, and loops that long are SIMD groups or memory-bound anyway.
+const WASM_MIN = 16;
+const WASM_MAX = 1 << 16;
+
+// The main loop's parts as a WebAssembly loop in float32 arithmetic, where every part gives
+// float32 from float32 inputs, by ops such a loop writes, and the length is one where it pays;
+// else null. `run(os, xs)` computes the stored values into their outputs and each sum's
+// accumulators into `acc` (two for each part, in order).
+function float32Loop(
+  loop: readonly Plan[],
+  inputs: readonly Atom[],
+  singles: readonly boolean[],
+  n: number,
+): { run: (os: readonly Operand[], xs: readonly Operand[]) => void; acc: Float64Array } | null {
+  if (loop.length === 0 || n < WASM_MIN || n > WASM_MAX || !canGenerate) return null;
+  const at = new Map(loop.map((plan, j) => [plan.m, j]));
+  const stores: number[] = [];
+  const parts: ScalarPart[] = [];
+  for (const { p, reads, out } of loop) {
+    if (p.out.dtype !== "float32" || p.inputs.some((a) => dtypeOf(a) !== "float32")) return null;
+    const args = reads.map((r) =>
+      "local" in r ? partValue(at.get(r.local)!) : "input" in r ? V.input(r.input) : null
+    );
+    if (args.includes(null)) return null;
+    const node = p.float32Node?.(args as VNode[]) ?? null;
+    if (node === null) return null;
+    const store = p.sum === undefined && out >= 0 ? stores.push(out) - 1 : -1;
+    parts.push({ node, store, sum: p.sum });
+  }
+  const f = scalarLoop(parts, singles, inputs.map(isConst), stores.length, n);
+  if (f === null) return null;
+  const acc = new Float64Array(2 * parts.length);
+  const ins: Float32Array[] = [], stored: Float32Array[] = [];
+  return {
+    acc,
+    run: (os, xs) => {
+      for (let k = 0; k < xs.length; k++) ins[k] = xs[k].data as Float32Array;
+      for (let j = 0; j < stores.length; j++) stored[j] = os[stores[j]].data as Float32Array;
+      f(ins, stored, acc);
+      // The arrays are the program's and the caller's: the loop keeps none.
+      for (let k = 0; k < ins.length; k++) ins[k] = EMPTY32;
+      for (let j = 0; j < stored.length; j++) stored[j] = EMPTY32;
+    },
+  };
+}
+
+const EMPTY32 = new Float32Array(0);
 
 type Read = { local: number } | { sum: number } | { input: number };
 

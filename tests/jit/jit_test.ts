@@ -988,7 +988,10 @@ Deno.test("jit: a sum takes the elementwise chain that feeds it as its prologue,
   });
   assertSameTree(both(x), [gt.reduceSum(gt.multiply(x, 3)), gt.multiply(x, 3)]);
   const text = both.program(x).toString();
-  assert.match(text, /\n {2}f32\[37,5,3\], f32\[\] = fused\[multiply \| reduceSum\] -> fresh/);
+  assert.match(
+    text,
+    /\n {2}f32\[37,5,3\], f32\[\] = fused\[multiply \| reduceSum\]( \(wasm\))? -> fresh/,
+  );
   assert.equal(stepsOf(text).length, 1, text);
 });
 
@@ -1129,4 +1132,36 @@ Deno.test("jit: an output of one element leaves as its value, and keeps it when 
   assertSame(jw.peek(), ew.peek());
   assert.deepEqual(first.map((t) => t.item()), kept, "the first call's results are unchanged");
   assert.match(f.program(f32([[2]]), 3).toString(), /read out \(an output of one element\)/);
+});
+
+Deno.test("jit: a merged float32 loop runs as WebAssembly, with JavaScript's values bit for bit", () => {
+  // Values that find the corners: NaN, infinities, signed zeros, subnormals, overflow to
+  // infinity, and a sum whose two halves cancel.
+  const specials = [NaN, Infinity, -Infinity, 0, -0, 1e-45, -1e-45, 3e38, -3e38, 1e-40, 1, -1];
+  const n = 67;
+  const a = gt.constant(Array.from({ length: n }, (_, i) => specials[i % specials.length] ?? 0));
+  const b = gt.constant(values(n, 3).map((v) => v * 1e20));
+  const f = (x: Tensor, y: Tensor) => {
+    const d = gt.subtract(gt.multiply(x, y), gt.divide(y, 3));
+    const m = gt.maximum(gt.minimum(d, y), gt.negative(gt.abs(x)));
+    return [
+      gt.reduceSum(gt.multiply(d, d)),
+      gt.reduceSum(gt.addN([m, d, x])),
+      gt.matmul(gt.reshape(m, [1, -1]), gt.reshape(gt.sqrt(gt.abs(y)), [-1, 1])),
+      gt.multiply(m, 2),
+    ];
+  };
+  const jf = gt.jit(f);
+  assertSameTree(jf(a, b), f(a, b));
+  assertSameTree(jf(b, a), f(b, a));
+  const p = jf.program(a, b).toString();
+  assert.match(p, /fused\[.*\] \(wasm\)/, p);
+  // float64, and loops too short to pay for the copies, stay JavaScript.
+  const a64 = gt.cast(a, "float64"), b64 = gt.cast(b, "float64");
+  assertSameTree(jf(a64, b64), f(a64, b64));
+  assert.doesNotMatch(jf.program(a64, b64).toString(), /\(wasm\)/);
+  const short = [gt.slice(a, [0], [8]), gt.slice(b, [0], [8])] as const;
+  const js = gt.jit((x: Tensor, y: Tensor) => f(x, y).slice(0, 2));
+  assertSameTree(js(...short), f(...short).slice(0, 2));
+  assert.doesNotMatch(js.program(...short).toString(), /\(wasm\)/);
 });

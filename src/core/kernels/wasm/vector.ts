@@ -212,7 +212,7 @@ function tanh(x: VNode): VNode {
 // Writing the module.
 
 /** Bytes of a module, written in order. */
-class Bytes {
+export class Bytes {
   readonly out: number[] = [];
   u8(...b: number[]): this {
     this.out.push(...b);
