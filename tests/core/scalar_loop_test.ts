@@ -76,3 +76,16 @@ Deno.test("scalarLoop: an op it does not write (sin, a comparison) leaves the lo
     assert.equal(scalarLoop([{ node, store: 0 }], [false], [false], 1, 16), null);
   }
 });
+
+Deno.test("scalarLoop: a value used twice is computed once per element (40 doublings, not 2⁴⁰)", () => {
+  let node = V.input(0);
+  for (let i = 0; i < 40; i++) node = V.mul(V.add(node, node), V.num(0.75));
+  const loop = scalarLoop([{ node, store: 0 }], [false], [false], 1, 17)!;
+  const x = Float32Array.from({ length: 17 }, (_, i) => (i - 8) * 1e-3), out = new Float32Array(17);
+  loop([x], [out], new Float64Array(2));
+  const want = Array.from(x, (v) => {
+    for (let i = 0; i < 40; i++) v = f(f(v + v) * 0.75);
+    return v;
+  });
+  assert.deepEqual(Array.from(out), want);
+});

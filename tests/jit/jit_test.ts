@@ -1160,6 +1160,14 @@ Deno.test("jit: a merged float32 loop runs as WebAssembly, with JavaScript's val
   const a64 = gt.cast(a, "float64"), b64 = gt.cast(b, "float64");
   assertSameTree(jf(a64, b64), f(a64, b64));
   assert.doesNotMatch(jf.program(a64, b64).toString(), /\(wasm\)/);
+  // A value used twice at each of 40 steps is computed once per step, not 2⁴⁰ times.
+  const doublings = (x: Tensor) => {
+    for (let i = 0; i < 40; i++) x = gt.multiply(gt.add(x, x), 0.75);
+    return [x, gt.reduceSum(x)];
+  };
+  const jd = gt.jit(doublings);
+  assertSameTree(jd(b), doublings(b));
+  assert.match(jd.program(b).toString(), /\(wasm\)/);
   const short = [gt.slice(a, [0], [8]), gt.slice(b, [0], [8])] as const;
   const js = gt.jit((x: Tensor, y: Tensor) => f(x, y).slice(0, 2));
   assertSameTree(js(...short), f(...short).slice(0, 2));

@@ -59,9 +59,14 @@ const PROMOTE = 0xbb, DEMOTE = 0xb6, F64_ADD = 0xa0, F64_MUL = 0xa2;
 
 /** Whether `node` holds only ops a scalar loop writes. */
 function written(node: VNode): boolean {
-  const ok = (n: VNode): boolean =>
-    (n.op in OPS || ["input", "part", "num", "sum", "round32"].includes(n.op)) &&
-    n.args.every(ok);
+  // Each node once: a value used twice is one node (a chain of doublings is no tree of 2ⁿ).
+  const seen = new Set<VNode>();
+  const ok = (n: VNode): boolean => {
+    if (seen.has(n)) return true;
+    seen.add(n);
+    return (n.op in OPS || ["input", "part", "num", "sum", "round32"].includes(n.op)) &&
+      n.args.every(ok);
+  };
   return ok(node);
 }
 
@@ -90,11 +95,34 @@ export function scalarLoop(
   const sumsAt = (end + 7) & ~7;
   end = sumsAt + 16 * parts.length;
   const code = new Bytes();
-  // Locals: 0 the element's byte offset, then each part's value (f32) and two sums (f64).
+  // Locals: 0 the element's byte offset, then each part's value (f32) and two sums (f64), then
+  // the shared nodes' values (f32).
   const value = (m: number) => 1 + m,
     sum = (m: number, second: boolean) => 1 + parts.length + 2 * m + (second ? 1 : 0);
-  // A node's value at the element whose offset is local 0, plus `shift` bytes.
-  const emit = (node: VNode, shift: number): void => {
+  // A node a part's value uses more than once (a shared subexpression: the x of x + x) has a local
+  // of its own, set where it is first computed for an element and read after.
+  const shared = new Map<VNode, number>();
+  for (const p of parts) {
+    const seen = new Set<VNode>();
+    const walk = (n: VNode): void => {
+      if (n.args.length === 0) return;
+      if (seen.has(n)) {
+        if (!shared.has(n)) shared.set(n, 1 + 3 * parts.length + shared.size);
+        return;
+      }
+      seen.add(n);
+      n.args.forEach(walk);
+    };
+    walk(p.node);
+  }
+  // A node's value at the element whose offset is local 0, plus `shift` bytes; `done` holds the
+  // shared nodes already computed for this element.
+  const emit = (node: VNode, shift: number, done: Set<VNode>): void => {
+    const local = shared.get(node);
+    if (local !== undefined && done.has(node)) {
+      code.u8(GET).uleb(local);
+      return;
+    }
     const k = node.value!;
     switch (node.op) {
       case "input":
@@ -107,19 +135,23 @@ export function scalarLoop(
         code.u8(0x43).f32(k);
         return;
       case "round32":
-        emit(node.args[0], shift);
-        return;
+        emit(node.args[0], shift, done);
+        break;
       case "sum":
         node.args.forEach((t, i) => {
-          emit(t, shift);
+          emit(t, shift, done);
           code.u8(PROMOTE);
           if (i > 0) code.u8(F64_ADD);
         });
         code.u8(DEMOTE);
-        return;
+        break;
       default:
-        for (const a of node.args) emit(a, shift);
+        for (const a of node.args) emit(a, shift, done);
         code.u8(OPS[node.op]);
+    }
+    if (local !== undefined) {
+      code.u8(0x22).uleb(local); // local.tee
+      done.add(node);
     }
   };
   const element = (shift: number, second: boolean) => {
@@ -127,11 +159,12 @@ export function scalarLoop(
       if (p.sum === "ordered") {
         // acc + x·y, the product in float64 of the float32 factors.
         code.u8(GET).uleb(sum(m, false));
-        for (const a of p.node.args) emit(a, shift), code.u8(PROMOTE);
+        const done = new Set<VNode>();
+        for (const a of p.node.args) emit(a, shift, done), code.u8(PROMOTE);
         code.u8(F64_MUL, F64_ADD, SET).uleb(sum(m, false));
         return;
       }
-      emit(p.node, shift);
+      emit(p.node, shift, new Set());
       code.u8(SET).uleb(value(m));
       if (p.store >= 0) {
         code.u8(GET, 0, GET).uleb(value(m)).u8(F32_STORE, 2).uleb(outAt[p.store] + shift);
@@ -157,8 +190,8 @@ export function scalarLoop(
     }
   });
   code.u8(0x0b);
-  const body = new Bytes().uleb(3).uleb(1).u8(0x7f).uleb(parts.length).u8(0x7d);
-  body.uleb(2 * parts.length).u8(0x7c).u8(...code.out);
+  const body = new Bytes().uleb(4).uleb(1).u8(0x7f).uleb(parts.length).u8(0x7d);
+  body.uleb(2 * parts.length).u8(0x7c).uleb(shared.size).u8(0x7d).u8(...code.out);
   const m = new Bytes().u8(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00);
   m.section(1, new Bytes().uleb(1).u8(0x60, 0, 0));
   m.section(3, new Bytes().uleb(1).uleb(0));
@@ -174,15 +207,30 @@ export function scalarLoop(
     return null;
   }
   const mem = new Float32Array(memory.buffer), acc = new Float64Array(memory.buffer);
+  // NOTE: what a call copies is listed once, as plain loops over it: walking every input of a
+  // small loop with forEach cost as much as the roundings the loop saves.
+  const read = new Set<number>(), seen = new Set<VNode>();
+  const visit = (node: VNode): void => {
+    if (seen.has(node)) return;
+    seen.add(node);
+    if (node.op === "input") read.add(node.value!);
+    else node.args.forEach(visit);
+  };
+  for (const p of parts) visit(p.node);
+  const values = [...read].filter((k) => single[k]);
+  const arrays = [...read].filter((k) => !single[k] && !fixed[k]);
+  const once = [...read].filter((k) => !single[k] && fixed[k]);
+  const sums0 = sumsAt >> 3;
   let first = true;
   return (inputs, outs, sums) => {
-    single.forEach((s, k) => {
-      if (s) mem[at[k] >> 2] = inputs[k][0];
-      else if (first || !fixed[k]) mem.set(inputs[k], at[k] >> 2);
-    });
+    for (let j = 0; j < values.length; j++) mem[at[values[j]] >> 2] = inputs[values[j]][0];
+    for (let j = 0; j < arrays.length; j++) mem.set(inputs[arrays[j]], at[arrays[j]] >> 2);
+    if (first) { for (const k of once) mem.set(inputs[k], at[k] >> 2); }
     first = false;
     f();
-    for (let j = 0; j < outputs; j++) outs[j].set(mem.subarray(outAt[j] >> 2, (outAt[j] >> 2) + n));
-    for (let i = 0; i < 2 * parts.length; i++) sums[i] = acc[(sumsAt >> 3) + i];
+    for (let j = 0; j < outputs; j++) {
+      outs[j].set(mem.subarray(outAt[j] >> 2, (outAt[j] >> 2) + n));
+    }
+    for (let i = 0; i < sums.length; i++) sums[i] = acc[sums0 + i];
   };
 }
