@@ -580,15 +580,39 @@ function mergeLoops(items: Item[], outputs: ReadonlySet<number>): Item[] {
     if (!parts.has(x)) parts.set(x, partOf(x));
     return parts.get(x)!;
   };
+  // NOTE: a program of thousands of loops of as many lengths must not cost a scan of the rest
+  // for each: a loop with no later part of its length, nor of one element, is passed over, and
+  // a scan resumes where the last one started (a merge moves nothing before its start).
+  let last = lastParts(items, part);
   const tried = new Set<Item>();
-  for (;;) {
-    const untried = (x: Item) => !tried.has(x) && part(x) !== null;
-    let start = items.findIndex((x) => untried(x) && part(x)!.n !== 1);
-    if (start < 0) start = items.findIndex(untried);
-    if (start < 0) return items;
-    tried.add(items[start]);
-    items = mergeFrom(items, start, part, outputs);
+  for (const long of [true, false]) {
+    for (let from = 0;;) {
+      let start = from;
+      while (
+        start < items.length &&
+        (tried.has(items[start]) || part(items[start]) === null ||
+          (long && part(items[start])!.n === 1))
+      ) start++;
+      if (start === items.length) break;
+      tried.add(items[start]);
+      from = start;
+      const n = part(items[start])!.n;
+      if (last.get(n) === start && (n === 1 || (last.get(1) ?? -1) < start)) continue;
+      const merged = mergeFrom(items, start, part, outputs);
+      if (merged !== items) last = lastParts(items = merged, part);
+    }
   }
+  return items;
+}
+
+// For each length, the position of the last part of that length.
+function lastParts(items: readonly Item[], part: (x: Item) => Part | null): Map<number, number> {
+  const last = new Map<number, number>();
+  items.forEach((x, i) => {
+    const p = part(x);
+    if (p !== null) last.set(p.n, i);
+  });
+  return last;
 }
 
 // The loop at `start` with each later part of its length that reads none of its sums merged into
