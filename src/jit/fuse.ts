@@ -700,9 +700,9 @@ function merge(parts: readonly Part[], readLater: ReadonlySet<number>): MergedLo
     wasm: wasm !== null,
     compile: (shapes) => {
       const singles = shapes.map((x) => sizeOf(x.shape) === 1 && n !== 1);
-      if (wasm !== null && singles.some((s, k) => s !== single(inputs[k]))) {
-        throw new Error("fuse: a merged loop's inputs are not as planned");
-      }
+      // The WebAssembly loop was laid out for the inputs as planned (they always come so); were
+      // one to come otherwise, the JavaScript loop, which reads them as they come, runs instead.
+      const asm = singles.every((s, k) => s === single(inputs[k])) ? wasm : null;
       const result = ({ p, out, m }: Plan) =>
         `o${out}[0] = ${p.sum === "alternate" ? `0 + (a${m} + b${m})` : `a${m}`};`;
       // A part's statements for the element at `i`; `second` on the second of each pair of
@@ -735,7 +735,7 @@ function merge(parts: readonly Part[], readLater: ReadonlySet<number>): MergedLo
           ? `a${m} = acc[${2 * j}];`
           : ""
       ).join(" ");
-      const main = wasm !== null
+      const main = asm !== null
         ? `w(os, xs); ${fromWasm}`
         : loop.length === 0
         ? ""
@@ -749,7 +749,7 @@ function merge(parts: readonly Part[], readLater: ReadonlySet<number>): MergedLo
         ${plans.filter((plan) => plan.epilogue).map((plan) => code(plan, "0", false)).join(" ")}
       }`;
       const run = compileFormulas(source) as Loop;
-      return (os, operands) => run(os, operands, n, wasm?.run, wasm?.acc);
+      return (os, operands) => run(os, operands, n, asm?.run, asm?.acc);
     },
   };
 }
