@@ -325,10 +325,9 @@ function count(m: Map<number, number>, id: number): void {
   m.set(id, (m.get(id) ?? 0) + 1);
 }
 
-// The loop of one group: members in order, each bound to a local; the last is the output.
-function fuse(group: readonly Eqn[]): FusedGroup {
-  const inside = new Map<number, number>();
-  group.forEach((e, j) => inside.set(e.out.id, j));
+// A loop's inputs from outside, each once (a variable by id, a constant by identity): `arg(a)`
+// is a's index, appended at its first sight.
+function inputList(): { inputs: Atom[]; arg: (a: Atom) => number } {
   const inputs: Atom[] = [];
   const index = new Map<Atom | number, number>();
   const arg = (a: Atom): number => {
@@ -340,6 +339,14 @@ function fuse(group: readonly Eqn[]): FusedGroup {
     }
     return i;
   };
+  return { inputs, arg };
+}
+
+// The loop of one group: members in order, each bound to a local; the last is the output.
+function fuse(group: readonly Eqn[]): FusedGroup {
+  const inside = new Map<number, number>();
+  group.forEach((e, j) => inside.set(e.out.id, j));
+  const { inputs, arg } = inputList();
   // Statements over placeholders: input k is `@k@`, replaced by the layout's element access.
   const lines = group.map((e, j) => {
     const args = e.inputs.map((a) => {
@@ -366,9 +373,7 @@ function fuse(group: readonly Eqn[]): FusedGroup {
       const nodes = new Map<number, VNode>();
       for (const e of group) {
         if (e.prim.vector === undefined || e.out.dtype !== "float32") return null;
-        const ins = e.inputs.map((a) =>
-          (!isConst(a) && nodes.get(a.id)) || args[index.get(isConst(a) ? a : a.id)!]
-        );
+        const ins = e.inputs.map((a) => (!isConst(a) && nodes.get(a.id)) || args[arg(a)]);
         nodes.set(e.out.id, e.prim.vector(ins, e.out.dtype));
       }
       return nodes.get(root.out.id)!;
@@ -655,17 +660,7 @@ function mergeFrom(
 }
 
 function merge(parts: readonly Part[], readLater: ReadonlySet<number>): MergedLoop {
-  const inputs: Atom[] = [];
-  const index = new Map<Atom | number, number>();
-  const arg = (a: Atom): number => {
-    const k = isConst(a) ? a : a.id;
-    let i = index.get(k);
-    if (i === undefined) {
-      index.set(k, i = inputs.length);
-      inputs.push(a);
-    }
-    return i;
-  };
+  const { inputs, arg } = inputList();
   // Each part's inputs: another part's value (its local `r<m>`), a sum made before it (read as
   // stored, in an epilogue), or an input of the loop.
   const local = new Map<number, number>(), summed = new Map<number, number>();
