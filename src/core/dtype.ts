@@ -83,6 +83,26 @@ export function allocateExclusive(dtype: DType, n: number): TypedArray {
   return pooled === undefined ? fresh(dtype, n) : new C(pooled);
 }
 
+/**
+ * A copy of `src` over a buffer of its own, as `allocateExclusive` gives: from the pool when it
+ * holds one, else fresh memory filled by the copy itself (zeroing it first costs a third more).
+ */
+export function copyExclusive(dtype: DType, src: TypedArray): TypedArray {
+  const C = CTORS[dtype];
+  const pooled = src.byteLength > SMALL_BYTES ? takeBuffer(src.byteLength) : undefined;
+  if (pooled === undefined) {
+    try {
+      return new C(src);
+    } catch (e) {
+      if (e instanceof RangeError) throw new AllocationError(src.length, dtype);
+      throw e;
+    }
+  }
+  const copy = new C(pooled);
+  copy.set(src);
+  return copy;
+}
+
 /** A one-element array of `dtype` holding `v`, reused by every call: read it before the next. */
 export function scratchScalar(dtype: DType, v: number, which: 0 | 1 | 2): TypedArray {
   const a = dtype === "float32"

@@ -1,5 +1,5 @@
 /** The immutable `Tensor`, and the method forms it shares with `Variable`. */
-import { allocateExclusive, allocateOwned, type DType, type TypedArray } from "./dtype.ts";
+import { allocateOwned, copyExclusive, type DType, type TypedArray } from "./dtype.ts";
 import { formatHtml, formatTensor } from "./format.ts";
 import { scopes } from "./memory.ts";
 import { copyShape, fmtShape, sizeOf } from "./shape.ts";
@@ -780,10 +780,7 @@ export class Tensor extends TensorMethods {
    * ```
    */
   data(): TypedArray {
-    const data = readData(this);
-    const copy = allocateExclusive(this.#dtype, data.length);
-    copy.set(data);
-    return copy;
+    return copyExclusive(this.#dtype, readData(this));
   }
 
   /**
