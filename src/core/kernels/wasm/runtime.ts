@@ -95,6 +95,9 @@ const CHUNK = 15;
 const NEXT = 16; // the first unit no thread has claimed yet
 const FLAG = 17; // the OR of the kernels' return values
 const READY = 18; // the units whose operands are in place (see Stream)
+const DONES = 19; // how many chunks the worker has finished in this job
+const DONE = 20; // from here, a bit per chunk the worker has finished (the first DONE_BITS)
+const DONE_BITS = 32 * 8;
 // A worker with no job for this long exits, to give its thread back (and, where it cannot be
 // unreferenced, to let the program end).
 const IDLE_MS = 500;
@@ -261,6 +264,10 @@ const run = ({ modules, memory, idleMs }) => {
         const e = Math.min(i + chunk, total);
         for (let r; (r = Atomics.load(ctl, ${READY})) < e;) Atomics.wait(ctl, ${READY}, r);
         flag |= step(job, p, i, e);
+        const c = (i / chunk) | 0;
+        if (c < ${DONE_BITS}) Atomics.or(ctl, ${DONE} + (c >> 5), 1 << (c & 31));
+        Atomics.add(ctl, ${DONES}, 1);
+        Atomics.notify(ctl, ${DONES});
       }
       if (flag) Atomics.or(ctl, ${FLAG}, flag);
       Atomics.store(ctl, ${STATE}, 1);
@@ -404,6 +411,8 @@ export function runJob(
     ctl[NEXT] = 0;
     ctl[FLAG] = 0;
     ctl[READY] = stream === WHOLE ? total : 0;
+    ctl[DONES] = 0;
+    ctl.fill(0, DONE, DONE + DONE_BITS / 32);
     if (Atomics.compareExchange(ctl, STATE, 1, 2) === 1) {
       Atomics.notify(ctl, STATE);
       // The worker wakes while the operands go in, and starts on the first chunk filled.
@@ -414,23 +423,46 @@ export function runJob(
         Atomics.notify(ctl, READY);
       }
       const p = ctl.slice(PARAMS, TOTAL);
-      const mine: number[] = [];
+      const chunks = Math.ceil(total / chunk), drained = new Uint8Array(chunks);
       let flag = 0;
       for (let i; (i = Atomics.add(ctl, NEXT, chunk)) < total;) {
         const e = Math.min(i + chunk, total);
         flag |= step(k, job, p, i, e);
         stream.drain(i, e);
-        mine.push(i);
+        drained[i / chunk] = 1;
       }
+      if (stream !== WHOLE) drainWorkers(ctl, stream, drained, chunk, total);
       while (Atomics.load(ctl, STATE) === 2) Atomics.wait(ctl, STATE, 2);
-      for (let i = 0; i < total && stream !== WHOLE; i += chunk) {
-        if (!mine.includes(i)) stream.drain(i, Math.min(i + chunk, total));
+      for (let c = 0; c < chunks && stream !== WHOLE; c++) {
+        if (!drained[c]) stream.drain(c * chunk, Math.min((c + 1) * chunk, total));
       }
       threadedRuns++;
       return flag | ctl[FLAG];
     }
   }
   return runAlone(k, job, ctl, total, stream);
+}
+
+// Drains the worker's chunks as it finishes them, rather than all once it is done: the last copies
+// then overlap its last chunks. Returns once it has finished every chunk this thread did not take.
+function drainWorkers(
+  ctl: Int32Array,
+  stream: Stream,
+  drained: Uint8Array,
+  chunk: number,
+  total: number,
+): void {
+  const theirs = drained.length - drained.reduce((n, d) => n + d, 0);
+  for (let seen = 0, done; seen < theirs;) {
+    while ((done = Atomics.load(ctl, DONES)) === seen) Atomics.wait(ctl, DONES, seen);
+    seen = done;
+    for (let c = 0; c < Math.min(drained.length, DONE_BITS); c++) {
+      if (!drained[c] && (Atomics.load(ctl, DONE + (c >> 5)) >>> (c & 31)) & 1) {
+        stream.drain(c * chunk, Math.min((c + 1) * chunk, total));
+        drained[c] = 1;
+      }
+    }
+  }
 }
 
 function runAlone(k: Kernels, job: number, ctl: Int32Array, total: number, stream: Stream): number {

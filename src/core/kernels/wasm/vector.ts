@@ -486,7 +486,9 @@ const BLOCK = 1 << 20;
 // From this many elements on, the worker takes chunks too (as math.ts; these loops do more per
 // element than one function, so they share sooner).
 const THREAD_MIN = 1 << 15;
-const CHUNKS = 8;
+// NOTE: 16 chunks rather than 8: the threads finish closer together, and this one copies out the
+// other's results as they come (W6: 8 % faster than 8 chunks with the same draining).
+const CHUNKS = 16;
 // Up to this many elements an array is copied in or out by a loop: `set` into shared memory costs
 // 35–50 ns at any length up to 100, a loop 4 ns for one element and 13 ns for eight.
 const SHORT = 16;
