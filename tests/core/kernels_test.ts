@@ -88,22 +88,43 @@ Deno.test("float32 matmul (WebAssembly SIMD) matches the reference loop", async 
   }
 });
 
-Deno.test("a large product split with the worker matches the reference loop", async () => {
+// The products a worker shares, each way a job is split and its operands streamed: by rows (A's
+// rows copied in chunk by chunk, or A transposed and copied whole) and by columns, with edges
+// that are not multiples of the kernel's blocks.
+const SHARED_PRODUCTS: [string, number, number, number, boolean, boolean][] = [
+  ["by rows", 300, 280, 270, false, false],
+  ["by rows, ragged edges", 301, 279, 269, false, false],
+  ["by rows, A transposed", 298, 130, 257, true, false],
+  ["by rows, B transposed", 257, 200, 150, false, true],
+  ["by columns", 64, 500, 640, false, false],
+  ["by columns, ragged edges", 61, 333, 645, true, true],
+];
+
+Deno.test("products shared with the worker match the reference loop and the unshared kernel", async (t) => {
   const g = new Generator(11);
-  const as = [300, 280], bs = [280, 270];
-  const a = randomF32(300 * 280, g), b = randomF32(280 * 270, g);
-  const [ref] = product(a, as, b, bs, false, false, "float32", true);
+  const cases = SHARED_PRODUCTS.map(([name, m, k, n, ta, tb]) => {
+    const as = ta ? [k, m] : [m, k], bs = tb ? [n, k] : [k, n];
+    const a = randomF32(m * k, g), b = randomF32(k * n, g);
+    const [alone] = product(a, as, b, bs, ta, tb, "float32");
+    const [ref] = product(a, as, b, bs, ta, tb, "float32", true);
+    return { name, run: () => product(a, as, b, bs, ta, tb, "float32")[0], alone, ref };
+  });
   // Started here rather than once products have taken long enough alone; ready a moment later.
   startWorker();
-  const before = wasmThreadedRuns();
-  for (let i = 0; i < 100 && wasmThreadedRuns() === before; i++) {
-    const [fast] = product(a, as, b, bs, false, false, "float32");
-    assertAllClose(fast, ref, { rtol: 1e-5, atol: 1e-4 });
-    await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 100 && !wasmThreaded(); i++) await new Promise((r) => setTimeout(r, 20));
+  for (const { name, run, alone, ref } of cases) {
+    await t.step(name, async () => {
+      const before = wasmThreadedRuns();
+      for (let i = 0; i < 100 && wasmThreadedRuns() === before; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        const shared = run();
+        assertAllClose(shared, ref, { rtol: 1e-5, atol: 1e-4 });
+        // Every element is the same kernel's sum whichever thread computes it.
+        assert.deepEqual(shared, alone);
+      }
+      assert.ok(wasmThreadedRuns() > before, "a worker shared the product");
+    });
   }
-  assert.ok(wasmThreadedRuns() > before, "a worker shared the product");
-  const [fast] = product(a, as, b, bs, false, false, "float32");
-  assertAllClose(fast, ref, { rtol: 1e-5, atol: 1e-4 });
 });
 
 Deno.test("loops generated from scalar formulas match the hand-written loops on every broadcast layout", async (t) => {
@@ -180,21 +201,6 @@ Deno.test("float32 relu matches the generic loop, bit for bit, on every kind of 
     new Int32Array(want.buffer).map((bits, i) => Number.isNaN(want[i]) ? 1 : bits),
   );
   assert.ok(Number.isNaN(fast[5 * 97]), "a NaN of either sign stays NaN");
-});
-
-Deno.test("a wide product shared by columns with the worker matches the reference loop", async () => {
-  const g = new Generator(17);
-  const as = [64, 500], bs = [500, 640];
-  const a = randomF32(64 * 500, g), b = randomF32(500 * 640, g);
-  const [ref] = product(a, as, b, bs, false, false, "float32", true);
-  startWorker();
-  const before = wasmThreadedRuns();
-  for (let i = 0; i < 100 && wasmThreadedRuns() === before; i++) {
-    await new Promise((r) => setTimeout(r, 20));
-    const [fast] = product(a, as, b, bs, false, false, "float32");
-    assertAllClose(fast, ref, { rtol: 1e-5, atol: 1e-4 });
-  }
-  assert.ok(wasmThreadedRuns() > before, "a worker shared the product");
 });
 
 Deno.test("sumKernel adds arrays and numbers in order in float64, rounding once", async (t) => {

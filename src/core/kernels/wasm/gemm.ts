@@ -65,13 +65,26 @@ export function wasmGemm(
   const aBytes = (cols ? k : mp) * lda * 4, bBytes = k * ldb * 4, cBytes = mp * ldc * 4;
   const mem = heap(w, aBytes + bBytes + cBytes);
   const aPtr = DATA, bPtr = aPtr + aBytes, cPtr = bPtr + bBytes;
+  // Chunks are of rows, or of columns when C is wider than tall: every chunk streams all of the
+  // other operand, and this way that is the smaller one. A row chunk's rows of A go in, and its
+  // rows of C come out, while the other thread works on its own chunks.
+  const byColumns = np > mp, rowsOfA = !cols && !byColumns;
   if (cols) copyIn(a, aOff, ap, 1, k, m, mem, aPtr / 4, lda);
-  else copyIn(a, aOff, ai, ap, m, k, mem, aPtr / 4, lda);
+  else if (!rowsOfA) copyIn(a, aOff, ai, ap, m, k, mem, aPtr / 4, lda);
   if (m < mp && !cols) mem.fill(0, aPtr / 4 + m * lda, aPtr / 4 + mp * lda);
   copyIn(b, bOff, bp, bj, k, n, mem, bPtr / 4, ldb);
-  // Chunks are of rows, or of columns when C is wider than tall: every chunk streams all of the
-  // other operand, and this way that is the smaller one.
-  const byColumns = np > mp;
+  const stream = {
+    fill(i: number, e: number) {
+      const rows = Math.min(e, m) - i;
+      if (rowsOfA && rows > 0) {
+        copyIn(a, aOff + i * ai, ai, ap, rows, k, mem, aPtr / 4 + i * lda, lda);
+      }
+    },
+    drain(i: number, e: number) {
+      if (byColumns) copyOut(mem, cPtr / 4 + i, ldc, m, Math.min(e, n) - i, out, oOff + i, n);
+      else copyOut(mem, cPtr / 4 + i * ldc, ldc, Math.min(e, m) - i, n, out, oOff + i * n, n);
+    },
+  };
   runJob(
     w,
     byColumns ? JOB.gemmCols : JOB.gemmRows,
@@ -79,8 +92,8 @@ export function wasmGemm(
     byColumns ? np : mp,
     byColumns ? ceil(np / CHUNKS, 8) : ceil(mp / CHUNKS, 4),
     mp * np * k >= THREAD_MIN_WORK && Math.max(mp, np) >= 16,
+    stream,
   );
-  copyOut(mem, cPtr / 4, ldc, m, n, out, oOff);
   return true;
 }
 
@@ -122,7 +135,7 @@ function copyIn(
 // Rows shorter than this are copied element by element: a subarray per row costs more.
 const SET_MIN = 64;
 
-// C's m × n corner (rows ldc apart in mem, from c) to out at oOff, rows packed.
+// The m × n block of C at c (rows ldc apart in mem) to out at oOff, rows ldo apart.
 function copyOut(
   mem: Float32Array,
   c: number,
@@ -131,13 +144,15 @@ function copyOut(
   n: number,
   out: Float32Array,
   oOff: number,
+  ldo: number,
 ): void {
+  if (n <= 0) return;
   if (n >= SET_MIN) {
-    for (let i = 0; i < m; i++) out.set(mem.subarray(c + i * ldc, c + i * ldc + n), oOff + i * n);
+    for (let i = 0; i < m; i++) out.set(mem.subarray(c + i * ldc, c + i * ldc + n), oOff + i * ldo);
     return;
   }
-  for (let i = 0, o = oOff; i < m; i++) {
-    for (let j = 0, from = c + i * ldc; j < n; j++) out[o++] = mem[from + j];
+  for (let i = 0; i < m; i++) {
+    for (let j = 0, from = c + i * ldc, o = oOff + i * ldo; j < n; j++) out[o++] = mem[from + j];
   }
 }
 
@@ -170,6 +185,6 @@ export function wasmOuter(
   // NOTE: one copy of the whole block when its rows are packed: a copy per row costs several
   // times more, and the block is most of the work.
   if (np === n) out.set(mem.subarray(cPtr / 4, cPtr / 4 + m * n), oOff);
-  else copyOut(mem, cPtr / 4, np, m, n, out, oOff);
+  else copyOut(mem, cPtr / 4, np, m, n, out, oOff, n);
   return true;
 }
