@@ -9,9 +9,11 @@
  * git worktree add /tmp/before HEAD~1
  * deno run --allow-read --allow-env bench/interleaved.ts W2 /tmp/before:jit .:jit [seconds = 8]
  * deno run --allow-read --allow-env bench/interleaved.ts W4 .:eager .:jit
+ * deno run --allow-read --allow-env bench/interleaved.ts W4 .:floor .:jit
  * ```
  *
- * Each side is a checkout's root (relative to the working directory) and `eager` or `jit`. Both
+ * Each side is a checkout's root (relative to the working directory) and `eager` or `jit`, or for
+ * W4 `floor`: its two large products alone, which bound what any step can take on this machine. Both
  * sides are loaded into one process, each with its own copy of gradtape's modules (a checkout
  * named twice is loaded once), and warmed up for two seconds before the measured blocks.
  *
@@ -32,6 +34,7 @@ async function prepare(spec: string): Promise<Side> {
   const [root, mode = "jit"] = spec.split(":");
   const url = (path: string) => pathToFileURL(resolve(root, path)).href;
   const workloads = await import(url("bench/compare/workloads.ts"));
+  if (mode === "floor") return floor(await import(url("mod.ts")), workloads.MLP);
   const impl = mode === "eager"
     ? (await import(url("bench/compare/gradtape.ts"))).gradtape
     : (await import(url("bench/compare/gradtape_jit.ts"))).gradtapeJit;
@@ -39,6 +42,21 @@ async function prepare(spec: string): Promise<Side> {
   if (w === undefined) throw new Error(`no workload ${id}`);
   const prepared = await impl[w.kind](workloads.makeData(), w.n);
   return { name: spec, run: () => prepared.run() };
+}
+
+// W4's floor: the two products its step cannot do without (x·w1 forward, xᵀ·δ for w1's gradient,
+// 2 × 51 MFLOP of its 105), jitted, on the step's shapes.
+// deno-lint-ignore no-explicit-any
+function floor(gt: any, mlp: { batch: number; inputs: number; hidden: number }): Side {
+  if (id !== "W4") throw new Error(`the floor is W4's alone, not ${id}'s`);
+  const { batch, inputs, hidden } = mlp;
+  const x = gt.random.normal([batch, inputs]), w = gt.random.normal([inputs, hidden]);
+  const d = gt.random.normal([batch, hidden]);
+  const products = gt.jit((x: unknown, w: unknown, d: unknown) => [
+    gt.matmul(x, w),
+    gt.matmul(x, d, { transposeA: true }),
+  ]);
+  return { name: "floor (its two large products)", run: () => gt.tidy(() => products(x, w, d)) };
 }
 
 // The mean time of one run over a block of about 100 ms.

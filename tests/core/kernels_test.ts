@@ -127,6 +127,22 @@ Deno.test("products shared with the worker match the reference loop and the unsh
   }
 });
 
+Deno.test("back-to-back shared products, some done here before the worker wakes, match the unshared kernel", async () => {
+  const g = new Generator(5);
+  const as = [128, 260], bs = [260, 136];
+  const a = randomF32(128 * 260, g), b = randomF32(260 * 136, g);
+  const [alone] = product(a, as, b, bs, false, false, "float32");
+  startWorker();
+  for (let i = 0; i < 100 && !wasmThreaded(); i++) await new Promise((r) => setTimeout(r, 20));
+  // A sleeping worker takes a while to wake: this thread may take every chunk of one product and
+  // post the next while the worker is still looking at the last (which must then run here alone).
+  for (let i = 0; i < 300; i++) {
+    const [shared] = product(a, as, b, bs, false, false, "float32");
+    assert.deepEqual(shared, alone, `product ${i}`);
+    if (i % 50 === 0) await new Promise((r) => setTimeout(r, 5));
+  }
+});
+
 Deno.test("loops generated from scalar formulas match the hand-written loops on every broadcast layout", async (t) => {
   const g = new Generator(13);
   const shapes: [number[], number[]][] = [

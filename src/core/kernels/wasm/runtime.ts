@@ -87,7 +87,8 @@ function loopArgs(words: Int32Array, p: ArrayLike<number>, i: number, e: number)
 const CTL_WORDS = 32;
 /** The first byte of memory free for operands (16-byte aligned). */
 export const DATA = CTL_WORDS * 4;
-const STATE = 0; // 0 starting, 1 idle, 2 job posted, 3 exited
+const STATE = 0; // 0 starting, 1 idle, 2 job posted, 3 exited, POSTING while a job is written
+const POSTING = 4;
 const JOB_ID = 1;
 const PARAMS = 2; // up to 12 words
 const TOTAL = 14; // the job's extent, in the units its chunks count
@@ -184,7 +185,7 @@ export function wasmThreaded(): boolean {
 
 // One chunk [i, e) of a job, on either thread: the worker's copy of this switch is in
 // WORKER_SOURCE below, and the two must agree.
-function step(k: Kernels, job: number, p: Int32Array, i: number, e: number): number {
+function step(k: Kernels, job: number, p: ArrayLike<number>, i: number, e: number): number {
   switch (job) {
     case JOB.gemmRows:
       k.gemm.gemm(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], i, e, 0, p[9]);
@@ -255,7 +256,11 @@ const run = ({ modules, memory, idleMs }) => {
   Atomics.notify(ctl, ${STATE});
   for (;;) {
     const woke = Atomics.wait(ctl, ${STATE}, 1, idleMs);
-    const state = Atomics.load(ctl, ${STATE});
+    let state = Atomics.load(ctl, ${STATE});
+    while (state === ${POSTING}) {
+      Atomics.wait(ctl, ${STATE}, ${POSTING});
+      state = Atomics.load(ctl, ${STATE});
+    }
     if (state === 2) {
       const job = ctl[${JOB_ID}], p = ctl.slice(${PARAMS}, ${TOTAL});
       const total = ctl[${TOTAL}], chunk = ctl[${CHUNK}];
@@ -371,7 +376,7 @@ export function heap(k: Kernels, bytes: number): Float32Array {
 /**
  * How a job's operands get in and its results out, chunk by chunk, so that copies overlap the
  * other thread's work: `fill(i, e)` runs before units [i, e) are computed, in order; `drain(i, e)`
- * after, this thread's chunks as they finish and the worker's once it is done.
+ * after, on this thread, for this thread's chunks and the worker's alike, as they finish.
  */
 export interface Stream {
   fill(i: number, e: number): void;
@@ -395,52 +400,58 @@ export function runJob(
   share: boolean,
   stream: Stream = WHOLE,
 ): number {
-  const ctl = control(k);
-  ctl.set(params, PARAMS);
   if (share && k.shared !== null && !workerRunning(k)) {
     const start = performance.now();
-    const flag = runAlone(k, job, ctl, total, stream);
+    const flag = runAlone(k, job, params, total, stream);
     aloneMs += performance.now() - start;
     if (aloneMs >= SPAWN_AFTER_MS) ensureWorker(k);
     return flag;
   }
-  if (share && k.shared !== null) {
-    ctl[JOB_ID] = job;
-    ctl[TOTAL] = total;
-    ctl[CHUNK] = chunk;
-    ctl[NEXT] = 0;
-    ctl[FLAG] = 0;
-    ctl[READY] = stream === WHOLE ? total : 0;
-    ctl[DONES] = 0;
-    ctl.fill(0, DONE, DONE + DONE_BITS / 32);
-    if (Atomics.compareExchange(ctl, STATE, 1, 2) === 1) {
-      Atomics.notify(ctl, STATE);
-      // The worker wakes while the operands go in, and starts on the first chunk filled.
-      for (let i = 0; i < total && stream !== WHOLE; i += chunk) {
-        const e = Math.min(i + chunk, total);
-        stream.fill(i, e);
-        Atomics.store(ctl, READY, e);
-        Atomics.notify(ctl, READY);
-      }
-      const p = ctl.slice(PARAMS, TOTAL);
-      const chunks = Math.ceil(total / chunk), drained = new Uint8Array(chunks);
-      let flag = 0;
-      for (let i; (i = Atomics.add(ctl, NEXT, chunk)) < total;) {
-        const e = Math.min(i + chunk, total);
-        flag |= step(k, job, p, i, e);
-        stream.drain(i, e);
-        drained[i / chunk] = 1;
-      }
-      if (stream !== WHOLE) drainWorkers(ctl, stream, drained, chunk, total);
-      while (Atomics.load(ctl, STATE) === 2) Atomics.wait(ctl, STATE, 2);
-      for (let c = 0; c < chunks && stream !== WHOLE; c++) {
-        if (!drained[c]) stream.drain(c * chunk, Math.min((c + 1) * chunk, total));
-      }
-      threadedRuns++;
-      return flag | ctl[FLAG];
-    }
+  const ctl = control(k);
+  // The job's fields are written only once the worker is idle and cannot read them mid-change:
+  // a worker still finishing an earlier job (see below) has this one run here alone.
+  if (!share || k.shared === null || Atomics.compareExchange(ctl, STATE, 1, POSTING) !== 1) {
+    return runAlone(k, job, params, total, stream);
   }
-  return runAlone(k, job, ctl, total, stream);
+  ctl.set(params, PARAMS);
+  ctl[JOB_ID] = job;
+  ctl[TOTAL] = total;
+  ctl[CHUNK] = chunk;
+  ctl[NEXT] = 0;
+  ctl[FLAG] = 0;
+  ctl[READY] = stream === WHOLE ? total : 0;
+  ctl[DONES] = 0;
+  ctl.fill(0, DONE, DONE + DONE_BITS / 32);
+  Atomics.store(ctl, STATE, 2);
+  Atomics.notify(ctl, STATE);
+  // The worker wakes while the operands go in, and starts on the first chunk filled.
+  for (let i = 0; i < total && stream !== WHOLE; i += chunk) {
+    const e = Math.min(i + chunk, total);
+    stream.fill(i, e);
+    Atomics.store(ctl, READY, e);
+    Atomics.notify(ctl, READY);
+  }
+  const chunks = Math.ceil(total / chunk), drained = new Uint8Array(chunks);
+  let flag = 0, mine = 0;
+  for (let i; (i = Atomics.add(ctl, NEXT, chunk)) < total; mine++) {
+    const e = Math.min(i + chunk, total);
+    flag |= step(k, job, params, i, e);
+    stream.drain(i, e);
+    drained[i / chunk] = 1;
+  }
+  // NOTE: on a VM, a sleeping worker can take 200 µs or more to wake (its virtual CPU halted); if
+  // this thread took every chunk meanwhile, the job is done, and the worker, once awake, finds
+  // nothing left and goes idle again. (In one slow phase of this VM, W4's step posted three jobs,
+  // this thread took every chunk of each and then waited 180–210 µs for the worker to wake: 0.6 ms
+  // of a 6.9 ms step.)
+  if (mine === chunks) return flag;
+  if (stream !== WHOLE) drainWorkers(ctl, stream, drained, chunk, total);
+  while (Atomics.load(ctl, STATE) === 2) Atomics.wait(ctl, STATE, 2);
+  for (let c = 0; c < chunks && stream !== WHOLE; c++) {
+    if (!drained[c]) stream.drain(c * chunk, Math.min((c + 1) * chunk, total));
+  }
+  threadedRuns++;
+  return flag | ctl[FLAG];
 }
 
 // Drains the worker's chunks as it finishes them, rather than all once it is done: the last copies
@@ -465,9 +476,15 @@ function drainWorkers(
   }
 }
 
-function runAlone(k: Kernels, job: number, ctl: Int32Array, total: number, stream: Stream): number {
+function runAlone(
+  k: Kernels,
+  job: number,
+  params: ArrayLike<number>,
+  total: number,
+  stream: Stream,
+): number {
   stream.fill(0, total);
-  const flag = step(k, job, ctl.subarray(PARAMS, TOTAL), 0, total);
+  const flag = step(k, job, params, 0, total);
   stream.drain(0, total);
   return flag;
 }
