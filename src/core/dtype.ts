@@ -71,21 +71,11 @@ export function allocateOwned(dtype: DType, n: number): TypedArray {
 }
 
 /**
- * A typed array (contents arbitrary) over a buffer of its own, never part of a slab, that no
- * `tidy` scope will recycle: for arrays handed to the user, who may transfer the buffer. Large
- * ones come from the pool of released buffers, as fresh memory's first touch costs more than
- * filling it.
- */
-export function allocateExclusive(dtype: DType, n: number): TypedArray {
-  const C = CTORS[dtype];
-  const bytes = n * C.BYTES_PER_ELEMENT;
-  const pooled = bytes > SMALL_BYTES ? takeBuffer(bytes) : undefined;
-  return pooled === undefined ? fresh(dtype, n) : new C(pooled);
-}
-
-/**
- * A copy of `src` over a buffer of its own, as `allocateExclusive` gives: from the pool when it
- * holds one, else fresh memory filled by the copy itself (zeroing it first costs a third more).
+ * A copy of `src` over a buffer of its own, never part of a slab, that no `tidy` scope will
+ * recycle: for arrays handed to the user, who may transfer the buffer. Large ones come from the
+ * pool of released buffers, as fresh memory's first touch costs more than filling it; else the
+ * copy is made by the constructor, which fills fresh memory once (zeroing it first costs a third
+ * more).
  */
 export function copyExclusive(dtype: DType, src: TypedArray): TypedArray {
   const C = CTORS[dtype];

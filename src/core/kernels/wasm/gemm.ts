@@ -7,7 +7,7 @@
 import { DATA, heap, JOB, kernels, runJob } from "./runtime.ts";
 
 // Chunks per product: enough that the threads finish close together (16 rather than 8: W4's step
-// 3 % faster), few enough to keep the streamed operand's blocks hot.
+// about 3 % faster), few enough to keep the streamed operand's blocks hot.
 const CHUNKS = 16;
 // Below this many multiply-adds a second thread costs more than it saves.
 const THREAD_MIN_WORK = 1 << 22;
