@@ -193,7 +193,7 @@ export function convertData(src: ArrayLike<number>, dtype: DType): TypedArray {
 export function convertInto(out: TypedArray, src: ArrayLike<number>, dtype: DType): TypedArray {
   if (dtype === "bool") {
     // NaN is nonzero, so true, as in TensorFlow and numpy (`NaN ? 1 : 0` would give 0).
-    for (let i = 0; i < src.length; i++) out[i] = src[i] || src[i] !== src[i] ? 1 : 0;
+    for (let i = 0; i < src.length; i++) out[i] = +(src[i] !== 0);
   } else if (dtype === "int32") {
     // NOTE: truncation toward zero, as TensorFlow's cast from float to int.
     for (let i = 0; i < src.length; i++) out[i] = Math.trunc(src[i]);

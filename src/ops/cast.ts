@@ -24,7 +24,7 @@ export const castPrims = {
       dtype === "int32"
         ? `(${x} | 0)`
         : dtype === "bool"
-        ? `(${x} !== 0 ? 1 : 0)`
+        ? `(+(${x} !== 0))`
         : dtype === "float32"
         ? `Math.fround(${x})`
         : x,

@@ -26,12 +26,13 @@ const COMPARE = {
   greaterEqual: ">=",
 } as const;
 
-// Bool outputs are 1 or 0 (a comparison with NaN is false, `!==` true, as in the loops).
+// Bool outputs are 1 or 0 (a comparison with NaN is false, `!==` true, as in the loops), made
+// without a branch (see binaryLoops in elementwise.ts).
 function compare(name: keyof typeof COMPARE): Primitive<void> {
   const op = COMPARE[name];
   return binaryPrim(name, {
     loop: L[name],
-    scalar: ([a, b]) => `(${a} ${op} ${b} ? 1 : 0)`,
+    scalar: ([a, b]) => `(+(${a} ${op} ${b}))`,
     outDtype: "bool",
   });
 }
@@ -45,11 +46,11 @@ function requireBool(op: string, x: Aval): void {
 }
 
 function logical(name: "logicalAnd" | "logicalOr"): Primitive<void> {
-  const op = name === "logicalAnd" ? "&&" : "||";
+  const op = name === "logicalAnd" ? "&" : "|";
   return {
     ...binaryPrim(name, {
       loop: L[name],
-      scalar: ([a, b]) => `(${a} ${op} ${b} ? 1 : 0)`,
+      scalar: ([a, b]) => `(${a} ${op} ${b})`,
       outDtype: "bool",
     }),
     shape(inputs) {
@@ -61,7 +62,7 @@ function logical(name: "logicalAnd" | "logicalOr"): Primitive<void> {
   };
 }
 
-const NOT: ScalarFormula = ([x]) => `(${x} ? 0 : 1)`;
+const NOT: ScalarFormula = ([x]) => `(+!${x})`;
 const WHERE: ScalarFormula = ([c, a, b]) => `(${c} ? ${a} : ${b})`;
 
 /** The comparison, logic and selection primitives, by name. */

@@ -243,18 +243,18 @@ export const specialPrims = {
   }),
   polygamma: polygammaPrim,
   isNaN: unaryPrim("isNaN", {
-    loop: loopOf((x) => x !== x ? 1 : 0),
-    scalar: ([x]) => `(${x} !== ${x} ? 1 : 0)`,
+    loop: loopOf((x) => +(x !== x)),
+    scalar: ([x]) => `(+(${x} !== ${x}))`,
     outDtype: "bool",
   }),
   isInf: unaryPrim("isInf", {
-    loop: loopOf((x) => x === Infinity || x === -Infinity ? 1 : 0),
-    scalar: ([x]) => `(${x} === Infinity || ${x} === -Infinity ? 1 : 0)`,
+    loop: loopOf((x) => +(Math.abs(x) === Infinity)),
+    scalar: ([x]) => `(+(Math.abs(${x}) === Infinity))`,
     outDtype: "bool",
   }),
   isFinite: unaryPrim("isFinite", {
-    loop: loopOf((x) => x - x === 0 ? 1 : 0),
-    scalar: ([x]) => `(${x} - ${x} === 0 ? 1 : 0)`,
+    loop: loopOf((x) => +(x - x === 0)),
+    scalar: ([x]) => `(+(${x} - ${x} === 0))`,
     outDtype: "bool",
   }),
   // d atan2(y, x) = (x·dy - y·dx) / (x² + y²)
