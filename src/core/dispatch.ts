@@ -64,7 +64,8 @@ export interface Primitive<A = unknown> {
   /**
    * For elementwise primitives: the op on SIMD lanes for an output of `dtype`, in the expression
    * language of generated loops (`V` in kernels/wasm/vector.ts), rounding exactly as the kernel
-   * does, so that a compiler can fuse even the ops with SIMD kernels into one pass.
+   * does, so that a compiler can fuse even the ops with SIMD kernels into one pass. A bool output
+   * is float32 lanes of 1.0 and 0.0, which a loop computes and reads but never stores.
    */
   readonly vector?: (args: readonly VNode[], dtype: DType) => VNode;
   /**

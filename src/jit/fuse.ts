@@ -183,7 +183,9 @@ function lanesOf(group: readonly Eqn[]): "float32" | "float64" | null {
       if (!["float32", "float64"].includes(dtypeOf(a))) return null;
       outside.add(isConst(a) ? a : a.id);
     }
-    f32 &&= e.out.dtype === "float32" && e.inputs.every((a) => dtypeOf(a) === "float32");
+    // A bool inside the loop is float32 lanes of 1.0 and 0.0 (see `Primitive.vector`).
+    const lanes32 = (d: string) => d === "float32" || (d === "bool" && e !== root);
+    f32 &&= lanes32(e.out.dtype) && e.inputs.every((a) => lanes32(dtypeOf(a)));
     const formula = vectorOf(e, e.inputs.map((_, i) => V.input(i)));
     f64 &&= float64Ops(formula) &&
       (e.out.dtype === "float64" || (e === root && formula.op === "round32"));

@@ -13,6 +13,7 @@ import {
   unaryOp,
 } from "./_define.ts";
 import { broadcastShapes } from "../core/shape.ts";
+import { V, type VNode } from "../core/kernels/wasm/vector.ts";
 import { register, sumTo } from "./_lax.ts";
 import { zerosLike } from "./creation.ts";
 import { broadcasting, lift, spread, vectorized } from "./_batch.ts";
@@ -26,13 +27,25 @@ const COMPARE = {
   greaterEqual: ">=",
 } as const;
 
+// The comparisons on SIMD lanes, as masks (a lane with NaN compares false; `notEqual` true).
+const MASKS: Record<keyof typeof COMPARE, (a: VNode, b: VNode) => VNode> = {
+  equal: V.eq,
+  notEqual: (a, b) => V.not(V.eq(a, b)),
+  less: V.lt,
+  lessEqual: V.le,
+  greater: V.gt,
+  greaterEqual: V.ge,
+};
+
 // Bool outputs are 1 or 0 (a comparison with NaN is false, `!==` true, as in the loops), made
-// without a branch (see binaryLoops in elementwise.ts).
+// without a branch (see binaryLoops in elementwise.ts). On SIMD lanes, 1.0 and 0.0: the mask
+// keeps or clears the bits of 1.0.
 function compare(name: keyof typeof COMPARE): Primitive<void> {
   const op = COMPARE[name];
   return binaryPrim(name, {
     loop: L[name],
     scalar: ([a, b]) => `(+(${a} ${op} ${b}))`,
+    vector: ([a, b]) => V.and(MASKS[name](a, b), V.num(1)),
     outDtype: "bool",
   });
 }

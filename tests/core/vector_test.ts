@@ -20,7 +20,21 @@ import {
 
 const available = vectorLoops();
 const F32: LoopInput = { kind: "array", dtype: "float32" };
-const BINARY = new Set(["add", "subtract", "multiply", "divide", "maximum", "minimum"]);
+// The comparisons' bools are lanes of 1.0 and 0.0, which equal their kernels' 1 and 0.
+const BINARY = new Set([
+  "add",
+  "subtract",
+  "multiply",
+  "divide",
+  "maximum",
+  "minimum",
+  "equal",
+  "notEqual",
+  "less",
+  "lessEqual",
+  "greater",
+  "greaterEqual",
+]);
 
 function values(n: number, lo: number, hi: number, seed: number): Float32Array {
   return gt.random.uniform([n], { minval: lo, maxval: hi, seed }).data() as Float32Array;
@@ -78,7 +92,7 @@ Deno.test({
       }
       checked++;
     }
-    assert.ok(checked >= 13, `${checked} primitives have vector formulas`);
+    assert.ok(checked >= 19, `${checked} primitives have vector formulas`);
   },
 });
 

@@ -199,3 +199,34 @@ Deno.test({
     assertSame(jw.value(), ew.value());
   },
 });
+
+Deno.test({
+  name:
+    "jit SIMD: comparisons inside a loop are lanes of 1 and 0, and a bool result leaves as bools",
+  ignore: !available,
+  fn() {
+    const data = gt.random.normal([n], { seed: 4 }).data() as Float32Array;
+    data.set([0, -0, NaN, Infinity, -Infinity, 1e-40, -1e-40], 0);
+    const h = gt.constant(data, { shape: [n] });
+    const dy = gt.random.normal([n], { seed: 5 });
+    // relu's gradient: the mask times the cotangent, each comparison in turn.
+    for (const compare of [gt.greater, gt.greaterEqual, gt.less, gt.lessEqual, gt.equal]) {
+      const f = (h: gt.Tensor, dy: gt.Tensor) => gt.multiply(dy, gt.cast(compare(h, 0), "float32"));
+      const jitted = gt.jit(f);
+      const s = steps(jitted.program(h, dy));
+      assert.equal(s.length, 1, s.join("\n"));
+      assert.match(s[0], /fused\[\w+ cast multiply\] \(SIMD\)/);
+      assertSame(jitted(h, dy), f(h, dy), compare.name);
+    }
+    // NaN differs from itself: notEqual's lanes are set where equal's are clear.
+    const ne = (a: gt.Tensor, b: gt.Tensor) => gt.cast(gt.notEqual(gt.exp(a), b), "float32");
+    assertSame(gt.jit(ne)(h, h), ne(h, h), "notEqual");
+    // A comparison whose bools are the result is stored by its kernel, not by a float loop.
+    const mask = (h: gt.Tensor) => gt.greater(gt.exp(h), 1);
+    const jitted = gt.jit(mask);
+    assert.ok(!jitted.program(h).toString().includes("(SIMD)"));
+    const got = jitted(h);
+    assert.equal(got.dtype, "bool");
+    assertSame(got, mask(h));
+  },
+});

@@ -483,9 +483,14 @@ let vectorHere: boolean | undefined;
 // The most elements of each array held in memory at a time (4 MiB of float32); longer arrays go in
 // blocks.
 const BLOCK = 1 << 20;
-// From this many elements on, the worker takes chunks too (as math.ts; these loops do more per
-// element than one function, so they share sooner).
-const THREAD_MIN = 1 << 15;
+// The worker takes chunks of a loop from this many elements on, and once the elements times the
+// nodes of its formula (a measure of its work per element: exp has 35, sin 53) reach SHARE_WORK:
+// an exp loop from 30,000 elements (math.ts's exp kernel from 65,536), an SGD update (6 nodes)
+// from 175,000. A cheap loop shared sooner lost more to the worker's waking (90 µs or more on a
+// VM) than it gained: relu's gradient mask times the cotangent, 32,768 elements of 7 nodes, took
+// 90 µs jitted when shared and 51 µs alone (W4's step is unchanged, 0.98–1.01).
+const THREAD_MIN = 1 << 14;
+const SHARE_WORK = 1 << 20;
 // NOTE: 16 chunks rather than 8: the threads finish closer together, and this one copies out the
 // other's results as they come (W6 jitted about 3 % faster than with 8, interleaved).
 const CHUNKS = 16;
@@ -524,6 +529,7 @@ export function vectorLoop(
   const k = vectorLoops() ? kernels() : null;
   if (k === null || inputs.length > MAX_INPUTS) return null;
   const code = writeModule(root, inputs, outDtype, k.shared !== null, relaxed());
+  const work = nodeCount(root);
   const { id, f } = moduleOf(k.memory, code);
   const size = (dtype: string) => (dtype === "float64" ? 8 : 4);
   const arrays = inputs.flatMap((x, i) => (x.kind === "array" ? [i] : []));
@@ -590,7 +596,7 @@ export function vectorLoop(
         for (let q = i; q < stop; q++) out[i0 + q] = mem[base + q];
       } else if (i < stop) out.set(mem.subarray(base + i, base + stop), i0 + i);
     };
-    if (len < THREAD_MIN) {
+    if (len < THREAD_MIN || len * work < SHARE_WORK) {
       fill(0, len4);
       if (f.apply(null, args) !== 0) return false;
       drain(0, len4);
@@ -612,6 +618,18 @@ export function vectorLoop(
     }
     return true;
   };
+}
+
+// The distinct nodes of a formula (a node used twice is computed once).
+function nodeCount(root: VNode): number {
+  const seen = new Set<VNode>();
+  const visit = (n: VNode): void => {
+    if (seen.has(n)) return;
+    seen.add(n);
+    n.args.forEach(visit);
+  };
+  visit(root);
+  return seen.size;
 }
 
 /** How many distinct generated modules this thread holds (for tests). */
