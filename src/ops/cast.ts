@@ -28,8 +28,14 @@ export const castPrims = {
         : dtype === "float32"
         ? `Math.fround(${x})`
         : x,
-    // Between float types (the only casts a SIMD loop takes): rounded to float32, or exact.
-    vector: ([x], dtype) => dtype === "float32" ? V.round32(x) : x,
+    // Between float types: rounded to float32, or exact. To bool (a SIMD loop's intermediate):
+    // 1.0 where the value is not zero, NaN included, as the scalar formula.
+    vector: ([x], dtype) =>
+      dtype === "float32"
+        ? V.round32(x)
+        : dtype === "bool"
+        ? V.and(V.not(V.eq(x, V.num(0))), V.num(1))
+        : x,
     kernels: { cpu: ([x], out, { dtype }) => convertInto(out.data, x.data, dtype) },
     jvp: (
       [t],

@@ -206,7 +206,7 @@ Deno.test({
   ignore: !available,
   fn() {
     const data = gt.random.normal([n], { seed: 4 }).data() as Float32Array;
-    data.set([0, -0, NaN, Infinity, -Infinity, 1e-40, -1e-40], 0);
+    data.set([0, -0, NaN, Infinity, -Infinity, 1e-40, -1e-40, 0.5], 0);
     const h = gt.constant(data, { shape: [n] });
     const dy = gt.random.normal([n], { seed: 5 });
     // relu's gradient: the mask times the cotangent, each comparison in turn.
@@ -218,6 +218,11 @@ Deno.test({
       assert.match(s[0], /fused\[\w+ cast multiply\] \(SIMD\)/);
       assertSame(jitted(h, dy), f(h, dy), compare.name);
     }
+    // A cast to bool in a loop is 1 wherever the value is not zero (NaN and 0.5 included).
+    const nonzero = (h: gt.Tensor, dy: gt.Tensor) =>
+      gt.multiply(dy, gt.cast(gt.cast(h, "bool"), "float32"));
+    assert.match(steps(gt.jit(nonzero).program(h, dy))[0], /\(SIMD\)/);
+    assertSame(gt.jit(nonzero)(h, dy), nonzero(h, dy), "cast to bool");
     // NaN differs from itself: notEqual's lanes are set where equal's are clear.
     const ne = (a: gt.Tensor, b: gt.Tensor) => gt.cast(gt.notEqual(gt.exp(a), b), "float32");
     assertSame(gt.jit(ne)(h, h), ne(h, h), "notEqual");
