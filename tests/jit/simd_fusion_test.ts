@@ -115,6 +115,8 @@ const UNARY: Record<string, (x: gt.Tensor) => gt.Tensor> = {
   tanh: gt.tanh,
   log: (x) => gt.log(gt.add(gt.abs(x), 1)), // no vector formula: splits groups
   square: gt.square,
+  // A bool inside a loop, from a cast: zero where x ≤ 0.
+  positive: (x) => gt.cast(gt.cast(gt.maximum(x, 0), "bool"), x.dtype),
 };
 const BINARY: Record<string, (a: gt.Tensor, b: gt.Tensor) => gt.Tensor> = {
   add: gt.add,
@@ -127,7 +129,9 @@ const BINARY: Record<string, (a: gt.Tensor, b: gt.Tensor) => gt.Tensor> = {
     const t = gt.add(a, b); // of the broadcast shape, as addN's terms must be
     return gt.addN([t, gt.multiply(t, 0.5), t]);
   },
-  where: (a, b) => gt.where(gt.greater(a, b), a, b), // bool in between: splits groups
+  where: (a, b) => gt.where(gt.greater(a, b), a, b), // no vector formula: splits groups
+  // A bool inside a loop, from a comparison: a mask times a value.
+  mask: (a, b) => gt.multiply(b, gt.cast(gt.lessEqual(a, b), a.dtype)),
 };
 
 function randomProgram(seed: number): (...xs: gt.Tensor[]) => gt.Tensor {
