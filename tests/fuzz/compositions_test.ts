@@ -155,6 +155,10 @@ export function checkPlan(plan: Plan): boolean {
  */
 const JIT_RTOL = { float64: 1e-12, float32: 1e-5 };
 
+// The long-array property's time budget: its programs compile SIMD loops and run 10³–10⁴
+// elements, so it checks fewer of them than the main one in the same time.
+const LONG_SECONDS = 5;
+
 /** Whether two tensors are the same bit for bit (NaN equal to NaN). */
 function identical(a: Tensor, b: Tensor): boolean {
   if (a.dtype !== b.dtype || a.shape.join() !== b.shape.join()) return false;
@@ -269,6 +273,34 @@ Deno.test("fuzz: random programs have right derivatives to order 2, forward and 
 
 // ---------------------------------------------------------------------------------------------
 // The fuzzer itself: it covers the pool, prints what it runs, and shrinks a failure.
+
+Deno.test("fuzz: random programs on long arrays (SIMD loops) agree under jit", () => {
+  const { seed } = settings();
+  const tally = { programs: 0, inexact: 0, simd: 0 };
+  const start = performance.now();
+  fc.assert(
+    fc.property(programArbitrary(OPS, true), (program) => {
+      const plan = planProgram(program, OPS);
+      if (!checkJit(plan)) tally.inexact++;
+      const xs = plan.inputs.map((x) => gt.cast(x, "float32"));
+      const text = gt.jit(plan.f).program(...xs).toString();
+      if (text.includes("(SIMD)")) tally.simd++;
+      tally.programs++;
+    }),
+    {
+      seed,
+      numRuns: Number.MAX_SAFE_INTEGER,
+      plugins: [fc.interruptAfterTimeLimit(LONG_SECONDS * 1000)],
+      includeErrorInReport: true,
+    },
+  );
+  const elapsed = (performance.now() - start) / 1000;
+  console.log(
+    `fuzz: ${tally.programs} programs on long arrays under jit (seed ${seed}, ` +
+      `${elapsed.toFixed(1)} s), ${tally.simd} with SIMD loops, ${tally.inexact} not bit for bit`,
+  );
+  assert.ok(tally.simd > 0, "no program ran a SIMD loop");
+});
 
 Deno.test("fuzz: every op of the pool applies in some program", () => {
   const seen = new Set<string>();

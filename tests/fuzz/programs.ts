@@ -692,19 +692,18 @@ export const OPS: Pool = {
 // ---------------------------------------------------------------------------------------------
 // Generation
 
-/** Programs over the ops of `pool` (the first op is the one the shrinker prefers). */
-export function programArbitrary(pool: Pool): fc.Arbitrary<Program> {
+/**
+ * Programs over the ops of `pool` (the first op is the one the shrinker prefers). With `long`,
+ * the base shape's last axis is 257–1,028 long (a small dim times 257), so that elementwise
+ * chains reach the lengths where fused loops become SIMD loops (1,024 elements and more).
+ */
+export function programArbitrary(pool: Pool, long = false): fc.Arbitrary<Program> {
+  const dims = fc.array(fc.noBias(fc.integer({ min: 1, max: 4 })), { minLength: 1, maxLength: 3 });
   return fc.record({
-    shape: fc.oneof(
+    shape: long ? dims.map((d) => [...d.slice(0, -1), d[d.length - 1] * 257]) : fc.oneof(
       { withCrossShrink: true },
       { arbitrary: fc.constant<number[]>([]), weight: 1 },
-      {
-        arbitrary: fc.array(fc.noBias(fc.integer({ min: 1, max: 4 })), {
-          minLength: 1,
-          maxLength: 3,
-        }),
-        weight: 4,
-      },
+      { arbitrary: dims, weight: 4 },
     ),
     inputs: fc.array(fc.record({ shapeCode: fc.maxSafeNat(), seed: fc.nat() }), {
       minLength: 1,
