@@ -546,7 +546,11 @@ const rank1 = new Map<number, readonly number[]>();
 const rank2 = new Map<number, Map<number, readonly number[]>>();
 let interned = 0;
 
-function canonicalShape(shape: readonly number[]): readonly number[] {
+/**
+ * `shape` as a tensor holds it: frozen, and for ranks 1 and 2 one array per shape. Internal: for
+ * `tensorOfShape`'s callers, which make many tensors of one shape.
+ */
+export function canonicalShape(shape: readonly number[]): readonly number[] {
   const r = shape.length;
   if (r === 0) return SCALAR_SHAPE;
   if (r <= 2) {
@@ -935,16 +939,8 @@ export function uniformTensor(value: number, shape: readonly number[], dtype: DT
 const EMPTY = new Float32Array(0);
 
 /**
- * `shape` as a tensor holds it: frozen, and for ranks 1 and 2 one array per shape. Internal:
- * for `tensorOfShape`'s callers, which make many tensors of one shape.
- */
-export function canonicalForm(shape: readonly number[]): readonly number[] {
-  return canonicalShape(shape);
-}
-
-/**
  * A tensor of `values` (an array that fills `shape`, or one value for every element, as
- * `uniformTensor`), where `shape` is in canonical form already (`canonicalForm`), which the
+ * `uniformTensor`), where `shape` is in canonical form already (`canonicalShape`), which the
  * constructor then neither checks nor looks up. Internal (a jitted call's outputs).
  */
 export function tensorOfShape(

@@ -7,7 +7,7 @@ import { checkFunction, checkInteger, checkOptions, refuseAsync } from "../core/
 import { anyActive, withTransform } from "../core/dispatch.ts";
 import { flattenTree, isLiteral, leafDef, type TreeDef, unflattenTree } from "../core/structure.ts";
 import {
-  canonicalForm,
+  canonicalShape,
   dataOf,
   keepTensor,
   Tensor,
@@ -288,7 +288,7 @@ function trace(
     owned: writes.map((_, i) => srcs[firstWrite + i] === NEW && !held.has(firstWrite + i)),
     draws: t.draws.map((d) => ({ first: d.drawn, again: d.again })),
     outputs: programOf(compiled).outputs,
-    shapes: programOf(compiled).outputs.map((o) => isConst(o) ? null : canonicalForm(o.shape)),
+    shapes: programOf(compiled).outputs.map((o) => isConst(o) ? null : canonicalShape(o.shape)),
     inputs: new Array(programOf(compiled).inputs.length).fill(0),
     ones: programOf(compiled).inputs.map((v) => sizeOf(v.shape) === 1),
     lone: out.def === leafDef() && results[0] instanceof Output ? results[0].index : -1,

@@ -10,7 +10,7 @@
  * mul, div, min, max, neg, abs, sqrt, constants, float64 sums and roundings) are written; a part
  * with any other op keeps the JavaScript loop.
  */
-import { Bytes, type VNode } from "./vector.ts";
+import { Bytes, distinctNodes, type VNode } from "./vector.ts";
 
 /** A reference, in a part's node, to an earlier part's value. */
 export function partValue(m: number): VNode {
@@ -57,18 +57,9 @@ const OPS: Record<string, number> = {
 const GET = 0x20, SET = 0x21, F32_LOAD = 0x2a, F32_STORE = 0x38, F64_STORE = 0x39;
 const PROMOTE = 0xbb, DEMOTE = 0xb6, F64_ADD = 0xa0, F64_MUL = 0xa2;
 
-/** Whether `node` holds only ops a scalar loop writes. */
-function written(node: VNode): boolean {
-  // Each node once: a value used twice is one node (a chain of doublings is no tree of 2ⁿ).
-  const seen = new Set<VNode>();
-  const ok = (n: VNode): boolean => {
-    if (seen.has(n)) return true;
-    seen.add(n);
-    return (n.op in OPS || ["input", "part", "num", "sum", "round32"].includes(n.op)) &&
-      n.args.every(ok);
-  };
-  return ok(node);
-}
+// Whether a node's op is one a scalar loop writes.
+const written = (n: VNode) =>
+  n.op in OPS || ["input", "part", "num", "sum", "round32"].includes(n.op);
 
 /**
  * The loop over `n` elements of `parts`, whose inputs are arrays of `n` float32 values or single
@@ -81,7 +72,9 @@ export function scalarLoop(
   outputs: number,
   n: number,
 ): ScalarLoop | null {
-  if (typeof WebAssembly === "undefined" || !parts.every((p) => written(p.node))) return null;
+  // Each node once: a value used twice is one node (a chain of doublings is no tree of 2ⁿ).
+  const nodes = distinctNodes(parts.map((p) => p.node));
+  if (typeof WebAssembly === "undefined" || !nodes.every(written)) return null;
   // The memory: each array input, each output, the single values, then the sums (float64).
   const at: number[] = [];
   let end = 0;
@@ -209,14 +202,7 @@ export function scalarLoop(
   const mem = new Float32Array(memory.buffer), acc = new Float64Array(memory.buffer);
   // NOTE: what a call copies is listed once, as plain loops over it: walking every input of a
   // small loop with forEach cost as much as the roundings the loop saves.
-  const read = new Set<number>(), seen = new Set<VNode>();
-  const visit = (node: VNode): void => {
-    if (seen.has(node)) return;
-    seen.add(node);
-    if (node.op === "input") read.add(node.value!);
-    else node.args.forEach(visit);
-  };
-  for (const p of parts) visit(p.node);
+  const read = new Set(nodes.flatMap((node) => node.op === "input" ? [node.value!] : []));
   const values = [...read].filter((k) => single[k]);
   const arrays = [...read].filter((k) => !single[k] && !fixed[k]);
   const once = [...read].filter((k) => !single[k] && fixed[k]);

@@ -69,6 +69,18 @@ const UNARY64: Partial<Record<Unary, number>> = { abs: 0xec, neg: 0xed, sqrt: 0x
 // Ops of either lane width that need no opcode table.
 const COMMON = new Set(["input", "num", "select", "check", "sum", "round32"]);
 
+/** The nodes of the formulas at `roots`, each once (a node used twice is computed once). */
+export function distinctNodes(roots: readonly VNode[]): VNode[] {
+  const seen = new Set<VNode>();
+  const visit = (n: VNode): void => {
+    if (seen.has(n)) return;
+    seen.add(n);
+    n.args.forEach(visit);
+  };
+  roots.forEach(visit);
+  return [...seen];
+}
+
 /**
  * Whether every op of `root` exists on two float64 lanes (arithmetic, comparisons, bitwise ops,
  * sums and roundings to float32; not sin or exp, whose steps are float32's).
@@ -487,8 +499,8 @@ const BLOCK = 1 << 20;
 // nodes of its formula (a measure of its work per element: exp has 35, sin 53) reach SHARE_WORK:
 // an exp loop from 30,000 elements (math.ts's exp kernel from 65,536), an SGD update (6 nodes)
 // from 175,000. A cheap loop shared sooner lost more to the worker's waking (90 µs or more on a
-// VM) than it gained: relu's gradient mask times the cotangent, 32,768 elements of 7 nodes, took
-// 90 µs jitted when shared and 51 µs alone (W4's step is unchanged, 0.98–1.01).
+// VM) than it gained: relu times a cotangent, 32,768 elements of 5 nodes, took 230–238 µs jitted
+// when shared and 85 µs alone (W4's step is unchanged, 0.98–1.01).
 const THREAD_MIN = 1 << 14;
 const SHARE_WORK = 1 << 20;
 // NOTE: 16 chunks rather than 8: the threads finish closer together, and this one copies out the
@@ -529,7 +541,7 @@ export function vectorLoop(
   const k = vectorLoops() ? kernels() : null;
   if (k === null || inputs.length > MAX_INPUTS) return null;
   const code = writeModule(root, inputs, outDtype, k.shared !== null, relaxed());
-  const work = nodeCount(root);
+  const work = distinctNodes([root]).length;
   const { id, f } = moduleOf(k.memory, code);
   const size = (dtype: string) => (dtype === "float64" ? 8 : 4);
   const arrays = inputs.flatMap((x, i) => (x.kind === "array" ? [i] : []));
@@ -618,18 +630,6 @@ export function vectorLoop(
     }
     return true;
   };
-}
-
-// The distinct nodes of a formula (a node used twice is computed once).
-function nodeCount(root: VNode): number {
-  const seen = new Set<VNode>();
-  const visit = (n: VNode): void => {
-    if (seen.has(n)) return;
-    seen.add(n);
-    n.args.forEach(visit);
-  };
-  visit(root);
-  return seen.size;
 }
 
 /** How many distinct generated modules this thread holds (for tests). */
