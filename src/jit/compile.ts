@@ -2,13 +2,16 @@
  * Compiling a traced program: dead code and repeated subexpressions removed, chains of
  * elementwise ops fused into one loop each (generated from the primitives' scalar formulas), and
  * a memory plan that gives every intermediate a buffer of an arena living with the program,
- * reused once its last reader has run, within a call and across calls. Where the runtime forbids
+ * reused once its last reader has run, within a call and across calls. Where the memory is shared
+ * (threads), the arena's large float buffers and the program's large constants live in the
+ * WebAssembly kernels' memory, which the kernels read and write in place. Where the runtime forbids
  * generating code, nothing is fused and each op runs its own kernel (the interpreted path), with
  * the same results.
  */
 import type { Operand } from "../core/dispatch.ts";
 import { allocateOwned, allocateUninit, type DType, type TypedArray } from "../core/dtype.ts";
 import { canGenerate } from "../core/kernels/generated.ts";
+import { freeResident, residentArray } from "../core/kernels/wasm/runtime.ts";
 import { sizeOf } from "../core/shape.ts";
 import { dataOf, lazyFill, type Tensor } from "../core/tensor.ts";
 import { type Atom, type Eqn, isConst, Program, typeName, type Var } from "./program.ts";
@@ -165,6 +168,9 @@ export class CompiledProgram {
   readonly #slotOf = new Map<number, number>();
   readonly #slotSizes: { dtype: DType; size: number }[] = [];
   #arena: TypedArray[] | null = null;
+  // The buffers and constants that live in the kernels' memory, given back when the program is
+  // collected (see `resident`).
+  readonly #resident: (Float32Array | Float64Array)[] = [];
   readonly #outputs = new Set<number>();
   // Variables that share another's buffer (see #aliases), by id, with their root's id.
   readonly #aliasOf = new Map<number, number>();
@@ -203,11 +209,14 @@ export class CompiledProgram {
       }
     }
     this.#readOut = program.outputs.map((o) => !isConst(o) && sizeOf(o.shape) === 1);
+    const copies = new Map<Tensor, TypedArray>();
     this.#results = program.outputs.map(() => null);
     this.#runs = this.#steps.map((s) => ({
       step: s,
       reads: s.inputs.map((a) => isConst(a) ? -1 : reg.get(a.id)!),
-      operands: s.inputs.map((a) => isConst(a) ? constOperand(a.value, s.single) : record(a)),
+      operands: s.inputs.map((a) =>
+        isConst(a) ? constOperand(a.value, s.single, copies, this.#resident) : record(a)
+      ),
       outs: s.outs.map(record),
       registers: s.outs.map((v) => reg.get(v.id)!),
       slots: s.outs.map((v) => this.#slotOf.get(v.id) ?? -1),
@@ -215,6 +224,7 @@ export class CompiledProgram {
       sizes: s.outs.map((v) => sizeOf(v.shape)),
     }));
     this.#outRegs = program.outputs.map((o) => isConst(o) ? -1 : reg.get(o.id)!);
+    freeing?.register(this, this.#resident);
   }
 
   #run(inputs: readonly Value[]): (Value | null)[] {
@@ -230,7 +240,7 @@ export class CompiledProgram {
     }
     // The arena is the program's for good: no tidy scope may recycle it.
     const arena = this.#arena ??= this.#slotSizes.map(({ dtype, size }) =>
-      allocateOwned(dtype, size)
+      resident(dtype, size, this.#resident) ?? allocateOwned(dtype, size)
     );
     const runs = this.#runs;
     for (let r = 0; r < runs.length; r++) {
@@ -352,15 +362,52 @@ interface Run {
 const EMPTY = new Float32Array(0);
 const record = (v: Var): Slot => ({ data: EMPTY, shape: v.shape, dtype: v.dtype });
 
-// A constant's values, copied now (a tensor captured inside a tidy may be released later); a
-// uniform one as its one value for elementwise steps, which broadcast it.
-function constOperand(t: Tensor, single: boolean): Operand {
+// A constant's values, copied now (a tensor captured inside a tidy may be released later), once
+// for all the steps that read it; a uniform one as its one value for elementwise steps, which
+// broadcast it.
+function constOperand(
+  t: Tensor,
+  single: boolean,
+  copies: Map<Tensor, TypedArray>,
+  kept: (Float32Array | Float64Array)[],
+): Operand {
   const fill = lazyFill(t);
   if (single && fill !== undefined) {
     return { data: allocateOwned(t.dtype, 1).fill(fill), shape: [], dtype: t.dtype };
   }
-  return { data: dataOf(t).slice(), shape: t.shape, dtype: t.dtype };
+  let data = copies.get(t);
+  if (data === undefined) {
+    const values = dataOf(t), here = resident(t.dtype, values.length, kept);
+    copies.set(t, data = here === null ? values.slice() : (here.set(values), here));
+  }
+  return { data, shape: t.shape, dtype: t.dtype };
 }
+
+// NOTE: a buffer or constant of this many elements or more lives in the kernels' memory, where the
+// WebAssembly kernels read and write it in place rather than copying it in and out (W4's step:
+// 2.4 MB of its copies); smaller ones stay where JavaScript loops, which serve them, keep them.
+const RESIDENT_MIN = 1024;
+
+// A float array for the program to keep in the kernels' memory (noted in `kept`, to be given back
+// with the program), or null where it stays in ordinary memory.
+function resident(
+  dtype: DType,
+  size: number,
+  kept: (Float32Array | Float64Array)[],
+): Float32Array | Float64Array | null {
+  if (size < RESIDENT_MIN || (dtype !== "float32" && dtype !== "float64")) return null;
+  const array = residentArray(dtype, size);
+  if (array !== null) kept.push(array);
+  return array;
+}
+
+// Gives a collected program's resident arrays back. (Where FinalizationRegistry is missing they
+// stay: programs are few, each jitted function's handful.)
+const freeing = typeof FinalizationRegistry === "undefined"
+  ? undefined
+  : new FinalizationRegistry<(Float32Array | Float64Array)[]>((arrays) => {
+    for (const a of arrays) freeResident(a);
+  });
 
 const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
 

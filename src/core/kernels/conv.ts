@@ -10,7 +10,7 @@
  * products, thin groups) a loop sums each output in float64, reading the input in place.
  */
 import { allocateF64, type DType, type TypedArray } from "../dtype.ts";
-import { DATA, heap, JOB, kernels, runJob, type Stream } from "./wasm/runtime.ts";
+import { heap, JOB, kernels, runJob, scratchStart, type Stream } from "./wasm/runtime.ts";
 
 /** The layout and attributes of one convolution, checked by the shape rule. */
 export interface ConvGeometry {
@@ -369,7 +369,11 @@ function wasmConv(
   const mem = heap(k, xBytes + aBytes + bBytes + cBytes);
   // NOTE: x goes into WebAssembly memory first, so that A's runs are copied by copyWithin: a
   // subarray per run, for `set`, costs more than the copy of a run of a few hundred values.
-  const x0 = DATA / 4, aPtr = DATA + xBytes, bPtr = aPtr + aBytes, cPtr = bPtr + bBytes;
+  const at = scratchStart(),
+    x0 = at / 4,
+    aPtr = at + xBytes,
+    bPtr = aPtr + aBytes,
+    cPtr = bPtr + bBytes;
   const a0 = aPtr / 4, b0 = bPtr / 4, c0 = cPtr / 4;
   mem.set(x, x0);
   const sum = per < ntaps ? allocateF64(block * og) : null;

@@ -4,7 +4,7 @@
  * Large products are shared with the worker (see runtime.ts). Where WebAssembly SIMD is
  * unavailable, `wasmGemm` returns false and the caller's loop runs.
  */
-import { DATA, heap, JOB, kernels, runJob } from "./runtime.ts";
+import { addressOf, heap, JOB, kernels, runJob, scratchStart } from "./runtime.ts";
 
 // Chunks per product: enough that the threads finish close together (16 rather than 8: W4's step
 // about 3 % faster), few enough to keep the streamed operand's blocks hot.
@@ -58,22 +58,36 @@ export function wasmGemm(
     return true;
   }
   const mp = ceil(m, 4), np = ceil(n, 8);
-  const ldc = padded(np);
+  // Operands that live in the kernels' memory (a compiled program's buffers) are read in place
+  // where the kernel can read their layout well, and C is written in place when its tiles fit it
+  // exactly; the rest goes through the scratch space. Reading in place, the kernel may read a few
+  // values past the matrix, into the rows or columns it discards (see residentArray's SPARE).
+  const cols = ai === 1 && ap !== 1;
+  const aHere = addressOf(a), bHere = addressOf(b), cHere = addressOf(out);
+  const aInPlace = aHere >= 0 && (cols ? padded(ap) === ap : ap === 1 && m === mp);
+  const bInPlace = bHere >= 0 && bj === 1 && padded(bp) === bp;
+  const cInPlace = cHere >= 0 && m === mp && n === np;
+  const ldc = cInPlace ? n : padded(np);
   // A is copied as it is laid out when it can be read in place (rows, or the transpose's rows);
   // its rows (or columns) past m, and B's columns past n, are zeros the kernel reads.
-  const cols = ai === 1 && ap !== 1;
-  const lda = cols ? padded(mp) : padded(k), ldb = padded(np);
-  const aBytes = (cols ? k : mp) * lda * 4, bBytes = k * ldb * 4, cBytes = mp * ldc * 4;
-  const mem = heap(w, aBytes + bBytes + cBytes);
-  const aPtr = DATA, bPtr = aPtr + aBytes, cPtr = bPtr + bBytes;
+  const lda = aInPlace ? (cols ? ap : ai) : cols ? padded(mp) : padded(k);
+  const ldb = bInPlace ? bp : padded(np);
+  const aBytes = aInPlace ? 0 : (cols ? k : mp) * lda * 4, bBytes = bInPlace ? 0 : k * ldb * 4;
+  const mem = heap(w, aBytes + bBytes + (cInPlace ? 0 : mp * ldc * 4));
+  const scratch = scratchStart();
+  const aPtr = aInPlace ? aHere + aOff * 4 : scratch,
+    bPtr = bInPlace ? bHere + bOff * 4 : scratch + aBytes;
+  const cPtr = cInPlace ? cHere + oOff * 4 : scratch + aBytes + bBytes;
   // Chunks are of rows, or of columns when C is wider than tall: every chunk streams all of the
   // other operand, and this way that is the smaller one. A row chunk's rows of A go in, and its
   // rows of C come out, while the other thread works on its own chunks.
-  const byColumns = np > mp, rowsOfA = !cols && !byColumns;
-  if (cols) copyIn(a, aOff, ap, 1, k, m, mem, aPtr / 4, lda);
-  else if (!rowsOfA) copyIn(a, aOff, ai, ap, m, k, mem, aPtr / 4, lda);
-  if (m < mp && !cols) mem.fill(0, aPtr / 4 + m * lda, aPtr / 4 + mp * lda);
-  copyIn(b, bOff, bp, bj, k, n, mem, bPtr / 4, ldb);
+  const byColumns = np > mp, rowsOfA = !aInPlace && !cols && !byColumns;
+  if (!aInPlace) {
+    if (cols) copyIn(a, aOff, ap, 1, k, m, mem, aPtr / 4, lda);
+    else if (!rowsOfA) copyIn(a, aOff, ai, ap, m, k, mem, aPtr / 4, lda);
+    if (m < mp && !cols) mem.fill(0, aPtr / 4 + m * lda, aPtr / 4 + mp * lda);
+  }
+  if (!bInPlace) copyIn(b, bOff, bp, bj, k, n, mem, bPtr / 4, ldb);
   const stream = {
     fill(i: number, e: number) {
       const rows = Math.min(e, m) - i;
@@ -82,6 +96,7 @@ export function wasmGemm(
       }
     },
     drain(i: number, e: number) {
+      if (cInPlace) return;
       if (byColumns) copyOut(mem, cPtr / 4 + i, ldc, m, Math.min(e, n) - i, out, oOff + i, n);
       else copyOut(mem, cPtr / 4 + i * ldc, ldc, Math.min(e, m) - i, n, out, oOff + i * n, n);
     },
@@ -179,7 +194,7 @@ export function wasmOuter(
   const np = ceil(n, 4);
   const aBytes = ceil(m, 4) * 4, bBytes = np * 4;
   const mem = heap(w, aBytes + bBytes + m * np * 4);
-  const aPtr = DATA, bPtr = aPtr + aBytes, cPtr = bPtr + bBytes;
+  const aPtr = scratchStart(), bPtr = aPtr + aBytes, cPtr = bPtr + bBytes;
   copyIn(a, aOff, ai, ai, 1, m, mem, aPtr / 4, m);
   copyIn(b, bOff, bj, bj, 1, n, mem, bPtr / 4, np);
   w.gemm.outer(aPtr, bPtr, cPtr, m, np);

@@ -7,7 +7,16 @@
 import type { TypedArray } from "../../dtype.ts";
 import type { UnaryLoop } from "../elementwise.ts";
 import { cosF32, expF32, sigmoidF32, sinF32, tanhF32 } from "../fast_math.ts";
-import { DATA, heap, JOB, type Kernels, kernels, runJob } from "./runtime.ts";
+import {
+  addressOf,
+  endsResident,
+  heap,
+  JOB,
+  type Kernels,
+  kernels,
+  runJob,
+  scratchStart,
+} from "./runtime.ts";
 
 // Below this many elements the copies and the call cost more than the SIMD lanes save (and the
 // jit fuses these ops only from this many on: see src/jit/fuse.ts).
@@ -54,18 +63,25 @@ function map(op: MathOp, o: TypedArray, a: TypedArray, n: number): void {
 
 function mapBlock(k: Kernels, op: MathOp, o: Float32Array, a: Float32Array, n: number): void {
   const n4 = (n + 3) & ~3;
-  const mem = heap(k, 8 * n4);
-  const src = DATA / 4, dst = src + n4;
+  // Arrays in the kernels' memory (a compiled program's buffers) are read and written in place; an
+  // output's padding lanes must then fall in its block's spare bytes (see runtime.ts), and an
+  // input's are zeroed there when they do.
+  const aHere = addressOf(a), oHere = n4 === n || endsResident(o, n) ? addressOf(o) : -1;
+  const mem = heap(k, (aHere < 0 ? 4 * n4 : 0) + (oHere < 0 ? 4 * n4 : 0));
+  const src = (aHere < 0 ? scratchStart() : aHere) / 4;
+  const dst = oHere < 0 ? (aHere < 0 ? src + n4 : scratchStart() / 4) : oHere / 4;
+  if (aHere >= 0 && endsResident(a, n)) mem.fill(0, src + n, src + n4);
   const chunk = Math.max(4, (Math.ceil(n4 / CHUNKS) + 3) & ~3);
   const outside = runJob(k, op.job, [4 * src, 4 * dst, op.cosine], n4, chunk, n >= THREAD_MIN, {
     fill(i, e) {
+      if (aHere >= 0) return;
       const end = Math.min(e, n);
       mem.set(a.subarray(i, end), src + i);
       // The padding lanes are computed too; zeros keep them in range.
       if (end < e) mem.fill(0, src + end, src + e);
     },
     drain(i, e) {
-      o.set(mem.subarray(dst + i, dst + Math.min(e, n)), i);
+      if (oHere < 0) o.set(mem.subarray(dst + i, dst + Math.min(e, n)), i);
     },
   });
   // The elements the kernel does not serve (NaN, infinities, beyond its range) are rare.

@@ -1,10 +1,12 @@
 /**
- * The WebAssembly kernels' common ground: one memory holding the operands, the modules
- * instantiated on it (gemm.wat, math.wat), and, where workers, shared memory and blocking waits
- * are available (Deno; not a browser's main thread, nor Node without a global Worker), a worker
- * that claims chunks of a large job beside the calling thread, started once large jobs have taken
- * long enough alone (`SPAWN_AFTER_MS`). The worker never keeps a program running: see `spawn`. Where WebAssembly SIMD is unavailable, `kernels()` is null and the
- * callers run their TypeScript loops.
+ * The WebAssembly kernels' common ground: one memory holding the operands (copied into its scratch
+ * space for each call, or living there for good: a compiled program's buffers and constants, which
+ * the kernels read and write in place), the modules instantiated on it (gemm.wat, math.wat), and,
+ * where workers, shared memory and blocking waits are available (Deno; not a browser's main
+ * thread, nor Node without a global Worker), a worker that claims chunks of a large job beside the
+ * calling thread, started once large jobs have taken long enough alone (`SPAWN_AFTER_MS`). The
+ * worker never keeps a program running: see `spawn`. Where WebAssembly SIMD is unavailable,
+ * `kernels()` is null and the callers run their TypeScript loops.
  */
 import { gemmFusedWasm, gemmSharedFusedWasm, gemmSharedWasm, gemmWasm } from "./gemm_wasm.ts";
 import { mathFusedWasm, mathSharedFusedWasm, mathSharedWasm, mathWasm } from "./math_wasm.ts";
@@ -83,10 +85,10 @@ function loopArgs(words: Int32Array, p: ArrayLike<number>, i: number, e: number)
   return args;
 }
 
-// The first bytes of memory are the control block shared with the worker; data starts after.
+// The first bytes of memory are the control block shared with the worker; then the blocks that
+// hold arrays for good (see `residentArray`); the kernels' scratch space starts past the last.
 const CTL_WORDS = 32;
-/** The first byte of memory free for operands (16-byte aligned). */
-export const DATA = CTL_WORDS * 4;
+const FIRST_BLOCK = CTL_WORDS * 4;
 const STATE = 0; // 0 starting, 1 idle, 2 job posted, 3 exited, POSTING while a job is written
 const POSTING = 4;
 const JOB_ID = 1;
@@ -364,13 +366,88 @@ function ensureWorker(k: Kernels): void {
 }
 
 /**
- * Grows the memory to hold `bytes` past DATA and returns a view of all of it (valid until the
- * memory next grows).
+ * Grows the memory to hold `bytes` of scratch space from `scratchStart()` and returns a view of
+ * all of it (valid until the memory next grows).
  */
 export function heap(k: Kernels, bytes: number): Float32Array {
-  const have = k.memory.buffer.byteLength, need = DATA + bytes;
-  if (need > have) k.memory.grow(Math.ceil((need - have) / 65536));
+  grow(k, scratchAt + bytes);
   return new Float32Array(k.memory.buffer);
+}
+
+function grow(k: Kernels, bytes: number): void {
+  const have = k.memory.buffer.byteLength;
+  if (bytes > have) k.memory.grow(Math.ceil((bytes - have) / 65536));
+}
+
+// The resident blocks' sizes by address, and where the scratch space starts: past the last block,
+// 64-byte aligned. It moves only when a block is made or freed, never during a kernel's call.
+const blocks = new Map<number, number>();
+// Where each resident array ends: its block's spare bytes follow.
+const ends = new Set<number>();
+let scratchAt = FIRST_BLOCK;
+// The buffers the kernels' memory has had: a shared memory's views outlive its growth, each
+// on the buffer of its time.
+const memories = new WeakSet<ArrayBufferLike>();
+// NOTE: each array's block ends with this many spare bytes: a SIMD loop in place computes up to
+// three padding lanes of float64 past the array's end.
+const SPARE = 32;
+
+/** The first byte of the kernels' scratch space (16-byte aligned), past every resident block. */
+export function scratchStart(): number {
+  return scratchAt;
+}
+
+/**
+ * A float array of `length` elements that lives in the kernels' shared memory, so that kernels
+ * read and write it in place rather than copying it in and out: for buffers that a compiled
+ * program keeps for good. Null where the memory is not shared (its views would not survive its
+ * growth). Give it back with `freeResident` once nothing can read it.
+ */
+export function residentArray(
+  dtype: "float32" | "float64",
+  length: number,
+): Float32Array | Float64Array | null {
+  const k = kernels();
+  if (k === null || !(k.memory.buffer instanceof SharedArrayBuffer)) return null;
+  const size = dtype === "float64" ? 8 : 4;
+  const bytes = Math.ceil((length * size + SPARE) / 64) * 64;
+  // The first gap that fits, between blocks in address order, else past the last.
+  let at = FIRST_BLOCK;
+  for (const [start, len] of [...blocks].sort((x, y) => x[0] - y[0])) {
+    if (start - at >= bytes) break;
+    at = Math.max(at, start + len);
+  }
+  grow(k, at + bytes);
+  blocks.set(at, bytes);
+  ends.add(at + length * size);
+  scratchAt = Math.max(scratchAt, at + bytes);
+  const buffer = k.memory.buffer;
+  memories.add(buffer);
+  return dtype === "float64"
+    ? new Float64Array(buffer, at, length)
+    : new Float32Array(buffer, at, length);
+}
+
+/** Gives a `residentArray`'s block back; nothing may read or write the array afterwards. */
+export function freeResident(array: Float32Array | Float64Array): void {
+  if (!blocks.delete(array.byteOffset)) return;
+  ends.delete(array.byteOffset + array.byteLength);
+  scratchAt = FIRST_BLOCK;
+  for (const [start, len] of blocks) scratchAt = Math.max(scratchAt, start + len);
+}
+
+/**
+ * Whether element `i` of `array` lies just past the end of a resident array: the spare bytes there
+ * are free to write.
+ */
+export function endsResident(array: Float32Array | Float64Array, i: number): boolean {
+  const at = addressOf(array);
+  return at >= 0 && ends.has(at + i * array.BYTES_PER_ELEMENT);
+}
+
+/** The byte address of `array[0]` in the kernels' memory, or -1 when it lives elsewhere. */
+export function addressOf(array: ArrayLike<number>): number {
+  return ArrayBuffer.isView(array) && memories.has(array.buffer) ? array.byteOffset : -1;
 }
 
 /**

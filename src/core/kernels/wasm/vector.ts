@@ -12,7 +12,17 @@
  * has them). Where a lane falls outside the range those steps serve, the loop reports it, and the
  * caller runs the kernels instead.
  */
-import { DATA, type GeneratedLoop, heap, JOB, kernels, registerLoop, runJob } from "./runtime.ts";
+import {
+  addressOf,
+  endsResident,
+  type GeneratedLoop,
+  heap,
+  JOB,
+  kernels,
+  registerLoop,
+  runJob,
+  scratchStart,
+} from "./runtime.ts";
 
 /** A value of the expression language: four float32 (or int32, or mask) lanes, or two float64. */
 export interface VNode {
@@ -459,13 +469,15 @@ function writeModule(
 
 interface Layout {
   len: number;
+  /** The arrays read and written in place (a bit each, the output's last), and where scratch began. */
+  inPlace: number;
+  base: number;
   len4: number;
+  /** Each input's place in scratch (arrays in place have theirs per call). */
   at: number[];
   outAt: number;
   argsAt: number;
   codeAt: number;
-  /** The loop's arguments: the inputs' pointers, the output's, the padded length. */
-  args: number[];
 }
 
 const F32_ARRAY: LoopInput = { kind: "array", dtype: "float32" };
@@ -554,22 +566,26 @@ export function vectorLoop(
     (m, i) => (inputs[i].dtype === "float64" ? m | bit(i) : m),
     outDtype === "float64" ? bit(last) : 0,
   );
-  // One block's layout in memory: arrays, output, single values (8 bytes each), then, for the
-  // worker, the pointers and the module's bytes. A compiled program calls with one length again
-  // and again, so the last length's layout is kept, and views of the memory until it grows.
+  // One block's layout in scratch: the arrays not in place, the output unless in place, single
+  // values (8 bytes each), then, for the worker, the pointers and the module's bytes. A compiled
+  // program calls with one length and the same buffers again and again, so the last layout is kept,
+  // and views of the memory until it grows.
   let layout: Layout | null = null;
-  const layoutOf = (len: number): Layout => {
-    if (layout?.len === len) return layout;
+  const layoutOf = (len: number, inPlace: number): Layout => {
+    const base = scratchStart();
+    if (layout?.len === len && layout.inPlace === inPlace && layout.base === base) return layout;
     const len4 = (len + 3) & ~3;
     const at: number[] = [];
-    let end = DATA;
-    for (const i of arrays) at[i] = end, end += len4 * size(inputs[i].dtype);
+    let end = base;
+    for (const i of arrays) {
+      if (!(inPlace & bit(i))) at[i] = end, end += len4 * size(inputs[i].dtype);
+    }
     const outAt = end;
-    end += len4 * size(outDtype);
+    if (!(inPlace & bit(last))) end += len4 * size(outDtype);
     for (const i of singles) at[i] = end, end += 8;
     const argsAt = end, codeAt = argsAt + 4 * (inputs.length + 3);
-    heap(k, codeAt + code.length - DATA);
-    return layout = { len, len4, at, outAt, argsAt, codeAt, args: [...at, outAt, len4] };
+    heap(k, codeAt + code.length - base);
+    return layout = { len, inPlace, base, len4, at, outAt, argsAt, codeAt };
   };
   let views: { buffer: ArrayBufferLike; f32: Float32Array; f64: Float64Array } | null = null;
   const viewsOf = () => {
@@ -585,14 +601,33 @@ export function vectorLoop(
     i0: number,
     i1: number,
   ) => {
-    const len = i1 - i0;
-    const { len4, at, outAt, argsAt, codeAt, args } = layoutOf(len);
+    const len = i1 - i0, padding = ((len + 3) & ~3) > len;
+    // Arrays in the kernels' memory (a compiled program's buffers) are read and written where they
+    // are. Padding lanes past an array's end fall in its block's spare bytes; elsewhere an input's
+    // are whatever follows (at worst out of range: the caller's path then runs), and an output's
+    // would overwrite what follows, so such an output goes through scratch.
+    let inPlace = 0;
+    for (const j of arrays) if (addressOf(xs[j]) >= 0) inPlace |= bit(j);
+    if (addressOf(out) >= 0 && (!padding || endsResident(out, i1))) inPlace |= bit(last);
+    const { len4, at, outAt, argsAt, codeAt } = layoutOf(len, inPlace);
     const { f32, f64 } = viewsOf();
     const view = (dtype: string) => (dtype === "float64" ? f64 : f32);
+    const args = [...at];
+    for (const j of arrays) {
+      if (!(inPlace & bit(j))) continue;
+      const x = xs[j] as Float32Array, bytes = size(inputs[j].dtype);
+      args[j] = addressOf(x) + i0 * bytes;
+      // Its padding lanes repeat its last element, as scratch's do (see fill).
+      if (padding && endsResident(x, i1)) {
+        view(inputs[j].dtype).fill(x[i1 - 1], args[j] / bytes + len, args[j] / bytes + len4);
+      }
+    }
+    args.push(inPlace & bit(last) ? addressOf(out) + i0 * size(outDtype) : outAt, len4);
     for (const i of singles) view(inputs[i].dtype)[at[i] / size(inputs[i].dtype)] = xs[i][0];
     const fill = (i: number, e: number) => {
       const stop = Math.min(e, len);
       for (const j of arrays) {
+        if (inPlace & bit(j)) continue;
         const mem = view(inputs[j].dtype), x = xs[j] as Float32Array;
         const base = at[j] / size(inputs[j].dtype);
         if (stop - i <= SHORT) {
@@ -603,6 +638,7 @@ export function vectorLoop(
       }
     };
     const drain = (i: number, e: number) => {
+      if (inPlace & bit(last)) return;
       const stop = Math.min(e, len), base = outAt / size(outDtype), mem = view(outDtype);
       if (stop - i <= SHORT) {
         for (let q = i; q < stop; q++) out[i0 + q] = mem[base + q];
