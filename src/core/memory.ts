@@ -10,6 +10,7 @@
  */
 import type { TypedArray } from "./dtype.ts";
 import type { Dense } from "./storage.ts";
+import { addressOf, freeResident } from "./kernels/wasm/runtime.ts";
 
 /** One open `tidy`: what was made while it was the innermost scope. */
 export interface Scope {
@@ -79,6 +80,17 @@ export function giveBuffer(buffer: ArrayBuffer): void {
   }
   list.push(buffer);
   pooledBytes += bytes;
+}
+
+/**
+ * Gives an array that nobody can see any more back: its buffer to the pool when it is the whole
+ * buffer, or its block to the kernels' memory when it lives there (a compiled program's output).
+ */
+export function giveArray(d: TypedArray): void {
+  if (addressOf(d) >= 0) freeResident(d as Float32Array | Float64Array);
+  else if (d.byteOffset === 0 && d.byteLength === d.buffer.byteLength) {
+    giveBuffer(d.buffer as ArrayBuffer);
+  }
 }
 
 /** What the pool holds now (for tests and the memory bench). */

@@ -1,7 +1,7 @@
 /** `tidy` and `keep`: opt-in reuse of the memory of tensors a computation no longer needs. */
 import { anyActive } from "./dispatch.ts";
 import type { TypedArray } from "./dtype.ts";
-import { giveBuffer, type Scope, scopes } from "./memory.ts";
+import { giveArray, type Scope, scopes } from "./memory.ts";
 import { Dense } from "./storage.ts";
 import { keepTensor, storageOf, Tensor } from "./tensor.ts";
 
@@ -98,12 +98,7 @@ function close(scope: Scope, returned: ReadonlySet<Dense>): void {
     else s.release();
   }
   const holds = (d: TypedArray) => held.has(d);
-  for (const d of scope.fresh) {
-    // Only an array that is its buffer's whole (never a slab's piece) is pooled.
-    if (!holds(d) && d.byteOffset === 0 && d.byteLength === d.buffer.byteLength) {
-      giveBuffer(d.buffer as ArrayBuffer);
-    }
-  }
+  for (const d of scope.fresh) if (!holds(d)) giveArray(d);
   if (parent !== null) handOver(scope, parent, survives, holds);
 }
 

@@ -11,7 +11,8 @@
 import type { Operand } from "../core/dispatch.ts";
 import { allocateOwned, allocateUninit, type DType, type TypedArray } from "../core/dtype.ts";
 import { canGenerate } from "../core/kernels/generated.ts";
-import { freeResident, residentArray } from "../core/kernels/wasm/runtime.ts";
+import { freeResident, looseArray, residentArray } from "../core/kernels/wasm/runtime.ts";
+import { noteFresh } from "../core/memory.ts";
 import { sizeOf } from "../core/shape.ts";
 import { dataOf, lazyFill, type Tensor } from "../core/tensor.ts";
 import { type Atom, type Eqn, isConst, Program, typeName, type Var } from "./program.ts";
@@ -110,6 +111,8 @@ interface Step {
   readonly alias?: number;
   run(operands: readonly Operand[], outs: readonly Operand[]): void;
   readonly text: string;
+  /** Whether it computes in the kernels' memory (a SIMD loop): outputs made there save a copy. */
+  readonly simd?: boolean;
 }
 
 let build: (p: Program) => CompiledProgram;
@@ -179,6 +182,8 @@ export class CompiledProgram {
   // output); each step reads its operands' registers into operand records made once.
   readonly #runs: Run[];
   readonly #registers: (TypedArray | null)[];
+  // The operand records that hold the caller's arrays during a call (inputs read, outputs made).
+  readonly #foreign: Slot[];
   readonly #outRegs: number[];
   // Arrays the program keeps for inputs that come as a value, and for outputs of one element,
   // which leave it as their value.
@@ -224,6 +229,10 @@ export class CompiledProgram {
       sizes: s.outs.map((v) => sizeOf(v.shape)),
     }));
     this.#outRegs = program.outputs.map((o) => isConst(o) ? -1 : reg.get(o.id)!);
+    this.#foreign = this.#runs.flatMap((r) => [
+      ...r.operands.filter((_, i) => r.reads[i] >= 0 && r.reads[i] < program.inputs.length),
+      ...r.outs.filter((_, k) => r.slots[k] < 0),
+    ]) as Slot[];
     freeing?.register(this, this.#resident);
   }
 
@@ -249,9 +258,8 @@ export class CompiledProgram {
         if (reads[i] >= 0) (operands[i] as Slot).data = regs[reads[i]]!;
       }
       for (let k = 0; k < outs.length; k++) {
-        // Outputs from the allocator, which reuses what tidy released, as eager ops' do.
         const data = own[k] ??
-          (slots[k] < 0 ? allocateUninit(outs[k].dtype, sizes[k]) : arena[slots[k]]);
+          (slots[k] < 0 ? output(outs[k].dtype, sizes[k], step.simd === true) : arena[slots[k]]);
         regs[registers[k]] = outs[k].data = data;
       }
       step.run(operands, outs);
@@ -264,6 +272,8 @@ export class CompiledProgram {
     // The inputs and outputs are the caller's: the program keeps no reference to them. (A loop:
     // fill() is a builtin call, which costs more than the loop on a program this small.)
     for (let k = 0; k < regs.length; k++) regs[k] = null;
+    const foreign = this.#foreign;
+    for (let k = 0; k < foreign.length; k++) foreign[k].data = EMPTY;
     return results;
   }
 
@@ -401,6 +411,22 @@ function resident(
   return array;
 }
 
+// An output's array. A SIMD loop's goes where it can in the kernels' memory: the loop writes it in
+// place, the next call reads it in place when it comes back as an input (a training step's
+// weights), and the innermost tidy gives it back when it releases it. Others come from the
+// allocator, which reuses what tidy released, as eager ops' arrays do: an array in shared memory
+// costs more to copy from (1.45× for `data()` of 4 MB), which a JavaScript kernel's output would
+// pay for nothing.
+function output(dtype: DType, size: number, simd: boolean): TypedArray {
+  if (!simd || size < RESIDENT_MIN || (dtype !== "float32" && dtype !== "float64")) {
+    return allocateUninit(dtype, size);
+  }
+  const array = looseArray(dtype, size);
+  if (array === null) return allocateUninit(dtype, size);
+  noteFresh(array);
+  return array;
+}
+
 // Gives a collected program's resident arrays back. (Where FinalizationRegistry is missing they
 // stay: programs are few, each jitted function's handful.)
 const freeing = typeof FinalizationRegistry === "undefined"
@@ -447,6 +473,7 @@ function fusedStep(g: FusedGroup): Step {
     // Compiled at the first call, for the operands' shapes and dtypes, which never change.
     run: (operands, [out]) => (loop ??= g.compile(out.shape, operands))(out.data, operands),
     text: `${typeName(g.out)} = fused[${g.names.join(" ")}]${g.simd ? " (SIMD)" : ""}`,
+    simd: g.simd,
   };
 }
 

@@ -16,7 +16,7 @@ import {
   uniformValue,
   viewTensor,
 } from "../core/tensor.ts";
-import { replaceOwned, type Variable } from "../core/variable.ts";
+import { currentValue, replaceOwned, type Variable } from "../core/variable.ts";
 import { fmtShape, sameShape, sizeOf } from "../core/shape.ts";
 import { compile, type CompiledProgram, programOf, runProgram, type Value } from "./compile.ts";
 import { type Atom, isConst, type Program, type Var } from "./program.ts";
@@ -306,7 +306,11 @@ function run(entry: Entry, leaves: readonly unknown[]): unknown {
     inputs[at] = typeof leaf === "number" ? leaf : valueOf(leaf as Tensor, ones[at]);
     at++;
   }
-  for (let j = 0; j < reads.length; j++, at++) inputs[at] = valueOf(reads[j].peek(), ones[at]);
+  // Read for the program alone, which keeps no reference to them: a value the variable gives up
+  // when the call assigns it (a training step's weights) goes back to the innermost tidy.
+  for (let j = 0; j < reads.length; j++, at++) {
+    inputs[at] = valueOf(currentValue(reads[j]), ones[at]);
+  }
   // The first call uses the numbers drawn while tracing, as eager mode would have drawn them.
   for (const d of draws) inputs[at++] = dataOf(d.first ?? d.again());
   for (const d of draws) d.first = null;

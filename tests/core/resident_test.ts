@@ -101,6 +101,10 @@ const PRODUCTS: [number[], number[], boolean, boolean][] = [
   [[40, 256], [256, 256], false, false],
   [[256, 40], [256, 24], true, false],
   [[3, 20, 300], [300, 9], false, false],
+  // Outer products (k = 1), C in place when its rows are whole vectors of four.
+  [[8, 784, 1], [8, 1, 128], false, false],
+  [[130, 1], [1, 52], false, false],
+  [[130, 1], [1, 50], false, false],
   [[64, 500], [500, 640], false, false],
   [[260, 300], [300, 264], false, false],
   [[300, 260], [300, 264], true, false],

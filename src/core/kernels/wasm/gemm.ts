@@ -192,12 +192,16 @@ export function wasmOuter(
   const w = kernels();
   if (w === null) return false;
   const np = ceil(n, 4);
+  // C is written in place when it lives in the kernels' memory and its rows need no padding.
+  const cHere = np === n ? addressOf(out) : -1;
   const aBytes = ceil(m, 4) * 4, bBytes = np * 4;
-  const mem = heap(w, aBytes + bBytes + m * np * 4);
-  const aPtr = scratchStart(), bPtr = aPtr + aBytes, cPtr = bPtr + bBytes;
+  const mem = heap(w, aBytes + bBytes + (cHere < 0 ? m * np * 4 : 0));
+  const aPtr = scratchStart(), bPtr = aPtr + aBytes;
+  const cPtr = cHere < 0 ? bPtr + bBytes : cHere + oOff * 4;
   copyIn(a, aOff, ai, ai, 1, m, mem, aPtr / 4, m);
   copyIn(b, bOff, bj, bj, 1, n, mem, bPtr / 4, np);
   w.gemm.outer(aPtr, bPtr, cPtr, m, np);
+  if (cHere >= 0) return true;
   // NOTE: one copy of the whole block when its rows are packed: a copy per row costs several
   // times more, and the block is most of the work.
   if (np === n) out.set(mem.subarray(cPtr / 4, cPtr / 4 + m * n), oOff);

@@ -430,10 +430,53 @@ export function residentArray(
 
 /** Gives a `residentArray`'s block back; nothing may read or write the array afterwards. */
 export function freeResident(array: Float32Array | Float64Array): void {
-  if (!blocks.delete(array.byteOffset)) return;
-  ends.delete(array.byteOffset + array.byteLength);
+  if (looseArrays?.unregister(array)) looseBytes -= blocks.get(array.byteOffset) ?? 0;
+  freeBlock(array.byteOffset);
+}
+
+function freeBlock(at: number): void {
+  const bytes = blocks.get(at);
+  if (bytes === undefined) return;
+  blocks.delete(at);
+  for (const end of ends) if (end > at && end <= at + bytes) ends.delete(end);
   scratchAt = FIRST_BLOCK;
   for (const [start, len] of blocks) scratchAt = Math.max(scratchAt, start + len);
+}
+
+// NOTE: resident arrays handed to tensors (a compiled program's outputs), rather than kept by a
+// program, go back when a tidy scope releases them (`freeResident`) or once they are collected.
+// The collector does not count them as memory (their views are small objects, and collects weak
+// targets only in its full collections), so a loop outside tidy would grow the memory, which
+// never shrinks, without bound: past LOOSE_BYTES outstanding, outputs go to ordinary memory.
+const LOOSE_BYTES = 64 << 20;
+let looseBytes = 0;
+const looseArrays = typeof FinalizationRegistry === "undefined"
+  ? undefined
+  : new FinalizationRegistry<number>((at) => {
+    looseBytes -= blocks.get(at) ?? 0;
+    freeBlock(at);
+  });
+
+/**
+ * A `residentArray` for a tensor to hold (a compiled program's output): given back by
+ * `freeResident` when a tidy scope releases it, or once it is collected. Null where resident
+ * arrays are unavailable, or while those outstanding take `LOOSE_BYTES` already.
+ */
+export function looseArray(
+  dtype: "float32" | "float64",
+  length: number,
+): Float32Array | Float64Array | null {
+  if (looseArrays === undefined || looseBytes + length * 8 > LOOSE_BYTES) return null;
+  const array = residentArray(dtype, length);
+  if (array === null) return null;
+  looseBytes += blocks.get(array.byteOffset)!;
+  looseArrays.register(array, array.byteOffset, array);
+  return array;
+}
+
+/** The bytes of loose resident arrays not yet given back (for tests). */
+export function looseResidentBytes(): number {
+  return looseBytes;
 }
 
 /**
