@@ -8,7 +8,11 @@ import * as gt from "../../mod.ts";
 import type { Tensor } from "../../mod.ts";
 import { dataOf } from "../../src/core/tensor.ts";
 import { currentValue } from "../../src/core/variable.ts";
-import { addressOf, looseResidentBytes } from "../../src/core/kernels/wasm/runtime.ts";
+import {
+  addressOf,
+  looseResidentBytes,
+  residentBytes,
+} from "../../src/core/kernels/wasm/runtime.ts";
 import { assertSame } from "./_exact.ts";
 
 const resident = (t: Tensor) => addressOf(dataOf(t)) >= 0;
@@ -59,6 +63,24 @@ Deno.test("jit: a training step gives its variables' old values back to the tidy
   assert.equal(looseResidentBytes(), steady + copy.byteLength + 64, "held, and one value current");
   assert.deepEqual(held.data(), copy);
   assertSame(w.peek(), eager.peek());
+});
+
+Deno.test("jit: an input passed again as the same array is copied into the kernels' memory once", () => {
+  const f = gt.jit((x: Tensor) => [x, body(x)]);
+  const x = gt.random.normal([4096], { seed: 4 }), y = gt.random.normal([4096], { seed: 5 });
+  gt.tidy(() => void f(y));
+  // The program's own blocks (results returned from a tidy are loose ones, until collected).
+  const own = () => residentBytes() - looseResidentBytes();
+  const before = own();
+  for (const [i, t] of [x, x, y, x, x, x, y, y, x].entries()) {
+    const [same, value] = gt.tidy(() => f(t));
+    assert.equal(same, t, `call ${i}: the argument itself comes back`);
+    assertSame(value, body(t));
+  }
+  // One copy, refilled when a new array comes twice in a row.
+  assert.equal(own(), before + 4096 * 4 + 64);
+  // An input returned as an output is no intermediate.
+  assert.match(f.program(x).toString(), /buffers: 0 for 0 intermediates/);
 });
 
 Deno.test("jit: outside tidy, results in the kernels' memory are bounded, later ones in ordinary memory", () => {

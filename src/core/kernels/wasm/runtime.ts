@@ -474,6 +474,13 @@ export function looseArray(
   return array;
 }
 
+/** The bytes of all resident blocks (for tests). */
+export function residentBytes(): number {
+  let bytes = 0;
+  for (const b of blocks.values()) bytes += b;
+  return bytes;
+}
+
 /** The bytes of loose resident arrays not yet given back (for tests). */
 export function looseResidentBytes(): number {
   return looseBytes;
