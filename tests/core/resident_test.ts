@@ -89,7 +89,7 @@ Deno.test("resident arrays: blocks past the control words, reused once freed, sc
 
 // [A's shape, B's shape, transposeA, transposeB]: A by rows in place (rows a multiple of 4), A
 // stored transposed in place, B in place, C in place (m a multiple of 4, n of 8), and those that
-// go through scratch instead (ragged edges, strides of 256 floats, B transposed), batched too.
+// go through scratch instead (ragged edges, B transposed), batched too.
 const PRODUCTS: [number[], number[], boolean, boolean][] = [
   [[32, 17], [17, 48], false, false],
   [[33, 17], [17, 45], false, false],
@@ -100,6 +100,9 @@ const PRODUCTS: [number[], number[], boolean, boolean][] = [
   [[128, 256], [128, 10], true, false],
   [[40, 256], [256, 256], false, false],
   [[256, 40], [256, 24], true, false],
+  // Rows 4 KiB apart are copied rather than read in place (B; A stored transposed).
+  [[16, 64], [64, 1024], false, false],
+  [[64, 1024], [64, 16], true, false],
   [[3, 20, 300], [300, 9], false, false],
   // Outer products (k = 1), C in place when its rows are whole vectors of four.
   [[8, 784, 1], [8, 1, 128], false, false],

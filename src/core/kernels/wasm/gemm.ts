@@ -22,6 +22,10 @@ const ceil = (n: number, m: number) => Math.ceil(n / m) * m;
 // NOTE: rows a multiple of 1 KiB apart fall in the same few cache sets, and a block of them
 // evicts itself; a row stride one cache line longer spreads them.
 const padded = (n: number) => (n % 256 === 0 ? n + 16 : n);
+// NOTE: an operand read in place keeps its row stride. Rows a multiple of 4 KiB apart put a block's
+// rows in one cache set even of L2: W5@1024's B read in place took 1.13× its time copied. At 1 KiB
+// apart L2 still holds the block, and skipping the copy wins (W4's weights: its step 0.97×).
+const oneSet = (ld: number) => ld % 1024 === 0;
 
 /**
  * `out[oOff…] = op(A) · op(B)` for one m×k by k×n product (`out` arrives zeroed), where element (i, p) of op(A) is
@@ -64,8 +68,8 @@ export function wasmGemm(
   // values past the matrix, into the rows or columns it discards (see residentArray's SPARE).
   const cols = ai === 1 && ap !== 1;
   const aHere = addressOf(a), bHere = addressOf(b), cHere = addressOf(out);
-  const aInPlace = aHere >= 0 && (cols ? padded(ap) === ap : ap === 1 && m === mp);
-  const bInPlace = bHere >= 0 && bj === 1 && padded(bp) === bp;
+  const aInPlace = aHere >= 0 && (cols ? !oneSet(ap) : ap === 1 && m === mp);
+  const bInPlace = bHere >= 0 && bj === 1 && !oneSet(bp);
   const cInPlace = cHere >= 0 && m === mp && n === np;
   const ldc = cInPlace ? n : padded(np);
   // A is copied as it is laid out when it can be read in place (rows, or the transpose's rows);
