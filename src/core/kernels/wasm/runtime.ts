@@ -382,7 +382,10 @@ function grow(k: Kernels, bytes: number): void {
 // The resident blocks' sizes by address, and where the scratch space starts: past the last block,
 // 64-byte aligned. It moves only when a block is made or freed, never during a kernel's call.
 const blocks = new Map<number, number>();
-// Where each resident array ends: its block's spare bytes follow.
+// Their addresses, in order.
+const starts: number[] = [];
+// Where each resident array ends (its block's spare bytes follow), by its address, and as a set.
+const endOf = new Map<number, number>();
 const ends = new Set<number>();
 let scratchAt = FIRST_BLOCK;
 // The buffers the kernels' memory has had: a shared memory's views outlive its growth, each
@@ -412,13 +415,12 @@ export function residentArray(
   const size = dtype === "float64" ? 8 : 4;
   const bytes = Math.ceil((length * size + SPARE) / 64) * 64;
   // The first gap that fits, between blocks in address order, else past the last.
-  let at = FIRST_BLOCK;
-  for (const [start, len] of [...blocks].sort((x, y) => x[0] - y[0])) {
-    if (start - at >= bytes) break;
-    at = Math.max(at, start + len);
-  }
+  let at = FIRST_BLOCK, i = 0;
+  for (; i < starts.length && starts[i] - at < bytes; i++) at = starts[i] + blocks.get(starts[i])!;
   grow(k, at + bytes);
   blocks.set(at, bytes);
+  starts.splice(i, 0, at);
+  endOf.set(at, at + length * size);
   ends.add(at + length * size);
   scratchAt = Math.max(scratchAt, at + bytes);
   const buffer = k.memory.buffer;
@@ -438,9 +440,11 @@ function freeBlock(at: number): void {
   const bytes = blocks.get(at);
   if (bytes === undefined) return;
   blocks.delete(at);
-  for (const end of ends) if (end > at && end <= at + bytes) ends.delete(end);
-  scratchAt = FIRST_BLOCK;
-  for (const [start, len] of blocks) scratchAt = Math.max(scratchAt, start + len);
+  starts.splice(starts.indexOf(at), 1);
+  ends.delete(endOf.get(at)!);
+  endOf.delete(at);
+  const last = starts.at(-1);
+  scratchAt = last === undefined ? FIRST_BLOCK : last + blocks.get(last)!;
 }
 
 // NOTE: resident arrays handed to tensors (a compiled program's outputs), rather than kept by a
