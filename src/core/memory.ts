@@ -10,7 +10,7 @@
  */
 import type { TypedArray } from "./dtype.ts";
 import type { Dense } from "./storage.ts";
-import { addressOf, freeResident } from "./kernels/wasm/runtime.ts";
+import { addressOf, freeLoose } from "./kernels/wasm/runtime.ts";
 
 /** One open `tidy`: what was made while it was the innermost scope. */
 export interface Scope {
@@ -87,8 +87,8 @@ export function giveBuffer(buffer: ArrayBuffer): void {
  * buffer, or its block to the kernels' memory when it lives there (a compiled program's output).
  */
 export function giveArray(d: TypedArray): void {
-  if (addressOf(d) >= 0) freeResident(d as Float32Array | Float64Array);
-  else if (d.byteOffset === 0 && d.byteLength === d.buffer.byteLength) {
+  if (freeLoose(d)) return;
+  if (d.byteOffset === 0 && d.byteLength === d.buffer.byteLength && addressOf(d) < 0) {
     giveBuffer(d.buffer as ArrayBuffer);
   }
 }

@@ -432,8 +432,18 @@ export function residentArray(
 
 /** Gives a `residentArray`'s block back; nothing may read or write the array afterwards. */
 export function freeResident(array: Float32Array | Float64Array): void {
-  if (looseArrays?.unregister(array)) looseBytes -= blocks.get(array.byteOffset) ?? 0;
   freeBlock(array.byteOffset);
+}
+
+/**
+ * Gives a `looseArray`'s block back (a tidy scope released it), and returns true; false, and
+ * nothing changed, for any other array.
+ */
+export function freeLoose(array: ArrayBufferView): boolean {
+  if (!looseArrays?.unregister(array)) return false;
+  looseBytes -= blocks.get(array.byteOffset)!;
+  freeBlock(array.byteOffset);
+  return true;
 }
 
 function freeBlock(at: number): void {
@@ -448,7 +458,7 @@ function freeBlock(at: number): void {
 }
 
 // NOTE: resident arrays handed to tensors (a compiled program's outputs), rather than kept by a
-// program, go back when a tidy scope releases them (`freeResident`) or once they are collected.
+// program, go back when a tidy scope releases them (`freeLoose`) or once they are collected.
 // The collector does not count them as memory (their views are small objects, and collects weak
 // targets only in its full collections), so a loop outside tidy would grow the memory, which
 // never shrinks, without bound: past LOOSE_BYTES outstanding, outputs go to ordinary memory.
@@ -463,7 +473,7 @@ const looseArrays = typeof FinalizationRegistry === "undefined"
 
 /**
  * A `residentArray` for a tensor to hold (a compiled program's output): given back by
- * `freeResident` when a tidy scope releases it, or once it is collected. Null where resident
+ * `freeLoose` when a tidy scope releases it, or once it is collected. Null where resident
  * arrays are unavailable, or while those outstanding take `LOOSE_BYTES` already.
  */
 export function looseArray(
