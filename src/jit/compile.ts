@@ -189,7 +189,8 @@ export class CompiledProgram {
   readonly #registers: (TypedArray | null)[];
   // Large float inputs' copies in the kernels' memory (see #stage); null for the others.
   readonly #stages: (Stage | null)[];
-  // The operand records that hold the caller's arrays during a call (inputs read, outputs made).
+  // The operand records that hold the caller's large arrays during a call (inputs read, outputs
+  // made), emptied after it.
   readonly #foreign: Slot[];
   readonly #outRegs: number[];
   // Arrays the program keeps for inputs that come as a value, and for outputs of one element,
@@ -241,9 +242,13 @@ export class CompiledProgram {
         ? { dtype, size: sizeOf(shape), last: null, copy: null, filled: false }
         : null
     );
+    // (Small ones are left: what they keep alive is small, and clearing them would cost a small
+    // program's call more.)
+    const large = (x: Operand) => sizeOf(x.shape) >= RESIDENT_MIN;
+    const inputCount = program.inputs.length;
     this.#foreign = this.#runs.flatMap((r) => [
-      ...r.operands.filter((_, i) => r.reads[i] >= 0 && r.reads[i] < program.inputs.length),
-      ...r.outs.filter((_, k) => r.slots[k] < 0),
+      ...r.operands.filter((x, i) => large(x) && r.reads[i] >= 0 && r.reads[i] < inputCount),
+      ...r.outs.filter((x, k) => large(x) && r.slots[k] < 0),
     ]) as Slot[];
     freeing?.register(this, this.#resident);
   }
