@@ -13,6 +13,11 @@ import { broadcastShapes, sizeOf } from "../../src/core/shape.ts";
 import { elementwiseLoops } from "../../src/core/kernels/generated.ts";
 import { registry } from "../../src/ops/registry.ts";
 import {
+  heap,
+  JOB,
+  kernels,
+  runJob,
+  scratchStart,
   startWorker,
   wasmAvailable,
   wasmThreaded,
@@ -141,6 +146,50 @@ Deno.test("back-to-back shared products, some done here before the worker wakes,
     assert.deepEqual(shared, alone, `product ${i}`);
     if (i % 50 === 0) await new Promise((r) => setTimeout(r, 5));
   }
+});
+
+Deno.test("a kernel that fails on either thread throws here, and later jobs run as before", async () => {
+  const k = kernels()!;
+  const g = new Generator(6);
+  const as = [128, 260], bs = [260, 136];
+  const a = randomF32(128 * 260, g), b = randomF32(260 * 136, g);
+  const [alone] = product(a, as, b, bs, false, false, "float32");
+  startWorker();
+  for (let i = 0; i < 100 && !wasmThreaded(); i++) await new Promise((r) => setTimeout(r, 20));
+  // exp over 2¹⁶ elements in 16 chunks, reading 2 GiB in: every chunk traps.
+  const n = 1 << 16, chunk = n / 16;
+  heap(k, 4 * n);
+  const params = [2 ** 31, scratchStart(), 0];
+  // Each chunk's operands go in slowly, so the worker, woken by the job, claims each chunk while
+  // this thread is still filling it, and this thread finds none left: every trap is the worker's.
+  const slow = {
+    fill() {
+      for (const t = performance.now(); performance.now() - t < 2;);
+    },
+    drain() {},
+  };
+  const failures: string[] = [];
+  for (let round = 0; round < 3; round++) {
+    assert.throws(() => runJob(k, JOB.exp, params, n, chunk, true, slow), (e: Error) => {
+      failures.push(e.message);
+      return true;
+    });
+  }
+  assert.ok(
+    failures.some((m) =>
+      /^exp \(a WebAssembly kernel\): trapped on the kernels' worker thread/.test(m)
+    ),
+    failures.join("\n"),
+  );
+  // Without a stream, both threads trap; this one rethrows its own once the worker is out.
+  assert.throws(() => runJob(k, JOB.exp, params, n, chunk, true));
+  // Nothing is left waiting or writing: products are shared as before, and right.
+  const before = wasmThreadedRuns();
+  for (let i = 0; i < 20; i++) {
+    assert.deepEqual(product(a, as, b, bs, false, false, "float32")[0], alone);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  assert.ok(wasmThreadedRuns() > before, "the worker shares jobs again");
 });
 
 Deno.test("loops generated from scalar formulas match the hand-written loops on every broadcast layout", async (t) => {

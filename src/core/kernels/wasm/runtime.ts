@@ -96,7 +96,9 @@ const PARAMS = 2; // up to 12 words
 const TOTAL = 14; // the job's extent, in the units its chunks count
 const CHUNK = 15;
 const NEXT = 16; // the first unit no thread has claimed yet
-const FLAG = 17; // the OR of the kernels' return values
+const FLAG = 17; // the OR of the kernels' return values, and FAILED
+// A bit of FLAG no kernel returns: a kernel threw (trapped) on the worker.
+const FAILED = 1 << 30;
 const READY = 18; // the units whose operands are in place (see Stream)
 const DONES = 19; // how many chunks the worker has finished in this job
 const DONE = 20; // from here, a bit per chunk the worker has finished (the first DONE_BITS)
@@ -280,7 +282,11 @@ const run = ({ modules, memory, idleMs }) => {
       for (let i; (i = Atomics.add(ctl, ${NEXT}, chunk)) < total;) {
         const e = Math.min(i + chunk, total);
         for (let r; (r = Atomics.load(ctl, ${READY})) < e;) Atomics.wait(ctl, ${READY}, r);
-        flag |= step(job, p, i, e);
+        try {
+          flag |= step(job, p, i, e);
+        } catch {
+          flag |= ${FAILED};
+        }
         const c = (i / chunk) | 0;
         if (c < ${DONE_BITS}) Atomics.or(ctl, ${DONE} + (c >> 5), 1 << (c & 31));
         Atomics.add(ctl, ${DONES}, 1);
@@ -575,20 +581,25 @@ export function runJob(
   ctl.fill(0, DONE, DONE + DONE_BITS / 32);
   Atomics.store(ctl, STATE, 2);
   Atomics.notify(ctl, STATE);
-  // The worker wakes while the operands go in, and starts on the first chunk filled.
-  for (let i = 0; i < total && stream !== WHOLE; i += chunk) {
-    const e = Math.min(i + chunk, total);
-    stream.fill(i, e);
-    Atomics.store(ctl, READY, e);
-    Atomics.notify(ctl, READY);
-  }
   const chunks = Math.ceil(total / chunk), drained = new Uint8Array(chunks);
   let flag = 0, mine = 0;
-  for (let i; (i = Atomics.add(ctl, NEXT, chunk)) < total; mine++) {
-    const e = Math.min(i + chunk, total);
-    flag |= step(k, job, params, i, e);
-    stream.drain(i, e);
-    drained[i / chunk] = 1;
+  try {
+    // The worker wakes while the operands go in, and starts on the first chunk filled.
+    for (let i = 0; i < total && stream !== WHOLE; i += chunk) {
+      const e = Math.min(i + chunk, total);
+      stream.fill(i, e);
+      Atomics.store(ctl, READY, e);
+      Atomics.notify(ctl, READY);
+    }
+    for (let i; (i = Atomics.add(ctl, NEXT, chunk)) < total; mine++) {
+      const e = Math.min(i + chunk, total);
+      flag |= step(k, job, params, i, e);
+      stream.drain(i, e);
+      drained[i / chunk] = 1;
+    }
+  } catch (e) {
+    abandon(ctl, total);
+    throw e;
   }
   // NOTE: on a VM, a sleeping worker can take 200 µs or more to wake (its virtual CPU halted); if
   // this thread took every chunk meanwhile, the job is done, and the worker, once awake, finds
@@ -598,6 +609,13 @@ export function runJob(
   if (mine === chunks) return flag;
   if (stream !== WHOLE) drainWorkers(ctl, stream, drained, chunk, total);
   while (Atomics.load(ctl, STATE) === 2) awaitChange(ctl, STATE, 2);
+  if (ctl[FLAG] & FAILED) {
+    const name = Object.keys(JOB).find((n) => JOB[n as keyof typeof JOB] === job);
+    throw new Error(
+      `${name} (a WebAssembly kernel): trapped on the kernels' worker thread; this is a bug ` +
+        "in gradtape: please report it with the program that ran into it",
+    );
+  }
   for (let c = 0; c < chunks && stream !== WHOLE; c++) {
     if (!drained[c]) stream.drain(c * chunk, Math.min((c + 1) * chunk, total));
   }
@@ -625,6 +643,16 @@ function drainWorkers(
       }
     }
   }
+}
+
+// After this thread failed mid-job: no chunk is claimed from now on, the worker stops waiting for
+// operands, and this returns once it has left the job, so that it writes nothing into the scratch
+// space that the next job uses.
+function abandon(ctl: Int32Array, total: number): void {
+  Atomics.store(ctl, NEXT, total);
+  Atomics.store(ctl, READY, total);
+  Atomics.notify(ctl, READY);
+  while (Atomics.load(ctl, STATE) === 2) awaitChange(ctl, STATE, 2);
 }
 
 // Returns once ctl[at] may no longer be `value`: spinning first, then asleep.
