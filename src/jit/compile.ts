@@ -16,6 +16,7 @@ import {
   freeResident,
   looseArray,
   residentArray,
+  residentAvailable,
 } from "../core/kernels/wasm/runtime.ts";
 import { noteFresh } from "../core/memory.ts";
 import { sizeOf } from "../core/shape.ts";
@@ -383,8 +384,9 @@ export class CompiledProgram {
       const where = s.outs.map((v) => {
         const slot = this.#slotOf.get(v.id);
         if (slot !== undefined) return `buffer ${slot}`;
-        return this.#outputOnes.has(v.id)
-          ? "read out (an output of one element)"
+        if (this.#outputOnes.has(v.id)) return "read out (an output of one element)";
+        return s.simd && canReside(v.dtype, sizeOf(v.shape)) && residentAvailable()
+          ? "fresh (an output, in the kernels' memory)"
           : "fresh (an output)";
       });
       lines.push(`  ${s.text} -> ${where.join(", ")}`);

@@ -34,9 +34,11 @@ Deno.test("jit: a SIMD loop's result lives in the kernels' memory until the tidy
   // The released block serves later results; the kept one is untouched by them.
   for (let i = 0; i < 3; i++) gt.tidy(() => f(gt.multiply(x, i)));
   assertSame(kept, body(gt.multiply(x, 2)));
+  assert.match(f.program(x).toString(), /\(SIMD\) -> fresh \(an output, in the kernels' memory\)/);
   // Results of JavaScript kernels stay in ordinary memory (copying from shared memory costs more).
   const g = gt.jit((t: Tensor) => gt.broadcastTo(gt.reshape(gt.reduceSum(t), [1]), [4096]));
   assert.ok(!resident(g(x)));
+  assert.match(g.program(x).toString(), /broadcastTo -> fresh \(an output\)$/m);
 });
 
 Deno.test("jit: a training step gives its variables' old values back to the tidy around it", () => {

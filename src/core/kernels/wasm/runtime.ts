@@ -416,6 +416,11 @@ export function scratchStart(): number {
   return scratchAt;
 }
 
+/** Whether `residentArray` can give arrays here (the kernels' memory is shared). */
+export function residentAvailable(): boolean {
+  return kernels()?.memory.buffer instanceof SharedArrayBuffer;
+}
+
 /**
  * A float array of `length` elements that lives in the kernels' shared memory, so that kernels
  * read and write it in place rather than copying it in and out: for buffers that a compiled
@@ -427,7 +432,7 @@ export function residentArray(
   length: number,
 ): Float32Array | Float64Array | null {
   const k = kernels();
-  if (k === null || !(k.memory.buffer instanceof SharedArrayBuffer)) return null;
+  if (k === null || !residentAvailable()) return null;
   const size = dtype === "float64" ? 8 : 4;
   const bytes = Math.ceil((length * size + SPARE) / 64) * 64;
   // The first gap that fits, between blocks in address order, else past the last.
