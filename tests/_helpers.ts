@@ -1,6 +1,7 @@
 /** Small assertions the behavioural tests share. */
 import assert from "node:assert/strict";
 import * as gt from "../mod.ts";
+import { startWorker, workerReady } from "../src/core/kernels/wasm/runtime.ts";
 
 /** A float64 tensor, for comparisons against closed forms. */
 export const f64 = (v: gt.TensorLike): gt.Tensor => gt.constant(v, { dtype: "float64" });
@@ -55,4 +56,11 @@ export async function runWithoutCodegen(url: URL): Promise<Record<string, unknow
   const err = new TextDecoder().decode(stderr);
   assert.equal(code, 0, `${url.pathname} exited with ${code}:\n${err}`);
   return JSON.parse(new TextDecoder().decode(stdout));
+}
+
+/** Starts the kernels' worker and returns once it takes jobs (it starts in tens of milliseconds). */
+export async function readyWorker(): Promise<void> {
+  startWorker();
+  for (let i = 0; i < 250 && !workerReady(); i++) await new Promise((r) => setTimeout(r, 20));
+  assert.ok(workerReady(), "the kernels' worker started within 5 s");
 }

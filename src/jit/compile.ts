@@ -191,7 +191,8 @@ export class CompiledProgram {
   // Large float inputs' copies in the kernels' memory (see #stage); null for the others.
   readonly #stages: (Stage | null)[];
   // The operand records that hold the caller's large arrays during a call (inputs read, outputs
-  // made), emptied after it.
+  // made), emptied after it. Small ones are left: they keep little alive, and emptying them would
+  // cost a small program's call more.
   readonly #foreign: Slot[];
   readonly #outRegs: number[];
   // Arrays the program keeps for inputs that come as a value, and for outputs of one element,
@@ -243,8 +244,6 @@ export class CompiledProgram {
         ? { dtype, size: sizeOf(shape), last: null, copy: null, filled: false }
         : null
     );
-    // (Small ones are left: what they keep alive is small, and clearing them would cost a small
-    // program's call more.)
     const large = (x: Operand) => sizeOf(x.shape) >= RESIDENT_MIN;
     const inputCount = program.inputs.length;
     this.#foreign = this.#runs.flatMap((r) => [

@@ -13,12 +13,11 @@ import {
   freeResident,
   residentArray,
   scratchStart,
-  startWorker,
-  wasmThreaded,
   wasmThreadedRuns,
 } from "../../src/core/kernels/wasm/runtime.ts";
 import { type LoopInput, V, vectorLoop } from "../../src/core/kernels/wasm/vector.ts";
 import { Generator } from "../../src/core/random.ts";
+import { readyWorker } from "../_helpers.ts";
 
 const F32: LoopInput = { kind: "array", dtype: "float32" };
 const F64: LoopInput = { kind: "array", dtype: "float64" };
@@ -115,8 +114,7 @@ const PRODUCTS: [number[], number[], boolean, boolean][] = [
 
 Deno.test("matmul reads and writes resident operands in place, with the values it gives through scratch", async (t) => {
   const g = new Generator(3);
-  startWorker();
-  for (let i = 0; i < 100 && !wasmThreaded(); i++) await new Promise((r) => setTimeout(r, 20));
+  await readyWorker();
   const sharedBefore = wasmThreadedRuns();
   for (const [as, bs, ta, tb] of PRODUCTS) {
     await t.step(`[${as}]${ta ? "ᵀ" : ""} @ [${bs}]${tb ? "ᵀ" : ""}`, () => {
@@ -145,6 +143,20 @@ Deno.test("matmul reads and writes resident operands in place, with the values i
       }
     });
   }
+  // The largest again until the worker takes part (one slow to wake leaves it all to this thread).
+  const [as, bs] = PRODUCTS.at(-2)!, a = randomF32(260 * 300, g), b = randomF32(300 * 264, g);
+  const plain = new Float32Array(260 * 264);
+  matmulKernel(plain, a, as, b, bs, false, false, "float32");
+  const ra = residentCopy(a), rb = residentCopy(b), out = residentCopy(new Float32Array(260 * 264));
+  try {
+    for (let i = 0; i < 100 && wasmThreadedRuns() === sharedBefore; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      matmulKernel(out.array, ra.array, as, rb.array, bs, false, false, "float32");
+      assertSame(out.array, plain);
+    }
+  } finally {
+    [ra, rb, out].forEach((r) => r.free());
+  }
   assert.ok(wasmThreadedRuns() > sharedBefore, "the worker shared the large products in place");
 });
 
@@ -164,8 +176,7 @@ Deno.test("generated SIMD loops read and write resident arrays in place, padding
       (1 << 18) + 3,
     ],
   ];
-  startWorker();
-  for (let i = 0; i < 100 && !wasmThreaded(); i++) await new Promise((r) => setTimeout(r, 20));
+  await readyWorker();
   for (const [name, root, kinds, dtype, n] of cases) {
     await t.step(name, () => {
       const make = () => {

@@ -349,6 +349,14 @@ function workerRunning(k: Kernels): boolean {
   return workerState === "started" && Atomics.load(control(k), STATE) !== 3;
 }
 
+/** Whether the kernels' worker has started and takes jobs (idle or busy), for tests. */
+export function workerReady(): boolean {
+  const k = kernels();
+  if (k === null || !workerRunning(k)) return false;
+  const state = Atomics.load(control(k), STATE);
+  return state === 1 || state === 2 || state === POSTING;
+}
+
 /** Whether the kernels' worker is running (starting, idle or busy), for tests. */
 export function workerStarted(): boolean {
   const k = kernels();
