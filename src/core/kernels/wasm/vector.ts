@@ -53,7 +53,7 @@ const BINARY = {
   iadd: 0xae,
   ieq: 0x37,
 } as const;
-const UNARY = { abs: 0xe0, neg: 0xe1, sqrt: 0xe3, nearest: 0x6a, not: 0x4d, trunc: 0xf8 } as const;
+const UNARY = { abs: 0xe0, neg: 0xe1, sqrt: 0xe3, nearest: 0x6a, not: 0x4d } as const;
 
 type Binary = keyof typeof BINARY;
 type Unary = keyof typeof UNARY;
@@ -106,9 +106,8 @@ const un = (op: Unary) => (a: VNode): VNode => node(op, [a]);
 
 /**
  * The expression language: float lanes (`add` … `sqrt`, as wasm's f32x4 or f64x2 ops), masks from
- * comparisons, bitwise ops, int32 lanes (`iadd`, `ieq`, `shl`, `trunc`: float to int32), fused
- * multiply-adds, a float64 sum (`addN`'s), roundings to float32, and math.wat's sin, cos, exp,
- * sigmoid and tanh. Only some exist on float64 lanes (see `float64Ops`).
+ * comparisons, bitwise ops, int32 lanes (`iadd`, `ieq`, `shl`), fused multiply-adds, a float64
+ * sum (`addN`'s), roundings to float32, and math.wat's sin, cos, exp, sigmoid and tanh. Only some exist on float64 lanes (see `float64Ops`).
  */
 export const V = {
   /** Input `k` of the loop: its element, or its one value for every element. */
@@ -138,7 +137,6 @@ export const V = {
   sqrt: un("sqrt"),
   nearest: un("nearest"),
   not: un("not"),
-  trunc: un("trunc"),
   /** int32 lanes shifted left by `count` bits. */
   shl: (a: VNode, count: number): VNode => node("shl", [a], count),
   /** Lanes of `a` where `mask` is set, else of `b`. */
@@ -160,6 +158,10 @@ export const V = {
   tanh: (x: VNode): VNode => tanh(x),
 };
 
+// An integral float plus MAGIC holds the integer in its low mantissa bits (below 2²² in size):
+// those bits less MAGIC_BITS are it as an int32 (as math.wat's, for its reason).
+const MAGIC = 12582912, MAGIC_BITS = 0x4b400000;
+
 // math.wat's sincos, for |x| ≤ 8192 (see there): |x| = j·π/2 + r, then ±sin r or ±cos r by the
 // quadrant.
 function sincos(x: VNode, cosine: boolean): VNode {
@@ -169,7 +171,7 @@ function sincos(x: VNode, cosine: boolean): VNode {
   r = V.nmadd(j, V.num(4.837512969970703e-4), r);
   r = V.nmadd(j, V.num(7.549533620476723e-8), r);
   r = V.nmadd(j, V.num(2.5633441515945190e-12), r);
-  const q = V.iadd(V.trunc(j), V.i32(cosine ? 1 : 0));
+  const q = V.iadd(V.add(j, V.num(MAGIC)), V.i32((cosine ? 1 : 0) - MAGIC_BITS));
   const z = V.mul(r, r);
   let s = V.madd(z, V.num(2.7557319223985893e-6), V.num(-0.0001984126984126984));
   s = V.madd(z, s, V.num(0.008333333333333333));
@@ -197,7 +199,7 @@ function exp(x: VNode): VNode {
   for (const c of [0.008333333333333333, 0.041666666666666664, 0.16666666666666666, 0.5, 1, 1]) {
     p = V.madd(r, p, V.num(c));
   }
-  const y = V.mul(p, V.shl(V.iadd(V.trunc(k), V.i32(127)), 23));
+  const y = V.mul(p, V.shl(V.iadd(V.add(k, V.num(MAGIC)), V.i32(127 - MAGIC_BITS)), 23));
   return V.check(y, V.not(V.and(V.ge(x, V.num(-87)), V.le(x, V.num(88)))));
 }
 
