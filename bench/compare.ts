@@ -178,6 +178,38 @@ function loadAverage(): string {
   }
 }
 
+/**
+ * The CPU time of all cores so far that the VM wanted (busy, or waiting for its host), and the part
+ * of it the hypervisor gave to other guests (Linux), in ticks.
+ */
+interface CpuTicks {
+  readonly wanted: number;
+  readonly stolen: number;
+}
+
+// NOTE: this VM's speed changes 3× from hour to hour: matmul ran at 42–47 GFLOP/s on one thread
+// in its fast phases and 11–14 in its slow ones, when /proc/stat's steal time (ticks the
+// hypervisor gave to another guest while this one wanted to run) was 40 % of the time it wanted.
+// The report gives that share, so that a table is read with its machine's phase.
+async function cpuTicks(): Promise<CpuTicks | null> {
+  try {
+    const line = (await readFile("/proc/stat", "utf8")).split("\n")[0];
+    const fields = line.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal (guest time is counted in user already)
+    const [user, nice, system, , , irq, softirq, steal] = fields;
+    return { wanted: user + nice + system + irq + softirq + steal, stolen: steal };
+  } catch {
+    return null;
+  }
+}
+
+/** The share of the CPU time wanted between two readings that the hypervisor took, or null. */
+function stolenShare(before: CpuTicks | null, after: CpuTicks | null): number | null {
+  if (before === null || after === null) return null;
+  const wanted = after.wanted - before.wanted;
+  return wanted > 0 && Number.isFinite(wanted) ? (after.stolen - before.stolen) / wanted : null;
+}
+
 async function main(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
@@ -229,6 +261,7 @@ async function main(args: string[]): Promise<void> {
     Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K[${done}/${total}${left}] ${s}`));
   };
   const loadBefore = loadAverage();
+  const ticksBefore = await cpuTicks();
   log(`load average ${loadBefore}; making the shared inputs…`);
   const data: Data = makeData();
   const rows: Row[] = workloads.map((w) => ({
@@ -324,6 +357,8 @@ async function main(args: string[]): Promise<void> {
     cores: navigator.hardwareConcurrency,
     // Other processes on the machine skew the numbers: the 1, 5 and 15-minute load averages.
     loadAverage: { before: loadBefore, after: loadAverage() },
+    // The share of the CPU time the run wanted that the hypervisor took (steal time), or null.
+    stolen: stolenShare(ticksBefore, await cpuTicks()),
   };
   const outDir = values.out!;
   await mkdir(outDir, { recursive: true });
@@ -347,7 +382,11 @@ async function main(args: string[]): Promise<void> {
     wrap(
       `Measured ${date.slice(0, 10)} at gradtape ${commit.slice(0, 7)}; Deno ${machine.deno}, ` +
         `${machine.cpu}, ${machine.cores} cores; load average ${loadBefore} at the start` +
-        (busy ? " (other processes were running: the numbers are noisy)." : "."),
+        (busy ? " (other processes were running: the numbers are noisy)" : "") +
+        (machine.stolen === null
+          ? "."
+          : `; the VM waited for its host (steal time) ${(100 * machine.stolen).toFixed(0)} % ` +
+            "of the CPU time it wanted during the run."),
     ),
     "",
     table,
