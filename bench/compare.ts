@@ -187,13 +187,16 @@ interface CpuTicks {
   readonly stolen: number;
 }
 
-// NOTE: this VM's speed changes 3× from hour to hour: matmul ran at 42–47 GFLOP/s on one thread
-// in its fast phases and 11–14 in its slow ones, when /proc/stat's steal time (ticks the
-// hypervisor gave to another guest while this one wanted to run) was 40 % of the time it wanted.
-// The report gives that share, so that a table is read with its machine's phase.
+// NOTE: this VM's speed changes 3× from hour to hour (matmul at 42–47 GFLOP/s on one thread in its
+// fast phases, 11–14 in its slow ones). In one slow phase /proc/stat's steal time (ticks the
+// hypervisor gave to other guests while this one wanted to run) was 40 % of the time the VM
+// wanted; other slow phases show none (the host's cores are shared some other way). The report
+// gives the share, so that a table is read with what is known of its machine's phase.
 async function cpuTicks(): Promise<CpuTicks | null> {
   try {
-    const line = (await readFile("/proc/stat", "utf8")).split("\n")[0];
+    // Deno reads /proc only with every permission; `cat` needs just --allow-run=cat.
+    const { stdout } = await new Deno.Command("cat", { args: ["/proc/stat"] }).output();
+    const line = new TextDecoder().decode(stdout).split("\n")[0];
     const fields = line.trim().split(/\s+/).slice(1).map(Number);
     // user nice system idle iowait irq softirq steal (guest time is counted in user already)
     const [user, nice, system, , , irq, softirq, steal] = fields;
