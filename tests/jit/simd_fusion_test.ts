@@ -6,6 +6,8 @@
 import assert from "node:assert/strict";
 import * as gt from "../../mod.ts";
 import { vectorLoops } from "../../src/core/kernels/wasm/vector.ts";
+import { type Aval, bind, type Primitive } from "../../src/core/dispatch.ts";
+import { registry } from "../../src/ops/registry.ts";
 import { assertSame } from "./_exact.ts";
 
 const available = vectorLoops();
@@ -83,6 +85,55 @@ Deno.test({
     const small = gt.random.uniform([100], { seed: 6 });
     assert.ok(!jh.program(small, s).toString().includes("(SIMD)"));
     assertSame(jh(small, s), h(small, s));
+  },
+});
+
+// Every elementwise primitive with a vector formula (but no SIMD kernel of its own, and not a view
+// of its input), of one or two float32 inputs and a float32 output: found in the registry, so that
+// a new one is tested here too.
+function simdPrimitives(): [string, Primitive<never>, number][] {
+  const f32: Aval = { shape: [4], dtype: "float32" };
+  const arityOf = (p: Primitive<never>) =>
+    [1, 2].find((k) => {
+      try {
+        return p.shape(Array(k).fill(f32), undefined as never).dtype === "float32";
+      } catch {
+        return false;
+      }
+    });
+  return Object.entries(registry).flatMap(([name, p]) => {
+    const loop = p.vector !== undefined && !p.simd?.includes("float32") && p.alias === undefined;
+    const k = loop ? arityOf(p) : undefined;
+    return k === undefined ? [] : [[name, p, k] as [string, Primitive<never>, number]];
+  });
+}
+
+Deno.test({
+  name: "jit SIMD: one elementwise op alone is a SIMD loop from 1,024 elements, bit for bit",
+  ignore: !available,
+  fn() {
+    const prims = simdPrimitives();
+    for (const name of ["relu", "add", "multiply", "maximum", "sqrt"]) {
+      assert.ok(prims.some(([n]) => n === name), `${name} is among ${prims.map(([n]) => n)}`);
+    }
+    // Signs at random (a branch would mispredict), and the values where ops differ: zeros of
+    // either sign, infinities, NaN, a subnormal.
+    const data = gt.random.normal([2000], { seed: 11 }).data() as Float32Array;
+    data.set([0, -0, Infinity, -Infinity, NaN, 1e-40, -3, 2.5]);
+    const x = gt.constant(data, { shape: [2000] });
+    const y = gt.constant(data.slice().reverse(), { shape: [2000] });
+    for (const [name, prim, arity] of prims) {
+      const f = (...xs: gt.Tensor[]) => bind(prim, xs, undefined as never);
+      const args = [x, y].slice(0, arity);
+      const s = steps(gt.jit(f).program(...args));
+      assert.equal(s.length, 1, `${name}: ${s.join("\n")}`);
+      assert.match(s[0], new RegExp(`fused\\[${name}\\] \\(SIMD\\)`), name);
+      assertSame(gt.jit(f)(...args), f(...args), name);
+      // Below 1,024 elements, its kernel.
+      const small = args.map((a) => gt.slice(a, [0], [100]));
+      assert.ok(!steps(gt.jit(f).program(...small))[0].includes("SIMD"), name);
+      assertSame(gt.jit(f)(...small), f(...small), `${name}, small`);
+    }
   },
 });
 
