@@ -12,7 +12,7 @@ import { allocateOwned, type DType, type TypedArray } from "../core/dtype.ts";
 import { sameShape, sizeOf } from "../core/shape.ts";
 import { lazyFill } from "../core/tensor.ts";
 import { broadcastStrides, forEachRow } from "../core/kernels/strided.ts";
-import { canGenerate, compileFormulas } from "../core/kernels/generated.ts";
+import { canGenerate, compileFormulas, isTrailing } from "../core/kernels/generated.ts";
 import { partValue, scalarLoop, type ScalarPart } from "../core/kernels/wasm/scalar.ts";
 import { SIMD_MIN } from "../core/kernels/wasm/math.ts";
 import {
@@ -175,8 +175,8 @@ const simdAlone = (e: Eqn) =>
   vectorLoops() && lanesOf([e]) === "float32";
 
 // The lanes of a group's SIMD loop, or null where it cannot be one. Every member has a vector
-// formula, and its inputs from outside (at most MAX_INPUTS) are of the output's size or single
-// values. On float32 lanes every value is float32; on float64 lanes every member gives float64
+// formula, and its inputs from outside (at most MAX_INPUTS) are of the output's size, single
+// values or rows (see `rowLength`). On float32 lanes every value is float32; on float64 lanes every member gives float64
 // (float32 inputs are read as float64), but the last may give float32 where its formula rounds
 // to it (a cast), and every op has a float64 form (not sin or exp).
 function lanesOf(group: readonly Eqn[]): "float32" | "float64" | null {
@@ -188,7 +188,7 @@ function lanesOf(group: readonly Eqn[]): "float32" | "float64" | null {
     if (e.prim.vector === undefined) return null;
     for (const a of e.inputs) {
       if (!isConst(a) && inside.has(a.id)) continue;
-      if (![n, 1].includes(sizeOf(shapeOf(a)))) return null;
+      if (![n, 1].includes(sizeOf(shapeOf(a))) && rowLength(a, root.out.shape) === 0) return null;
       if (!["float32", "float64"].includes(dtypeOf(a))) return null;
       outside.add(isConst(a) ? a : a.id);
     }
@@ -204,6 +204,23 @@ function lanesOf(group: readonly Eqn[]): "float32" | "float64" | null {
 }
 
 const vectorOf = (e: Eqn, args: readonly VNode[]) => e.prim.vector!(args, e.out.dtype);
+
+// An input that is the output's trailing dimensions (a bias of a matrix's rows), repeated along it
+// in a SIMD loop: its length, a multiple of 4 (a lane's four elements then never straddle the end
+// of a row), or 0 where it is not such a row.
+function rowLength(a: Atom, shape: readonly number[]): number {
+  const len = sizeOf(shapeOf(a));
+  return len % 4 === 0 && len < sizeOf(shape) && isTrailing(shapeOf(a), shape) ? len : 0;
+}
+
+// How a SIMD loop reads an input for an output of n elements (see `lanesOf`).
+function loopInput(x: { shape: readonly number[]; dtype: DType }, shape: readonly number[]) {
+  const len = sizeOf(x.shape), dtype = x.dtype as "float32" | "float64";
+  if (len === sizeOf(shape)) return { kind: "array", dtype } as const;
+  return len === 1
+    ? { kind: "single", dtype } as const
+    : { kind: "row", dtype, period: len } as const;
+}
 
 // A sum whose input is made by a fused chain (or one fusible op) that nothing else reads takes
 // that chain as its prologue: the chain's values are summed as they are computed, and never
@@ -415,10 +432,7 @@ function fuseSimd(group: readonly Eqn[], exact: boolean): FusedGroup {
       const n = sizeOf(shape);
       const loop = vectorLoop(
         root,
-        inputs.map((x) => ({
-          kind: sizeOf(x.shape) === n ? "array" : "single",
-          dtype: x.dtype as "float32" | "float64",
-        })),
+        inputs.map((x) => loopInput(x, shape)),
         scalar.out.dtype as "float32" | "float64",
       )!;
       const kernels = memberKernels(group, slot);

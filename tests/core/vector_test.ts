@@ -1,13 +1,19 @@
 /**
  * The generated SIMD loops (src/core/kernels/wasm/vector.ts) against the float32 kernels they
  * stand in for, bit for bit: each op's vector formula from the registry, math.wat's sin, cos and
- * exp, addN's float64 sum, single values, lengths that are not multiples of 4 or of a block, and
- * the report of lanes out of range.
+ * exp, addN's float64 sum, single values, rows repeated along the output, lengths that are not
+ * multiples of 4 or of a block, and the report of lanes out of range.
  */
 import assert from "node:assert/strict";
 import * as gt from "../../mod.ts";
 import { primitives } from "../../src/ops/registry.ts";
-import { startWorker, wasmThreadedRuns } from "../../src/core/kernels/wasm/runtime.ts";
+import {
+  freeResident,
+  residentArray,
+  startWorker,
+  wasmThreadedRuns,
+} from "../../src/core/kernels/wasm/runtime.ts";
+import { readyWorker } from "../_helpers.ts";
 import {
   float64Ops,
   generatedModules,
@@ -268,5 +274,47 @@ Deno.test({
         assert.deepEqual(out, expected, `n = ${n}`);
       }
     }
+  },
+});
+
+Deno.test({
+  name: "vector: a row repeated along the output, on either lanes, in place or copied, any start",
+  ignore: !available,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await readyWorker();
+    const before = wasmThreadedRuns();
+    // (x + row)·s, as eager mode computes it with the row broadcast down a matrix.
+    const root = V.mul(V.add(V.input(0), V.input(1)), V.input(2));
+    const cases: [number, number, "float32" | "float64", boolean][] = [
+      [3, 8, "float32", false], // a few rows, one thread
+      [5, 12, "float64", false], // float64 lanes: two lanes a step, a row of 12
+      [2000, 1000, "float32", false], // 2 million elements: two blocks, shared with the worker
+      [600, 256, "float32", true], // the row in the kernels' memory, read in place
+    ];
+    for (const [rows, period, dtype, resident] of cases) {
+      const n = rows * period;
+      const x = gt.random.normal([rows, period], { seed: rows });
+      const row = gt.random.normal([period], { seed: period, dtype });
+      const s = gt.constant(0.5);
+      let rowData = row.data() as Float32Array | Float64Array;
+      const copy = resident ? residentArray(dtype, period) : null;
+      if (copy !== null) copy.set(rowData), rowData = copy;
+      const single: LoopInput = { kind: "single", dtype: "float32" };
+      const inputs: LoopInput[] = [F32, { kind: "row", dtype, period }, single];
+      const out = dtype === "float64" ? new Float64Array(n) : new Float32Array(n);
+      const operands = [x.data() as Float32Array, rowData, s.data() as Float32Array];
+      assert.ok(vectorLoop(root, inputs, dtype)!(out, operands, n));
+      if (copy !== null) freeResident(copy);
+      const xs = dtype === "float64" ? gt.cast(x, "float64") : x;
+      const expected = gt.multiply(gt.add(xs, row), gt.cast(s, dtype)).data();
+      for (let i = 0; i < n; i++) {
+        if (!Object.is(out[i], expected[i])) {
+          assert.fail(`${rows}×${period} ${dtype}, element ${i}: ${out[i]} against ${expected[i]}`);
+        }
+      }
+    }
+    assert.ok(wasmThreadedRuns() > before, "the worker took part");
   },
 });

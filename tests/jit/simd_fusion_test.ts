@@ -66,15 +66,30 @@ Deno.test({
 });
 
 Deno.test({
-  name: "jit SIMD: a broadcast input, a single value and small arrays",
+  name: "jit SIMD: a row broadcast along the output, a single value and small arrays",
   ignore: !available,
   fn() {
-    // A row broadcast down the rows: not a SIMD loop (its inputs must be whole or single).
-    const m = gt.random.uniform([100, 50], { seed: 4 }), row = gt.random.uniform([50], { seed: 5 });
+    // A row broadcast down the rows, whose length is a multiple of 4: one SIMD loop reads it
+    // along each row; of another length, not a SIMD loop (a lane would straddle two rows).
     const f = (a: gt.Tensor, b: gt.Tensor) => gt.exp(gt.multiply(a, b));
     const jf = gt.jit(f);
+    const p = gt.random.uniform([100, 52], { seed: 4 }),
+      row52 = gt.random.uniform([52], { seed: 5 });
+    assert.match(
+      steps(jf.program(p, row52)).join("\n"),
+      /^  f32\[100,52\] = fused\[multiply exp\] \(SIMD\)/,
+    );
+    assertSame(jf(p, row52), f(p, row52));
+    const m = gt.random.uniform([100, 50], { seed: 4 }), row = gt.random.uniform([50], { seed: 5 });
     assert.ok(!jf.program(m, row).toString().includes("(SIMD)"));
     assertSame(jf(m, row), f(m, row));
+    // A layer's bias and relu, one loop; a [1, 52] row is the same row.
+    const layer = (a: gt.Tensor, b: gt.Tensor) => gt.relu(gt.add(a, b));
+    const jl = gt.jit(layer);
+    for (const b of [row52, gt.reshape(row52, [1, 52])]) {
+      assert.match(steps(jl.program(p, b))[0], /fused\[add relu\] \(SIMD\)/);
+      assertSame(jl(p, b), layer(p, b));
+    }
     // A scalar: one value for every lane.
     const h = (a: gt.Tensor, s: gt.Tensor) => gt.cos(gt.multiply(a, s));
     const jh = gt.jit(h);
@@ -215,12 +230,14 @@ Deno.test({
     for (let seed = 1; seed <= 60; seed++) {
       const f = randomProgram(seed);
       const rows = [300, 64, 1][seed % 3];
-      const x = gt.random.uniform([rows, 10], { minval: -3, maxval: 3, seed });
-      const y = gt.random.uniform([rows, 10], { minval: -3, maxval: 3, seed: seed + 1000 });
+      // Every fourth program's y is a row, broadcast down x's rows.
+      const x = gt.random.uniform([rows, 12], { minval: -3, maxval: 3, seed });
+      const yShape = seed % 4 === 0 ? [12] : [rows, 12];
+      const y = gt.random.uniform(yShape, { minval: -3, maxval: 3, seed: seed + 1000 });
       const s = gt.constant(seed % 2 === 0 ? 0.75 : -1.5);
       for (const dtype of ["float32", "float64"] as const) {
         const [a, b, c] = [x, y, s].map((t) => gt.cast(t, dtype));
-        const where = `program ${seed} on [${rows}, 10], ${dtype}`;
+        const where = `program ${seed} on [${rows}, 12] and [${yShape}], ${dtype}`;
         const jf = gt.jit(f);
         if (jf.program(a, b, c).toString().includes("(SIMD)")) simd++;
         assertSame(jf(a, b, c), f(a, b, c), `${where}: values`);

@@ -236,8 +236,8 @@ export class ElementwiseLoops {
   }
 }
 
-// Whether `b` (a broadcast operand) is `shape`'s trailing dimensions, after any leading ones.
-function isTrailing(b: readonly number[], shape: readonly number[]): boolean {
+/** Whether `b` (a broadcast operand) is `shape`'s trailing dimensions, after any leading ones. */
+export function isTrailing(b: readonly number[], shape: readonly number[]): boolean {
   let lead = 0;
   while (lead < b.length && b[lead] === 1) lead++;
   const k = b.length - lead;

@@ -81,7 +81,8 @@ function loopArgs(words: Int32Array, p: ArrayLike<number>, i: number, e: number)
     const step = (advancing >> j) & 1 ? ((wide >> j) & 1 ? 8 : 4) : 0;
     args.push(words[at + 2 + j] + step * i);
   }
-  args.push(e - i);
+  // The count, and where the chunk starts in the whole output (where the rows begin).
+  args.push(e - i, words[at + 2 + p[4]] + i);
   return args;
 }
 
@@ -240,7 +241,7 @@ const run = ({ modules, memory, idleMs }) => {
       const step = (advancing >> j) & 1 ? ((wide >> j) & 1 ? 8 : 4) : 0;
       args.push(words[at + 2 + j] + step * i);
     }
-    args.push(e - i);
+    args.push(e - i, words[at + 2 + p[4]] + i);
     return args;
   };
   const step = (job, p, i, e) => {

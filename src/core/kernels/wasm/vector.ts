@@ -279,20 +279,27 @@ export class Bytes {
 const I32 = 0x7f, V128 = 0x7b;
 const GET = 0x20, SET = 0x21;
 
-/** How each input reaches the loop: an array of the output's length, or one value. */
-export type InputKind = "array" | "single";
+/**
+ * How each input reaches the loop: an array of the output's length, one value, or a row repeated
+ * along the output (element i reads the row's element i mod its length: a bias added to each row
+ * of a matrix).
+ */
+export type InputKind = "array" | "single" | "row";
 
-/** One input of a loop: how it comes, and its dtype. */
+/** One input of a loop: how it comes, its dtype, and a row's length (a multiple of 4). */
 export interface LoopInput {
   readonly kind: InputKind;
   readonly dtype: "float32" | "float64";
+  readonly period?: number;
 }
 
 /**
- * The function `f(pointer per input..., out, n) → bad` computing `root` over n elements (a
- * multiple of 4) of each array, for these inputs (a single input's pointer is to its one value):
- * a module importing `memory`. A float32 loop takes four lanes at a time; a float64 one two, its
- * float32 inputs read as float64 and its float32 output rounded on the way out.
+ * The function `f(pointer per input..., out, n, start) → bad` computing `root` over n elements (a
+ * multiple of 4) of each array, for these inputs (a single input's pointer is to its one value, a
+ * row's to its first element, and `start` is the first element's index in the whole output, where
+ * the rows begin): a module importing `memory`. A float32 loop takes four lanes at a time; a
+ * float64 one two, its float32 inputs read as float64 and its float32 output rounded on the way
+ * out.
  */
 function writeModule(
   root: VNode,
@@ -303,12 +310,16 @@ function writeModule(
 ): Uint8Array {
   const wide = out === "float64" || inputs.some((x) => x.dtype === "float64");
   const lanes = wide ? 2 : 4;
-  const params = [...inputs.map(() => I32), I32, I32];
-  const outParam = inputs.length, countParam = inputs.length + 1;
-  // The element index, its byte offsets in float32 and float64 arrays, and the report.
-  const iLocal = params.length, off4 = iLocal + 1, off8 = iLocal + 2, badLocal = iLocal + 3;
-  // Each node's local, in an order where arguments come first; nodes that read no array are
-  // computed once, before the loop. Equal nodes (the same op on the same arguments: sin x and
+  const params = [...inputs.map(() => I32), I32, I32, I32];
+  const outParam = inputs.length, countParam = inputs.length + 1, startParam = inputs.length + 2;
+  // The element index, its byte offsets in float32 and float64 arrays, each row's byte offset in
+  // it, and the report.
+  const rows = inputs.flatMap((x, k) => (x.kind === "row" ? [k] : []));
+  const iLocal = params.length, off4 = iLocal + 1, off8 = iLocal + 2;
+  const rowLocal = (k: number) => off8 + 1 + rows.indexOf(k);
+  const badLocal = off8 + 1 + rows.length;
+  // Each node's local, in an order where arguments come first; nodes that read no array or row
+  // are computed once, before the loop. Equal nodes (the same op on the same arguments: sin x and
   // cos x share their reduction) are computed once.
   const order: VNode[] = [];
   const local = new Map<VNode, number>();
@@ -324,7 +335,7 @@ function writeModule(
       varies.set(n, varies.get(same)!);
       return same;
     }
-    const v = (n.op === "input" && inputs[n.value!].kind === "array") ||
+    const v = (n.op === "input" && inputs[n.value!].kind !== "single") ||
       args.some((a) => varies.get(a));
     const canonical = { op: n.op, args, value: n.value };
     byKey.set(key, canonical);
@@ -351,18 +362,20 @@ function writeModule(
     switch (n.op) {
       case "input": {
         const k = n.value!, { kind, dtype } = inputs[k];
+        // Where this lane's elements are: an array's at the element's offset, a row's at its own.
+        const at = kind === "row" ? rowLocal(k) : dtype === "float64" ? off8 : off4;
         if (kind === "single") {
           code.u8(GET).uleb(k);
           if (dtype === "float64") code.u8(0x2b).uleb(3).uleb(0).simd(0x14); // f64.load; splat
           else if (wide) code.u8(0x2a).uleb(2).uleb(0).u8(0xbb).simd(0x14); // promoted
           else code.u8(0x2a).uleb(2).uleb(0).simd(0x13); // f32.load; splat
         } else if (dtype === "float64") {
-          code.u8(GET).uleb(k).u8(GET).uleb(off8).u8(0x6a).simd(0x00).uleb(4).uleb(0);
+          code.u8(GET).uleb(k).u8(GET).uleb(at).u8(0x6a).simd(0x00).uleb(4).uleb(0);
         } else if (wide) {
           // Two float32 values, promoted: v128.load64_zero; f64x2.promote_low_f32x4
-          code.u8(GET).uleb(k).u8(GET).uleb(off4).u8(0x6a).simd(0x5d).uleb(3).uleb(0).simd(0x5f);
+          code.u8(GET).uleb(k).u8(GET).uleb(at).u8(0x6a).simd(0x5d).uleb(3).uleb(0).simd(0x5f);
         } else {
-          code.u8(GET).uleb(k).u8(GET).uleb(off4).u8(0x6a).simd(0x00).uleb(4).uleb(0);
+          code.u8(GET).uleb(k).u8(GET).uleb(at).u8(0x6a).simd(0x00).uleb(4).uleb(0);
         }
         break;
       }
@@ -436,7 +449,13 @@ function writeModule(
     code.simd(0x0d).u8(0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
   };
   for (const n of order) if (!varies.get(n)) emit(n);
-  // block; loop; if i ≥ n break; the offsets; …; store; i += lanes; continue; end; end
+  // Each row's offset at the start: (start mod its length) · its element's size.
+  const bytesOf = (k: number) => (inputs[k].dtype === "float64" ? 8 : 4);
+  for (const k of rows) {
+    code.u8(GET).uleb(startParam).u8(0x41).sleb(inputs[k].period!).u8(0x70); // i32.rem_u
+    code.u8(0x41).sleb(bytesOf(k)).u8(0x6c, SET).uleb(rowLocal(k)); // i32.mul
+  }
+  // block; loop; if i ≥ n break; the offsets; …; store; i += lanes; rows on; continue; end; end
   code.u8(0x02, 0x40, 0x03, 0x40);
   code.u8(GET).uleb(iLocal).u8(GET).uleb(countParam).u8(0x4f, 0x0d, 1); // i32.ge_u; br_if 1
   code.u8(GET).uleb(iLocal).u8(0x41, 2, 0x74, SET).uleb(off4); // i << 2
@@ -453,11 +472,18 @@ function writeModule(
     get(root).simd(0x0b).uleb(4).uleb(0); // v128.store
   }
   code.u8(GET).uleb(iLocal).u8(0x41).sleb(lanes).u8(0x6a).u8(SET).uleb(iLocal);
+  for (const k of rows) {
+    // r += lanes · size; r = r ≠ the row's bytes ? r : 0 (select)
+    const r = rowLocal(k);
+    code.u8(GET).uleb(r).u8(0x41).sleb(lanes * bytesOf(k)).u8(0x6a, SET).uleb(r);
+    code.u8(GET).uleb(r).u8(0x41, 0, GET).uleb(r).u8(0x41).sleb(inputs[k].period! * bytesOf(k));
+    code.u8(0x47, 0x1b, SET).uleb(r); // i32.ne; select
+  }
   code.u8(0x0c, 0, 0x0b, 0x0b); // br 0; end; end
   code.u8(GET).uleb(badLocal).simd(0x53); // v128.any_true
   code.u8(0x0b);
 
-  const body = new Bytes().uleb(2).uleb(3).u8(I32).uleb(1 + order.length).u8(V128);
+  const body = new Bytes().uleb(2).uleb(3 + rows.length).u8(I32).uleb(1 + order.length).u8(V128);
   body.u8(...code.out);
   const m = new Bytes().u8(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00);
   m.section(1, new Bytes().uleb(1).u8(0x60).uleb(params.length).u8(...params).uleb(1).u8(I32));
@@ -560,6 +586,7 @@ export function vectorLoop(
   const size = (dtype: string) => (dtype === "float64" ? 8 : 4);
   const arrays = inputs.flatMap((x, i) => (x.kind === "array" ? [i] : []));
   const singles = inputs.flatMap((x, i) => (x.kind === "single" ? [i] : []));
+  const rows = inputs.flatMap((x, i) => (x.kind === "row" ? [i] : []));
   // The pointers that advance with the elements (the arrays' and the output's), and of those the
   // ones to float64 values.
   const bit = (i: number) => 1 << i, last = inputs.length;
@@ -569,7 +596,8 @@ export function vectorLoop(
     outDtype === "float64" ? bit(last) : 0,
   );
   // One block's layout in scratch: the arrays not in place, the output unless in place, single
-  // values (8 bytes each), then, for the worker, the pointers and the module's bytes. A compiled
+  // values (8 bytes each), rows not in place, then, for the worker, the pointers, where the block
+  // starts and the module's bytes. A compiled
   // program calls with one length and the same buffers again and again, so the last layout is kept,
   // and views of the memory until it grows.
   let layout: Layout | null = null;
@@ -585,7 +613,10 @@ export function vectorLoop(
     const outAt = end;
     if (!(inPlace & bit(last))) end += len4 * size(outDtype);
     for (const i of singles) at[i] = end, end += 8;
-    const argsAt = end, codeAt = argsAt + 4 * (inputs.length + 3);
+    for (const i of rows) {
+      if (!(inPlace & bit(i))) at[i] = end, end += inputs[i].period! * size(inputs[i].dtype);
+    }
+    const argsAt = end, codeAt = argsAt + 4 * (inputs.length + 4);
     heap(k, codeAt + code.length - base);
     return layout = { len, inPlace, base, len4, at, outAt, argsAt, codeAt };
   };
@@ -609,7 +640,7 @@ export function vectorLoop(
     // are whatever follows (at worst out of range: the caller's path then runs), and an output's
     // would overwrite what follows, so such an output goes through scratch.
     let inPlace = 0;
-    for (const j of arrays) if (addressOf(xs[j]) >= 0) inPlace |= bit(j);
+    for (const j of [...arrays, ...rows]) if (addressOf(xs[j]) >= 0) inPlace |= bit(j);
     if (addressOf(out) >= 0 && (!padding || endsResident(out, i1))) inPlace |= bit(last);
     const { len4, at, outAt, argsAt, codeAt } = layoutOf(len, inPlace);
     const { f32, f64 } = viewsOf();
@@ -624,8 +655,12 @@ export function vectorLoop(
         view(inputs[j].dtype).fill(x[i1 - 1], args[j] / bytes + len, args[j] / bytes + len4);
       }
     }
-    args.push(inPlace & bit(last) ? addressOf(out) + i0 * size(outDtype) : outAt, len4);
+    args.push(inPlace & bit(last) ? addressOf(out) + i0 * size(outDtype) : outAt);
     for (const i of singles) view(inputs[i].dtype)[at[i] / size(inputs[i].dtype)] = xs[i][0];
+    for (const i of rows) {
+      if (inPlace & bit(i)) args[i] = addressOf(xs[i]);
+      else view(inputs[i].dtype).set(xs[i] as Float32Array, at[i] / size(inputs[i].dtype));
+    }
     const fill = (i: number, e: number) => {
       const stop = Math.min(e, len);
       for (const j of arrays) {
@@ -648,15 +683,11 @@ export function vectorLoop(
     };
     if (len < THREAD_MIN || len * work < SHARE_WORK) {
       fill(0, len4);
-      if (f.apply(null, args) !== 0) return false;
+      if (f(...args, len4, i0) !== 0) return false;
       drain(0, len4);
       return true;
     }
-    new Int32Array(f32.buffer, argsAt, inputs.length + 3).set([
-      advancing,
-      wide,
-      ...args.slice(0, -1),
-    ]);
+    new Int32Array(f32.buffer, argsAt, inputs.length + 4).set([advancing, wide, ...args, i0]);
     new Uint8Array(f32.buffer).set(code, codeAt);
     const chunk = Math.max(4, (Math.ceil(len4 / CHUNKS) + 3) & ~3);
     const params = [id, codeAt, code.length, argsAt, inputs.length + 1];
