@@ -153,6 +153,22 @@ Deno.test({
 });
 
 Deno.test({
+  name: "jit SIMD: a bias passed at every call, read in place from the second, on every call",
+  ignore: !available,
+  fn() {
+    // The same bias array at each call is copied into the kernels' memory at the second, and the
+    // loop then reads it there: its last input, a row in place.
+    const b = gt.random.normal([1024], { seed: 21 });
+    const dense = (h: gt.Tensor, b: gt.Tensor) => gt.add(h, b);
+    const jitted = gt.jit(dense);
+    for (let call = 0; call < 3; call++) {
+      const h = gt.random.normal([100, 1024], { seed: 22 + call });
+      assertSame(jitted(h, b), dense(h, b), `call ${call}`);
+    }
+  },
+});
+
+Deno.test({
   name: "jit: a value read twice inside one fused group is computed once, in the loop",
   fn() {
     const f = (x: gt.Tensor) => {

@@ -655,12 +655,14 @@ export function vectorLoop(
         view(inputs[j].dtype).fill(x[i1 - 1], args[j] / bytes + len, args[j] / bytes + len4);
       }
     }
-    args.push(inPlace & bit(last) ? addressOf(out) + i0 * size(outDtype) : outAt);
-    for (const i of singles) view(inputs[i].dtype)[at[i] / size(inputs[i].dtype)] = xs[i][0];
     for (const i of rows) {
       if (inPlace & bit(i)) args[i] = addressOf(xs[i]);
       else view(inputs[i].dtype).set(xs[i] as Float32Array, at[i] / size(inputs[i].dtype));
     }
+    // Every input's pointer is set (an array's `at` may end before the last input's index).
+    args.length = inputs.length;
+    args.push(inPlace & bit(last) ? addressOf(out) + i0 * size(outDtype) : outAt);
+    for (const i of singles) view(inputs[i].dtype)[at[i] / size(inputs[i].dtype)] = xs[i][0];
     const fill = (i: number, e: number) => {
       const stop = Math.min(e, len);
       for (const j of arrays) {
