@@ -1,6 +1,6 @@
 /**
  * Kernel benchmarks: matmul by size and with transposes, elementwise unary and binary ops by size
- * and broadcasting pattern, and reductions over each axis. Each group has a baseline, so that
+ * and broadcasting pattern, relu and its mask, and reductions over each axis. Each group has a baseline, so that
  * `deno bench` prints the others as ratios to it. Each call runs in `gt.tidy`, as a training step
  * would, so that its buffers are reused: on this VM a fresh 4 MB array costs more in page faults
  * than most kernels that fill it.
@@ -172,6 +172,28 @@ for (const [label, rows, cols] of SIZES) {
       });
     },
   });
+}
+
+// A layer's activation and its gradient's mask, on random signs. Each runs from one call site, as
+// in a loop over one op, where V8 once inlined such a loop into its caller's Maglev code and ran
+// it there 8× slower than in its own (see `lengthCheck` in kernels/generated.ts).
+{
+  const h = normal([128, 256], 25);
+  const ops: [string, () => unknown][] = [
+    ["relu", () => gt.relu(h)],
+    ["greater(h, 0)", () => gt.greater(h, 0)],
+    ["cast(greater(h, 0))", () => gt.cast(gt.greater(h, 0), "float32")],
+  ];
+  for (const [name, op] of ops) {
+    Deno.bench({
+      name: `${name} [128, 256]`,
+      group: "relu and its mask [128, 256]",
+      baseline: name === "relu",
+      fn: () => {
+        gt.tidy(op);
+      },
+    });
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -12,7 +12,12 @@ import { allocateOwned, type DType, type TypedArray } from "../core/dtype.ts";
 import { sameShape, sizeOf } from "../core/shape.ts";
 import { lazyFill } from "../core/tensor.ts";
 import { broadcastStrides, forEachRow } from "../core/kernels/strided.ts";
-import { canGenerate, compileFormulas, isTrailing } from "../core/kernels/generated.ts";
+import {
+  canGenerate,
+  compileFormulas,
+  isTrailing,
+  lengthCheck,
+} from "../core/kernels/generated.ts";
 import { partValue, scalarLoop, type ScalarPart } from "../core/kernels/wasm/scalar.ts";
 import { SIMD_MIN } from "../core/kernels/wasm/math.ts";
 import {
@@ -503,8 +508,13 @@ function statements(lines: readonly string[], read: (k: number) => string): stri
 function flatLoop(lines: readonly string[], result: string, singles: readonly boolean[]): Loop {
   const load = loads(singles);
   const body = statements(lines, (k) => singles[k] ? `s${k}` : `x${k}[i]`);
+  const arrays = singles.flatMap((s, k) => (s ? [] : [`x${k}.length`]));
+  const check = lengthCheck("fused loop", [
+    ["n", "o.length"],
+    ...arrays.map((a) => ["n", a] as const),
+  ]);
   return compileFormulas(
-    `function (o, xs, n) { ${load} for (let i = 0; i < n; i++) { ${body} o[i] = ${result}; } }`,
+    `function (o, xs, n) { ${load} ${check} for (let i = 0; i < n; i++) { ${body} o[i] = ${result}; } }`,
   ) as Loop;
 }
 
@@ -515,8 +525,9 @@ function stridedLoop(lines: readonly string[], result: string, k: number): Loop 
   ).join(" ");
   const steps = Array.from({ length: k }, (_, i) => `i${i} += d${i};`).join(" ");
   const body = statements(lines, (k) => `x${k}[i${k}]`);
+  const check = lengthCheck("fused loop", [["oi + n", "o.length"]]);
   return compileFormulas(
-    `function (o, oi, xs, offs, inner, n) { ${load} for (let j = 0; j < n; j++) { ` +
+    `function (o, oi, xs, offs, inner, n) { ${load} ${check} for (let j = 0; j < n; j++) { ` +
       `${body} o[oi + j] = ${result}; ${steps} } }`,
   ) as Loop;
 }
