@@ -77,7 +77,7 @@ Deno.test({
       row52 = gt.random.uniform([52], { seed: 5 });
     assert.match(
       steps(jf.program(p, row52)).join("\n"),
-      /^  f32\[100,52\] = fused\[multiply exp\] \(SIMD\)/,
+      /^ {2}f32\[100,52\] = fused\[multiply exp\] \(SIMD\)/,
     );
     assertSame(jf(p, row52), f(p, row52));
     const m = gt.random.uniform([100, 50], { seed: 4 }), row = gt.random.uniform([50], { seed: 5 });
