@@ -13,6 +13,7 @@ import {
   requireNumeric,
   type ScalarFormula,
   unaryOp,
+  vectorKernel,
 } from "./_define.ts";
 import { toTensor } from "../core/convert.ts";
 import { simdCos, simdExp, simdSigmoid, simdSin, simdTanh } from "../core/kernels/wasm/math.ts";
@@ -43,12 +44,16 @@ export function unaryPrim(name: string, spec: UnarySpec): Primitive<void> {
   const { loop, deriv } = spec;
   const fast = spec.loop32 ?? loop;
   // float32 takes the SIMD loop where there is one.
+  // float32 ops with a SIMD kernel of their own (sin, exp) keep it; the others run their vector
+  // formula from 1,024 elements on (see elementwiseKernel).
   const generated = elementwiseKernel<void>(
     name,
     spec.scalar,
     1,
     ([x], out) => loop(out.data, x.data, out.data.length),
+    spec.simd ? undefined : spec.vector,
   );
+  const simd = spec.vector === undefined || spec.simd ? null : vectorKernel(spec.vector, 1);
   const ints = spec.ints === true, outDtype = spec.outDtype;
   return {
     name,
@@ -74,12 +79,10 @@ export function unaryPrim(name: string, spec: UnarySpec): Primitive<void> {
       return uniformTensor(o[0], out.shape, out.dtype);
     },
     kernels: {
-      cpu: spec.loop32 === undefined
-        ? generated
-        : ([x], out, attrs) =>
-          x.dtype === "float32"
-            ? spec.loop32!(out.data, x.data, out.data.length)
-            : generated([x], out, attrs),
+      cpu: spec.loop32 === undefined ? generated : ([x], out, attrs) => {
+        if (x.dtype !== "float32") generated([x], out, attrs);
+        else if (simd === null || !simd([x], out)) spec.loop32!(out.data, x.data, out.data.length);
+      },
     },
     jvp: deriv ? ([t], [x], y) => t && mul(t, deriv(x, y)) : null,
     vjp: deriv ? (g, [x], y) => [mul(g, deriv(x, y))] : null,
