@@ -1,9 +1,9 @@
 /**
  * Kernel benchmarks: matmul by size and with transposes, elementwise unary and binary ops by size
- * and broadcasting pattern, relu and its mask, and reductions over each axis. Each group has a baseline, so that
- * `deno bench` prints the others as ratios to it. Each call runs in `gt.tidy`, as a training step
- * would, so that its buffers are reused: on this VM a fresh 4 MB array costs more in page faults
- * than most kernels that fill it.
+ * and broadcasting pattern, relu and its mask, and reductions over each axis. Each group has a
+ * baseline, so that `deno bench` prints the others as ratios to it. Each call runs in `gt.tidy`, as
+ * a training step would, so that its buffers are reused: on this VM a fresh 4 MB array costs more
+ * in page faults than most kernels that fill it.
  */
 import * as gt from "../mod.ts";
 

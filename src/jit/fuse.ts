@@ -79,8 +79,8 @@ const dtypeOf = (a: Atom) => isConst(a) ? a.value.dtype : a.dtype;
  * The program's equations in order, with each fusible group in place of its members (at its
  * root's place: every member comes before the root, and so do their inputs). A group of one
  * stays an equation, run by its kernel, unless it can be a float32 SIMD loop (see `simdAlone`).
- * Then flat loops of one length are merged (see
- * `MergedLoop`), and the items reordered where that lets more of them merge.
+ * Then flat loops of one length are merged (see `MergedLoop`), and the items reordered where that
+ * lets more of them merge.
  */
 export function fuseGroups(p: Program, outputs: ReadonlySet<number>): Item[] {
   // Readers of each value (an op reading it twice, as x·x, is one reader).
@@ -171,19 +171,19 @@ const wide = (group: readonly Eqn[]) => {
   return lanes === "float32" || (lanes === "float64" && n <= WIDE64_MAX);
 };
 
-// NOTE: one op alone, too, runs as a float32 SIMD loop rather than its kernel from WIDE_MIN elements
-// on (not an op whose output shares its input's buffer, which runs nothing): W4's relu of 32,768
-// floats took 172 µs as a merged scalar loop (a branch on random signs), 33 as a SIMD loop (W4
-// jitted 0.955 of its time, interleaved). Ops with a SIMD kernel of their own keep it.
+// NOTE: one op alone, too, runs as a float32 SIMD loop rather than its kernel from WIDE_MIN
+// elements on (not an op whose output shares its input's buffer, which runs nothing): W4's relu of
+// 32,768 floats took 172 µs as a merged scalar loop (a branch on random signs), 33 as a SIMD loop
+// (W4 jitted 0.955 of its time, interleaved). Ops with a SIMD kernel of their own keep it.
 const simdAlone = (e: Eqn) =>
   fusible(e) && e.prim.alias === undefined && sizeOf(e.out.shape) >= WIDE_MIN &&
   vectorLoops() && lanesOf([e]) === "float32";
 
 // The lanes of a group's SIMD loop, or null where it cannot be one. Every member has a vector
 // formula, and its inputs from outside (at most MAX_INPUTS) are of the output's size, single
-// values or rows (see `rowLength`). On float32 lanes every value is float32; on float64 lanes every member gives float64
-// (float32 inputs are read as float64), but the last may give float32 where its formula rounds
-// to it (a cast), and every op has a float64 form (not sin or exp).
+// values or rows (see `rowLength`). On float32 lanes every value is float32; on float64 lanes
+// every member gives float64 (float32 inputs are read as float64), but the last may give float32
+// where its formula rounds to it (a cast), and every op has a float64 form (not sin or exp).
 function lanesOf(group: readonly Eqn[]): "float32" | "float64" | null {
   const root = group[group.length - 1], n = sizeOf(root.out.shape);
   const inside = new Set(group.map((e) => e.out.id));
@@ -514,7 +514,8 @@ function flatLoop(lines: readonly string[], result: string, singles: readonly bo
     ...arrays.map((a) => ["n", a] as const),
   ]);
   return compileFormulas(
-    `function (o, xs, n) { ${load} ${check} for (let i = 0; i < n; i++) { ${body} o[i] = ${result}; } }`,
+    `function (o, xs, n) { ${load} ${check} ` +
+      `for (let i = 0; i < n; i++) { ${body} o[i] = ${result}; } }`,
   ) as Loop;
 }
 

@@ -45,15 +45,16 @@ export function unaryPrim(name: string, spec: UnarySpec): Primitive<void> {
   const fast = spec.loop32 ?? loop;
   // float32 takes the SIMD loop where there is one.
   // float32 ops with a SIMD kernel of their own (sin, exp) keep it; the others run their vector
-  // formula from 1,024 elements on (see elementwiseKernel).
+  // formula from 1,024 elements on (see elementwiseKernel), before a float32 loop of their own.
+  const vector = spec.simd ? undefined : spec.vector;
   const generated = elementwiseKernel<void>(
     name,
     spec.scalar,
     1,
     ([x], out) => loop(out.data, x.data, out.data.length),
-    spec.simd ? undefined : spec.vector,
+    vector,
   );
-  const simd = spec.vector === undefined || spec.simd ? null : vectorKernel(spec.vector, 1);
+  const simd = spec.loop32 !== undefined && vector !== undefined ? vectorKernel(vector, 1) : null;
   const ints = spec.ints === true, outDtype = spec.outDtype;
   return {
     name,

@@ -107,7 +107,8 @@ const un = (op: Unary) => (a: VNode): VNode => node(op, [a]);
 /**
  * The expression language: float lanes (`add` … `sqrt`, as wasm's f32x4 or f64x2 ops), masks from
  * comparisons, bitwise ops, int32 lanes (`iadd`, `ieq`, `shl`), fused multiply-adds, a float64
- * sum (`addN`'s), roundings to float32, and math.wat's sin, cos, exp, sigmoid and tanh. Only some exist on float64 lanes (see `float64Ops`).
+ * sum (`addN`'s), roundings to float32, and math.wat's sin, cos, exp, sigmoid and tanh. Only some
+ * exist on float64 lanes (see `float64Ops`).
  */
 export const V = {
   /** Input `k` of the loop: its element, or its one value for every element. */
@@ -597,9 +598,8 @@ export function vectorLoop(
   );
   // One block's layout in scratch: the arrays not in place, the output unless in place, single
   // values (8 bytes each), rows not in place, then, for the worker, the pointers, where the block
-  // starts and the module's bytes. A compiled
-  // program calls with one length and the same buffers again and again, so the last layout is kept,
-  // and views of the memory until it grows.
+  // starts and the module's bytes. A compiled program calls with one length and the same buffers
+  // again and again, so the last layout is kept, and views of the memory until it grows.
   let layout: Layout | null = null;
   const layoutOf = (len: number, inPlace: number): Layout => {
     const base = scratchStart();
