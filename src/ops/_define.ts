@@ -145,7 +145,7 @@ export function vectorKernel(
   arity: number,
 ): (inputs: readonly Operand[], out: Operand) => boolean {
   const loops = new Map<string, VectorLoop | null>();
-  const root = (dtype: DType) => vector(Array.from({ length: arity }, (_, k) => V.input(k)), dtype);
+  const args = Array.from({ length: arity }, (_, k) => V.input(k));
   return (inputs, out) => {
     const n = out.data.length;
     if (out.dtype !== "float32" || n < EAGER_SIMD_MIN || n > EAGER_SIMD_MAX) return false;
@@ -162,7 +162,7 @@ export function vectorKernel(
     }
     const key = kinds.map((k) => k.period ?? k.kind).join(" ");
     let loop = loops.get(key);
-    if (loop === undefined) loops.set(key, loop = vectorLoop(root("float32"), kinds));
+    if (loop === undefined) loops.set(key, loop = vectorLoop(vector(args, "float32"), kinds));
     return loop !== null &&
       loop(out.data as Float32Array, inputs.map((x) => x.data as Float32Array), n);
   };

@@ -43,7 +43,6 @@ export interface UnarySpec {
 export function unaryPrim(name: string, spec: UnarySpec): Primitive<void> {
   const { loop, deriv } = spec;
   const fast = spec.loop32 ?? loop;
-  // float32 takes the SIMD loop where there is one.
   // float32 ops with a SIMD kernel of their own (sin, exp) keep it; the others run their vector
   // formula from 1,024 elements on (see elementwiseKernel), before a float32 loop of their own.
   const vector = spec.simd ? undefined : spec.vector;
