@@ -286,29 +286,32 @@ Deno.test({
     const before = wasmThreadedRuns();
     // (x + row)·s, as eager mode computes it with the row broadcast down a matrix.
     const root = V.mul(V.add(V.input(0), V.input(1)), V.input(2));
-    const cases: [number, number, "float32" | "float64", boolean][] = [
-      [3, 8, "float32", false], // a few rows, one thread
-      [5, 12, "float64", false], // float64 lanes: two lanes a step, a row of 12
-      [2000, 1000, "float32", false], // 2 million elements: two blocks, shared with the worker
-      [600, 256, "float32", true], // the row in the kernels' memory, read in place
+    type Dtype = "float32" | "float64";
+    // Rows, the row's length and dtype, whether it is in the kernels' memory, the output's dtype.
+    const cases: [number, number, Dtype, boolean, Dtype][] = [
+      [3, 8, "float32", false, "float32"], // a few rows, one thread
+      [5, 12, "float64", false, "float64"], // float64 lanes: two lanes a step, a row of 12
+      [7, 16, "float32", false, "float64"], // a float32 row read on float64 lanes
+      [2000, 1000, "float32", false, "float32"], // 2 million elements: two blocks, the worker
+      [600, 256, "float32", true, "float32"], // the row in the kernels' memory, read in place
     ];
     const check = () => {
-      for (const [rows, period, dtype, resident] of cases) {
+      for (const [rows, period, rowDtype, resident, dtype] of cases) {
         const n = rows * period;
         const x = gt.random.normal([rows, period], { seed: rows });
-        const row = gt.random.normal([period], { seed: period, dtype });
+        const row = gt.random.normal([period], { seed: period, dtype: rowDtype });
         const s = gt.constant(0.5);
         let rowData = row.data() as Float32Array | Float64Array;
-        const copy = resident ? residentArray(dtype, period) : null;
+        const copy = resident ? residentArray(rowDtype, period) : null;
         if (copy !== null) copy.set(rowData), rowData = copy;
         const single: LoopInput = { kind: "single", dtype: "float32" };
-        const inputs: LoopInput[] = [F32, { kind: "row", dtype, period }, single];
+        const inputs: LoopInput[] = [F32, { kind: "row", dtype: rowDtype, period }, single];
         const out = dtype === "float64" ? new Float64Array(n) : new Float32Array(n);
         const operands = [x.data() as Float32Array, rowData, s.data() as Float32Array];
         assert.ok(vectorLoop(root, inputs, dtype)!(out, operands, n));
         if (copy !== null) freeResident(copy);
-        const xs = dtype === "float64" ? gt.cast(x, "float64") : x;
-        const expected = gt.multiply(gt.add(xs, row), gt.cast(s, dtype)).data();
+        const [xs, rs] = [x, row].map((t) => gt.cast(t, dtype));
+        const expected = gt.multiply(gt.add(xs, rs), gt.cast(s, dtype)).data();
         for (let i = 0; i < n; i++) {
           if (!Object.is(out[i], expected[i])) {
             assert.fail(
