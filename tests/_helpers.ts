@@ -2,6 +2,8 @@
 import assert from "node:assert/strict";
 import * as gt from "../mod.ts";
 import { startWorker, workerReady } from "../src/core/kernels/wasm/runtime.ts";
+import type { Aval, Primitive } from "../src/core/dispatch.ts";
+import { registry } from "../src/ops/registry.ts";
 
 /** A float64 tensor, for comparisons against closed forms. */
 export const f64 = (v: gt.TensorLike): gt.Tensor => gt.constant(v, { dtype: "float64" });
@@ -63,4 +65,26 @@ export async function readyWorker(): Promise<void> {
   startWorker();
   for (let i = 0; i < 250 && !workerReady(); i++) await new Promise((r) => setTimeout(r, 20));
   assert.ok(workerReady(), "the kernels' worker started within 5 s");
+}
+
+/**
+ * Every elementwise primitive with a vector formula (but no SIMD kernel of its own, and not a view
+ * of its input), of one or two float32 inputs and a float32 output, with its arity: found in the
+ * registry, so that a new one is tested too.
+ */
+export function simdPrimitives(): [string, Primitive<never>, number][] {
+  const f32: Aval = { shape: [4], dtype: "float32" };
+  const arityOf = (p: Primitive<never>) =>
+    [1, 2].find((k) => {
+      try {
+        return p.shape(Array(k).fill(f32), undefined as never).dtype === "float32";
+      } catch {
+        return false;
+      }
+    });
+  return Object.entries(registry).flatMap(([name, p]) => {
+    const loop = p.vector !== undefined && !p.simd?.includes("float32") && p.alias === undefined;
+    const k = loop ? arityOf(p) : undefined;
+    return k === undefined ? [] : [[name, p, k] as [string, Primitive<never>, number]];
+  });
 }

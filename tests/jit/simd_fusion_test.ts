@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import * as gt from "../../mod.ts";
 import { vectorLoops } from "../../src/core/kernels/wasm/vector.ts";
-import { type Aval, bind, type Primitive } from "../../src/core/dispatch.ts";
-import { registry } from "../../src/ops/registry.ts";
+import { bind } from "../../src/core/dispatch.ts";
+import { simdPrimitives } from "../_helpers.ts";
 import { assertSame } from "./_exact.ts";
 
 const available = vectorLoops();
@@ -102,26 +102,6 @@ Deno.test({
     assertSame(jh(small, s), h(small, s));
   },
 });
-
-// Every elementwise primitive with a vector formula (but no SIMD kernel of its own, and not a view
-// of its input), of one or two float32 inputs and a float32 output: found in the registry, so that
-// a new one is tested here too.
-function simdPrimitives(): [string, Primitive<never>, number][] {
-  const f32: Aval = { shape: [4], dtype: "float32" };
-  const arityOf = (p: Primitive<never>) =>
-    [1, 2].find((k) => {
-      try {
-        return p.shape(Array(k).fill(f32), undefined as never).dtype === "float32";
-      } catch {
-        return false;
-      }
-    });
-  return Object.entries(registry).flatMap(([name, p]) => {
-    const loop = p.vector !== undefined && !p.simd?.includes("float32") && p.alias === undefined;
-    const k = loop ? arityOf(p) : undefined;
-    return k === undefined ? [] : [[name, p, k] as [string, Primitive<never>, number]];
-  });
-}
 
 Deno.test({
   name: "jit SIMD: one elementwise op alone is a SIMD loop from 1,024 elements, bit for bit",

@@ -5,29 +5,10 @@
  */
 import assert from "node:assert/strict";
 import * as gt from "../../mod.ts";
-import { type Aval, bind, type Primitive } from "../../src/core/dispatch.ts";
-import { registry } from "../../src/ops/registry.ts";
+import { bind } from "../../src/core/dispatch.ts";
+import { simdPrimitives } from "../_helpers.ts";
 import { generatedModules, vectorLoops } from "../../src/core/kernels/wasm/vector.ts";
 import { assertSame } from "../jit/_exact.ts";
-
-// Every elementwise primitive with a vector formula and no SIMD kernel of its own, of one or two
-// float32 inputs and a float32 output, from the registry.
-function simdPrimitives(): [string, Primitive<never>, number][] {
-  const f32: Aval = { shape: [4], dtype: "float32" };
-  const arityOf = (p: Primitive<never>) =>
-    [1, 2].find((k) => {
-      try {
-        return p.shape(Array(k).fill(f32), undefined as never).dtype === "float32";
-      } catch {
-        return false;
-      }
-    });
-  return Object.entries(registry).flatMap(([name, p]) => {
-    const loop = p.vector !== undefined && !p.simd?.includes("float32") && p.alias === undefined;
-    const k = loop ? arityOf(p) : undefined;
-    return k === undefined ? [] : [[name, p, k] as [string, Primitive<never>, number]];
-  });
-}
 
 // Row r of each input (a row input whole), through the op alone: 1,000 elements, JavaScript loops.
 function byRows(f: (...xs: gt.Tensor[]) => gt.Tensor, xs: gt.Tensor[], rows: number): gt.Tensor {

@@ -640,7 +640,8 @@ export function vectorLoop(
     // are whatever follows (at worst out of range: the caller's path then runs), and an output's
     // would overwrite what follows, so such an output goes through scratch.
     let inPlace = 0;
-    for (const j of [...arrays, ...rows]) if (addressOf(xs[j]) >= 0) inPlace |= bit(j);
+    for (const j of arrays) if (addressOf(xs[j]) >= 0) inPlace |= bit(j);
+    for (const j of rows) if (addressOf(xs[j]) >= 0) inPlace |= bit(j);
     if (addressOf(out) >= 0 && (!padding || endsResident(out, i1))) inPlace |= bit(last);
     const { len4, at, outAt, argsAt, codeAt } = layoutOf(len, inPlace);
     const { f32, f64 } = viewsOf();
@@ -659,8 +660,6 @@ export function vectorLoop(
       if (inPlace & bit(i)) args[i] = addressOf(xs[i]);
       else view(inputs[i].dtype).set(xs[i] as Float32Array, at[i] / size(inputs[i].dtype));
     }
-    // Every input's pointer is set (an array's `at` may end before the last input's index).
-    args.length = inputs.length;
     args.push(inPlace & bit(last) ? addressOf(out) + i0 * size(outDtype) : outAt);
     for (const i of singles) view(inputs[i].dtype)[at[i] / size(inputs[i].dtype)] = xs[i][0];
     const fill = (i: number, e: number) => {
