@@ -11,7 +11,7 @@ import type { Operand } from "../core/dispatch.ts";
 import { allocateOwned, type DType, type TypedArray } from "../core/dtype.ts";
 import { sameShape, sizeOf } from "../core/shape.ts";
 import { lazyFill } from "../core/tensor.ts";
-import { broadcastStrides, forEachRow } from "../core/kernels/strided.ts";
+import { broadcastStrides, forEachPlane } from "../core/kernels/strided.ts";
 import {
   canGenerate,
   compileFormulas,
@@ -485,7 +485,9 @@ function fusedLoop(lines: readonly string[], result: string): FusedGroup["compil
     const strides = inputs.map((x) => broadcastStrides(x.shape, shape));
     return (out, operands) => {
       const datas = operands.map((x) => x.data);
-      forEachRow(shape, strides, (o, offs, len, inner) => loop(out, o, datas, offs, inner, len));
+      forEachPlane(shape, strides, (o, at, rows, len, outer, inner) => {
+        loop(out, o, rows, len, datas, at, outer, inner);
+      });
     };
   };
 }
@@ -519,17 +521,21 @@ function flatLoop(lines: readonly string[], result: string, singles: readonly bo
   ) as Loop;
 }
 
+// A plane of `rows` rows of n (see forEachPlane): input k from its offset, stepping e<k> between
+// rows and d<k> along one.
 function stridedLoop(lines: readonly string[], result: string, k: number): Loop {
   const load = Array.from(
     { length: k },
-    (_, i) => `const x${i} = xs[${i}]; let i${i} = offs[${i}]; const d${i} = inner[${i}];`,
+    (_, i) => `const x${i} = xs[${i}], a${i} = at[${i}], e${i} = outer[${i}], d${i} = inner[${i}];`,
   ).join(" ");
+  const starts = Array.from({ length: k }, (_, i) => `let i${i} = a${i} + r * e${i};`).join(" ");
   const steps = Array.from({ length: k }, (_, i) => `i${i} += d${i};`).join(" ");
   const body = statements(lines, (k) => `x${k}[i${k}]`);
-  const check = lengthCheck("fused loop", [["oi + n", "o.length"]]);
+  const check = lengthCheck("fused loop", [["oi + rows * n", "o.length"]]);
   return compileFormulas(
-    `function (o, oi, xs, offs, inner, n) { ${load} ${check} for (let j = 0; j < n; j++) { ` +
-      `${body} o[oi + j] = ${result}; ${steps} } }`,
+    `function (o, oi, rows, n, xs, at, outer, inner) { ${load} ${check} ` +
+      `for (let r = 0, oj = oi; r < rows; r++) { ${starts} for (let j = 0; j < n; j++, oj++) { ` +
+      `${body} o[oj] = ${result}; ${steps} } } }`,
   ) as Loop;
 }
 

@@ -9,7 +9,8 @@ import {
 } from "../../src/core/kernels/elementwise.ts";
 import { product } from "../runtimes/wasm_probe.ts";
 import { transposeKernel } from "../../src/core/kernels/matmul.ts";
-import { broadcastShapes, sizeOf } from "../../src/core/shape.ts";
+import { broadcastShapes, sizeOf, stridesOf } from "../../src/core/shape.ts";
+import { broadcastStrides, forEachPlane, forEachRow } from "../../src/core/kernels/strided.ts";
 import { elementwiseLoops } from "../../src/core/kernels/generated.ts";
 import { registry } from "../../src/ops/registry.ts";
 import {
@@ -202,6 +203,9 @@ Deno.test("loops generated from scalar formulas match the hand-written loops on 
     [[6, 5], [6, 1]],
     [[5], [6, 5]],
     [[6, 1], [1, 5]],
+    [[2, 3, 4], [2, 3, 1]],
+    [[4, 1, 3], [1, 5, 1]],
+    [[2, 1, 3, 4], [5, 1, 4]],
   ];
   const ops = [
     "add",
@@ -245,6 +249,44 @@ Deno.test("loops generated from scalar formulas match the hand-written loops on 
         });
       }
     }
+  }
+});
+
+Deno.test("forEachPlane and forEachRow visit every output element once, with each broadcast input's offset", () => {
+  const g = new Generator(29);
+  const pick = (n: number) => Math.floor(g.nextFloat() * n);
+  for (let c = 0; c < 300; c++) {
+    const shape = Array.from({ length: pick(5) }, () => 1 + pick(4));
+    // Each input drops some leading axes and keeps each other one whole or broadcast (size 1).
+    const inputs = Array.from({ length: 1 + pick(3) }, () => {
+      const drop = pick(shape.length + 1);
+      return shape.slice(drop).map((d) => (g.nextFloat() < 0.4 ? 1 : d));
+    });
+    const strides = inputs.map((s) => broadcastStrides(s, shape));
+    // Each element's offsets by index arithmetic.
+    const size = sizeOf(shape), outStrides = stridesOf(shape);
+    const want = Array.from(
+      { length: size },
+      (_, e) =>
+        strides.map((st) =>
+          st.reduce((sum, stride, d) => sum + Math.floor(e / outStrides[d]) % shape[d] * stride, 0)
+        ),
+    );
+    const byPlane: number[][] = new Array(size);
+    forEachPlane(shape, strides, (o, at, rows, n, outer, inner) => {
+      for (let r = 0; r < rows; r++) {
+        for (let j = 0; j < n; j++) {
+          assert.equal(byPlane[o + r * n + j], undefined, `[${shape}]: element visited twice`);
+          byPlane[o + r * n + j] = at.map((a, i) => a + r * outer[i] + j * inner[i]);
+        }
+      }
+    });
+    const byRow: number[][] = new Array(size);
+    forEachRow(shape, strides, (o, at, n, inner) => {
+      for (let j = 0; j < n; j++) byRow[o + j] = at.map((a, i) => a + j * inner[i]);
+    });
+    assert.deepEqual(byPlane, want, `planes of [${shape}] from [${inputs.join("], [")}]`);
+    assert.deepEqual(byRow, want, `rows of [${shape}] from [${inputs.join("], [")}]`);
   }
 });
 

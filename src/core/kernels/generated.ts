@@ -10,7 +10,7 @@
  * also stay the reference the generated ones are tested against.
  */
 import type { DType, TypedArray } from "../dtype.ts";
-import { broadcastStrides, forEachRow } from "./strided.ts";
+import { broadcastStrides, forEachPlane } from "./strided.ts";
 import { digamma, erf, erfc, lgamma } from "./special.ts";
 
 /** A loop's body: the output element's expression from the inputs' (primary) expressions. */
@@ -210,11 +210,27 @@ export class ElementwiseLoops {
   ): void {
     const loop = this.#loop(STRIDED, 0, dtype, xs);
     const strides = xs.map((x) => broadcastStrides(x.shape, shape));
-    const datas = xs.map((x) => x.data);
-    forEachRow(shape, strides, (o, offs, len, inner) => {
-      const args: unknown[] = [out, o];
-      for (let i = 0; i < datas.length; i++) args.push(datas[i], offs[i], inner[i]);
-      args.push(len);
+    const k = xs.length;
+    forEachPlane(shape, strides, (o, at, rows, n, outer, inner) => {
+      if (k === 1) return loop(out, o, rows, n, xs[0].data, at[0], outer[0], inner[0]);
+      if (k === 2) {
+        return loop(
+          out,
+          o,
+          rows,
+          n,
+          xs[0].data,
+          at[0],
+          outer[0],
+          inner[0],
+          xs[1].data,
+          at[1],
+          outer[1],
+          inner[1],
+        );
+      }
+      const args: unknown[] = [out, o, rows, n];
+      for (let i = 0; i < k; i++) args.push(xs[i].data, at[i], outer[i], inner[i]);
       loop(...args);
     });
   }
@@ -264,13 +280,19 @@ export class ElementwiseLoops {
   for (let r = 0, i = 0; r < rows; r++) for (let j = 0; j < m; j++, i++) o[i] = ${body(args)};
 }`;
     } else {
-      const params = xs.map((_, i) => `${x(i)}, i${i}, d${i}`).join(", ");
-      const steps = xs.map((_, i) => `, i${i} += d${i}`).join("");
-      const args = xs.map((_, i) => `${x(i)}[i${i}]`);
-      const check = lengthCheck(`${tag}_strided`, [["oi + n", "o.length"]]);
-      source = `function ${tag}_strided(o, oi, ${params}, n) {
+      // A plane: `rows` rows of n, each input from its offset i, stepping e between rows and d
+      // along one.
+      const params = xs.map((_, i) => `${x(i)}, i${i}, e${i}, d${i}`).join(", ");
+      const starts = xs.map((_, i) => `let j${i} = i${i} + r * e${i};`).join(" ");
+      const steps = xs.map((_, i) => `, j${i} += d${i}`).join("");
+      const args = xs.map((_, i) => `${x(i)}[j${i}]`);
+      const check = lengthCheck(`${tag}_strided`, [["oi + rows * n", "o.length"]]);
+      source = `function ${tag}_strided(o, oi, rows, n, ${params}) {
   ${check}
-  for (let j = 0; j < n; j++${steps}) o[oi + j] = ${body(args)};
+  for (let r = 0, i = oi; r < rows; r++) {
+    ${starts}
+    for (let j = 0; j < n; j++, i++${steps}) o[i] = ${body(args)};
+  }
 }`;
     }
     return compileFormulas(source) as Loop;
