@@ -295,7 +295,7 @@ Deno.test({
       [2000, 1000, "float32", false, "float32"], // 2 million elements: two blocks, the worker
       [600, 256, "float32", true, "float32"], // the row in the kernels' memory, read in place
     ];
-    const check = () => {
+    const check = async () => {
       for (const [rows, period, rowDtype, resident, dtype] of cases) {
         const n = rows * period;
         const x = gt.random.normal([rows, period], { seed: rows });
@@ -308,6 +308,8 @@ Deno.test({
         const inputs: LoopInput[] = [F32, { kind: "row", dtype: rowDtype, period }, single];
         const out = dtype === "float64" ? new Float64Array(n) : new Float32Array(n);
         const operands = [x.data() as Float32Array, rowData, s.data() as Float32Array];
+        // The worker exits once idle a moment: the inputs' making may have taken that long.
+        await readyWorker();
         assert.ok(vectorLoop(root, inputs, dtype)!(out, operands, n));
         if (copy !== null) freeResident(copy);
         const [xs, rs] = [x, row].map((t) => gt.cast(t, dtype));
@@ -323,10 +325,7 @@ Deno.test({
     };
     // A worker still busy with an earlier job (or slow to wake on a loaded machine) leaves a job
     // to this thread: checked again until it takes part.
-    for (let attempt = 0; attempt < 5 && wasmThreadedRuns() === before; attempt++) {
-      await readyWorker();
-      check();
-    }
+    for (let attempt = 0; attempt < 5 && wasmThreadedRuns() === before; attempt++) await check();
     assert.ok(wasmThreadedRuns() > before, "the worker took part");
   },
 });

@@ -14,7 +14,7 @@ const x = gt.random.uniform([1_000_000], { seed: 2 });
 // A short program's large jobs run on this thread alone: the worker is not worth starting.
 gt.matmul(a, a);
 console.log(`worker after one product: ${workerStarted()}`);
-// It starts once large jobs have taken 100 ms alone, and shares the ones after it once ready.
+// It starts once large jobs have taken 30 ms alone, and shares the ones after it once ready.
 for (let i = 0; i < 100 && wasmThreadedRuns() < 2; i++) {
   gt.tidy(() => {
     gt.matmul(a, a);

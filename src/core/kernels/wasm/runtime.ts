@@ -4,8 +4,8 @@
  * the kernels read and write in place), the modules instantiated on it (gemm.wat, math.wat), and,
  * where workers, shared memory and blocking waits are available (Deno; not a browser's main
  * thread, nor Node without a global Worker), a worker that claims chunks of a large job beside the
- * calling thread, started once large jobs have taken long enough alone (`SPAWN_AFTER_MS`). The
- * worker never keeps a program running: see `spawn`. Where WebAssembly SIMD is unavailable,
+ * calling thread, started once large jobs have taken long enough alone (`SPAWN_AFTER_MS`), and
+ * ending once idle for `IDLE_MS`. Where WebAssembly SIMD is unavailable,
  * `kernels()` is null and the callers run their TypeScript loops.
  */
 import { gemmFusedWasm, gemmSharedFusedWasm, gemmSharedWasm, gemmWasm } from "./gemm_wasm.ts";
@@ -104,16 +104,17 @@ const READY = 18; // the units whose operands are in place (see Stream)
 const DONES = 19; // how many chunks the worker has finished in this job
 const DONE = 20; // from here, a bit per chunk the worker has finished (the first DONE_BITS)
 const DONE_BITS = 32 * 8;
-// A worker with no job for this long exits, to give its thread back (and, where it cannot be
-// unreferenced, to let the program end).
-const IDLE_MS = 500;
-// NOTE: starting a worker costs this thread about 100 ms in Deno (loading node:worker_threads,
-// then creating the worker), more than a short program's large jobs take in all. As in renting
-// skis before buying: a worker starts only once the jobs it would share have taken this long on
-// this thread alone, so a short program never pays for one, a long one pays at most twice what
-// the better choice in hindsight would have cost, and a training loop's first steps are not
-// held up by it.
-const SPAWN_AFTER_MS = 100;
+// NOTE: a worker with no job for this long exits, giving its thread back. A Web Worker holds a
+// Deno program open while it lives (Deno 2.9 has no `unref` for one), so this is also how long
+// after its last large job such a program can take to end: short enough to go unnoticed, long
+// enough that a program's pauses between large jobs (making a batch, logging) rarely end it.
+const IDLE_MS = 200;
+// NOTE: starting a worker costs this thread 15–20 ms in Deno (on a quiet machine), more than a
+// short program's large jobs take in all. As in renting skis before buying: a worker starts only
+// once the jobs it would share have taken this long on this thread alone, so a short program
+// never pays for one, and a long one pays at most about twice what the better choice in hindsight
+// would have cost.
+const SPAWN_AFTER_MS = 30;
 
 let loaded: Kernels | null | undefined;
 
@@ -317,30 +318,17 @@ function control(k: Kernels): Int32Array {
   return new Int32Array(k.memory.buffer, 0, CTL_WORDS);
 }
 
-interface NodeWorkerThreads {
-  Worker: new (
-    source: string,
-    options: { eval: true; workerData: unknown },
-  ) => { unref(): void };
-}
-
-// Starts the worker. A Web Worker holds a Deno program open as long as it lives (Deno 2.9 has no
-// `unref` for it), so where the runtime also offers node:worker_threads (Deno) the worker is one
-// of those, unreferenced: the program ends as soon as its last statement has run, and the worker
-// with it. Jobs run synchronously on this thread, so the worker is idle whenever the program can
-// end. Browsers get a Web Worker, which never outlives its page anyway.
+// Starts the worker as a Web Worker, where Bun can unreference it; Deno cannot (see IDLE_MS).
+// NOTE: a Web Worker, not one of node:worker_threads, which Deno could unreference: creating that
+// one cost this thread 70–120 ms (loading the module, then a worker with Node's globals), against
+// 15–20 for a Web Worker, and W4's first eager steps paid it.
 function spawn(init: { modules: unknown; memory: WebAssembly.Memory; idleMs: number }): void {
-  const threads = (globalThis as { process?: { getBuiltinModule?(id: string): unknown } })
-    .process?.getBuiltinModule?.("node:worker_threads") as NodeWorkerThreads | undefined;
-  if (typeof threads?.Worker === "function") {
-    const source = `${WORKER_SOURCE}run(require("node:worker_threads").workerData);`;
-    new threads.Worker(source, { eval: true, workerData: init }).unref();
-    return;
-  }
   const source = `${WORKER_SOURCE}self.onmessage = ({ data }) => { run(data); self.close(); };`;
   const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
   try {
-    new Worker(url, { type: "module" }).postMessage(init);
+    const worker = new Worker(url, { type: "module" }) as Worker & { unref?(): void };
+    worker.postMessage(init);
+    worker.unref?.();
   } finally {
     URL.revokeObjectURL(url);
   }
