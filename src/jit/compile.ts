@@ -14,6 +14,8 @@ import { canGenerate } from "../core/kernels/generated.ts";
 import {
   addressOf,
   freeResident,
+  holdWorker,
+  jobsPosted,
   looseArray,
   residentArray,
   residentAvailable,
@@ -202,10 +204,18 @@ export class CompiledProgram {
   readonly #readOut: boolean[];
   // What a call returns, refilled by the next.
   readonly #results: (Value | null)[];
+  // The last step whose kernel offered the worker a job at the call before, or -1: until it has
+  // run, the worker is held (see holdWorker), so that it takes part in each such job at once.
+  // Only programs with arrays large enough for a shared job look (W2's calls took 2 % longer).
+  #lastShared = -1;
+  readonly #mayShare: boolean;
 
   private constructor(traced: Program) {
     const program = simplify(traced);
     this.#program = program;
+    this.#mayShare = program.eqns.some((e) =>
+      [...e.inputs, e.out].some((a) => !isConst(a) && sizeOf(a.shape) >= SHARED_MIN)
+    );
     for (const o of program.outputs) if (!isConst(o)) this.#outputs.add(o.id);
     this.#steps = canGenerate ? fusedSteps(program, this.#outputs) : kernelSteps(program);
     this.#aliases();
@@ -268,19 +278,28 @@ export class CompiledProgram {
     const arena = this.#arena ??= this.#slotSizes.map(({ dtype, size }) =>
       resident(dtype, size, this.#resident) ?? allocateOwned(dtype, size)
     );
-    const runs = this.#runs;
-    for (let r = 0; r < runs.length; r++) {
-      const { step, reads, operands, outs, registers, slots, own, sizes } = runs[r];
-      for (let i = 0; i < reads.length; i++) {
-        if (reads[i] >= 0) (operands[i] as Slot).data = regs[reads[i]]!;
+    const runs = this.#runs, hold = this.#lastShared, look = this.#mayShare;
+    let lastShared = -1, posted = look ? jobsPosted() : 0;
+    if (hold >= 0) holdWorker(true);
+    try {
+      for (let r = 0; r < runs.length; r++) {
+        const { step, reads, operands, outs, registers, slots, own, sizes } = runs[r];
+        for (let i = 0; i < reads.length; i++) {
+          if (reads[i] >= 0) (operands[i] as Slot).data = regs[reads[i]]!;
+        }
+        for (let k = 0; k < outs.length; k++) {
+          const data = own[k] ??
+            (slots[k] < 0 ? output(outs[k].dtype, sizes[k], step.simd === true) : arena[slots[k]]);
+          regs[registers[k]] = outs[k].data = data;
+        }
+        step.run(operands, outs);
+        if (look && jobsPosted() !== posted) lastShared = r, posted = jobsPosted();
+        if (r === hold) holdWorker(false);
       }
-      for (let k = 0; k < outs.length; k++) {
-        const data = own[k] ??
-          (slots[k] < 0 ? output(outs[k].dtype, sizes[k], step.simd === true) : arena[slots[k]]);
-        regs[registers[k]] = outs[k].data = data;
-      }
-      step.run(operands, outs);
+    } finally {
+      if (hold >= 0) holdWorker(false);
     }
+    this.#lastShared = lastShared;
     const results = this.#results, outRegs = this.#outRegs, readOut = this.#readOut;
     for (let j = 0; j < outRegs.length; j++) {
       const k = outRegs[j];
@@ -459,6 +478,9 @@ function constOperand(
 // WebAssembly kernels read and write it in place rather than copying it in and out (W4's step took
 // 0.92× of its time); smaller ones stay where JavaScript loops, which serve them, keep them.
 const RESIDENT_MIN = 1024;
+// No kernel offers the worker a job without an operand of this many elements (vector.ts's loops
+// share from 2¹⁴, gemm.ts's products from 2²² multiply-adds, which take one of 2¹⁴ or more).
+const SHARED_MIN = 1 << 14;
 
 const canReside = (dtype: DType, size: number): dtype is "float32" | "float64" =>
   size >= RESIDENT_MIN && (dtype === "float32" || dtype === "float64");

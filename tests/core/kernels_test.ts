@@ -15,13 +15,16 @@ import { elementwiseLoops } from "../../src/core/kernels/generated.ts";
 import { registry } from "../../src/ops/registry.ts";
 import {
   heap,
+  holdWorker,
   JOB,
+  jobsPosted,
   kernels,
   runJob,
   scratchStart,
   wasmAvailable,
   wasmThreaded,
   wasmThreadedRuns,
+  workerHeld,
 } from "../../src/core/kernels/wasm/runtime.ts";
 import { Generator } from "../../src/core/random.ts";
 import { readyWorker } from "../_helpers.ts";
@@ -188,6 +191,33 @@ Deno.test("a kernel that fails on either thread throws here, and later jobs run 
     await new Promise((r) => setTimeout(r, 1));
   }
   assert.ok(wasmThreadedRuns() > before, "the worker shares jobs again");
+});
+
+Deno.test({
+  name: "a held worker takes the products posted meanwhile, the same as ever, until released",
+  ignore: !wasmThreaded(),
+  async fn() {
+    const g = new Generator(17);
+    const as = [300, 280], bs = [280, 270];
+    const a = randomF32(300 * 280, g), b = randomF32(280 * 270, g);
+    const [alone] = product(a, as, b, bs, false, false, "float32");
+    await readyWorker();
+    holdWorker(true);
+    try {
+      assert.ok(workerHeld());
+      const [shared, posted] = [wasmThreadedRuns(), jobsPosted()];
+      // Held, the worker spins rather than sleeps between them: it takes part in one at once.
+      for (let i = 0; i < 50 && wasmThreadedRuns() === shared; i++) {
+        await new Promise((r) => setTimeout(r, 1));
+        assert.deepEqual(product(a, as, b, bs, false, false, "float32")[0], alone);
+      }
+      assert.ok(wasmThreadedRuns() > shared, "the held worker shared a product");
+      assert.ok(jobsPosted() > posted);
+    } finally {
+      holdWorker(false);
+    }
+    assert.equal(workerHeld(), false);
+  },
 });
 
 Deno.test("loops generated from scalar formulas match the hand-written loops on every broadcast layout", async (t) => {

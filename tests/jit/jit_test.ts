@@ -11,6 +11,8 @@ import * as gt from "../../mod.ts";
 import type { Tensor } from "../../mod.ts";
 import { assertSame, assertSameTree } from "./_exact.ts";
 import { lazyFill } from "../../src/core/tensor.ts";
+import { jobsPosted, wasmThreaded, workerHeld } from "../../src/core/kernels/wasm/runtime.ts";
+import { readyWorker } from "../_helpers.ts";
 
 const f32 = (v: gt.TensorLike, shape?: number[]) => gt.constant(v, { dtype: "float32", shape });
 const f64 = (v: gt.TensorLike, shape?: number[]) => gt.constant(v, { dtype: "float64", shape });
@@ -1172,4 +1174,27 @@ Deno.test("jit: a merged float32 loop runs as WebAssembly, with JavaScript's val
   const js = gt.jit((x: Tensor, y: Tensor) => f(x, y).slice(0, 2));
   assertSameTree(js(...short), f(...short).slice(0, 2));
   assert.doesNotMatch(js.program(...short).toString(), /\(wasm\)/);
+});
+
+Deno.test({
+  name: "jit: a program whose calls share jobs with the worker releases it after each call",
+  ignore: !wasmThreaded(),
+  async fn() {
+    const a = gt.random.normal([320, 300], { seed: 1 }),
+      b = gt.random.normal([300, 300], { seed: 2 });
+    // Two large products with a small step between them: the worker is held from the call's start
+    // until the second has run (the call before tells which steps shared).
+    const f = (a: Tensor, b: Tensor) => gt.matmul(gt.relu(gt.matmul(a, b)), b);
+    const jitted = gt.jit(f);
+    const expected = f(a, b);
+    assertSame(jitted(a, b), expected); // traced and compiled before the worker's idle time runs
+    await readyWorker();
+    const posted = jobsPosted();
+    for (let call = 0; call < 3; call++) {
+      assertSame(jitted(a, b), expected);
+      assert.equal(workerHeld(), false, `call ${call} released the worker`);
+    }
+    // (A job finds the worker still busy with the one before at times, and runs here alone.)
+    assert.ok(jobsPosted() >= posted + 2, "the calls offered the worker their products");
+  },
 });

@@ -104,6 +104,7 @@ const READY = 18; // the units whose operands are in place (see Stream)
 const DONES = 19; // how many chunks the worker has finished in this job
 const DONE = 20; // from here, a bit per chunk the worker has finished (the first DONE_BITS)
 const DONE_BITS = 32 * 8;
+const HOLD = 28; // 1 while a compiled program has shared jobs still to come (see holdWorker)
 // NOTE: a worker with no job for this long exits, giving its thread back. A Web Worker holds a
 // Deno program open while it lives (Deno 2.9 has no `unref` for one), so this is also how long
 // after its last large job such a program can take to end: short enough to go unnoticed, long
@@ -218,6 +219,9 @@ function step(k: Kernels, job: number, p: ArrayLike<number>, i: number, e: numbe
 // (1/1.042), W4 eager 0.95 (1/1.006); W10 eager 1.00–1.02 slower, since a spinning worker takes
 // cycles where the two threads share a core. Spinning a quarter as long gave W4 almost nothing.
 const SPIN_MS = 0.2;
+// While held (see holdWorker), the worker spins up to this long (ms) past its last job or wake:
+// a bound for a program that stopped short of releasing it.
+const HOLD_MS = 3;
 
 // The worker: instantiate the shared modules on the shared memory, then claim chunks of posted
 // jobs until idle for IDLE_MS, when it claims the exit (so a job posted meanwhile is never lost)
@@ -268,9 +272,12 @@ const run = ({ modules, memory, idleMs }) => {
   Atomics.store(ctl, ${STATE}, 1);
   Atomics.notify(ctl, ${STATE});
   for (;;) {
-    // Spins a moment before sleeping (see SPIN_MS).
-    const until = performance.now() + ${SPIN_MS};
-    while (Atomics.load(ctl, ${STATE}) === 1 && performance.now() < until);
+    // Spins a moment before sleeping (see SPIN_MS), or while held (see holdWorker).
+    const since = performance.now();
+    for (let now = since; Atomics.load(ctl, ${STATE}) === 1; now = performance.now()) {
+      const held = Atomics.load(ctl, ${HOLD}) === 1;
+      if (now - since >= (held ? ${HOLD_MS} : ${SPIN_MS})) break;
+    }
     const woke = Atomics.wait(ctl, ${STATE}, 1, idleMs);
     let state = Atomics.load(ctl, ${STATE});
     while (state === ${POSTING}) {
@@ -306,12 +313,38 @@ const run = ({ modules, memory, idleMs }) => {
 
 let workerState: "none" | "started" = "none";
 let threadedRuns = 0;
+let posted = 0;
 // The time shareable jobs have taken on this thread alone since no worker was running.
 let aloneMs = 0;
 
 /** How many jobs a worker has shared so far (for tests and benchmarks). */
 export function wasmThreadedRuns(): number {
   return threadedRuns;
+}
+
+/** How many jobs this thread has offered the worker so far (whether or not it took part). */
+export function jobsPosted(): number {
+  return posted;
+}
+
+/**
+ * Keeps the worker spinning between jobs, rather than sleeping, while `on` (and wakes it now if it
+ * sleeps): for a compiled program whose calls share several jobs with a little work between them.
+ * A sleeping worker can take half a millisecond to wake on a VM, and W4's step lost up to half of
+ * the worker's share of its second product so; held, the worker takes part from its first chunk.
+ */
+export function holdWorker(on: boolean): void {
+  const k = kernels();
+  if (k === null || !workerRunning(k)) return;
+  const ctl = control(k);
+  if (!on) Atomics.store(ctl, HOLD, 0);
+  else if (Atomics.exchange(ctl, HOLD, 1) === 0) Atomics.notify(ctl, STATE);
+}
+
+/** Whether the worker is held (see holdWorker), for tests. */
+export function workerHeld(): boolean {
+  const k = kernels();
+  return k !== null && workerRunning(k) && Atomics.load(control(k), HOLD) === 1;
 }
 
 function control(k: Kernels): Int32Array {
@@ -370,6 +403,7 @@ function ensureWorker(k: Kernels): void {
   aloneMs = 0;
   const ctl = control(k);
   Atomics.store(ctl, STATE, 0);
+  Atomics.store(ctl, HOLD, 0);
   try {
     spawn({ modules: k.shared, memory: k.memory, idleMs: IDLE_MS });
     workerState = "started";
@@ -573,6 +607,7 @@ export function runJob(
     return runAlone(k, job, params, total, stream);
   }
   ctl.set(params, PARAMS);
+  posted++;
   ctl[JOB_ID] = job;
   ctl[TOTAL] = total;
   ctl[CHUNK] = chunk;
