@@ -150,8 +150,8 @@ export const V = {
   sum: (terms: readonly VNode[]): VNode => node("sum", [...terms]),
   /** The lanes rounded to float32 (in a float32 loop, they are already). */
   round32: (a: VNode): VNode => node("round32", [a]),
-  /** `x`, after noting that the loop's result is wrong wherever `outside` is set. */
-  check: (x: VNode, outside: VNode): VNode => node("check", [x, outside]),
+  /** `x`, after noting that the loop's result is wrong wherever `inside` is not set. */
+  check: (x: VNode, inside: VNode): VNode => node("check", [x, inside]),
   sin: (x: VNode): VNode => sincos(x, false),
   cos: (x: VNode): VNode => sincos(x, true),
   exp: (x: VNode): VNode => exp(x),
@@ -185,10 +185,11 @@ function sincos(x: VNode, cosine: boolean): VNode {
   c = V.madd(z, c, V.num(1));
   const ones = V.i32(1);
   c = V.select(V.ieq(V.and(q, ones), ones), c, s);
-  const sign = V.and(x, V.i32(cosine ? 0 : -0x80000000));
-  const y = V.xor(c, V.xor(V.shl(V.and(q, V.i32(2)), 30), sign));
+  // The quadrant's sign, and for sin x's own (cos is even).
+  let sign = V.shl(V.and(q, V.i32(2)), 30);
+  if (!cosine) sign = V.xor(sign, V.and(x, V.i32(-0x80000000)));
   // NaN fails the comparison too.
-  return V.check(y, V.not(V.le(ax, V.num(8192))));
+  return V.check(V.xor(c, sign), V.le(ax, V.num(8192)));
 }
 
 // math.wat's exp, for -87 ≤ x ≤ 88: x = k·ln 2 + r, eˣ = 2ᵏ·eʳ.
@@ -201,7 +202,7 @@ function exp(x: VNode): VNode {
     p = V.madd(r, p, V.num(c));
   }
   const y = V.mul(p, V.shl(V.iadd(V.add(k, V.num(MAGIC)), V.i32(127 - MAGIC_BITS)), 23));
-  return V.check(y, V.not(V.and(V.ge(x, V.num(-87)), V.le(x, V.num(88)))));
+  return V.check(y, V.and(V.ge(x, V.num(-87)), V.le(x, V.num(88))));
 }
 
 // math.wat's sigmoid, for |x| ≤ 87: from e = e^-|x|, 1/(1 + e) for x ≥ 0 and e/(1 + e) below.
@@ -324,7 +325,8 @@ function writeModule(
   const rows = inputs.flatMap((x, k) => (x.kind === "row" ? [k] : []));
   const iLocal = params.length, off4 = iLocal + 1, off8 = iLocal + 2;
   const rowLocal = (k: number) => off8 + 1 + rows.indexOf(k);
-  const badLocal = off8 + 1 + rows.length;
+  // The lanes every check so far found inside (see V.check), all set at the start.
+  const goodLocal = off8 + 1 + rows.length;
   // Each node's local, in an order where arguments come first; nodes that read no array or row
   // are computed once, before the loop. Equal nodes (the same op on the same arguments: sin x and
   // cos x share their reduction) are computed once.
@@ -348,7 +350,7 @@ function writeModule(
     byKey.set(key, canonical);
     for (const m of [n, canonical]) {
       varies.set(m, v);
-      local.set(m, badLocal + 1 + order.length);
+      local.set(m, goodLocal + 1 + order.length);
     }
     order.push(canonical);
     return canonical;
@@ -420,8 +422,12 @@ function writeModule(
         }
         break;
       case "check":
-        code.u8(GET).uleb(badLocal);
-        get(b).simd(BINARY.or).u8(SET).uleb(badLocal);
+        // A mask checked once per half (sin x and cos x check the same one).
+        if (!checked.has(slot(b))) {
+          checked.add(slot(b));
+          code.u8(GET).uleb(goodLocal);
+          get(b).simd(BINARY.and).u8(SET).uleb(goodLocal);
+        }
         get(a);
         break;
       case "sum":
@@ -459,6 +465,8 @@ function writeModule(
     // The low lanes of each: [lo0, lo1, hi0, hi1].
     code.simd(0x0d).u8(0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
   };
+  const checked = new Set<number>();
+  code.u8(0x41).sleb(-1).simd(0x11).u8(SET).uleb(goodLocal); // i32x4.splat(-1)
   for (const n of order) if (!varies.get(n)) emit(n);
   // Each row's offset at the start: (start mod its length) · its element's size.
   const bytesOf = (k: number) => (inputs[k].dtype === "float64" ? 8 : 4);
@@ -472,6 +480,7 @@ function writeModule(
   code.u8(GET).uleb(iLocal).u8(0x41, 2, 0x74, SET).uleb(off4); // i << 2
   code.u8(GET).uleb(iLocal).u8(0x41, 3, 0x74, SET).uleb(off8); // i << 3
   for (half = 0; half < halves; half++) {
+    checked.clear();
     for (const n of order) if (varies.get(n)) emit(n);
     if (out === "float64") {
       code.u8(GET).uleb(outParam).u8(GET).uleb(off8).u8(0x6a);
@@ -493,7 +502,7 @@ function writeModule(
     code.u8(0x47, 0x1b, SET).uleb(r); // i32.ne; select
   }
   code.u8(0x0c, 0, 0x0b, 0x0b); // br 0; end; end
-  code.u8(GET).uleb(badLocal).simd(0x53); // v128.any_true
+  code.u8(GET).uleb(goodLocal).simd(0xa3).u8(0x45); // i32x4.all_true; i32.eqz
   code.u8(0x0b);
 
   const vectors = 1 + order.length * halves;
