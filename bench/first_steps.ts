@@ -1,10 +1,11 @@
 /**
  * A program's first steps, as a fresh process meets them (point 5 of the jit issue): runs one
- * workload of the comparison (bench/compare/workloads.ts) `steps` times, eager or jitted, and
- * prints each step's time, the mean of the first 20 and the median of the steps after them.
+ * workload of the comparison (bench/compare/workloads.ts) `steps` times (eager, eager without the
+ * `tidy` around each step, or jitted), and prints each step's time, the mean of the first 20 and
+ * the median of the steps after them.
  *
  * ```sh
- * deno run --allow-read --allow-env bench/first_steps.ts W4 [eager|jit] [steps = 100]
+ * deno run --allow-read --allow-env bench/first_steps.ts W4 [eager|untidy|jit] [steps = 100]
  * ```
  *
  * Run it in a process of its own for each measurement: the point is what the first calls cost
@@ -12,14 +13,14 @@
  *
  * @module
  */
-import { gradtape } from "./compare/gradtape.ts";
+import { gradtape, gradtapeUntidy } from "./compare/gradtape.ts";
 import { gradtapeJit } from "./compare/gradtape_jit.ts";
 import { type Impl, makeData, WORKLOADS } from "./compare/workloads.ts";
 
 const [id = "W4", mode = "eager", count = "100"] = Deno.args;
 const w = WORKLOADS.find((w) => w.id === id);
 if (w === undefined) throw new Error(`no workload ${id}: one of ${WORKLOADS.map((w) => w.id)}`);
-const impl: Impl = mode === "jit" ? gradtapeJit : gradtape;
+const impl: Impl = mode === "jit" ? gradtapeJit : mode === "untidy" ? gradtapeUntidy : gradtape;
 const data = makeData();
 const start = performance.now();
 const prep = await impl[w.kind]!(data, w.n);

@@ -12,8 +12,8 @@
  * deno run --allow-read --allow-env bench/interleaved.ts W4 .:floor .:jit
  * ```
  *
- * Each side is a checkout's root (relative to the working directory) and `eager` or `jit`, or for
- * W4 `floor`: its two large products alone, which bound what any step can take on this machine. Both
+ * Each side is a checkout's root (relative to the working directory) and `eager`, `untidy` (eager
+ * without the `tidy` around each step) or `jit`, or for W4 `floor`: its two large products alone, which bound what any step can take on this machine. Both
  * sides are loaded into one process, each with its own copy of gradtape's modules (a checkout
  * named twice is loaded once), and warmed up for two seconds before the measured blocks.
  *
@@ -35,9 +35,11 @@ async function prepare(spec: string): Promise<Side> {
   const url = (path: string) => pathToFileURL(resolve(root, path)).href;
   const workloads = await import(url("bench/compare/workloads.ts"));
   if (mode === "floor") return floor(await import(url("mod.ts")), workloads.MLP);
-  const impl = mode === "eager"
-    ? (await import(url("bench/compare/gradtape.ts"))).gradtape
-    : (await import(url("bench/compare/gradtape_jit.ts"))).gradtapeJit;
+  const impl = mode === "jit"
+    ? (await import(url("bench/compare/gradtape_jit.ts"))).gradtapeJit
+    : (await import(url("bench/compare/gradtape.ts")))[
+      mode === "untidy" ? "gradtapeUntidy" : "gradtape"
+    ];
   const w = workloads.WORKLOADS.find((w: { id: string }) => w.id === id);
   if (w === undefined) throw new Error(`no workload ${id}`);
   const prepared = await impl[w.kind](workloads.makeData(), w.n);

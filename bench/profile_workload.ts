@@ -4,7 +4,7 @@
  *
  * ```sh
  * deno run --allow-read --allow-env --cpu-prof --cpu-prof-dir=out/prof \
- *   bench/profile_workload.ts W5g jit 5     # workload, eager|jit, seconds (default 5) or first
+ *   bench/profile_workload.ts W5g jit 5     # workload, eager|untidy|jit, seconds (default 5) or first
  * deno run --allow-read bench/profile_workload.ts --summarize out/prof/CPU.<…>.cpuprofile [top]
  * ```
  *
@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { gradtape } from "./compare/gradtape.ts";
+import { gradtape, gradtapeUntidy } from "./compare/gradtape.ts";
 import { gradtapeJit } from "./compare/gradtape_jit.ts";
 import { type Data, type Impl, makeData, type Prepared, WORKLOADS } from "./compare/workloads.ts";
 
@@ -85,7 +85,7 @@ async function main(args: string[]): Promise<void> {
     return;
   }
   const [id = "W6", mode = "jit", seconds = "5"] = args;
-  const impl: Impl = mode === "jit" ? gradtapeJit : gradtape;
+  const impl: Impl = mode === "jit" ? gradtapeJit : mode === "untidy" ? gradtapeUntidy : gradtape;
   const w = WORKLOADS.find((w) => w.id.toLowerCase() === id.toLowerCase());
   if (w === undefined) throw new Error(`no workload ${id}: ${WORKLOADS.map((w) => w.id)}`);
   const factory = impl[w.kind] as

@@ -26,11 +26,12 @@ export type Compile = <F extends (...args: any[]) => any>(f: F) => F;
 
 /**
  * gradtape's implementations, the unit of work that repeats (a gradient function, a training step)
- * passed through `compile`. W4–W10 run each step in `gt.tidy`, as the TensorFlow.js ones do in
- * `tf.tidy`, so that large buffers are reused rather than fresh memory faulted in every step; on
- * scalars and 100-element tensors (W1–W3) there is nothing to reuse.
+ * passed through `compile`. W4–W10 run each step in `gt.tidy` (unless `options.tidy` is false), as
+ * the TensorFlow.js ones do in `tf.tidy`, so that large buffers are reused rather than fresh memory
+ * faulted in every step; on scalars and 100-element tensors (W1–W3) there is nothing to reuse.
  */
-export function gradtapeWith(compile: Compile): Impl {
+export function gradtapeWith(compile: Compile, options: { tidy?: boolean } = {}): Impl {
+  const scoped: <T>(fn: () => T) => T = options.tidy === false ? (fn) => fn() : gt.tidy;
   return {
     W1: () => {
       const x = new gt.Variable(2);
@@ -116,14 +117,14 @@ export function gradtapeWith(compile: Compile): Impl {
         opt.applyGradients(params.map((p, i) => [grads[i], p] as const));
         return loss;
       });
-      return Promise.resolve({ run: () => gt.tidy(() => step().item()) });
+      return Promise.resolve({ run: () => scoped(() => step().item()) });
     },
 
     W5: (d: Data, n: number) => {
       const { a, b } = d.matmul.get(n)!;
       const ta = tensor(a, [n, n]), tb = tensor(b, [n, n]);
       const product = compile((a: gt.Tensor, b: gt.Tensor) => gt.matmul(a, b));
-      return Promise.resolve({ run: () => gt.tidy(() => product(ta, tb).data()) });
+      return Promise.resolve({ run: () => scoped(() => product(ta, tb).data()) });
     },
 
     W5g: (d: Data) => {
@@ -133,7 +134,7 @@ export function gradtapeWith(compile: Compile): Impl {
       const g = compile(
         gt.grad((a: gt.Tensor, b: gt.Tensor) => gt.reduceSum(gt.matmul(a, b)), { argnums: [0, 1] }),
       );
-      return Promise.resolve({ run: () => gt.tidy(() => g(ta, tb).map((t) => t.data())) });
+      return Promise.resolve({ run: () => scoped(() => g(ta, tb).map((t) => t.data())) });
     },
 
     W6: (d: Data) => {
@@ -143,7 +144,7 @@ export function gradtapeWith(compile: Compile): Impl {
           gt.reduceSum(gt.add(gt.multiply(gt.sin(x), gt.exp(x)), gt.multiply(x, x)))
         ),
       );
-      return Promise.resolve({ run: () => gt.tidy(() => g(x).data()) });
+      return Promise.resolve({ run: () => scoped(() => g(x).data()) });
     },
 
     W7: (d: Data) => {
@@ -156,7 +157,7 @@ export function gradtapeWith(compile: Compile): Impl {
           gt.reduceSum(gt.multiply(x, gt.matmul(a, x.reshape([n, 1])).reshape([n]))),
         );
       const h = compile(gt.hessian(f));
-      return Promise.resolve({ run: () => gt.tidy(() => h(x).data()) });
+      return Promise.resolve({ run: () => scoped(() => h(x).data()) });
     },
 
     W8: (d: Data) => {
@@ -179,7 +180,7 @@ export function gradtapeWith(compile: Compile): Impl {
       const perExample = compile(gt.vmap(gt.grad(loss), { inAxes: [null, 0, 0] }));
       return Promise.resolve({
         run: () =>
-          gt.tidy(() => {
+          scoped(() => {
             const g = perExample(params, x, labels) as unknown as typeof params;
             return [g.w1.data(), g.b1.data(), g.w2.data(), g.b2.data()];
           }),
@@ -210,7 +211,7 @@ export function gradtapeWith(compile: Compile): Impl {
       const step = compile(gt.valueAndGrad(nll));
       return Promise.resolve({
         run: () =>
-          gt.tidy(() => {
+          scoped(() => {
             const [value, g] = step(theta);
             return [value.item(), ...g.data()];
           }),
@@ -243,10 +244,16 @@ export function gradtapeWith(compile: Compile): Impl {
         opt.applyGradients(params.map((p, i) => [grads[i], p] as const));
         return loss;
       });
-      return Promise.resolve({ run: () => gt.tidy(() => step().item()) });
+      return Promise.resolve({ run: () => scoped(() => step().item()) });
     },
   };
 }
 
 /** gradtape's implementations, op by op. */
 export const gradtape: Impl = gradtapeWith((f) => f);
+
+/**
+ * gradtape eager without `tidy`, as a user who never heard of it writes each step: what the
+ * library reuses on its own (a finished backward pass's intermediates).
+ */
+export const gradtapeUntidy: Impl = gradtapeWith((f) => f, { tidy: false });
