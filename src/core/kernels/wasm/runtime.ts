@@ -105,6 +105,12 @@ const DONES = 19; // how many chunks the worker has finished in this job
 const DONE = 20; // from here, a bit per chunk the worker has finished (the first DONE_BITS)
 const DONE_BITS = 32 * 8;
 const HOLD = 28; // 1 while a compiled program has shared jobs still to come (see holdWorker)
+// NOTE: the memory's size in 64 KiB pages when the job was posted. V8 tells other threads that a
+// shared memory grew by an interrupt, which the worker, woken from Atomics.wait in optimized code,
+// may take only after a job's first chunk: it then reads the memory as it was, too short for
+// what lies past its old end (W4 without tidy failed so under the profiler, every run, reading
+// a new loop's module). `memory.grow(0)` brings its view up to date at once.
+const PAGES = 29;
 // NOTE: a worker with no job for this long exits, giving its thread back. A Web Worker holds a
 // Deno program open while it lives (Deno 2.9 has no `unref` for one), so this is also how long
 // after its last large job such a program can take to end: short enough to go unnoticed, long
@@ -285,6 +291,7 @@ const run = ({ modules, memory, idleMs }) => {
       state = Atomics.load(ctl, ${STATE});
     }
     if (state === 2) {
+      if (memory.buffer.byteLength >>> 16 < ctl[${PAGES}]) memory.grow(0);
       const job = ctl[${JOB_ID}], p = ctl.slice(${PARAMS}, ${TOTAL});
       const total = ctl[${TOTAL}], chunk = ctl[${CHUNK}];
       let flag = 0;
@@ -615,6 +622,7 @@ export function runJob(
   ctl[FLAG] = 0;
   ctl[READY] = stream === WHOLE ? total : 0;
   ctl[DONES] = 0;
+  ctl[PAGES] = k.memory.buffer.byteLength >>> 16;
   ctl.fill(0, DONE, DONE + DONE_BITS / 32);
   Atomics.store(ctl, STATE, 2);
   Atomics.notify(ctl, STATE);
