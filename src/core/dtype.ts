@@ -45,6 +45,11 @@ const SMALL_BYTES = 1 << 11;
 let slab = new ArrayBuffer(SLAB_BYTES);
 let used = 0;
 
+/** Whether an array of `n` elements of `dtype` gets a buffer of its own, which a pool can reuse. */
+export function isPoolable(dtype: DType, n: number): boolean {
+  return n * CTORS[dtype].BYTES_PER_ELEMENT > SMALL_BYTES;
+}
+
 /** Allocates a zeroed typed array for `n` elements of `dtype`. */
 export function allocate(dtype: DType, n: number): TypedArray {
   return alloc(dtype, n, true);

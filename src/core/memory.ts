@@ -23,6 +23,11 @@ export interface Scope {
   readonly fresh: Set<TypedArray>;
   /** Set when a transform from outside recorded in the scope: then nothing may be released. */
   tainted: boolean;
+  /**
+   * Opened by the library itself around work whose intermediates nobody else can reach (a
+   * backward pass), not by the user's `tidy`.
+   */
+  readonly implicit?: boolean;
 }
 
 /** The open scopes, innermost last. */
@@ -46,6 +51,14 @@ export function noteRecording(birth: Scope | null): void {
   const n = scopes.length;
   if (n === 0 || scopes[n - 1] === birth) return;
   for (let i = n - 1; i >= 0 && scopes[i] !== birth; i--) scopes[i].tainted = true;
+}
+
+/**
+ * User code (a custom gradient's rule) runs now, inside every open scope: those the library
+ * opened itself may release nothing, since the code may keep whatever it was given or made.
+ */
+export function noteUserCode(): void {
+  for (const s of scopes) if (s.implicit) s.tainted = true;
 }
 
 // Released buffers by byte length. Bounded, so that a burst of one size cannot pin memory.

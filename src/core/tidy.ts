@@ -15,7 +15,8 @@ import { keepTensor, storageOf, Tensor } from "./tensor.ts";
  * A released tensor throws when read; return a tensor from `fn` (in an array or record, as deep
  * as you like) or `keep` it to use it afterwards. Nothing is released while a tape or accumulator
  * made outside `fn` recorded inside it, since it may still need the values. `fn` must be
- * synchronous. Without `tidy`, tensors are garbage-collected as usual.
+ * synchronous. Without `tidy`, tensors are garbage-collected as usual, but for what a backward pass
+ * over large tensors makes itself, which it gives back as it ends: nothing else can reach it.
  *
  * @param fn The computation.
  * @returns What `fn` returned.
@@ -38,20 +39,42 @@ import { keepTensor, storageOf, Tensor } from "./tensor.ts";
  * ```
  */
 export function tidy<T>(fn: () => T): T {
-  const scope: Scope = { storages: [], fresh: new Set(), tainted: false };
+  return within({ storages: [], fresh: new Set(), tainted: false }, fn, (result) => {
+    if (result instanceof Promise) {
+      throw new TypeError("tidy: fn returned a Promise; tidy takes a synchronous function only");
+    }
+    return returnedStorages(result);
+  });
+}
+
+/**
+ * Runs `fn` in a scope of the library's own and releases what it made, but for the tensors that
+ * `survivors(result)` lists (and what `keep`, a transform recording, or user code running inside
+ * may still need): for a backward pass, whose intermediates nobody else can reach, so that a loop
+ * without `tidy` reuses their buffers too. Internal (the reverse engine).
+ */
+export function releasing<T>(fn: () => T, survivors: (result: T) => Iterable<Tensor>): T {
+  const scope: Scope = { storages: [], fresh: new Set(), tainted: false, implicit: true };
+  return within(scope, fn, (result) => {
+    const out = new Set<Dense>();
+    for (const t of survivors(result)) addStorage(out, t);
+    return out;
+  });
+}
+
+// Runs `fn` with `scope` open, then closes it keeping the storages `survivors` gives; when `fn`
+// or `survivors` throws, nothing it made survives.
+function within<T>(scope: Scope, fn: () => T, survivors: (result: T) => Set<Dense>): T {
   scopes.push(scope);
-  let result: T;
+  let result: T, kept: Set<Dense>;
   try {
     result = fn();
+    kept = survivors(result);
   } catch (e) {
     close(scope, new Set());
     throw e;
   }
-  if (result instanceof Promise) {
-    close(scope, new Set());
-    throw new TypeError("tidy: fn returned a Promise; tidy takes a synchronous function only");
-  }
-  close(scope, returnedStorages(result));
+  close(scope, kept);
   return result;
 }
 
@@ -117,14 +140,17 @@ function handOver(
 function returnedStorages(result: unknown): Set<Dense> {
   const out = new Set<Dense>();
   const walk = (x: unknown): void => {
-    if (x instanceof Tensor) {
-      const s = storageOf(x);
-      if (s instanceof Dense && s.data !== null) out.add(s);
-    } else if (Array.isArray(x)) x.forEach(walk);
+    if (x instanceof Tensor) addStorage(out, x);
+    else if (Array.isArray(x)) x.forEach(walk);
     else if (x !== null && typeof x === "object" && Object.getPrototypeOf(x) === Object.prototype) {
       for (const v of Object.values(x)) walk(v);
     }
   };
   walk(result);
   return out;
+}
+
+function addStorage(out: Set<Dense>, t: Tensor): void {
+  const s = storageOf(t);
+  if (s instanceof Dense && s.data !== null) out.add(s);
 }

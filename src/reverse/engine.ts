@@ -4,11 +4,12 @@
  * differentiate) the backward pass itself. It never looks at which op it records.
  */
 import { type Maybe, type Primitive, type Transform, withPaused } from "../core/dispatch.ts";
-import { isFloat } from "../core/dtype.ts";
+import { isFloat, isPoolable } from "../core/dtype.ts";
 import { currentScope, noteRecording, type Scope } from "../core/memory.ts";
 import { fmtShape, sameShape } from "../core/shape.ts";
 import { Dense } from "../core/storage.ts";
 import { annotate, annotation, denseOf, storageOf, type Tensor } from "../core/tensor.ts";
+import { releasing } from "../core/tidy.ts";
 import { currentValue, type Variable } from "../core/variable.ts";
 import { addN } from "../ops/binary.ts";
 
@@ -46,6 +47,8 @@ export class ReverseEngine implements Transform {
   // Every variable read (or watched) while recording: whether tape.watch named it, and the
   // tensors read from it while watched (null when read but not watched).
   #vars: Map<Variable, { explicit: boolean; reads: Tensor[] | null }> | null = null;
+  // Whether an op recorded an output large enough for its buffer to be reused (see backward).
+  #large = false;
 
   constructor(watchAccessedVariables: boolean) {
     this.watchAccessedVariables = watchAccessedVariables;
@@ -122,6 +125,7 @@ export class ReverseEngine implements Transform {
     }
     this.#entries.push(entry);
     tracked.add(out);
+    if (!this.#large) this.#large = isPoolable(out.dtype, out.size);
   }
 
   #followCut(cutFrom: Map<Tensor, string>, inputs: readonly Tensor[], out: Tensor): void {
@@ -180,10 +184,14 @@ export class ReverseEngine implements Transform {
         const g = s < 0 ? untracked.get(t) : settle(grads, s);
         if (g !== undefined) out.set(t, g);
       }
+      return out;
     };
-    if (pauseLevel < 0) run();
-    else withPaused(pauseLevel, run);
-    return out;
+    const pass = () => (pauseLevel < 0 ? run() : withPaused(pauseLevel, run));
+    // Nobody can reach the intermediates of a pass but through the cotangents it returns (unless
+    // a transform records it or user code runs in it, and then `releasing` keeps them all): their
+    // large buffers go back to the pool as it ends, and the next pass, a training loop's next
+    // step, reuses them rather than faulting in fresh memory, with or without `tidy`.
+    return this.#large ? releasing(pass, (grads) => grads.values()) : pass();
   }
 
   #walk(grads: Cotangent[], kept: readonly boolean[]): void {
@@ -246,6 +254,7 @@ export class ReverseEngine implements Transform {
     this.#cuts = null;
     this.#cutFrom = null;
     this.#vars = null;
+    this.#large = false;
   }
 }
 

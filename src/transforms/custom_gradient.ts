@@ -4,6 +4,7 @@ import { batchedCallback } from "./vmap.ts";
 import { checkFunction, describeValue } from "../core/check.ts";
 import { bind, type Primitive } from "../core/dispatch.ts";
 import { toTensor } from "../core/convert.ts";
+import { noteUserCode } from "../core/memory.ts";
 import { fmtShape, sameShape } from "../core/shape.ts";
 import {
   flattenTree,
@@ -56,6 +57,7 @@ const customPrim: Primitive<CustomAttrs> = {
   alias: -1,
   jvp: (ts) => ts[ts.length - 1],
   vjp: (g, inputs, _, { gradFn, arity }) => {
+    noteUserCode();
     const r = gradFn(g);
     const dxs = arity === 1 && r instanceof Tensor ? [r] : r;
     if (!Array.isArray(dxs) || dxs.length !== arity) {

@@ -3,6 +3,7 @@ import { sameShapes } from "../ops/_batch.ts";
 import { checkFunction, describeValue } from "../core/check.ts";
 import { anyActive, bind, type Maybe, type Primitive } from "../core/dispatch.ts";
 import { toTensor } from "../core/convert.ts";
+import { noteUserCode } from "../core/memory.ts";
 import { fmtShape, sameShape, sizeOf } from "../core/shape.ts";
 import {
   flatten,
@@ -83,6 +84,7 @@ const customJvpPrim: Primitive<Attrs> = {
     return closure === null ? dy : add(dy, closure);
   },
   vjp: (ct, inputs, _, { call, index }, needs) => {
+    noteUserCode();
     const n = inputs.length - 1;
     const dxs = needs.some((need, i) => need && i < n)
       ? transposeRule(call, index, inputs.slice(0, n), ct, needs)

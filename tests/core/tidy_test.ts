@@ -277,3 +277,116 @@ Deno.test("tidy around transforms, accumulators and custom gradients", async (t)
     assertAllClose(g, gt.onesLike(x));
   });
 });
+
+Deno.test("a backward pass gives its intermediates back, with or without tidy", async (t) => {
+  const f = (x: gt.Tensor) =>
+    gt.reduceSum(gt.add(gt.multiply(gt.sin(x), gt.exp(x)), gt.multiply(x, x)));
+  const x = gt.random.uniform([N], { minval: -2, maxval: 2, seed: 41 });
+  // Closed form, in float64: eˣ(sin x + cos x) + 2x.
+  const want = gt.add(
+    gt.multiply(
+      gt.exp(gt.cast(x, "float64")),
+      gt.add(gt.sin(gt.cast(x, "float64")), gt.cos(gt.cast(x, "float64"))),
+    ),
+    gt.multiply(gt.cast(x, "float64"), 2),
+  );
+  // Ops that draw buffers of N floats from the pool, overwriting whatever they get.
+  const churn = () => {
+    for (let i = 0; i < 4; i++) gt.exp(big(42 + i)).data();
+  };
+
+  await t.step("outside tidy, the pool gets the pass's intermediates and gradients survive", () => {
+    const before = poolStats().buffers;
+    const g = gt.grad(f)(x);
+    assert.ok(poolStats().buffers > before, "the backward pass released nothing");
+    const copy = g.data();
+    churn();
+    assert.deepEqual(g.data(), copy, "a returned gradient was reused");
+    assertAllClose(g, gt.cast(want, "float32"), { rtol: 1e-5, atol: 1e-5 });
+  });
+
+  await t.step("a loop without tidy reuses them: the pool does not grow", () => {
+    const g = gt.grad(f);
+    const first = g(x).data();
+    const pooled = poolStats().buffers;
+    for (let i = 0; i < 5; i++) assert.deepEqual(g(x).data(), first);
+    assert.ok(poolStats().buffers <= pooled + 1, "later passes draw from the pool, not beside it");
+  });
+
+  await t.step("what the forward pass made, and the user holds, survives", () => {
+    const tape = new gt.GradientTape();
+    tape.watch(x);
+    let s: gt.Tensor | undefined;
+    const y = tape.record(() => {
+      s = gt.sin(x);
+      return gt.reduceSum(gt.multiply(s, s));
+    });
+    const sCopy = s!.data();
+    const g = tape.gradient(y, x)!;
+    churn();
+    assert.deepEqual(s!.data(), sCopy);
+    assertAllClose(g, gt.multiply(gt.sin(gt.multiply(x, 2)), 1), { rtol: 1e-5, atol: 1e-5 });
+  });
+
+  await t.step("a gradient that is the seed or an input's own cotangent survives", () => {
+    const seed = gt.random.normal([N], { seed: 47 });
+    const tape = new gt.GradientTape({ persistent: true });
+    tape.watch(x);
+    const y = tape.record(() => gt.add(gt.multiply(x, 3), x));
+    const [gx, gy] = tape.gradient(y, [x, y], { outputGradients: seed }) as gt.Tensor[];
+    churn();
+    assertAllClose(gx, gt.multiply(seed, 4));
+    assert.deepEqual(gy.data(), seed.data());
+    // A persistent tape's recording is not the pass's: a second pass reads it as the first did.
+    assertAllClose(tape.gradient(y, x)!, gt.fill([N], 4));
+  });
+
+  await t.step("a custom gradient may keep what it is given and what it makes", () => {
+    const kept: gt.Tensor[] = [];
+    const scaled = gt.customGradient((v) => [
+      gt.multiply(v, 2),
+      (dy) => {
+        const dx = gt.multiply(dy, 2);
+        kept.push(dy, gt.exp(dy), dx);
+        return dx;
+      },
+    ]);
+    const g = gt.grad((v: gt.Tensor) => gt.reduceSum(gt.sin(scaled(v))))(x);
+    const copies = kept.map((k) => k.data());
+    churn();
+    kept.forEach((k, i) => assert.deepEqual(k.data(), copies[i], `kept tensor ${i} changed`));
+    assertAllClose(g, gt.multiply(gt.cos(gt.multiply(x, 2)), 2), { rtol: 1e-5, atol: 1e-5 });
+  });
+
+  await t.step("a custom_jvp rule, transposed in the pass, may keep what it makes", () => {
+    const kept: gt.Tensor[] = [];
+    const f2 = gt.customJvp((v: gt.Tensor) => gt.square(v), ([v], [dv]) => {
+      const t2 = gt.multiply(gt.multiply(v, 2), dv);
+      kept.push(t2);
+      return [gt.square(v), t2];
+    });
+    const g = gt.grad((v: gt.Tensor) => gt.reduceSum(f2(v)))(x);
+    const copies = kept.map((k) => k.data());
+    churn();
+    kept.forEach((k, i) => assert.deepEqual(k.data(), copies[i], `kept tensor ${i} changed`));
+    assertAllClose(g, gt.multiply(x, 2));
+  });
+
+  await t.step("second order: an outer tape keeps the inner pass's intermediates", () => {
+    const hv = gt.hvp(f, [x], [gt.onesLike(x)])[0] as gt.Tensor;
+    // d/dx of eˣ(sin x + cos x) + 2x = 2eˣ cos x + 2.
+    const x64 = gt.cast(x, "float64");
+    const exact = gt.add(gt.multiply(gt.multiply(gt.exp(x64), gt.cos(x64)), 2), 2);
+    assertAllClose(hv, gt.cast(exact, "float32"), { rtol: 1e-4, atol: 1e-4 });
+    const tape = new gt.GradientTape({ persistent: true });
+    tape.watch(x);
+    const dy = tape.record(() => {
+      const inner = new gt.GradientTape();
+      inner.watch(x);
+      const y = inner.record(() => f(x));
+      return gt.reduceSum(inner.gradient(y, x)!);
+    });
+    churn();
+    assertAllClose(tape.gradient(dy, x)!, hv, { rtol: 1e-5, atol: 1e-5 });
+  });
+});
