@@ -125,7 +125,7 @@ export class ReverseEngine implements Transform {
     }
     this.#entries.push(entry);
     tracked.add(out);
-    if (!this.#large) this.#large = isPoolable(out.dtype, out.size);
+    if (!this.#large && out.rank > 0) this.#large = isPoolable(out.dtype, out.size);
   }
 
   #followCut(cutFrom: Map<Tensor, string>, inputs: readonly Tensor[], out: Tensor): void {
@@ -187,11 +187,12 @@ export class ReverseEngine implements Transform {
       return out;
     };
     const pass = () => (pauseLevel < 0 ? run() : withPaused(pauseLevel, run));
+    if (!this.#large) return pass();
     // Nobody can reach the intermediates of a pass but through the cotangents it returns (unless
     // a transform records it or user code runs in it, and then `releasing` keeps them all): their
     // large buffers go back to the pool as it ends, and the next pass, a training loop's next
     // step, reuses them rather than faulting in fresh memory, with or without `tidy`.
-    return this.#large ? releasing(pass, (grads) => grads.values()) : pass();
+    return releasing(pass, (grads) => grads.values());
   }
 
   #walk(grads: Cotangent[], kept: readonly boolean[]): void {
