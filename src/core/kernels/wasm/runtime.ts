@@ -106,10 +106,10 @@ const DONE = 20; // from here, a bit per chunk the worker has finished (the firs
 const DONE_BITS = 32 * 8;
 const HOLD = 28; // 1 while a compiled program has shared jobs still to come (see holdWorker)
 // NOTE: the memory's size in 64 KiB pages when the job was posted. V8 tells other threads that a
-// shared memory grew by an interrupt, which the worker, woken from Atomics.wait in optimized code,
-// may take only after a job's first chunk: it then reads the memory as it was, too short for
-// what lies past its old end (W4 without tidy failed so under the profiler, every run, reading
-// a new loop's module). `memory.grow(0)` brings its view up to date at once.
+// shared memory grew by an interrupt, which the worker may not have taken yet when a job posted
+// after the growth reaches it: it then reads the memory as it was, too short for what lies past
+// its old end (W4 without tidy failed so under the profiler, every run, reading a new loop's
+// module). `memory.grow(0)` brings its view, and its instances', up to date at once.
 const PAGES = 29;
 // NOTE: a worker with no job for this long exits, giving its thread back. A Web Worker holds a
 // Deno program open while it lives (Deno 2.9 has no `unref` for one), so this is also how long
