@@ -5,8 +5,11 @@
  * the median of the steps after them.
  *
  * ```sh
- * deno run --allow-read --allow-env bench/first_steps.ts W4 [eager|untidy|jit] [steps = 100]
+ * deno run --allow-read --allow-env bench/first_steps.ts W4 [eager|untidy|jit] [steps = 100] [started]
  * ```
+ *
+ * With `started`, the kernels' worker is started, and ready, before the first step: what the steps
+ * cost when none of them pays for its start.
  *
  * Run it in a process of its own for each measurement: the point is what the first calls cost
  * before V8 has compiled anything, the kernels are loaded or the memory pool holds anything.
@@ -16,12 +19,16 @@
 import { gradtape, gradtapeUntidy } from "./compare/gradtape.ts";
 import { gradtapeJit } from "./compare/gradtape_jit.ts";
 import { type Impl, makeData, WORKLOADS } from "./compare/workloads.ts";
+import { startWorker, workerReady } from "../src/core/kernels/wasm/runtime.ts";
 
-const [id = "W4", mode = "eager", count = "100"] = Deno.args;
+const [id = "W4", mode = "eager", count = "100", worker] = Deno.args;
 const w = WORKLOADS.find((w) => w.id === id);
 if (w === undefined) throw new Error(`no workload ${id}: one of ${WORKLOADS.map((w) => w.id)}`);
 const impl: Impl = mode === "jit" ? gradtapeJit : mode === "untidy" ? gradtapeUntidy : gradtape;
 const data = makeData();
+if (worker === "started" && startWorker()) {
+  for (let i = 0; i < 1000 && !workerReady(); i++) await new Promise((r) => setTimeout(r, 5));
+}
 const start = performance.now();
 const prep = await impl[w.kind]!(data, w.n);
 const prepared = performance.now() - start;
