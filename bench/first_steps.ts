@@ -16,15 +16,14 @@
  *
  * @module
  */
-import { gradtape, gradtapeUntidy } from "./compare/gradtape.ts";
-import { gradtapeJit } from "./compare/gradtape_jit.ts";
+import { gradtapeMode } from "./compare/gradtape_jit.ts";
 import { type Impl, makeData, WORKLOADS } from "./compare/workloads.ts";
 import { startWorker, workerReady } from "../src/core/kernels/wasm/runtime.ts";
 
 const [id = "W4", mode = "eager", count = "100", worker] = Deno.args;
 const w = WORKLOADS.find((w) => w.id === id);
 if (w === undefined) throw new Error(`no workload ${id}: one of ${WORKLOADS.map((w) => w.id)}`);
-const impl: Impl = mode === "jit" ? gradtapeJit : mode === "untidy" ? gradtapeUntidy : gradtape;
+const impl: Impl = gradtapeMode(mode);
 const data = makeData();
 if (worker === "started" && startWorker()) {
   for (let i = 0; i < 1000 && !workerReady(); i++) await new Promise((r) => setTimeout(r, 5));

@@ -13,8 +13,8 @@
  * ```
  *
  * Each side is a checkout's root (relative to the working directory) and `eager`, `untidy` (eager
- * without the `tidy` around each step) or `jit`, or for W4 `floor`: its two large products alone, which bound what any step can take on this machine. Both
- * sides are loaded into one process, each with its own copy of gradtape's modules (a checkout
+ * without the `tidy` around each step) or `jit`, or for W4 `floor`: its two large products alone,
+ * which bound what any step can take on this machine. Both sides are loaded into one process, each with its own copy of gradtape's modules (a checkout
  * named twice is loaded once), and warmed up for two seconds before the measured blocks.
  *
  * @module

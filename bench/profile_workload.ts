@@ -16,8 +16,7 @@
  *
  * @module
  */
-import { gradtape, gradtapeUntidy } from "./compare/gradtape.ts";
-import { gradtapeJit } from "./compare/gradtape_jit.ts";
+import { gradtapeMode } from "./compare/gradtape_jit.ts";
 import { type Data, type Impl, makeData, type Prepared, WORKLOADS } from "./compare/workloads.ts";
 
 interface ProfileNode {
@@ -85,7 +84,7 @@ async function main(args: string[]): Promise<void> {
     return;
   }
   const [id = "W6", mode = "jit", seconds = "5"] = args;
-  const impl: Impl = mode === "jit" ? gradtapeJit : mode === "untidy" ? gradtapeUntidy : gradtape;
+  const impl: Impl = gradtapeMode(mode);
   const w = WORKLOADS.find((w) => w.id.toLowerCase() === id.toLowerCase());
   if (w === undefined) throw new Error(`no workload ${id}: ${WORKLOADS.map((w) => w.id)}`);
   const factory = impl[w.kind] as

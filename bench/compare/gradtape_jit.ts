@@ -9,7 +9,15 @@
  */
 import * as gt from "../../mod.ts";
 import type { Impl } from "./workloads.ts";
-import { gradtapeWith } from "./gradtape.ts";
+import { gradtape, gradtapeUntidy, gradtapeWith } from "./gradtape.ts";
 
 /** gradtape's implementations under `jit`. */
 export const gradtapeJit: Impl = gradtapeWith(gt.jit);
+
+/** gradtape's implementations for a benchmark's mode: `eager`, `untidy` (no `tidy`) or `jit`. */
+export function gradtapeMode(mode: string): Impl {
+  if (mode === "jit") return gradtapeJit;
+  if (mode === "untidy") return gradtapeUntidy;
+  if (mode === "eager") return gradtape;
+  throw new Error(`no mode ${mode}: eager, untidy or jit`);
+}
