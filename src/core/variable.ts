@@ -58,6 +58,11 @@ export interface VariableHook {
   read(v: Variable): Tensor;
   /** Records `v = value` (`sign` 0), `v += value` (1) or `v -= value` (-1), checked already. */
   assign(v: Variable, value: Tensor, sign: 0 | 1 | -1): void;
+  /**
+   * The values of a traced `t` at this call, for a variable made inside the function, where the
+   * trace can compute them now (they depend on no argument or variable); else undefined.
+   */
+  concrete(t: Tensor): Tensor | undefined;
 }
 
 let hook: VariableHook | null = null;
@@ -111,7 +116,7 @@ export class Variable extends TensorMethods {
     }
     checkBoolean("Variable", "trainable", trainable);
     if (dtype !== undefined) checkDType("Variable", dtype);
-    let value = toTensor(initial, { dtype, op: "Variable" });
+    let value = concreteInitial(name, toTensor(initial, { dtype, op: "Variable" }));
     if (dtype !== undefined && value.dtype !== dtype) {
       // A tensor of another dtype is converted, but never into values int32 cannot hold.
       if (dtype === "int32" && isFloat(value.dtype)) checkInt32("Variable", dataOf(value));
@@ -415,6 +420,22 @@ export class Variable extends TensorMethods {
       "text/html": formatHtml(dataOf(v), v.shape, v.dtype, `Variable '${this.#name}'`),
     };
   }
+}
+
+// A variable made inside a traced function holds real values from the start, as `tf.Variable`'s
+// lifted initializer does: a value drawn at random or computed from constants is computed now.
+function concreteInitial(name: string, t: Tensor): Tensor {
+  const traced = tracedStorage(t);
+  if (traced === undefined) return t;
+  const value = hook?.concrete(t);
+  if (value !== undefined) return value;
+  throw new TypeError(
+    `Variable: the initial value of '${name}' is a tensor ${traced.kind} (shape ` +
+      `${fmtShape(t.shape)}, ${t.dtype}) that depends on the function's arguments or on other ` +
+      `variables, whose values are not known when the variable is made: make the variable ` +
+      `outside the function, or from values that do not depend on them (zeros, an initializer), ` +
+      `and assign it inside`,
+  );
 }
 
 /** Reads `v` in an op: the active tapes see the read. Internal. */

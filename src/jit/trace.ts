@@ -5,20 +5,22 @@
  * run as always, so what does not depend on the inputs is computed once, while tracing (constant
  * folding for free), and enters the program as a constant.
  */
-import type { Aval, Primitive, Transform } from "../core/dispatch.ts";
+import { type Aval, bind, type Primitive, type Transform, withPaused } from "../core/dispatch.ts";
 import { currentScope } from "../core/memory.ts";
 import { fmtShape, sameShape } from "../core/shape.ts";
 import {
+  keepTensor,
   lazyFill,
   type Tensor,
   type Traced,
   tracedStorage,
   tracedTensor,
   uniformValue,
+  viewTensor,
 } from "../core/tensor.ts";
 import { setVariableHook, type Variable, type VariableHook } from "../core/variable.ts";
 import type { DType } from "../core/dtype.ts";
-import { type Atom, constOf, type Eqn, Program, type Var } from "./program.ts";
+import { type Atom, constOf, type Eqn, isConst, Program, type Var } from "./program.ts";
 import { registerWeakScalars } from "../core/convert.ts";
 import { add, subtract } from "../ops/binary.ts";
 import { cast, castPrims } from "../ops/cast.ts";
@@ -76,7 +78,7 @@ export class JitTrace implements Transform, VariableHook {
   /** Each variable's value now, where the function assigned one. */
   readonly assigned = new Map<Variable, Tensor>();
   /** Draws from the global generator: inputs drawn again at every call. */
-  readonly draws: { input: Var; drawn: Tensor; again: () => Tensor }[] = [];
+  readonly draws: { readonly input: Var; readonly drawn: Tensor; again: () => Tensor }[] = [];
   #next = 0;
 
   constructor(readonly name: string) {}
@@ -94,17 +96,29 @@ export class JitTrace implements Transform, VariableHook {
     }
     const aval = prim.shape(inputs, attrs);
     const same = prim.identity === undefined ? undefined : identityOperand(prim, inputs, aval);
-    if (same !== undefined) return same;
+    if (same !== undefined) return this.#own(same, inputs);
     const cheaper = prim.uniform === undefined ? undefined : this.#uniform(prim, inputs, attrs);
-    if (cheaper !== undefined) return cheaper;
+    if (cheaper !== undefined) return this.#own(cheaper, inputs);
     const other = prim.rewrite === undefined
       ? undefined
       : this.#recorded(() => prim.rewrite!(inputs, attrs));
-    if (other !== undefined) return other;
+    if (other !== undefined) return this.#own(other, inputs);
     const atoms = inputs.map((t) => this.atom(t));
     const out = this.#var(aval.shape, aval.dtype);
     this.eqns.push({ prim, inputs: atoms, attrs, out });
     return this.tensor(out, false);
+  }
+
+  // NOTE: an op's result must be a tensor of its own even where it equals an operand (x·1): the
+  // transforms above record the op, and a tape recording an op whose output is its input mixed
+  // up their cotangents (third derivatives of x·eˣ under jit came out as eˣ). Eager mode's
+  // shortcuts give a view for the same reason.
+  #own(t: Tensor, inputs: readonly Tensor[]): Tensor {
+    if (!inputs.includes(t)) return t;
+    const s = tracedStorage(t);
+    return s instanceof JitValue && s.owner === this
+      ? this.tensor(s.v, s.weak)
+      : viewTensor(t, t.shape, t.dtype);
   }
 
   // The op's form for uniform constant operands (see `Primitive.uniform`), its ops recorded in
@@ -183,6 +197,50 @@ export class JitTrace implements Transform, VariableHook {
     const input = this.#var(drawn.shape, drawn.dtype);
     this.draws.push({ input, drawn, again });
     return this.tensor(input, false);
+  }
+
+  /**
+   * `t`'s values at this call where they depend on constants and random draws alone (a variable's
+   * initial value, made inside the function): computed now from the numbers drawn while tracing.
+   * Those draws are fixed from then on, as the variable is made once: later calls pass the same
+   * numbers rather than drawing new ones, so the global generator moves as in eager mode.
+   * Undefined where `t` depends on an argument or a variable.
+   */
+  concrete(t: Tensor): Tensor | undefined {
+    const s = tracedStorage(t);
+    if (!(s instanceof JitValue) || s.owner !== this) return undefined;
+    const draws = new Map(this.draws.map((d) => [d.input, d]));
+    const producers = new Map(this.eqns.map((e) => [e.out, e]));
+    // The equations `t` needs, each after those it reads, and the draws they start from.
+    const needed: Eqn[] = [], used = new Set<JitTrace["draws"][number]>(), seen = new Set<Var>();
+    const visit = (v: Var): boolean => {
+      if (seen.has(v)) return true;
+      seen.add(v);
+      const d = draws.get(v);
+      if (d !== undefined) {
+        used.add(d);
+        return true;
+      }
+      const e = producers.get(v);
+      if (e === undefined) return false;
+      for (const a of e.inputs) if (!isConst(a) && !visit(a)) return false;
+      needed.push(e);
+      return true;
+    };
+    if (!visit(s.v)) return undefined;
+    const values = new Map<Var, Tensor>();
+    for (const d of used) values.set(d.input, d.drawn);
+    withPaused(0, () => {
+      for (const e of needed) {
+        const inputs = e.inputs.map((a) => (isConst(a) ? a.value : values.get(a)!));
+        values.set(e.out, bind(e.prim, inputs, e.attrs));
+      }
+    });
+    for (const d of used) {
+      keepTensor(d.drawn);
+      d.again = () => d.drawn;
+    }
+    return values.get(s.v);
   }
 
   /** The finished program: arguments' inputs, variables', random draws', and the outputs. */

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import * as gt from "../../mod.ts";
 import type { Tensor } from "../../mod.ts";
 import { assertSame, assertSameTree } from "./_exact.ts";
+import { assertAllClose } from "../../src/testing/mod.ts";
 import { lazyFill } from "../../src/core/tensor.ts";
 import { jobsPosted, wasmThreaded, workerHeld } from "../../src/core/kernels/wasm/runtime.ts";
 import { readyWorker } from "../_helpers.ts";
@@ -656,6 +657,36 @@ Deno.test("jit: jit(grad(f)) and jit of second derivatives equal eager mode", ()
   assertSameTree(gt.jit(valueAndGrad)(xc, wc), valueAndGrad(xc, wc));
 });
 
+Deno.test("jit: third derivatives by reverse mode equal their closed forms and eager mode", () => {
+  // The all-ones seeds make x·1 at every order, which the trace records as no equation: the tapes
+  // above it must still see an op with an output of its own.
+  const x = f64(0.5), xs = f64([0.5]), one = f64([1]);
+  const cases: [(x: Tensor) => Tensor, (x: number) => number][] = [
+    [(x) => x.mul(x).mul(x).mul(x), (x) => 24 * x],
+    [(x) => x.mul(gt.exp(x)), (x) => (3 + x) * Math.exp(x)],
+    [(x) => x.mul(gt.sin(x)), (x) => -3 * Math.sin(x) - x * Math.cos(x)],
+  ];
+  for (const [f, third] of cases) {
+    const g3 = gt.grad(gt.grad(gt.grad(f)));
+    assertAllClose(gt.jit(g3)(x), third(0.5), { rtol: 1e-12 });
+    assertSame(gt.jit(g3)(x), g3(x));
+    // The same through tapes nested inside the program, and through vjp with a cotangent of ones.
+    const taped = (x: Tensor) => {
+      const t1 = new gt.GradientTape(), t2 = new gt.GradientTape(), t3 = new gt.GradientTape();
+      t1.watch(x), t2.watch(x), t3.watch(x);
+      const d2 = t1.record(() => {
+        const d1 = t2.record(() => t3.gradient(t3.record(() => f(x)), x)!);
+        return t2.gradient(d1, x)!;
+      });
+      return t1.gradient(d2, x)!;
+    };
+    assertAllClose(gt.jit(taped)(x), third(0.5), { rtol: 1e-12 });
+    const pull = (h: (x: Tensor) => Tensor) => (x: Tensor) => gt.vjp(h, x)[1](one)[0] as Tensor;
+    const v3 = pull(pull(pull(f)));
+    assertAllClose(gt.jit(v3)(xs), [third(0.5)], { rtol: 1e-12 });
+  }
+});
+
 Deno.test("jit: gradients through customJvp and customGradient functions, to second order, equal eager mode", () => {
   // The custom rules' saved tensors are traced values inside their ops' attributes: merging
   // common subexpressions must not read them.
@@ -833,6 +864,44 @@ Deno.test("jit: random ops inside f draw fresh numbers at every call, as eager m
     const jitted = [f(x), gt.random.normal([2]), f(x), f(x)];
     assertSameTree(jitted, eager, what);
   }
+});
+
+Deno.test("jit: a variable made inside the first call from random draws holds real values", async (t) => {
+  const x = f32([[1, 2, 3], [4, 5, 6]]);
+  // Made on the first call only, as a layer builds; draws after it move the stream as eagerly.
+  const model = () => {
+    let w: gt.Variable | undefined;
+    return (x: Tensor) => {
+      w ??= new gt.Variable(gt.multiply(gt.random.normal([3, 2]), 0.1));
+      return gt.add(gt.matmul(x, w), gt.random.uniform([2]));
+    };
+  };
+  await t.step("its values, and every later draw, are eager mode's", () => {
+    gt.random.setSeed(11);
+    const eager = model();
+    const want = [eager(x), eager(x), eager(x)];
+    gt.random.setSeed(11);
+    const f = gt.jit(model());
+    assertSameTree([f(x), f(x), f(x)], want);
+  });
+  await t.step("a layer built on its first call inside jit", () => {
+    gt.random.setSeed(12);
+    const eager = new gt.layers.Dense(2);
+    const want = eager.apply(x);
+    gt.random.setSeed(12);
+    const dense = new gt.layers.Dense(2);
+    const f = gt.jit((x: Tensor) => dense.apply(x));
+    assertSame(f(x), want);
+    assertSame(dense.kernel!.peek(), eager.kernel!.peek());
+    assertSame(dense.apply(x), want); // usable outside jit afterwards
+  });
+  await t.step("an initial value that depends on an argument is refused, naming what to do", () => {
+    const f = gt.jit((x: Tensor) => new gt.Variable(gt.multiply(x, 2), { name: "w" }).value());
+    assert.throws(
+      () => f(x),
+      /Variable: the initial value of 'w' is a tensor traced by jit .*make the variable outside/,
+    );
+  });
 });
 
 // program() traces without being a call: it moves no random stream, so printing a program
