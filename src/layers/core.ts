@@ -11,7 +11,9 @@ import type { Tensor } from "../core/tensor.ts";
 import type { Variable } from "../core/variable.ts";
 import { add } from "../ops/binary.ts";
 import { cast } from "../ops/cast.ts";
+import { Generator } from "../core/random.ts";
 import { dropout } from "../ops/dropout.ts";
+import { withStream } from "../ops/random.ts";
 import { gather } from "../ops/indexing.ts";
 import { reshape } from "../ops/movement.ts";
 import { matmul } from "../ops/products.ts";
@@ -112,9 +114,9 @@ export interface DropoutLayerOptions extends ModuleOptions {
   /** The mask's shape, broadcast to the input's (as `dropout`'s `noiseShape`). */
   noiseShape?: readonly (number | null)[];
   /**
-   * An integer seed: the masks of successive training calls are then repeatable. A compiled
-   * (`jit`) function keeps the seeded mask of its trace at every call; unseeded layers draw
-   * fresh masks at each call, repeatable by `random.setSeed`.
+   * An integer seed: the layer then draws its masks from a stream of its own, so the masks of
+   * successive training calls are repeatable, and the same jitted or not. Unseeded layers draw
+   * from the global generator, repeatable by `random.setSeed`.
    */
   seed?: number;
 }
@@ -136,8 +138,10 @@ export class Dropout extends Layer {
   /** The probability of dropping each element. */
   readonly rate: number;
   #noiseShape: readonly (number | null)[] | undefined;
-  #seed: number | undefined;
-  #calls = 0;
+  // The seeded layer's own stream: a fixed seed per call would give one mask forever, and a seed
+  // counted in JavaScript would be fixed at its trace under jit; draws from a stream are made
+  // again at each call of a compiled program.
+  #stream: Generator | null;
 
   /** Makes a dropout layer of `rate` in `[0, 1)`. */
   constructor(rate: number, options: DropoutLayerOptions = {}) {
@@ -153,7 +157,7 @@ export class Dropout extends Layer {
     if (seed !== undefined) checkInteger(this.describe(), "seed", seed);
     this.rate = rate;
     this.#noiseShape = noiseShape;
-    this.#seed = seed;
+    this.#stream = seed === undefined ? null : new Generator(seed);
   }
 
   /** The dtype plain-array inputs are converted to. */
@@ -164,9 +168,8 @@ export class Dropout extends Layer {
   /** The layer's transform. */
   protected override call(x: Tensor, training: boolean): Tensor {
     if (!training || this.rate === 0) return x;
-    // A fixed seed would give one mask forever: each call takes the next seed.
-    const seed = this.#seed === undefined ? undefined : this.#seed + this.#calls++;
-    return dropout(x, this.rate, { noiseShape: this.#noiseShape, seed });
+    const drop = () => dropout(x, this.rate, { noiseShape: this.#noiseShape });
+    return this.#stream === null ? drop() : withStream(this.#stream, drop);
   }
 }
 

@@ -60,7 +60,29 @@ export interface UniformOptions {
   seed?: number;
 }
 
-// A tensor of `shape` that `fill` fills from the global generator, or from `seed`'s own.
+// The generator that unseeded draws take numbers from while `withStream` runs, else null (the
+// global one).
+let stream: Generator | null = null;
+// While `withDrawsUndone` runs: each generator drawn from, with its state before the first draw.
+let undoing: Map<Generator, Uint32Array> | null = null;
+
+/**
+ * Runs `fn` with its unseeded draws taken from `g` rather than the global generator: a seeded
+ * layer's own stream (`layers.Dropout`), which under `jit` is drawn from again at every call, as
+ * the global one is. Internal.
+ */
+export function withStream<T>(g: Generator, fn: () => T): T {
+  const outer = stream;
+  stream = g;
+  try {
+    return fn();
+  } finally {
+    stream = outer;
+  }
+}
+
+// A tensor of `shape` that `fill` fills from the generator of unseeded draws now (the global
+// one, or a stream), or from `seed`'s own.
 function draw(
   op: string,
   shape: readonly number[],
@@ -69,8 +91,10 @@ function draw(
   fill: (g: Generator, data: TypedArray) => void,
 ): Tensor {
   if (seed !== undefined) checkInteger(op, "seed", seed);
+  const own = stream;
   const make = () => {
-    const g = seed === undefined ? global : new Generator(seed);
+    const g = seed !== undefined ? new Generator(seed) : own ?? global;
+    if (undoing !== null && !undoing.has(g)) undoing.set(g, g.snapshot());
     const data = allocate(dtype, sizeOf(shape));
     fill(g, data);
     return new Tensor(data, shape, dtype);
@@ -97,14 +121,18 @@ function drawFloats(
 }
 
 /**
- * Runs `fn`, then puts the global generator back as it was: for `jit`'s `program()`, which traces
- * without being a call, and must not move a seeded stream. Internal.
+ * Runs `fn`, then puts the global generator, and every stream `fn` drew from, back as they were:
+ * for `jit`'s `program()`, which traces without being a call, and must not move a seeded stream.
+ * Internal.
  */
 export function withDrawsUndone<T>(fn: () => T): T {
-  const g = global, state = g.snapshot();
+  const g = global, state = g.snapshot(), outer = undoing;
+  const touched = undoing = new Map();
   try {
     return fn();
   } finally {
+    undoing = outer;
+    for (const [s, before] of touched) s.restore(before);
     global = g;
     g.restore(state);
   }

@@ -866,6 +866,18 @@ Deno.test("jit: random ops inside f draw fresh numbers at every call, as eager m
   }
 });
 
+Deno.test("jit: a seeded Dropout layer draws a new mask at every call, the eager sequence", () => {
+  const x = gt.ones([16]);
+  const eager = new gt.layers.Dropout(0.5, { seed: 5 });
+  const want = [1, 2, 3].map(() => eager.apply(x, { training: true }));
+  assert.notDeepEqual(want[0].toArray(), want[1].toArray());
+  const layer = new gt.layers.Dropout(0.5, { seed: 5 });
+  const f = gt.jit((t: Tensor) => layer.apply(t, { training: true }));
+  // Printing the program traces without calling: the layer's stream does not move.
+  assert.match(f.program(x).toString(), /in \(/);
+  assertSameTree([f(x), f(x), f(x)], want);
+});
+
 Deno.test("jit: a variable made inside the first call from random draws holds real values", async (t) => {
   const x = f32([[1, 2, 3], [4, 5, 6]]);
   // Made on the first call only, as a layer builds; draws after it move the stream as eagerly.
