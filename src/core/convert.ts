@@ -151,7 +151,7 @@ function argToTensor(x: TensorLike, dtype: DType | undefined, op: string): Tenso
 /** `toTensors(op, [a, b])` for the two operands of a binary op, without the general loops. */
 export function toTensorPair(op: string, a: TensorLike, b: TensorLike): Tensor[] {
   const ta = a instanceof Tensor ? a : a instanceof VariableClass ? readVariable(a) : null;
-  if (ta === null) return toTensors(op, [a, b]);
+  if (ta === null || weak?.is(ta) === true) return toTensors(op, [ta ?? a, b]);
   const tb = b instanceof Tensor
     ? b
     : b instanceof VariableClass
@@ -193,7 +193,8 @@ export function toTensors(op: string, xs: readonly TensorLike[]): Tensor[] {
   let dtype: DType | undefined;
   for (let i = 0; i < xs.length; i++) {
     const x = xs[i];
-    if (x instanceof Tensor || x instanceof VariableClass) {
+    // A number traced by jit is a number still: it gives no dtype to the others.
+    if ((x instanceof Tensor && weak?.is(x) !== true) || x instanceof VariableClass) {
       dtype = x.dtype;
       break;
     }

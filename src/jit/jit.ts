@@ -72,6 +72,9 @@ interface Entry {
   results: unknown[];
   // The leaves of the arguments that are inputs of the program, by index.
   traced: number[];
+  // The number leaves that met an int32 tensor, which each call checks as eager mode would.
+  integral: number[];
+  name: string;
   // Where each output's tensor comes from.
   sources: Source[];
   // For each write, whether its value is made by the call and held by nothing else.
@@ -284,6 +287,8 @@ function trace(
     def: out.def,
     results,
     traced,
+    integral: traced.filter((_, k) => t.integral.has(t.inputs[k])),
+    name,
     sources: srcs,
     owned: writes.map((_, i) => srcs[firstWrite + i] === NEW && !held.has(firstWrite + i)),
     draws: t.draws.map((d) => ({ first: d.drawn, again: d.again })),
@@ -300,6 +305,7 @@ function run(entry: Entry, leaves: readonly unknown[]): unknown {
   // as few objects as it can (the inputs' array is the entry's, refilled each call), and empties
   // arrays by loops: fill(), a builtin call, made W1's call 20 % slower.
   const { inputs, ones, traced, reads, draws, sources, outputs, shapes } = entry;
+  for (let j = 0; j < entry.integral.length; j++) checkIntegral(entry, leaves, entry.integral[j]);
   let at = 0;
   for (let j = 0; j < traced.length; j++) {
     const leaf = leaves[traced[j]];
@@ -347,6 +353,16 @@ function run(entry: Entry, leaves: readonly unknown[]): unknown {
   return unflattenTree(
     entry.def,
     entry.results.map((r) => r instanceof Output ? tensors[r.index] : r),
+  );
+}
+
+function checkIntegral(entry: Entry, leaves: readonly unknown[], i: number): void {
+  const n = leaves[i] as number;
+  if (Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31) return;
+  throw new RangeError(
+    `jit: ${entry.name} was given ${n} (argument leaf ${i}), which meets an int32 tensor and ` +
+      `cannot be converted to int32 without changing it: int32 holds only integers from ` +
+      `-2147483648 to 2147483647 (pass an integer, or use float32 or float64)`,
   );
 }
 

@@ -77,6 +77,8 @@ export class JitTrace implements Transform, VariableHook {
   readonly variables = new Map<Variable, Var>();
   /** Each variable's value now, where the function assigned one. */
   readonly assigned = new Map<Variable, Tensor>();
+  /** Inputs standing for numbers that met an int32 tensor: each call checks them for int32. */
+  readonly integral = new Set<Var>();
   /** Draws from the global generator: inputs drawn again at every call. */
   readonly draws: { readonly input: Var; readonly drawn: Tensor; again: () => Tensor }[] = [];
   #next = 0;
@@ -269,4 +271,12 @@ export function withStateTraced<T>(trace: JitTrace, fn: () => T): T {
   }
 }
 
-registerWeakScalars({ is: isWeak, cast });
+registerWeakScalars({
+  is: isWeak,
+  cast(t, dtype) {
+    // The number is known only at each call, which checks it as eager mode's conversion would.
+    const s = tracedStorage(t) as JitValue;
+    if (dtype === "int32") s.owner.integral.add(s.v);
+    return cast(t, dtype);
+  },
+});

@@ -591,6 +591,30 @@ Deno.test("jit: a number takes its partner's dtype, as in eager mode", () => {
   // A number on the left, and in a longer expression.
   const left = (x: Tensor, s: number) => gt.subtract(s, gt.multiply(s, gt.square(x)));
   assertSame(gt.jit(left)(x64, 0.75), left(x64, 0.75));
+  // A number met only by plain numbers is float32 too, so what eager mode refuses is refused.
+  const scaled = (n: number) => gt.multiply(n, 2);
+  assertSame(gt.jit(scaled)(0.1), scaled(0.1));
+  const mixed = (n: number) => gt.add(gt.multiply(n, 3), x64);
+  assert.throws(() => mixed(0.1), /add: dtypes differ: float32 and float64/);
+  assert.throws(() => gt.jit(mixed)(0.1), /add: dtypes differ: float32 and float64/);
+});
+
+Deno.test("jit: a number that meets an int32 tensor is checked at every call, as eager mode converts it", () => {
+  const a = gt.constant([1, 2], { dtype: "int32" });
+  const v = new gt.Variable(a);
+  const body = (a: Tensor, n: number) => {
+    v.assignAdd(gt.add(a, n));
+    return gt.multiply(a, n);
+  };
+  const f = gt.jit(body);
+  assertSame(f(a, 3), gt.multiply(a, 3));
+  assertSame(v.peek(), gt.constant([5, 7], { dtype: "int32" }));
+  for (const n of [2.5, 0.5, 3e9, -(2 ** 31) - 1]) {
+    assert.throws(() => body(a, n), RangeError, `eager mode refuses ${n}`);
+    assert.throws(() => f(a, n), /jit: 'body' was given .* cannot be converted to int32/);
+    assertSame(v.peek(), gt.constant([5, 7], { dtype: "int32" }), `${n} changed nothing`);
+  }
+  assertSame(f(a, -(2 ** 31) + 2), gt.multiply(a, -(2 ** 31) + 2));
 });
 
 // A number argument keeps its float64 precision until it meets its partner's dtype, as eager
