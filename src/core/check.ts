@@ -4,9 +4,23 @@
  * inside the library or a silently wrong result.
  */
 
+let describeSpecial: ((v: object) => string | undefined) | undefined;
+
+/**
+ * Registers how to describe values the checks cannot see into: `jit`'s traced tensors, met where
+ * a plain number is needed. Internal.
+ */
+export function registerDescription(describe: (v: object) => string | undefined): void {
+  describeSpecial = describe;
+}
+
 /** A short, bounded description of a value for error messages: `"1" (a string)`, `5`, `null`. */
 export function describeValue(v: unknown): string {
   if (v === null || v === undefined) return String(v);
+  if (typeof v === "object" && describeSpecial !== undefined) {
+    const special = describeSpecial(v);
+    if (special !== undefined) return special;
+  }
   switch (typeof v) {
     case "string":
       return `${JSON.stringify(v.length > 40 ? v.slice(0, 40) + "…" : v)} (a string)`;

@@ -11,7 +11,7 @@ import { fmtShape, sameShape } from "../core/shape.ts";
 import {
   keepTensor,
   lazyFill,
-  type Tensor,
+  Tensor,
   type Traced,
   tracedStorage,
   tracedTensor,
@@ -22,6 +22,7 @@ import { setVariableHook, type Variable, type VariableHook } from "../core/varia
 import type { DType } from "../core/dtype.ts";
 import { type Atom, constOf, type Eqn, isConst, Program, type Var } from "./program.ts";
 import { registerWeakScalars } from "../core/convert.ts";
+import { registerDescription } from "../core/check.ts";
 import { add, subtract } from "../ops/binary.ts";
 import { cast, castPrims } from "../ops/cast.ts";
 import { setDrawHook } from "../ops/random.ts";
@@ -270,6 +271,18 @@ export function withStateTraced<T>(trace: JitTrace, fn: () => T): T {
     setDrawHook(oldDraw);
   }
 }
+
+// Numbers given to a jitted function are traced, so that a new one does not trace again: an op
+// that needs one's value (an option such as leakyRelu's alpha) says so and what to do.
+registerDescription((v) => {
+  const s = v instanceof Tensor ? tracedStorage(v) : undefined;
+  if (!(s instanceof JitValue)) return undefined;
+  return s.weak
+    ? `a number traced by jit (its value is not known while tracing: make that argument ` +
+      `static, jit(f, { static: [its index] }), to give the op its value)`
+    : `a tensor traced by jit (shape ${fmtShape(s.v.shape)}, ${s.v.dtype}: its values are not ` +
+      `known while tracing)`;
+});
 
 registerWeakScalars({
   is: isWeak,

@@ -395,6 +395,24 @@ Deno.test("jit: reading a traced value throws an error that says what to do", ()
   assert.equal(gt.reduceSum(x).item(), 2);
 });
 
+Deno.test("jit: an op option that needs a number argument's value says to make it static", () => {
+  const x = f32([1, -2]);
+  const uses: [string, (x: Tensor, a: number) => unknown][] = [
+    ["leakyRelu: alpha", (x, a) => gt.leakyRelu(x, a)],
+    ["fill: value", (_, a) => gt.fill([2], a)],
+    ["random.normal: stddev", (_, a) => gt.random.normal([2], { stddev: a, seed: 3 })],
+  ];
+  for (const [what, use] of uses) {
+    assert.throws(
+      () => gt.jit(use)(x, 0.5),
+      new RegExp(`${what} .*a number traced by jit .*static: \\[its index\\]`),
+      what,
+    );
+    // Made static, the op gets the value, as eagerly.
+    assertSameTree(gt.jit(use, { static: [1] })(x, 0.5), use(x, 0.5), what);
+  }
+});
+
 // ---------------------------------------------------------------------------------------------
 // The retrace warning.
 
