@@ -124,24 +124,28 @@ export function jit<F extends (...args: any[]) => any>(
   const name = f.name === "" ? "a function" : `'${f.name}'`;
   const cache = new Map<string, Entry>();
   let traces = 0, warned = false;
+  let previous: { structure: string[]; keys: string[] } | null = null;
 
   // `inspect`: for program(), which is not a call: its trace moves no random stream, and the
   // first call draws its own numbers.
   const entryFor = (args: unknown[], inspect = false): [Entry, unknown[]] => {
     const { leaves, defs } = flattenArgs(args, statics);
+    const structure = defs.map(String), keys = leaves.map(leafKey);
     // JSON, so that no static string can pass for another signature's separators.
-    const key = JSON.stringify([defs.map(String), leaves.map(leafKey)]);
+    const key = JSON.stringify([structure, keys]);
     let entry = cache.get(key);
     if (entry === undefined) {
       traces++;
       if (traces > RETRACE_WARNING && !warned) {
         warned = true;
         console.warn(
-          `jit: ${name} was traced ${traces} times, now for the signature ${key}: each new ` +
-            `shape, dtype or static value traces and compiles again; pass tensors of fixed ` +
-            `shapes, or fewer static arguments`,
+          `jit: ${name} was traced ${traces} times, now for the signature ${key}: ` +
+            `${retraceReason(previous, structure, keys)}. Each new shape, dtype, static value, ` +
+            `or object passed as an argument traces and compiles again; pass tensors of fixed ` +
+            `shapes, fewer static arguments, and objects (variables, layers) through the closure`,
         );
       }
+      previous = { structure, keys };
       entry = inspect
         ? withDrawsUndone(() => trace(f, name, leaves, defs))
         : trace(f, name, leaves, defs);
@@ -209,6 +213,26 @@ function flattenArgs(
 function unflattenArgs(defs: readonly TreeDef[], leaves: readonly unknown[]): unknown[] {
   let at = 0;
   return defs.map((def) => unflattenTree(def, leaves.slice(at, at += def.numLeaves)));
+}
+
+// What differs from the signature traced before: the first argument leaf whose key changed.
+function retraceReason(
+  before: { structure: string[]; keys: string[] } | null,
+  structure: readonly string[],
+  keys: readonly string[],
+): string {
+  if (before === null) return "the first trace";
+  if (JSON.stringify(before.structure) !== JSON.stringify(structure)) {
+    return "the arguments' structure changed";
+  }
+  const i = keys.findIndex((k, j) => k !== before.keys[j]);
+  const k = keys[i] ?? "";
+  return k.startsWith("#")
+    ? `argument leaf ${i} is an object not seen before (a variable, a layer or a function is ` +
+      `part of the signature by identity)`
+    : k.startsWith("T")
+    ? `argument leaf ${i} is a tensor of ${k.slice(1)}, not ${before.keys[i]?.slice(1)}`
+    : `argument leaf ${i} changed from ${before.keys[i]} to ${k}`;
 }
 
 const ids = new WeakMap<object, number>();

@@ -435,10 +435,19 @@ Deno.test("jit: more than 8 traces of one function print one warning, naming it"
     const text = warnings[0].map(String).join(" ");
     assert.match(text, /manyShapes/);
     assert.match(text, /9 times/);
+    // The reason: what differs from the signature traced before.
+    assert.match(text, /argument leaf 0 is a tensor of float32\[9\], not float32\[8\]/);
+    // Objects are part of the signature by identity: a new variable each call traces again.
+    const h = gt.jit(function norm(v: gt.Variable) {
+      return gt.reduceSum(gt.square(v));
+    });
+    for (let i = 0; i < 9; i++) h(new gt.Variable([i, 1]));
+    assert.equal(warnings.length, 2);
+    assert.match(warnings[1].map(String).join(" "), /argument leaf 0 is an object not seen before/);
     // Another function has its own count.
     const g = gt.jit((x: Tensor) => gt.add(x, 2));
     for (let n = 1; n <= 8; n++) g(gt.zeros([n]));
-    assert.equal(warnings.length, 1);
+    assert.equal(warnings.length, 2);
   } finally {
     console.warn = warn;
   }
