@@ -106,7 +106,9 @@ export function normalizeAxis(op: string, axis: number, rank: number): number {
     }
     throw new RangeError(
       `${op}: axis ${axis} is out of range for a tensor of rank ${rank}: ` +
-        `use an axis in [${-rank}, ${rank - 1}]`,
+        (rank === 0
+          ? `a scalar has no axis (reshape it, or leave the axis out)`
+          : `use an axis in [${-rank}, ${rank - 1}]`),
     );
   }
   return axis < 0 ? axis + rank : axis;

@@ -258,6 +258,13 @@ function treeResult(op: string, y: unknown): { leaves: Tensor[]; def: TreeDef } 
 
 function requireScalar(op: string, out: unknown): Tensor {
   const y = tensorResult(op, out);
+  // As jax.grad: an integer or bool output has no derivative, rather than one of zeros.
+  if (!isFloat(y.dtype)) {
+    throw new TypeError(
+      `${op}: f must return a float tensor, got ${y.dtype}: an integer or bool output (argMax, a ` +
+        `comparison) has no gradient; return a float value, or cast it with cast(y, "float32")`,
+    );
+  }
   if (y.size !== 1) {
     throw new Error(
       `${op}: f must return a scalar, got shape ${fmtShape(y.shape)}: use vjp or jacrev for ` +

@@ -307,8 +307,10 @@ function leafOf(value: unknown, axis: number | null, path: string): Leaf {
   const t = value instanceof Variable ? value.value() : toTensor(value as Tensor, { op: "vmap" });
   if (!Number.isInteger(axis) || axis < -t.rank || axis >= t.rank) {
     throw new RangeError(
-      `vmap: inAxes gives axis ${axis} for ${path}, of shape ${fmtShape(t.shape)}: use an axis ` +
-        `in [${-t.rank}, ${t.rank - 1}], or null`,
+      `vmap: inAxes gives axis ${axis} for ${path}, of shape ${fmtShape(t.shape)}: ` +
+        (t.rank === 0
+          ? `a scalar has no axis to map over: give it inAxes null`
+          : `use an axis in [${-t.rank}, ${t.rank - 1}], or null`),
     );
   }
   return { value, tensor: t, axis: axis < 0 ? axis + t.rank : axis, path };

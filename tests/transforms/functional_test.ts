@@ -425,6 +425,23 @@ Deno.test("transform errors", async (t) => {
     throwsWith(() => gt.grad((x: gt.Tensor) => x.square())(f64([1, 2])), Error, /scalar/, /\[2\]/);
   });
 
+  await t.step("grad of an integer or bool output is refused, not a gradient of zeros", () => {
+    const x = f64([1, 3, 2]);
+    throwsWith(() => gt.grad((x: gt.Tensor) => gt.argMax(x))(x), TypeError, /grad/, /int32/);
+    throwsWith(
+      () => gt.valueAndGrad((x: gt.Tensor) => gt.greater(gt.reduceSum(x), 0))(x),
+      TypeError,
+      /bool/,
+      /cast/,
+    );
+  });
+
+  await t.step("an axis given for a scalar says a scalar has none", () => {
+    throwsWith(() => gt.reduceSum(f64(2), 0), RangeError, /rank 0/, /a scalar has no axis/);
+    throwsWith(() => gt.softmax(f64(2)), RangeError, /a scalar has no axis/);
+    throwsWith(() => gt.vmap((a: gt.Tensor) => a)(f64(2)), RangeError, /no axis to map over/);
+  });
+
   await t.step("valueAndGrad and hessian refuse a non-scalar f as well", () => {
     throwsWith(() => gt.valueAndGrad((x: gt.Tensor) => x.square())(f64([1, 2])), Error, /scalar/);
     throwsWith(() => gt.hessian((x: gt.Tensor) => x.square())(f64([1, 2])), Error, /scalar/);
