@@ -8,8 +8,9 @@
  * branch jumps, or are too badly scaled for finite differences, are skipped (and counted).
  *
  * Every program drawn (skipped ones too: the comparison needs no finite differences) also runs
- * under `jit`, in float64 and float32: its values and its first derivatives (`jit(grad(sum∘f))`)
- * must equal eager mode's (`checkJit`): bit for bit, as a compiled program runs the same kernels,
+ * under `jit`, in float64 and float32: its values, its first derivatives (`jit(grad(sum∘f))`), and
+ * in float64 a third derivative by three nested reverse passes, must equal eager mode's
+ * (`checkJit`): bit for bit, as a compiled program runs the same kernels,
  * or loops generated from the same scalar formulas with the same rounding, but for a rounding
  * where eager mode's shortcuts on uniform tensors round otherwise (`JIT_RTOL`; counted and
  * printed).
@@ -205,6 +206,12 @@ export function checkJit(plan: Plan): boolean {
       ge.forEach((e, i) => {
         exact = assertJitClose(gj[i], e, `${dtype} derivative ${i} under jit`) && exact;
       });
+      if (dtype === "float64") {
+        // Third order by nested reverse passes: every pass seeds with ones, which the trace
+        // records as x·1 (third derivatives were once wrong under jit alone).
+        const third = thirdDerivative(plan.f);
+        exact = assertJitClose(gt.jit(third)(...xs), third(...xs), "third derivative") && exact;
+      }
     } catch (e) {
       const args = plan.inputs.map((_, i) => `gt.cast(x${i}, "${dtype}")`).join(", ");
       throw new Error(
@@ -215,6 +222,14 @@ export function checkJit(plan: Plan): boolean {
     }
   }
   return exact;
+}
+
+// d³/dx₀³ of sum∘f along all-ones directions, as a function of every input.
+function thirdDerivative(f: Plan["f"]): (x0: Tensor, ...rest: Tensor[]) => Tensor {
+  const d = (h: (x0: Tensor, rest: Tensor[]) => Tensor) => (x0: Tensor, rest: Tensor[]) =>
+    gt.reduceSum(gt.grad((z: Tensor) => h(z, rest))(x0));
+  const second = d(d((x0, rest) => gt.reduceSum(f(x0, ...rest))));
+  return (x0, ...rest) => gt.grad((z: Tensor) => second(z, rest))(x0);
 }
 
 /** How many programs a property checked, and how many it skipped. */
