@@ -22,6 +22,11 @@ export interface WalkOptions {
   strict: boolean;
   /** Whether only variables are collected (tensors are skipped). */
   variablesOnly: boolean;
+  /**
+   * Filled with the root's own keys from which something collected is reachable, including what
+   * is named under an earlier key (a shared object is named once, at its first path).
+   */
+  reached?: Set<string>;
 }
 
 const MAX_DEPTH = 200;
@@ -42,27 +47,32 @@ function isPlain(x: object): boolean {
  * The tensors and variables reachable from `root`, each under its path from the root. Arrays,
  * plain records, `Map`s and class instances (a module's own fields, or what its
  * `[checkpointState]()` returns) are walked; each object is walked once, at the first path that
- * reaches it, and with `variablesOnly` each variable is taken once. Inside class instances,
- * fields that hold no tensors (numbers, functions, names) are skipped; with `strict`, in the
- * arrays and records of `root` they are errors.
+ * reaches it, and with `variablesOnly` each variable is taken once (`reached` tells which of the
+ * root's keys reach one all the same). Inside class instances, fields that hold no tensors
+ * (numbers, functions, names) are skipped; with `strict`, in the arrays and records of `root`
+ * they are errors.
  */
 export function namedLeaves(root: object, opts: WalkOptions): Named[] {
   const out: Named[] = [];
   const seen = new Set<object>();
+  // Whether each object walked reaches something collected: an object met again (under a later
+  // path) is not walked again, but still reaches what it reached the first time.
+  const reaches = new Map<object, boolean>();
   const pathOf = new Map<Variable, string>();
   const slots: { owner: string; key: Variable; value: unknown; strict: boolean }[] = [];
 
-  const walk = (x: unknown, path: string, strict: boolean, depth: number): void => {
-    if (x === null || x === undefined) return;
+  // Returns whether `x` reaches something collected (here or at an earlier path).
+  const walk = (x: unknown, path: string, strict: boolean, depth: number): boolean => {
+    if (x === null || x === undefined) return false;
     if (x instanceof Tensor || x instanceof Variable) {
       // A checkpoint restores a shared variable once; a file may hold a tensor twice.
-      if (opts.variablesOnly && seen.has(x)) return;
+      if (opts.variablesOnly && seen.has(x)) return true;
       seen.add(x);
       if (x instanceof Variable) {
         if (!pathOf.has(x)) pathOf.set(x, path);
-      } else if (opts.variablesOnly) return;
+      } else if (opts.variablesOnly) return false;
       out.push({ path, value: x });
-      return;
+      return true;
     }
     if (typeof x !== "object" || opaque(x)) {
       if (strict) {
@@ -71,24 +81,32 @@ export function namedLeaves(root: object, opts: WalkOptions): Named[] {
             `in arrays and records (constant(value) makes a tensor)`,
         );
       }
-      return;
+      return false;
     }
-    if (seen.has(x)) return;
+    // An object still being walked (a cycle) counts for nothing here: its walk counts it.
+    if (seen.has(x)) return reaches.get(x) ?? false;
     seen.add(x);
     if (depth > MAX_DEPTH) {
       throw new RangeError(`${opts.op}: ${path} is nested more than ${MAX_DEPTH} levels deep`);
     }
     const child = (k: string | number) => join(path, String(k));
     const state = (x as { [checkpointState]?: unknown })[checkpointState];
+    let found = false;
+    const visit = (c: unknown, p: string, st: boolean) => {
+      if (walk(c, p, st, depth + 1)) found = true;
+    };
     if (typeof state === "function") {
-      walk(state.call(x), path, false, depth + 1);
+      visit(state.call(x), path, false);
     } else if (Array.isArray(x)) {
-      x.forEach((c, i) => walk(c, child(i), strict, depth + 1));
+      x.forEach((c, i) => visit(c, child(i), strict));
     } else if (x instanceof Map) {
       for (const [k, v] of x) {
-        if (k instanceof Variable) slots.push({ owner: path, key: k, value: v, strict });
-        else if (typeof k === "string" || typeof k === "number") {
-          walk(v, child(k), strict, depth + 1);
+        if (k instanceof Variable) {
+          slots.push({ owner: path, key: k, value: v, strict });
+          // Walked last (below); a slot that holds a value is state all the same.
+          if (v !== null && v !== undefined) found = true;
+        } else if (typeof k === "string" || typeof k === "number") {
+          visit(v, child(k), strict);
         } else if (strict) {
           throw new TypeError(
             `${opts.op}: ${path} is a Map with the key ${describeValue(k)}: name entries by ` +
@@ -99,9 +117,13 @@ export function namedLeaves(root: object, opts: WalkOptions): Named[] {
     } else {
       const inside = strict && isPlain(x);
       for (const k of Object.keys(x)) {
-        walk((x as Record<string, unknown>)[k], child(k), inside, depth + 1);
+        const found1 = walk((x as Record<string, unknown>)[k], child(k), inside, depth + 1);
+        if (found1) found = true;
+        if (found1 && depth === 0) opts.reached?.add(k);
       }
     }
+    reaches.set(x, found);
+    return found;
   };
 
   walk(root, "", opts.strict, 0);

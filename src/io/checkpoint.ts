@@ -20,8 +20,10 @@ const MAX_LISTED = 20;
  * (by index) and records, and what an object such as an optimizer gives through
  * `io.checkpointState`. Each variable is named by its path of field names from the
  * checkpoint's arguments, `model/conv1/kernel`, so two models built the same way share their
- * names; a variable reached twice is saved once. The bytes are a safetensors file, which other
- * tools read too.
+ * names. A variable reached twice (a layer given beside the model that holds it, a variable
+ * shared by two arguments) is saved once, under the first path that reaches it in the order of
+ * the arguments and their fields, so a restore names it alike. The bytes are a safetensors file,
+ * which other tools read too.
  *
  * The library does no file I/O, so that it runs in every runtime: with `node:fs/promises` (Node,
  * Deno, Bun), `await writeFile(path, ckpt.save())`, then `ckpt.restore(await readFile(path))`.
@@ -108,8 +110,9 @@ export class Checkpoint {
    */
   save(): Uint8Array {
     const op = "Checkpoint.save";
-    const named = this.#walk(op);
-    const empty = Object.keys(this.#objects).filter((k) => !named.some((n) => under(n.path, k)));
+    const { named, reached } = this.#walk(op);
+    // An object shared with an earlier argument is saved under that one's name, and is not empty.
+    const empty = Object.keys(this.#objects).filter((k) => !reached.has(k));
     if (empty.length > 0) {
       throw new Error(
         `${op}: ${empty.join(", ")} ${empty.length > 1 ? "hold" : "holds"} no variables to ` +
@@ -142,8 +145,8 @@ export class Checkpoint {
   restore(bytes: Uint8Array | ArrayBuffer): void {
     const op = "Checkpoint.restore";
     const saved = readSafetensors(op, bytes);
-    const target = this.#walk(op);
-    const problems = differences(saved, target, Object.keys(this.#objects));
+    const { named: target, reached } = this.#walk(op);
+    const problems = differences(saved, target, Object.keys(this.#objects), reached);
     if (problems.length > 0) {
       const shown = problems.slice(0, MAX_LISTED);
       if (problems.length > MAX_LISTED) shown.push(`… and ${problems.length - MAX_LISTED} more`);
@@ -155,8 +158,12 @@ export class Checkpoint {
     for (const { path, value } of target) (value as Variable).assign(saved[path]);
   }
 
-  #walk(op: string): Named[] {
-    return namedLeaves(this.#objects, { op, strict: false, variablesOnly: true });
+  // The variables, each once, under the first path that reaches it in the arguments' order (so
+  // that save and restore name a shared one alike), and the arguments that reach any.
+  #walk(op: string): { named: Named[]; reached: Set<string> } {
+    const reached = new Set<string>();
+    const named = namedLeaves(this.#objects, { op, strict: false, variablesOnly: true, reached });
+    return { named, reached };
   }
 }
 
@@ -169,6 +176,7 @@ function differences(
   saved: Record<string, Tensor>,
   target: readonly Named[],
   names: readonly string[],
+  reached: ReadonlySet<string>,
 ): string[] {
   const out: string[] = [];
   const have = new Set(target.map((n) => n.path));
@@ -187,7 +195,7 @@ function differences(
   // An object with none of its variables yet: most likely a model not called yet.
   for (const name of names) {
     const ours = missing.filter((p) => under(p, name));
-    if (ours.length > 0 && !target.some((n) => under(n.path, name))) {
+    if (ours.length > 0 && !reached.has(name)) {
       out.push(
         `${name}: the checkpoint has ${ours.length} variable${ours.length > 1 ? "s" : ""} for ` +
           `it and it has none yet: if its layers build their variables on their first call, ` +

@@ -343,3 +343,113 @@ Deno.test("Checkpoint: a model and each optimizer's state round trip, and traini
     assert.deepEqual(copy.apply(x).toArray(), model.apply(x).toArray(), opt.constructor.name);
   }
 });
+
+Deno.test("Checkpoint saves an object given twice once, under the first argument, and restores it", async (t) => {
+  // A model and a layer inside it, as tf.train.Checkpoint(model=model, encoder=encoder).
+  const make = (kernel: number[][]) => {
+    const encoder = new gt.layers.Dense(2, { name: "shared_encoder" });
+    const model = new gt.layers.Sequential([encoder, new gt.layers.Dense(1)]);
+    model.apply(gt.ones([1, 3]));
+    encoder.kernel!.assign(kernel);
+    return { encoder, model };
+  };
+
+  await t.step("save names the shared layer's variables by the model's path, once", () => {
+    const { encoder, model } = make([[1, 2], [3, 4], [5, 6]]);
+    const saved = gt.io.fromSafetensors(new gt.Checkpoint({ model, encoder }).save());
+    assert.deepEqual(Object.keys(saved).sort(), [
+      "model/layers/0/bias",
+      "model/layers/0/kernel",
+      "model/layers/1/bias",
+      "model/layers/1/kernel",
+    ]);
+    assert.deepEqual(saved["model/layers/0/kernel"].toArray(), [[1, 2], [3, 4], [5, 6]]);
+  });
+
+  await t.step("in the other order the layer's own name comes first, and is used once", () => {
+    const { encoder, model } = make([[1, 2], [3, 4], [5, 6]]);
+    const saved = gt.io.fromSafetensors(new gt.Checkpoint({ encoder, model }).save());
+    assert.deepEqual(Object.keys(saved).sort(), [
+      "encoder/bias",
+      "encoder/kernel",
+      "model/layers/1/bias",
+      "model/layers/1/kernel",
+    ]);
+  });
+
+  await t.step("restore into a fresh model built the same way gives every value back", () => {
+    const trained = make([[1, 2], [3, 4], [5, 6]]);
+    const head = trained.model.layers[1] as gt.layers.Dense;
+    head.kernel!.assign([[7], [8]]);
+    head.bias!.assign([9]);
+    const bytes = new gt.Checkpoint({ model: trained.model, encoder: trained.encoder }).save();
+
+    const fresh = make([[0, 0], [0, 0], [0, 0]]);
+    new gt.Checkpoint({ model: fresh.model, encoder: fresh.encoder }).restore(bytes);
+    assert.deepEqual(fresh.encoder.kernel!.toArray(), [[1, 2], [3, 4], [5, 6]]);
+    const freshHead = fresh.model.layers[1] as gt.layers.Dense;
+    assert.deepEqual(freshHead.kernel!.toArray(), [[7], [8]]);
+    assert.deepEqual(freshHead.bias!.toArray(), [9]);
+  });
+
+  await t.step("a restore that does not match changes none of the shared variables", () => {
+    const bytes = new gt.Checkpoint(make([[1, 2], [3, 4], [5, 6]])).save();
+    const other = make([[0, 0], [0, 0], [0, 0]]);
+    const extra = new gt.Variable([1]);
+    throwsWith(
+      () => new gt.Checkpoint({ ...other, extra }).restore(bytes),
+      Error,
+      /nothing was restored/,
+      /extra: here, not in the checkpoint/,
+    );
+    assert.deepEqual(other.encoder.kernel!.toArray(), [[0, 0], [0, 0], [0, 0]]);
+    // The arguments in another order name the shared layer otherwise: refused, and the layer,
+    // which has its variables (under the model), is not said to be unbuilt.
+    const message = throwsWith(
+      () => new gt.Checkpoint({ model: other.model, encoder: other.encoder }).restore(bytes),
+      Error,
+      /model\/layers\/0\/kernel: here, not in the checkpoint/,
+      /encoder\/kernel: in the checkpoint, not here/,
+    );
+    assert.doesNotMatch(message, /it has none yet/);
+    assert.deepEqual(other.encoder.kernel!.toArray(), [[0, 0], [0, 0], [0, 0]]);
+  });
+});
+
+Deno.test("Checkpoint saves a variable shared by two arguments once, under the first", () => {
+  const s = new gt.Variable([1, 2]);
+  const own = new gt.Variable(3);
+  const ckpt = new gt.Checkpoint({ a: { s }, b: [s, own] });
+  const bytes = ckpt.save();
+  const saved = gt.io.fromSafetensors(bytes);
+  assert.deepEqual(Object.keys(saved).sort(), ["a/s", "b/1"]);
+  s.assign([5, 6]);
+  own.assign(4);
+  ckpt.restore(bytes);
+  assert.deepEqual(s.toArray(), [1, 2]);
+  assert.equal(own.item(), 3);
+  // Nothing but the shared variable under the second argument: still saved, under the first.
+  const only = gt.io.fromSafetensors(new gt.Checkpoint({ a: { s }, b: [s] }).save());
+  assert.deepEqual(Object.keys(only), ["a/s"]);
+});
+
+Deno.test("Checkpoint.save() still refuses an argument that reaches no variable at all", () => {
+  const encoder = new gt.layers.Dense(2);
+  const model = new gt.layers.Sequential([encoder]);
+  const v = new gt.Variable(1);
+  // Not built: neither the model nor the layer in it has variables yet.
+  throwsWith(
+    () => new gt.Checkpoint({ v, model, encoder }).save(),
+    Error,
+    /^Checkpoint.save: model, encoder hold no variables to save/,
+    /called once first/,
+  );
+  // Built, the layer reaches its variables through the model, whichever comes first.
+  model.apply(gt.ones([1, 2]));
+  new gt.Checkpoint({ encoder, model }).save();
+  throwsWith(
+    () => new gt.Checkpoint({ model, empty: { layers: [new gt.layers.Dense(1)] } }).save(),
+    Error,
+    /^Checkpoint.save: empty holds no variables to save/,
+  );
+});
