@@ -109,6 +109,22 @@ function optionalPositive(op: string, what: string, v: unknown): number | undefi
   return v;
 }
 
+const MAX_NAMED = 10;
+
+// Why a step with no gradient at all is refused, naming the variables (the pairs are checked).
+function noGradients(op: string, pairs: readonly GradientPair[]): string {
+  if (pairs.length === 0) {
+    return `${op}: no gradients provided for any variable: the list of pairs is empty: give ` +
+      `[gradient, variable] pairs, as applyGradients([[gradW, w], [gradB, b]])`;
+  }
+  const names = pairs.slice(0, MAX_NAMED).map(([, v]) => `'${v.name}'`);
+  if (pairs.length > MAX_NAMED) names.push(`and ${pairs.length - MAX_NAMED} more`);
+  return `${op}: no gradients provided for any variable: every gradient is null (variables ` +
+    `${names.join(", ")}): the loss was most likely not computed from these variables, or ` +
+    `the tape did not watch them (record the loss with tape.record(() => ...) reading the ` +
+    `variables, or tape.watch them)`;
+}
+
 /**
  * The base of every optimizer, as Keras's `Optimizer`: it checks the pairs, clips the gradients
  * (`clipNorm`, `clipValue` or `globalClipNorm`), applies decoupled weight decay, calls the
@@ -355,8 +371,11 @@ export abstract class Optimizer {
 
   /**
    * Updates each variable by its gradient; a `null` gradient leaves its variable (and its slots)
-   * alone. Every pair is checked first: a refused call changes no variable, no slot and not
-   * `iterations`.
+   * alone. As Keras's, a call with no gradient at all (every one `null`, or no pairs) is an
+   * error, not a step: most likely the loss was not computed from the variables, or the tape did
+   * not watch them. Every pair is checked first: a refused call changes no variable, no slot and
+   * not `iterations`. Inside `jit` which gradients are `null` is known when tracing, so the same
+   * holds there, at the trace.
    *
    * @param pairs `[gradient, variable]` pairs.
    * @example One Adam step: the first moves each weight by about the learning rate
@@ -367,9 +386,25 @@ export abstract class Optimizer {
    * new optimizers.Adam({ learningRate: 0.1 }).applyGradients([[constant(5), w]]);
    * assertAllClose(w.value(), 0.9);
    * ```
+   * @example Gradients of a loss that does not use the variable are all `null`: refused
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { constant, GradientTape, optimizers, Variable } from "@gradtape/gradtape";
+   * const w = new Variable(1);
+   * const tape = new GradientTape();
+   * const loss = tape.record(() => constant(2).square()); // w forgotten
+   * const opt = new optimizers.SGD({ learningRate: 0.1 });
+   * assert.throws(
+   *   () => opt.applyGradients([[tape.gradient(loss, w), w]]),
+   *   /SGD\.applyGradients: no gradients provided for any variable/,
+   * );
+   * assert.equal(opt.iterations, 0);
+   * ```
    */
   applyGradients(pairs: readonly GradientPair[]): void {
-    const checked = checkPairs(`${this.#op}.applyGradients`, pairs);
+    const op = `${this.#op}.applyGradients`;
+    const checked = checkPairs(op, pairs);
+    if (checked.length === 0) throw new Error(noGradients(op, pairs));
     const lr = this.#currentRate();
     this.#build(checked.map(([, v]) => v));
     // Inside a transform (jit's trace, a tape) the ops join what it records; in eager mode they
@@ -380,7 +415,9 @@ export abstract class Optimizer {
 
   /**
    * Records `loss()` on a tape, applies the gradients of `varList` (as Keras's `minimize`,
-   * watching them even if not trainable) and returns the loss.
+   * watching them even if not trainable) and returns the loss. A variable the loss does not
+   * depend on is left alone; a loss that depends on none of them is an error, as in
+   * `applyGradients`.
    *
    * @param loss A function that computes the loss from the variables.
    * @param varList The variables to update.

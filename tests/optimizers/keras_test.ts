@@ -334,12 +334,17 @@ Deno.test("minimize refuses a loss that is not a function, or a list without var
   assert.equal(opt.iterations, 0);
 });
 
-Deno.test("iterations counts every call, even one whose gradients are all null", () => {
+Deno.test("iterations counts every step; a call with no gradient at all is refused, as Keras's", () => {
   const opt = new optimizers.Nadam();
-  const w = new gt.Variable(1);
-  opt.applyGradients([[null, w]]);
-  opt.applyGradients([]);
-  assert.equal(opt.iterations, 2);
+  const w = new gt.Variable(1), b = new gt.Variable(2);
+  // Keras: ValueError("No gradients provided for any variable."), and no step counted.
+  assert.throws(() => opt.applyGradients([[null, w]]), /no gradients provided for any variable/);
+  assert.throws(() => opt.applyGradients([]), /no gradients provided for any variable/);
+  assert.equal(opt.iterations, 0);
+  assert.equal(w.item(), 1);
+  // One null among real gradients is skipped, and the step counts.
+  opt.applyGradients([[null, w], [gt.constant(1), b]]);
+  assert.equal(opt.iterations, 1);
   assert.equal(w.item(), 1);
 });
 

@@ -211,3 +211,78 @@ Deno.test("a learningRate that is not a finite number is refused", () => {
     /^Adam: beta1 must be a finite number, not null$/,
   );
 });
+
+Deno.test("applyGradients with no gradient at all is refused and changes nothing, as Keras's", async (t) => {
+  for (const [name, make] of makers) {
+    await t.step(`${name}: every gradient null`, () => {
+      const opt = make();
+      const a = new gt.Variable(f64([1, 2])), b = new gt.Variable(f64([3, 4]), { name: "bias" });
+      opt.applyGradients([[f64([1, 1]), a], [f64([1, 1]), b]]);
+      const vars = opt.variables, before = vars.map((v) => v.toArray());
+      const values = [a.toArray(), b.toArray()];
+      const op = name.split(" ")[0];
+      throwsWith(
+        () => opt.applyGradients([[null, a], [null, b]]),
+        Error,
+        new RegExp(`^${op}\\.applyGradients: no gradients provided for any variable: `),
+        /every gradient is null \(variables 'Variable', 'bias'\)/,
+        /not computed from these variables, or the tape did not watch them/,
+      );
+      assert.equal(opt.iterations, 1);
+      assert.deepEqual([a.toArray(), b.toArray()], values);
+      assert.equal(opt.variables.length, vars.length);
+      assert.deepEqual(opt.variables.map((v) => v.toArray()), before);
+    });
+  }
+
+  await t.step("an empty list of pairs", () => {
+    const opt = new gt.optimizers.Adam();
+    throwsWith(
+      () => opt.applyGradients([]),
+      Error,
+      /^Adam\.applyGradients: no gradients provided for any variable: the list of pairs is empty/,
+    );
+    assert.equal(opt.iterations, 0);
+    assert.equal(opt.variables.length, 2, "no slots were made");
+  });
+
+  await t.step("a tape's gradient of a loss that forgot the variable", () => {
+    const w = new gt.Variable([1, 2]);
+    const opt = new gt.optimizers.Adam({ learningRate: 0.1 });
+    const tape = new gt.GradientTape();
+    const loss = tape.record(() => gt.reduceSum(gt.square(gt.constant([1, 2]))));
+    const [g] = tape.gradient(loss, [w]);
+    assert.equal(g, null);
+    throwsWith(() => opt.applyGradients([[g, w]]), Error, /no gradients provided/);
+    assert.equal(opt.iterations, 0);
+    assert.deepEqual(w.toArray(), [1, 2]);
+  });
+
+  await t.step("under jit the rule holds at the trace, and nothing changes", () => {
+    const w = new gt.Variable(f64([1, 2]));
+    const opt = new gt.optimizers.SGD({ learningRate: 0.5 });
+    const step = gt.jit(() => {
+      opt.applyGradients([[null, w]]);
+      return [];
+    });
+    throwsWith(() => step(), Error, /SGD\.applyGradients: no gradients provided/);
+    assert.equal(opt.iterations, 0);
+    assert.deepEqual(w.toArray(), [1, 2]);
+  });
+
+  await t.step("minimize with a loss of some of the variables updates those only", () => {
+    const used = new gt.Variable(f64([3])), unused = new gt.Variable(f64([5]));
+    const opt = new gt.optimizers.SGD({ learningRate: 0.25 });
+    opt.minimize(() => used.square(), [used, unused]);
+    // d(u²)/du = 2u = 6: u ← 3 - 0.25·6.
+    assert.deepEqual(used.toArray(), [1.5]);
+    assert.deepEqual(unused.toArray(), [5]);
+    assert.equal(opt.iterations, 1);
+    throwsWith(
+      () => opt.minimize(() => gt.constant(1).add(0), [used, unused]),
+      Error,
+      /SGD\.applyGradients: no gradients provided for any variable/,
+    );
+    assert.equal(opt.iterations, 1);
+  });
+});
