@@ -1,6 +1,7 @@
 /** Conversion of `TensorLike` values (numbers, nested arrays, typed arrays, variables) to tensors. */
 import { checkInt32, convertData, type DType, dtypeOfArray, type TypedArray } from "./dtype.ts";
 import { describeValue } from "./check.ts";
+import { dtypesDiffer } from "./_dtypes_differ.ts";
 import { keepTensor, Tensor, type TensorLike } from "./tensor.ts";
 import type { Variable } from "./variable.ts";
 
@@ -204,10 +205,7 @@ export function toTensors(op: string, xs: readonly TensorLike[]): Tensor[] {
   if (weak !== undefined) castWeak(out);
   for (let i = 1; i < out.length; i++) {
     if (out[i].dtype !== out[0].dtype) {
-      throw new TypeError(
-        `${op}: dtypes differ: ${out[0].dtype} and ${out[i].dtype}: ` +
-          `cast one with cast(x, "${out[0].dtype}") first`,
-      );
+      throw new TypeError(dtypesDiffer(op, out[0].dtype, out[i].dtype));
     }
   }
   return out;

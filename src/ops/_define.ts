@@ -11,6 +11,7 @@ import {
   type VNode,
 } from "../core/kernels/wasm/vector.ts";
 import { type DType, isFloat, scratchScalar } from "../core/dtype.ts";
+import { dtypesDiffer } from "../core/_dtypes_differ.ts";
 import { toTensor, toTensorPair } from "../core/convert.ts";
 import {
   Tensor,
@@ -66,9 +67,7 @@ export function requireNumeric(op: string, x: Aval): void {
  */
 export function requireSameDtype(op: string, a: Aval, b: Aval): void {
   if (a.dtype !== b.dtype) {
-    throw new TypeError(
-      `${op}: dtypes differ: ${a.dtype} and ${b.dtype}: cast one with cast(x, "${a.dtype}") first`,
-    );
+    throw new TypeError(dtypesDiffer(op, a.dtype, b.dtype));
   }
 }
 

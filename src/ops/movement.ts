@@ -21,6 +21,7 @@ import {
   stridesOf,
 } from "../core/shape.ts";
 import { allocate } from "../core/dtype.ts";
+import { dtypesDiffer } from "../core/_dtypes_differ.ts";
 import { toTensors } from "../core/convert.ts";
 import { broadcastStrides, stridedCopy, writeBlock } from "../core/kernels/strided.ts";
 import { transposeKernel } from "../core/kernels/matmul.ts";
@@ -414,10 +415,7 @@ const concatPrim: Primitive<ConcatAttrs> = {
     for (let j = 1; j < xs.length; j++) {
       const x = xs[j];
       if (x.dtype !== first.dtype) {
-        throw new TypeError(
-          `concat: dtypes differ: ${first.dtype} and ${x.dtype}: ` +
-            `cast one with cast(x, "${first.dtype}") first`,
-        );
+        throw new TypeError(dtypesDiffer("concat", first.dtype, x.dtype));
       }
       if (x.shape.length !== rank) {
         throw new Error(

@@ -4,6 +4,7 @@ import { toTensors } from "../core/convert.ts";
 import { lazyFill, Tensor, type TensorLike, uniformTensor } from "../core/tensor.ts";
 import { matmulKernel, matmulShape } from "../core/kernels/matmul.ts";
 import { allocate, convertData } from "../core/dtype.ts";
+import { dtypesDiffer } from "../core/_dtypes_differ.ts";
 import { add, broadcastTo, mul, reduceSum, reshape, sumTo, transpose } from "./_lax.ts";
 import {
   broadcastShapes,
@@ -67,9 +68,7 @@ export const productPrims = {
         throw new TypeError("matmul: no arithmetic on bool tensors: cast them first");
       }
       if (b.dtype !== a.dtype) {
-        throw new TypeError(
-          `matmul: dtypes differ: ${a.dtype} and ${b.dtype}: cast one with cast(x, "${a.dtype}") first`,
-        );
+        throw new TypeError(dtypesDiffer("matmul", a.dtype, b.dtype));
       }
       const as = a.shape, bs = b.shape, ra = as.length, rb = bs.length;
       if (ra < 2 || rb < 2) {

@@ -518,3 +518,57 @@ Deno.test("matmul still takes its options, and none", () => {
   assert.deepEqual(gt.matmul(x, [[1], [1], [1]], {}).toArray(), [[6], [15]]);
   assert.deepEqual(gt.matmul(x, [[1], [1], [1]], undefined).toArray(), [[6], [15]]);
 });
+
+Deno.test(
+  "dtypes differ: the hint casts the integer or bool operand to the float dtype, in every op",
+  runTable([
+    [
+      "matmul(int32, float32)",
+      () => gt.matmul(i32, gt.constant([[1], [2]])),
+      TypeError,
+      /^matmul: dtypes differ: int32 and float32: cast the int32 one with cast\(x, "float32"\) first$/,
+    ],
+    [
+      "matmul(float64, int32)",
+      () => gt.matmul(gt.constant([[1, 2]], { dtype: "float64" }), i32),
+      TypeError,
+      /^matmul: dtypes differ: float64 and int32: cast the int32 one with cast\(x, "float64"\) first$/,
+    ],
+    [
+      "add(int32, float32)",
+      () => gt.add(i32, gt.constant([[1, 2], [3, 4]])),
+      TypeError,
+      /^add: dtypes differ: int32 and float32: cast the int32 one with cast\(x, "float32"\) first$/,
+    ],
+    [
+      "multiply(float32, bool)",
+      () => gt.multiply(gt.constant([1, 2]), bool),
+      TypeError,
+      /^multiply: dtypes differ: float32 and bool: cast the bool one with cast\(x, "float32"\) first$/,
+    ],
+    [
+      "add(bool, int32)",
+      () => gt.add(bool, gt.constant([1, 2], { dtype: "int32" })),
+      TypeError,
+      /^add: dtypes differ: bool and int32: cast the bool one with cast\(x, "int32"\) first$/,
+    ],
+    [
+      "concat([int32, float32])",
+      () => gt.concat([i32, gt.constant([[1, 2]])], 0),
+      TypeError,
+      /^concat: dtypes differ: int32 and float32: cast the int32 one with cast\(x, "float32"\) first$/,
+    ],
+    [
+      "where(c, int32, float32)",
+      () => gt.where(gt.constant([[true, false], [true, true]]), i32, gt.zeros([2, 2])),
+      TypeError,
+      /^where: dtypes differ: int32 and float32: cast the int32 one with cast\(x, "float32"\) first$/,
+    ],
+    [
+      "add(float32, float64): either way may be meant",
+      () => gt.add(gt.constant([1]), gt.constant([1], { dtype: "float64" })),
+      TypeError,
+      /^add: dtypes differ: float32 and float64: cast one with cast\(x, "float32"\) first$/,
+    ],
+  ]),
+);
