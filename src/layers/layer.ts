@@ -53,7 +53,8 @@ export interface InputSpec {
  * builds the variables from the input's shape (`build`), and later calls check that the input
  * still fits what was built. Layers take batches: under `vmap` a layer sees one example without
  * its batch axis, which `Dense` accepts but the layers of a fixed rank (normalization,
- * convolution, pooling) refuse.
+ * convolution, pooling) refuse. Set `trainable = false` to freeze a layer and every layer inside
+ * it (see `Module.trainable`).
  *
  * @example A layer of one's own: a learned scale
  * ```ts
@@ -74,12 +75,6 @@ export interface InputSpec {
  * ```
  */
 export abstract class Layer extends Module {
-  /**
-   * Whether an optimizer should update the layer's variables (default true), as Keras's: set it
-   * to false to freeze the layer, whose variables then leave `trainableVariables` (of the layer
-   * and of every module holding it); a frozen `BatchNormalization` also runs in inference mode.
-   */
-  trainable = true;
   #built = false;
   #dtype: DType | undefined;
   #spec: InputSpec | undefined;
@@ -119,9 +114,21 @@ export abstract class Layer extends Module {
     const { training = false } = options;
     checkBoolean(op, "training", training);
     const t = x instanceof Tensor ? x : toTensor(x, { op, dtype: this.inputDType() });
-    if (!this.#built) this.#build(t);
-    else this.#checkInput(t);
-    return this.call(t, training);
+    // Before the build, so that a refused first input leaves the layer unbuilt.
+    this.#checkDType(t);
+    if (this.#built) {
+      this.#checkInput(t);
+      return this.call(t, training);
+    }
+    // A first call refused inside (a sublayer of a `Sequential` refusing the input) leaves the
+    // layer unbuilt too, so that it can still be fixed (`add`) and called again.
+    const undo = this.#build(t);
+    try {
+      return this.call(t, training);
+    } catch (e) {
+      undo();
+      throw e;
+    }
   }
 
   /** `Dense 'dense'`: how errors name the layer. */
@@ -134,7 +141,12 @@ export abstract class Layer extends Module {
     return layer.inputDType();
   }
 
-  /** The dtype plain-array inputs are converted to (the variables' by default). */
+  /**
+   * The dtype plain-array inputs are converted to (the variables' by default). A layer that keeps
+   * this default computes in its float dtype and refuses int32 and bool inputs; layers that take
+   * integers (as `Embedding`, which returns `"int32"`) or any dtype as it is (as `Flatten`,
+   * which returns `undefined`) override it.
+   */
   protected inputDType(): DType | undefined {
     return this.#dtype;
   }
@@ -173,18 +185,39 @@ export abstract class Layer extends Module {
     return new Variable(make(shape, dtype), { name: `${this.name}/${name}`, trainable, dtype });
   }
 
-  // The build, undone if it fails (a refused first input leaves the layer as it was).
-  #build(t: Tensor): void {
-    const dtype = this.#dtype, fields = { ...this };
+  // The build, undone if it fails (a refused first input leaves the layer as it was); returns
+  // what undoes it.
+  #build(t: Tensor): () => void {
+    const dtype = this.#dtype, spec = this.#spec, fields = { ...this };
+    const undo = () => {
+      this.#dtype = dtype;
+      this.#spec = spec;
+      this.#built = false;
+      Object.assign(this, fields);
+    };
     this.#dtype ??= isFloat(t.dtype) ? t.dtype : "float32";
     try {
       this.build(t.shape, t.dtype);
     } catch (e) {
-      this.#dtype = dtype;
-      Object.assign(this, fields);
+      undo();
       throw e;
     }
     this.#built = true;
+    return undo;
+  }
+
+  // An int32 or bool input to a layer that computes in a float dtype: refused here, where the
+  // error can name the layer, rather than by the first op that mixes it with a float variable.
+  #checkDType(t: Tensor): void {
+    if (isFloat(t.dtype)) return;
+    const want = this.inputDType();
+    const keepsDefault = this.inputDType === Layer.prototype.inputDType;
+    const computes = want === undefined ? (keepsDefault ? "float32" : undefined) : want;
+    if (computes === undefined || !isFloat(computes)) return;
+    throw new TypeError(
+      `${this.describe()}: the input is ${t.dtype} but the layer computes in ${computes}: ` +
+        `cast the input with cast(x, "${computes}")`,
+    );
   }
 
   // Input checks after the build: rank, fixed lengths, and the dtype of float inputs.

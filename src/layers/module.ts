@@ -1,5 +1,5 @@
 /** `Module`, as `tf.Module`: a container that finds its variables by walking its own fields. */
-import { checkOptions, describeValue } from "../core/check.ts";
+import { checkBoolean, checkOptions, describeValue } from "../core/check.ts";
 import { Tensor } from "../core/tensor.ts";
 import { Variable } from "../core/variable.ts";
 
@@ -11,10 +11,12 @@ export interface ModuleOptions {
 
 const taken = new Map<string, number>();
 
-// Keras's default names: `Dense` → `dense`, then `dense_1`, `dense_2`…
+// Keras 3's `to_snake_case` (keras/src/utils/naming.py), regex for regex: what is not a word
+// character goes, then `Conv2D` → `conv2d`, `MaxPooling2D` → `max_pooling2d`,
+// `Conv2DTranspose` → `conv2d_transpose`; numbered when taken: `dense`, `dense_1`…
 function defaultName(cls: string): string {
-  const base = cls.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/([A-Z])([A-Z][a-z])/g, "$1_$2")
-    .toLowerCase();
+  const base = cls.replace(/[^\p{L}\p{N}_]+/gu, "").replace(/(.)([A-Z][a-z]+)/g, "$1_$2")
+    .replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase();
   const n = taken.get(base) ?? 0;
   taken.set(base, n + 1);
   return n === 0 ? base : `${base}_${n}`;
@@ -28,7 +30,8 @@ function isRecord(v: object): boolean {
 }
 
 // Every variable and submodule reachable from `root`'s fields, depth first in field order, and
-// the variables held inside a frozen layer (`trainable` false: Keras's way to freeze one).
+// the variables held inside a frozen module (`trainable` false: Keras's way to freeze a layer).
+// A submodule unfrozen inside a frozen one stays frozen here, as Keras's `trainable_weights`.
 function walk(root: Module): { variables: Variable[]; modules: Module[]; frozen: Set<Variable> } {
   const variables: Variable[] = [];
   const modules: Module[] = [];
@@ -82,6 +85,7 @@ function walk(root: Module): { variables: Variable[]; modules: Module[]; frozen:
 export class Module {
   /** The module's name. */
   readonly name: string;
+  #trainable = true;
 
   /** Makes a module named `options.name` or after its class. */
   constructor(options: ModuleOptions = {}) {
@@ -93,13 +97,44 @@ export class Module {
     this.name = name ?? defaultName(new.target.name);
   }
 
+  /**
+   * Whether optimizers should update the module's variables (default true), as Keras's
+   * `Layer.trainable`. Setting it sets it on every submodule too, as Keras's setter does on its
+   * sublayers: `model.trainable = false` freezes the whole model (its variables leave
+   * `trainableVariables`, and its `BatchNormalization` layers run in inference mode even when
+   * called with `training: true`), and `model.trainable = true` unfreezes every one of them.
+   *
+   * @example Freezing a model freezes its layers
+   * ```ts
+   * import { layers, zeros } from "@gradtape/gradtape";
+   * import assert from "node:assert/strict";
+   * const bn = new layers.BatchNormalization();
+   * const model = new layers.Sequential([new layers.Dense(2), bn]);
+   * model.apply(zeros([1, 3]));
+   * model.trainable = false;
+   * assert.equal(bn.trainable, false);
+   * assert.deepEqual(model.trainableVariables, []);
+   * model.trainable = true;
+   * assert.equal(bn.trainable, true);
+   * assert.equal(model.trainableVariables.length, 4);
+   * ```
+   */
+  get trainable(): boolean {
+    return this.#trainable;
+  }
+
+  set trainable(value: boolean) {
+    checkBoolean(`${this.constructor.name} '${this.name}'`, "trainable", value);
+    for (const m of [this, ...walk(this).modules]) m.#trainable = value;
+  }
+
   /** Every variable the module holds, trainable or not, each once, in field order. */
   get variables(): Variable[] {
     return walk(this).variables;
   }
 
   /**
-   * The variables whose `trainable` is true, outside layers frozen by `trainable = false`: what
+   * The variables whose `trainable` is true, outside modules frozen by `trainable = false`: what
    * an optimizer updates.
    */
   get trainableVariables(): Variable[] {
@@ -109,7 +144,7 @@ export class Module {
 
   /**
    * The others: variables whose `trainable` is false (such as moving statistics), and those of
-   * layers frozen by `trainable = false`.
+   * modules frozen by `trainable = false`.
    */
   get nonTrainableVariables(): Variable[] {
     const { variables, frozen } = walk(this);

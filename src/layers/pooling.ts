@@ -3,7 +3,7 @@
  * ones, `GlobalAveragePooling1D/2D/3D` and `GlobalMaxPooling1D/2D/3D`.
  */
 import { checkBoolean, checkOptions } from "../core/check.ts";
-import type { DType } from "../core/dtype.ts";
+import { type DType, isFloat } from "../core/dtype.ts";
 import { fmtShape } from "../core/shape.ts";
 import type { Tensor } from "../core/tensor.ts";
 import { avgPool, maxPool, type PoolDataFormat } from "../ops/pool.ts";
@@ -71,7 +71,7 @@ abstract class Pooling extends Layer {
     this.#pool = pool;
   }
 
-  /** Any input dtype is taken as it is. */
+  /** Any float input dtype is taken as it is (the layer has no variables to fix one). */
   protected override inputDType(): DType | undefined {
     return undefined;
   }
@@ -84,6 +84,13 @@ abstract class Pooling extends Layer {
 
   /** The pooling. */
   protected override call(x: Tensor): Tensor {
+    // The windowed pools compute in floats: refused here, naming the layer, not by the op.
+    if (!isFloat(x.dtype)) {
+      throw new TypeError(
+        `${this.describe()}: the input is ${x.dtype} but the layer computes in a float dtype: ` +
+          `cast the input with cast(x, "float32")`,
+      );
+    }
     const dataFormat = tfFormat(this.#d, this.#first) as PoolDataFormat;
     return this.#pool(x, this.poolSize, this.strides, this.#padding, { dataFormat });
   }

@@ -385,3 +385,85 @@ Deno.test("Sequential() converts plain arrays as its first layer does", () => {
   const embed = new gt.layers.Sequential([new gt.layers.Embedding(5, 2), new gt.layers.Flatten()]);
   assert.deepEqual(embed.apply([[1, 4]]).shape, [1, 4]);
 });
+
+Deno.test("Layer.apply() refuses an int32 or bool input to a float layer, naming the layer, before building", async (t) => {
+  const int = gt.constant([[1, 2, 3]], { dtype: "int32" });
+  await t.step("Dense: the error names the layer and says to cast the input to float32", () => {
+    const dense = new gt.layers.Dense(2, { name: "probe" });
+    throwsWith(
+      () => dense.apply(int),
+      TypeError,
+      /^Dense 'probe': the input is int32 but the layer computes in float32: cast the input with cast\(x, "float32"\)$/,
+    );
+    assert.equal(dense.built, false);
+    assert.equal(dense.kernel, null);
+    assert.equal(dense.dtype, undefined);
+    // The advised cast works, and builds the layer.
+    assert.deepEqual(dense.apply(gt.cast(int, "float32")).shape, [1, 2]);
+    assert.equal(dense.dtype, "float32");
+  });
+
+  await t.step("a layer of a given or built dtype names that dtype; bool is refused too", () => {
+    const dense = new gt.layers.Dense(2, { dtype: "float64" });
+    throwsWith(() => dense.apply(int), TypeError, /computes in float64: .*cast\(x, "float64"\)/);
+    assert.equal(dense.built, false);
+    dense.apply(f64([[1, 2, 3]]));
+    throwsWith(
+      () => dense.apply(gt.constant([[true, false, true]])),
+      TypeError,
+      /Dense '.*': the input is bool but the layer computes in float64/,
+    );
+  });
+
+  await t.step("normalization and convolution layers refuse it too, unbuilt", () => {
+    const bn = new gt.layers.BatchNormalization();
+    throwsWith(() => bn.apply(int), TypeError, /^BatchNormalization '.*': the input is int32/);
+    assert.equal(bn.built, false);
+    const conv = new gt.layers.Conv2D(1, 1);
+    throwsWith(
+      () => conv.apply(gt.zeros([1, 2, 2, 1], "int32")),
+      TypeError,
+      /^Conv2D '.*': the input is int32/,
+    );
+    assert.equal(conv.built, false);
+  });
+
+  await t.step(
+    "windowed pooling names itself too, and a refused first call leaves it unbuilt",
+    () => {
+      const pool = new gt.layers.MaxPooling1D();
+      throwsWith(
+        () => pool.apply(gt.constant([[[1], [4]]], { dtype: "int32" })),
+        TypeError,
+        /^MaxPooling1D '.*': the input is int32 but the layer computes in a float dtype: cast the input with cast\(x, "float32"\)$/,
+      );
+      assert.equal(pool.built, false);
+      assert.deepEqual(pool.apply(f64([[[1], [4]]])).toArray(), [[[4]]]);
+    },
+  );
+
+  await t.step(
+    "a Sequential whose first layer refuses stays unbuilt, so layers can be added",
+    () => {
+      const model = new gt.layers.Sequential([new gt.layers.Dense(2)]);
+      throwsWith(() => model.apply(int), TypeError, /^Dense '.*': the input is int32/);
+      assert.equal(model.built, false);
+      model.add(new gt.layers.Dense(1));
+      assert.deepEqual(model.apply(gt.cast(int, "float32")).shape, [1, 1]);
+    },
+  );
+
+  await t.step("layers that take integers or any dtype still do", () => {
+    const embed = new gt.layers.Embedding(5, 2);
+    assert.deepEqual(embed.apply(int).shape, [1, 3, 2]);
+    assert.deepEqual(new gt.layers.Flatten().apply(gt.zeros([2, 2, 2], "int32")).dtype, "int32");
+    const steps = gt.constant([[[1], [4]]], { dtype: "int32" });
+    assert.deepEqual(new gt.layers.GlobalMaxPooling1D().apply(steps).toArray(), [[4]]);
+    const model = new gt.layers.Sequential([
+      embed,
+      new gt.layers.Flatten(),
+      new gt.layers.Dense(1),
+    ]);
+    assert.deepEqual(model.apply(int).shape, [1, 1]);
+  });
+});
