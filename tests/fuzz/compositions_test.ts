@@ -225,11 +225,11 @@ export function checkJit(plan: Plan): boolean {
 }
 
 // d³/dx₀³ of sum∘f along all-ones directions, as a function of every input.
-function thirdDerivative(f: Plan["f"]): (x0: Tensor, ...rest: Tensor[]) => Tensor {
+function thirdDerivative(f: Plan["f"]): (...xs: Tensor[]) => Tensor {
   const d = (h: (x0: Tensor, rest: Tensor[]) => Tensor) => (x0: Tensor, rest: Tensor[]) =>
     gt.reduceSum(gt.grad((z: Tensor) => h(z, rest))(x0));
   const second = d(d((x0, rest) => gt.reduceSum(f(x0, ...rest))));
-  return (x0, ...rest) => gt.grad((z: Tensor) => second(z, rest))(x0);
+  return (...xs) => gt.grad((z: Tensor) => second(z, xs.slice(1)))(xs[0]);
 }
 
 /** How many programs a property checked, and how many it skipped. */
