@@ -5,7 +5,15 @@
  */
 import { checkFunction, checkInteger, checkOptions, refuseAsync } from "../core/check.ts";
 import { anyActive, withTransform } from "../core/dispatch.ts";
-import { flattenTree, isLiteral, leafDef, type TreeDef, unflattenTree } from "../core/structure.ts";
+import {
+  flattenTree,
+  isLiteral,
+  leafDef,
+  leafPaths,
+  named,
+  type TreeDef,
+  unflattenTree,
+} from "../core/structure.ts";
 import {
   canonicalShape,
   dataOf,
@@ -284,7 +292,21 @@ function trace(
         () => refuseAsync("jit", f(...(unflattenArgs(defs, args) as never[]))),
       ),
   );
+  t.done = true;
   const out = flattenTree(result, "jit");
+  const paths = leafPaths(out.def);
+  out.leaves.forEach((l, k) => {
+    // As jax.jit's: a function made while tracing holds the trace's values, unknown after it.
+    if (typeof l === "function") {
+      throw new TypeError(
+        `jit: ${named("the result", paths[k])} of the jitted ${
+          name === "a function" ? "function" : `function ${name}`
+        } is a function: a jitted function returns tensors and plain values, and a function ` +
+          `made while tracing holds values known only inside the program: return the tensors ` +
+          `it needs, or jit that function itself`,
+      );
+    }
+  });
   const outputs: Tensor[] = [];
   const results = out.leaves.map((l) => {
     if (!(l instanceof Tensor)) return l;

@@ -32,6 +32,12 @@ class JitValue implements Traced {
   readonly kind = "traced by jit";
   constructor(readonly owner: JitTrace, readonly v: Var, readonly weak: boolean) {}
   readError(): string {
+    if (this.owner.done) {
+      return `jit: a tensor traced by jit (shape ${fmtShape(this.v.shape)}, ${this.v.dtype}) ` +
+        `outlived the trace of ${this.owner.name}, kept in a closure, a variable or an object ` +
+        `made inside: it stands for values known only inside the program; return the tensor ` +
+        `from the function instead, and use the result of the call`;
+    }
     return `jit: the values of a tensor traced by jit (shape ${fmtShape(this.v.shape)}, ` +
       `${this.v.dtype}) are not known while ${this.owner.name} is traced, nor can a JavaScript ` +
       `branch depend on them: return the tensor from the function and read it after the call, ` +
@@ -83,6 +89,9 @@ export class JitTrace implements Transform, VariableHook {
   /** Draws from the global generator: inputs drawn again at every call. */
   readonly draws: { readonly input: Var; readonly drawn: Tensor; again: () => Tensor }[] = [];
   #next = 0;
+
+  /** Set when the traced function has returned: its values outlive it only by mistake. */
+  done = false;
 
   constructor(readonly name: string) {}
 

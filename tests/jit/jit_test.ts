@@ -395,6 +395,27 @@ Deno.test("jit: reading a traced value throws an error that says what to do", ()
   assert.equal(gt.reduceSum(x).item(), 2);
 });
 
+Deno.test("jit: a function in the result is refused, and a traced tensor kept past its trace says so", () => {
+  const x = f32([1, 2]);
+  assert.throws(
+    () => gt.jit((x: Tensor) => () => x.mul(2))(x),
+    /jit: the result of the jitted function is a function: .*return the tensors it needs/,
+  );
+  const f = (x: Tensor) => gt.reduceSum(gt.square(x));
+  assert.throws(
+    () =>
+      gt.jit(function pullback(x: Tensor) {
+        return gt.vjp(f, x);
+      })(x),
+    /jit: the result\[1\] of the jitted function 'pullback' is a function/,
+  );
+  let kept: Tensor | undefined;
+  const g = gt.jit((x: Tensor) => (kept = gt.multiply(x, 2)));
+  assertSame(g(x), f32([2, 4]));
+  assert.throws(() => kept!.data(), /outlived the trace .*return the tensor from the function/);
+  assert.throws(() => gt.add(kept!, 1), /outlived the trace/);
+});
+
 Deno.test("jit: an op option that needs a number argument's value says to make it static", () => {
   const x = f32([1, -2]);
   const uses: [string, (x: Tensor, a: number) => unknown][] = [
