@@ -102,11 +102,14 @@ interface Entry {
 
 /**
  * Compiles `f`: the first call for each signature traces `f` into a program of primitives
- * (tensor and variable leaves by shape and dtype, numbers as scalars, other leaves by value),
- * simplifies, fuses and compiles it; later calls with that signature run the program. Variables
- * read inside `f` are inputs, and assignments are applied when the call ends (all together, or
- * none if it throws). Under another transform (a tape, `grad`, `vmap`, an outer `jit`) the call
- * runs `f` as it is, so those see every op.
+ * (tensor leaves by shape and dtype, numbers as scalars, strings and other literals by value,
+ * variables and other objects by identity), simplifies, fuses and compiles it; later calls with
+ * that signature run the program. A variable passed as an argument is part of the signature by
+ * identity, not by shape, because what `f` keeps by variable (an optimizer's slots) differs from
+ * one variable to the next: each new variable traces again. Variables read inside `f` are
+ * inputs, and assignments are applied when the call ends (all together, or none if it throws).
+ * Under another transform (a tape, `grad`, `vmap`, an outer `jit`) the call runs `f` as it is,
+ * so those see every op.
  *
  * @param f The function: tensors (in trees), numbers and static values in; a tree of tensors out.
  * @param options `static`: arguments that are part of the signature by value.
