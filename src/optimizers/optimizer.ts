@@ -264,14 +264,28 @@ export abstract class Optimizer {
    * The learning rate of the next step: the number, or the schedule or function evaluated at
    * `iterations`. Assign a number, a schedule or a function to change it between steps: a new
    * number reaches steps already compiled by `jit` (it is held in a variable); a change to or
-   * from a schedule or function reaches them only when they are traced again. Reading it inside
-   * `jit`'s trace is an error (the step count has no value there).
+   * from a schedule or function reaches them only when they are traced again. Inside a jitted
+   * step, a number argument may be assigned, and each call's number is the rate of that call.
+   * Reading it inside `jit`'s trace is an error (the step count has no value there).
    */
   get learningRate(): number {
     return this.#currentRate().item();
   }
 
   set learningRate(value: LearningRate) {
+    // Inside jit a number argument is a traced scalar: the rate variable takes it at every call,
+    // so a new learning rate does not trace again.
+    if (value instanceof Tensor && tracedStorage(value) !== undefined) {
+      if (value.rank !== 0 || !isFloat(value.dtype)) {
+        throw new TypeError(
+          `${this.#op}.learningRate: a traced value must be a float scalar, not of shape ` +
+            `[${value.shape}] and dtype ${value.dtype}`,
+        );
+      }
+      this.#rate.assign(cast(value, "float64"));
+      this.#lr = 0; // a number: the rate is read from its variable
+      return;
+    }
     const lr = checkLearningRate(`${this.#op}.learningRate`, value);
     if (typeof lr === "number") {
       this.#rate.assign(new Tensor(Float64Array.of(lr), [], "float64"));

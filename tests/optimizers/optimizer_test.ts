@@ -286,3 +286,26 @@ Deno.test("applyGradients with no gradient at all is refused and changes nothing
     assert.equal(opt.iterations, 1);
   });
 });
+
+Deno.test("a jitted step may set learningRate from a number argument, without tracing again", () => {
+  const run = (jitted: boolean) => {
+    const w = new gt.Variable(f64([1, -2]));
+    const opt = new gt.optimizers.Adam({ learningRate: 0.1 });
+    let traces = 0;
+    const body = (lr: number) => {
+      traces++;
+      opt.learningRate = lr;
+      const tape = new gt.GradientTape();
+      const loss = tape.record(() => gt.reduceSum(gt.square(w)));
+      opt.applyGradients([[tape.gradient(loss, w)!, w]]);
+      return loss;
+    };
+    const step = jitted ? gt.jit(body) : body;
+    for (const lr of [0.1, 0.05, 0.3, 0.01]) step(lr);
+    return { w: w.peek().toArray(), lr: opt.learningRate, traces };
+  };
+  const eager = run(false), jitted = run(true);
+  assert.deepEqual(jitted.w, eager.w);
+  assert.equal(jitted.lr, 0.01);
+  assert.equal(jitted.traces, 1);
+});
