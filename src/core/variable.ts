@@ -22,6 +22,8 @@ import {
   type TensorLike,
   TensorMethods,
   tracedStorage,
+  uniformTensor,
+  viewTensor,
 } from "./tensor.ts";
 import { fmtShape } from "./shape.ts";
 import { installVariable, toTensor } from "./convert.ts";
@@ -122,7 +124,7 @@ export class Variable extends TensorMethods {
       if (dtype === "int32" && isFloat(value.dtype)) checkInt32("Variable", dataOf(value));
       value = new Tensor(convertData(dataOf(value), dtype), value.shape, dtype);
     }
-    this.#value = value;
+    this.#value = value = detached(value);
     if (scopes.length > 0) keepTensor(value);
     this.#name = name;
     this.#trainable = trainable;
@@ -304,7 +306,7 @@ export class Variable extends TensorMethods {
   assign(v: TensorLike): this {
     const t = this.#checked("assign", v);
     if (hook !== null) hook.assign(this, t, 0);
-    else this.#replace(t, false);
+    else this.#replace(detached(t), false);
     return this;
   }
   /**
@@ -420,6 +422,18 @@ export class Variable extends TensorMethods {
       "text/html": formatHtml(dataOf(v), v.shape, v.dtype, `Variable '${this.#name}'`),
     };
   }
+}
+
+/**
+ * A new tensor over `t`'s values, which no tape or accumulator has seen: a variable's value starts
+ * no gradient path back to what it was given, as TensorFlow's assignment and variable creation
+ * are not differentiable (the variable itself is what gradients reach). Internal (jit's trace).
+ */
+export function detached(t: Tensor): Tensor {
+  const fill = lazyFill(t);
+  return fill !== undefined
+    ? uniformTensor(fill, t.shape, t.dtype)
+    : viewTensor(t, t.shape, t.dtype);
 }
 
 // A variable made inside a traced function holds real values from the start, as `tf.Variable`'s

@@ -18,7 +18,7 @@ import {
   uniformValue,
   viewTensor,
 } from "../core/tensor.ts";
-import { setVariableHook, type Variable, type VariableHook } from "../core/variable.ts";
+import { detached, setVariableHook, type Variable, type VariableHook } from "../core/variable.ts";
 import type { DType } from "../core/dtype.ts";
 import { type Atom, constOf, type Eqn, isConst, Program, type Var } from "./program.ts";
 import { registerWeakScalars } from "../core/convert.ts";
@@ -178,7 +178,12 @@ export class JitTrace implements Transform, VariableHook {
 
   read(v: Variable): Tensor {
     const now = this.assigned.get(v);
-    if (now !== undefined) return now;
+    // A value assigned in the function is read as a tensor of its own, as eager mode's is
+    // (`detached`): no tape inside reaches back through the assignment.
+    if (now !== undefined) {
+      const s = tracedStorage(now);
+      return s instanceof JitValue && s.owner === this ? this.tensor(s.v, false) : detached(now);
+    }
     let input = this.variables.get(v);
     if (input === undefined) {
       const value = v.peek();

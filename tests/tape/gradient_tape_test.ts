@@ -1376,3 +1376,67 @@ Deno.test("batchJacobian on a non-persistent tape explains a cut path before rel
     /^GradientTape\.batchJacobian: .*cut by cast \(to int32\)/,
   );
 });
+
+Deno.test("assignment and variable creation cut the gradient path, as in TensorFlow", async (t) => {
+  await t.step("a value assigned is not differentiated back to what made it", () => {
+    const v = new gt.Variable(f64(1)), src = new gt.Variable(f64(5));
+    const tape = new gt.GradientTape({ persistent: true });
+    const y = tape.record(() => {
+      v.assign(src.mul(2));
+      return v.mul(3);
+    });
+    const [dv, dsrc] = tape.gradient(y, [v, src]);
+    assertAllClose(dv!, 3);
+    assert.equal(dsrc, null);
+    // The same assignment made in an earlier record of the same tape.
+    const a = new gt.Variable(f64(3)), b = new gt.Variable(f64(0));
+    tape.record(() => void b.assign(a.square()));
+    const z = tape.record(() => b.mul(1));
+    assert.equal(tape.gradient(z, a), null);
+    assertAllClose(tape.gradient(z, b)!, 1);
+  });
+  await t.step("assign agrees with assignAdd, which always cut it", () => {
+    const x = new gt.Variable(f64(2));
+    for (const update of ["assign", "assignAdd"] as const) {
+      const v = new gt.Variable(f64(0));
+      const tape = new gt.GradientTape();
+      const y = tape.record(() => {
+        v[update](x.mul(2));
+        return v.mul(1);
+      });
+      assert.equal(tape.gradient(y, x), null, update);
+    }
+  });
+  await t.step("a variable made from a recorded value starts a path of its own", () => {
+    const x = new gt.Variable(f64(3));
+    const tape = new gt.GradientTape({ persistent: true });
+    let v: gt.Variable | undefined;
+    const y = tape.record(() => {
+      v = new gt.Variable(x.mul(2));
+      return v.mul(x);
+    });
+    assertAllClose(tape.gradient(y, x)!, 6); // through the read of x alone, not through v
+    assertAllClose(tape.gradient(y, v!)!, 3);
+  });
+  await t.step("forward mode and jit cut it too", () => {
+    const p = new gt.Variable(f64(2)), q = new gt.Variable(f64(0));
+    const acc = new gt.ForwardAccumulator(p, f64(1));
+    const out = acc.record(() => {
+      q.assign(p.mul(3));
+      return q.mul(1);
+    });
+    assert.equal(acc.jvp(out), null);
+    const a = new gt.Variable(f64(3)), b = new gt.Variable(f64(0));
+    const f = gt.jit(() => {
+      const tape = new gt.GradientTape();
+      const z = tape.record(() => {
+        b.assign(a.square());
+        return b.mul(2);
+      });
+      return tape.gradient(z, [a, b], { unconnectedGradients: "zero" });
+    });
+    const [da, db] = f() as gt.Tensor[];
+    assertAllClose(da, 0);
+    assertAllClose(db, 2);
+  });
+});
