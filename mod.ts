@@ -276,7 +276,11 @@ export type { AxisSpec, VmapOptions } from "./src/transforms/vmap.ts";
 export { jit } from "./src/jit/jit.ts";
 export type { JitOptions, Jitted } from "./src/jit/jit.ts";
 export type { CompiledProgram } from "./src/jit/compile.ts";
-export type { CustomGradientResult, GradFn } from "./src/transforms/custom_gradient.ts";
+export type {
+  CustomGradientResult,
+  GradFn,
+  InputGradients,
+} from "./src/transforms/custom_gradient.ts";
 export { customJvp } from "./src/transforms/custom_jvp.ts";
 export type { CustomJvpRule } from "./src/transforms/custom_jvp.ts";
 /**

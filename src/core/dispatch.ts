@@ -276,12 +276,32 @@ function tooLarge<A>(
 
 /** Tells the active transforms that `variable` was read as `value`. */
 export function notifyVariableRead(variable: Variable, value: Tensor): void {
+  for (let i = 0; i < readLogs.length; i++) {
+    if (!readLogs[i].has(variable)) readLogs[i].set(variable, value);
+  }
   for (let i = 0; i < stack.length; i++) {
     const t = stack[i];
     if (t.paused === 0) {
       t.onVariableRead(variable, value);
       noteRecording(t.scope);
     }
+  }
+}
+
+// The logs of `withReadsLogged` calls running now, innermost last.
+const readLogs: Map<Variable, Tensor>[] = [];
+
+/**
+ * Runs `fn` and returns its result with every variable it read, each with the first value read
+ * (what a custom gradient's function read, whose gradients its rule must give). Internal.
+ */
+export function withReadsLogged<T>(fn: () => T): [T, Map<Variable, Tensor>] {
+  const log = new Map<Variable, Tensor>();
+  readLogs.push(log);
+  try {
+    return [fn(), log];
+  } finally {
+    readLogs.pop();
   }
 }
 

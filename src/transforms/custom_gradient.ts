@@ -2,7 +2,8 @@
 import { allMapped } from "../ops/_batch.ts";
 import { batchedCallback } from "./vmap.ts";
 import { checkFunction, describeValue } from "../core/check.ts";
-import { bind, type Primitive } from "../core/dispatch.ts";
+import { bind, type Primitive, withReadsLogged } from "../core/dispatch.ts";
+import { isFloat } from "../core/dtype.ts";
 import { toTensor } from "../core/convert.ts";
 import { noteUserCode } from "../core/memory.ts";
 import { fmtShape, sameShape } from "../core/shape.ts";
@@ -17,14 +18,22 @@ import {
   unflattenTree,
 } from "../core/structure.ts";
 import { Tensor, type TensorLike, viewTensor } from "../core/tensor.ts";
+import type { Variable } from "../core/variable.ts";
 import { concat, reshape, slice } from "../ops/movement.ts";
+
+/** The gradients a rule gives for the inputs: a tensor for one input, else one per input. */
+export type InputGradients = Tensor | readonly (Tensor | null)[];
 
 /**
  * The user's reverse rule: the upstream gradient (a tree like `y` when `y` is one) to one
- * gradient per input.
+ * gradient per input. Where `f` read trainable variables, the rule gets them as `variables` and
+ * returns `[inputGradients, variableGradients]`, one per variable, as `tf.custom_gradient`'s.
  */
 // deno-lint-ignore no-explicit-any
-export type GradFn<DY = any> = (dy: DY) => Tensor | readonly (Tensor | null)[];
+export type GradFn<DY = any> = (
+  dy: DY,
+  variables: readonly Variable[],
+) => InputGradients | readonly [InputGradients, readonly (Tensor | null)[]];
 
 /**
  * What a function given to `customGradient` returns: its value (a tensor, or an array or record
@@ -36,7 +45,7 @@ export type CustomGradientResult<Y extends Structure<Tensor> = Tensor> = readonl
 ];
 
 interface CustomAttrs {
-  gradFn: (dy: Tensor) => Tensor | readonly (Tensor | null)[];
+  gradFn: (dy: Tensor) => InputGradients;
   arity: number;
 }
 
@@ -101,7 +110,11 @@ export function customGradientApplications(): number {
  * with one `Tensor | null` per input. `y` may be a tree (an array or record of tensors, nested):
  * then `dy` is a tree of its structure, zeros where no gradient reached an output, and all of
  * `y`'s tensors must share one dtype. Forward mode (and so a tape around an accumulator)
- * differentiates `f`'s own computation instead.
+ * differentiates `f`'s own computation instead. Where `f` reads trainable variables (a layer's
+ * weights), the rule must give their gradients too, as `tf.custom_gradient`'s: it is called as
+ * `(dy, variables)` and returns `[dxs, dvs]`, one gradient (or null) per variable in `dvs`; a
+ * rule that does not take `variables` is refused, rather than the variables silently getting no
+ * gradient.
  *
  * @param f The function and its rule.
  * @returns The function with the custom rule attached.
@@ -128,6 +141,22 @@ export function customGradientApplications(): number {
  * const g = grad((x: Tensor) => { const y = both(x); return y.double.add(y.square); })(3);
  * assert.equal(g.item(), 8); // 2 + 2x
  * ```
+ * @example A variable read inside: the rule gives its gradient
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { constant, customGradient, GradientTape, type Tensor, Variable } from "@gradtape/gradtape";
+ * const w = new Variable(3);
+ * const scale = customGradient((x: Tensor) => [
+ *   x.mul(w),
+ *   (dy: Tensor, _variables) => [dy.mul(w), [dy.mul(x)]] as const,
+ * ]);
+ * const x = constant(2);
+ * const tape = new GradientTape();
+ * tape.watch(x);
+ * const y = tape.record(() => scale(x));
+ * const [dx, dw] = tape.gradient(y, [x, w]) as Tensor[];
+ * assert.deepEqual([dx.item(), dw.item()], [3, 2]);
+ * ```
  */
 export function customGradient<Y extends Structure<Tensor> = Tensor>(
   f: (...xs: Tensor[]) => CustomGradientResult<Y>,
@@ -136,18 +165,51 @@ export function customGradient<Y extends Structure<Tensor> = Tensor>(
   checkFunction(op, "f", f);
   return (...args) => {
     const xs = args.map((a) => toTensor(a, { op }));
-    const result: unknown = f(...xs);
+    const [result, reads] = withReadsLogged((): unknown => f(...xs));
     if (!Array.isArray(result) || result.length !== 2 || typeof result[1] !== "function") {
       throw new TypeError(
         `${op}: f must return [y, gradFn], y a Tensor (or an array or record of them) and ` +
           `gradFn a function, not ${describeValue(result)}`,
       );
     }
-    const [y, gradFn] = result as [unknown, (dy: unknown) => Tensor | (Tensor | null)[]];
+    const [y, rule] = result as [unknown, GradFn];
+    // As tf.custom_gradient: the trainable variables f read take gradients from the rule too,
+    // as inputs after xs.
+    const variables = [...reads.keys()].filter((v) => v.trainable && isFloat(v.dtype));
+    if (variables.length > 0 && rule.length < 2) {
+      throw new TypeError(
+        `${op}: f read the variable${variables.length > 1 ? "s" : ""} ${
+          variables.map((v) => `'${v.name}'`).join(", ")
+        }, whose gradients the rule must give: write it as (dy, variables) => [dxs, dvs], with ` +
+          `one gradient (or null) per variable in dvs, as tf.custom_gradient's`,
+      );
+    }
+    const inputs = [...xs, ...variables.map((v) => reads.get(v)!)];
+    const gradFn = variables.length === 0
+      ? (dy: unknown) => rule(dy, variables) as InputGradients
+      : (dy: unknown) => flatGradients(op, rule(dy, variables), xs.length, variables.length);
     applications++;
-    if (y instanceof Tensor) return bind(customPrim, [...xs, y], { gradFn, arity: xs.length }) as Y;
-    return treeOutput(op, xs, y, gradFn) as Y;
+    if (y instanceof Tensor) {
+      return bind(customPrim, [...inputs, y], { gradFn, arity: inputs.length }) as Y;
+    }
+    return treeOutput(op, inputs, y, gradFn) as Y;
   };
+}
+
+// The rule's `[dxs, dvs]`, where f read variables, as one gradient per input of the entry.
+function flatGradients(op: string, r: unknown, nx: number, nv: number): (Tensor | null)[] {
+  const pair = Array.isArray(r) && r.length === 2 ? r : null;
+  const dxs = pair === null ? null : nx === 1 && pair[0] instanceof Tensor ? [pair[0]] : pair[0];
+  const dvs = pair?.[1];
+  if (!Array.isArray(dxs) || dxs.length !== nx || !Array.isArray(dvs) || dvs.length !== nv) {
+    throw new Error(
+      `${op}: f read ${nv} variable${nv > 1 ? "s" : ""}, so the gradient function must return ` +
+        `[dxs, dvs]: dxs ${nx === 1 ? "a tensor" : `an array of ${nx} gradients`} for the ` +
+        `inputs, and dvs an array of ${nv} (Tensor or null), one per variable; got ` +
+        `${describeValue(r)}`,
+    );
+  }
+  return [...dxs, ...dvs];
 }
 
 // NOTE: a tree of outputs is packed into one flat tensor, so that one entry takes all of `dy`
@@ -156,7 +218,7 @@ function treeOutput(
   op: string,
   xs: Tensor[],
   y: unknown,
-  gradFn: (dy: unknown) => Tensor | (Tensor | null)[],
+  gradFn: (dy: unknown) => InputGradients,
 ): unknown {
   const { leaves, def } = flattenTree(y, op);
   const ys = checkOutputs(op, leaves, def);

@@ -1,4 +1,5 @@
 /** `customGradient` with trees of outputs. */
+import assert from "node:assert/strict";
 import * as gt from "../../mod.ts";
 import { assertAllClose } from "../../src/testing/mod.ts";
 import { f64, throwsWith } from "../_helpers.ts";
@@ -52,4 +53,54 @@ Deno.test("customGradient refuses outputs of mixed dtypes, and non-tensor leaves
     TypeError,
     /^customGradient: y\.b is 1; f must return \[y, gradFn\]/,
   );
+});
+
+Deno.test("customGradient: variables f reads get gradients from the rule, as tf.custom_gradient's", async (t) => {
+  const w = new gt.Variable(f64(3), { name: "w" });
+  // The rule scales the variable's gradient by 10, so the rule's value is seen to be used.
+  const scaled = gt.customGradient((x: gt.Tensor) => [
+    x.mul(w),
+    (dy: gt.Tensor, variables: readonly gt.Variable[]) => {
+      assert.deepEqual(variables, [w]);
+      return [dy.mul(w), [gt.reduceSum(dy.mul(x)).mul(10)]] as const;
+    },
+  ]);
+  await t.step("a tape reaches the variable through the rule", () => {
+    const x = f64(2);
+    const tape = new gt.GradientTape();
+    tape.watch(x);
+    const y = tape.record(() => scaled(x));
+    assert.equal(y.item(), 6);
+    const [dx, dw] = tape.gradient(y, [x, w]) as gt.Tensor[];
+    assert.equal(dx.item(), 3);
+    assert.equal(dw.item(), 20);
+  });
+  await t.step("so do grad, and jit", () => {
+    const loss = () => gt.reduceSum(scaled(f64([1, 2])));
+    const eager = () => {
+      const tape = new gt.GradientTape();
+      return tape.gradient(tape.record(loss), w) as gt.Tensor;
+    };
+    assert.equal(eager().item(), 30);
+    assert.equal((gt.jit(eager)() as gt.Tensor).item(), 30);
+  });
+  await t.step("a rule that does not take the variables is refused, naming them", () => {
+    const forgot = gt.customGradient((x: gt.Tensor) => [x.mul(w), (dy: gt.Tensor) => dy.mul(w)]);
+    throwsWith(() => forgot(f64(2)), TypeError, /read the variable 'w'/, /\(dy, variables\)/);
+  });
+  await t.step("a rule giving the wrong number of variable gradients is refused", () => {
+    const wrong = gt.customGradient((x: gt.Tensor) => [
+      x.mul(w),
+      (dy: gt.Tensor, _variables: readonly gt.Variable[]) => [dy, []] as const,
+    ]);
+    const tape = new gt.GradientTape();
+    const y = tape.record(() => wrong(f64(2)));
+    throwsWith(() => tape.gradient(y, w), Error, /\[dxs, dvs\]/, /an array of 1/);
+  });
+  await t.step("variables that are not trainable are not the rule's", () => {
+    const c = new gt.Variable(f64(5), { trainable: false });
+    const plain = gt.customGradient((x: gt.Tensor) => [x.mul(c), (dy: gt.Tensor) => dy.mul(c)]);
+    const x = f64(2);
+    assert.equal(gt.grad(plain)(x).item(), 5);
+  });
 });
