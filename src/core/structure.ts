@@ -442,7 +442,7 @@ export function unflatten<R>(def: TreeDef, values: readonly R[]): unknown {
 }
 
 /** A short name for a leaf in messages: the variable's name, or the path. */
-export function leafName(leaf: Tensor | Variable, path: string): string {
+export function leafName(leaf: Tensor | Variable, path: string, what = "source"): string {
   if (leaf instanceof Variable) return `variable '${leaf.name}'${path ? ` (${path})` : ""}`;
-  return path ? `source ${path}` : "the source";
+  return path ? `${what} ${path}` : `the ${what}`;
 }

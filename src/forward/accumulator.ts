@@ -116,7 +116,9 @@ export class ForwardAccumulator {
       const value = leaf instanceof Variable ? currentValue(leaf) : leaf;
       if (mode === "zero") return zerosLike(value);
       throw new Error(
-        `ForwardAccumulator.jvp: ${leafName(leaf, paths[i])} has no tangent: it was not computed ` +
+        `ForwardAccumulator.jvp: ${
+          leafName(leaf, paths[i], "target")
+        } has no tangent: it was not computed ` +
           `from the primals inside record, or the path was cut by an op with no gradient`,
       );
     });
