@@ -95,7 +95,8 @@ export function reduceProd(x: TensorLike, axis?: Axis, keepDims = false): Tensor
   const kept = t.shape.filter((_, i) => !axes.includes(i));
   // Move the reduced axes last and flatten them: [rest, n].
   const perm = [...t.shape.keys()].filter((i) => !axes.includes(i)).concat(axes);
-  let cur = reshape(transpose(t, perm), [sizeOf(kept), -1]);
+  // The reduced length given, not -1: with nothing kept (an empty batch) -1 has no one value.
+  let cur = reshape(transpose(t, perm), [sizeOf(kept), sizeOf(axes.map((i) => t.shape[i]))]);
   if (cur.shape[1] === 0) cur = fill([cur.shape[0], 1], 1, t.dtype);
   while (cur.shape[1] > 1) {
     const half = Math.floor(cur.shape[1] / 2);

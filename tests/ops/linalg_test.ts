@@ -543,3 +543,22 @@ Deno.test("bad input under jit and vmap gives NaN (or Inf) entries, as in JAX, a
   assert.ok(rows[0].flat().every((v) => !Number.isFinite(v)));
   assert.deepEqual(rows[1], [[0.5, 0], [0, 0.25]]);
 });
+
+Deno.test("linalg: an empty batch of matrices gives empty results, gradients included", () => {
+  const none = gt.zeros([0, 3, 3], "float64");
+  for (
+    const [name, f] of [
+      ["det", (x: Tensor) => L.det(x)],
+      ["slogdet", (x: Tensor) => L.slogdet(x)[1]],
+      ["logdet", (x: Tensor) => L.logdet(x)],
+    ] as const
+  ) {
+    assert.deepEqual(f(none).shape, [0], name);
+    const g = gt.grad((x: Tensor) => gt.reduceSum(f(x)))(none);
+    assert.deepEqual(g.shape, [0, 3, 3], `${name}'s gradient`);
+  }
+  // reduceProd with nothing kept: the product over the reduced axis of no rows.
+  assert.deepEqual(gt.reduceProd(gt.zeros([0, 3]), 1).shape, [0]);
+  assert.deepEqual(gt.reduceProd(gt.zeros([0, 3]), 1, true).shape, [0, 1]);
+  assert.deepEqual(gt.reduceProd(gt.zeros([2, 0]), 1).toArray(), [1, 1]);
+});
