@@ -478,3 +478,33 @@ Deno.test("transposeKernel: tiled, block-copied and strided paths against index 
     }
   }
 });
+
+Deno.test("large float64 products, row by row, equal each element's sum over p in order", () => {
+  const g = new Generator(23);
+  // [batch..., m, k] @ [k, n]: m not a multiple of 4, transposed A, and a batch, above the size
+  // where rows of A are taken four at a time.
+  const cases: [number[], number[], boolean][] = [
+    [[67, 45], [45, 50], false],
+    [[45, 67], [45, 50], true],
+    [[2, 33, 40], [40, 30], false],
+  ];
+  for (const [as, bs, ta] of cases) {
+    const a = Float64Array.from(randomF32(sizeOf(as), g)),
+      b = Float64Array.from(randomF32(sizeOf(bs), g));
+    const [out, shape] = product(a, as, b, bs, ta, false, "float64");
+    const r = as.length, k = ta ? as[r - 2] : as[r - 1], m = ta ? as[r - 1] : as[r - 2];
+    const n = bs[1], batches = sizeOf(as.slice(0, -2));
+    assert.deepEqual(shape, [...as.slice(0, -2), m, n]);
+    for (let q = 0; q < batches; q++) {
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < n; j++) {
+          let s = 0;
+          for (let p = 0; p < k; p++) {
+            s += a[q * m * k + (ta ? p * m + i : i * k + p)] * b[p * n + j];
+          }
+          assert.equal(out[q * m * n + i * n + j], s, `${as} @ ${bs}: (${q}, ${i}, ${j})`);
+        }
+      }
+    }
+  }
+});
