@@ -20,7 +20,7 @@ import {
   where,
 } from "./_lax.ts";
 import { requireSameDtype } from "./_define.ts";
-import type { TypedArray } from "../core/dtype.ts";
+import { allocateF64, type TypedArray } from "../core/dtype.ts";
 import { allMapped, lead, toFront } from "./_batch.ts";
 import { range } from "./creation.ts";
 
@@ -152,16 +152,21 @@ const scatterPrim: Primitive<ScatterAttrs> = {
     cpu([g, indices], out, { axis, size }) {
       const idx = indices.data, src = g.data, k = idx.length;
       const [outer, , inner] = around(out.shape, axis);
-      const o = out.data.fill(0);
-      if (inner === 1 && outer === 1) return addScalars(o, idx, src);
-      for (let r = 0; r < outer; r++) {
-        for (let j = 0; j < k; j++) {
-          const at = idx[j];
-          if (!(at >= 0 && at < size)) continue;
-          const from = (r * k + j) * inner, to = (r * size + at) * inner;
-          for (let i = 0; i < inner; i++) o[to + i] += src[from + i];
+      // float32 sums run in float64, as reductions' do: a float32 running sum stops growing at
+      // 2²⁴ (a segment of 2·10⁷ ones summed to 16777216).
+      const o = out.dtype === "float32" ? allocateF64(out.data.length) : out.data.fill(0);
+      if (inner === 1 && outer === 1) addScalars(o, idx, src);
+      else {
+        for (let r = 0; r < outer; r++) {
+          for (let j = 0; j < k; j++) {
+            const at = idx[j];
+            if (!(at >= 0 && at < size)) continue;
+            const from = (r * k + j) * inner, to = (r * size + at) * inner;
+            for (let i = 0; i < inner; i++) o[to + i] += src[from + i];
+          }
         }
       }
+      if (o !== out.data) out.data.set(o);
     },
   },
   jvp: ([t, _], [g, indices], __, attrs) =>

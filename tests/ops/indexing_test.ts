@@ -527,3 +527,16 @@ Deno.test("vmap of the composites equals the stacked per-example results, indice
     });
   }
 });
+
+Deno.test("float32 scatter and segment sums accumulate past 2^24, as reductions do", () => {
+  // 2²⁴ + 4 ones into one place: a float32 running sum would stop at 2²⁴.
+  const n = 2 ** 24 + 4;
+  const ones = gt.ones([n]), ids = gt.zeros([n], "int32");
+  assert.equal(gt.unsortedSegmentSum(ones, ids, 1).item(), n);
+  assert.equal(gt.scatterNd(gt.reshape(ids, [n, 1]), ones, [1]).item(), n);
+  assert.equal(gt.tensorScatterAdd(gt.zeros([1]), gt.reshape(ids, [n, 1]), ones).item(), n);
+  // The gradient of a gather that reads one element n times.
+  assert.equal(gt.grad((x: Tensor) => gt.reduceSum(gt.gather(x, ids)))(gt.zeros([1])).item(), n);
+  // A mean of n tenths is a tenth (in float32), not the 0.125 a float32 running sum gave.
+  assert.equal(gt.unsortedSegmentMean(gt.fill([n], 0.1), ids, 1).item(), Math.fround(0.1));
+});
