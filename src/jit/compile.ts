@@ -250,8 +250,8 @@ export class CompiledProgram {
     }));
     this.#outRegs = program.outputs.map((o) => isConst(o) ? -1 : reg.get(o.id)!);
     this.#stages = program.inputs.map(({ dtype, shape }) =>
-      typeof WeakRef !== "undefined" && canReside(dtype, sizeOf(shape))
-        ? { dtype, size: sizeOf(shape), last: null, copy: null, filled: false }
+      canReside(dtype, sizeOf(shape))
+        ? { dtype, size: sizeOf(shape), last: 0, copy: null, filled: false }
         : null
     );
     const large = (x: Operand) => sizeOf(x.shape) >= RESIDENT_MIN;
@@ -327,8 +327,9 @@ export class CompiledProgram {
   // its copy with the worker's chunks.
   #stage(i: number, x: TypedArray): TypedArray {
     const s = this.#stages[i]!;
-    if (s.last?.deref() !== x) {
-      s.last = new WeakRef(x);
+    const id = arrayId(x);
+    if (s.last !== id) {
+      s.last = id;
       s.filled = false;
       return x;
     }
@@ -423,12 +424,24 @@ export class CompiledProgram {
   }
 }
 
-// A large float input's copy in the kernels' memory: of the array `last` (at its second call in a
-// row, once `filled`).
+// NOTE: inputs are told apart by a number per array, not by a WeakRef to the last one: a WeakRef
+// keeps its target alive until the current job ends, so a synchronous training loop, whose
+// weights come as a new array at every call, kept every one of them (256 KiB a step, past 1 GB).
+const arrayIds = new WeakMap<TypedArray, number>();
+let nextArrayId = 0;
+
+function arrayId(x: TypedArray): number {
+  let id = arrayIds.get(x);
+  if (id === undefined) arrayIds.set(x, id = ++nextArrayId);
+  return id;
+}
+
+// A large float input's copy in the kernels' memory: of the array numbered `last` (at its second
+// call in a row, once `filled`).
 interface Stage {
   readonly dtype: DType;
   readonly size: number;
-  last: WeakRef<TypedArray> | null;
+  last: number;
   copy: Float32Array | Float64Array | null;
   filled: boolean;
 }

@@ -115,3 +115,17 @@ Deno.test("jit: results held outside tidy go back to the kernels' memory once co
     assert.ok(Math.abs(s - 4096 * v) <= 1e-4 * Math.abs(4096 * v) + 1e-3, `result ${i}: ${s}`);
   });
 });
+
+Deno.test("jit: a synchronous loop outside tidy keeps no variable's old values alive", () => {
+  // Each call assigns a new 256 KiB value and reads it back at the next: 1,200 calls make 300 MiB.
+  // A WeakRef to the last input kept every one of them alive until the loop yielded.
+  const w = new gt.Variable(gt.zeros([512, 128]));
+  const g = gt.ones([512, 128]);
+  const step = gt.jit(() => void w.assignSub(g.mul(1e-3)));
+  const before = Deno.memoryUsage().external;
+  for (let i = 0; i < 1200; i++) step();
+  const grown = Deno.memoryUsage().external - before;
+  assert.ok(grown < 150 * 2 ** 20, `external memory grew by ${(grown / 2 ** 20).toFixed(0)} MiB`);
+  const w00 = gt.slice(w, [0, 0], [1, 1]).item();
+  assert.ok(Math.abs(w00 + 1.2) < 1e-4, `w[0][0] = ${w00}, not 1,200 steps of -0.001`);
+});
