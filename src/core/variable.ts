@@ -65,6 +65,8 @@ export interface VariableHook {
    * trace can compute them now (they depend on no argument or variable); else undefined.
    */
   concrete(t: Tensor): Tensor | undefined;
+  /** Whether `t` is a value of this transform, which an assignment may record. */
+  owns(t: Tensor): boolean;
 }
 
 let hook: VariableHook | null = null;
@@ -422,6 +424,18 @@ export class Variable extends TensorMethods {
       "text/html": formatHtml(dataOf(v), v.shape, v.dtype, `Variable '${this.#name}'`),
     };
   }
+}
+
+/**
+ * Why no variable can be assigned `t` now, or undefined where one can: a tensor of a transform
+ * (batched by `vmap`, or traced by a `jit` that is not the one recording assignments) stands for
+ * values no variable can hold. For checks made before anything changes (an optimizer's pairs).
+ * Internal.
+ */
+export function assignRefusal(t: Tensor): string | undefined {
+  const traced = tracedStorage(t);
+  if (traced === undefined || (hook !== null && hook.owns(t))) return undefined;
+  return `a tensor ${traced.kind}`;
 }
 
 /**

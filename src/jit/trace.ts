@@ -193,6 +193,11 @@ export class JitTrace implements Transform, VariableHook {
     return this.tensor(input, false);
   }
 
+  owns(t: Tensor): boolean {
+    const s = tracedStorage(t);
+    return s instanceof JitValue && s.owner === this;
+  }
+
   assign(v: Variable, value: Tensor, sign: 0 | 1 | -1): void {
     const s = tracedStorage(value);
     if (s !== undefined && !(s instanceof JitValue && s.owner === this)) {

@@ -6,7 +6,7 @@ import { checkFinite, describeValue } from "../core/check.ts";
 import { isFloat } from "../core/dtype.ts";
 import { fmtShape, sameShape, sizeOf } from "../core/shape.ts";
 import { dataOf, dataOrNull, lazyFill, Tensor, tracedStorage } from "../core/tensor.ts";
-import { currentValue, Variable } from "../core/variable.ts";
+import { assignRefusal, currentValue, Variable } from "../core/variable.ts";
 
 const RANGES = {
   "non-negative": (x: number) => x >= 0,
@@ -94,6 +94,16 @@ export function checkPairs(op: string, pairs: unknown): [Tensor, Variable][] {
       throw new Error(
         `${op}: pair ${i}: the gradient has shape ${fmtShape(g.shape)} and dtype ${g.dtype}, but ` +
           `variable '${v.name}' has shape ${fmtShape(v.shape)} and dtype ${v.dtype}`,
+      );
+    }
+    // Checked here, with the others: found at its assignment, it would leave the variables
+    // before it updated and those after it not.
+    const refusal = assignRefusal(g);
+    if (refusal !== undefined) {
+      throw new TypeError(
+        `${op}: pair ${i}: the gradient of variable '${v.name}' is ${refusal}, whose values no ` +
+          `variable can take: apply gradients outside vmap (reduce per-example gradients over ` +
+          `the batch first, e.g. with reduceMean)`,
       );
     }
     out.push([g, v]);

@@ -309,3 +309,23 @@ Deno.test("a jitted step may set learningRate from a number argument, without tr
   assert.equal(jitted.lr, 0.01);
   assert.equal(jitted.traces, 1);
 });
+
+Deno.test("applyGradients inside vmap refuses a batched gradient before changing anything", () => {
+  for (const [name, make] of makers) {
+    const v = new gt.Variable([1, 2, 3], { name: "v" }), w = new gt.Variable([5, 5], { name: "w" });
+    const opt = make();
+    const step = (x: gt.Tensor) => {
+      opt.applyGradients([[gt.constant([1, 1, 1]), v], [x, w]]);
+      return x;
+    };
+    throwsWith(
+      () => gt.vmap(step)(gt.ones([4, 2])),
+      TypeError,
+      /pair 1: the gradient of variable 'w' is a tensor batched by vmap/,
+      /outside vmap/,
+    );
+    assert.deepEqual(v.toArray(), [1, 2, 3], name);
+    assert.deepEqual(w.toArray(), [5, 5], name);
+    assert.equal(opt.iterations, 0, name);
+  }
+});
