@@ -300,8 +300,15 @@ function leafOf(value: unknown, axis: number | null, path: string): Leaf {
   if (axis === null) return { value, tensor: null, axis, path };
   if (typeof value === "number" || typeof value === "boolean") {
     throw new TypeError(
-      `vmap: ${path} is the number ${value}, which has no axis to map over: give it inAxes ` +
-        `null, or pass a tensor`,
+      `vmap: ${path} is the ${typeof value} ${value}, which has no axis to map over: give it ` +
+        `inAxes null, or pass a tensor`,
+    );
+  }
+  // Arrays (nested, or typed) are tensors' values; anything else is no tensor at all.
+  if (!(value instanceof Tensor || value instanceof Variable || isArrayLike(value))) {
+    throw new TypeError(
+      `vmap: ${path} is ${describeValue(value)}, not a tensor, which has no axis to map over: ` +
+        `give it inAxes null`,
     );
   }
   const t = value instanceof Variable ? value.value() : toTensor(value as Tensor, { op: "vmap" });
@@ -338,15 +345,28 @@ function batchSize(mapped: readonly { leaves: Leaf[] }[]): number {
   return size;
 }
 
+function isArrayLike(v: unknown): boolean {
+  return Array.isArray(v) || ArrayBuffer.isView(v);
+}
+
 // The results, their mapped axes moved to `outAxes`; unmapped ones broadcast along it.
 function unmap(out: unknown, spec: AxisSpec, trace: BatchTrace): unknown {
-  const place = (leaf: unknown, axis: number | null, path: string): unknown => {
+  const place = (result: unknown, axis: number | null, path: string): unknown => {
+    // A number or a variable is a leaf of a tree as a tensor is, the same for every example
+    // (as jax.vmap broadcasts a Python number in the result).
+    const leaf = typeof result === "number"
+      ? toTensor(result, { op: "vmap" })
+      : result instanceof Variable
+      ? result.value()
+      : result;
     if (!(leaf instanceof Tensor)) {
       throw new TypeError(
         `vmap: ${named("the result", path)} is ${describeValue(leaf)}: f must return tensors, ` +
-          `or arrays and records of them`,
+          `numbers or variables, or arrays and records of them`,
       );
     }
+    // Left where it is (outAxes null), a number comes back as the number.
+    if (axis === null && typeof result === "number") return result;
     const s = tracedStorage(leaf);
     const mine = s instanceof Batched && s.owner === trace;
     if (axis === null) {

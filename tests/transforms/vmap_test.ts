@@ -727,3 +727,44 @@ Deno.test("vectorizedMap maps fn over the first axis of every leaf of a tree", (
     /argument 0\[0\] has size 4.*argument 0\[1\] has size 3/,
   );
 });
+
+Deno.test("vmap: numbers and variables in the result are leaves, the same for every example", () => {
+  const x = gt.ones([3, 2]), v = new gt.Variable([1, 2]);
+  const [t, n, w] = gt.vmap((t: gt.Tensor) => [t, 5, v])(x) as gt.Tensor[];
+  assert.deepEqual(t.toArray(), x.toArray());
+  assert.deepEqual(n.toArray(), [5, 5, 5]);
+  assert.deepEqual(w.toArray(), [[1, 2], [1, 2], [1, 2]]);
+  // Left in place by outAxes null, a number comes back as it is.
+  const [, kept] = gt.vmap((t: gt.Tensor) => [t, 5], { outAxes: [0, null] })(x) as unknown[];
+  assert.equal(kept, 5);
+  // A number as grad's aux, under vmap.
+  const [g, aux] = gt.vmap(
+    gt.grad((t: gt.Tensor) => [gt.reduceSum(t), 3] as [gt.Tensor, number], { hasAux: true }),
+  )(
+    x,
+  ) as gt.Tensor[];
+  assert.deepEqual(g.toArray(), x.toArray());
+  assert.deepEqual(aux.toArray(), [3, 3, 3]);
+});
+
+Deno.test("vmap: a mapped leaf that is no tensor is named, with inAxes null as the way out", () => {
+  const x = gt.ones([3, 2]);
+  for (
+    const [what, leaf] of [['"s" \\(a string\\)', "s"], [
+      "an object of type Dense",
+      new gt.layers.Dense(2),
+    ]] as const
+  ) {
+    throwsWith(
+      () => gt.vmap((a: { t: gt.Tensor; other: unknown }) => a.t)({ t: x, other: leaf }),
+      TypeError,
+      new RegExp(`argument 0\\.other is ${what}, not a tensor`),
+      /give it inAxes null/,
+    );
+  }
+  // Given inAxes null, it passes through as it is.
+  const out = gt.vmap((a: { t: gt.Tensor; name: string }) => a.t.mul(a.name.length), {
+    inAxes: [{ t: 0, name: null }],
+  })({ t: x, name: "ab" });
+  assert.deepEqual(out.toArray(), [[2, 2], [2, 2], [2, 2]]);
+});
