@@ -205,11 +205,12 @@ function differences(
     }
   }
   for (const p of missing) out.push(`${p}: in the checkpoint, not here`);
+  // First, so that a long list cut short still shows it.
   if (missing.length > 0) {
-    out.push(
+    out.unshift(
       "(a variable missing here may belong to a layer not built yet: call the model once " +
-        "first; or to an optimizer's slot not made yet: call optimizer.build(model.trainableVariables) first; or the " +
-        "checkpoint is of another model)",
+        "first; or to an optimizer's slot not made yet: call " +
+        "optimizer.build(model.trainableVariables) first; or the checkpoint is of another model)",
     );
   }
   return out;

@@ -453,3 +453,29 @@ Deno.test("Checkpoint.save() still refuses an argument that reaches no variable 
     /^Checkpoint.save: empty holds no variables to save/,
   );
 });
+
+Deno.test("Checkpoint.restore: the hint for missing variables comes first, however long the list", () => {
+  const make = () =>
+    new gt.layers.Sequential(Array.from({ length: 8 }, () => new gt.layers.Dense(2)));
+  const model = make(), x = gt.ones([1, 2]);
+  model.apply(x);
+  const optimizer = new gt.optimizers.Adam();
+  const tape = new gt.GradientTape();
+  const loss = tape.record(() => gt.reduceSum(model.apply(x)));
+  const vars = model.trainableVariables;
+  optimizer.applyGradients(tape.gradient(loss, vars).map((g, i) => [g, vars[i]] as const));
+  const bytes = new gt.Checkpoint({ model, optimizer }).save();
+  const copy = make();
+  copy.apply(x);
+  const fresh = new gt.optimizers.Adam();
+  const before = copy.trainableVariables.map((v) => v.toArray());
+  // 32 slots missing: the list is cut short, the way out is not.
+  assert.throws(
+    () => new gt.Checkpoint({ model: copy, optimizer: fresh }).restore(bytes),
+    /nothing was restored:\n  \(a variable missing here .*optimizer\.build\(model\.trainableVariables\)/,
+  );
+  assert.deepEqual(copy.trainableVariables.map((v) => v.toArray()), before);
+  fresh.build(copy.trainableVariables);
+  new gt.Checkpoint({ model: copy, optimizer: fresh }).restore(bytes);
+  assert.deepEqual(copy.apply(x).toArray(), model.apply(x).toArray());
+});
