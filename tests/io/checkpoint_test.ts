@@ -472,7 +472,7 @@ Deno.test("Checkpoint.restore: the hint for missing variables comes first, howev
   // 32 slots missing: the list is cut short, the way out is not.
   assert.throws(
     () => new gt.Checkpoint({ model: copy, optimizer: fresh }).restore(bytes),
-    /nothing was restored:\n  \(a variable missing here .*optimizer\.build\(model\.trainableVariables\)/,
+    /nothing was restored:\n {2}\(a variable missing here .*optimizer\.build\(model\.trainableVariables\)/,
   );
   assert.deepEqual(copy.trainableVariables.map((v) => v.toArray()), before);
   fresh.build(copy.trainableVariables);
