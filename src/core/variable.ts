@@ -441,7 +441,8 @@ export function assignRefusal(t: Tensor): string | undefined {
 /**
  * A new tensor over `t`'s values, which no tape or accumulator has seen: a variable's value starts
  * no gradient path back to what it was given, as TensorFlow's assignment and variable creation
- * are not differentiable (the variable itself is what gradients reach). Internal (jit's trace).
+ * are not differentiable (the variable itself is what gradients reach). Internal (variables, and
+ * jit's trace).
  */
 export function detached(t: Tensor): Tensor {
   const fill = lazyFill(t);

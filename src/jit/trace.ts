@@ -127,10 +127,14 @@ export class JitTrace implements Transform, VariableHook {
   // shortcuts give a view for the same reason.
   #own(t: Tensor, inputs: readonly Tensor[]): Tensor {
     if (!inputs.includes(t)) return t;
+    const s = this.#valueOf(t);
+    return s !== undefined ? this.tensor(s.v, s.weak) : viewTensor(t, t.shape, t.dtype);
+  }
+
+  // What `t` is in this trace, if it is one of its values.
+  #valueOf(t: Tensor): JitValue | undefined {
     const s = tracedStorage(t);
-    return s instanceof JitValue && s.owner === this
-      ? this.tensor(s.v, s.weak)
-      : viewTensor(t, t.shape, t.dtype);
+    return s instanceof JitValue && s.owner === this ? s : undefined;
   }
 
   // The op's form for uniform constant operands (see `Primitive.uniform`), its ops recorded in
@@ -161,8 +165,9 @@ export class JitTrace implements Transform, VariableHook {
 
   /** What `t` is in the program: one of its variables, or a constant. */
   atom(t: Tensor): Atom {
+    const mine = this.#valueOf(t);
+    if (mine !== undefined) return mine.v;
     const s = tracedStorage(t);
-    if (s instanceof JitValue && s.owner === this) return s.v;
     if (s !== undefined) {
       throw new Error(
         `jit: ${this.name} met a tensor ${s.kind} that its trace does not know: ` +
@@ -181,8 +186,8 @@ export class JitTrace implements Transform, VariableHook {
     // A value assigned in the function is read as a tensor of its own, as eager mode's is
     // (`detached`): no tape inside reaches back through the assignment.
     if (now !== undefined) {
-      const s = tracedStorage(now);
-      return s instanceof JitValue && s.owner === this ? this.tensor(s.v, false) : detached(now);
+      const s = this.#valueOf(now);
+      return s !== undefined ? this.tensor(s.v, false) : detached(now);
     }
     let input = this.variables.get(v);
     if (input === undefined) {
@@ -194,13 +199,12 @@ export class JitTrace implements Transform, VariableHook {
   }
 
   owns(t: Tensor): boolean {
-    const s = tracedStorage(t);
-    return s instanceof JitValue && s.owner === this;
+    return this.#valueOf(t) !== undefined;
   }
 
   assign(v: Variable, value: Tensor, sign: 0 | 1 | -1): void {
     const s = tracedStorage(value);
-    if (s !== undefined && !(s instanceof JitValue && s.owner === this)) {
+    if (s !== undefined && !this.owns(value)) {
       throw new TypeError(
         `assign: variable '${v.name}' cannot hold a tensor ${s.kind} inside ${this.name}: ` +
           `return the value from the mapped function and assign it outside`,
@@ -229,8 +233,8 @@ export class JitTrace implements Transform, VariableHook {
    * Undefined where `t` depends on an argument or a variable.
    */
   concrete(t: Tensor): Tensor | undefined {
-    const s = tracedStorage(t);
-    if (!(s instanceof JitValue) || s.owner !== this) return undefined;
+    const s = this.#valueOf(t);
+    if (s === undefined) return undefined;
     const draws = new Map(this.draws.map((d) => [d.input, d]));
     const producers = new Map(this.eqns.map((e) => [e.out, e]));
     // The equations `t` needs, each after those it reads, and the draws they start from.
