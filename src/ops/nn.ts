@@ -11,7 +11,7 @@ import { Variable } from "../core/variable.ts";
 import { requireFloat } from "./_define.ts";
 import { add, divide, multiply, subtract } from "./binary.ts";
 import { stopGradient } from "./cast.ts";
-import { equal, greater, greaterEqual, less, where } from "./compare.ts";
+import { equal, greater, greaterEqual, less, logicalAnd, where } from "./compare.ts";
 import { range } from "./creation.ts";
 import { expandDims } from "./movement.ts";
 import { erfc } from "./special.ts";
@@ -450,9 +450,14 @@ export function sparseSoftmaxCrossEntropyWithLogits(
     );
   }
   const classes = x.shape[x.rank - 1];
-  if (tracedStorage(z) === undefined) checkLabels(op, dataOf(z), classes);
+  const known = tracedStorage(z) === undefined;
+  if (known) checkLabels(op, dataOf(z), classes);
   const picked = equal(expandDims(z, -1), range(0, classes, 1, "int32"));
-  return negative(reduceSum(where(picked, logSoftmax(x, -1), 0), -1));
+  const loss = negative(reduceSum(where(picked, logSoftmax(x, -1), 0), -1));
+  if (known) return loss;
+  // Under jit or vmap the labels have no values here to check: a row whose label is out of range
+  // gets NaN, as TensorFlow's GPU kernel gives, rather than a loss of 0 that trains on nothing.
+  return where(logicalAnd(greaterEqual(z, 0), less(z, classes)), loss, NaN);
 }
 
 function checkLabels(op: string, labels: ArrayLike<number>, classes: number): void {

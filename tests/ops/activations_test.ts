@@ -254,3 +254,17 @@ Deno.test("sparseSoftmaxCrossEntropyWithLogits under vmap and jit equals eager m
   const jitted = gt.jit((l: Tensor, z: Tensor) => gt.sparseSoftmaxCrossEntropyWithLogits(l, z));
   assertAllClose(jitted(labels, logits), eager, { rtol: 1e-15 });
 });
+
+Deno.test("sparseSoftmaxCrossEntropyWithLogits: an out-of-range label under jit or vmap gives NaN", () => {
+  const logits = f64([[1, 2, 3], [0.5, 0, -1]]);
+  const loss = (l: Tensor, z: Tensor) => gt.sparseSoftmaxCrossEntropyWithLogits(l, z);
+  const good = gt.constant([1, 0], { dtype: "int32" }),
+    bad = gt.constant([3, 0], { dtype: "int32" });
+  const eager = loss(good, logits).toArray() as number[];
+  for (const [how, f] of [["jit", gt.jit(loss)], ["vmap", gt.vmap(loss)]] as const) {
+    const [first, second] = f(bad, logits).toArray() as number[];
+    assert.ok(Number.isNaN(first), `${how}: the row of label 3 is ${first}, not NaN`);
+    assert.equal(second, eager[1], how);
+    assertAllClose(f(good, logits), eager, { rtol: 1e-15 });
+  }
+});
