@@ -82,7 +82,30 @@ let internals: {
   read(v: Variable): Tensor;
   current(v: Variable): Tensor;
   replace(v: Variable, t: Tensor): void;
+  restore(v: Variable, old: Tensor): void;
 };
+
+// The journals of the `atomically` calls running now, innermost last: each variable assigned
+// inside, with its value before the first assignment.
+const journals: Map<Variable, Tensor>[] = [];
+
+/**
+ * Runs `fn`; if it throws, every variable it assigned gets its value back, so that a refused call
+ * changes nothing: for work that assigns variables one at a time (a jitted function run op by op
+ * under another transform, an optimizer's step under a transform, a layer's call). Internal.
+ */
+export function atomically<T>(fn: () => T): T {
+  const journal = new Map<Variable, Tensor>();
+  journals.push(journal);
+  try {
+    return fn();
+  } catch (e) {
+    for (const [v, old] of journal) internals.restore(v, old);
+    throw e;
+  } finally {
+    journals.pop();
+  }
+}
 
 /**
  * A mutable tensor-valued holder, as `tf.Variable`. Reading it in an op while a tape records
@@ -261,12 +284,22 @@ export class Variable extends TensorMethods {
       },
       current: (v) => hook === null ? v.#value : hook.read(v),
       replace: (v, t) => v.#replace(t, true),
+      restore: (v, old) => {
+        // A tidy may have been given it as the value given up: it must outlive that tidy now.
+        if (scopes.length > 0) keepTensor(old);
+        v.#value = old;
+        v.#owned = false;
+        v.#exposed = true;
+      },
     };
   }
 
   // Gives up the old value to the innermost tidy when the variable alone held it.
   #replace(t: Tensor, owned: boolean): void {
     const old = this.#value;
+    for (let i = 0; i < journals.length; i++) {
+      if (!journals[i].has(this)) journals[i].set(this, old);
+    }
     // Outside any scope there is nothing to keep and no one to give the old value to, so no
     // storage object to make (a jitted training step's writes land here); reading the values
     // still refuses a released tensor before anything changes (a uniform one, which has its

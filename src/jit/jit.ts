@@ -24,7 +24,7 @@ import {
   uniformValue,
   viewTensor,
 } from "../core/tensor.ts";
-import { currentValue, replaceOwned, type Variable } from "../core/variable.ts";
+import { atomically, currentValue, replaceOwned, type Variable } from "../core/variable.ts";
 import { fmtShape, sameShape, sizeOf } from "../core/shape.ts";
 import { compile, type CompiledProgram, programOf, runProgram, type Value } from "./compile.ts";
 import { type Atom, isConst, type Program, type Var } from "./program.ts";
@@ -182,7 +182,8 @@ export function jit<F extends (...args: any[]) => any>(
 
   const jitted = (...args: unknown[]): unknown => {
     // Under another transform, every op must reach it: run f as it is.
-    if (anyActive()) return f(...(args as Parameters<F>));
+    // Its assignments then happen one by one: a call that throws takes them back.
+    if (anyActive()) return atomically(() => f(...(args as Parameters<F>)));
     const known = sameAsLast(args);
     if (known !== null) return run(known, args);
     const [entry, leaves] = entryFor(args);

@@ -4,7 +4,7 @@ import { toTensor } from "../core/convert.ts";
 import { type DType, isFloat } from "../core/dtype.ts";
 import { fmtShape } from "../core/shape.ts";
 import { Tensor, type TensorLike } from "../core/tensor.ts";
-import { Variable } from "../core/variable.ts";
+import { atomically, Variable } from "../core/variable.ts";
 import type { Initializer } from "./initializers.ts";
 import { initializerOf } from "./_resolve.ts";
 import { Module, type ModuleOptions } from "./module.ts";
@@ -46,6 +46,23 @@ export interface InputSpec {
   minRank?: number;
   /** Lengths fixed at build, by axis (negative from the end). */
   axes?: Record<number, number>;
+}
+
+// The undoing of each build inside the outermost `apply` running now, in order: a call refused
+// anywhere inside it unbuilds every layer it built, a `Sequential`'s earlier sublayers included.
+let builds: (() => void)[] | null = null;
+
+function undoingBuilds<T>(fn: () => T): T {
+  if (builds !== null) return fn();
+  const mine: (() => void)[] = builds = [];
+  try {
+    return fn();
+  } catch (e) {
+    for (let i = mine.length - 1; i >= 0; i--) mine[i]();
+    throw e;
+  } finally {
+    builds = null;
+  }
 }
 
 /**
@@ -116,19 +133,16 @@ export abstract class Layer extends Module {
     const t = x instanceof Tensor ? x : toTensor(x, { op, dtype: this.inputDType() });
     // Before the build, so that a refused first input leaves the layer unbuilt.
     this.#checkDType(t);
-    if (this.#built) {
-      this.#checkInput(t);
-      return this.call(t, training);
-    }
-    // A first call refused inside (a sublayer of a `Sequential` refusing the input) leaves the
-    // layer unbuilt too, so that it can still be fixed (`add`) and called again.
-    const undo = this.#build(t);
-    try {
-      return this.call(t, training);
-    } catch (e) {
-      undo();
-      throw e;
-    }
+    // A call refused inside (a sublayer of a `Sequential` refusing the input) changes nothing:
+    // the layers it built are unbuilt, so that the model can be fixed (`add`) and called again,
+    // and the variables it assigned (a BatchNormalization's moving statistics) go back.
+    return atomically(() =>
+      undoingBuilds(() => {
+        if (this.#built) this.#checkInput(t);
+        else builds!.push(this.#build(t));
+        return this.call(t, training);
+      })
+    );
   }
 
   /** `Dense 'dense'`: how errors name the layer. */
@@ -193,6 +207,10 @@ export abstract class Layer extends Module {
       this.#dtype = dtype;
       this.#spec = spec;
       this.#built = false;
+      // Fields the build added (a subclass's undeclared `this.kernel`) go too.
+      for (const k of Object.keys(this)) {
+        if (!(k in fields)) delete (this as Record<string, unknown>)[k];
+      }
       Object.assign(this, fields);
     };
     this.#dtype ??= isFloat(t.dtype) ? t.dtype : "float32";

@@ -7,7 +7,7 @@ import { toTensor } from "../core/convert.ts";
 import { anyActive } from "../core/dispatch.ts";
 import { isFloat } from "../core/dtype.ts";
 import { Tensor, type TensorLike, tracedStorage } from "../core/tensor.ts";
-import { Variable } from "../core/variable.ts";
+import { atomically, Variable } from "../core/variable.ts";
 import { jit } from "../jit/jit.ts";
 import { add, addN, divide, maximum, minimum, multiply, subtract } from "../ops/binary.ts";
 import { cast } from "../ops/cast.ts";
@@ -423,7 +423,7 @@ export abstract class Optimizer {
     this.#build(checked.map(([, v]) => v));
     // Inside a transform (jit's trace, a tape) the ops join what it records; in eager mode they
     // run as one compiled program.
-    if (anyActive()) this.#apply(checked, lr);
+    if (anyActive()) atomically(() => this.#apply(checked, lr));
     else this.#programFor(checked)(checked, lr);
   }
 

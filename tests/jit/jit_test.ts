@@ -1351,3 +1351,27 @@ Deno.test({
     assert.ok(jobsPosted() >= posted + 2, "the calls offered the worker their products");
   },
 });
+
+Deno.test("jit: a call that throws under another transform takes back the assignments it made", () => {
+  const v = new gt.Variable(f64(2));
+  const f = gt.jit((x: Tensor, refuse: boolean) => {
+    v.assign(x);
+    if (refuse) throw new Error("refused");
+    return x.mul(v);
+  });
+  const x = f64(100);
+  const under: [string, (run: () => unknown) => unknown][] = [
+    ["nothing", (run) => run()],
+    ["a tape", (run) => new gt.GradientTape().record(run)],
+    ["grad", (run) => gt.grad((z: Tensor) => (run(), z))(x)],
+    ["vmap", (run) => gt.vmap((z: Tensor) => (run(), z))(f64([1, 2]))],
+    ["an accumulator", (run) => new gt.ForwardAccumulator(x, f64(1)).record(run)],
+  ];
+  for (const [name, around] of under) {
+    assert.throws(() => around(() => f(x, true)), /refused/, name);
+    assert.equal(v.peek().item(), 2, `under ${name}, the assignment stayed`);
+  }
+  // A call that does not throw keeps its assignment, under a tape as alone.
+  new gt.GradientTape().record(() => f(x, false));
+  assert.equal(v.peek().item(), 100);
+});

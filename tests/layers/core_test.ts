@@ -467,3 +467,38 @@ Deno.test("Layer.apply() refuses an int32 or bool input to a float layer, naming
     assert.deepEqual(model.apply(int).shape, [1, 1]);
   });
 });
+
+Deno.test("a refused call changes nothing: layers built inside it, and variables it assigned", async (t) => {
+  await t.step("a Sequential whose later layer refuses unbuilds its earlier ones", () => {
+    const model = new gt.layers.Sequential([new gt.layers.Dense(3), new gt.layers.Conv2D(2, 1)]);
+    assert.throws(() => model.apply(gt.ones([1, 7])), /Conv2D .* rank 4/);
+    assert.equal(model.built, false);
+    assert.equal(model.layers[0].built, false);
+    assert.deepEqual(model.variables, []);
+    assert.deepEqual(model.apply(gt.ones([2, 4, 4, 5])).shape, [2, 4, 4, 2]);
+  });
+  await t.step("a training call refused after a BatchNormalization keeps its statistics", () => {
+    const bn = new gt.layers.BatchNormalization();
+    const model = new gt.layers.Sequential([bn, new gt.layers.Conv2D(2, 3)]);
+    model.apply(gt.ones([1, 5, 5, 3]));
+    const before = [bn.movingMean!.toArray(), bn.movingVariance!.toArray()];
+    assert.throws(() => model.apply(gt.fill([1, 2, 2, 3], 10), { training: true }), /conv2d/);
+    assert.deepEqual([bn.movingMean!.toArray(), bn.movingVariance!.toArray()], before);
+  });
+  await t.step("fields a build added go with it", () => {
+    class Scale extends gt.layers.Layer {
+      protected override build(shape: readonly number[]): void {
+        (this as unknown as { w: gt.Variable }).w = this.addWeight("w", [shape[1]], "ones");
+      }
+      protected override call(x: gt.Tensor): gt.Tensor {
+        if (x.shape[0] === 0) throw new Error("empty batch refused");
+        return x.mul((this as unknown as { w: gt.Variable }).w);
+      }
+    }
+    const layer = new Scale();
+    assert.throws(() => layer.apply(gt.ones([0, 4])), /empty batch refused/);
+    assert.deepEqual(layer.variables, []);
+    assert.deepEqual(layer.apply(gt.ones([2, 4])).shape, [2, 4]);
+    assert.equal(layer.variables.length, 1);
+  });
+});

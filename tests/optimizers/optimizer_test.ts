@@ -329,3 +329,31 @@ Deno.test("applyGradients inside vmap refuses a batched gradient before changing
     assert.equal(opt.iterations, 0, name);
   }
 });
+
+Deno.test("applyGradients under a tape, refused by a later variable's update, changes nothing", () => {
+  // An update that refuses scalars: the first pair's variable and slot were updated before it.
+  class Picky extends gt.optimizers.Optimizer {
+    constructor() {
+      super("Picky", { learningRate: 1 }, [], 1);
+    }
+    protected override slotSpecs() {
+      return [{ name: "m", initial: 0 }];
+    }
+    // deno-lint-ignore no-explicit-any
+    protected override updateStep(c: any): gt.Tensor {
+      if (c.value.rank === 0) throw new Error("no scalars");
+      c.slots[0].assign(gt.add(c.slots[0], 1));
+      return gt.subtract(c.value, c.gradient);
+    }
+  }
+  for (const recorded of [false, true]) {
+    const w = new gt.Variable([1, 2], { name: "w" }), b = new gt.Variable(5, { name: "b" });
+    const opt = new Picky();
+    const step = () => opt.applyGradients([[gt.constant([1, 1]), w], [gt.constant(1), b]]);
+    assert.throws(() => recorded ? new gt.GradientTape().record(step) : step(), /no scalars/);
+    assert.deepEqual(w.toArray(), [1, 2]);
+    assert.equal(b.peek().item(), 5);
+    assert.deepEqual(opt.variables.slice(2).map((v) => v.toArray()), [[0, 0], 0]);
+    assert.equal(opt.iterations, 0);
+  }
+});
