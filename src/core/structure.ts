@@ -412,6 +412,13 @@ export function flatten(
   what = "the argument",
 ): { leaves: (Tensor | Variable)[]; paths: string[]; def: TreeDef } {
   if (isLeaf(s)) return { leaves: [s], paths: [""], def: LEAF_DEF };
+  // As an empty tree it would give nothing: a missing argument, which a plain-JavaScript caller
+  // meets only by its result (and a tape, by being used up).
+  if (s === null || s === undefined) {
+    throw new TypeError(
+      `${op}: ${what} is ${s}; expected a Tensor or Variable, or an array or record of them`,
+    );
+  }
   const { leaves, def } = flattenTree(s, op);
   const paths = leafPaths(def);
   leaves.forEach((x, i) => {

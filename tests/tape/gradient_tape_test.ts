@@ -1440,3 +1440,22 @@ Deno.test("assignment and variable creation cut the gradient path, as in TensorF
     assertAllClose(db, 2);
   });
 });
+
+Deno.test("a missing target, sources or watched value is refused, and the tape stays usable", () => {
+  const x = f64([1, 2]);
+  const tape = new gt.GradientTape();
+  // deno-lint-ignore no-explicit-any
+  const loose = tape as any;
+  assert.throws(() => loose.watch(undefined), /GradientTape\.watch: x is undefined/);
+  tape.watch(x);
+  const y = tape.record(() => x.mul(x).sum());
+  assert.throws(() => loose.gradient(y), /GradientTape\.gradient: sources is undefined/);
+  assert.throws(() => loose.gradient(undefined, x), /target is undefined/);
+  assert.throws(() => loose.gradient(y, null), /sources is null/);
+  assertAllClose(tape.gradient(y, x)!, [2, 4]);
+  const acc = new gt.ForwardAccumulator(x, f64([1, 0]));
+  const z = acc.record(() => x.mul(x));
+  // deno-lint-ignore no-explicit-any
+  assert.throws(() => (acc as any).jvp(undefined), /ForwardAccumulator\.jvp: target is undefined/);
+  assertAllClose(acc.jvp(z)!, [2, 0]);
+});
