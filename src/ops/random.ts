@@ -8,11 +8,13 @@ import { Generator } from "../core/random.ts";
 import { checkShape, fmtShape, sizeOf } from "../core/shape.ts";
 import { Tensor, type TensorLike } from "../core/tensor.ts";
 import { toTensor } from "../core/convert.ts";
-import { add } from "./binary.ts";
+import { add, subtract } from "./binary.ts";
 import { cast, stopGradient } from "./cast.ts";
 import { gather } from "./indexing.ts";
 import { expandDims } from "./movement.ts";
-import { argMax } from "./reduce.ts";
+import { argMax, reduceMax } from "./reduce.ts";
+import { where } from "./compare.ts";
+import { isFinite } from "./special.ts";
 
 let global = new Generator(Date.now() ^ (Math.random() * 0x100000000));
 
@@ -314,7 +316,11 @@ export function categorical(
       data[i] = -Math.log(-Math.log(u));
     }
   });
-  return argMax(add(expandDims(cast(stopGradient(x), "float64"), 1), gumbel), 2);
+  // Each row shifted so that its largest logit is 0: the noise, of order 1, is then added where
+  // float64 still holds it (two logits of 1e20 had it rounded away, and gave class 0 always).
+  const z = cast(stopGradient(x), "float64"), top = reduceMax(z, 1, true);
+  const shifted = subtract(z, where(isFinite(top), top, 0));
+  return argMax(add(expandDims(shifted, 1), gumbel), 2);
 }
 
 /** Options of `random.shuffle`. */

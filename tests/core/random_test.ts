@@ -359,6 +359,20 @@ Deno.test("random.categorical draws classes as often as softmax(logits) says", a
       assert.ok(!rows[1].includes(2), "a class of logit -Infinity was drawn");
     });
   }
+  await t.step("shifting every logit of a row changes nothing, however large", () => {
+    for (const shift of [1e20, -1e30, 1e15]) {
+      const s = gt.random.categorical([[shift, shift], [shift + 0, -Infinity]], N, { seed: 5 });
+      const [even, sure] = s.toArray() as number[][];
+      const ones = even.reduce((a, c) => a + c, 0) / N;
+      assert.ok(
+        Math.abs(ones - 0.5) <= 5 * Math.sqrt(0.25 / N),
+        `shift ${shift}: ${ones} of class 1`,
+      );
+      assert.ok(sure.every((c) => c === 0), `shift ${shift}: a class of logit -Infinity was drawn`);
+    }
+    // A row of -Infinity alone stays as it was: no shift by an infinite maximum.
+    assert.deepEqual(gt.random.categorical([[-Infinity, -Infinity]], 3, { seed: 1 }).shape, [1, 3]);
+  });
   await t.step("shapes, seeds and errors", () => {
     assert.deepEqual(gt.random.categorical([[1, 2]], 0).shape, [1, 0]);
     assert.deepEqual(gt.random.categorical(gt.zeros([0, 3]), 2).shape, [0, 2]);
