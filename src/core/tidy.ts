@@ -1,4 +1,5 @@
 /** `tidy` and `keep`: opt-in reuse of the memory of tensors a computation no longer needs. */
+import { checkFunction } from "./check.ts";
 import { anyActive } from "./dispatch.ts";
 import type { TypedArray } from "./dtype.ts";
 import { giveArray, type Scope, scopes } from "./memory.ts";
@@ -39,6 +40,7 @@ import { keepTensor, storageOf, Tensor } from "./tensor.ts";
  * ```
  */
 export function tidy<T>(fn: () => T): T {
+  checkFunction("tidy", "fn", fn);
   return within({ storages: [], fresh: new Set(), tainted: false }, fn, (result) => {
     if (result instanceof Promise) {
       throw new TypeError("tidy: fn returned a Promise; tidy takes a synchronous function only");

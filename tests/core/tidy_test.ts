@@ -84,6 +84,11 @@ Deno.test("tidy returns fn's result and releases the rest", async (t) => {
     assert.throws(() => gt.tidy(() => Promise.resolve(1)), /synchronous function only/);
   });
 
+  await t.step("what is not a function is refused, named", () => {
+    // deno-lint-ignore no-explicit-any
+    assert.throws(() => (gt.tidy as any)(3), /tidy: fn must be a function, not 3/);
+  });
+
   await t.step("keep refuses what is not a tensor", () => {
     assert.throws(() => gt.keep(3 as never), /keep: expects a Tensor/);
   });
