@@ -178,8 +178,24 @@ export function normal(shape: readonly number[], options: NormalOptions = {}): T
   if (stddev < 0) {
     throw new RangeError(`random.normal: stddev must be ≥ 0, not ${stddev}`);
   }
+  checkFits("random.normal", dtype, { mean, stddev });
   return drawFloats("random.normal", shape, dtype, seed, (g) => mean + stddev * g.nextNormal());
 }
+
+// Parameters past float32's range would give draws of Infinity (or, for uniform's bound, of
+// minval instead), silently.
+function checkFits(op: string, dtype: DType, params: Record<string, number>): void {
+  if (dtype !== "float32") return;
+  for (const [name, v] of Object.entries(params)) {
+    if (Math.abs(v) > F32_MAX) {
+      throw new RangeError(
+        `${op}: ${name} ${v} is beyond float32's range (±3.4e38): use dtype "float64"`,
+      );
+    }
+  }
+}
+
+const F32_MAX = 3.4028234663852886e38;
 
 /**
  * Uniformly distributed values in `[minval, maxval)`.
@@ -206,6 +222,7 @@ export function uniform(shape: readonly number[], options: UniformOptions = {}):
       `random.uniform: maxval (${maxval}) must be greater than minval (${minval})`,
     );
   }
+  checkFits("random.uniform", dtype, { minval, maxval });
   return drawFloats("random.uniform", shape, dtype, seed, (g) => {
     const v = minval + (maxval - minval) * g.nextFloat();
     // Rounding to float32 can land on maxval; keep the bound excluded.

@@ -256,6 +256,16 @@ Deno.test("random ops refuse bad arguments", async (t) => {
       assert.throws(() => gt.random.uniform([2], { dtype }), new RegExp(`uniform.*${dtype}`));
     }
   });
+  await t.step("parameters beyond float32's range, in float32", () => {
+    assert.throws(
+      () => gt.random.uniform([2], { maxval: 1e39 }),
+      /random\.uniform: maxval 1e\+39 is beyond float32's range .*float64/,
+    );
+    assert.throws(() => gt.random.normal([2], { mean: -1e39 }), /normal: mean -1e\+39 is beyond/);
+    // In float64 they are drawn.
+    const u = gt.random.uniform([100], { maxval: 1e39, dtype: "float64", seed: 2 }).data();
+    assert.ok(u.every((v) => v >= 0 && v < 1e39));
+  });
   await t.step("maxval not above minval", () => {
     assert.throws(
       () => gt.random.uniform([2], { minval: 1, maxval: 1 }),
