@@ -152,7 +152,7 @@ function argToTensor(x: TensorLike, dtype: DType | undefined, op: string): Tenso
 /** `toTensors(op, [a, b])` for the two operands of a binary op, without the general loops. */
 export function toTensorPair(op: string, a: TensorLike, b: TensorLike): Tensor[] {
   const ta = a instanceof Tensor ? a : a instanceof VariableClass ? readVariable(a) : null;
-  if (ta === null || weak?.is(ta) === true) return toTensors(op, [ta ?? a, b]);
+  if (ta === null || isWeakScalar(ta)) return toTensors(op, [ta ?? a, b]);
   const tb = b instanceof Tensor
     ? b
     : b instanceof VariableClass
@@ -175,6 +175,12 @@ export function registerWeakScalars(w: WeakScalars): void {
   weak = w;
 }
 
+// Whether `t` is a number traced by jit. Such a number is a float64 scalar, which is asked first:
+// binary ops with a tensor and a number call this at every op (W1's tape: 4 % of its time).
+function isWeakScalar(t: Tensor): boolean {
+  return t.dtype === "float64" && t.rank === 0 && weak !== undefined && weak.is(t);
+}
+
 // A number traced by jit takes the dtype of the first other tensor, as the number would have.
 function castWeak(out: Tensor[]): void {
   const strong = out.find((t) => !weak!.is(t));
@@ -195,7 +201,7 @@ export function toTensors(op: string, xs: readonly TensorLike[]): Tensor[] {
   for (let i = 0; i < xs.length; i++) {
     const x = xs[i];
     // A number traced by jit is a number still: it gives no dtype to the others.
-    if ((x instanceof Tensor && weak?.is(x) !== true) || x instanceof VariableClass) {
+    if ((x instanceof Tensor && !isWeakScalar(x)) || x instanceof VariableClass) {
       dtype = x.dtype;
       break;
     }
