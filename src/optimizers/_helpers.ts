@@ -125,3 +125,17 @@ export function counter(shape: readonly number[] = [], initial = 0): Variable {
 export function stateOf(v: Variable): Float64Array {
   return dataOf(currentValue(v)) as Float64Array;
 }
+
+/**
+ * Makes the settings `names` of `obj` read-only, as TypeScript's `readonly` says they are: they
+ * were checked at construction, and plain JavaScript could otherwise reassign them unchecked (a
+ * `clipNorm` of -1 turned gradients around), or to no effect on a step already compiled. Arrays
+ * among them are frozen too.
+ */
+export function fixSettings(obj: object, names: readonly string[]): void {
+  for (const name of names) {
+    const value = (obj as Record<string, unknown>)[name];
+    if (Array.isArray(value)) Object.freeze(value);
+    Object.defineProperty(obj, name, { writable: false });
+  }
+}

@@ -2,7 +2,7 @@
 import type { Tensor } from "../core/tensor.ts";
 import { add, divide, multiply, subtract } from "../ops/binary.ts";
 import { sqrt, square } from "../ops/unary.ts";
-import { checkHyperparameter } from "./_helpers.ts";
+import { checkHyperparameter, fixSettings } from "./_helpers.ts";
 import {
   Optimizer,
   type OptimizerOptions,
@@ -62,6 +62,7 @@ export class Adagrad extends Optimizer {
       "non-negative",
     );
     this.epsilon = checkHyperparameter(op, "epsilon", epsilon, "non-negative");
+    fixSettings(this, ["initialAccumulatorValue", "epsilon"]);
   }
 
   /**

@@ -3,7 +3,7 @@ import { checkBoolean } from "../core/check.ts";
 import type { Tensor } from "../core/tensor.ts";
 import { add, divide, maximum, multiply, pow, subtract } from "../ops/binary.ts";
 import { sqrt, square } from "../ops/unary.ts";
-import { checkHyperparameter } from "./_helpers.ts";
+import { checkHyperparameter, fixSettings } from "./_helpers.ts";
 import {
   Optimizer,
   type OptimizerOptions,
@@ -80,6 +80,7 @@ export class Adam extends Optimizer {
     this.epsilon = checkHyperparameter(op, "epsilon", epsilon, "non-negative");
     checkBoolean(op, "amsgrad", amsgrad);
     this.amsgrad = amsgrad;
+    fixSettings(this, ["beta1", "beta2", "epsilon", "amsgrad"]);
   }
 
   /**

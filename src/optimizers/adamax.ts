@@ -2,7 +2,7 @@
 import type { Tensor } from "../core/tensor.ts";
 import { add, divide, maximum, multiply, pow, subtract } from "../ops/binary.ts";
 import { abs } from "../ops/unary.ts";
-import { checkHyperparameter } from "./_helpers.ts";
+import { checkHyperparameter, fixSettings } from "./_helpers.ts";
 import {
   Optimizer,
   type OptimizerOptions,
@@ -61,6 +61,7 @@ export class Adamax extends Optimizer {
     this.beta1 = checkHyperparameter(op, "beta1", beta1, "in [0, 1)");
     this.beta2 = checkHyperparameter(op, "beta2", beta2, "in [0, 1)");
     this.epsilon = checkHyperparameter(op, "epsilon", epsilon, "non-negative");
+    fixSettings(this, ["beta1", "beta2", "epsilon"]);
   }
 
   /**

@@ -2,7 +2,7 @@
 import type { Tensor } from "../core/tensor.ts";
 import { add, multiply, subtract } from "../ops/binary.ts";
 import { sign } from "../ops/unary.ts";
-import { checkHyperparameter } from "./_helpers.ts";
+import { checkHyperparameter, fixSettings } from "./_helpers.ts";
 import {
   Optimizer,
   type OptimizerOptions,
@@ -58,6 +58,7 @@ export class Lion extends Optimizer {
     this.beta1 = checkHyperparameter(op, "beta1", beta1, "in [0, 1]");
     if (this.beta1 === 0) throw new RangeError(`${op}: beta1 must be in (0, 1], not 0`);
     this.beta2 = checkHyperparameter(op, "beta2", beta2, "in [0, 1]");
+    fixSettings(this, ["beta1", "beta2"]);
   }
 
   /**

@@ -3,7 +3,7 @@ import type { Tensor } from "../core/tensor.ts";
 import type { Variable } from "../core/variable.ts";
 import { add, divide, multiply, pow, subtract } from "../ops/binary.ts";
 import { sqrt, square } from "../ops/unary.ts";
-import { checkHyperparameter } from "./_helpers.ts";
+import { checkHyperparameter, fixSettings } from "./_helpers.ts";
 import {
   Optimizer,
   type OptimizerOptions,
@@ -72,6 +72,7 @@ export class Nadam extends Optimizer {
     this.beta2 = checkHyperparameter(op, "beta2", beta2, "in [0, 1)");
     this.epsilon = checkHyperparameter(op, "epsilon", epsilon, "non-negative");
     this.#uProduct = this.addStateVariable("uProduct", 1);
+    fixSettings(this, ["beta1", "beta2", "epsilon"]);
   }
 
   /**

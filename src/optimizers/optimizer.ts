@@ -16,7 +16,7 @@ import { reduceSum } from "../ops/reduce.ts";
 import { sqrt, square } from "../ops/unary.ts";
 import { GradientTape } from "../tape/gradient_tape.ts";
 import type { GradientPair } from "./gradient_pair.ts";
-import { checkHyperparameter, checkPairs, counter, stateOf } from "./_helpers.ts";
+import { checkHyperparameter, checkPairs, counter, fixSettings, stateOf } from "./_helpers.ts";
 import { LearningRateSchedule } from "./schedules.ts";
 
 /**
@@ -216,6 +216,7 @@ export abstract class Optimizer {
           clips.join(" and "),
       );
     }
+    fixSettings(this, ["weightDecay", "clipNorm", "clipValue", "globalClipNorm"]);
   }
 
   /**

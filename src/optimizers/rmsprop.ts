@@ -3,7 +3,7 @@ import { checkBoolean } from "../core/check.ts";
 import type { Tensor } from "../core/tensor.ts";
 import { add, divide, multiply, subtract } from "../ops/binary.ts";
 import { sqrt, square } from "../ops/unary.ts";
-import { checkHyperparameter } from "./_helpers.ts";
+import { checkHyperparameter, fixSettings } from "./_helpers.ts";
 import {
   Optimizer,
   type OptimizerOptions,
@@ -69,6 +69,7 @@ export class RMSprop extends Optimizer {
     this.epsilon = checkHyperparameter(op, "epsilon", epsilon, "non-negative");
     checkBoolean(op, "centered", centered);
     this.centered = centered;
+    fixSettings(this, ["rho", "momentum", "epsilon", "centered"]);
   }
 
   /**

@@ -22,6 +22,7 @@ import { add, divide, maximum, minimum, multiply, pow, subtract } from "../ops/b
 import { cast } from "../ops/cast.ts";
 import { equal, less, lessEqual, where } from "../ops/compare.ts";
 import { ceil, cos, floor } from "../ops/unary.ts";
+import { fixSettings } from "./_helpers.ts";
 
 /**
  * A learning rate that depends on the step: subclass it and implement `call`, in ops, so that it
@@ -139,6 +140,7 @@ export class ExponentialDecay extends LearningRateSchedule {
     this.decaySteps = positive(op, "decaySteps", decaySteps);
     this.decayRate = decayRate;
     this.staircase = staircase;
+    fixSettings(this, ["initialLearningRate", "decaySteps", "decayRate", "staircase"]);
   }
 
   /**
@@ -200,6 +202,7 @@ export class InverseTimeDecay extends LearningRateSchedule {
     this.decaySteps = positive(op, "decaySteps", decaySteps);
     this.decayRate = decayRate;
     this.staircase = staircase;
+    fixSettings(this, ["initialLearningRate", "decaySteps", "decayRate", "staircase"]);
   }
 
   /**
@@ -266,6 +269,7 @@ export class PiecewiseConstantDecay extends LearningRateSchedule {
     }
     this.boundaries = [...boundaries];
     this.values = [...values];
+    fixSettings(this, ["boundaries", "values"]);
   }
 
   /**
@@ -343,6 +347,13 @@ export class CosineDecay extends LearningRateSchedule {
     this.alpha = alpha;
     this.warmupTarget = warmupTarget;
     this.warmupSteps = warmupSteps;
+    fixSettings(this, [
+      "initialLearningRate",
+      "decaySteps",
+      "alpha",
+      "warmupTarget",
+      "warmupSteps",
+    ]);
   }
 
   #decay(step: Tensor, from: number): Tensor {
@@ -428,6 +439,7 @@ export class PolynomialDecay extends LearningRateSchedule {
     this.endLearningRate = endLearningRate;
     this.power = power;
     this.cycle = cycle;
+    fixSettings(this, ["initialLearningRate", "decaySteps", "endLearningRate", "power", "cycle"]);
   }
 
   /**

@@ -3,7 +3,7 @@ import { checkBoolean } from "../core/check.ts";
 import type { Tensor } from "../core/tensor.ts";
 import { add, multiply, subtract } from "../ops/binary.ts";
 import { negative } from "../ops/unary.ts";
-import { checkHyperparameter } from "./_helpers.ts";
+import { checkHyperparameter, fixSettings } from "./_helpers.ts";
 import {
   type LearningRate,
   Optimizer,
@@ -68,6 +68,7 @@ export class SGD extends Optimizer {
     this.momentum = checkHyperparameter("SGD", "momentum", momentum, "in [0, 1]");
     checkBoolean("SGD", "nesterov", nesterov);
     this.nesterov = nesterov;
+    fixSettings(this, ["momentum", "nesterov"]);
   }
 
   /**

@@ -357,3 +357,23 @@ Deno.test("applyGradients under a tape, refused by a later variable's update, ch
     assert.equal(opt.iterations, 0);
   }
 });
+
+Deno.test("an optimizer's and a schedule's settings cannot be reassigned from plain JavaScript", () => {
+  // deno-lint-ignore no-explicit-any
+  const sgd = new gt.optimizers.SGD({ learningRate: 0.1, momentum: 0.9, clipNorm: 1 }) as any;
+  assert.throws(() => (sgd.clipNorm = -1), TypeError);
+  assert.throws(() => (sgd.momentum = 2), TypeError);
+  assert.equal(sgd.clipNorm, 1);
+  assert.equal(sgd.momentum, 0.9);
+  // deno-lint-ignore no-explicit-any
+  const adam = new gt.optimizers.Adam() as any;
+  assert.throws(() => (adam.epsilon = 0), TypeError);
+  // The learning rate stays settable, checked.
+  sgd.learningRate = 0.2;
+  assert.equal(sgd.learningRate, 0.2);
+  // deno-lint-ignore no-explicit-any
+  const piecewise = new gt.optimizers.schedules.PiecewiseConstantDecay([10], [1, 0.5]) as any;
+  assert.throws(() => piecewise.boundaries.push(20), TypeError);
+  assert.throws(() => (piecewise.values = [2, 2]), TypeError);
+  assert.deepEqual([...piecewise.boundaries, ...piecewise.values], [10, 1, 0.5]);
+});
