@@ -123,7 +123,9 @@ export function formatTensor(
   return `Tensor(${sep}${body}, shape=${fmtShape(shape)}, dtype=${dtype})`;
 }
 
-const escape = (t: string): string => t.replace(/&/g, "&amp;").replace(/</g, "&lt;");
+/** `t` with `&` and `<` escaped, for HTML. Internal. */
+export const escapeHtml = (t: string): string => t.replace(/&/g, "&amp;").replace(/</g, "&lt;");
+const escape = escapeHtml;
 
 /**
  * A small HTML view for notebooks: a scalar or vector as one row, a matrix as a table, higher

@@ -1,6 +1,6 @@
 /** The immutable `Tensor`, and the method forms it shares with `Variable`. */
 import { allocateOwned, copyExclusive, type DType, type TypedArray } from "./dtype.ts";
-import { formatHtml, formatTensor } from "./format.ts";
+import { escapeHtml, formatHtml, formatTensor } from "./format.ts";
 import { scopes } from "./memory.ts";
 import { copyShape, fmtShape, sizeOf } from "./shape.ts";
 import { Dense, type Storage, type Traced } from "./storage.ts";
@@ -841,7 +841,7 @@ export class Tensor extends TensorMethods {
     return {
       "text/plain": this.toString(),
       "text/html": this.#noValues() !== undefined
-        ? `<pre>${this.toString()}</pre>`
+        ? `<pre>${escapeHtml(this.toString())}</pre>`
         : formatHtml(readData(this), this.#shape, this.#dtype, "Tensor"),
     };
   }

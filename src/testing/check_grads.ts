@@ -17,7 +17,8 @@ import { flattenTree, leafPaths, type Tree, unflattenTree } from "../core/struct
 import { dataOf, Tensor, type TensorLike } from "../core/tensor.ts";
 import { add, multiply, subtract } from "../ops/binary.ts";
 import { cast } from "../ops/cast.ts";
-import { jvp, type TensorFn, vjp } from "../transforms/functional.ts";
+import { concat, reshape } from "../ops/movement.ts";
+import { jvp, type TensorFn, type TreeFn, vjp } from "../transforms/functional.ts";
 import { assertAllClose, indexOf } from "./assert_all_close.ts";
 
 /** A differentiation mode `checkGrads` can check. */
@@ -71,7 +72,8 @@ interface Ctx {
  * checked as it is, at float32 arguments, with float32 defaults for `eps`, `rtol` and `atol`, as
  * JAX picks tolerances by dtype.
  *
- * @param f The function of tensors to check; it returns a tensor.
+ * @param f The function of tensors to check; it returns a tensor, or a tree of them (checked as
+ *   one flat vector of all their elements).
  * @param args Where to check it, one value per argument; each may be a tree (an array or record
  * of tensors), whose every leaf is checked.
  * @param options `order`, `modes`, `eps`, `rtol`, `atol` and `seed`.
@@ -114,7 +116,7 @@ interface Ctx {
  * ```
  */
 export function checkGrads(
-  f: TensorFn,
+  f: TreeFn,
   args: readonly Tree<TensorLike>[],
   options: CheckGradsOptions = {},
 ): void {
@@ -154,9 +156,11 @@ export function checkGrads(
   const names = trees.flatMap(({ def }, i) =>
     leafPaths(def).map((p) => p === "" || p.startsWith("[") ? `${i}${p}` : `${i}.${p}`)
   );
+  // A tree of outputs (as jax's check_grads takes) is checked as one flat vector of them all.
   const g: TensorFn = (...ls: Tensor[]) => {
     let k = 0;
-    return f(...trees.map(({ def }) => unflattenTree(def, ls.slice(k, k += def.numLeaves))));
+    const y = f(...trees.map(({ def }) => unflattenTree(def, ls.slice(k, k += def.numLeaves))));
+    return y instanceof Tensor ? y : flatOutput(op, y);
   };
   const xs64 = leaves.map((a) => {
     const t = toTensor(a as TensorLike, { dtype: "float64", op });
@@ -177,8 +181,23 @@ export function checkGrads(
   check(g, xs, order, 1, "", ctx);
 }
 
-// float32 when f cannot take float64 arguments because it mixes them with its own float32 data,
-// or gives float32 back; else float64.
+function flatOutput(op: string, y: unknown): Tensor {
+  const { leaves, def } = flattenTree(y, op);
+  const paths = leafPaths(def);
+  const parts = leaves.map((t, i) => {
+    if (!(t instanceof Tensor)) {
+      throw new TypeError(
+        `${op}: f's output ${paths[i] || ""} is ${describeValue(t)}: f must return a tensor, or ` +
+          `an array or record of tensors`,
+      );
+    }
+    return reshape(t, [t.size]);
+  });
+  return parts.length === 1 ? parts[0] : concat(parts, 0);
+}
+
+// float32 when f cannot take float64 arguments because it mixes them with its own float32 data
+// (a float32 variable, a layer built in float32), or gives float32 back; else float64.
 function computesIn(f: TensorFn, xs: readonly Tensor[]): "float32" | "float64" {
   let y: unknown;
   try {
@@ -186,7 +205,8 @@ function computesIn(f: TensorFn, xs: readonly Tensor[]): "float32" | "float64" {
   } catch (e) {
     if (
       e instanceof TypeError &&
-      /dtypes differ: float(64 and float32|32 and float64)/.test(e.message)
+      /dtypes differ: float(64 and float32|32 and float64)|is float64 but the layer was built in float32/
+        .test(e.message)
     ) {
       return "float32";
     }

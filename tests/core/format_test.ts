@@ -194,3 +194,15 @@ Deno.test("an empty tensor prints as [] with its shape, at once, whatever its ot
     assert.equal(gt.zeros([0, 2], "bool").toString(), "Tensor([], shape=[0,2], dtype=bool)");
   });
 });
+
+Deno.test("a tensor with no values shows its placeholder in HTML too, escaped", () => {
+  let released: gt.Tensor | undefined;
+  gt.tidy(() => {
+    released = gt.constant([1, 2]).add(1);
+    return gt.constant(0);
+  });
+  const html = (released as unknown as Record<symbol, () => Record<string, string>>)[
+    Symbol.for("Jupyter.display")
+  ]()["text/html"];
+  assert.equal(html, "<pre>Tensor(&lt;released by tidy>, shape=[2], dtype=float32)</pre>");
+});

@@ -253,3 +253,17 @@ Deno.test("checkGrads takes trees of arguments and names a failing leaf by its p
     /^Error: checkGrads: argument 1, mode rev, order 1 \(reverse/,
   );
 });
+
+Deno.test("checkGrads takes a tree of outputs and a layer built in float32, as jax's does", () => {
+  checkGrads((x: gt.Tensor) => [gt.sin(x), { c: gt.cos(x) }], [[0.5, 1]]);
+  const dense = new gt.layers.Dense(2);
+  dense.apply(gt.zeros([1, 2]));
+  checkGrads((x: gt.Tensor) => dense.apply(x), [[[0.1, 0.7]]]);
+  assert.equal(dense.kernel!.dtype, "float32");
+  // A wrong rule behind one output of the tree is still found.
+  const wrong = gt.customGradient((x: gt.Tensor) => [gt.sin(x), (dy: gt.Tensor) => dy]);
+  assert.throws(
+    () => checkGrads((x: gt.Tensor) => [gt.cos(x), wrong(x)], [[0.5, 1]], { order: 1 }),
+    /rev/,
+  );
+});
