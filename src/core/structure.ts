@@ -246,10 +246,11 @@ export function isRecord(x: unknown): x is Record<string, unknown> {
 }
 
 /** Whether `x` is a non-empty array of numbers and booleans, nested: a tensor literal, a leaf. */
-export function isLiteral(x: unknown): boolean {
-  if (!Array.isArray(x) || x.length === 0) return false;
+export function isLiteral(x: unknown, depth = 0): boolean {
+  // An array that contains itself is no literal (the tree walk then reports the cycle).
+  if (!Array.isArray(x) || x.length === 0 || depth > MAX_DEPTH) return false;
   for (const e of x) {
-    if (typeof e !== "number" && typeof e !== "boolean" && !isLiteral(e)) return false;
+    if (typeof e !== "number" && typeof e !== "boolean" && !isLiteral(e, depth + 1)) return false;
   }
   return true;
 }
@@ -309,8 +310,16 @@ export function unflattenTree(def: TreeDef, leaves: readonly unknown[]): unknown
         return n.children.map(build);
       case "record": {
         const out: Record<string, unknown> = {};
-        for (const k of n.order) out[k] = undefined;
-        n.keys.forEach((k, j) => (out[k] = build(n.children[j])));
+        // Defined, not assigned: a key "__proto__" (from JSON.parse) would set the prototype.
+        const put = (k: string, v: unknown) =>
+          Object.defineProperty(out, k, {
+            value: v,
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
+        for (const k of n.order) put(k, undefined);
+        n.keys.forEach((k, j) => put(k, build(n.children[j])));
         return out;
       }
     }

@@ -113,3 +113,20 @@ Deno.test("console.log of a tree structure prints TreeDef(…) in Deno and Node"
   const { inspect } = await import("node:util");
   assert.equal(inspect(def), "TreeDef({a: *, b: [*, *]})");
 });
+
+Deno.test("tree: an array that contains itself is reported, and a '__proto__' key kept as a key", () => {
+  const a: unknown[] = [1];
+  a.push(a);
+  assert.throws(
+    () => gt.tree.leaves({ a }),
+    /nested more than 1000 levels deep: does it contain itself/,
+  );
+  // JSON.parse makes "__proto__" an own key; rebuilt by assignment, it would set the prototype
+  // where the runtime has the __proto__ accessor (Node, browsers).
+  const r = JSON.parse('{"__proto__":{"a":1},"b":2}');
+  const [leaves, def] = gt.tree.flatten(r);
+  const back = gt.tree.unflatten(def, leaves) as Record<string, unknown>;
+  assert.equal(Object.getPrototypeOf(back), Object.prototype);
+  assert.deepEqual(Object.keys(back), ["__proto__", "b"]);
+  assert.equal(JSON.stringify(back), '{"__proto__":{"a":1},"b":2}');
+});
