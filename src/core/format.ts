@@ -9,6 +9,8 @@ const EDGE_ITEMS = 3;
 /** The shortest decimal text that reads back as the same value in `dtype`. */
 export function formatNumber(v: number, dtype: DType): string {
   if (dtype === "bool") return v ? "true" : "false";
+  // String(-0) is "0"; numpy and TensorFlow show the sign.
+  if (Object.is(v, -0)) return "-0";
   if (dtype !== "float32" || !Number.isFinite(v)) return String(v);
   // NOTE: float32 values widened to float64 print with float64 noise (0.1 → 0.10000000149…);
   // the shortest text that rounds back to the same float32 is what numpy and TensorFlow show.

@@ -206,3 +206,8 @@ Deno.test("a tensor with no values shows its placeholder in HTML too, escaped", 
   ]()["text/html"];
   assert.equal(html, "<pre>Tensor(&lt;released by tidy>, shape=[2], dtype=float32)</pre>");
 });
+
+Deno.test("negative zero prints with its sign, as numpy and TensorFlow show it", () => {
+  assert.equal(String(gt.constant(-0)), "Tensor(-0, shape=[], dtype=float32)");
+  assert.match(String(gt.constant([-0, 0], { dtype: "float64" })), /\[-0 +0\]/);
+});
