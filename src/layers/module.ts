@@ -48,6 +48,9 @@ function walk(root: Module): { variables: Variable[]; modules: Module[]; frozen:
       visitFields(v, inFrozen);
     } else if (Array.isArray(v)) v.forEach((e) => visit(e, inFrozen));
     else if (isRecord(v)) Object.values(v).forEach((e) => visit(e, inFrozen));
+    // A Map of layers is JavaScript's dict of them, which tf.Module tracks too (and a checkpoint
+    // names their variables by key).
+    else if (v instanceof Map) { for (const e of v.values()) visit(e, inFrozen); }
   };
   const visitFields = (m: Module, inFrozen: boolean): void => {
     const fields = m as unknown as Record<string, unknown>;
@@ -60,8 +63,8 @@ function walk(root: Module): { variables: Variable[]; modules: Module[]; frozen:
 
 /**
  * A container of variables and other modules, as `tf.Module`: `variables` and
- * `trainableVariables` collect every `Variable` held in its fields, in arrays and plain records
- * in them, and in submodules, each once (a variable shared by two fields counts once), in the
+ * `trainableVariables` collect every `Variable` held in its fields, in arrays, plain records and
+ * `Map`s in them, and in submodules, each once (a variable shared by two fields counts once), in the
  * order of the fields (depth first). Subclasses just assign fields.
  *
  * @example A model of two variables and a submodule

@@ -71,10 +71,11 @@ Deno.test("Module() ignores tensors, strings, numbers, functions and class insta
     n = 3;
     f = () => 1;
     h = new Holder();
+    // A Map is collected (see below), in field order.
     map = new Map([["k", v("in a map")]]);
     w = v("w");
   }
-  assert.deepEqual(new M().variables.map((x) => x.name), ["w"]);
+  assert.deepEqual(new M().variables.map((x) => x.name), ["in a map", "w"]);
 });
 
 Deno.test("Module() names: given, or the class's name in snake case, numbered when taken", () => {
@@ -265,4 +266,28 @@ Deno.test("Module() default names of the library's layers are Keras's", () => {
     [new L.Dense(1), "dense"],
   ];
   for (const [layer, name] of made) assert.match(layer.name, new RegExp(`^${name}(_\\d+)?$`));
+});
+
+Deno.test("Module collects the layers of a Map field, which a checkpoint names by key", () => {
+  class Heads extends gt.Module {
+    heads = new Map([["a", new gt.layers.Dense(2)], ["b", new gt.layers.Dense(3)]]);
+  }
+  const model = new Heads();
+  for (const head of model.heads.values()) head.apply(gt.ones([1, 4]));
+  assert.equal(model.variables.length, 4);
+  assert.equal(model.trainableVariables.length, 4);
+  assert.equal(model.submodules.length, 2);
+  model.trainable = false;
+  assert.equal(model.trainableVariables.length, 0);
+  model.trainable = true;
+  // A checkpoint saves them under the keys, and restores them into a model built alike.
+  const bytes = new gt.Checkpoint({ model }).save();
+  const copy = new Heads();
+  for (const head of copy.heads.values()) head.apply(gt.ones([1, 4]));
+  new gt.Checkpoint({ model: copy }).restore(bytes);
+  const x = gt.ones([1, 4]);
+  assert.deepEqual(
+    copy.heads.get("b")!.apply(x).toArray(),
+    model.heads.get("b")!.apply(x).toArray(),
+  );
 });
