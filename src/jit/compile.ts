@@ -23,6 +23,7 @@ import {
 import { noteFresh } from "../core/memory.ts";
 import { sizeOf } from "../core/shape.ts";
 import { dataOf, lazyFill, type Tensor } from "../core/tensor.ts";
+import { objectId } from "../core/identity.ts";
 import { type Atom, type Eqn, isConst, Program, typeName, type Var } from "./program.ts";
 import { type FusedGroup, fuseGroups, type MergedLoop } from "./fuse.ts";
 
@@ -327,7 +328,10 @@ export class CompiledProgram {
   // its copy with the worker's chunks.
   #stage(i: number, x: TypedArray): TypedArray {
     const s = this.#stages[i]!;
-    const id = arrayId(x);
+    // NOTE: told apart by a number per array, not by a WeakRef to the last one: a WeakRef keeps
+    // its target alive until the current job ends, so a synchronous training loop, whose weights
+    // come as a new array at every call, kept every one of them (256 KiB a step, past 1 GB).
+    const id = objectId(x);
     if (s.last !== id) {
       s.last = id;
       s.filled = false;
@@ -422,18 +426,6 @@ export class CompiledProgram {
     );
     return lines.join("\n");
   }
-}
-
-// NOTE: inputs are told apart by a number per array, not by a WeakRef to the last one: a WeakRef
-// keeps its target alive until the current job ends, so a synchronous training loop, whose
-// weights come as a new array at every call, kept every one of them (256 KiB a step, past 1 GB).
-const arrayIds = new WeakMap<TypedArray, number>();
-let nextArrayId = 0;
-
-function arrayId(x: TypedArray): number {
-  let id = arrayIds.get(x);
-  if (id === undefined) arrayIds.set(x, id = ++nextArrayId);
-  return id;
 }
 
 // A large float input's copy in the kernels' memory: of the array numbered `last` (at its second

@@ -24,6 +24,7 @@ import {
   uniformValue,
   viewTensor,
 } from "../core/tensor.ts";
+import { objectId } from "../core/identity.ts";
 import { atomically, currentValue, replaceOwned, type Variable } from "../core/variable.ts";
 import { fmtShape, sameShape, sizeOf } from "../core/shape.ts";
 import { compile, type CompiledProgram, programOf, runProgram, type Value } from "./compile.ts";
@@ -247,8 +248,6 @@ function retraceReason(
     : `argument leaf ${i} changed from ${before.keys[i]} to ${k}`;
 }
 
-const ids = new WeakMap<object, number>();
-let nextId = 0;
 // How a leaf enters the signature: tensors by shape and dtype, numbers as scalars, variables
 // and other objects and functions by identity, anything else (strings, arrays of numbers) by value.
 function leafKey(leaf: unknown): string {
@@ -256,11 +255,7 @@ function leafKey(leaf: unknown): string {
   if (typeof leaf === "number") return "N";
   const v = leaf instanceof Static ? leaf.value : leaf;
   if (isLiteral(v)) return `L${JSON.stringify(v)}`;
-  if (typeof v === "object" && v !== null || typeof v === "function") {
-    let id = ids.get(v);
-    if (id === undefined) ids.set(v, id = ++nextId);
-    return `#${id}`;
-  }
+  if (typeof v === "object" && v !== null || typeof v === "function") return `#${objectId(v)}`;
   return `${typeof v}:${String(v)}`;
 }
 

@@ -7,6 +7,7 @@ import { toTensor } from "../core/convert.ts";
 import { anyActive } from "../core/dispatch.ts";
 import { isFloat } from "../core/dtype.ts";
 import { Tensor, type TensorLike, tracedStorage } from "../core/tensor.ts";
+import { objectId } from "../core/identity.ts";
 import { atomically, Variable } from "../core/variable.ts";
 import { jit } from "../jit/jit.ts";
 import { add, addN, divide, maximum, minimum, multiply, subtract } from "../ops/binary.ts";
@@ -83,13 +84,6 @@ const CHECKPOINT_STATE: unique symbol = Symbol.for("gradtape.checkpointState") a
 
 // Programs kept per optimizer, one per list of variables updated together.
 const PROGRAMS = 16;
-const ids = new WeakMap<Variable, number>();
-let nextId = 0;
-function idOf(v: Variable): number {
-  let id = ids.get(v);
-  if (id === undefined) ids.set(v, id = ++nextId);
-  return id;
-}
 
 function checkLearningRate(op: string, lr: unknown): LearningRate {
   if (typeof lr === "number") return checkHyperparameter(op, "learningRate", lr, "non-negative");
@@ -514,7 +508,7 @@ export abstract class Optimizer {
   }
 
   #programFor(pairs: [Tensor, Variable][]): (ps: [Tensor, Variable][], lr: Tensor) => unknown {
-    const key = pairs.map(([, v]) => idOf(v)).join(",");
+    const key = pairs.map(([, v]) => objectId(v)).join(",");
     let program = this.#programs.get(key);
     if (program !== undefined) {
       this.#programs.delete(key);
