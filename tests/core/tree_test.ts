@@ -122,11 +122,28 @@ Deno.test("tree: an array that contains itself is reported, and a '__proto__' ke
     /nested more than 1000 levels deep: does it contain itself/,
   );
   // JSON.parse makes "__proto__" an own key; rebuilt by assignment, it would set the prototype
-  // where the runtime has the __proto__ accessor (Node, browsers).
-  const r = JSON.parse('{"__proto__":{"a":1},"b":2}');
-  const [leaves, def] = gt.tree.flatten(r);
-  const back = gt.tree.unflatten(def, leaves) as Record<string, unknown>;
-  assert.equal(Object.getPrototypeOf(back), Object.prototype);
-  assert.deepEqual(Object.keys(back), ["__proto__", "b"]);
-  assert.equal(JSON.stringify(back), '{"__proto__":{"a":1},"b":2}');
+  // where the runtime's __proto__ setter does so (Node, browsers). Deno's does not: such a setter
+  // is put in place for the test, and Deno's put back after.
+  const had = Object.getOwnPropertyDescriptor(Object.prototype, "__proto__");
+  Object.defineProperty(Object.prototype, "__proto__", {
+    get(this: object) {
+      return Object.getPrototypeOf(this);
+    },
+    set(this: object, p: unknown) {
+      if (typeof p === "object") Object.setPrototypeOf(this, p);
+    },
+    configurable: true,
+  });
+  try {
+    const r = JSON.parse('{"__proto__":{"a":1},"b":2}');
+    const [leaves, def] = gt.tree.flatten(r);
+    const back = gt.tree.unflatten(def, leaves) as Record<string, unknown>;
+    assert.equal(Object.getPrototypeOf(back), Object.prototype);
+    assert.deepEqual(Object.keys(back), ["__proto__", "b"]);
+    assert.equal(JSON.stringify(back), '{"__proto__":{"a":1},"b":2}');
+  } finally {
+    if (had !== undefined) Object.defineProperty(Object.prototype, "__proto__", had);
+    // deno-lint-ignore no-explicit-any
+    else delete (Object.prototype as any).__proto__;
+  }
 });
